@@ -1,0 +1,78 @@
+"""Building blocks shared by the lemma modules: symbolic vectors, exact cases, comparisons.
+
+* :func:`symbolic_vector`, :func:`is_zero_matrix` -- sympy proofs in a fixed dimension. Statements
+  built from inner products of ``k`` vectors are invariant under rotations and every ``k`` vectors of
+  ``R^p`` lie in a ``k``-dimensional subspace, so a polynomial identity in those vectors that holds
+  for generic symbolic vectors of ``R^k`` holds in every dimension ``p``; the proofs use ``p = k``
+  (and say so) for that reason.
+* :func:`mp_case` -- the exact mpmath version of a drawn case.
+* :func:`compare` -- an :class:`~theory.registry.Outcome` from an error and its error-model bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import mpmath
+import numpy as np
+import sympy
+
+from theory.error_model import float64_tolerance, oracle_tolerance, within
+from theory.oracle import mp_max_abs, mp_vector
+from theory.registry import Outcome
+
+__all__ = ["symbolic_vector", "is_zero_matrix", "is_zero", "mp_case", "compare", "oracle_identity",
+           "float_identity"]
+
+
+def symbolic_vector(name: str, dim: int, **assumptions: Any) -> sympy.Matrix:
+    """A column vector of ``dim`` real symbols ``name_0 ... name_{dim-1}``."""
+    return sympy.Matrix(sympy.symbols(f"{name}_0:{dim}", real=True, **assumptions))
+
+
+def is_zero(expression: sympy.Expr) -> bool:
+    """Whether sympy reduces a scalar expression to exactly 0."""
+    return sympy.simplify(sympy.expand(expression)) == 0
+
+
+def is_zero_matrix(matrix: sympy.Matrix) -> bool:
+    """Whether every entry of a matrix expands and simplifies to exactly 0."""
+    return all(is_zero(entry) for entry in matrix)
+
+
+def mp_case(case: Mapping[str, Any]) -> dict[str, Any]:
+    """Exact mpmath copy of a case: lists become object arrays of ``mpf``, floats become ``mpf``."""
+    converted: dict[str, Any] = {}
+    for key, value in case.items():
+        if isinstance(value, (list, tuple)):
+            converted[key] = mp_vector(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            converted[key] = mpmath.mpf(value)
+        else:
+            converted[key] = value
+    return converted
+
+
+def compare(error: float, tolerance: float, detail: str = "") -> Outcome:
+    """The outcome of ``error <= tolerance``; the score (error / tolerance) is what ``target()`` climbs."""
+    score = float(error) / float(tolerance) if tolerance > 0 else float("inf")
+    return Outcome(within(float(error), float(tolerance)), score,
+                   detail or f"error {float(error):.3e} vs tolerance {float(tolerance):.3e}")
+
+
+def oracle_identity(left: np.ndarray, right: np.ndarray, magnitude: Any, depth: int) -> Outcome:
+    """Compare two mpmath vectors: their gap must stay within the oracle error model at 60 digits.
+
+    ``magnitude`` bounds the absolute-value evaluation of both sides; ``depth`` counts the operations.
+    """
+    gap = mp_max_abs(np.asarray(left, dtype=object) - np.asarray(right, dtype=object))
+    return compare(float(gap), oracle_tolerance(depth, float(magnitude)),
+                   f"gap {mpmath.nstr(gap, 5)} at 60 digits (magnitude {mpmath.nstr(mpmath.mpf(magnitude), 5)})")
+
+
+def float_identity(computed: np.ndarray, exact: np.ndarray, magnitude: Any, depth: int) -> Outcome:
+    """Compare a float64 result with its exact (mpmath) value under the float64 error model."""
+    gap = mp_max_abs(mp_vector(np.asarray(computed, dtype=np.float64).ravel().tolist())
+                     - np.asarray(exact, dtype=object).ravel())
+    return compare(float(gap), float64_tolerance(depth, float(magnitude)),
+                   f"float64 gap {mpmath.nstr(gap, 5)} vs the 60-digit value")

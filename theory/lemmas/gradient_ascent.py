@@ -1,0 +1,294 @@
+r"""Draft section "Gradient ascent does not revert gradient descent" (linear regression).
+
+One descent step :math:`\theta_1 = \theta_0 - \lambda g_z(\theta_0)`, then one ascent step
+:math:`\theta_2 = \theta_1 + \mu g_z(\theta_1)` (the draft uses :math:`\mu = \lambda`). With
+:math:`r = \theta_0 \cdot x - y`:
+
+.. math::
+    \theta_2 - \theta_0 = r\,x\,\big(\mu (1 - \lambda |x|^2) - \lambda\big)
+    \overset{\mu=\lambda}{=} -\lambda^2 r |x|^2 x .
+
+Symbolic proofs use dimension 2 (two vectors, theta_0 and x; see :mod:`theory.checking` for why
+that suffices for every p); the fuzzed checks re-evaluate the identities at 60 digits for p up to 512.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from theory.checking import compare, is_zero, is_zero_matrix, mp_case, oracle_identity, symbolic_vector
+from theory.linear_regression import gradient_core, residual_core, step_core
+from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.registry import Counterexample, Lemma, PropertyCheck, SympyProof, register
+from theory.strategies import linear_points, point_pairs
+
+SECTION = "Gradient ascent does not revert gradient descent"
+LINEAR = f"{SECTION} / Approximation error in the linear case"
+RANGES = "p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3"
+
+
+# ----------------------------------------------------------------------------- symbolic objects
+def _symbols(dim: int = 2):
+    theta0, x = symbolic_vector("theta", dim), symbolic_vector("x", dim)
+    y, lr, mu = sympy.symbols("y lambda mu", real=True)
+    residual = (theta0.T * x)[0] - y
+    theta1 = theta0 - lr * residual * x
+    return theta0, x, y, lr, mu, residual, theta1
+
+
+def _gradient(theta, x, y):
+    return ((theta.T * x)[0] - y) * x
+
+
+def _prove_linear_error() -> bool:
+    theta0, x, y, lr, _, residual, theta1 = _symbols()
+    theta2 = theta1 + lr * _gradient(theta1, x, y)
+    return is_zero_matrix(theta2 - theta0 + lr**2 * residual * (x.T * x)[0] * x)
+
+
+def _prove_gradient_difference() -> bool:
+    theta0, theta1, x = (symbolic_vector(name, 3) for name in ("a", "b", "x"))
+    y = sympy.Symbol("y", real=True)
+    return is_zero_matrix(_gradient(theta1, x, y) - _gradient(theta0, x, y) - ((theta1 - theta0).T * x)[0] * x)
+
+
+def _prove_unlearning_rate() -> bool:
+    theta0, x, y, lr, mu, residual, theta1 = _symbols()
+    theta2 = theta1 + mu * _gradient(theta1, x, y)
+    norm2 = (x.T * x)[0]
+    closed = residual * x * (mu * (1 - lr * norm2) - lr)
+    exact_rate = lr / (1 - lr * norm2)
+    return is_zero_matrix(theta2 - theta0 - closed) and is_zero(closed.subs(mu, exact_rate)[0])
+
+
+def _prove_error_norm() -> bool:
+    theta0, x, y, lr, _, residual, theta1 = _symbols()
+    error = theta1 + lr * _gradient(theta1, x, y) - theta0
+    norm2 = (x.T * x)[0]
+    squared_error = (error.T * error)[0]
+    gradient_norm2 = residual**2 * norm2
+    step_norm2 = ((theta1 - theta0).T * (theta1 - theta0))[0]
+    return is_zero(squared_error - lr**4 * norm2**2 * gradient_norm2) and is_zero(
+        squared_error - lr**2 * norm2**2 * step_norm2)
+
+
+def _prove_exact_iff() -> bool:
+    # |theta2 - theta0|^2 = lr^4 r^2 |x|^6: zero iff r = 0 or x = 0 (lr > 0)
+    theta0, x, y, lr, _, residual, theta1 = _symbols()
+    error = theta1 + lr * _gradient(theta1, x, y) - theta0
+    return is_zero((error.T * error)[0] - lr**4 * residual**2 * (x.T * x)[0] ** 3)
+
+
+def _prove_collinear() -> bool:
+    # every 2x2 minor of [g(theta0), g(theta1)] vanishes: both gradients lie on the line of x
+    theta0, x, y, lr, _, _, theta1 = _symbols(3)
+    g0, g1 = _gradient(theta0, x, y), _gradient(theta1, x, y)
+    return all(is_zero(g0[i] * g1[j] - g0[j] * g1[i]) for i in range(3) for j in range(i + 1, 3))
+
+
+def _prove_hard_kinds() -> bool:
+    theta0, x, y, lr, _, residual, theta1 = _symbols()
+    norm2 = (x.T * x)[0]  # ||x x^T||_2 = |x|^2
+    gradient = _gradient(theta0, x, y)
+    loss = residual**2 / 2
+    return is_zero((gradient.T * gradient)[0] - 2 * loss * norm2)
+
+
+# ----------------------------------------------------------------------------- predicates (mpmath, 60 digits)
+def _descent_ascent(case):
+    """theta_1, theta_2 and the magnitude bound of the computation, in mpmath."""
+    c = mp_case(case)
+    theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
+    theta2 = step_core(theta1, c["x"], c["y"], -c["lr"])
+    abs_x = abs_vector(c["x"])
+    magnitude = (mp_max_abs(c["theta"]) + mp_max_abs(theta1)
+                 + 2 * c["lr"] * (abs_vector(theta1).dot(abs_x) + abs(c["y"])) * mp_max_abs(c["x"])
+                 + c["lr"] ** 2 * abs(residual_core(c["theta"], c["x"], c["y"])) * abs_x.dot(abs_x) * mp_max_abs(c["x"]))
+    return c, theta1, theta2, magnitude
+
+
+def _linear_error_identity(case):
+    with precision():
+        c, _, theta2, magnitude = _descent_ascent(case)
+        closed = -(c["lr"] ** 2) * residual_core(c["theta"], c["x"], c["y"]) * c["x"].dot(c["x"]) * c["x"]
+        return oracle_identity(theta2 - c["theta"], closed, magnitude, depth=2 * len(c["x"]) + 12)
+
+
+def _middle_step_as_written(case):
+    """Draft: lr g(theta1) - lr g(theta0) = ((-lr r x) . x) x."""
+    with precision():
+        c, theta1, _, magnitude = _descent_ascent(case)
+        left = c["lr"] * (gradient_core(theta1, c["x"], c["y"]) - gradient_core(c["theta"], c["x"], c["y"]))
+        right = (-c["lr"] * residual_core(c["theta"], c["x"], c["y"]) * c["x"]).dot(c["x"]) * c["x"]
+        return oracle_identity(left, right, magnitude, depth=2 * len(c["x"]) + 12)
+
+
+def _ascent_never_exact(case):
+    """Draft: theta2 != theta0. Holds when the gap exceeds what 60-digit rounding could produce."""
+    with precision():
+        c, _, theta2, magnitude = _descent_ascent(case)
+        check = oracle_identity(theta2, c["theta"], magnitude, depth=2 * len(c["x"]) + 12)
+        return compare(0.0 if not check.holds else 1.0, 0.5,
+                       "theta2 differs from theta0" if not check.holds else "theta2 == theta0 " + check.detail)
+
+
+def _small_loss_small_error(case):
+    """Reading of the draft: in the stable regime lr|x|^2 < 2, |theta2 - theta0| <= sqrt(2 L(z, theta0))."""
+    with precision():
+        c, _, theta2, _ = _descent_ascent(case)
+        if c["lr"] * c["x"].dot(c["x"]) >= 2:
+            return compare(0.0, 1.0, "outside the stable regime lr |x|^2 < 2: claim not applicable")
+        bound = abs(residual_core(c["theta"], c["x"], c["y"]))  # sqrt(2 L) = |r|
+        error = mp_norm(theta2 - c["theta"])
+        return compare(float(error), float(bound) * (1 + 1e-50) + 1e-300,
+                       f"|theta2 - theta0| = {float(error):.3e}, sqrt(2L) = {float(bound):.3e}")
+
+
+def _hard_kinds_agree(case):
+    """Draft: for a convex loss, high loss <=> large gradient <=> large Hessian (orders of two points agree)."""
+    with precision():
+        c = mp_case(case)
+        features = []
+        for x, y in ((c["x"], c["y"]), (c["x2"], c["y2"])):
+            residual = residual_core(c["theta"], x, y)
+            norm2 = x.dot(x)
+            features.append((residual**2 / 2, abs(residual) * norm2 ** 0.5, norm2))
+        signs = {(a > b) - (a < b) for a, b in zip(*features)}
+        return compare(float(len(signs) > 1), 0.5,
+                       f"(loss, |g|, |H|) of z = {[float(v) for v in features[0]]}, of z' = {[float(v) for v in features[1]]}")
+
+
+def _property(name, strategy, predicate, examples=()):
+    return PropertyCheck(name, strategy, predicate, RANGES, oracle=True, examples=examples)
+
+
+register(
+    Lemma(
+        id="ga-not-inverse",
+        title="Gradient ascent never reverts a descent step",
+        statement=r"For every $z$, $\theta_0$ and $\lambda > 0$: $\theta_2 = \theta_1 + \lambda g_z(\theta_1) \ne \theta_0$.",
+        source=f"{SECTION} / First observations",
+        as_written=True,
+        interpretation="The draft writes theta_2 != theta_0 'since g_z(theta_1) != g_z(theta_0)' with no condition; "
+                       "checked as a universal statement on linear regression.",
+        checks=(_property("ascent-differs", linear_points(), _ascent_never_exact),),
+        corrected_by=("ga-exact-iff",),
+        counterexample=Counterexample("ascent-differs", {"theta": [0.0], "x": [0.0], "y": 0.0, "lr": 1.0}),
+        sims=("ascent-error",),
+    ),
+    Lemma(
+        id="ga-exact-iff",
+        title="When one ascent step reverts one descent step (linear regression)",
+        statement=r"$\|\theta_2 - \theta_0\|^2 = \lambda^4 r^2 |x|^6$, so $\theta_2 = \theta_0$ iff $r = \theta_0\cdot x - y = 0$ or $x = 0$.",
+        source=f"{SECTION} / First observations",
+        as_written=False,
+        uses=("ga-linear-error",),
+        checks=(SympyProof("squared-norm", _prove_exact_iff, "sympy identity in dimension 2 (two vectors theta_0, x)"),),
+    ),
+    Lemma(
+        id="ga-gradient-difference",
+        title="Gradient difference in linear regression",
+        statement=r"$g_z(\theta_1) - g_z(\theta_0) = ((\theta_1 - \theta_0)\cdot x)\,x$ for all $\theta_0, \theta_1$.",
+        source=LINEAR,
+        as_written=True,
+        uses=("lr-gradient-affine",),
+        checks=(SympyProof("identity", _prove_gradient_difference, "sympy identity in dimension 3 (vectors theta_0, theta_1, x)"),),
+    ),
+    Lemma(
+        id="ga-error-middle-step",
+        title="The middle step of the draft's ascent-error computation",
+        statement=r"$\lambda g_z(\theta_1) - \lambda g_z(\theta_0) = ((-\lambda(\theta_0\cdot x - y)x)\cdot x)\,x$.",
+        source=LINEAR,
+        as_written=True,
+        interpretation="The draft's chain theta_2 - theta_0 = lr g(theta_1) - lr g(theta_0) = ((-lr r x).x)x = -lr^2 r |x|^2 x "
+                       "has a middle term missing a factor lr; its two ends agree (lemma ga-linear-error).",
+        checks=(_property("middle-equality", linear_points(), _middle_step_as_written),),
+        corrected_by=("ga-linear-error",),
+        counterexample=Counterexample("middle-equality", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 10.0}),
+    ),
+    Lemma(
+        id="ga-linear-error",
+        title="Ascent error after one descent step (linear regression)",
+        statement=r"$\theta_2 - \theta_0 = -\lambda^2 (\theta_0\cdot x - y)\,|x|^2\,x$.",
+        source=LINEAR,
+        as_written=True,
+        uses=("ga-gradient-difference",),
+        checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
+                _property("identity-60-digits", linear_points(), _linear_error_identity)),
+        sims=("ascent-error",),
+        empirical=("ascent-error",),
+    ),
+    Lemma(
+        id="ga-small-loss",
+        title="Small loss makes gradient ascent exact",
+        statement=r"In the stable regime $\lambda|x|^2 < 2$: $\|\theta_2 - \theta_0\| \le \sqrt{2 L(z, \theta_0)}$.",
+        source=LINEAR,
+        as_written=True,
+        interpretation="The draft: 'theta_2 - theta_0 is small if theta_0.x - y ~ 0, meaning gradient ascent is exact for "
+                       "examples such that the loss is small'. Read as: the loss alone controls the error, with constant 1, "
+                       "for every x and every step size at which descent is stable.",
+        checks=(_property("error-below-loss", linear_points(), _small_loss_small_error),),
+        corrected_by=("ga-error-norm",),
+        counterexample=Counterexample("error-below-loss", {"theta": [0.0], "x": [0.125], "y": 1.0, "lr": 100.0}),
+    ),
+    Lemma(
+        id="ga-error-norm",
+        title="Size of the ascent error: absolute and relative",
+        statement=r"$\|\theta_2 - \theta_0\| = \lambda^2|x|^2\|g_z(\theta_0)\| = \lambda^2 |x|^3\sqrt{2L(z,\theta_0)}$ and "
+                  r"$\|\theta_2 - \theta_0\| = \lambda|x|^2\,\|\theta_1 - \theta_0\|$: relative to the step, the error "
+                  r"$\lambda|x|^2$ does not depend on the loss.",
+        source=LINEAR,
+        as_written=False,
+        uses=("ga-linear-error",),
+        checks=(SympyProof("norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)"),),
+        sims=("ascent-error",),
+    ),
+    Lemma(
+        id="ga-unlearning-rate",
+        title="Ascent with its own unlearning rate",
+        statement=r"With ascent rate $\mu$: $\theta_2 - \theta_0 = r\,x\,(\mu(1 - \lambda|x|^2) - \lambda)$; it vanishes at "
+                  r"$\mu^\ast = \lambda / (1 - \lambda|x|^2)$ ($\lambda|x|^2 \ne 1$), and for $\lambda|x|^2 < 1$ a smaller "
+                  r"$\mu < \mu^\ast$ leaves the larger error $|r|\,|x|\,(\lambda - \mu(1-\lambda|x|^2))$.",
+        source=f"{SECTION} / First observations",
+        as_written=False,
+        interpretation="The draft notes that practice uses an unlearning rate much smaller than the learning rate; in "
+                       "linear regression this moves the error away from the one exact rate mu*.",
+        uses=("ga-linear-error",),
+        checks=(SympyProof("closed-form", _prove_unlearning_rate, "sympy identity in dimension 2 (vectors theta_0, x)"),),
+    ),
+    Lemma(
+        id="ga-collinear",
+        title="Linear-regression gradients are collinear with the input",
+        statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ both lie on the line $\mathbb{R}x$.",
+        source=f"{SECTION} / Approximation error in a nonlinear setting",
+        as_written=True,
+        checks=(SympyProof("minors-vanish", _prove_collinear, "all 2x2 minors of [g(theta_0), g(theta_1)] vanish, dimension 3"),),
+    ),
+    Lemma(
+        id="three-hard-kinds-equivalent",
+        title="For a convex loss, high loss, large gradient and large Hessian are equivalent",
+        statement=r"For a convex loss, ordering data points by $L(z,\theta)$, by $\|\nabla_\theta L(z,\theta)\|$ and by "
+                  r"$\|\nabla^2_\theta L(z,\theta)\|_2$ gives the same order.",
+        source=f"{SECTION} / Towards the general case",
+        as_written=True,
+        interpretation="'Equivalent' is read as: the three criteria rank any two points the same way. Checked on "
+                       "linear regression, the draft's convex best case.",
+        checks=(_property("orders-agree", point_pairs(), _hard_kinds_agree),),
+        corrected_by=("hard-kinds-linear",),
+        counterexample=Counterexample("orders-agree", {"theta": [0.0], "x": [0.0], "y": 0.0, "lr": 1.0,
+                                                       "x2": [0.0], "y2": 1.0}),
+        empirical=("hard-points",),
+    ),
+    Lemma(
+        id="hard-kinds-linear",
+        title="How loss, gradient and Hessian combine in linear regression",
+        statement=r"$\|g_z(\theta)\|^2 = 2\,L(z,\theta)\,\|\nabla^2_\theta L\|_2$ with $\|\nabla^2_\theta L\|_2 = |x|^2$, and the "
+                  r"ascent error is $\lambda^2\|\nabla^2_\theta L\|_2\,\|g_z(\theta_0)\|$: the gradient criterion is the "
+                  r"product of the other two, and a point can have a large Hessian with zero loss.",
+        source=f"{SECTION} / Towards the general case",
+        as_written=False,
+        uses=("ga-error-norm",),
+        checks=(SympyProof("gradient-loss-hessian", _prove_hard_kinds, "sympy identity in dimension 2 (vectors theta, x)"),),
+        empirical=("hard-points",),
+    ),
+)
