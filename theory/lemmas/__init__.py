@@ -1,3 +1,11 @@
 """The claims of the draft, one module per section, registered in the draft's order on import."""
 
-from theory.lemmas import gradient_ascent  # noqa: F401
+from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
+    notations,
+    gradient_ascent,
+    ascent_conclusions,
+    single_step_inversion,
+    commutation,
+    poisoned_batches,
+    second_order,
+)

@@ -1,0 +1,1 @@
+"""Placeholder: lemmas of this section are being written."""
