@@ -26,7 +26,9 @@ __all__ = [
 
 def check_finite_scalar(value: Any, name: str) -> float:
     """Return ``value`` as a float, or raise ``ValueError`` if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a finite real number, got the boolean {value!r}")
+    if not isinstance(value, (Real, np.floating, np.integer)):
         try:
             value = float(value)  # mpmath numbers, 0-d arrays
         except (TypeError, ValueError):
