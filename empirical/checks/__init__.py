@@ -1,0 +1,55 @@
+"""The lifted checks: each measures a lemma of `theory` on a network and records it against the lemma id.
+
+========================  ===================================================  =================================
+check                     lemma ids (linear model / network)                   draft section
+========================  ===================================================  =================================
+ascent-error              ga-linear-error / ascent-error-logistic              GA does not revert GD
+commutator                lr-commutator-formula / commutator-logistic          steps do not commute
+inversion-contraction     psi-contraction-iff, stable-but-not-invertible       the fixed-point formulation
+gradient-cosine           span-dim-large                                       Experiment 1
+orthogonal-craft          span-dim-large                                       Experiment 2
+hard-points               hard-kinds-linear / three-hard-kinds-equivalent      towards the general case
+========================  ===================================================  =================================
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from empirical.checks import ascent_error, commutator, gradient_cosine, hard_points, inversion, orthogonal_craft
+from empirical.checks.base import Check, Row, resolve_settings, summary, write_rows
+
+__all__ = ["CHECKS", "Check", "Row", "resolve_settings", "summary", "write_rows", "get_check", "run_check"]
+
+CHECKS: dict[str, Check] = {check.name: check for check in (
+    Check("ascent-error", ("ga-linear-error", "ascent-error-logistic"),
+          "one ascent after one descent vs -lr^2 H g over lr decades", ascent_error.DEFAULTS, ascent_error.run),
+    Check("commutator", ("lr-commutator-formula", "commutator-logistic"),
+          "two steps in both orders vs lr^2 (H_B g_A - H_A g_B)", commutator.DEFAULTS, commutator.run),
+    Check("inversion-contraction", ("psi-contraction-iff", "stable-but-not-invertible"),
+          "lr max|eig H_z| vs 1, fixed-point rate, Newton-Krylov inversion", inversion.DEFAULTS, inversion.run),
+    Check("gradient-cosine", ("span-dim-large",),
+          "Experiment 1: cos(g_z(theta0), g_z(theta1)) after 1..500 interleaved batches", gradient_cosine.DEFAULTS,
+          gradient_cosine.run),
+    Check("orthogonal-craft", ("span-dim-large",),
+          "Experiment 2: Adam on the input to make g_z orthogonal after one step", orthogonal_craft.DEFAULTS,
+          orthogonal_craft.run),
+    Check("hard-points", ("hard-kinds-linear", "three-hard-kinds-equivalent"),
+          "loss, |g|, |H| and ascent error per point; Spearman correlations", hard_points.DEFAULTS, hard_points.run),
+)}
+
+
+def get_check(name: str) -> Check:
+    """The check called ``name`` (ValueError listing the known ones otherwise)."""
+    if name not in CHECKS:
+        raise ValueError(f"unknown check {name!r}; known: {', '.join(CHECKS)}")
+    return CHECKS[name]
+
+
+def run_check(name: str, setup: Any, settings: Mapping[str, Any] | None = None, out_dir: str = "results") -> list[Row]:
+    """Run check ``name`` on ``setup`` with ``settings`` over its defaults; store and return the rows."""
+    check = get_check(name)
+    resolved = resolve_settings(check, settings)
+    rows = check.run(setup, resolved)
+    write_rows(rows, check, setup, resolved, out_dir)
+    return rows

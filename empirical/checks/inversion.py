@@ -1,0 +1,125 @@
+r"""Lifted check ``inversion-contraction``: can one gradient step be undone by a fixed-point iteration?
+
+Draft, "The fixed-point formulation": :math:`\theta_t` is a fixed point of
+:math:`\Psi(\theta) = \theta_{t+1} + \lambda g_z(\theta)`, whose Jacobian is :math:`\lambda H_z(\theta)`.
+Near :math:`\theta_t`, :math:`\Psi` contracts iff :math:`\rho = \lambda \max_i |\mu_i(H_z)| < 1`
+(lemma psi-contraction-iff; in linear regression :math:`\rho = \lambda |x|^2` exactly), and then the
+iteration converges at the rate :math:`\rho` per step. Training is stable on the local quadratic when
+:math:`\lambda \mu_{\max} < 2`; so for :math:`1 \le \rho < 2` forward descent is stable but the fixed-point
+inversion does not contract (lemma stable-but-not-invertible). Edge of stability (Cohen et al. 2021) puts
+trained networks near :math:`\lambda \mu_{\max} \approx 2`.
+
+Per point z and learning rate we measure :math:`\mu_{\min}, \mu_{\max}` by Lanczos, the observed rate of the
+fixed-point iteration (geometric mean of successive error ratios over the second half of the iterations),
+and the error of a Newton-Krylov inversion, the stronger inverter: Newton on
+:math:`F(\theta) = \theta - \lambda g_z(\theta) - \theta_{t+1}` with :math:`F'(\theta) = I - \lambda H_z(\theta)`
+solved by MINRES (``scipy.sparse.linalg.minres``; the matrix is symmetric, possibly indefinite) on HVPs.
+Learning rates: the ``lr`` setting and the ones putting :math:`\rho` at each of ``rho_targets``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from scipy.sparse.linalg import LinearOperator, minres
+
+from empirical.checks.base import Row, summary
+from empirical.functional import Objective, Tree, flatten, point, tree_add, tree_norm, unflatten
+from empirical.hvp import HessianVectorProduct
+from empirical.spectrum import extreme_eigenvalues, hessian_operator
+
+__all__ = ["DEFAULTS", "fixed_point_errors", "observed_rate", "newton_krylov_inverse", "run"]
+
+DEFAULTS = {"n_points": 3, "lr": 0.05, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 40,
+            "newton_iterations": 8, "krylov_iterations": 50, "lanczos_tol": 1e-6, "point_seed": 2}
+
+
+def fixed_point_errors(objective: Objective, theta_next: Tree, target: Tree, batch: tuple, lr: float,
+                       iterations: int) -> list[float]:
+    """|theta_k - target| along theta_{k+1} = theta_next + lr g_z(theta_k), theta_0 = theta_next (k = 0..K)."""
+    theta, errors = theta_next, [float(tree_norm(tree_add(theta_next, target, alpha=-1.0)))]
+    for _ in range(iterations):
+        theta = tree_add(theta_next, objective.gradient(theta, batch), alpha=lr)
+        error = float(tree_norm(tree_add(theta, target, alpha=-1.0)))
+        errors.append(error)
+        if not np.isfinite(error) or error > 1e6 * (errors[0] + 1e-300):
+            break
+    return errors
+
+
+def observed_rate(errors: list[float], floor: float) -> float:
+    """Geometric-mean ratio e_{k+1}/e_k over the second half of the errors above ``floor`` (rounding)."""
+    usable = [e for e in errors if np.isfinite(e)]
+    cut = next((k for k, e in enumerate(usable) if e <= floor), len(usable))
+    usable = usable[:cut]
+    if len(usable) < 2:
+        return float("nan")
+    tail = usable[len(usable) // 2:] if len(usable) >= 4 else usable
+    return float((tail[-1] / tail[0]) ** (1.0 / (len(tail) - 1)))
+
+
+def newton_krylov_inverse(objective: Objective, theta_next: Tree, batch: tuple, lr: float, iterations: int,
+                          krylov_iterations: int, hvp_mode: str = "auto") -> tuple[Tree, int]:
+    """Solve theta - lr g_z(theta) = theta_next by Newton-MINRES from theta_next; (solution, HVPs used)."""
+    theta, hvps = dict(theta_next), 0
+    like = next(iter(theta.values()))
+    for _ in range(iterations):
+        residual = tree_add(tree_add(theta, objective.gradient(theta, batch), alpha=-lr), theta_next, alpha=-1.0)
+        if float(tree_norm(residual)) == 0:
+            break
+        hessian = hessian_operator(HessianVectorProduct(objective, theta, batch, mode=hvp_mode))
+        size = hessian.shape[0]
+        jacobian = LinearOperator((size, size), matvec=lambda v: v - lr * hessian.matvec(v), dtype=np.float64)
+        counter = {"n": 0}
+        step, _ = minres(jacobian, -flatten(residual).detach().cpu().double().numpy(), maxiter=krylov_iterations,
+                         callback=lambda _: counter.__setitem__("n", counter["n"] + 1))
+        hvps += counter["n"] + 1
+        theta = tree_add(theta, unflatten(torch.as_tensor(step, dtype=like.dtype, device=like.device), theta))
+    return theta, hvps
+
+
+def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
+    objective, params = setup.objective()
+    dtype = next(iter(params.values())).dtype
+    unit = float(torch.finfo(dtype).eps) / 2
+    train_batch = (setup.data.train_x, setup.data.train_y)
+    rows: list[Row] = []
+    agree, total, stable_not_invertible, newton_better = 0, 0, 0, 0
+    for index in setup.indices(settings["n_points"], settings["point_seed"]):
+        z = point(train_batch, int(index))
+        spectrum = extreme_eigenvalues(hessian_operator(setup.hvp(objective, params, z)), tol=settings["lanczos_tol"])
+        norm = spectrum.spectral_norm
+        lrs = [settings["lr"]] + ([t / norm for t in settings["rho_targets"]] if norm > 0 else [])
+        for lr in lrs:
+            theta_next = objective.step(params, z, lr)
+            floor = 16 * unit * float(tree_norm(params))
+            errors = fixed_point_errors(objective, theta_next, params, z, lr, settings["fp_iterations"])
+            rate = observed_rate(errors, floor)
+            solution, hvps = newton_krylov_inverse(objective, theta_next, z, lr, settings["newton_iterations"],
+                                                   settings["krylov_iterations"], setup.hvp_mode)
+            newton_error = float(tree_norm(tree_add(solution, params, alpha=-1.0)))
+            rho = lr * norm
+            contracts = bool(errors[-1] < errors[0]) and np.isfinite(errors[-1])
+            stable = lr * spectrum.largest < 2
+            total += 1
+            agree += int(contracts == (rho < 1))
+            if stable and 1 <= rho < 2:
+                stable_not_invertible += 1
+            newton_better += int(newton_error < errors[-1])
+            rows.append(Row({"lemma_id": "psi-contraction-iff", "point": int(index), "lr": float(lr)},
+                            {"eig_min": spectrum.smallest, "eig_max": spectrum.largest, "lanczos_matvecs": spectrum.matvecs,
+                             "rho": rho, "lr_eig_max": lr * spectrum.largest, "observed_rate": rate,
+                             "fp_initial_error": errors[0], "fp_final_error": errors[-1],
+                             "fp_iterations_run": len(errors) - 1, "fp_contracts": contracts,
+                             "forward_stable": stable, "newton_error": newton_error, "newton_hvps": hvps,
+                             "roundoff_floor": floor}))
+    rows += [summary("psi-contraction-iff", "contraction_prediction_agreement", agree / max(total, 1), key=True),
+             summary("stable-but-not-invertible", "stable_not_contractive_cases", stable_not_invertible, key=True),
+             summary("psi-contraction-iff", "newton_beats_fixed_point_fraction", newton_better / max(total, 1))]
+    trained = [r for r in rows if r.params.get("lr") == settings["lr"]]
+    if trained:
+        rows.append(summary("psi-contraction-iff", "median_rho_at_training_lr",
+                            float(np.median([r.metrics["rho"] for r in trained]))))
+    return rows

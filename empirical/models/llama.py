@@ -1,0 +1,79 @@
+"""LLaMA through ``transformers.LlamaForCausalLM``: real weights from a local folder, or a config.
+
+The draft's motivating experiment ("LLaMa 3.2 1B: poisoning with unsafe coding examples") uses LLaMA 3.2 1B:
+1,235,814,400 parameters, hidden 2048, 16 layers, 32 heads / 8 key-value heads, intermediate 8192,
+vocabulary 128256, tied input and output embeddings (field notes, "Sizes").
+
+* :func:`build_llama` loads ``from_pretrained(path)`` when a folder is given (no hub download: the folder must
+  hold the weights), otherwise builds random weights from :func:`llama_config` (``size="tiny"`` for the CPU,
+  ``"1b"`` for the LLaMA-3.2-1B shape).
+* Attention is ``"eager"`` by default: forward-mode AD is missing for the fused SDPA kernels and double
+  backward fails through flash attention (field notes, "torch.func pitfalls"), and every HVP needs one.
+* Tied embeddings: ``named_parameters`` lists the shared matrix once (``model.embed_tokens.weight``) and
+  ``functional_call(..., tie_weights=True)`` (the :class:`~empirical.functional.Objective` default) uses it
+  for ``lm_head`` as well.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["llama_config", "build_llama", "parameter_selector"]
+
+_SIZES = {
+    "tiny": dict(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=8, max_position_embeddings=256),
+    "1b": dict(vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
+               num_attention_heads=32, num_key_value_heads=8, head_dim=64, max_position_embeddings=131072,
+               rope_theta=500000.0,
+               rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+                             "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}),
+}
+
+
+def llama_config(size: str = "tiny", attn_implementation: str = "eager", **overrides):
+    """A ``LlamaConfig`` of the given size (``"tiny"`` or ``"1b"``) with tied embeddings; keys overridable."""
+    from transformers import LlamaConfig
+
+    if size not in _SIZES:
+        raise ValueError(f"size must be one of {sorted(_SIZES)}, got {size!r}")
+    values = {**_SIZES[size], "tie_word_embeddings": True, "rms_norm_eps": 1e-5, **overrides}
+    return LlamaConfig(attn_implementation=attn_implementation, **values)
+
+
+def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", attn_implementation: str = "eager",
+                dtype: torch.dtype = torch.float32, seed: int = 0, **overrides) -> nn.Module:
+    """``LlamaForCausalLM`` from a local folder (``path``) or with random weights of ``size``."""
+    from transformers import LlamaForCausalLM
+
+    if path is not None:
+        folder = Path(path)
+        if not (folder / "config.json").is_file():
+            raise FileNotFoundError(
+                f"no LLaMA checkpoint at {folder} (config.json missing). Put the LLaMA 3.2 1B files there "
+                "(config.json, model.safetensors, tokenizer.json), e.g. `huggingface-cli download "
+                "meta-llama/Llama-3.2-1B --local-dir <folder>` on a machine with internet, or omit the path "
+                "to use random weights")
+        return LlamaForCausalLM.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation)
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(llama_config(size, attn_implementation, **overrides))
+    return model.to(dtype)
+
+
+def parameter_selector(patterns: Sequence[str] | str | None) -> Callable[[str], bool] | None:
+    """A ``trainable(name)`` filter for :func:`~empirical.functional.split_state` from glob patterns.
+
+    ``"model.layers.15.mlp.*"`` differentiates one MLP block only (HVPs on a layer subset of a 1B model);
+    several patterns are comma-separated or a list; ``None`` or ``"all"`` selects every parameter.
+    """
+    if patterns is None or patterns == "all":
+        return None
+    if isinstance(patterns, str):
+        patterns = [item.strip() for item in patterns.split(",") if item.strip()]
+    return lambda name: any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)

@@ -1,0 +1,44 @@
+"""The latest measurement of each lemma, read back from the result tables of the lifted checks.
+
+``python -m theory show ID`` displays it beside the lemma's status: for each lemma id, the newest summary
+row marked ``key`` (the check's headline number) across ``<out_dir>/<check>/cells/*.json``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sims.results import ResultStore
+
+__all__ = ["latest_measurements", "summary_rows"]
+
+
+def summary_rows(out_dir: str | os.PathLike[str] = "results", check: str | None = None) -> list[dict[str, Any]]:
+    """Every summary row stored by the lifted checks under ``out_dir`` (of one ``check`` if given)."""
+    from empirical.checks import CHECKS
+
+    names = [check] if check is not None else list(CHECKS)
+    rows = []
+    for name in names:
+        if (Path(out_dir) / name).is_dir():
+            rows += [row for row in ResultStore(out_dir, name).rows() if row.get("role") == "summary"]
+    return rows
+
+
+def latest_measurements(out_dir: str | os.PathLike[str] = "results") -> dict[str, dict[str, Any]]:
+    """``{lemma_id: {check, model, data, metric, value, created_utc, git_commit}}``, newest key summary per lemma.
+
+    Empty when nothing has been measured (no folder, or no check run yet).
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    for row in summary_rows(out_dir):
+        if not row.get("key"):
+            continue
+        entry = {"check": row["check"], "model": row["model"], "data": row["data"], "metric": row["metric"],
+                 "value": row["value"], "created_utc": row["created_utc"], "git_commit": row.get("git_commit")}
+        current = latest.get(row["lemma_id"])
+        if current is None or entry["created_utc"] >= current["created_utc"]:
+            latest[row["lemma_id"]] = entry
+    return latest
