@@ -1,0 +1,95 @@
+"""Command line: ``python -m sims list | run NAME [--set k=v ...] | plot NAME``.
+
+Every sweep has its own ``run`` and ``plot`` sub-command, whose ``--help`` lists every parameter of the
+sweep with its default, paper-scale value and meaning (generated from the sweep's parameter spec).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sims.registry import SWEEPS, get_sweep
+from sims.runner import BACKENDS, run_sweep
+
+__all__ = ["main", "build_parser"]
+
+
+def _parse_sets(items: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--set expects name=value, got {item!r}")
+        name, value = item.split("=", 1)
+        overrides[name.strip()] = value
+    return overrides
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sims", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="list the sweeps, their lemma ids and parameters")
+    run = commands.add_parser("run", help="run a sweep (skips finished cells)")
+    plot = commands.add_parser("plot", help="draw a sweep's figure from its stored results")
+    run_names = run.add_subparsers(dest="name", required=True, metavar="NAME")
+    plot_names = plot.add_subparsers(dest="name", required=True, metavar="NAME")
+    for name, sweep in SWEEPS.items():
+        sub = run_names.add_parser(name, help=sweep.title, description=sweep.help_text(),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                         help="override a parameter (lists comma-separated); see the list above")
+        sub.add_argument("--paper", action="store_true", help="start from the paper-scale values")
+        sub.add_argument("--out", default="results", help="output folder (default: results/)")
+        sub.add_argument("--jobs", type=int, default=2, help="parallel workers (default: 2)")
+        sub.add_argument("--backend", choices=BACKENDS, default="loky",
+                         help="joblib backend: loky (local processes) or dask (a dask.distributed cluster)")
+        sub.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="dask scheduler address; without it --backend dask starts a LocalCluster")
+        sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        sub.add_argument("--plot", action="store_true", help="draw the figure after the run")
+        sub.add_argument("--figures", default=None, help="figure folder (default: OUT/NAME/figures)")
+        psub = plot_names.add_parser(name, help=sweep.title, description=sweep.title)
+        psub.add_argument("--out", default="results", help="folder holding the results (default: results/)")
+        psub.add_argument("--figures", default=None, help="figure folder (default: OUT/NAME/figures)")
+    return parser
+
+
+def _plot(name: str, out: str, figures: str | None) -> list[Path]:
+    from sims.plotting import load_frame
+
+    sweep = get_sweep(name)
+    paths = sweep.plot(load_frame(out, name), Path(figures) if figures else Path(out) / name / "figures")
+    for path in paths:
+        print(path)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            for name, sweep in SWEEPS.items():
+                print(f"{name}: {sweep.title}\n  lemmas: {', '.join(sweep.lemmas)}")
+                for param in sweep.all_params:
+                    print(f"    {param.help_line()}")
+            return 0
+        if args.command == "run":
+            sweep = get_sweep(args.name)
+            values = sweep.resolve(_parse_sets(args.set), paper=args.paper)
+            table = run_sweep(sweep, values, args.out, jobs=args.jobs, backend=args.backend,
+                              scheduler=args.scheduler, progress=not args.no_progress)
+            print(table)
+            if args.plot:
+                _plot(args.name, args.out, args.figures)
+            return 0
+        _plot(args.name, args.out, args.figures)
+        return 0
+    except (ValueError, FileNotFoundError) as error:
+        parser.exit(2, f"error: {error}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+r"""The shared SGD loop: many independent trajectories advanced together, one batched call per step.
+
+Every engine model (:mod:`~sims.engines.linear`, :mod:`~sims.engines.logistic`, :mod:`~sims.engines.mlp`)
+exposes, for parameters ``theta`` of shape ``(T, P)`` and gathered inputs ``Xb`` ``(T, B, d)``, targets
+``yb`` ``(T, B)`` and weights ``w`` ``(T, B)``:
+
+* ``per_example_gradients(theta, Xb, yb) -> (T, B, P)``, the :math:`g_{z_b}(\theta_t)`;
+* ``weighted_gradient(theta, Xb, yb, w) -> (T, P)``, :math:`\sum_b w_b g_{z_b}(\theta_t)` in one call.
+
+One step (draft, "Notations", with mini-batches as in "Poisoned batches"):
+
+.. math::
+    \theta_{s+1} = \theta_s - \sigma \lambda_t\, \mathrm{agg}_b(g_{z_b}(\theta_s)),
+
+with ``sign`` :math:`\sigma = +1` for descent, :math:`-1` for ascent, a learning rate per trajectory, and
+``agg`` one of
+
+* ``mean``: :math:`\sum_b w_b g_b / \sum_b w_b` (a step with all weights 0 does nothing);
+* ``median``: the coordinate-wise median of the :math:`g_b` with :math:`w_b \ne 0` (robust aggregation);
+* ``sum``: :math:`\sum_b w_b g_b`, for signed objectives such as NegGrad+.
+
+Recording (``record``): ``"checkpoints"`` keeps :math:`\theta_s` before every step and the final one
+``(T, S+1, P)``, ``"updates"`` the applied update :math:`\theta_{s+1}-\theta_s` ``(T, S, P)``, and
+``"per_example"`` the per-example gradients ``(T, S, B, P)`` (NaN where the weight is 0). The memory
+they take is reported in bytes; the per-example record costs ``8 T S B P`` bytes in float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from sims.engines.schedule import Schedule
+from theory.validation import check_matrix
+
+__all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "AGGREGATES", "RECORDS", "as_rates"]
+
+AGGREGATES = ("mean", "median", "sum")
+RECORDS = ("checkpoints", "updates", "per_example")
+
+
+class Model(Protocol):
+    """What :func:`run_sgd` needs from a model (see module docstring)."""
+
+    n_params: int
+
+    def per_example_gradients(self, theta: np.ndarray, Xb: np.ndarray, yb: np.ndarray) -> np.ndarray: ...
+
+    def weighted_gradient(self, theta: np.ndarray, Xb: np.ndarray, yb: np.ndarray, w: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass
+class Trajectory:
+    """Final parameters ``theta`` ``(T, P)``, the optional records, and what the run cost."""
+
+    theta: np.ndarray
+    grad_evals: int
+    checkpoints: np.ndarray | None = None
+    updates: np.ndarray | None = None
+    per_example: np.ndarray | None = None
+    memory_bytes: int = field(default=0)
+
+
+def as_rates(lr, n_traj: int) -> np.ndarray:
+    """A learning rate per trajectory ``(T,)`` from a scalar or a length-T array; all finite and > 0."""
+    rates = np.broadcast_to(np.asarray(lr, dtype=np.float64), (n_traj,)).copy()
+    if not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise ValueError(f"lr must be finite and > 0 for every trajectory, got {np.asarray(lr)!r}")
+    return rates
+
+
+def aggregate_gradients(per_example: np.ndarray, weights: np.ndarray, aggregate: str) -> np.ndarray:
+    """Aggregate ``(T, B, P)`` per-example gradients with ``(T, B)`` weights (module docstring)."""
+    if aggregate == "sum":
+        return np.einsum("tb,tbp->tp", weights, per_example)
+    if aggregate == "mean":
+        count = weights.sum(axis=1, keepdims=True)
+        return np.einsum("tb,tbp->tp", weights, per_example) / np.where(count == 0, 1.0, count)
+    if aggregate == "median":
+        used = weights != 0
+        if used.all():
+            return np.median(per_example, axis=1)
+        masked = np.where(used[:, :, None], per_example, np.nan)
+        empty = ~used.any(axis=1)
+        masked[empty] = 0.0  # a step with no example does nothing
+        return np.nanmedian(masked, axis=1)
+    raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+
+
+def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, schedule: Schedule, lr,
+            aggregate: str = "mean", record: tuple[str, ...] = (), sign: float = 1.0) -> Trajectory:
+    """Run every trajectory of ``schedule`` from ``theta0`` ``(T, P)``; see the module docstring.
+
+    The inputs of a step are gathered for all trajectories by one fancy index ``X[indices[:, s]]``.
+    """
+    theta = np.array(check_matrix(theta0, "theta0", rows=schedule.n_traj, cols=model.n_params))
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}")
+    if aggregate not in AGGREGATES:
+        raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+    unknown = set(record) - set(RECORDS)
+    if unknown:
+        raise ValueError(f"record entries must be among {RECORDS}, got {sorted(unknown)}")
+    if sign not in (1.0, -1.0):
+        raise ValueError(f"sign must be +1 (descent) or -1 (ascent), got {sign!r}")
+    T, S, B = schedule.indices.shape
+    rates = (sign * as_rates(lr, T))[:, None]
+    checkpoints = np.empty((T, S + 1, model.n_params)) if "checkpoints" in record else None
+    updates = np.empty((T, S, model.n_params)) if "updates" in record else None
+    per_example = np.empty((T, S, B, model.n_params)) if "per_example" in record else None
+    need_examples = per_example is not None or aggregate == "median"
+    for s in range(S):
+        index, weights = schedule.indices[:, s], schedule.weights[:, s]
+        Xb, yb = X[index], y[index]
+        if need_examples:
+            grads = model.per_example_gradients(theta, Xb, yb)
+            step = aggregate_gradients(grads, weights, aggregate)
+            if per_example is not None:
+                per_example[:, s] = np.where(weights[:, :, None] != 0, grads, np.nan)
+        else:
+            step = model.weighted_gradient(theta, Xb, yb, weights)
+            if aggregate == "mean":
+                count = weights.sum(axis=1, keepdims=True)
+                step = step / np.where(count == 0, 1.0, count)
+        if checkpoints is not None:
+            checkpoints[:, s] = theta
+        update = -rates * step
+        if updates is not None:
+            updates[:, s] = update
+        theta = theta + update
+    if checkpoints is not None:
+        checkpoints[:, S] = theta
+    memory = sum(a.nbytes for a in (checkpoints, updates, per_example) if a is not None)
+    return Trajectory(theta, schedule.evaluations(), checkpoints, updates, per_example, memory)
