@@ -1,0 +1,259 @@
+"""The ``theory`` command line: ``python -m theory list | show ID | verify | export | cite-check PAPER.tex``.
+
+Where statuses come from. A status is derived by running a lemma's checks (:mod:`theory.status`).
+``verify`` always runs them and writes the verification record (default ``docs/verification.json``).
+``list`` and ``show`` read that record (or ``--record PATH``) when it is *fresh* -- written from the
+current ``theory`` sources (:func:`theory.verify.record_is_fresh`) and, if ``--profile`` is given,
+under that profile -- and evaluate whatever it lacks, with a progress bar on stderr, under
+``--profile`` (default ``dev`` interactively; see :func:`theory.profiles.default_profile_name`).
+``--no-record`` always evaluates. ``export`` renders a record (running ``verify`` first if there is
+none); ``cite-check`` reads ``--record`` if given, else evaluates the cited lemmas.
+
+Exit codes: 0 success; 1 a lemma has problems (``verify``) or a citation is not citable
+(``cite-check``); 2 bad usage (unknown lemma id, missing file, unknown profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Sequence
+
+from theory.profiles import PROFILES
+from theory.registry import Lemma, get, registry
+from theory.verify import (DEFAULT_RECORD, resolve_entries, run_verification, status_counts,
+                           write_record)
+
+__all__ = ["main", "build_parser", "format_table"]
+
+
+class UsageError(Exception):
+    """Bad input on the command line: printed without a traceback, exit code 2."""
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table with left-aligned, space-padded columns."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max([len(header)] + [len(row[i]) for row in cells]) for i, header in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _lemmas(ids: Sequence[str] | None) -> list[Lemma]:
+    """The named lemmas (unknown ids are usage errors with close matches), else all of them."""
+    if not ids:
+        return list(registry().values())
+    try:
+        return [get(lemma_id) for lemma_id in dict.fromkeys(ids)]
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
+
+
+def _record_path(args: argparse.Namespace) -> Path | None:
+    return None if getattr(args, "no_record", False) else Path(args.record)
+
+
+def _counts_line(entries: Sequence[dict[str, Any]]) -> str:
+    return ", ".join(f"{count} {status}" for status, count in status_counts(entries).items())
+
+
+# ----------------------------------------------------------------------------- list
+def _cmd_list(args: argparse.Namespace) -> int:
+    lemmas = _lemmas(args.only)
+    entries, origin = resolve_entries(lemmas, args.profile, _record_path(args), progress=not args.no_progress)
+    if args.json:
+        print(json.dumps([entries[lemma.id] for lemma in lemmas], indent=1, allow_nan=False))
+        return 0
+    rows = [(lemma.id, entries[lemma.id]["status"] + ("" if entries[lemma.id]["ok"] else " (!)"),
+             "draft" if lemma.as_written else "added", _shorten(lemma.source, 48), lemma.title) for lemma in lemmas]
+    print(format_table(("id", "status", "claim", "source", "title"), rows))
+    print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
+    if any(not entry["ok"] for entry in entries.values()):
+        print("(!) the checks did not reproduce the registry: see `python -m theory show ID`")
+    return 0
+
+
+# ----------------------------------------------------------------------------- show
+def _latest_measurement(lemma_id: str, results: str) -> str:
+    """The latest empirical measurement of a lemma, or why there is none."""
+    try:
+        from empirical.records import latest_measurements
+    except ImportError:
+        return "not available (empirical.records cannot be imported: install the `empirical` extra)"
+    if not Path(results).is_dir():
+        return f"none yet (no results folder {results!r}: run `python -m empirical run CHECK`)"
+    try:
+        measurements = latest_measurements(out_dir=results)
+    except Exception as error:  # a measurement store that cannot be read must not hide the lemma
+        return f"could not be read from {results!r}: {type(error).__name__}: {error}"
+    measurement = measurements.get(lemma_id)
+    if measurement is None:
+        return f"none recorded in {results!r}"
+    return json.dumps(measurement, indent=1, default=str)
+
+
+def _field(name: str, value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(value) if value else "-"
+    text = str(value) if value not in ("", None) else "-"
+    return textwrap.fill(text, width=100, initial_indent=f"  {name + ':':<16}", subsequent_indent=" " * 18)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    [lemma] = _lemmas([args.id])
+    entries, origin = resolve_entries([lemma], args.profile, _record_path(args), progress=not args.no_progress)
+    entry = entries[lemma.id]
+    lemmas = registry()
+    used_by = [other.id for other in lemmas.values() if lemma.id in other.uses]
+    corrects = [other.id for other in lemmas.values() if lemma.id in other.corrected_by]
+    status = entry["status"]
+    if entry["counterexample_reproduced"]:
+        status += " (stored counterexample reproduced)"
+    lines = [f"{lemma.id}  [{lemma.label}]", lemma.title, "",
+             _field("status", status), _field("status from", origin),
+             _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
+             _field("source", lemma.source), _field("statement", lemma.statement),
+             _field("interpretation", lemma.interpretation), _field("assumptions", lemma.assumptions),
+             _field("uses", lemma.uses), _field("used by", used_by),
+             _field("corrected by", lemma.corrected_by), _field("corrects", corrects),
+             _field("sims", lemma.sims), _field("empirical", lemma.empirical), "", "checks:"]
+    lines += [f"  - {check['name']} [{check['kind']}]: {check['description']}" for check in entry["checks"]] or ["  (none)"]
+    lines += ["", "evidence:"]
+    lines += [f"  - {part}" for part in entry["evidence_summary"].split("; ")]
+    for record in entry["evidence"]:
+        if record.get("worst_case") is not None:
+            lines.append(f"    worst case of {record['check']}: {json.dumps(record['worst_case'])}")
+    if entry["counterexample"] is not None:
+        lines += ["", f"counterexample: {json.dumps(entry['counterexample'])}"]
+    if entry["problems"]:
+        lines += ["", "problems:"] + [f"  - {problem}" for problem in entry["problems"]]
+    lines += ["", "latest empirical measurement: " + _latest_measurement(lemma.id, args.results)]
+    print("\n".join(lines))
+    return 0
+
+
+# ----------------------------------------------------------------------------- verify
+def _cmd_verify(args: argparse.Namespace) -> int:
+    _lemmas(args.only)  # unknown ids fail before any check runs
+    record = run_verification(args.only, args.profile, progress=not args.no_progress)
+    entries = record["lemmas"]
+    rows = []
+    for entry in entries:
+        if entry["problems"]:
+            result = "PROBLEM"
+        elif entry["counterexample_reproduced"]:
+            result = "ok: stored counterexample reproduced"
+        else:
+            result = "ok"
+        rows.append((entry["id"], entry["status"], result, f"{entry['seconds']:.2f}"))
+    print(format_table(("id", "status", "result", "seconds"), rows))
+    problems = [problem for entry in entries for problem in entry["problems"]]
+    if problems:
+        print("\nproblems:")
+        print("\n".join(f"  - {problem}" for problem in problems))
+    path = write_record(record, args.out)
+    profile = record["profile"]
+    print(f"\n{len(entries)} lemmas under profile {profile['name']} (max_examples={profile['max_examples']}, "
+          f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
+          f"{record['summary']['problems']} with problems.\nrecord: {path} (commit {record['provenance']['git_commit']})")
+    return 1 if problems else 0
+
+
+# ----------------------------------------------------------------------------- export and cite-check
+def _cmd_export(args: argparse.Namespace) -> int:
+    from theory.export import export_all
+    from theory.verify import read_record
+
+    record_path = Path(args.record)
+    if not record_path.is_file():
+        print(f"no record at {record_path}: running `verify` first", file=sys.stderr)
+        write_record(run_verification(None, args.profile, progress=not args.no_progress), record_path)
+    written = export_all(read_record(record_path), args.out_dir, record_name=str(record_path))
+    print("\n".join(f"wrote {path}" for path in written))
+    return 0
+
+
+def _cmd_cite_check(args: argparse.Namespace) -> int:
+    from theory.cite_check import run_cite_check
+
+    code, report = run_cite_check(args.paper, record_path=args.record, profile=args.profile,
+                                  progress=not args.no_progress)
+    print(report, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+# ----------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m theory``."""
+    parser = argparse.ArgumentParser(prog="python -m theory", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def profile_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--profile", choices=sorted(PROFILES), default=None,
+                             help="Hypothesis profile for the checks (default: dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, "
+                                  "or ci when $CI is set)")
+        command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    def record_option(command: argparse.ArgumentParser, evaluates: bool) -> None:
+        command.add_argument("--record", default=str(DEFAULT_RECORD),
+                             help=f"verification record to read (default {DEFAULT_RECORD})")
+        if evaluates:
+            command.add_argument("--no-record", action="store_true", help="ignore the record: run the checks now")
+
+    listing = commands.add_parser("list", help="table of lemmas: id, status, source, title")
+    listing.add_argument("--json", action="store_true", help="print one JSON array, one object per lemma")
+    listing.add_argument("--only", nargs="+", metavar="ID", help="only these lemmas")
+    profile_option(listing)
+    record_option(listing, evaluates=True)
+    listing.set_defaults(handler=_cmd_list)
+
+    show = commands.add_parser("show", help="everything about one lemma")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--results", default="results", help="folder of empirical results (default results)")
+    profile_option(show)
+    record_option(show, evaluates=True)
+    show.set_defaults(handler=_cmd_show)
+
+    verify = commands.add_parser("verify", help="run the checks and write the verification record")
+    verify.add_argument("--only", nargs="+", metavar="ID", help="only these lemmas")
+    verify.add_argument("--out", default=str(DEFAULT_RECORD), help=f"record to write (default {DEFAULT_RECORD})")
+    profile_option(verify)
+    verify.set_defaults(handler=_cmd_verify)
+
+    export = commands.add_parser("export", help="write lemmas.md, lemmas.tex and the lemma graph from the record")
+    export.add_argument("--out-dir", default="docs", help="output folder (default docs)")
+    profile_option(export)
+    record_option(export, evaluates=False)
+    export.set_defaults(handler=_cmd_export)
+
+    cite = commands.add_parser("cite-check", help="fail if a paper cites an unknown, refuted or open lemma")
+    cite.add_argument("paper", metavar="PAPER.tex")
+    cite.add_argument("--record", default=None, help="verification record for the statuses (default: evaluate now)")
+    profile_option(cite)
+    cite.set_defaults(handler=_cmd_cite_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except (UsageError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

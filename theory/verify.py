@@ -1,0 +1,300 @@
+"""The verification run and its JSON record (``python -m theory verify``).
+
+A *verification record* (default ``docs/verification.json``) is what the catalog, the LaTeX export and
+``cite-check`` read. It holds
+
+* ``provenance``: :func:`theory.provenance.provenance` (git commit, package versions, machine, time);
+* ``profile``: the Hypothesis profile's name and settings (``max_examples``, ``derandomize``, ...);
+* ``registry``: the lemma ids checked and ``source_sha256``, a hash of the ``theory`` sources that
+  decide a status (every module except the command line and exports);
+* ``lemmas``: one entry per lemma: its registry data, the derived ``status``, ``ok``, ``problems``,
+  ``counterexample`` (stored or newly found, else null), whether a stored counterexample was
+  reproduced, the evidence of every check (:mod:`theory.status`) and a one-line evidence summary.
+
+When may a record stand in for running the checks (``list``, ``show``)? The git commit changes
+whenever anything is committed (the record itself included), so it cannot decide; the record is
+*fresh* when its ``source_sha256`` equals the hash of the current sources: then every status in it
+is what the checks would derive now, under its profile. A stale record is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from hypothesis import settings
+
+from theory.profiles import PROFILES, load_profile, register_profiles
+from theory.provenance import provenance
+from theory.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
+from theory.status import evaluate
+
+__all__ = [
+    "DEFAULT_RECORD", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
+    "check_description", "evidence_summary", "lemma_entry", "evaluate_lemmas", "run_verification",
+    "write_record", "read_record", "record_is_fresh", "resolve_entries", "status_counts",
+]
+
+DEFAULT_RECORD = Path("docs") / "verification.json"
+RECORD_SCHEMA = 1
+# modules that present statuses but do not decide them: editing them keeps a record fresh
+_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "cite_check.py"})
+_LONG_VECTOR = 8  # worst cases (not counterexamples) with longer vectors are abbreviated in the record
+
+
+# ----------------------------------------------------------------------------- JSON and fingerprints
+def json_safe(value: Any) -> Any:
+    """A strict-JSON copy of ``value``: non-finite floats and unknown objects become strings."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return json_safe(value.tolist())
+    return str(value)
+
+
+def _abbreviate(case: Any) -> Any:
+    """A worst case with long vectors replaced by their length, first entries and largest magnitude."""
+    if not isinstance(case, dict):
+        return case
+    short: dict[str, Any] = {}
+    for key, value in case.items():
+        if isinstance(value, (list, tuple)) and len(value) > _LONG_VECTOR:
+            numbers = [abs(v) for v in value if isinstance(v, (int, float))]
+            short[key] = {"abbreviated": True, "length": len(value), "head": list(value[:4]),
+                          "max_abs": max(numbers) if numbers else None}
+        else:
+            short[key] = value
+    return short
+
+
+def source_fingerprint() -> str:
+    """SHA-256 of the ``theory`` modules that decide statuses (all but the command line and exports)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative in _PRESENTATION_MODULES or "__pycache__" in relative:
+            continue
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# ----------------------------------------------------------------------------- profiles
+@contextlib.contextmanager
+def using_profile(name: str | None) -> Iterator[str]:
+    """Load a Hypothesis profile (default :func:`default_profile_name`) and restore the previous one after."""
+    previous = settings.get_current_profile_name()
+    loaded = load_profile(name)
+    try:
+        yield loaded
+    finally:
+        settings.load_profile(previous)
+
+
+def profile_settings(name: str) -> dict[str, Any]:
+    """The profile's name and the settings that decide how hard the search was."""
+    if name not in PROFILES:
+        raise ValueError(f"unknown Hypothesis profile {name!r}; choose one of {sorted(PROFILES)}")
+    register_profiles()
+    chosen = settings.get_profile(name)
+    return {"name": name, "max_examples": chosen.max_examples, "derandomize": chosen.derandomize,
+            "deadline": json_safe(chosen.deadline), "database": type(chosen.database).__name__ if chosen.database is not None else None,
+            "suppress_health_check": [check.name for check in chosen.suppress_health_check]}
+
+
+# ----------------------------------------------------------------------------- per-lemma entries
+def check_description(check: SympyProof | PropertyCheck | OracleCheck) -> str:
+    """What a check does, in one sentence."""
+    if isinstance(check, SympyProof):
+        return f"sympy proof: {check.description}"
+    if isinstance(check, OracleCheck):
+        return f"mpmath evaluation on chosen hard cases: {check.description}"
+    oracle = "evaluated with the mpmath oracle" if check.oracle else "float64 only"
+    regressions = f"; {len(check.examples)} stored @example case(s)" if check.examples else ""
+    return f"Hypothesis property over {check.ranges}; {oracle}{regressions}"
+
+
+def _score(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
+
+
+def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
+    """One line per record: examples, worst score (error over tolerance), passed or not."""
+    parts = []
+    for record in evidence:
+        name, kind = record.get("check", "?"), record.get("kind")
+        if kind == "sympy":
+            parts.append(f"{name}: sympy proof {'went through' if record.get('passed') else 'FAILED'}")
+        elif kind == "counterexample":
+            parts.append(f"{name}: stored counterexample {'reproduced' if record.get('reproduced') else 'NOT reproduced'}")
+        elif kind == "hypothesis":
+            oracle = ", mpmath oracle" if record.get("oracle") else ", float64 only"
+            verdict = "" if record.get("passed") else ", BROKEN"
+            parts.append(f"{name}: {record.get('examples')} Hypothesis examples{oracle}, "
+                         f"worst score {_score(record.get('worst_score'))}{verdict}")
+        elif kind == "mpmath":
+            verdict = "" if record.get("passed") else ", BROKEN"
+            parts.append(f"{name}: {record.get('cases')} mpmath cases, worst score {_score(record.get('worst_score'))}{verdict}")
+        else:
+            parts.append(f"{name}: {record.get('detail', kind)}")
+    return "; ".join(parts) if parts else "no checks: not checkable here"
+
+
+def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], problems: list[str],
+                counterexample: Any = None, seconds: float = 0.0) -> dict[str, Any]:
+    """The record entry of one lemma: registry data, derived status, evidence (JSON-safe)."""
+    reproduced = None
+    if lemma.counterexample is not None:
+        reproduced = any(record.get("kind") == "counterexample" and record.get("reproduced") for record in evidence)
+    evidence = [dict(record, worst_case=_abbreviate(record["worst_case"])) if "worst_case" in record else record
+                for record in evidence]
+    return json_safe({
+        "id": lemma.id, "label": lemma.label, "title": lemma.title, "source": lemma.source,
+        "statement": lemma.statement, "as_written": lemma.as_written, "assumptions": list(lemma.assumptions),
+        "interpretation": lemma.interpretation, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
+        "sims": list(lemma.sims), "empirical": list(lemma.empirical),
+        "checks": [{"name": check.name, "kind": check.kind, "description": check_description(check)}
+                   for check in lemma.checks],
+        "status": status, "ok": not problems, "problems": list(problems),
+        "counterexample": counterexample, "counterexample_reproduced": reproduced,
+        "evidence": evidence, "evidence_summary": evidence_summary(evidence), "seconds": round(seconds, 3),
+    })
+
+
+def _evaluate_one(lemma: Lemma) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        verdict = evaluate(lemma)
+    except Exception as error:  # a crashing check is reported, and the run goes on
+        trace = traceback.format_exception_only(type(error), error)[-1].strip()
+        return lemma_entry(lemma, "error", [], [f"{lemma.id}: a check raised {trace}"],
+                           seconds=time.perf_counter() - started)
+    return lemma_entry(lemma, verdict.status, verdict.evidence, verdict.problems, verdict.counterexample,
+                       time.perf_counter() - started)
+
+
+def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True) -> list[dict[str, Any]]:
+    """Evaluate lemmas under the loaded Hypothesis profile, with a tqdm progress bar on stderr."""
+    from tqdm import tqdm
+
+    lemmas = list(lemmas)
+    entries = []
+    with tqdm(lemmas, desc="checking lemmas", unit="lemma", file=sys.stderr, disable=not progress or not lemmas) as bar:
+        for lemma in bar:
+            bar.set_postfix_str(lemma.id)
+            entries.append(_evaluate_one(lemma))
+    return entries
+
+
+def _select(only: Sequence[str] | None) -> list[Lemma]:
+    """The lemmas named by ``only`` (each checked with :func:`theory.registry.get`), else all."""
+    from theory.registry import get
+
+    lemmas = registry()
+    return [get(lemma_id) for lemma_id in dict.fromkeys(only)] if only else list(lemmas.values())
+
+
+def status_counts(entries: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """How many entries have each status (statuses in their conventional order first)."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    order = ("proved", "verified", "refuted", "open")
+    return {status: counts[status] for status in (*order, *sorted(set(counts) - set(order))) if status in counts}
+
+
+def run_verification(only: Sequence[str] | None = None, profile: str | None = None,
+                     progress: bool = True) -> dict[str, Any]:
+    """Evaluate the lemmas (all, or those in ``only``) under a profile and return the record."""
+    lemmas = _select(only)
+    with using_profile(profile) as name:
+        started = time.perf_counter()
+        entries = evaluate_lemmas(lemmas, progress)
+        seconds = time.perf_counter() - started
+    all_ids = list(registry())
+    return {
+        "schema": RECORD_SCHEMA,
+        "provenance": provenance(None, {"profile": name, "only": list(only or [])}),
+        "profile": profile_settings(name),
+        "registry": {"source_sha256": source_fingerprint(), "lemma_ids": [lemma.id for lemma in lemmas],
+                     "complete": len(lemmas) == len(all_ids), "registered": len(all_ids)},
+        "summary": {"counts": status_counts(entries), "problems": sum(not entry["ok"] for entry in entries),
+                    "seconds": round(seconds, 3)},
+        "lemmas": entries,
+    }
+
+
+# ----------------------------------------------------------------------------- reading and writing
+def write_record(record: dict[str, Any], path: str | Path = DEFAULT_RECORD) -> Path:
+    """Write the record as strict JSON (atomically: a temporary file renamed over the target)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(json_safe(record), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def read_record(path: str | Path = DEFAULT_RECORD) -> dict[str, Any]:
+    """Read a verification record; FileNotFoundError / ValueError say what to run instead."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no verification record at {path}; run `python -m theory verify --out {path}` first")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); regenerate it with `python -m theory verify`") from error
+    if not isinstance(record, dict) or record.get("schema") != RECORD_SCHEMA or "lemmas" not in record:
+        raise ValueError(f"{path} is not a verification record of schema {RECORD_SCHEMA}; "
+                         "regenerate it with `python -m theory verify`")
+    return record
+
+
+def record_is_fresh(record: dict[str, Any]) -> bool:
+    """Whether the record was written from the current status-deciding sources (see module docstring)."""
+    return record.get("registry", {}).get("source_sha256") == source_fingerprint()
+
+
+def resolve_entries(lemmas: Sequence[Lemma], profile: str | None = None, record_path: str | Path | None = DEFAULT_RECORD,
+                    progress: bool = True) -> tuple[dict[str, dict[str, Any]], str]:
+    """Entries for ``lemmas``: from a fresh record where it has them, else evaluated now.
+
+    A record stands in only when it is fresh (:func:`record_is_fresh`) and, if ``profile`` is given,
+    was made under that profile. Lemmas it lacks are evaluated under ``profile`` (default
+    :func:`theory.profiles.default_profile_name`: ``dev`` interactively). Returns the entries by id
+    and a sentence saying where the statuses come from.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    origins = []
+    if record_path is not None and Path(record_path).is_file():
+        record = read_record(record_path)
+        made_under = record.get("profile", {}).get("name")
+        if not record_is_fresh(record):
+            origins.append(f"{record_path} ignored: the theory sources changed since it was written")
+        elif profile is not None and made_under != profile:
+            origins.append(f"{record_path} ignored: made under profile {made_under}, not {profile}")
+        else:
+            wanted = {lemma.id for lemma in lemmas}
+            entries = {entry["id"]: entry for entry in record["lemmas"] if entry["id"] in wanted}
+            if entries:
+                origins.append(f"{len(entries)} status(es) from {record_path} (profile {made_under}, "
+                               f"commit {record['provenance'].get('git_commit', 'unknown')[:12]})")
+    missing = [lemma for lemma in lemmas if lemma.id not in entries]
+    if missing:
+        with using_profile(profile) as name:
+            entries.update((entry["id"], entry) for entry in evaluate_lemmas(missing, progress))
+        origins.append(f"{len(missing)} status(es) evaluated now under profile {name}")
+    return {lemma.id: entries[lemma.id] for lemma in lemmas}, "; ".join(origins)
