@@ -11,7 +11,7 @@ batch step :math:`\Phi_B(\theta) = (I - \lambda A_B)\theta + \lambda c_B` with
   :func:`theory.linear_regression.inverse_step`); exact iff :math:`\lambda|x|^2 \ne 1` (lemma lr-inverse-iff);
 * ``neumann``: :math:`\sum_{k=0}^{K} (\lambda A_B)^k \tilde\theta` (:func:`theory.linear_regression.neumann_inverse`),
   converges iff :math:`\lambda\,\rho(A_B) < 1` (lemma neumann-converges-iff);
-* ``fixed_point``: :math:`K` iterations of :math:`\Psi` from :math:`\theta_{s+1}`
+* ``fixed_point``: :math:`K` iterations (any engine model) of :math:`\Psi` from :math:`\theta_{s+1}`
   (:func:`theory.linear_regression.fixed_point_inverse`), contracts iff :math:`\lambda\,\rho(A_B) < 1`
   (lemma psi-contraction-iff).
 
@@ -32,9 +32,13 @@ __all__ = ["invert_batch_step", "linear_inversion", "INVERSIONS"]
 INVERSIONS = ("closed", "neumann", "fixed_point")
 
 
-def invert_batch_step(theta_next: np.ndarray, Xb: np.ndarray, yb: np.ndarray, weights: np.ndarray, lr: np.ndarray,
-                      method: str, terms: int) -> np.ndarray:
-    """Preimage of one mean batch step for every trajectory (module docstring); ``lr`` is ``(T,)``."""
+def invert_batch_step(model, theta_next: np.ndarray, Xb: np.ndarray, yb: np.ndarray, weights: np.ndarray,
+                      lr: np.ndarray, method: str, terms: int) -> np.ndarray:
+    """Preimage of one mean batch step for every trajectory (module docstring); ``lr`` is ``(T,)``.
+
+    ``fixed_point`` works for any engine model (it only evaluates gradients); ``closed`` and ``neumann``
+    use the linear structure and ignore ``model``.
+    """
     count = weights.sum(axis=1, keepdims=True)
     a = weights / np.where(count == 0, 1.0, count)
     rate = lr[:, None]
@@ -52,7 +56,7 @@ def invert_batch_step(theta_next: np.ndarray, Xb: np.ndarray, yb: np.ndarray, we
     if method == "fixed_point":
         theta = theta_next.copy()
         for _ in range(terms):
-            theta = theta_next + rate * np.einsum("tb,tbp->tp", a * (np.einsum("tbp,tp->tb", Xb, theta) - yb), Xb)
+            theta = theta_next + rate * model.weighted_gradient(theta, Xb, yb, a)
         return theta
     raise ValueError(f"method must be one of {INVERSIONS}, got {method!r}")
 
@@ -75,7 +79,7 @@ def linear_inversion(problem: UnlearningProblem, method: str = "closed", terms: 
             if not active.any():
                 continue
             index = schedule.indices[:, s]
-            previous = invert_batch_step(theta, problem.X[index], problem.y[index], schedule.weights[:, s],
+            previous = invert_batch_step(problem.model, theta, problem.X[index], problem.y[index], schedule.weights[:, s],
                                          problem.lr, method, terms)
             theta = np.where(active[:, None], previous, theta)
             evaluations += per_application * int(np.count_nonzero(schedule.weights[active, s]))
