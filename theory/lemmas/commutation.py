@@ -1,1 +1,774 @@
-"""Placeholder: lemmas of this section are being written."""
+r"""Draft section "Inverting many gradient steps is hard since they don't commute" (linear regression).
+
+With :math:`\Phi_z(\theta) = \theta - \lambda (\theta\cdot x - y)\,x`, residuals :math:`r = \theta\cdot x - y`,
+:math:`r' = \theta\cdot x' - y'` and the commutator :math:`C = \Phi_z(\Phi_{z'}(\theta)) - \Phi_{z'}(\Phi_z(\theta))`
+(:func:`theory.linear_regression.commutator`):
+
+.. math::
+    C = \lambda^2 (x\cdot x')\,(r' x - r x'), \qquad
+    \Phi_z(\theta) = \theta - \lambda |x|^2\,(\theta - P_z(\theta)), \quad
+    P_z(\theta) = \theta - g_z(\theta)/|x|^2 \text{ (projection onto } \theta\cdot x = y).
+
+So two steps commute iff :math:`x \perp x'`, or :math:`z'` is a multiple of :math:`z`, or one input is 0; the
+commutator is quadratic in the learning rate and in the amplitude of a point, and for random unit
+inputs :math:`E|C|^2 = \lambda^4 (r^2 + r'^2)/p` *decreases* with the dimension. The subsections on
+easier cases and on interleaved steps add: cyclic constant-step SGD reaches an order-free limit only
+on consistent systems (Kaczmarz), and rewind-and-replay unlearning costs at least retraining in
+expectation. Symbolic proofs use dimension k = number of vectors involved (see :mod:`theory.checking`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from math import comb
+
+import mpmath
+import numpy as np
+import sympy
+from hypothesis import strategies as st
+
+from theory.checking import compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, symbolic_vector
+from theory.error_model import float64_tolerance, oracle_tolerance, oracle_unit_roundoff
+from theory.linear_regression import (commutator, commutator_closed_form, commutator_core, gradient_core, residual_core,
+                                      step_core)
+from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.strategies import dimensions, learning_rates, linear_points, point_pairs, scales, vectors
+
+SECTION = "Inverting many gradient steps is hard since they don't commute"
+HARD = f"{SECTION} / Difficult cases where gradient steps do not commute"
+EASY = f"{SECTION} / Easier cases where gradient steps might almost commute"
+INTERLEAVED = f"{SECTION} / The problem of interleaved gradient steps"
+RANGES = "p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; |y|, |y'| <= 1e3"
+#: Checks that build p x p matrices or p + 1 commutators in mpmath are O(p^2)-O(p^3): dimension capped.
+SMALL_DIM = 12
+#: Monte Carlo sample size of commutator-random-inputs and its tolerance in standard errors: P(|Z| > 6)
+#: = 2e-9 per example, so 10^4 examples (thorough profile) raise a false alarm with probability <= 2e-5.
+MC_SAMPLES, MC_SIGMAS = 2000, 6
+
+
+# ----------------------------------------------------------------------------- symbolic objects
+def _sym_gradient(theta, x, y):
+    return ((theta.T * x)[0] - y) * x
+
+
+def _sym_step(theta, x, y, lr):
+    return theta - lr * _sym_gradient(theta, x, y)
+
+
+def _sym_pair(dim: int = 3):
+    theta, x, x2 = (symbolic_vector(name, dim) for name in ("theta", "x", "u"))
+    y, y2, lr = sympy.symbols("y v lambda", real=True)
+    return theta, x, y, x2, y2, lr
+
+
+def _sym_commutator(theta, x, y, x2, y2, lr):
+    return _sym_step(_sym_step(theta, x2, y2, lr), x, y, lr) - _sym_step(_sym_step(theta, x, y, lr), x2, y2, lr)
+
+
+def _dot(a, b):
+    return (a.T * b)[0]
+
+
+def _prove_hyperplane_projection() -> bool:
+    theta, x = symbolic_vector("theta", 2), symbolic_vector("x", 2)
+    y, lr = sympy.symbols("y lambda", real=True)
+    norm2 = _dot(x, x)
+
+    def project(t):
+        return t - _sym_gradient(t, x, y) / norm2
+
+    residual = _dot(theta, x) - y
+    return (is_zero_matrix(project(project(theta)) - project(theta))
+            and is_zero(_dot(project(theta), x) - y)
+            and is_zero_matrix(theta - project(theta) - residual / norm2 * x)
+            and is_zero_matrix(_sym_step(theta, x, y, lr) - (theta - lr * norm2 * (theta - project(theta)))))
+
+
+def _prove_commutator_formula() -> bool:
+    theta, x, y, x2, y2, lr = _sym_pair()
+    r, r2 = _dot(theta, x) - y, _dot(theta, x2) - y2
+    closed = lr**2 * _dot(x, x2) * (r2 * x - r * x2)
+    commutator_ = _sym_commutator(theta, x, y, x2, y2, lr)
+    jacobian = commutator_.jacobian(theta)
+    wedge = x * x2.T - x2 * x.T
+    lagrange = sum(entry**2 for entry in wedge) - 2 * (_dot(x, x) * _dot(x2, x2) - _dot(x, x2) ** 2)
+    c = sympy.Symbol("c", real=True)
+    parallel = _sym_commutator(theta, x, y, c * x, y2, lr) - lr**2 * c * _dot(x, x) * (c * y - y2) * x
+    return (is_zero_matrix(commutator_ - closed) and is_zero_matrix(jacobian - lr**2 * _dot(x, x2) * wedge)
+            and is_zero(lagrange) and is_zero_matrix(parallel))
+
+
+def _prove_projectors() -> bool:
+    u, v = symbolic_vector("u", 3), symbolic_vector("v", 3)
+
+    def projector(w):
+        return w * w.T / _dot(w, w)
+
+    wedge = u * v.T - v * u.T
+    closed = _dot(u, v) * wedge / (_dot(u, u) * _dot(v, v))
+    lagrange = sum(entry**2 for entry in wedge) - 2 * (_dot(u, u) * _dot(v, v) - _dot(u, v) ** 2)
+    return is_zero_matrix(projector(u) * projector(v) - projector(v) * projector(u) - closed) and is_zero(lagrange)
+
+
+def _prove_high_amplitude() -> bool:
+    theta, x, y, x2, y2, lr = _sym_pair()
+    s = sympy.Symbol("s", real=True)
+    return is_zero_matrix(_sym_commutator(theta, x, y, s * x2, s * y2, lr) - s**2 * _sym_commutator(theta, x, y, x2, y2, lr))
+
+
+def _prove_small_lr() -> bool:
+    theta, x, y, x2, y2, lr = _sym_pair()
+    r, r2 = _dot(theta, x) - y, _dot(theta, x2) - y2
+    commutator_ = _sym_commutator(theta, x, y, x2, y2, lr)
+    squared = lr**4 * _dot(x, x2) ** 2 * (r2**2 * _dot(x, x) + r**2 * _dot(x2, x2) - 2 * r * r2 * _dot(x, x2))
+    step = _sym_step(theta, x, y, lr) - theta
+    return is_zero(_dot(commutator_, commutator_) - squared) and is_zero(_dot(step, step) - lr**2 * r**2 * _dot(x, x))
+
+
+def _prove_similar_points() -> bool:
+    theta, x, y, dx, dy, lr = _sym_pair()
+    r = _dot(theta, x) - y
+    near = _sym_commutator(theta, x, y, x + dx, y + dy, lr)
+    closed = lr**2 * _dot(x, x + dx) * ((_dot(theta, dx) - dy) * x - r * dx)
+    return is_zero_matrix(_sym_commutator(theta, x, y, x, y, lr)) and is_zero_matrix(near - closed)
+
+
+def _prove_inconsistent_gap() -> bool:
+    theta, lr = sympy.symbols("theta lambda", real=True)
+    phi1 = lambda t: t - lr * (t - 0)  # noqa: E731  z1 = (1, 0)
+    phi2 = lambda t: t - lr * (t - 1)  # noqa: E731  z2 = (1, 1)
+    limit_12 = sympy.solve(sympy.Eq(phi2(phi1(theta)), theta), theta)
+    limit_21 = sympy.solve(sympy.Eq(phi1(phi2(theta)), theta), theta)
+    if len(limit_12) != 1 or len(limit_21) != 1:
+        return False
+    a, b = limit_12[0], limit_21[0]
+    contraction = sympy.expand(phi2(phi1(theta)) - phi2(phi1(0))) / theta  # (1 - lr)^2 for both orders
+    return (is_zero(a - 1 / (2 - lr)) and is_zero(b - (1 - lr) / (2 - lr)) and is_zero(a - b - lr / (2 - lr))
+            and is_zero((a + b) / 2 - sympy.Rational(1, 2)) and sympy.limit(a, lr, 0) == sympy.Rational(1, 2)
+            and sympy.limit(b, lr, 0) == sympy.Rational(1, 2) and is_zero(contraction - (1 - lr) ** 2))
+
+
+def _prove_interleaved_cost() -> bool:
+    T, k = sympy.symbols("T k", positive=True, integer=True)
+    for m in range(1, 5):
+        tail = sympy.expand_func(sympy.binomial(T - k + 1, m))  # P(k_min >= k) * C(T, m): a polynomial in k
+        expected_kmin = sympy.summation(tail, (k, 1, T)) / sympy.expand_func(sympy.binomial(T, m))
+        cost = 2 * (T - expected_kmin + 1) - m  # inversions + replays
+        if not (is_zero(expected_kmin - (T + 1) / sympy.Integer(m + 1))
+                and is_zero(cost - (T - m) - (T * (m - 1) + 2 * m) / sympy.Integer(m + 1))
+                and sympy.limit(cost / (T - m), T, sympy.oo) == sympy.Rational(2 * m, m + 1)):
+            return False
+    return True
+
+
+def _prove_commuting_cheap() -> bool:
+    theta0 = symbolic_vector("theta", 3)
+    a, ys = sympy.symbols("a_0:3", nonzero=True, real=True), sympy.symbols("y_0:3", real=True)
+    lr = sympy.Symbol("lambda", positive=True)
+    inputs = [a[i] * sympy.eye(3)[:, i] for i in range(3)]  # orthogonal inputs (any orthogonal triple, up to rotation)
+
+    def run(order, start=theta0):
+        theta = start
+        for i in order:
+            theta = _sym_step(theta, inputs[i], ys[i], lr)
+        return theta
+
+    final = run((0, 1, 2))
+    same = all(is_zero_matrix(run(order) - final) for order in itertools.permutations(range(3)))
+    shifted = final - lr * ys[1] * inputs[1]  # Sherman-Morrison inverse of Phi_{z_1} (lr a_1^2 != 1)
+    unlearned = shifted + lr / (1 - lr * a[1] ** 2) * _dot(shifted, inputs[1]) * inputs[1]
+    return same and is_zero_matrix(unlearned - run((0, 2)))
+
+
+# ----------------------------------------------------------------------------- magnitudes (absolute-value evaluations)
+def _step_magnitude(theta_abs, x, y, lr):
+    abs_x = abs_vector(x)
+    return theta_abs + lr * (theta_abs.dot(abs_x) + abs(y)) * abs_x
+
+
+def _commutator_magnitude(theta, x, y, x2, y2, lr):
+    theta_abs = abs_vector(theta)
+    return (mp_max_abs(_step_magnitude(_step_magnitude(theta_abs, x2, y2, lr), x, y, lr))
+            + mp_max_abs(_step_magnitude(_step_magnitude(theta_abs, x, y, lr), x2, y2, lr)))
+
+
+def _closed_form_magnitude(c):
+    abs_x, abs_x2, abs_theta = abs_vector(c["x"]), abs_vector(c["x2"]), abs_vector(c["theta"])
+    r_abs, r2_abs = abs_theta.dot(abs_x) + abs(c["y"]), abs_theta.dot(abs_x2) + abs(c["y2"])
+    return c["lr"] ** 2 * abs_x.dot(abs_x2) * (r2_abs * mp_max_abs(c["x"]) + r_abs * mp_max_abs(c["x2"]))
+
+
+def _worst(*outcomes: Outcome) -> Outcome:
+    worst = max(outcomes, key=lambda outcome: outcome.score)
+    return Outcome(all(outcome.holds for outcome in outcomes), worst.score, "; ".join(o.detail for o in outcomes))
+
+
+def _pair_commutator(c, theta=None):
+    return commutator_core(c["theta"] if theta is None else theta, c["x"], c["y"], c["x2"], c["y2"], c["lr"])
+
+
+# ----------------------------------------------------------------------------- predicates
+def _gradient_idempotent(case):
+    """Draft, read as: g_z is a projection, g_z(g_z(theta)) = g_z(theta)."""
+    with precision():
+        c = mp_case(case)
+        once = gradient_core(c["theta"], c["x"], c["y"])
+        twice = gradient_core(once, c["x"], c["y"])
+        abs_x = abs_vector(c["x"])
+        once_abs = (abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x
+        magnitude = mp_max_abs(once_abs) + mp_max_abs((once_abs.dot(abs_x) + abs(c["y"])) * abs_x)
+        return oracle_identity(twice, once, magnitude, depth=2 * len(c["x"]) + 8)
+
+
+def _commute_only_if_equal(case):
+    """Draft: Phi_z and Phi_z' commute (C = 0 for all theta) only if z = z'. C is affine in theta, so it
+    vanishes everywhere iff it vanishes at theta = 0 and at the p unit vectors."""
+    if list(case["x"]) == list(case["x2"]) and case["y"] == case["y2"]:
+        return compare(0.0, 1.0, "z = z': nothing to check")
+    with precision():
+        c = mp_case(case)
+        dim = len(c["x"])
+        starts = [np.array([mpmath.mpf(int(i == j)) for i in range(dim)], dtype=object) for j in range(-1, dim)]
+        commutes = all(oracle_identity(_pair_commutator(c, start), 0 * start,
+                                       _commutator_magnitude(start, c["x"], c["y"], c["x2"], c["y2"], c["lr"]),
+                                       depth=4 * dim + 20).holds for start in starts)
+        return compare(float(commutes), 0.5, "z != z' and the two steps commute" if commutes else "the steps do not commute")
+
+
+def _commutator_formula(case):
+    """60-digit composition = 60-digit closed form (within the oracle error model of both); each float64
+    implementation within the float64 error model of its own 60-digit value."""
+    with precision():
+        c = mp_case(case)
+        dim = len(c["x"])
+        exact = _pair_commutator(c)
+        closed = c["lr"] ** 2 * c["x"].dot(c["x2"]) * (residual_core(c["theta"], c["x2"], c["y2"]) * c["x"]
+                                                      - residual_core(c["theta"], c["x"], c["y"]) * c["x2"])
+        composition_magnitude = _commutator_magnitude(c["theta"], c["x"], c["y"], c["x2"], c["y2"], c["lr"])
+        args = (case["theta"], case["x"], case["y"], case["x2"], case["y2"], case["lr"])
+        return _worst(
+            oracle_identity(exact, closed, composition_magnitude + _closed_form_magnitude(c), depth=4 * dim + 20),
+            float_identity(commutator(*args), exact, composition_magnitude, depth=2 * dim + 10),
+            float_identity(commutator_closed_form(*args), closed, _closed_form_magnitude(c), depth=dim + 6),
+        )
+
+
+def _nonzero(vector) -> bool:
+    return any(entry != 0 for entry in vector)
+
+
+def _projectors_commute_only_if_equal(case):
+    """Draft: P_u P_v = P_v P_u only if P_u = P_v (u, v != 0), checked on p x p matrices at 60 digits."""
+    if not (_nonzero(case["u"]) and _nonzero(case["v"])):
+        return compare(0.0, 1.0, "a zero vector defines no rank-one projector")
+    with precision():
+        c = mp_case(case)
+        dim = len(c["u"])
+        pu, pv = (np.outer(w, w) / w.dot(w) for w in (c["u"], c["v"]))
+        tolerance = oracle_tolerance(2 * dim + 8, 2)  # projector entries are <= 1 in absolute value
+        equal = mp_max_abs((pu - pv).ravel()) <= tolerance
+        commute = mp_max_abs((pu.dot(pv) - pv.dot(pu)).ravel()) <= tolerance
+        return compare(float(commute and not equal), 0.5,
+                       "distinct projectors commute" if commute and not equal else "claim holds on this pair")
+
+
+def _moment2(p):
+    """E[(u.v)^2] for independent uniform unit vectors of R^p: (u.v)^2 ~ Beta(1/2, (p-1)/2) for p >= 2."""
+    if p == 1:
+        return mpmath.mpf(1)  # u, v in {-1, +1}
+    b = mpmath.mpf(p - 1) / 2
+    return mpmath.beta(mpmath.mpf(3) / 2, b) / mpmath.beta(mpmath.mpf(1) / 2, b)
+
+
+def _expected_squared_commutator(p, r, r2, lr, a=1, b=1):
+    """E|C|^2 for x = a u, x' = b v with fixed residuals r, r': the moment form (E[(u.v)^3] = 0 by symmetry)."""
+    return lr**4 * a**2 * b**2 * (a**2 * r2**2 + b**2 * r**2) * _moment2(p)
+
+
+def _grows_with_dimension(case):
+    """Draft, read as: for random unit inputs at fixed residuals and lr, E|C|^2 is non-decreasing in p."""
+    low, high = sorted((case["p"], case["q"]))
+    with precision():
+        c = mp_case({key: case[key] for key in ("r", "r2", "lr")})
+        at_low = _expected_squared_commutator(low, c["r"], c["r2"], c["lr"])
+        at_high = _expected_squared_commutator(high, c["r"], c["r2"], c["lr"])
+        drop = max(at_low - at_high, 0)
+        return compare(float(drop), oracle_tolerance(40, float(at_low)),
+                       f"E|C|^2 = {mpmath.nstr(at_low, 6)} at p = {low}, {mpmath.nstr(at_high, 6)} at p = {high}")
+
+
+def _random_inputs(case):
+    """E|C|^2 = lr^4 a^2 b^2 (a^2 r'^2 + b^2 r^2)/p: exact Beta moments at 60 digits, and a Monte Carlo mean
+    within MC_SIGMAS standard errors (sample standard deviation over MC_SAMPLES draws; |C|^2 is bounded, so
+    the central limit theorem applies). By the closed form C = lr^2 a b w t (rho' u - rho v), w =
+    max(|r'| a, |r| b), rho' = r' a / w, rho = r b / w; the Monte Carlo runs in units of lr^4 a^2 b^2 w^2
+    (E = (rho'^2 + rho^2)/p), so that float64 neither underflows nor overflows."""
+    p = case["p"]
+    with precision():
+        c = mp_case({key: case[key] for key in ("r", "r2", "lr", "a", "b")})
+        closed = c["lr"] ** 4 * c["a"] ** 2 * c["b"] ** 2 * (c["a"] ** 2 * c["r2"] ** 2 + c["b"] ** 2 * c["r"] ** 2) / p
+        moments = _expected_squared_commutator(p, c["r"], c["r2"], c["lr"], c["a"], c["b"])
+        exact = compare(float(abs(moments - closed)), oracle_tolerance(40, float(closed)),
+                        f"Beta moments {mpmath.nstr(moments, 8)} vs closed form {mpmath.nstr(closed, 8)}")
+        unit = max(abs(c["r2"]) * c["a"], abs(c["r"]) * c["b"])
+        if unit == 0:
+            return exact
+        rho2, rho = float(c["r2"] * c["a"] / unit), float(c["r"] * c["b"] / unit)
+        expected = float(closed / (c["lr"] ** 4 * c["a"] ** 2 * c["b"] ** 2 * unit**2))
+    rng = np.random.default_rng(case["seed"])
+    u, v = (rng.standard_normal((MC_SAMPLES, p)) for _ in range(2))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    cosines = np.einsum("ij,ij->i", u, v)
+    squared = np.sum((cosines[:, None] * (rho2 * u - rho * v)) ** 2, axis=1)
+    standard_error = squared.std(ddof=1) / np.sqrt(MC_SAMPLES)
+    rounding = float64_tolerance(2 * p + 12, (abs(rho2) + abs(rho)) ** 2)
+    monte_carlo = compare(abs(squared.mean() - expected), MC_SIGMAS * standard_error + rounding,
+                          f"Monte Carlo mean {squared.mean():.6e} +- {standard_error:.2e} vs {expected:.6e} "
+                          f"(units of lr^4 a^2 b^2 w^2)")
+    return _worst(exact, monte_carlo)
+
+
+def _small_lr_bound(case):
+    """|C| <= lr^2 |x.x'| (|r'| |x| + |r| |x'|), C evaluated as the composition at 60 digits."""
+    with precision():
+        c = mp_case(case)
+        r, r2 = residual_core(c["theta"], c["x"], c["y"]), residual_core(c["theta"], c["x2"], c["y2"])
+        bound = c["lr"] ** 2 * abs(c["x"].dot(c["x2"])) * (abs(r2) * mp_norm(c["x"]) + abs(r) * mp_norm(c["x2"]))
+        magnitude = _commutator_magnitude(c["theta"], c["x"], c["y"], c["x2"], c["y2"], c["lr"])
+        size = mp_norm(_pair_commutator(c))
+        rounding = oracle_tolerance(4 * len(c["x"]) + 20, float(magnitude)) * len(c["x"]) ** 0.5
+        return compare(float(size), float(bound) + rounding, f"|C| = {mpmath.nstr(size, 5)}, bound {mpmath.nstr(bound, 5)}")
+
+
+def _similar_points_bound(case):
+    """|C| <= lr^2 |x||x'| ((|theta||x| + |r|) |x' - x| + |x| |y' - y|) at 60 digits."""
+    with precision():
+        c = mp_case(case)
+        norm_x, norm_x2, norm_dx = mp_norm(c["x"]), mp_norm(c["x2"]), mp_norm(c["x2"] - c["x"])
+        r = residual_core(c["theta"], c["x"], c["y"])
+        bound = c["lr"] ** 2 * norm_x * norm_x2 * ((mp_norm(c["theta"]) * norm_x + abs(r)) * norm_dx
+                                                   + norm_x * abs(c["y2"] - c["y"]))
+        magnitude = _commutator_magnitude(c["theta"], c["x"], c["y"], c["x2"], c["y2"], c["lr"])
+        size = mp_norm(_pair_commutator(c))
+        rounding = oracle_tolerance(4 * len(c["x"]) + 20, float(magnitude)) * len(c["x"]) ** 0.5
+        return compare(float(size), float(bound) + rounding, f"|C| = {mpmath.nstr(size, 5)}, bound {mpmath.nstr(bound, 5)}")
+
+
+# ----------------------------------------------------------------------------- cyclic SGD on least squares
+def _mp_rows(rows):
+    return [np.array([mpmath.mpf(value) for value in row], dtype=object) for row in rows]
+
+
+def _epoch_map(xs, ys, lr, order):
+    """The affine epoch map theta -> M theta + c of one pass in ``order`` (mpmath matrices)."""
+    dim = len(xs[0])
+    matrix, offset = mpmath.eye(dim), mpmath.zeros(dim, 1)
+    for i in order:
+        x = mpmath.matrix(list(xs[i]))
+        factor = mpmath.eye(dim) - lr * x * x.T
+        matrix, offset = factor * matrix, factor * offset + lr * ys[i] * x
+    return matrix, offset
+
+
+@st.composite
+def _cyclic_problems(draw, consistent: bool):
+    """Least-squares data with small-integer inputs (exact ranks), a step lr = kappa / max|x_i|^2 with
+    kappa in [1e-3, 2), and a cyclic order; consistent problems carry a solution instead of targets."""
+    dim, count = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    xs = [[float(draw(st.integers(-3, 3))) for _ in range(dim)] for _ in range(count)]
+    largest = max(sum(value * value for value in row) for row in xs) or 1.0
+    kappa = draw(st.floats(1e-3, 2.0, exclude_max=True))
+    case = {"xs": xs, "lr": kappa / largest, "order": draw(st.permutations(list(range(count))))}
+    scale = draw(scales())
+    if consistent:
+        case["solution"] = draw(vectors(dim, scale))
+        case["theta0"] = draw(vectors(dim, draw(scales())))
+    else:
+        case["ys"] = [float(draw(st.floats(-1.0, 1.0)) * scale) for _ in range(count)]
+    return case
+
+
+def _order_free_limit(case):
+    """Draft, read as: cyclic constant-step SGD on least squares with a unique minimiser reaches the same
+    limit for every order. Limits: fixed points of the epoch maps, solved at 60 digits."""
+    with precision():
+        xs, lr = _mp_rows(case["xs"]), mpmath.mpf(case["lr"])
+        design = mpmath.matrix(case["xs"])
+        if mpmath.det(design.T * design) == 0:  # integer Gram matrix: computed exactly
+            return compare(0.0, 1.0, "the minimiser is not unique: claim not applicable")
+        ys = [mpmath.mpf(value) for value in case["ys"]]
+        limits, bound = [], mpmath.mpf(0)
+        for order in (sorted(case["order"]), case["order"]):
+            matrix, offset = _epoch_map(xs, ys, lr, order)
+            system = mpmath.eye(len(xs[0])) - matrix
+            limit = mpmath.lu_solve(system, offset)
+            residual_scale = (mpmath.mnorm(system, 1) + 1) * mpmath.mnorm(limit, 1) + mpmath.mnorm(offset, 1)
+            bound += mpmath.mnorm(mpmath.inverse(system), 1) * oracle_tolerance(8 * len(xs) * len(xs[0]) ** 2 + 40,
+                                                                                  float(residual_scale))
+            limits.append(limit)
+        gap = mpmath.mnorm(limits[0] - limits[1], 1)
+        return compare(float(gap), float(bound), f"limits {[mpmath.nstr(v, 8) for v in limits[0]]} (order "
+                                                 f"{sorted(case['order'])}) vs {[mpmath.nstr(v, 8) for v in limits[1]]} "
+                                                 f"(order {case['order']})")
+
+
+def _row_space_basis(rows):
+    """Orthonormal basis of span(rows) by twice-applied Gram-Schmidt. Integer rows with entries <= 3 in
+    p <= 3 leave a residual >= 1/|Gram| >> sqrt(u) when independent and <= gamma * |x| when dependent."""
+    basis = []
+    for row in rows:
+        vector = row.copy()
+        for _ in range(2):
+            for q in basis:
+                vector = vector - q.dot(vector) * q
+        if mp_norm(vector) > mpmath.sqrt(oracle_unit_roundoff()) * mp_norm(row):
+            basis.append(vector / mp_norm(vector))
+    return basis
+
+
+def _consistent_converges(case, epochs: int = 30):
+    """Consistent system, any cyclic order, 0 < lr |x_i|^2 < 2: the epoch map contracts the row space R
+    (rho = ||Q^T M Q||_2 < 1) and theta_K approaches the projection of theta_0 onto the solution set at
+    that rate: |theta_K - theta_proj| <= rho^K |theta_0 - theta_proj| + accumulated rounding / (1 - rho)."""
+    with precision():
+        xs, lr = _mp_rows(case["xs"]), mpmath.mpf(case["lr"])
+        solution, theta0 = (np.array([mpmath.mpf(v) for v in case[key]], dtype=object) for key in ("solution", "theta0"))
+        ys = [row.dot(solution) for row in xs]
+        basis = _row_space_basis(xs)
+        if not basis:
+            return compare(0.0, 1.0, "all inputs are zero: every step is the identity")
+        error0 = sum((q.dot(theta0 - solution) * q for q in basis), 0 * theta0)
+        projected = theta0 - error0
+        matrix, _ = _epoch_map(xs, ys, lr, case["order"])
+        q = mpmath.matrix([list(vector) for vector in basis]).T
+        rho = max(mpmath.svd_r(q.T * matrix * q, compute_uv=False))
+        if not rho < 1:
+            return compare(1.0, 0.5, f"the epoch map does not contract the row space: rho = {mpmath.nstr(rho, 10)}")
+        theta = theta0.copy()
+        for _ in range(epochs):
+            for i in case["order"]:
+                theta = step_core(theta, xs[i], ys[i], lr)
+        magnitude = 4 * (mp_max_abs(abs_vector(theta0)) + mp_max_abs(abs_vector(solution))) * (1 + len(xs[0]))
+        rounding = oracle_tolerance(len(xs) * (len(xs[0]) + 6) + 20, float(magnitude)) * len(xs) / (1 - rho)
+        gap = mp_norm(theta - projected)
+        return compare(float(gap), float(rho**epochs * mp_norm(error0) + rounding),
+                       f"|theta_K - theta_proj| = {mpmath.nstr(gap, 5)}, rho = {mpmath.nstr(rho, 8)}")
+
+
+def _interleaved_cases():
+    for horizon in range(1, 10):
+        for forgotten in range(1, horizon + 1):
+            yield {"T": horizon, "m": forgotten}
+
+
+def _interleaved_enumeration(case):
+    """Exact enumeration over all m-subsets of {1..T}: E[k_min] = (T+1)/(m+1), and the expected
+    rewind-and-replay cost 2 (T - k_min + 1) - m is >= the retraining cost T - m."""
+    horizon, forgotten = case["T"], case["m"]
+    subsets = list(itertools.combinations(range(1, horizon + 1), forgotten))
+    expected_kmin = Fraction(sum(min(subset) for subset in subsets), len(subsets))
+    expected_cost = 2 * (horizon - expected_kmin + 1) - forgotten
+    holds = (expected_kmin == Fraction(horizon + 1, forgotten + 1) and len(subsets) == comb(horizon, forgotten)
+             and expected_cost >= horizon - forgotten)
+    return Outcome(holds, 0.0 if holds else float("inf"),
+                   f"E[k_min] = {expected_kmin}, E[cost] = {expected_cost}, retraining {horizon - forgotten}")
+
+
+# ----------------------------------------------------------------------------- strategies
+@st.composite
+def _vector_pairs(draw, max_dim: int = SMALL_DIM):
+    dim = draw(dimensions(max_dim))
+    return {"u": draw(vectors(dim, draw(scales()))), "v": draw(vectors(dim, draw(scales())))}
+
+
+def _residual(draw):
+    return float(draw(st.floats(-1.0, 1.0)) * draw(scales()))
+
+
+@st.composite
+def _dimension_pairs(draw):
+    return {"p": draw(dimensions()), "q": draw(dimensions()), "r": _residual(draw), "r2": _residual(draw),
+            "lr": draw(learning_rates())}
+
+
+@st.composite
+def _random_input_cases(draw):
+    return {"p": draw(dimensions()), "a": draw(scales()), "b": draw(scales()), "r": _residual(draw),
+            "r2": _residual(draw), "lr": draw(learning_rates()), "seed": draw(st.integers(0, 2**32 - 1))}
+
+
+def _property(name, strategy, predicate, ranges=RANGES, examples=()):
+    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)
+
+
+SMALL_RANGES = RANGES.replace("p in [1, 512]", f"p in [1, {SMALL_DIM}] (O(p^2) mpmath work per case)")
+CYCLIC_RANGES = ("p in [1, 3], n in [2, 4] points with integer inputs in [-3, 3] (exact ranks); "
+                 "lr = kappa / max |x_i|^2, kappa in [1e-3, 2); targets and parameters scaled log-uniformly in [1e-3, 1e3]; "
+                 "a random cyclic order")
+DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr log-uniform in [1e-8, 1e2]"
+MC_RANGES = (f"p in [1, 512]; norms a, b log-uniform in [1e-3, 1e3]; |r|, |r'| <= 1e3; lr in [1e-8, 1e2]; "
+             f"{MC_SAMPLES} Monte Carlo draws per case, tolerance {MC_SIGMAS} standard errors")
+ORTHOGONAL_PAIR = {"theta": [0.0, 0.0], "x": [1.0, 0.0], "y": 1.0, "lr": 0.5, "x2": [0.0, 1.0], "y2": -1.0}
+PROJECTION_NOTE = r"$P_z(\theta) = \theta - g_z(\theta)/|x|^2$"
+
+
+register(
+    Lemma(
+        id="lr-gradient-projection",
+        title="The linear-regression gradient is an affine projection",
+        statement=r"$g_z(\theta) = (\theta\cdot x - y)\,x$ is an affine projection on the vector $x$, orthogonally to the "
+                  r"hyperplane $\theta\cdot x = y$: $g_z(g_z(\theta)) = g_z(\theta)$.",
+        source=SECTION,
+        as_written=True,
+        interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
+                       "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
+                       "projection P_z onto the hyperplane, and g_z(theta) = |x|^2 (theta - P_z(theta)).",
+        checks=(_property("idempotent", linear_points(), _gradient_idempotent),),
+        corrected_by=("lr-hyperplane-projection",),
+        counterexample=Counterexample("idempotent", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 1.0}),
+    ),
+    Lemma(
+        id="lr-hyperplane-projection",
+        title="A linear-regression step is a relaxed projection onto the hyperplane of its data point",
+        statement=PROJECTION_NOTE + r" is the orthogonal projection onto $\{\theta\cdot x = y\}$ ($P_z \circ P_z = P_z$, "
+                  r"$P_z(\theta)\cdot x = y$, $\theta - P_z(\theta) = \frac{r}{|x|^2} x$), and "
+                  r"$\Phi_z(\theta) = \theta - \lambda|x|^2\,(\theta - P_z(\theta))$: a relaxed projection, "
+                  r"exactly the projection (Kaczmarz) at $\lambda|x|^2 = 1$ ($x \ne 0$).",
+        source=SECTION,
+        as_written=False,
+        checks=(SympyProof("projection-identities", _prove_hyperplane_projection,
+                           "sympy identities in dimension 2 (vectors theta, x), rational in |x|^2 != 0"),),
+    ),
+    Lemma(
+        id="steps-commute-iff-equal",
+        title="Two gradient steps commute only for the same data point",
+        statement=r"$\Phi_z \circ \Phi_{z'} = \Phi_{z'} \circ \Phi_z$ implies $z = z'$ (linear regression).",
+        source=SECTION,
+        as_written=True,
+        interpretation="Checked on the maps: C(theta) is affine in theta, so the steps commute iff C vanishes at theta = 0 "
+                       "and at the p unit vectors (60-digit evaluation). Orthogonal inputs, multiples z' = c z and zero "
+                       "inputs all give commuting steps with z != z'. Hypothesis alone shrinks to the degenerate "
+                       "x = x' = 0, y != y' (both steps the identity); the stored case is the orthogonal example.",
+        checks=(_property("commute-implies-equal", point_pairs(max_dim=SMALL_DIM), _commute_only_if_equal, SMALL_RANGES,
+                          examples=(ORTHOGONAL_PAIR,)),),
+        corrected_by=("lr-commutator-formula",),
+        counterexample=Counterexample("commute-implies-equal", ORTHOGONAL_PAIR, found_by="example"),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="lr-commutator-formula",
+        title="Closed form of the commutator of two linear-regression steps",
+        statement=r"$\Phi_z(\Phi_{z'}(\theta)) - \Phi_{z'}(\Phi_z(\theta)) = \lambda^2 (x\cdot x')\,(r' x - r x')$ with "
+                  r"$r = \theta\cdot x - y$, $r' = \theta\cdot x' - y'$. Hence the two maps commute for all $\theta$ iff "
+                  r"$x\cdot x' = 0$, or $x = 0$, or $x' = 0$, or $z'$ is a multiple of $z$ ($x' = c x$, $y' = c y$).",
+        source=SECTION,
+        as_written=False,
+        interpretation="Iff part: the Jacobian of C is lr^2 (x.x')(x x'^T - x' x^T), whose squared Frobenius norm is "
+                       "2 lr^4 (x.x')^2 (|x|^2|x'|^2 - (x.x')^2) (Lagrange); it vanishes iff x.x' = 0 or x' is parallel "
+                       "to x, and for x' = c x the constant C = lr^2 c |x|^2 (c y - y') x vanishes iff c = 0 or y' = c y.",
+        uses=("commutator-quadratic",),
+        checks=(SympyProof("closed-form-and-iff", _prove_commutator_formula,
+                           "sympy identities in dimension 3 (vectors theta, x, x'): closed form, its Jacobian, the "
+                           "Lagrange identity and the parallel case x' = c x"),
+                _property("float64-vs-60-digits", point_pairs(), _commutator_formula)),
+        sims=("order-dependence",),
+        empirical=("commutator",),
+    ),
+    Lemma(
+        id="projectors-commute-iff-equal",
+        title="Rank-one orthogonal projectors commute only when equal",
+        statement=r"For $u, v \ne 0$ and $P_w = w w^\top / |w|^2$: $P_u P_v = P_v P_u$ implies $P_u = P_v$.",
+        source=SECTION,
+        as_written=True,
+        interpretation="Exactly orthogonal float vectors are rare among random draws: Hypothesis alone passes 60 "
+                       "examples, so the orthogonal pair is a hand-picked example (the closed form of "
+                       "projectors-commute-iff shows every orthogonal pair breaks the claim).",
+        checks=(_property("commute-implies-equal", _vector_pairs(), _projectors_commute_only_if_equal,
+                          f"p in [1, {SMALL_DIM}] (p x p matrices); |u|, |v| scales log-uniform in [1e-3, 1e3]",
+                          examples=({"u": [1.0, 0.0], "v": [0.0, 1.0]},)),),
+        corrected_by=("projectors-commute-iff",),
+        counterexample=Counterexample("commute-implies-equal", {"u": [1.0, 0.0], "v": [0.0, 1.0]}, found_by="example"),
+    ),
+    Lemma(
+        id="projectors-commute-iff",
+        title="When two rank-one orthogonal projectors commute",
+        statement=r"$P_u P_v - P_v P_u = \frac{(u\cdot v)\,(u v^\top - v u^\top)}{|u|^2|v|^2}$, which is zero iff "
+                  r"$u\cdot v = 0$ or $u \parallel v$.",
+        source=SECTION,
+        as_written=False,
+        interpretation="|u v^T - v u^T|_F^2 = 2(|u|^2|v|^2 - (u.v)^2) (Lagrange), zero iff u and v are parallel (Cauchy-Schwarz).",
+        checks=(SympyProof("closed-form", _prove_projectors,
+                           "sympy identities in dimension 3 (vectors u, v; dimension 3 keeps the wedge non-trivial)"),),
+    ),
+    Lemma(
+        id="commutator-high-amplitude",
+        title="The commutator grows with the square of a point's amplitude",
+        statement=r"Scaling $z' = (x', y')$ to $(s x', s y')$ scales $\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z$ by $s^2$.",
+        source=HARD,
+        as_written=True,
+        interpretation="'Poisons with high amplitude are hard to unlearn': the amplitude of a point is a common factor s of "
+                       "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
+        uses=("lr-commutator-formula",),
+        checks=(SympyProof("quadratic-scaling", _prove_high_amplitude, "sympy identity in dimension 3 (vectors theta, x, x')"),),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="commutator-grows-with-dim",
+        title="Steps commute less in higher dimension",
+        statement=r"For independent uniformly random unit inputs $x, x'$ of $\mathbb{R}^p$ and fixed residuals $r, r'$ "
+                  r"and $\lambda$, $E|C|^2$ is non-decreasing in $p$.",
+        source=HARD,
+        as_written=True,
+        interpretation="'Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult "
+                       "to achieve'. Inputs are normalised (lr |x|^2 fixed, as the stability condition lr |x|^2 < 2 asks); "
+                       "then E|C|^2 = lr^4 (r^2 + r'^2)/p decreases: random directions become orthogonal, which makes "
+                       "steps commute. Unnormalised Gaussian inputs at fixed lr give E|C|^2 = lr^4 (r^2 + r'^2) p (p + 2), "
+                       "which grows, but lr |x|^2 ~ lr p then leaves the stable regime.",
+        checks=(_property("non-decreasing", _dimension_pairs(), _grows_with_dimension, DIMENSION_RANGES),),
+        corrected_by=("commutator-random-inputs",),
+        counterexample=Counterexample("non-decreasing", {"p": 1, "q": 2, "r": 0.0, "r2": 1.0, "lr": 1.0}),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="commutator-random-inputs",
+        title="Expected squared commutator for random input directions",
+        statement=r"For $x = a u$, $x' = b v$ with $u, v$ independent uniform on the unit sphere of $\mathbb{R}^p$ and fixed "
+                  r"residuals $r, r'$: $E|C|^2 = \lambda^4 a^2 b^2 (a^2 r'^2 + b^2 r^2)/p$; for unit inputs "
+                  r"$E|C|^2 = \lambda^4 (r^2 + r'^2)/p$.",
+        source=HARD,
+        as_written=False,
+        interpretation="|C|^2 = lr^4 a^2 b^2 t^2 (a^2 r'^2 + b^2 r^2 - 2 a b r r' t) with t = u.v; E t^2 = 1/p "
+                       "((u.v)^2 ~ Beta(1/2, (p-1)/2)) and E t^3 = 0 (t is symmetric).",
+        uses=("lr-commutator-formula",),
+        checks=(_property("moments-and-monte-carlo", _random_input_cases(), _random_inputs, MC_RANGES),),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="commutator-small-lr",
+        title="Low learning rate: the commutator is second order while steps are first order",
+        statement=r"$|C| \le \lambda^2\,|x\cdot x'|\,(|r'|\,|x| + |r|\,|x'|)$ while $|\Phi_z(\theta) - \theta| = \lambda |r|\,|x|$.",
+        source=EASY,
+        as_written=True,
+        interpretation="'Learning rate is low (such as in finetuning)' => near commutation: read as |C| = O(lr^2) against "
+                       "steps of size O(lr), with the explicit constant.",
+        uses=("lr-commutator-formula",),
+        checks=(SympyProof("squared-norms", _prove_small_lr,
+                           "sympy: |C|^2 = lr^4 (x.x')^2 (r'^2|x|^2 + r^2|x'|^2 - 2 r r' x.x') and |Phi_z - id|^2 = "
+                           "lr^2 r^2 |x|^2 in dimension 3; the bound follows by Cauchy-Schwarz"),
+                _property("bound-60-digits", point_pairs(), _small_lr_bound)),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="commutator-similar-points",
+        title="Similar data points nearly commute",
+        statement=r"$C(z, z) = 0$ and, for $z' = z + (\delta x, \delta y)$, $C = \lambda^2 (x\cdot x')((\theta\cdot\delta x "
+                  r"- \delta y) x - r\,\delta x)$, so $|C| \le \lambda^2 |x||x'|\,((|\theta||x| + |r|)|\delta x| + |x||\delta y|)$.",
+        source=EASY,
+        as_written=True,
+        interpretation="'Trained on a sequence of similar data points (e.g. in the same class)': read as: the commutator "
+                       "vanishes at z' = z and is Lipschitz in z' - z with the explicit constant.",
+        uses=("lr-commutator-formula",),
+        checks=(SympyProof("perturbation", _prove_similar_points,
+                           "sympy identities in dimension 3 (vectors theta, x, delta x); the bound by Cauchy-Schwarz"),
+                _property("bound-60-digits", point_pairs(), _similar_points_bound)),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="different-classes-no-commute",
+        title="Steps on very different points (different classes) are unlikely to commute",
+        statement=r"For data points $z, z'$ of different classes, $|\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z|$ is large "
+                  r"compared with same-class pairs.",
+        source=HARD,
+        as_written=True,
+        interpretation="An empirical hypothesis on networks and datasets; the linear closed form shows it can fail "
+                       "(orthogonal inputs commute whatever their labels). Measured by sims and empirical.",
+        uses=("commutator-logistic",),
+        sims=("order-dependence",),
+        empirical=("commutator",),
+    ),
+    Lemma(
+        id="single-minimum-order-free",
+        title="A single minimum makes the order of the steps irrelevant",
+        statement=r"If the loss has a single minimiser, cyclic gradient steps with a constant learning rate reach the same "
+                  r"limit for every order of the data points (least squares with a unique minimiser).",
+        source=EASY,
+        as_written=True,
+        interpretation="'Any order of the optimization steps converges towards the same optimum; true for convex models': "
+                       "read with the draft's constant step Phi_z. Order (z1, z2) with z1 = (1, 0), z2 = (1, 1), lr = 1/2 "
+                       "cycles to 2/3 at epoch end, order (z2, z1) to 1/3; the minimiser is 1/2. With steps decaying to 0 "
+                       "the limits agree (inconsistent-order-gap). Hypothesis alone finds the same phenomenon in p = 2 at lr |x|^2 = 1 "
+                       "(two points on one line with different targets: the last one projected onto wins).",
+        checks=(_property("same-limit", _cyclic_problems(consistent=False), _order_free_limit, CYCLIC_RANGES,
+                          examples=({"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},)),),
+        corrected_by=("consistent-order-free", "inconsistent-order-gap"),
+        counterexample=Counterexample("same-limit", {"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},
+                                      found_by="example"),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="consistent-order-free",
+        title="Consistent least squares: every cyclic order converges to the same point",
+        statement=r"If all hyperplanes $\{\theta\cdot x_i = y_i\}$ share a point and $0 < \lambda|x_i|^2 < 2$, cyclic steps "
+                  r"in any order converge to the orthogonal projection of $\theta_0$ onto the solution set, at the rate of "
+                  r"$\rho = \|M|_{R}\|_2 < 1$ per epoch ($M$ the epoch map, $R$ the span of the inputs).",
+        source=EASY,
+        as_written=False,
+        interpretation="Relaxed Kaczmarz: errors theta - theta_proj stay in R, and each relaxed projection is non-expansive "
+                       "and strictly shortens the component along its x_i. Checked by computing rho at 60 digits and "
+                       "iterating 30 epochs.",
+        uses=("lr-hyperplane-projection",),
+        checks=(_property("contraction-to-projection", _cyclic_problems(consistent=True), _consistent_converges,
+                          CYCLIC_RANGES),),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="inconsistent-order-gap",
+        title="Inconsistent least squares: the order changes the limit by O(lr)",
+        statement=r"For $z_1 = (1, 0)$, $z_2 = (1, 1)$ in $p = 1$ and $0 < \lambda < 2$, the epoch-end limits are "
+                  r"$\frac{1}{2-\lambda}$ (order $z_1, z_2$) and $\frac{1-\lambda}{2-\lambda}$ (order $z_2, z_1$): they differ "
+                  r"by $\frac{\lambda}{2-\lambda}$, average to the minimiser $\frac12$ and both tend to it as $\lambda \to 0$.",
+        source=EASY,
+        as_written=False,
+        checks=(SympyProof("fixed-points", _prove_inconsistent_gap,
+                           "sympy: fixed points of both epoch maps (contraction factor (1 - lr)^2), their gap, mean and "
+                           "limits as lr -> 0"),),
+        sims=("order-dependence",),
+    ),
+    Lemma(
+        id="interleaved-unlearning-cost",
+        title="Unlearning interleaved steps by inversion costs as much as retraining",
+        statement=r"With $m$ forgotten steps at uniformly random positions among $T$, rewinding by inversion to the first "
+                  r"forgotten step $k_{\min}$ and replaying the retained ones costs $2(T - k_{\min} + 1) - m$ steps; "
+                  r"$E[k_{\min}] = \frac{T+1}{m+1}$, so the expected cost $\frac{2m(T+1)}{m+1} - m$ exceeds retraining "
+                  r"($T - m$) by $\frac{T(m-1) + 2m}{m+1} \ge 0$ and their ratio tends to $\frac{2m}{m+1}$.",
+        source=INTERLEAVED,
+        as_written=True,
+        interpretation="'Such an algorithm would have to invert the whole gradient steps and retrain on them in O(T) time': "
+                       "read with inversion and replay each costing one step, and forgotten steps placed uniformly.",
+        uses=("lr-commutator-formula",),
+        checks=(SympyProof("expected-cost", _prove_interleaved_cost,
+                           "sympy for symbolic T and m = 1, 2, 3, 4 (hockey-stick sum of the tail binomials)"),
+                OracleCheck("exhaustive-enumeration", _interleaved_cases, _interleaved_enumeration,
+                            "exact rational enumeration of all m-subsets for T <= 9")),
+        sims=("interleaved-unlearning",),
+    ),
+    Lemma(
+        id="commuting-steps-cheap",
+        title="Commuting steps make unlearning cheap",
+        statement=r"If the steps commute, $\theta_T = \Phi_{\mathcal U}(\Phi_{\mathcal T\setminus\mathcal U}(\theta_0))$ for any "
+                  r"placement of $\mathcal U$, so unlearning $m$ steps costs $m$ inversions.",
+        source=INTERLEAVED,
+        as_written=False,
+        interpretation="Proved for T = 3 linear-regression steps with orthogonal inputs (which commute by "
+                       "lr-commutator-formula): all 6 orders agree, and inverting the middle step gives the model retrained "
+                       "without it.",
+        uses=("lr-commutator-formula",),
+        checks=(SympyProof("three-orthogonal-steps", _prove_commuting_cheap,
+                           "sympy in dimension 3 with inputs a_i e_i (any orthogonal triple up to rotation), symbolic "
+                           "a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1"),),
+        sims=("interleaved-unlearning",),
+    ),
+)
