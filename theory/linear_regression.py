@@ -61,6 +61,25 @@ def inverse_step_core(theta_next, x, y, lr):
     return shifted + (lr / (1 - lr * np.dot(x, x))) * np.dot(shifted, x) * x
 
 
+def neumann_core(theta_next, x, y, lr, terms):
+    r"""Partial sum :math:`\sum_{k=0}^{K} \lambda^k l^k(\tilde\theta)`, :math:`\tilde\theta = \theta_{+} - \lambda y x`,
+    ``l(v) = (v . x) x``, ``K = terms``."""
+    shifted = theta_next - lr * y * x
+    total, power = shifted, shifted
+    for _ in range(terms):
+        power = lr * np.dot(power, x) * x
+        total = total + power
+    return total
+
+
+def fixed_point_core(theta_next, x, y, lr, iterations, start):
+    """``iterations`` steps of Psi(theta) = theta_next + lr g_z(theta) from ``start``."""
+    theta = start
+    for _ in range(iterations):
+        theta = theta_next + lr * gradient_core(theta, x, y)
+    return theta
+
+
 # ----------------------------------------------------------------------------- validated float64 API
 def _point(theta, x, y) -> tuple[np.ndarray, np.ndarray, float]:
     theta = check_vector(theta, "theta")
@@ -150,12 +169,7 @@ def neumann_inverse(theta_next, x, y, lr, terms: int) -> np.ndarray:
     theta_next, x, y = _point(theta_next, x, y)
     lr = check_learning_rate(lr)
     terms = check_positive_int(terms, "terms", minimum=0)
-    shifted = theta_next - lr * y * x
-    total, power = shifted.copy(), shifted.copy()
-    for _ in range(terms):
-        power = lr * np.dot(power, x) * x
-        total = total + power
-    return total
+    return neumann_core(theta_next, x, y, lr, terms)
 
 
 def fixed_point_inverse(theta_next, x, y, lr, iterations: int, start=None) -> np.ndarray:
@@ -164,9 +178,7 @@ def fixed_point_inverse(theta_next, x, y, lr, iterations: int, start=None) -> np
     lr = check_learning_rate(lr)
     iterations = check_positive_int(iterations, "iterations", minimum=0)
     theta = theta_next.copy() if start is None else check_vector(start, "start", dim=theta_next.shape[0])
-    for _ in range(iterations):
-        theta = theta_next + lr * gradient_core(theta, x, y)
-    return theta
+    return fixed_point_core(theta_next, x, y, lr, iterations, theta)
 
 
 def commutator(theta, x, y, x_other, y_other, lr) -> np.ndarray:
