@@ -8,8 +8,9 @@ lemmas; comments are skipped.
 Files pulled in with ``\input`` / ``\include`` / ``\subfile`` are followed (relative to the paper's
 folder), except the generated ``lemmas.tex``, whose own cross-references include the refuted claims.
 
-A cited lemma fails the check when its id is unknown, or its status is not ``proved`` or ``verified``
-(``refuted``, ``open``, or a check that crashed). Statuses come from ``--record PATH`` when given
+A cited lemma fails the check when its id is unknown, its status is not ``proved`` or ``verified``
+(``refuted``, ``open``, or a check that crashed), or its checks reported problems (e.g. a sympy
+proof that no longer goes through). Statuses come from ``--record PATH`` when given
 (lemmas missing there are evaluated), else from running the cited lemmas' checks now.
 """
 
@@ -118,6 +119,10 @@ def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[s
             elif entry["status"] == "open":
                 fix = "; it is stated but not checked here"
             problems.append(f"lem:{lemma_id} is {entry['status']}{fix} -- cited at {at}")
+        elif not entry.get("ok", True):
+            problems.append(f"lem:{lemma_id} is {entry['status']} but its checks did not reproduce the registry "
+                            f"({entry['problems'][0] if entry.get('problems') else 'see `python -m theory show`'}) "
+                            f"-- cited at {at}")
     return problems
 
 

@@ -126,7 +126,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
              _field("uses", lemma.uses), _field("used by", used_by),
              _field("corrected by", lemma.corrected_by), _field("corrects", corrects),
              _field("sims", lemma.sims), _field("empirical", lemma.empirical), "", "checks:"]
-    lines += [f"  - {check['name']} [{check['kind']}]: {check['description']}" for check in entry["checks"]] or ["  (none)"]
+    checks = [f"  - {check['name']} [{check['kind']}]: {check['description']}" for check in entry["checks"]]
+    lines += checks or ["  (none)"]
     lines += ["", "evidence:"]
     lines += [f"  - {part}" for part in entry["evidence_summary"].split("; ")]
     for record in entry["evidence"]:
@@ -164,7 +165,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     profile = record["profile"]
     print(f"\n{len(entries)} lemmas under profile {profile['name']} (max_examples={profile['max_examples']}, "
           f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
-          f"{record['summary']['problems']} with problems.\nrecord: {path} (commit {record['provenance']['git_commit']})")
+          f"{record['summary']['problems']} with problems.\n"
+          f"record: {path} (commit {record['provenance']['git_commit']})")
     return 1 if problems else 0
 
 

@@ -111,7 +111,8 @@ def profile_settings(name: str) -> dict[str, Any]:
     register_profiles()
     chosen = settings.get_profile(name)
     return {"name": name, "max_examples": chosen.max_examples, "derandomize": chosen.derandomize,
-            "deadline": json_safe(chosen.deadline), "database": type(chosen.database).__name__ if chosen.database is not None else None,
+            "deadline": json_safe(chosen.deadline),
+            "database": None if chosen.database is None else type(chosen.database).__name__,
             "suppress_health_check": [check.name for check in chosen.suppress_health_check]}
 
 
@@ -139,7 +140,8 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
         if kind == "sympy":
             parts.append(f"{name}: sympy proof {'went through' if record.get('passed') else 'FAILED'}")
         elif kind == "counterexample":
-            parts.append(f"{name}: stored counterexample {'reproduced' if record.get('reproduced') else 'NOT reproduced'}")
+            reproduced = "reproduced" if record.get("reproduced") else "NOT reproduced"
+            parts.append(f"{name}: stored counterexample {reproduced}")
         elif kind == "hypothesis":
             oracle = ", mpmath oracle" if record.get("oracle") else ", float64 only"
             verdict = "" if record.get("passed") else ", BROKEN"
@@ -147,7 +149,8 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
                          f"worst score {_score(record.get('worst_score'))}{verdict}")
         elif kind == "mpmath":
             verdict = "" if record.get("passed") else ", BROKEN"
-            parts.append(f"{name}: {record.get('cases')} mpmath cases, worst score {_score(record.get('worst_score'))}{verdict}")
+            parts.append(f"{name}: {record.get('cases')} mpmath cases, "
+                         f"worst score {_score(record.get('worst_score'))}{verdict}")
         else:
             parts.append(f"{name}: {record.get('detail', kind)}")
     return "; ".join(parts) if parts else "no checks: not checkable here"
@@ -268,8 +271,8 @@ def record_is_fresh(record: dict[str, Any]) -> bool:
     return record.get("registry", {}).get("source_sha256") == source_fingerprint()
 
 
-def resolve_entries(lemmas: Sequence[Lemma], profile: str | None = None, record_path: str | Path | None = DEFAULT_RECORD,
-                    progress: bool = True) -> tuple[dict[str, dict[str, Any]], str]:
+def resolve_entries(lemmas: Sequence[Lemma], profile: str | None = None,
+                    record_path: str | Path | None = DEFAULT_RECORD, progress: bool = True) -> tuple[dict[str, dict[str, Any]], str]:
     """Entries for ``lemmas``: from a fresh record where it has them, else evaluated now.
 
     A record stands in only when it is fresh (:func:`record_is_fresh`) and, if ``profile`` is given,

@@ -6,7 +6,7 @@ import pytest
 
 from theory.cite_check import Citation, citation_problems, find_citations
 from theory.cli import main
-from theory.export import export_all
+from theory.export import export_entries, graph_statuses, render_latex
 from theory.verify import run_verification, write_record
 
 REFUTED, PROVED, PROVED_TOO = "ga-not-inverse", "ga-exact-iff", "ga-linear-error"
@@ -18,7 +18,8 @@ def paper_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("paper")
     record = run_verification((REFUTED, PROVED, PROVED_TOO), "dev", progress=False)
     write_record(record, folder / "verification.json")
-    export_all(record, folder, record_name="verification.json")
+    entries = export_entries(record)  # only lemmas.tex is needed: no graph drawing
+    (folder / "lemmas.tex").write_text(render_latex(record, entries, graph_statuses(entries), "verification.json"))
     return folder
 
 
@@ -84,9 +85,11 @@ def test_find_citations_reads_every_reference_command():
         ("a", 1), ("b", 1), ("c", 1), ("d", 1), ("e", 2), ("f", 2), ("h", 2), ("i", 2), ("j", 2)]
 
 
-def test_open_and_crashed_lemmas_are_not_citable():
+def test_open_crashed_and_troubled_lemmas_are_not_citable():
     entries = {"o": {"status": "open", "corrected_by": []}, "e": {"status": "error", "corrected_by": []},
-               "v": {"status": "verified", "corrected_by": []}}
-    citations = [Citation(i, "p.tex", 1) for i in ("o", "e", "v")]
+               "v": {"status": "verified", "corrected_by": [], "ok": True},
+               "p": {"status": "proved", "corrected_by": [], "ok": False, "problems": ["p: proof 'x' did not go through"]}}
+    citations = [Citation(i, "p.tex", 1) for i in ("o", "e", "v", "p")]
     problems = citation_problems(citations, entries, set(entries))
-    assert len(problems) == 2 and problems[0].startswith("lem:o is open") and problems[1].startswith("lem:e is error")
+    assert [problem.split(" -- ")[0][:14] for problem in problems] == ["lem:o is open;", "lem:e is error", "lem:p is prove"]
+    assert "did not go through" in problems[2]

@@ -127,3 +127,19 @@ def test_verify_rejects_an_unknown_id_before_running(tmp_path, capsys):
 def test_format_table_pads_columns():
     lines = format_table(("a", "bb"), [("xxx", "y"), ("z", "wwww")]).splitlines()
     assert lines[0] == "a    bb" and lines[2] == "xxx  y" and lines[3] == "z    wwww"
+
+
+def test_show_prints_the_latest_empirical_measurement_when_there_is_one(tmp_path, capsys, monkeypatch):
+    import sys
+    import types
+
+    (tmp_path / "results").mkdir()
+    fake = types.ModuleType("empirical.records")
+    fake.latest_measurements = lambda out_dir="results": {REFUTED: {"metric": "ascent-error-ratio", "value": 0.25}}
+    monkeypatch.setitem(sys.modules, "empirical.records", fake)
+    assert main(["show", REFUTED, "--no-record", "--no-progress", "--results", str(tmp_path / "results")]) == 0
+    assert '"metric": "ascent-error-ratio"' in capsys.readouterr().out
+
+    monkeypatch.setitem(sys.modules, "empirical.records", None)  # not importable: said so, no traceback
+    assert main(["show", REFUTED, "--no-record", "--no-progress"]) == 0
+    assert "cannot be imported" in capsys.readouterr().out

@@ -91,7 +91,10 @@ def test_catalog_has_counts_anchors_statuses_and_counterexamples(exported):
 
 
 def test_export_runs_verify_first_when_the_record_is_missing(tmp_path, monkeypatch):
+    import theory.export
+
     real = cli.run_verification
+    monkeypatch.setattr(theory.export, "draw_graph", lambda entries, graph, out_dir: [])  # drawn in the fixture
     monkeypatch.setattr(cli, "run_verification", lambda only, profile, progress: real(CHECKED[:1], profile, progress))
     record_path = tmp_path / "verification.json"
     assert main(["export", "--record", str(record_path), "--out-dir", str(tmp_path / "docs"), "--no-progress"]) == 0
@@ -99,21 +102,22 @@ def test_export_runs_verify_first_when_the_record_is_missing(tmp_path, monkeypat
     assert (tmp_path / "docs" / "lemmas.md").exists()
 
 
-def _entry(lemma_id, status, uses=(), checks=True):
+def _entry(lemma_id, status, uses=(), checks=True, ok=True):
     return {"id": lemma_id, "status": status, "uses": list(uses), "corrected_by": [], "as_written": False,
-            "checks": [{"name": "c"}] if checks else []}
+            "checks": [{"name": "c"}] if checks else [], "ok": ok}
 
 
 def test_graph_statuses_follow_leanblueprint():
     entries = [_entry("a", "proved"), _entry("b", "verified", ["a"]), _entry("c", "proved", ["a"]),
                _entry("d", "proved", ["b"]), _entry("e", "open", ["c"], checks=False), _entry("f", "proved", ["e"]),
-               _entry("g", "proved", ["ghost"])]
+               _entry("g", "proved", ["ghost"]), _entry("h", "proved", ok=False), _entry("i", "proved", ["h"])]
     graph = graph_statuses(entries)
     assert {i for i, g in graph.items() if g["fully_proved"]} == {"a", "c"}  # d rests on b, only verified
-    assert {i for i, g in graph.items() if g["ready"]} == {"a", "b", "c", "d", "e"}  # f uses open e, g a missing id
+    # f uses open e, g a missing id, i a lemma whose proof did not go through (h: "proved" with a problem)
+    assert {i for i, g in graph.items() if g["ready"]} == {"a", "b", "c", "d", "e", "h"}
     assert graph["g"]["missing_uses"] == ["ghost"]
     assert (graph["e"]["fill"], graph["e"]["border"]) == ("ready", "ready")
-    assert (graph["a"]["fill"], graph["b"]["fill"]) == ("fully proved", "verified")
+    assert (graph["a"]["fill"], graph["b"]["fill"], graph["h"]["fill"]) == ("fully proved", "verified", "error")
 
 
 def test_latex_escaping_keeps_math_and_escapes_text():
