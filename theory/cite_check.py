@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from theory.registry import registry
+from theory.registry import get, registry
 from theory.verify import resolve_entries
 
 __all__ = ["Citation", "strip_comments", "find_citations", "collect_citations", "citation_problems",
@@ -95,21 +95,21 @@ def collect_citations(paper: str | Path) -> tuple[list[Citation], list[str]]:
     return citations, notes
 
 
-def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[str, Any]],
-                      known: set[str]) -> list[str]:
-    """One message per cited id that is unknown or not proved/verified (all its places named)."""
+def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One message per cited id that is unknown (no entry) or not citable, naming all the places it is cited."""
     places: dict[str, list[str]] = {}
     for citation in citations:
         places.setdefault(citation.lemma_id, []).append(f"{citation.path}:{citation.line}")
     problems = []
     for lemma_id, where in places.items():
         at = ", ".join(where)
-        if lemma_id not in known:
-            import difflib
-
-            close = difflib.get_close_matches(lemma_id, sorted(known), n=2)
-            hint = f" (did you mean {', '.join('lem:' + c for c in close)}?)" if close else ""
-            problems.append(f"lem:{lemma_id} is unknown{hint} -- cited at {at}")
+        if lemma_id not in entries:
+            try:
+                get(lemma_id)
+                reason = "has no status"
+            except KeyError as error:  # the registry's message, with close matches
+                reason = error.args[0]
+            problems.append(f"lem:{lemma_id}: {reason} -- cited at {at}")
             continue
         entry = entries[lemma_id]
         if entry["status"] not in CITABLE:
@@ -135,7 +135,7 @@ def run_cite_check(paper: str | Path, record_path: str | Path | None = None, pro
     if record_path is not None and not Path(record_path).is_file():
         raise FileNotFoundError(f"no verification record at {record_path}; run `python -m theory verify` first")
     entries, origin = resolve_entries(cited, profile, record_path, progress) if cited else ({}, "")
-    problems = citation_problems(citations, entries, set(lemmas))
+    problems = citation_problems(citations, entries)
     distinct = len({c.lemma_id for c in citations})
     lines = [f"note: {note}" for note in notes]
     if problems:

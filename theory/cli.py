@@ -1,7 +1,8 @@
 """The ``theory`` command line: ``python -m theory list | show ID | verify | export | cite-check PAPER.tex``.
 
 Where statuses come from. A status is derived by running a lemma's checks (:mod:`theory.status`).
-``verify`` always runs them and writes the verification record (default ``docs/verification.json``).
+``verify`` always runs them and writes the verification record (default ``docs/verification.json``);
+``verify --only ID...`` keeps the other lemmas of a fresh record of the same profile at ``--out``.
 ``list`` and ``show`` read that record (or ``--record PATH``) when it is *fresh* -- written from the
 current ``theory`` sources (:func:`theory.verify.record_is_fresh`) and, if ``--profile`` is given,
 under that profile -- and evaluate whatever it lacks, with a progress bar on stderr, under
@@ -24,8 +25,8 @@ from typing import Any, Sequence
 
 from theory.profiles import PROFILES
 from theory.registry import Lemma, get, registry
-from theory.verify import (DEFAULT_RECORD, resolve_entries, run_verification, status_counts,
-                           write_record)
+from theory.verify import (DEFAULT_RECORD, merge_records, read_record, resolve_entries, run_verification,
+                           status_counts, write_record)
 
 __all__ = ["main", "build_parser", "format_table"]
 
@@ -161,7 +162,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if problems:
         print("\nproblems:")
         print("\n".join(f"  - {problem}" for problem in problems))
-    path = write_record(record, args.out)
+    merged = record
+    if args.only and Path(args.out).is_file():
+        try:
+            merged = merge_records(read_record(args.out), record)
+        except ValueError as error:
+            print(f"warning: {error}; overwriting it", file=sys.stderr)
+    path = write_record(merged, args.out)
+    if merged is not record:
+        print(f"\nkept the other {merged['merged']['kept']} lemma(s) of the previous record at {path} "
+              "(same sources, same profile)")
     profile = record["profile"]
     print(f"\n{len(entries)} lemmas under profile {profile['name']} (max_examples={profile['max_examples']}, "
           f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
@@ -173,7 +183,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- export and cite-check
 def _cmd_export(args: argparse.Namespace) -> int:
     from theory.export import export_all
-    from theory.verify import read_record
 
     record_path = Path(args.record)
     if not record_path.is_file():
@@ -228,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_cmd_show)
 
     verify = commands.add_parser("verify", help="run the checks and write the verification record")
-    verify.add_argument("--only", nargs="+", metavar="ID", help="only these lemmas")
+    verify.add_argument("--only", nargs="+", metavar="ID",
+                        help="only these lemmas (the others of a fresh record of the same profile at --out are kept)")
     verify.add_argument("--out", default=str(DEFAULT_RECORD), help=f"record to write (default {DEFAULT_RECORD})")
     profile_option(verify)
     verify.set_defaults(handler=_cmd_verify)

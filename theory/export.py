@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 import networkx as nx
 
 from theory.registry import registry
-from theory.verify import lemma_entry, record_is_fresh, status_counts
+from theory.verify import format_score, lemma_entry, record_is_fresh, status_counts
 
 __all__ = ["export_entries", "graph_statuses", "lemma_graph", "latex_prose", "escape_latex",
            "render_markdown", "render_latex", "draw_graph", "export_all", "GENERATED_MARKER"]
@@ -174,10 +174,6 @@ def _case_text(case: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _score(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
-
-
 def _evidence_rows(entry: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(check, kind, result, amount, what was drawn or proved) per evidence record."""
     descriptions = {check["name"]: check["description"] for check in entry["checks"]}
@@ -190,10 +186,10 @@ def _evidence_rows(entry: Mapping[str, Any]) -> list[tuple[str, str, str, str, s
             continue
         result = "passed" if record.get("passed") else "FAILED"
         if kind == "hypothesis":
-            amount = f"{record.get('examples')} examples, worst score {_score(record.get('worst_score'))}"
+            amount = f"{record.get('examples')} examples, worst score {format_score(record.get('worst_score'))}"
             what = record.get("ranges", "") + ("; mpmath oracle" if record.get("oracle") else "; float64 only")
         elif kind == "mpmath":
-            amount = f"{record.get('cases')} cases, worst score {_score(record.get('worst_score'))}"
+            amount = f"{record.get('cases')} cases, worst score {format_score(record.get('worst_score'))}"
             what = record.get("detail", "")
         else:
             amount, what = "symbolic", record.get("detail", descriptions.get(name, ""))

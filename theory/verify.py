@@ -38,8 +38,8 @@ from theory.status import evaluate
 
 __all__ = [
     "DEFAULT_RECORD", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
-    "check_description", "evidence_summary", "lemma_entry", "evaluate_lemmas", "run_verification",
-    "write_record", "read_record", "record_is_fresh", "resolve_entries", "status_counts",
+    "check_description", "format_score", "evidence_summary", "lemma_entry", "evaluate_lemmas", "run_verification",
+    "merge_records", "write_record", "read_record", "record_is_fresh", "resolve_entries", "status_counts",
 ]
 
 DEFAULT_RECORD = Path("docs") / "verification.json"
@@ -128,7 +128,8 @@ def check_description(check: SympyProof | PropertyCheck | OracleCheck) -> str:
     return f"Hypothesis property over {check.ranges}; {oracle}{regressions}"
 
 
-def _score(value: Any) -> str:
+def format_score(value: Any) -> str:
+    """A worst score (error over tolerance) in three significant digits; strings ("inf") as they are."""
     return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
 
 
@@ -146,11 +147,11 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
             oracle = ", mpmath oracle" if record.get("oracle") else ", float64 only"
             verdict = "" if record.get("passed") else ", BROKEN"
             parts.append(f"{name}: {record.get('examples')} Hypothesis examples{oracle}, "
-                         f"worst score {_score(record.get('worst_score'))}{verdict}")
+                         f"worst score {format_score(record.get('worst_score'))}{verdict}")
         elif kind == "mpmath":
             verdict = "" if record.get("passed") else ", BROKEN"
             parts.append(f"{name}: {record.get('cases')} mpmath cases, "
-                         f"worst score {_score(record.get('worst_score'))}{verdict}")
+                         f"worst score {format_score(record.get('worst_score'))}{verdict}")
         else:
             parts.append(f"{name}: {record.get('detail', kind)}")
     return "; ".join(parts) if parts else "no checks: not checkable here"
@@ -238,6 +239,28 @@ def run_verification(only: Sequence[str] | None = None, profile: str | None = No
                     "seconds": round(seconds, 3)},
         "lemmas": entries,
     }
+
+
+def merge_records(previous: dict[str, Any], partial: dict[str, Any]) -> dict[str, Any]:
+    """Complete a partial run (``verify --only``) with the other entries of a previous record.
+
+    Only a previous record that is fresh (same status-deciding sources) and was made under the same
+    profile contributes: its other entries are what a full run would have recorded. Otherwise the
+    partial record is returned unchanged. ``merged`` says how many entries were kept, and from which run.
+    """
+    if not record_is_fresh(previous) or previous.get("profile", {}).get("name") != partial["profile"]["name"]:
+        return partial
+    order = list(registry())
+    rerun = {entry["id"] for entry in partial["lemmas"]}
+    kept = [entry for entry in previous["lemmas"] if entry["id"] not in rerun and entry["id"] in order]
+    entries = sorted(partial["lemmas"] + kept, key=lambda entry: order.index(entry["id"]))
+    ids = [entry["id"] for entry in entries]
+    return dict(partial, lemmas=entries,
+                registry=dict(partial["registry"], lemma_ids=ids, complete=len(ids) == len(order)),
+                summary=dict(partial["summary"], counts=status_counts(entries),
+                             problems=sum(not entry["ok"] for entry in entries)),
+                merged={"kept": len(kept), "from_git_commit": previous["provenance"].get("git_commit"),
+                        "from_created_utc": previous["provenance"].get("created_utc")})
 
 
 # ----------------------------------------------------------------------------- reading and writing

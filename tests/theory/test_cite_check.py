@@ -46,7 +46,7 @@ def test_an_unknown_id_is_named_with_a_suggestion(paper_folder, capsys):
     paper = _paper(paper_folder, "unknown.tex", f"\\Cref{{lem:{PROVED}x}} and \\autoref{{lem:{PROVED}}}")
     assert _check(paper, paper_folder) == 1
     err = capsys.readouterr().err
-    assert f"lem:{PROVED}x is unknown (did you mean lem:{PROVED}" in err and "unknown.tex:4" in err
+    assert f"lem:{PROVED}x: unknown lemma id '{PROVED}x'; did you mean {PROVED}" in err and "unknown.tex:4" in err
     assert f"lem:{PROVED} " not in err  # the citable one is not named
 
 
@@ -90,6 +90,6 @@ def test_open_crashed_and_troubled_lemmas_are_not_citable():
                "v": {"status": "verified", "corrected_by": [], "ok": True},
                "p": {"status": "proved", "corrected_by": [], "ok": False, "problems": ["p: proof 'x' did not go through"]}}
     citations = [Citation(i, "p.tex", 1) for i in ("o", "e", "v", "p")]
-    problems = citation_problems(citations, entries, set(entries))
+    problems = citation_problems(citations, entries)
     assert [problem.split(" -- ")[0][:14] for problem in problems] == ["lem:o is open;", "lem:e is error", "lem:p is prove"]
     assert "did not go through" in problems[2]

@@ -143,3 +143,20 @@ def test_show_prints_the_latest_empirical_measurement_when_there_is_one(tmp_path
     monkeypatch.setitem(sys.modules, "empirical.records", None)  # not importable: said so, no traceback
     assert main(["show", REFUTED, "--no-record", "--no-progress"]) == 0
     assert "cannot be imported" in capsys.readouterr().out
+
+
+def test_verify_only_keeps_the_other_lemmas_of_a_fresh_record_of_the_same_profile(tmp_path, capsys):
+    out_path = tmp_path / "verification.json"
+    run = ["verify", "--out", str(out_path), "--no-progress", "--profile", "dev", "--only"]
+    assert main(run + [REFUTED]) == 0 and main(run + [PROVED]) == 0
+    record = json.loads(out_path.read_text())
+    order = list(registry())
+    assert [entry["id"] for entry in record["lemmas"]] == sorted([REFUTED, PROVED], key=order.index)
+    assert record["merged"]["kept"] == 1 and record["summary"]["counts"] == {"proved": 1, "refuted": 1}
+
+    record["registry"]["source_sha256"] = "0" * 64  # stale: its entries may no longer hold
+    out_path.write_text(json.dumps(record))
+    assert main(run + [PROVED]) == 0
+    assert [entry["id"] for entry in json.loads(out_path.read_text())["lemmas"]] == [PROVED]
+    assert main(["verify", "--out", str(out_path), "--no-progress", "--profile", "ci", "--only", REFUTED]) == 0
+    assert [entry["id"] for entry in json.loads(out_path.read_text())["lemmas"]] == [REFUTED]  # other profile
