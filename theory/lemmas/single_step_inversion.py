@@ -55,7 +55,7 @@ CORE_RANGES = ITERATION_RANGES.replace("p in [1, 512]", f"p in [1, {CORE_MAX_DIM
 
 # ----------------------------------------------------------------------------- strategies (private)
 @st.composite
-def _near_singular_points(draw, max_dim: int = 512):
+def near_singular_points(draw, max_dim: int = 512):
     """linear_points; half of the draws move lr to (1 +- 10^e) / |x|^2 (the condition number 1/|1 - q| up to 1e15)."""
     case = draw(linear_points(max_dim))
     norm2 = float(np.dot(case["x"], case["x"]))
@@ -113,7 +113,7 @@ def sherman_morrison_magnitude(c) -> mpmath.mpf:
     return mp_max_abs(shifted + correction * abs_x)
 
 
-def _first_order_regime(c, unit_roundoff: float) -> bool:
+def sherman_morrison_regime(c, unit_roundoff: float) -> bool:
     """Whether the computed 1 - q keeps at least half of its exact value (the error model's premise)."""
     q = c["lr"] * c["x"].dot(c["x"])
     return gamma(len(c["x"]) + 2, unit_roundoff) * (1 + q) <= abs(1 - q) / 2
@@ -126,7 +126,7 @@ def _inputs(c, absolute: bool):
     return c["theta"], c["x"], c["y"]
 
 
-def _neumann_reference(c, terms: int, absolute: bool = False):
+def neumann_reference(c, terms: int, absolute: bool = False):
     r"""The exact partial sum in O(p + K): :math:`S_K = \tilde\theta + c_K(\tilde\theta\cdot x)x`,
     :math:`c_K = \sum_{k=1}^K \lambda^k|x|^{2(k-1)}` (power-formula), a scalar loop. With ``absolute`` it is the
     absolute-value evaluation of neumann_core (the same computation on |theta_next|, |x|, -|y|)."""
@@ -138,7 +138,7 @@ def _neumann_reference(c, terms: int, absolute: bool = False):
     return shifted + coefficient * shifted.dot(x) * x
 
 
-def _fixed_point_reference(c, iterations: int, absolute: bool = False):
+def fixed_point_reference(c, iterations: int, absolute: bool = False):
     r"""The exact K-th iterate of Psi from theta_next in O(p + K): :math:`\theta^{(k+1)} = \tilde\theta + \lambda a_k x`
     with the scalar recursion :math:`a_{k+1} = \tilde\theta\cdot x + \lambda|x|^2 a_k`, :math:`a_0 = \theta_{t+1}\cdot x`.
     With ``absolute``, the absolute-value evaluation of fixed_point_core."""
@@ -154,12 +154,12 @@ def _fixed_point_reference(c, iterations: int, absolute: bool = False):
 
 def _absolute_neumann(c, terms: int) -> mpmath.mpf:
     """Error-model magnitude of a Neumann partial sum (max entry of its absolute-value evaluation)."""
-    return mp_max_abs(_neumann_reference(c, terms, absolute=True))
+    return mp_max_abs(neumann_reference(c, terms, absolute=True))
 
 
 def _absolute_fixed_point(c, iterations: int) -> mpmath.mpf:
     """Error-model magnitude of fixed-point iteration started at theta_next."""
-    return mp_max_abs(_fixed_point_reference(c, iterations, absolute=True))
+    return mp_max_abs(fixed_point_reference(c, iterations, absolute=True))
 
 
 # ----------------------------------------------------------------------------- symbolic objects
@@ -350,7 +350,7 @@ def _inverse_float64(case):
     with precision():
         c = mp_case(case)
         dim = len(c["x"])
-        if not _first_order_regime(c, float(np.finfo(np.float64).eps) / 2):
+        if not sherman_morrison_regime(c, float(np.finfo(np.float64).eps) / 2):
             return Outcome(True, 0.0, "1 - lr|x|^2 below float64's resolution: no error bound applies")
         try:
             computed = inverse_step(case["theta"], case["x"], case["y"], case["lr"])
@@ -365,7 +365,7 @@ def _inverse_roundtrip(case):
     with precision():
         c = mp_case(case)
         dim = len(c["x"])
-        if not _first_order_regime(c, oracle_unit_roundoff()):
+        if not sherman_morrison_regime(c, oracle_unit_roundoff()):
             return Outcome(True, 0.0, "1 - lr|x|^2 below the oracle's resolution")
         preimage = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
         back = step_core(preimage, c["x"], c["y"], c["lr"])
@@ -402,7 +402,7 @@ def _neumann_float64(case):
         c = mp_case(case)
         terms = case["terms"]
         computed = neumann_inverse(case["theta"], case["x"], case["y"], case["lr"], terms)
-        exact = _neumann_reference(c, terms)
+        exact = neumann_reference(c, terms)
         return float_identity(computed, exact, _absolute_neumann(c, terms), depth=terms * (len(c["x"]) + 3) + 3)
 
 
@@ -412,7 +412,7 @@ def _neumann_closed_form(case):
         c = mp_case(case)
         terms, dim = case["terms"], len(c["x"])
         norm2 = c["x"].dot(c["x"])
-        if norm2 == 0 or not _first_order_regime(c, oracle_unit_roundoff()):
+        if norm2 == 0 or not sherman_morrison_regime(c, oracle_unit_roundoff()):
             return Outcome(True, 0.0, "x = 0 or lr|x|^2 = 1 within the oracle's resolution: no closed form")
         q = c["lr"] * norm2
         shifted = c["theta"] - c["lr"] * c["y"] * c["x"]
@@ -431,7 +431,7 @@ def _fixed_point_float64(case):
         c = mp_case(case)
         iterations = case["terms"]
         computed = fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations)
-        exact = _fixed_point_reference(c, iterations)
+        exact = fixed_point_reference(c, iterations)
         return float_identity(computed, exact, _absolute_fixed_point(c, iterations), depth=iterations * (len(c["x"]) + 4))
 
 
@@ -441,7 +441,7 @@ def _fixed_point_rate(case):
     with precision():
         c = mp_case(case)
         iterations, dim = case["terms"], len(c["x"])
-        if not _first_order_regime(c, oracle_unit_roundoff()):
+        if not sherman_morrison_regime(c, oracle_unit_roundoff()):
             return Outcome(True, 0.0, "lr|x|^2 = 1 within the oracle's resolution: no unique preimage")
         q = c["lr"] * c["x"].dot(c["x"])
         target = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
@@ -524,8 +524,8 @@ register(
                        "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)"),
             SympyProof("core-inverts-step", _prove_core_inverts_step,
                        "sympy on the package's inverse_step_core and step_core, dimension 2 (vectors theta, x)"),
-            _property("float64-inverse", _near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
-            _property("roundtrip-60-digits", _near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
+            _property("float64-inverse", near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
+            _property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
         ),
         sims=("inversion",),
     ),
