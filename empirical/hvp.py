@@ -73,7 +73,13 @@ class HessianVectorProduct:
             warnings.warn(f"forward-over-reverse HVP failed ({str(error).splitlines()[0][:160]}); "
                           "falling back to reverse-over-reverse", RuntimeWarning, stacklevel=2)
             self.mode_used = "rev"
-            return self._reverse_over_reverse(vector)
+            try:
+                return self._reverse_over_reverse(vector)
+            except RuntimeError as second:
+                raise RuntimeError(
+                    "neither forward-over-reverse nor reverse-over-reverse HVPs work for this model "
+                    f"({str(second).splitlines()[0][:160]}); fused attention kernels (SDPA, flash) have no second "
+                    'derivatives: build transformers models with attn_implementation="eager"') from second
 
     def flat(self, vector: Tensor) -> Tensor:
         """The product on flat vectors (the parameter order of ``params``)."""

@@ -40,6 +40,7 @@ class Setup:
     hvp_mode: str = "auto"
     trainable: Callable[[str], bool] | None = None
     train_config: TrainConfig | None = None
+    checkpoint_dir: str | None = None
     describe: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,4 +95,4 @@ def prepare(model_name: str, data_name: str, *, model_options: dict | None = Non
     describe = {"model_options": model_options or {}, "data_options": data_options or {},
                 "train_options": train_options or {}, "dtype": dtype, "device": device, "params": params or "all"}
     return Setup(model, data.to(device, DTYPES[dtype]), model_name, data_name, seed, bn_mode, hvp_mode,
-                 parameter_selector(params), config, describe)
+                 parameter_selector(params), config, checkpoint_dir, describe)

@@ -25,6 +25,11 @@ class Row:
     params: dict[str, Any]
     metrics: dict[str, Any]
 
+    @property
+    def role(self) -> str:
+        """``"measurement"`` (default), ``"case-summary"`` or ``"summary"``."""
+        return self.params.get("role", "measurement")
+
 
 @dataclass(frozen=True)
 class Check:

@@ -26,24 +26,27 @@ from empirical.checks.base import Row, summary
 from empirical.functional import point, tree_add, tree_cosine, tree_norm
 from empirical.train import TrainConfig, batches, train
 
-__all__ = ["DEFAULTS", "run"]
+__all__ = ["DEFAULTS", "pretrain", "run"]
 
 DEFAULTS = {"pretrain_epochs": [0, 1, 2, 5], "interleaved": [1, 2, 5, 10, 20, 50, 100, 200, 500], "n_points": 3,
             "lr": 0.05, "batch_size": 32, "train_lr": 0.05, "train_batch_size": 64, "steps_per_epoch": 0,
             "point_seed": 3}
 
 
-def _pretrain(setup: Any, settings: Mapping[str, Any]) -> dict[int, dict]:
+def pretrain(setup: Any, settings: Mapping[str, Any]) -> dict[int, dict]:
+    """Train ``setup.model`` to the largest of ``pretrain_epochs``; snapshots at each (cached in
+    ``setup.checkpoint_dir`` when set)."""
     epochs = [int(e) for e in settings["pretrain_epochs"]]
     config = TrainConfig(epochs=max(epochs), batch_size=settings["train_batch_size"], lr=settings["train_lr"],
                          seed=setup.seed, steps_per_epoch=settings["steps_per_epoch"] or None)
-    snapshots, _ = train(setup.model, setup.data, config, snapshot_epochs=epochs, progress=False)
+    snapshots, _ = train(setup.model, setup.data, config, snapshot_epochs=epochs,
+                         checkpoint_dir=getattr(setup, "checkpoint_dir", None), progress=False)
     return snapshots
 
 
 def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     original = {k: v.detach().clone() for k, v in setup.model.state_dict().items()}
-    snapshots = _pretrain(setup, settings)
+    snapshots = pretrain(setup, settings)
     checkpoints = sorted(int(k) for k in settings["interleaved"])
     train_batch = (setup.data.train_x, setup.data.train_y)
     rows: list[Row] = []

@@ -33,7 +33,7 @@ from empirical.spectrum import extreme_eigenvalues, hessian_operator
 __all__ = ["DEFAULTS", "fixed_point_errors", "observed_rate", "newton_krylov_inverse", "run"]
 
 DEFAULTS = {"n_points": 3, "lr": 0.05, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 40,
-            "newton_iterations": 8, "krylov_iterations": 50, "lanczos_tol": 1e-6, "point_seed": 2}
+            "newton_iterations": 10, "krylov_iterations": 50, "lanczos_tol": 1e-6, "point_seed": 2}
 
 
 def fixed_point_errors(objective: Objective, theta_next: Tree, target: Tree, batch: tuple, lr: float,
@@ -60,14 +60,25 @@ def observed_rate(errors: list[float], floor: float) -> float:
     return float((tail[-1] / tail[0]) ** (1.0 / (len(tail) - 1)))
 
 
+def _residual(objective: Objective, theta: Tree, theta_next: Tree, batch: tuple, lr: float) -> Tree:
+    """F(theta) = Phi_z(theta) - theta_next."""
+    return tree_add(objective.step(theta, batch, lr), theta_next, alpha=-1.0)
+
+
 def newton_krylov_inverse(objective: Objective, theta_next: Tree, batch: tuple, lr: float, iterations: int,
-                          krylov_iterations: int, hvp_mode: str = "auto") -> tuple[Tree, int]:
-    """Solve theta - lr g_z(theta) = theta_next by Newton-MINRES from theta_next; (solution, HVPs used)."""
+                          krylov_iterations: int, hvp_mode: str = "auto") -> tuple[Tree, int, float]:
+    """Solve Phi_z(theta) = theta_next by Newton-MINRES from theta_next, with backtracking on |F|.
+
+    Returns (solution, HVPs used, final residual |F|). Each Newton direction solves
+    (I - lr H_z(theta)) d = -F(theta) by MINRES; the step d / 2^j with the least j <= 10 that lowers |F|
+    is taken (no step when none does).
+    """
     theta, hvps = dict(theta_next), 0
     like = next(iter(theta.values()))
+    residual = _residual(objective, theta, theta_next, batch, lr)
+    norm = float(tree_norm(residual))
     for _ in range(iterations):
-        residual = tree_add(tree_add(theta, objective.gradient(theta, batch), alpha=-lr), theta_next, alpha=-1.0)
-        if float(tree_norm(residual)) == 0:
+        if norm == 0:
             break
         hessian = hessian_operator(HessianVectorProduct(objective, theta, batch, mode=hvp_mode))
         size = hessian.shape[0]
@@ -76,8 +87,17 @@ def newton_krylov_inverse(objective: Objective, theta_next: Tree, batch: tuple, 
         step, _ = minres(jacobian, -flatten(residual).detach().cpu().double().numpy(), maxiter=krylov_iterations,
                          callback=lambda _: counter.__setitem__("n", counter["n"] + 1))
         hvps += counter["n"] + 1
-        theta = tree_add(theta, unflatten(torch.as_tensor(step, dtype=like.dtype, device=like.device), theta))
-    return theta, hvps
+        direction = unflatten(torch.as_tensor(step, dtype=like.dtype, device=like.device), theta)
+        for halvings in range(11):
+            candidate = tree_add(theta, direction, alpha=0.5**halvings)
+            candidate_residual = _residual(objective, candidate, theta_next, batch, lr)
+            candidate_norm = float(tree_norm(candidate_residual))
+            if candidate_norm < norm:
+                theta, residual, norm = candidate, candidate_residual, candidate_norm
+                break
+        else:
+            break
+    return theta, hvps, norm
 
 
 def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
@@ -97,8 +117,9 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
             floor = 16 * unit * float(tree_norm(params))
             errors = fixed_point_errors(objective, theta_next, params, z, lr, settings["fp_iterations"])
             rate = observed_rate(errors, floor)
-            solution, hvps = newton_krylov_inverse(objective, theta_next, z, lr, settings["newton_iterations"],
-                                                   settings["krylov_iterations"], setup.hvp_mode)
+            solution, hvps, newton_residual = newton_krylov_inverse(
+                objective, theta_next, z, lr, settings["newton_iterations"], settings["krylov_iterations"],
+                setup.hvp_mode)
             newton_error = float(tree_norm(tree_add(solution, params, alpha=-1.0)))
             rho = lr * norm
             contracts = bool(errors[-1] < errors[0]) and np.isfinite(errors[-1])
@@ -113,7 +134,8 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
                              "rho": rho, "lr_eig_max": lr * spectrum.largest, "observed_rate": rate,
                              "fp_initial_error": errors[0], "fp_final_error": errors[-1],
                              "fp_iterations_run": len(errors) - 1, "fp_contracts": contracts,
-                             "forward_stable": stable, "newton_error": newton_error, "newton_hvps": hvps,
+                             "forward_stable": stable, "newton_error": newton_error, "newton_residual": newton_residual,
+                             "newton_hvps": hvps,
                              "roundoff_floor": floor}))
     rows += [summary("psi-contraction-iff", "contraction_prediction_agreement", agree / max(total, 1), key=True),
              summary("stable-but-not-invertible", "stable_not_contractive_cases", stable_not_invertible, key=True),

@@ -48,8 +48,10 @@ def llama_config(size: str = "tiny", attn_implementation: str = "eager", **overr
 
 
 def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", attn_implementation: str = "eager",
-                dtype: torch.dtype = torch.float32, seed: int = 0, **overrides) -> nn.Module:
-    """``LlamaForCausalLM`` from a local folder (``path``) or with random weights of ``size``."""
+                dtype: torch.dtype = torch.float32, seed: int = 0, device: str | torch.device = "cpu",
+                **overrides) -> nn.Module:
+    """``LlamaForCausalLM`` from a local folder (``path``) or with random weights of ``size`` (built on
+    ``device`` directly, so a 1B model is initialised on the GPU)."""
     from transformers import LlamaForCausalLM
 
     if path is not None:
@@ -60,9 +62,10 @@ def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", 
                 "(config.json, model.safetensors, tokenizer.json), e.g. `huggingface-cli download "
                 "meta-llama/Llama-3.2-1B --local-dir <folder>` on a machine with internet, or omit the path "
                 "to use random weights")
-        return LlamaForCausalLM.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation)
+        return LlamaForCausalLM.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation).to(device)
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(llama_config(size, attn_implementation, **overrides))
+    with torch.device(device):
+        model = LlamaForCausalLM(llama_config(size, attn_implementation, **overrides))
     return model.to(dtype)
 
 
