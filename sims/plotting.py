@@ -33,8 +33,9 @@ def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
     return frame
 
 
-def subplots(ncols: int, width: float = 3.4, height: float = 2.8):
-    return plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False)
+def subplots(ncols: int, width: float = 4.3, height: float = 3.4):
+    """One row of ``ncols`` panels with a constrained layout (labels never overlap)."""
+    return plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False, layout="constrained")
 
 
 def save_figure(fig, figures_dir: str | Path, name: str) -> list[Path]:

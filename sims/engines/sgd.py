@@ -107,29 +107,33 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
         raise ValueError(f"sign must be +1 (descent) or -1 (ascent), got {sign!r}")
     T, S, B = schedule.indices.shape
     rates = (sign * as_rates(lr, T))[:, None]
+    if aggregate == "mean":  # fold 1 / (number of examples) into the rate, once for all steps
+        counts = schedule.weights.sum(axis=2)
+        step_rates = rates / np.where(counts == 0, 1.0, counts)
+    else:
+        step_rates = np.broadcast_to(rates, (T, S))
     checkpoints = np.empty((T, S + 1, model.n_params)) if "checkpoints" in record else None
     updates = np.empty((T, S, model.n_params)) if "updates" in record else None
     per_example = np.empty((T, S, B, model.n_params)) if "per_example" in record else None
     need_examples = per_example is not None or aggregate == "median"
+    Xb, yb = np.empty((T, B) + X.shape[1:]), np.empty((T, B))  # gather buffers, reused every step
     for s in range(S):
         index, weights = schedule.indices[:, s], schedule.weights[:, s]
-        Xb, yb = X[index], y[index]
+        np.take(X, index, axis=0, out=Xb)
+        np.take(y, index, out=yb)
         if need_examples:
             grads = model.per_example_gradients(theta, Xb, yb)
-            step = aggregate_gradients(grads, weights, aggregate)
+            step = aggregate_gradients(grads, weights, "sum" if aggregate == "mean" else aggregate)
             if per_example is not None:
                 per_example[:, s] = np.where(weights[:, :, None] != 0, grads, np.nan)
         else:
             step = model.weighted_gradient(theta, Xb, yb, weights)
-            if aggregate == "mean":
-                count = weights.sum(axis=1, keepdims=True)
-                step = step / np.where(count == 0, 1.0, count)
         if checkpoints is not None:
             checkpoints[:, s] = theta
-        update = -rates * step
+        step *= -step_rates[:, s, None]
         if updates is not None:
-            updates[:, s] = update
-        theta = theta + update
+            updates[:, s] = step
+        theta += step
     if checkpoints is not None:
         checkpoints[:, S] = theta
     memory = sum(a.nbytes for a in (checkpoints, updates, per_example) if a is not None)

@@ -5,9 +5,12 @@ linear regression do not commute, :math:`[\Phi_z, \Phi_{z'}] = \lambda^2 (x\cdot
 (lemma lr-commutator-formula), of a smooth loss :math:`\lambda^2(H_{z'} g_z - H_z g_{z'}) + O(\lambda^3)`
 (commutator-logistic); the draft conjectures that a single minimum makes every order reach the same
 optimum (single-minimum-order-free), which the package refines: it holds for *consistent* least
-squares (consistent-order-free) but not for inconsistent ones (inconsistent-order-gap), where random
-reshuffling leaves the iterates :math:`O(\lambda)` from the optimum (Mishchenko et al. 2020), so the
-spread should scale like :math:`\lambda^1`.
+squares (consistent-order-free) but not for inconsistent ones (inconsistent-order-gap). For random
+reshuffling, Mishchenko, Khaled & Richtarik (2020, Thm. 1) bound the end-of-epoch distance to the optimum
+by :math:`\|x - x^\star\|^2 \lesssim \gamma^2\sigma^2_{\rm shuffle}/\mu` with
+:math:`\sigma^2_{\rm shuffle} \le \gamma L n \sigma_\star^2/4`, i.e. a distance :math:`O(\lambda^{3/2})`: the
+predicted slope of the spread against the learning rate, once the start is forgotten, is 3/2. ``start =
+optimum`` starts every order at the optimum (no transient), ``start = zero`` at 0.
 
 Per cell: ``n_perms`` trajectories see the same ``n_samples`` synthetic points (dimension ``dim``) in
 different random orders for ``epochs`` epochs, from :math:`\theta_0 = 0`. ``order = sorted`` (logistic
@@ -44,6 +47,8 @@ PARAMS = (
           minimum=1),
     Param("orders", "strs", ["shuffled", "sorted"], "data order (sorted: class-sorted, logistic only)", axis="order",
           choices=("shuffled", "sorted")),
+    Param("starts", "strs", ["zero", "optimum"], "initial parameters: 0, or the optimum (no transient)", axis="start",
+          choices=("zero", "optimum")),
     Param("n_samples", "int", 100, "data points", paper=400, minimum=2),
     Param("n_perms", "int", 32, "random orders per cell (the trajectory axis)", paper=128, minimum=2),
     Param("batch_size", "int", 1, "mini-batch size (1 = per-sample SGD)", minimum=1),
@@ -71,7 +76,8 @@ def cell(params: dict) -> dict:
         model = make_model("linear", p)
         optimum = least_squares_optimum(data.X, data.y)
     schedule = make_schedule(n, T, params["epochs"], params["batch_size"], rng, params["order"], labels=data.y)
-    final = run_sgd(model, data.X, data.y, np.zeros((T, p)), schedule, params["lr"]).theta
+    theta_start = np.zeros((T, p)) if params["start"] == "zero" else np.repeat(optimum[None], T, axis=0)
+    final = run_sgd(model, data.X, data.y, theta_start, schedule, params["lr"]).theta
     center = final.mean(axis=0)
     spread = norms(final - center)
     # two-step commutators of random pairs at the mean final model: engine vs prediction
@@ -103,17 +109,19 @@ def _rms(rows: np.ndarray) -> float:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(3)
-    shuffled = frame[frame["order"] == "shuffled"]
+    start = "optimum" if (frame["start"] == "optimum").any() else frame["start"].iloc[0]
+    shuffled = frame[(frame["order"] == "shuffled") & (frame["start"] == start)]
     epochs_max, dim_mid = shuffled["epochs"].max(), sorted(shuffled["dim"].unique())[len(shuffled["dim"].unique()) // 2]
     for i, (problem, group) in enumerate(shuffled[(shuffled["epochs"] == epochs_max) & (shuffled["dim"] == dim_mid)].groupby("problem")):
         mean = group.groupby("lr")["relative_spread"].mean()
         slope, intercept = power_law_fit(mean.index, mean.values)
         axes[0, 0].loglog(mean.index, mean.values.clip(1e-17), "o", color=f"C{i}", label=f"{problem} (fit slope {slope:.2f})")
-        if problem == "inconsistent":
-            ref = mean.values[0] * (mean.index / mean.index[0])
-            axes[0, 0].loglog(mean.index, ref, "--", color=f"C{i}", label="predicted $\\propto\\lambda$ (random reshuffling)")
-    axes[0, 0].set(xlabel="learning rate $\\lambda$", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
-                   title=f"order dependence, p={dim_mid}, {epochs_max} epochs")
+        if problem != "consistent" and mean.iloc[-1] > 0:
+            ref = mean.values[-1] * (mean.index / mean.index[-1]) ** 1.5
+            axes[0, 0].loglog(mean.index, ref, "--", color=f"C{i}", label=f"{problem}: predicted $\\propto\\lambda^{{3/2}}$")
+    axes[0, 0].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
+                   title=f"order dependence, start {start}, p={dim_mid}, {epochs_max} epochs")
+    shuffled = frame[(frame["order"] == "shuffled") & (frame["start"] == "zero")] if (frame["start"] == "zero").any() else shuffled
     lr_mid = sorted(shuffled["lr"].unique())[len(shuffled["lr"].unique()) // 2]
     for i, (problem, group) in enumerate(shuffled[np.isclose(shuffled["lr"], lr_mid)].groupby("problem")):
         for j, (epochs, sub) in enumerate(group.groupby("epochs")):
@@ -121,15 +129,16 @@ def plot(frame, figures_dir) -> list:
             axes[0, 1].loglog(mean.index, mean.values.clip(1e-17), marker="o", linestyle="-", color=f"C{i}",
                               alpha=0.4 + 0.6 * j / max(1, group["epochs"].nunique() - 1),
                               label=f"{problem}, {epochs} ep")
-    axes[0, 1].set(xlabel="dimension p", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
-                   title=f"spread vs dimension ($\\lambda$={lr_mid:g})")
-    logistic = frame[(frame["problem"] == "logistic") & (frame["epochs"] == epochs_max) & (frame["dim"] == dim_mid)]
+    axes[0, 1].set(xlabel="input dimension p (count)", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
+                   title=f"spread vs dimension, start 0 ($\\lambda$={lr_mid:g})")
+    logistic = frame[(frame["problem"] == "logistic") & (frame["epochs"] == epochs_max) & (frame["dim"] == dim_mid)
+                     & (frame["start"] == ("zero" if (frame["start"] == "zero").any() else start))]
     for i, (order, group) in enumerate(logistic.groupby("order")):
         mean = group.groupby("lr")[["distance_to_optimum", "spread"]].mean()
         axes[0, 2].loglog(mean.index, mean["distance_to_optimum"], "o-", color=f"C{i}", label=f"{order}: distance to optimum")
         axes[0, 2].loglog(mean.index, mean["spread"].clip(1e-17), "s--", color=f"C{i}", label=f"{order}: spread")
-    axes[0, 2].set(xlabel="learning rate $\\lambda$", ylabel="parameter distance (parameter units)",
-                   title="logistic: shuffled vs class-sorted")
+    axes[0, 2].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="parameter distance (parameter units)",
+                   title="logistic, start 0: shuffled vs class-sorted")
     for ax in axes[0]:
         ax.legend()
     return save_figure(fig, figures_dir, "order-dependence")
