@@ -9,7 +9,8 @@ Rules (the registry's module docstring defines the statuses):
    the new shrunk counterexample, and a problem (the counterexample must be stored in the registry
    and a corrected lemma written). A sympy proof that does not go through is a problem too.
 4. With every check passing: ``proved`` if a sympy proof is among them, else ``verified`` if an
-   mpmath evaluation took part, else ``problem`` (fuzzing alone proves and verifies nothing).
+   mpmath evaluation took part; fuzzing in float64 alone proves and verifies nothing (a problem).
+   A lemma whose sympy proof did not go through stays ``open``, with the problem reported.
 
 Problems make the lemma's pytest case fail: pytest is the proof-checker.
 """
@@ -157,7 +158,9 @@ def evaluate(lemma: Lemma) -> Verdict:
             f"({broken[0]['failing']['detail']}). Store it as the lemma's counterexample and write the corrected lemma."
         )
         return verdict
-    if any(record["kind"] == "sympy" for record in evidence):
+    if verdict.problems:  # a proof that did not go through leaves the lemma unestablished
+        verdict.status = "open"
+    elif any(record["kind"] == "sympy" for record in evidence):
         verdict.status = "proved"
     elif any(record["kind"] == "mpmath" or record.get("oracle") for record in evidence):
         verdict.status = "verified"
