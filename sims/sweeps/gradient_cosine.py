@@ -71,10 +71,12 @@ def plot(frame, figures_dir) -> list:
         axes[0, 0].fill_between(xs, g["cos_q10"], g["cos_q90"], color=f"C{i}", alpha=0.15)
         axes[0, 1].loglog(xs, g["grad_norm_ratio"], "o-", color=f"C{i}", label=f"{model}, {epochs} ep")
     for model, group in frame.groupby("model"):
-        axes[0, 0].axhline(group["random_direction_rms_cos"].iloc[0], linestyle=":", color="grey")
-    axes[0, 0].text(1, frame["random_direction_rms_cos"].max() + 0.02, "random directions: $1/\\sqrt{P}$", fontsize=6)
+        level = group["random_direction_rms_cos"].iloc[0]
+        axes[0, 0].axhline(level, linestyle=":", color="grey")
+        axes[0, 0].text(1, level + 0.01, f"random directions, {model}: $1/\\sqrt{{P}}$ = {level:.2f}", fontsize=6)
+    bottom = min(0.0, float(frame["cos_q10"].min())) - 0.05
     axes[0, 0].set(xlabel="interleaved mini-batches (count)", ylabel="$\\cos(g_z(\\theta_0), g_z(\\theta_1))$ (median, 10-90%)",
-                   title="Experiment 1: gradient cosine", ylim=(-1.05, 1.05))
+                   title="Experiment 1: gradient cosine", ylim=(bottom, 1.05))
     axes[0, 1].set(xlabel="interleaved mini-batches (count)", ylabel="$|g_z(\\theta_1)|/|g_z(\\theta_0)|$ (ratio)",
                    title="gradient norm after the batches")
     for ax in axes[0]:

@@ -11,7 +11,8 @@ misses the retrained model.
 
 Data: diabetes (unit-scaled) plus ``poison_fraction * n`` poisons, copies of random points with the label
 shifted by ``amplitude`` (linear regression is affine in the labels, so with mean aggregation the trace
-of the poison grows exactly linearly in the amplitude); ``median`` is the coordinate-wise median, whose
+of the poison is :math:`|d_0 + a\,d_1|`, affine in the amplitude :math:`a`, predicted from the runs with
+shifts 0 and 1; at :math:`a = 0` the duplicated points alone leave a trace :math:`d_0`); ``median`` is the coordinate-wise median, whose
 trace should saturate while poisons are a minority of each batch. Metrics (medians over ``n_traj``
 random orders): the trace :math:`|\theta_{\text{poisoned}} - \theta_{\text{clean}}|`, the relative distance
 to the clean retrained model after amnesiac unlearning and after the per-step correction, and the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sims.engines import aggregate_gradients, make_model, make_schedule
+from sims.engines import aggregate_gradients, make_model, make_schedule, run_sgd
 from sims.plotting import power_law_fit, save_figure, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
@@ -76,9 +77,14 @@ def cell(params: dict) -> dict:
             scale = np.maximum(norms(step), 1e-300)
             draft_errors.append(norms(step - (g_c + g_p)) / scale)
             weighted_errors.append(norms(step - (n_c / B * g_c + n_p / B * g_p)) / scale)
+    predicted = float("nan")
+    if aggregate == "mean":  # SGD with mean aggregation is affine in the labels: interpolate shifts 0 and 1
+        shifted = [run_sgd(model, X, np.concatenate([data.y, data.y[source] + shift]), problem.theta0, schedule, lr).theta
+                   for shift in (0.0, 1.0)]
+        predicted = float(np.median(norms(shifted[0] + params["amplitude"] * (shifted[1] - shifted[0]) - clean)))
     relative = lambda theta: float(np.median(norms(theta - clean) / np.maximum(trace, 1e-300)))  # noqa: E731
     return {
-        "poisons": n_poison, "trace": float(np.median(trace)),
+        "poisons": n_poison, "trace": float(np.median(trace)), "predicted_trace": predicted,
         "relative_trace": float(np.median(trace / np.maximum(norms(clean), 1e-300))),
         "distance_amnesiac": relative(amnesiac(problem).theta),
         "distance_step_correction": relative(problem.full.theta + correction),
@@ -96,8 +102,11 @@ def plot(frame, figures_dir) -> list:
         axes[0, 0].loglog(g.index, g["trace"], style, color=f"C{i}", label=f"{aggregate}, B={batch} (slope {slope:.2f})")
         axes[0, 1].semilogx(g.index, g["distance_step_correction"], style, color=f"C{i}", label=f"{aggregate}, B={batch}")
         axes[0, 2].semilogx(g.index, g["distance_amnesiac"], style, color=f"C{i}", label=f"{aggregate}, B={batch}")
-    mean = frame[frame["aggregate"] == "mean"].groupby("amplitude")["trace"].mean()
-    axes[0, 0].loglog(mean.index, mean.iloc[-1] * mean.index / mean.index[-1], "k:", label="predicted $\\propto$ amplitude (mean)")
+    for i, ((aggregate, batch), group) in enumerate(frame.groupby(["aggregate", "batch_size"])):
+        if aggregate == "mean":
+            g = group.groupby("amplitude")["predicted_trace"].mean()
+            axes[0, 0].loglog(g.index, g.values, ":", color="k", linewidth=0.8,
+                              label="predicted (mean: affine in the labels)" if batch == frame["batch_size"].min() else None)
     axes[0, 0].set(xlabel="poison label shift (target std units)", ylabel="$|\\theta_{poisoned}-\\theta_{clean}|$ (parameter units)",
                    title="trace of the poison")
     axes[0, 1].set(xlabel="poison label shift (target std units)", ylabel="distance to clean / trace (ratio)",
