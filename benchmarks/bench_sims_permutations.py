@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--p", type=int, default=20)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--repeats", type=int, default=3, help="best-of repeats for every timing")
+    parser.add_argument("--repeats", type=int, default=5, help="best-of repeats for every timing")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     data = synthetic_regression(args.n, args.p, rng, condition=10.0, noise=0.5)

@@ -47,7 +47,7 @@ class GeneralizedLinearModel:
     # -- batched maps
     def residuals(self, theta: np.ndarray, Xb: np.ndarray, yb: np.ndarray) -> np.ndarray:
         """:math:`\\mu(\\theta_t \\cdot x_{tb}) - y_{tb}`, shape ``(T, B)``."""
-        return self.link(np.matmul(Xb, theta[:, :, None])[:, :, 0]) - yb
+        return self.link(np.einsum("tbp,tp->tb", Xb, theta)) - yb
 
     def per_example_gradients(self, theta: np.ndarray, Xb: np.ndarray, yb: np.ndarray) -> np.ndarray:
         grads = self.residuals(theta, Xb, yb)[:, :, None] * Xb

@@ -117,8 +117,12 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     per_example = np.empty((T, S, B, model.n_params)) if "per_example" in record else None
     need_examples = per_example is not None or aggregate == "median"
     Xb, yb = np.empty((T, B) + X.shape[1:]), np.empty((T, B))  # gather buffers, reused every step
+    # step-major contiguous copies: each step then reads contiguous (T, B) blocks instead of strided views
+    step_indices = np.ascontiguousarray(schedule.indices.transpose(1, 0, 2))
+    step_weights = np.ascontiguousarray(schedule.weights.transpose(1, 0, 2))
+    step_rates = np.ascontiguousarray(step_rates.T)[:, :, None]
     for s in range(S):
-        index, weights = schedule.indices[:, s], schedule.weights[:, s]
+        index, weights = step_indices[s], step_weights[s]
         np.take(X, index, axis=0, out=Xb)
         np.take(y, index, out=yb)
         if need_examples:
@@ -130,7 +134,7 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
             step = model.weighted_gradient(theta, Xb, yb, weights)
         if checkpoints is not None:
             checkpoints[:, s] = theta
-        step *= -step_rates[:, s, None]
+        step *= -step_rates[s]
         if updates is not None:
             updates[:, s] = step
         theta += step
