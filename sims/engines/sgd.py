@@ -35,7 +35,8 @@ import numpy as np
 from sims.engines.schedule import Schedule
 from theory.validation import check_matrix
 
-__all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "AGGREGATES", "RECORDS", "as_rates"]
+__all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "AGGREGATES", "RECORDS",
+           "as_rates"]
 
 AGGREGATES = ("mean", "median", "sum")
 RECORDS = ("checkpoints", "updates", "per_example")
@@ -71,13 +72,18 @@ def as_rates(lr, n_traj: int) -> np.ndarray:
     return rates
 
 
+def batch_mean_weights(weights: np.ndarray) -> np.ndarray:
+    """Weights divided by their sum over the last (batch) axis; an all-zero batch stays all zero."""
+    count = weights.sum(axis=-1, keepdims=True)
+    return weights / np.where(count == 0, 1.0, count)
+
+
 def aggregate_gradients(per_example: np.ndarray, weights: np.ndarray, aggregate: str) -> np.ndarray:
     """Aggregate ``(T, B, P)`` per-example gradients with ``(T, B)`` weights (module docstring)."""
     if aggregate == "sum":
         return np.einsum("tb,tbp->tp", weights, per_example)
     if aggregate == "mean":
-        count = weights.sum(axis=1, keepdims=True)
-        return np.einsum("tb,tbp->tp", weights, per_example) / np.where(count == 0, 1.0, count)
+        return np.einsum("tb,tbp->tp", batch_mean_weights(weights), per_example)
     if aggregate == "median":
         used = weights != 0
         if used.all():

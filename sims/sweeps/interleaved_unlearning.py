@@ -66,7 +66,7 @@ def place(schedule: Schedule, forget: np.ndarray, epochs: int, position: str) ->
     return Schedule(reorder(flat_index), reorder(flat_weight))
 
 
-def predicted_rewind_cost(n: int, m: int, epochs: int, position: str) -> float:
+def predicted_rewind_cost(m: int, epochs: int, position: str) -> float:
     """Expected rewind-and-replay cost as a fraction of retraining (module docstring)."""
     return {"interleaved": 1 - 1 / (epochs * (m + 1)), "early": 1.0, "late": 1 - 1 / epochs}[position]
 
@@ -91,7 +91,7 @@ def cell(params: dict) -> dict:
     results += [linear_inversion(problem, method, params["inversion_terms"]) for method in ("closed", "neumann", "fixed_point")]
     metrics = {"forgotten": m, "distance_full_to_retrain": float(np.median(baseline)),
                "retrain_cost": reference.grad_evals / T,
-               "predicted_rewind_cost": predicted_rewind_cost(n, m, params["epochs"], params["position"]),
+               "predicted_rewind_cost": predicted_rewind_cost(m, params["epochs"], params["position"]),
                "first_forgotten_step": float(np.mean(problem.first_touch)), "n_steps": schedule.n_steps}
     with np.errstate(over="ignore", invalid="ignore"):
         for result in results:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines.linear import LinearRegression
+from sims.engines.sgd import batch_mean_weights
 from sims.unlearning.problem import UnlearningProblem, UnlearningResult, replay_from
 
 __all__ = ["invert_batch_step", "linear_inversion", "INVERSIONS"]
@@ -39,8 +40,7 @@ def invert_batch_step(model, theta_next: np.ndarray, Xb: np.ndarray, yb: np.ndar
     ``fixed_point`` works for any engine model (it only evaluates gradients); ``closed`` and ``neumann``
     use the linear structure and ignore ``model``.
     """
-    count = weights.sum(axis=1, keepdims=True)
-    a = weights / np.where(count == 0, 1.0, count)
+    a = batch_mean_weights(weights)
     rate = lr[:, None]
     if method == "closed":
         shifted = theta_next - rate * np.einsum("tb,tbp->tp", a * yb, Xb)

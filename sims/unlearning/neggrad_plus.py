@@ -12,16 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines.schedule import Schedule
-from sims.engines.sgd import run_sgd
+from sims.engines.sgd import batch_mean_weights, run_sgd
 from sims.unlearning.finetune import retain_passes
 from sims.unlearning.problem import UnlearningProblem, UnlearningResult, forgotten_in_reverse
 
 __all__ = ["neggrad_plus"]
-
-
-def _batch_mean_weights(weights: np.ndarray) -> np.ndarray:
-    count = weights.sum(axis=2, keepdims=True)
-    return weights / np.where(count == 0, 1.0, count)
 
 
 def neggrad_plus(problem: UnlearningProblem, beta: float = 0.995, epochs: int = 1,
@@ -33,8 +28,8 @@ def neggrad_plus(problem: UnlearningProblem, beta: float = 0.995, epochs: int = 
     forget = forgotten_in_reverse(problem, problem.schedule.batch_size)
     cycle = np.arange(retain.n_steps) % forget.n_steps  # forget batches cycled alongside retain batches
     indices = np.concatenate([retain.indices, forget.indices[:, cycle]], axis=2)
-    weights = np.concatenate([beta * _batch_mean_weights(retain.weights),
-                              -(1.0 - beta) * _batch_mean_weights(forget.weights[:, cycle])], axis=2)
+    weights = np.concatenate([beta * batch_mean_weights(retain.weights),
+                              -(1.0 - beta) * batch_mean_weights(forget.weights[:, cycle])], axis=2)
     run = run_sgd(problem.model, problem.X, problem.y, problem.full.theta, Schedule(indices, weights), problem.lr,
                   aggregate="sum")
     return UnlearningResult("neggrad_plus", run.theta, run.grad_evals)
