@@ -35,8 +35,8 @@ import numpy as np
 from sims.engines.schedule import Schedule
 from theory.validation import check_matrix
 
-__all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "AGGREGATES", "RECORDS",
-           "as_rates"]
+__all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "record_bytes", "AGGREGATES",
+           "RECORDS", "as_rates"]
 
 AGGREGATES = ("mean", "median", "sum")
 RECORDS = ("checkpoints", "updates", "per_example")
@@ -70,6 +70,16 @@ def as_rates(lr, n_traj: int) -> np.ndarray:
     if not np.all(np.isfinite(rates)) or np.any(rates <= 0):
         raise ValueError(f"lr must be finite and > 0 for every trajectory, got {np.asarray(lr)!r}")
     return rates
+
+
+def record_bytes(n_traj: int, n_steps: int, batch_size: int, n_params: int, record: tuple[str, ...]) -> int:
+    """Memory the float64 records of a run will take, in bytes (known before running it).
+
+    checkpoints ``8 T (S+1) P``, updates ``8 T S P``, per-example gradients ``8 T S B P``.
+    """
+    sizes = {"checkpoints": n_traj * (n_steps + 1) * n_params, "updates": n_traj * n_steps * n_params,
+             "per_example": n_traj * n_steps * batch_size * n_params}
+    return 8 * sum(sizes[name] for name in set(record))
 
 
 def batch_mean_weights(weights: np.ndarray) -> np.ndarray:
@@ -146,5 +156,5 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
         theta += step
     if checkpoints is not None:
         checkpoints[:, S] = theta
-    memory = sum(a.nbytes for a in (checkpoints, updates, per_example) if a is not None)
+    memory = record_bytes(T, S, B, model.n_params, record)
     return Trajectory(theta, schedule.evaluations(), checkpoints, updates, per_example, memory)

@@ -76,6 +76,7 @@ def test_ascent_sign_and_records():
     assert np.all(np.abs(after - before - run.updates) <= bound)
     np.testing.assert_array_equal(run.checkpoints[:, -1], run.theta)
     assert run.memory_bytes == 8 * (T * (S + 1) * p + T * S * p + T * S * B * p)
+    assert run.memory_bytes == sum(a.nbytes for a in (run.checkpoints, run.updates, run.per_example))
     assert run.grad_evals == int(np.count_nonzero(schedule.weights))
 
 
