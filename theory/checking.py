@@ -21,13 +21,28 @@ from theory.error_model import float64_tolerance, oracle_tolerance, within
 from theory.oracle import mp_max_abs, mp_vector
 from theory.registry import Outcome
 
-__all__ = ["symbolic_vector", "is_zero_matrix", "is_zero", "mp_case", "compare", "oracle_identity",
-           "float_identity"]
+__all__ = ["symbolic_vector", "sym_dot", "sym_gradient", "sym_step", "is_zero_matrix", "is_zero", "mp_case",
+           "compare", "oracle_identity", "float_identity"]
 
 
 def symbolic_vector(name: str, dim: int, **assumptions: Any) -> sympy.Matrix:
     """A column vector of ``dim`` real symbols ``name_0 ... name_{dim-1}``."""
     return sympy.Matrix(sympy.symbols(f"{name}_0:{dim}", real=True, **assumptions))
+
+
+def sym_dot(a: sympy.Matrix, b: sympy.Matrix) -> sympy.Expr:
+    """Inner product of two symbolic column vectors."""
+    return (a.T * b)[0]
+
+
+def sym_gradient(theta: sympy.Matrix, x: sympy.Matrix, y: sympy.Expr) -> sympy.Matrix:
+    """Symbolic linear-regression gradient g_z(theta) = (theta . x - y) x."""
+    return (sym_dot(theta, x) - y) * x
+
+
+def sym_step(theta: sympy.Matrix, x: sympy.Matrix, y: sympy.Expr, lr: sympy.Expr) -> sympy.Matrix:
+    """Symbolic step Phi_z(theta) = theta - lr g_z(theta) (a negative lr gives an ascent step)."""
+    return theta - lr * sym_gradient(theta, x, y)
 
 
 def is_zero(expression: sympy.Expr) -> bool:

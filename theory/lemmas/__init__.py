@@ -6,6 +6,7 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     ascent_conclusions,
     single_step_inversion,
     commutation,
+    order_dependence,
     poisoned_batches,
     second_order,
 )

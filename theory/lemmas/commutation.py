@@ -11,35 +11,28 @@ With :math:`\Phi_z(\theta) = \theta - \lambda (\theta\cdot x - y)\,x`, residuals
 
 So two steps commute iff :math:`x \perp x'`, or :math:`z'` is a multiple of :math:`z`, or one input is 0; the
 commutator is quadratic in the learning rate and in the amplitude of a point, and for random unit
-inputs :math:`E|C|^2 = \lambda^4 (r^2 + r'^2)/p` *decreases* with the dimension. The subsections on
-easier cases and on interleaved steps add: cyclic constant-step SGD reaches an order-free limit only
-on consistent systems (Kaczmarz), and rewind-and-replay unlearning costs at least retraining in
-expectation. Symbolic proofs use dimension k = number of vectors involved (see :mod:`theory.checking`).
+inputs :math:`E|C|^2 = \lambda^4 (r^2 + r'^2)/p` *decreases* with the dimension. Order dependence of
+whole trajectories and the cost of interleaving are in :mod:`theory.lemmas.order_dependence`. Symbolic proofs use dimension k = number of vectors involved (see :mod:`theory.checking`).
 """
 
 from __future__ import annotations
-
-import itertools
-from fractions import Fraction
-from math import comb
 
 import mpmath
 import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, symbolic_vector
-from theory.error_model import float64_tolerance, oracle_tolerance, oracle_unit_roundoff
-from theory.linear_regression import (commutator, commutator_closed_form, commutator_core, gradient_core, residual_core,
-                                      step_core)
+from theory.checking import (compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
+                             sym_gradient, sym_step, symbolic_vector)
+from theory.error_model import float64_tolerance, oracle_tolerance
+from theory.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
 from theory.strategies import dimensions, learning_rates, linear_points, point_pairs, scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
 HARD = f"{SECTION} / Difficult cases where gradient steps do not commute"
 EASY = f"{SECTION} / Easier cases where gradient steps might almost commute"
-INTERLEAVED = f"{SECTION} / The problem of interleaved gradient steps"
 RANGES = "p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; |y|, |y'| <= 1e3"
 #: Checks that build p x p matrices or p + 1 commutators in mpmath are O(p^2)-O(p^3): dimension capped.
 SMALL_DIM = 12
@@ -49,14 +42,6 @@ MC_SAMPLES, MC_SIGMAS = 2000, 6
 
 
 # ----------------------------------------------------------------------------- symbolic objects
-def _sym_gradient(theta, x, y):
-    return ((theta.T * x)[0] - y) * x
-
-
-def _sym_step(theta, x, y, lr):
-    return theta - lr * _sym_gradient(theta, x, y)
-
-
 def _sym_pair(dim: int = 3):
     theta, x, x2 = (symbolic_vector(name, dim) for name in ("theta", "x", "u"))
     y, y2, lr = sympy.symbols("y v lambda", real=True)
@@ -64,39 +49,35 @@ def _sym_pair(dim: int = 3):
 
 
 def _sym_commutator(theta, x, y, x2, y2, lr):
-    return _sym_step(_sym_step(theta, x2, y2, lr), x, y, lr) - _sym_step(_sym_step(theta, x, y, lr), x2, y2, lr)
-
-
-def _dot(a, b):
-    return (a.T * b)[0]
+    return sym_step(sym_step(theta, x2, y2, lr), x, y, lr) - sym_step(sym_step(theta, x, y, lr), x2, y2, lr)
 
 
 def _prove_hyperplane_projection() -> bool:
     theta, x = symbolic_vector("theta", 2), symbolic_vector("x", 2)
     y, lr = sympy.symbols("y lambda", real=True)
-    norm2 = _dot(x, x)
+    norm2 = sym_dot(x, x)
 
     def project(t):
-        return t - _sym_gradient(t, x, y) / norm2
+        return t - sym_gradient(t, x, y) / norm2
 
-    residual = _dot(theta, x) - y
+    residual = sym_dot(theta, x) - y
     return (is_zero_matrix(project(project(theta)) - project(theta))
-            and is_zero(_dot(project(theta), x) - y)
+            and is_zero(sym_dot(project(theta), x) - y)
             and is_zero_matrix(theta - project(theta) - residual / norm2 * x)
-            and is_zero_matrix(_sym_step(theta, x, y, lr) - (theta - lr * norm2 * (theta - project(theta)))))
+            and is_zero_matrix(sym_step(theta, x, y, lr) - (theta - lr * norm2 * (theta - project(theta)))))
 
 
 def _prove_commutator_formula() -> bool:
     theta, x, y, x2, y2, lr = _sym_pair()
-    r, r2 = _dot(theta, x) - y, _dot(theta, x2) - y2
-    closed = lr**2 * _dot(x, x2) * (r2 * x - r * x2)
+    r, r2 = sym_dot(theta, x) - y, sym_dot(theta, x2) - y2
+    closed = lr**2 * sym_dot(x, x2) * (r2 * x - r * x2)
     commutator_ = _sym_commutator(theta, x, y, x2, y2, lr)
     jacobian = commutator_.jacobian(theta)
     wedge = x * x2.T - x2 * x.T
-    lagrange = sum(entry**2 for entry in wedge) - 2 * (_dot(x, x) * _dot(x2, x2) - _dot(x, x2) ** 2)
+    lagrange = sum(entry**2 for entry in wedge) - 2 * (sym_dot(x, x) * sym_dot(x2, x2) - sym_dot(x, x2) ** 2)
     c = sympy.Symbol("c", real=True)
-    parallel = _sym_commutator(theta, x, y, c * x, y2, lr) - lr**2 * c * _dot(x, x) * (c * y - y2) * x
-    return (is_zero_matrix(commutator_ - closed) and is_zero_matrix(jacobian - lr**2 * _dot(x, x2) * wedge)
+    parallel = _sym_commutator(theta, x, y, c * x, y2, lr) - lr**2 * c * sym_dot(x, x) * (c * y - y2) * x
+    return (is_zero_matrix(commutator_ - closed) and is_zero_matrix(jacobian - lr**2 * sym_dot(x, x2) * wedge)
             and is_zero(lagrange) and is_zero_matrix(parallel))
 
 
@@ -104,11 +85,11 @@ def _prove_projectors() -> bool:
     u, v = symbolic_vector("u", 3), symbolic_vector("v", 3)
 
     def projector(w):
-        return w * w.T / _dot(w, w)
+        return w * w.T / sym_dot(w, w)
 
     wedge = u * v.T - v * u.T
-    closed = _dot(u, v) * wedge / (_dot(u, u) * _dot(v, v))
-    lagrange = sum(entry**2 for entry in wedge) - 2 * (_dot(u, u) * _dot(v, v) - _dot(u, v) ** 2)
+    closed = sym_dot(u, v) * wedge / (sym_dot(u, u) * sym_dot(v, v))
+    lagrange = sum(entry**2 for entry in wedge) - 2 * (sym_dot(u, u) * sym_dot(v, v) - sym_dot(u, v) ** 2)
     return is_zero_matrix(projector(u) * projector(v) - projector(v) * projector(u) - closed) and is_zero(lagrange)
 
 
@@ -120,66 +101,19 @@ def _prove_high_amplitude() -> bool:
 
 def _prove_small_lr() -> bool:
     theta, x, y, x2, y2, lr = _sym_pair()
-    r, r2 = _dot(theta, x) - y, _dot(theta, x2) - y2
+    r, r2 = sym_dot(theta, x) - y, sym_dot(theta, x2) - y2
     commutator_ = _sym_commutator(theta, x, y, x2, y2, lr)
-    squared = lr**4 * _dot(x, x2) ** 2 * (r2**2 * _dot(x, x) + r**2 * _dot(x2, x2) - 2 * r * r2 * _dot(x, x2))
-    step = _sym_step(theta, x, y, lr) - theta
-    return is_zero(_dot(commutator_, commutator_) - squared) and is_zero(_dot(step, step) - lr**2 * r**2 * _dot(x, x))
+    squared = lr**4 * sym_dot(x, x2) ** 2 * (r2**2 * sym_dot(x, x) + r**2 * sym_dot(x2, x2) - 2 * r * r2 * sym_dot(x, x2))
+    step = sym_step(theta, x, y, lr) - theta
+    return is_zero(sym_dot(commutator_, commutator_) - squared) and is_zero(sym_dot(step, step) - lr**2 * r**2 * sym_dot(x, x))
 
 
 def _prove_similar_points() -> bool:
     theta, x, y, dx, dy, lr = _sym_pair()
-    r = _dot(theta, x) - y
+    r = sym_dot(theta, x) - y
     near = _sym_commutator(theta, x, y, x + dx, y + dy, lr)
-    closed = lr**2 * _dot(x, x + dx) * ((_dot(theta, dx) - dy) * x - r * dx)
+    closed = lr**2 * sym_dot(x, x + dx) * ((sym_dot(theta, dx) - dy) * x - r * dx)
     return is_zero_matrix(_sym_commutator(theta, x, y, x, y, lr)) and is_zero_matrix(near - closed)
-
-
-def _prove_inconsistent_gap() -> bool:
-    theta, lr = sympy.symbols("theta lambda", real=True)
-    phi1 = lambda t: t - lr * (t - 0)  # noqa: E731  z1 = (1, 0)
-    phi2 = lambda t: t - lr * (t - 1)  # noqa: E731  z2 = (1, 1)
-    limit_12 = sympy.solve(sympy.Eq(phi2(phi1(theta)), theta), theta)
-    limit_21 = sympy.solve(sympy.Eq(phi1(phi2(theta)), theta), theta)
-    if len(limit_12) != 1 or len(limit_21) != 1:
-        return False
-    a, b = limit_12[0], limit_21[0]
-    contraction = sympy.expand(phi2(phi1(theta)) - phi2(phi1(0))) / theta  # (1 - lr)^2 for both orders
-    return (is_zero(a - 1 / (2 - lr)) and is_zero(b - (1 - lr) / (2 - lr)) and is_zero(a - b - lr / (2 - lr))
-            and is_zero((a + b) / 2 - sympy.Rational(1, 2)) and sympy.limit(a, lr, 0) == sympy.Rational(1, 2)
-            and sympy.limit(b, lr, 0) == sympy.Rational(1, 2) and is_zero(contraction - (1 - lr) ** 2))
-
-
-def _prove_interleaved_cost() -> bool:
-    T, k = sympy.symbols("T k", positive=True, integer=True)
-    for m in range(1, 5):
-        tail = sympy.expand_func(sympy.binomial(T - k + 1, m))  # P(k_min >= k) * C(T, m): a polynomial in k
-        expected_kmin = sympy.summation(tail, (k, 1, T)) / sympy.expand_func(sympy.binomial(T, m))
-        cost = 2 * (T - expected_kmin + 1) - m  # inversions + replays
-        if not (is_zero(expected_kmin - (T + 1) / sympy.Integer(m + 1))
-                and is_zero(cost - (T - m) - (T * (m - 1) + 2 * m) / sympy.Integer(m + 1))
-                and sympy.limit(cost / (T - m), T, sympy.oo) == sympy.Rational(2 * m, m + 1)):
-            return False
-    return True
-
-
-def _prove_commuting_cheap() -> bool:
-    theta0 = symbolic_vector("theta", 3)
-    a, ys = sympy.symbols("a_0:3", nonzero=True, real=True), sympy.symbols("y_0:3", real=True)
-    lr = sympy.Symbol("lambda", positive=True)
-    inputs = [a[i] * sympy.eye(3)[:, i] for i in range(3)]  # orthogonal inputs (any orthogonal triple, up to rotation)
-
-    def run(order, start=theta0):
-        theta = start
-        for i in order:
-            theta = _sym_step(theta, inputs[i], ys[i], lr)
-        return theta
-
-    final = run((0, 1, 2))
-    same = all(is_zero_matrix(run(order) - final) for order in itertools.permutations(range(3)))
-    shifted = final - lr * ys[1] * inputs[1]  # Sherman-Morrison inverse of Phi_{z_1} (lr a_1^2 != 1)
-    unlearned = shifted + lr / (1 - lr * a[1] ** 2) * _dot(shifted, inputs[1]) * inputs[1]
-    return same and is_zero_matrix(unlearned - run((0, 2)))
 
 
 # ----------------------------------------------------------------------------- magnitudes (absolute-value evaluations)
@@ -357,126 +291,6 @@ def _similar_points_bound(case):
         return compare(float(size), float(bound) + rounding, f"|C| = {mpmath.nstr(size, 5)}, bound {mpmath.nstr(bound, 5)}")
 
 
-# ----------------------------------------------------------------------------- cyclic SGD on least squares
-def _mp_rows(rows):
-    return [np.array([mpmath.mpf(value) for value in row], dtype=object) for row in rows]
-
-
-def _epoch_map(xs, ys, lr, order):
-    """The affine epoch map theta -> M theta + c of one pass in ``order`` (mpmath matrices)."""
-    dim = len(xs[0])
-    matrix, offset = mpmath.eye(dim), mpmath.zeros(dim, 1)
-    for i in order:
-        x = mpmath.matrix(list(xs[i]))
-        factor = mpmath.eye(dim) - lr * x * x.T
-        matrix, offset = factor * matrix, factor * offset + lr * ys[i] * x
-    return matrix, offset
-
-
-@st.composite
-def _cyclic_problems(draw, consistent: bool):
-    """Least-squares data with small-integer inputs (exact ranks), a step lr = kappa / max|x_i|^2 with
-    kappa in [1e-3, 2), and a cyclic order; consistent problems carry a solution instead of targets."""
-    dim, count = draw(st.integers(1, 3)), draw(st.integers(2, 4))
-    xs = [[float(draw(st.integers(-3, 3))) for _ in range(dim)] for _ in range(count)]
-    largest = max(sum(value * value for value in row) for row in xs) or 1.0
-    kappa = draw(st.floats(1e-3, 2.0, exclude_max=True))
-    case = {"xs": xs, "lr": kappa / largest, "order": draw(st.permutations(list(range(count))))}
-    scale = draw(scales())
-    if consistent:
-        case["solution"] = draw(vectors(dim, scale))
-        case["theta0"] = draw(vectors(dim, draw(scales())))
-    else:
-        case["ys"] = [float(draw(st.floats(-1.0, 1.0)) * scale) for _ in range(count)]
-    return case
-
-
-def _order_free_limit(case):
-    """Draft, read as: cyclic constant-step SGD on least squares with a unique minimiser reaches the same
-    limit for every order. Limits: fixed points of the epoch maps, solved at 60 digits."""
-    with precision():
-        xs, lr = _mp_rows(case["xs"]), mpmath.mpf(case["lr"])
-        design = mpmath.matrix(case["xs"])
-        if mpmath.det(design.T * design) == 0:  # integer Gram matrix: computed exactly
-            return compare(0.0, 1.0, "the minimiser is not unique: claim not applicable")
-        ys = [mpmath.mpf(value) for value in case["ys"]]
-        limits, bound = [], mpmath.mpf(0)
-        for order in (sorted(case["order"]), case["order"]):
-            matrix, offset = _epoch_map(xs, ys, lr, order)
-            system = mpmath.eye(len(xs[0])) - matrix
-            limit = mpmath.lu_solve(system, offset)
-            residual_scale = (mpmath.mnorm(system, 1) + 1) * mpmath.mnorm(limit, 1) + mpmath.mnorm(offset, 1)
-            bound += mpmath.mnorm(mpmath.inverse(system), 1) * oracle_tolerance(8 * len(xs) * len(xs[0]) ** 2 + 40,
-                                                                                  float(residual_scale))
-            limits.append(limit)
-        gap = mpmath.mnorm(limits[0] - limits[1], 1)
-        return compare(float(gap), float(bound), f"limits {[mpmath.nstr(v, 8) for v in limits[0]]} (order "
-                                                 f"{sorted(case['order'])}) vs {[mpmath.nstr(v, 8) for v in limits[1]]} "
-                                                 f"(order {case['order']})")
-
-
-def _row_space_basis(rows):
-    """Orthonormal basis of span(rows) by twice-applied Gram-Schmidt. Integer rows with entries <= 3 in
-    p <= 3 leave a residual >= 1/|Gram| >> sqrt(u) when independent and <= gamma * |x| when dependent."""
-    basis = []
-    for row in rows:
-        vector = row.copy()
-        for _ in range(2):
-            for q in basis:
-                vector = vector - q.dot(vector) * q
-        if mp_norm(vector) > mpmath.sqrt(oracle_unit_roundoff()) * mp_norm(row):
-            basis.append(vector / mp_norm(vector))
-    return basis
-
-
-def _consistent_converges(case, epochs: int = 30):
-    """Consistent system, any cyclic order, 0 < lr |x_i|^2 < 2: the epoch map contracts the row space R
-    (rho = ||Q^T M Q||_2 < 1) and theta_K approaches the projection of theta_0 onto the solution set at
-    that rate: |theta_K - theta_proj| <= rho^K |theta_0 - theta_proj| + accumulated rounding / (1 - rho)."""
-    with precision():
-        xs, lr = _mp_rows(case["xs"]), mpmath.mpf(case["lr"])
-        solution, theta0 = (np.array([mpmath.mpf(v) for v in case[key]], dtype=object) for key in ("solution", "theta0"))
-        ys = [row.dot(solution) for row in xs]
-        basis = _row_space_basis(xs)
-        if not basis:
-            return compare(0.0, 1.0, "all inputs are zero: every step is the identity")
-        error0 = sum((q.dot(theta0 - solution) * q for q in basis), 0 * theta0)
-        projected = theta0 - error0
-        matrix, _ = _epoch_map(xs, ys, lr, case["order"])
-        q = mpmath.matrix([list(vector) for vector in basis]).T
-        rho = max(mpmath.svd_r(q.T * matrix * q, compute_uv=False))
-        if not rho < 1:
-            return compare(1.0, 0.5, f"the epoch map does not contract the row space: rho = {mpmath.nstr(rho, 10)}")
-        theta = theta0.copy()
-        for _ in range(epochs):
-            for i in case["order"]:
-                theta = step_core(theta, xs[i], ys[i], lr)
-        magnitude = 4 * (mp_max_abs(abs_vector(theta0)) + mp_max_abs(abs_vector(solution))) * (1 + len(xs[0]))
-        rounding = oracle_tolerance(len(xs) * (len(xs[0]) + 6) + 20, float(magnitude)) * len(xs) / (1 - rho)
-        gap = mp_norm(theta - projected)
-        return compare(float(gap), float(rho**epochs * mp_norm(error0) + rounding),
-                       f"|theta_K - theta_proj| = {mpmath.nstr(gap, 5)}, rho = {mpmath.nstr(rho, 8)}")
-
-
-def _interleaved_cases():
-    for horizon in range(1, 10):
-        for forgotten in range(1, horizon + 1):
-            yield {"T": horizon, "m": forgotten}
-
-
-def _interleaved_enumeration(case):
-    """Exact enumeration over all m-subsets of {1..T}: E[k_min] = (T+1)/(m+1), and the expected
-    rewind-and-replay cost 2 (T - k_min + 1) - m is >= the retraining cost T - m."""
-    horizon, forgotten = case["T"], case["m"]
-    subsets = list(itertools.combinations(range(1, horizon + 1), forgotten))
-    expected_kmin = Fraction(sum(min(subset) for subset in subsets), len(subsets))
-    expected_cost = 2 * (horizon - expected_kmin + 1) - forgotten
-    holds = (expected_kmin == Fraction(horizon + 1, forgotten + 1) and len(subsets) == comb(horizon, forgotten)
-             and expected_cost >= horizon - forgotten)
-    return Outcome(holds, 0.0 if holds else float("inf"),
-                   f"E[k_min] = {expected_kmin}, E[cost] = {expected_cost}, retraining {horizon - forgotten}")
-
-
 # ----------------------------------------------------------------------------- strategies
 @st.composite
 def _vector_pairs(draw, max_dim: int = SMALL_DIM):
@@ -505,9 +319,6 @@ def _property(name, strategy, predicate, ranges=RANGES, examples=()):
 
 
 SMALL_RANGES = RANGES.replace("p in [1, 512]", f"p in [1, {SMALL_DIM}] (O(p^2) mpmath work per case)")
-CYCLIC_RANGES = ("p in [1, 3], n in [2, 4] points with integer inputs in [-3, 3] (exact ranks); "
-                 "lr = kappa / max |x_i|^2, kappa in [1e-3, 2); targets and parameters scaled log-uniformly in [1e-3, 1e3]; "
-                 "a random cyclic order")
 DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr log-uniform in [1e-8, 1e2]"
 MC_RANGES = (f"p in [1, 512]; norms a, b log-uniform in [1e-3, 1e3]; |r|, |r'| <= 1e3; lr in [1e-8, 1e2]; "
              f"{MC_SAMPLES} Monte Carlo draws per case, tolerance {MC_SIGMAS} standard errors")
@@ -688,87 +499,5 @@ register(
         uses=("commutator-logistic",),
         sims=("order-dependence",),
         empirical=("commutator",),
-    ),
-    Lemma(
-        id="single-minimum-order-free",
-        title="A single minimum makes the order of the steps irrelevant",
-        statement=r"If the loss has a single minimiser, cyclic gradient steps with a constant learning rate reach the same "
-                  r"limit for every order of the data points (least squares with a unique minimiser).",
-        source=EASY,
-        as_written=True,
-        interpretation="'Any order of the optimization steps converges towards the same optimum; true for convex models': "
-                       "read with the draft's constant step Phi_z. Order (z1, z2) with z1 = (1, 0), z2 = (1, 1), lr = 1/2 "
-                       "cycles to 2/3 at epoch end, order (z2, z1) to 1/3; the minimiser is 1/2. With steps decaying to 0 "
-                       "the limits agree (inconsistent-order-gap). Hypothesis alone finds the same phenomenon in p = 2 at lr |x|^2 = 1 "
-                       "(two points on one line with different targets: the last one projected onto wins).",
-        checks=(_property("same-limit", _cyclic_problems(consistent=False), _order_free_limit, CYCLIC_RANGES,
-                          examples=({"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},)),),
-        corrected_by=("consistent-order-free", "inconsistent-order-gap"),
-        counterexample=Counterexample("same-limit", {"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},
-                                      found_by="example"),
-        sims=("order-dependence",),
-    ),
-    Lemma(
-        id="consistent-order-free",
-        title="Consistent least squares: every cyclic order converges to the same point",
-        statement=r"If all hyperplanes $\{\theta\cdot x_i = y_i\}$ share a point and $0 < \lambda|x_i|^2 < 2$, cyclic steps "
-                  r"in any order converge to the orthogonal projection of $\theta_0$ onto the solution set, at the rate of "
-                  r"$\rho = \|M|_{R}\|_2 < 1$ per epoch ($M$ the epoch map, $R$ the span of the inputs).",
-        source=EASY,
-        as_written=False,
-        interpretation="Relaxed Kaczmarz: errors theta - theta_proj stay in R, and each relaxed projection is non-expansive "
-                       "and strictly shortens the component along its x_i. Checked by computing rho at 60 digits and "
-                       "iterating 30 epochs.",
-        uses=("lr-hyperplane-projection",),
-        checks=(_property("contraction-to-projection", _cyclic_problems(consistent=True), _consistent_converges,
-                          CYCLIC_RANGES),),
-        sims=("order-dependence",),
-    ),
-    Lemma(
-        id="inconsistent-order-gap",
-        title="Inconsistent least squares: the order changes the limit by O(lr)",
-        statement=r"For $z_1 = (1, 0)$, $z_2 = (1, 1)$ in $p = 1$ and $0 < \lambda < 2$, the epoch-end limits are "
-                  r"$\frac{1}{2-\lambda}$ (order $z_1, z_2$) and $\frac{1-\lambda}{2-\lambda}$ (order $z_2, z_1$): they differ "
-                  r"by $\frac{\lambda}{2-\lambda}$, average to the minimiser $\frac12$ and both tend to it as $\lambda \to 0$.",
-        source=EASY,
-        as_written=False,
-        checks=(SympyProof("fixed-points", _prove_inconsistent_gap,
-                           "sympy: fixed points of both epoch maps (contraction factor (1 - lr)^2), their gap, mean and "
-                           "limits as lr -> 0"),),
-        sims=("order-dependence",),
-    ),
-    Lemma(
-        id="interleaved-unlearning-cost",
-        title="Unlearning interleaved steps by inversion costs as much as retraining",
-        statement=r"With $m$ forgotten steps at uniformly random positions among $T$, rewinding by inversion to the first "
-                  r"forgotten step $k_{\min}$ and replaying the retained ones costs $2(T - k_{\min} + 1) - m$ steps; "
-                  r"$E[k_{\min}] = \frac{T+1}{m+1}$, so the expected cost $\frac{2m(T+1)}{m+1} - m$ exceeds retraining "
-                  r"($T - m$) by $\frac{T(m-1) + 2m}{m+1} \ge 0$ and their ratio tends to $\frac{2m}{m+1}$.",
-        source=INTERLEAVED,
-        as_written=True,
-        interpretation="'Such an algorithm would have to invert the whole gradient steps and retrain on them in O(T) time': "
-                       "read with inversion and replay each costing one step, and forgotten steps placed uniformly.",
-        uses=("lr-commutator-formula",),
-        checks=(SympyProof("expected-cost", _prove_interleaved_cost,
-                           "sympy for symbolic T and m = 1, 2, 3, 4 (hockey-stick sum of the tail binomials)"),
-                OracleCheck("exhaustive-enumeration", _interleaved_cases, _interleaved_enumeration,
-                            "exact rational enumeration of all m-subsets for T <= 9")),
-        sims=("interleaved-unlearning",),
-    ),
-    Lemma(
-        id="commuting-steps-cheap",
-        title="Commuting steps make unlearning cheap",
-        statement=r"If the steps commute, $\theta_T = \Phi_{\mathcal U}(\Phi_{\mathcal T\setminus\mathcal U}(\theta_0))$ for any "
-                  r"placement of $\mathcal U$, so unlearning $m$ steps costs $m$ inversions.",
-        source=INTERLEAVED,
-        as_written=False,
-        interpretation="Proved for T = 3 linear-regression steps with orthogonal inputs (which commute by "
-                       "lr-commutator-formula): all 6 orders agree, and inverting the middle step gives the model retrained "
-                       "without it.",
-        uses=("lr-commutator-formula",),
-        checks=(SympyProof("three-orthogonal-steps", _prove_commuting_cheap,
-                           "sympy in dimension 3 with inputs a_i e_i (any orthogonal triple up to rotation), symbolic "
-                           "a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1"),),
-        sims=("interleaved-unlearning",),
     ),
 )

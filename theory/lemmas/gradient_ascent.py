@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy
 
-from theory.checking import compare, is_zero, is_zero_matrix, mp_case, oracle_identity, symbolic_vector
+from theory.checking import compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
 from theory.linear_regression import gradient_core, residual_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.registry import Counterexample, Lemma, PropertyCheck, SympyProof, register
@@ -36,25 +36,21 @@ def _symbols(dim: int = 2):
     return theta0, x, y, lr, mu, residual, theta1
 
 
-def _gradient(theta, x, y):
-    return ((theta.T * x)[0] - y) * x
-
-
 def _prove_linear_error() -> bool:
     theta0, x, y, lr, _, residual, theta1 = _symbols()
-    theta2 = theta1 + lr * _gradient(theta1, x, y)
+    theta2 = theta1 + lr * sym_gradient(theta1, x, y)
     return is_zero_matrix(theta2 - theta0 + lr**2 * residual * (x.T * x)[0] * x)
 
 
 def _prove_gradient_difference() -> bool:
     theta0, theta1, x = (symbolic_vector(name, 3) for name in ("a", "b", "x"))
     y = sympy.Symbol("y", real=True)
-    return is_zero_matrix(_gradient(theta1, x, y) - _gradient(theta0, x, y) - ((theta1 - theta0).T * x)[0] * x)
+    return is_zero_matrix(sym_gradient(theta1, x, y) - sym_gradient(theta0, x, y) - ((theta1 - theta0).T * x)[0] * x)
 
 
 def _prove_unlearning_rate() -> bool:
     theta0, x, y, lr, mu, residual, theta1 = _symbols()
-    theta2 = theta1 + mu * _gradient(theta1, x, y)
+    theta2 = theta1 + mu * sym_gradient(theta1, x, y)
     norm2 = (x.T * x)[0]
     closed = residual * x * (mu * (1 - lr * norm2) - lr)
     exact_rate = lr / (1 - lr * norm2)
@@ -63,7 +59,7 @@ def _prove_unlearning_rate() -> bool:
 
 def _prove_error_norm() -> bool:
     theta0, x, y, lr, _, residual, theta1 = _symbols()
-    error = theta1 + lr * _gradient(theta1, x, y) - theta0
+    error = theta1 + lr * sym_gradient(theta1, x, y) - theta0
     norm2 = (x.T * x)[0]
     squared_error = (error.T * error)[0]
     gradient_norm2 = residual**2 * norm2
@@ -75,21 +71,21 @@ def _prove_error_norm() -> bool:
 def _prove_exact_iff() -> bool:
     # |theta2 - theta0|^2 = lr^4 r^2 |x|^6: zero iff r = 0 or x = 0 (lr > 0)
     theta0, x, y, lr, _, residual, theta1 = _symbols()
-    error = theta1 + lr * _gradient(theta1, x, y) - theta0
+    error = theta1 + lr * sym_gradient(theta1, x, y) - theta0
     return is_zero((error.T * error)[0] - lr**4 * residual**2 * (x.T * x)[0] ** 3)
 
 
 def _prove_collinear() -> bool:
     # every 2x2 minor of [g(theta0), g(theta1)] vanishes: both gradients lie on the line of x
     theta0, x, y, lr, _, _, theta1 = _symbols(3)
-    g0, g1 = _gradient(theta0, x, y), _gradient(theta1, x, y)
+    g0, g1 = sym_gradient(theta0, x, y), sym_gradient(theta1, x, y)
     return all(is_zero(g0[i] * g1[j] - g0[j] * g1[i]) for i in range(3) for j in range(i + 1, 3))
 
 
 def _prove_hard_kinds() -> bool:
     theta0, x, y, lr, _, residual, theta1 = _symbols()
     norm2 = (x.T * x)[0]  # ||x x^T||_2 = |x|^2
-    gradient = _gradient(theta0, x, y)
+    gradient = sym_gradient(theta0, x, y)
     loss = residual**2 / 2
     return is_zero((gradient.T * gradient)[0] - 2 * loss * norm2)
 
