@@ -204,5 +204,9 @@ def hyperplane_projection(theta, x, y) -> np.ndarray:
     theta, x, y = _point(theta, x, y)
     norm_squared = float(np.dot(x, x))
     if norm_squared == 0:
-        raise ValueError("x must be non-zero: the hyperplane theta . x = y is undefined for x = 0")
+        raise ValueError("x must be non-zero: the hyperplane theta . x = y is undefined for x = 0"
+                         if not np.any(x) else "x is too small: |x|^2 underflows to 0 in float64; rescale x and y")
+    if norm_squared < np.finfo(np.float64).tiny:
+        raise ValueError(f"x is too small: |x|^2 = {norm_squared:.3e} is subnormal in float64, so dividing by it loses "
+                         "precision; rescale x and y")
     return theta - gradient_core(theta, x, y) / norm_squared

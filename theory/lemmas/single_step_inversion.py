@@ -485,6 +485,10 @@ _PSI_PROBE = {"theta": [0.5, -0.25], "x": [1.0, 2.0], "y": 1.0, "lr": 0.125,
               "theta_b": [0.5, -0.25 + 2.0**-10], "theta_next": [0.0, 0.0]}
 
 
+#: Hypothesis' shrunk counterexample of neumann-converges-small-shift (shift 0.1, lr|x|^2 = 10), kept as @example.
+_NEUMANN_SHRUNK = {"theta": [0.01], "x": [3.1622776601683795], "y": 0.0, "lr": 1.0}
+
+
 def _property(name, strategy, predicate, ranges=RANGES, examples=()):
     return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)
 
@@ -537,10 +541,10 @@ register(
         as_written=True,
         interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector).",
         uses=("neumann-converges-iff",),
-        checks=(_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift),),
+        checks=(_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift,
+                          examples=(_NEUMANN_SHRUNK,)),),
         corrected_by=("neumann-converges-iff",),
-        counterexample=Counterexample("shift-implies-convergence",
-                                      {"theta": [0.01], "x": [3.1622776601683795], "y": 0.0, "lr": 1.0}),
+        counterexample=Counterexample("shift-implies-convergence", _NEUMANN_SHRUNK),
         sims=("inversion",),
     ),
     Lemma(
