@@ -1,0 +1,23 @@
+"""The GPU script end to end on the CPU with --tiny sizes: every check on ResNet18 and LLaMA."""
+
+from __future__ import annotations
+
+import json
+
+from empirical.checks import CHECKS
+from empirical.gpu_check import main
+
+
+def test_gpu_check_tiny_end_to_end(tmp_path, capsys):
+    out, figures = tmp_path / "out", tmp_path / "figures"
+    assert main(["--tiny", "--device", "cpu", "--out", str(out), "--fig-dir", str(figures),
+                 "--cifar", str(tmp_path / "no-cifar")]) == 0
+    report = json.loads((out / "summary.json").read_text())
+    assert report["skipped"] == []
+    ran = {(n["family"], n["check"]) for n in report["numbers"]}
+    assert ran == {(family, check) for family in ("resnet", "llama") for check in CHECKS}
+    for check in CHECKS:
+        assert (out / check / "results.csv").is_file()
+        assert (figures / f"{check}_resnet18_cifar-synthetic.png").is_file()
+        assert (figures / f"{check}_llama_tokens.png").is_file()
+    assert "summary (key numbers" in capsys.readouterr().out
