@@ -35,7 +35,7 @@ from theory.error_model import gamma, oracle_tolerance
 from theory.linear_regression import gradient_core, inverse_step_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
 from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
-from theory.strategies import dimensions, linear_points, log_uniform, scales, vectors
+from theory.strategies import dimensions, linear_points, scales, vectors
 
 SECTION = "Gradient ascent does not revert gradient descent"
 NONLINEAR = f"{SECTION} / Approximation error in a nonlinear setting"

@@ -31,8 +31,8 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, symbolic_vector
-from theory.error_model import float64_tolerance, gamma, oracle_tolerance, oracle_unit_roundoff
+from theory.checking import float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, symbolic_vector
+from theory.error_model import UNIT_ROUNDOFF, gamma, oracle_tolerance, oracle_unit_roundoff
 from theory.linear_regression import (
     fixed_point_core, fixed_point_inverse, gradient_core, inverse_step, inverse_step_core, neumann_core,
     neumann_inverse, residual_core, step_core,
@@ -350,7 +350,7 @@ def _inverse_float64(case):
     with precision():
         c = mp_case(case)
         dim = len(c["x"])
-        if not sherman_morrison_regime(c, float(np.finfo(np.float64).eps) / 2):
+        if not sherman_morrison_regime(c, UNIT_ROUNDOFF):
             return Outcome(True, 0.0, "1 - lr|x|^2 below float64's resolution: no error bound applies")
         try:
             computed = inverse_step(case["theta"], case["x"], case["y"], case["lr"])
