@@ -86,12 +86,16 @@ def extreme_eigenvalues(operator: LinearOperator, tol: float = 1e-6, maxiter: in
     return ExtremeEigenvalues(float(np.min(values)), float(np.max(values)), counter.count)
 
 
-def top_eigenvalue_lanczos(operator: LinearOperator, tol: float = 1e-3, which: str = "LM",
-                           seed: int = 0) -> tuple[float, int]:
-    """One extreme eigenvalue by Lanczos (``which="LM"``: largest magnitude, as power iteration); (value, matvecs)."""
+def top_eigenvalue_lanczos(operator: LinearOperator, tol: float = 1e-3, which: str = "LM", seed: int = 0,
+                           ncv: int | None = None) -> tuple[float, int]:
+    """One extreme eigenvalue by Lanczos (``which="LM"``: largest magnitude, as power iteration); (value, matvecs).
+
+    ``ncv`` is the Krylov basis size between restarts (ARPACK's default 20): a run costs at least ``ncv``
+    products, so a small ``ncv`` suits a loose ``tol``.
+    """
     counter = _Counter(operator)
     value = eigsh(counter, k=1, which=which, tol=tol, v0=_start_vector(operator.shape[0], seed),
-                  return_eigenvectors=False)
+                  return_eigenvectors=False, ncv=ncv)
     return float(value[0]), counter.count
 
 
