@@ -48,7 +48,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "gradient-cosine": {"pretrain_epochs": [0, 1, 2, 5], "n_points": 2, "lr": 0.01, "batch_size": 128,
                                 "train_lr": 0.1, "train_batch_size": 256},
             "ascent-error": {"n_points": 4}, "commutator": {"n_pairs": 4},
-            "inversion-contraction": {"n_points": 2, "lr": 0.01, "fp_iterations": 30, "newton_iterations": 4,
+            "inversion-contraction": {"n_points": 2, "lr": 0.1, "fp_iterations": 30, "newton_iterations": 4,
                                       "krylov_iterations": 30, "lanczos_tol": 1e-4},
             "orthogonal-craft": {"n_points": 3, "steps": 30, "lr": 0.01},
             "hard-points": {"n_points": 16, "lr": 0.01, "lanczos_tol": 1e-3},

@@ -75,13 +75,14 @@ def _inversion(rows: Rows) -> plt.Figure:
     left.plot(line, line, "k--", lw=0.8, label="rate = rho")
     left.axvline(1, color="grey", lw=0.8)
     left.axhline(1, color="grey", lw=0.8)
-    left.set(xlabel="rho = lr max|eig H_z|", ylabel="observed fixed-point rate",
+    left.set_yscale("log")
+    left.set(xlabel="rho = lr max|eig H_z|", ylabel="observed fixed-point rate (log)",
              title="contraction (blue: lr eig_max < 2, forward stable)")
     left.legend(fontsize=8)
     relative_fp = [r["fp_final_error"] / r["fp_initial_error"] for r in data]
     relative_newton = [r["newton_error"] / r["fp_initial_error"] for r in data]
-    right.semilogy(rho, relative_fp, "o", label="fixed point")
-    right.semilogy(rho, relative_newton, "s", label="Newton-MINRES")
+    right.semilogy(rho, relative_fp, "o", label="fixed point", alpha=0.7)
+    right.semilogy(rho, relative_newton, "x", label="Newton-MINRES", ms=9)
     right.axvline(1, color="grey", lw=0.8)
     right.set(xlabel="rho", ylabel="final error / initial error", title="inversion error")
     right.legend(fontsize=8)

