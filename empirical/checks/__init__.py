@@ -5,7 +5,8 @@ check                     lemma ids (linear model / network)                   d
 ========================  ===================================================  =================================
 ascent-error              ga-linear-error / ascent-error-logistic              GA does not revert GD
 commutator                lr-commutator-formula / commutator-logistic          steps do not commute
-inversion-contraction     psi-contraction-iff, stable-but-not-invertible       the fixed-point formulation
+inversion-contraction     psi-contraction-iff, stable-but-not-invertible,      the fixed-point formulation
+                          step-non-injective
 gradient-cosine           span-dim-large                                       Experiment 1
 orthogonal-craft          span-dim-large                                       Experiment 2
 hard-points               hard-kinds-linear / three-hard-kinds-equivalent      towards the general case
@@ -26,7 +27,7 @@ CHECKS: dict[str, Check] = {check.name: check for check in (
           "one ascent after one descent vs -lr^2 H g over lr decades", ascent_error.DEFAULTS, ascent_error.run),
     Check("commutator", ("lr-commutator-formula", "commutator-logistic"),
           "two steps in both orders vs lr^2 (H_B g_A - H_A g_B)", commutator.DEFAULTS, commutator.run),
-    Check("inversion-contraction", ("psi-contraction-iff", "stable-but-not-invertible"),
+    Check("inversion-contraction", ("psi-contraction-iff", "stable-but-not-invertible", "step-non-injective"),
           "lr max|eig H_z| vs 1, fixed-point rate, Newton-Krylov inversion", inversion.DEFAULTS, inversion.run),
     Check("gradient-cosine", ("span-dim-large",),
           "Experiment 1: cos(g_z(theta0), g_z(theta1)) after 1..500 interleaved batches", gradient_cosine.DEFAULTS,

@@ -41,10 +41,6 @@ class Check:
     defaults: Mapping[str, Any]
     run: Callable[..., list[Row]] = field(repr=False)
 
-    def lemma_for(self, linear: bool) -> str:
-        """The lemma of the linear model (first id) or of a smooth network (last id)."""
-        return self.lemma_ids[0] if linear else self.lemma_ids[-1]
-
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, (list, tuple)):

@@ -16,6 +16,8 @@ and the error of a Newton-Krylov inversion, the stronger inverter: Newton on
 :math:`F(\theta) = \theta - \lambda g_z(\theta) - \theta_{t+1}` with :math:`F'(\theta) = I - \lambda H_z(\theta)`
 solved by MINRES (``scipy.sparse.linalg.minres``; the matrix is symmetric, possibly indefinite) on HVPs.
 Learning rates: the ``lr`` setting and the ones putting :math:`\rho` at each of ``rho_targets``.
+When Newton converges to a point other than :math:`\theta_t`, that point is a second preimage of
+:math:`\theta_{t+1}` (lemma step-non-injective): no inverter can tell which one training came from.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ __all__ = ["DEFAULTS", "fixed_point_errors", "observed_rate", "newton_krylov_inv
 #: the rounding floor) within ``fp_iterations`` steps; with K steps, rates above CONVERGED**(1/K) (0.71 for
 #: K = 40) do not count as converging, so rho targets are best kept away from 1.
 CONVERGED = 1e-6
+#: A Newton solution with residual below PREIMAGE times the initial error that lies farther than DISTINCT
+#: times the initial error from theta_t is a second preimage: Phi_z(theta') = Phi_z(theta_t), theta' != theta_t
+#: (Phi_z is not injective, lemma step-non-injective; for a network with a saturated loss, g_z(theta') = 0
+#: makes theta' = theta_{t+1} itself such a preimage).
+PREIMAGE, DISTINCT = 1e-10, 1e-4
 
 DEFAULTS = {"n_points": 3, "lr": 0.05, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 40,
             "newton_iterations": 10, "krylov_iterations": 50, "lanczos_tol": 1e-6, "point_seed": 2}
@@ -112,7 +119,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     unit = float(torch.finfo(dtype).eps) / 2
     train_batch = (setup.data.train_x, setup.data.train_y)
     rows: list[Row] = []
-    agree, total, stable_band, stable_not_invertible, newton_better = 0, 0, 0, 0, 0
+    agree, total, stable_band, stable_not_invertible, newton_better, other_preimages = 0, 0, 0, 0, 0, 0
     for index in setup.indices(settings["n_points"], settings["point_seed"]):
         z = point(train_batch, int(index))
         spectrum = extreme_eigenvalues(hessian_operator(setup.hvp(objective, params, z)), tol=settings["lanczos_tol"])
@@ -136,19 +143,23 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
                 stable_band += 1
                 stable_not_invertible += int(not contracts)
             newton_better += int(newton_error < errors[-1])
+            # Newton reached a preimage of theta_next (residual at rounding level) that is not theta_t
+            other_preimage = bool(newton_residual <= PREIMAGE * errors[0] and newton_error > DISTINCT * errors[0])
+            other_preimages += int(other_preimage)
             rows.append(Row({"lemma_id": "psi-contraction-iff", "point": int(index), "lr": float(lr)},
                             {"eig_min": spectrum.smallest, "eig_max": spectrum.largest, "lanczos_matvecs": spectrum.matvecs,
                              "rho": rho, "lr_eig_max": lr * spectrum.largest, "observed_rate": rate,
                              "fp_initial_error": errors[0], "fp_final_error": errors[-1],
                              "fp_iterations_run": len(errors) - 1, "fp_converged": contracts,
                              "forward_stable": stable, "newton_error": newton_error, "newton_residual": newton_residual,
-                             "newton_hvps": hvps,
+                             "newton_hvps": hvps, "newton_other_preimage": other_preimage,
                              "roundoff_floor": floor}))
     rows += [summary("psi-contraction-iff", "contraction_prediction_agreement", agree / max(total, 1), key=True),
              summary("stable-but-not-invertible", "fixed_point_fails_fraction_stable_rho_1_to_2",
                      stable_not_invertible / stable_band if stable_band else float("nan"), key=True),
              summary("stable-but-not-invertible", "cases_stable_rho_1_to_2", stable_band),
-             summary("psi-contraction-iff", "newton_beats_fixed_point_fraction", newton_better / max(total, 1))]
+             summary("psi-contraction-iff", "newton_beats_fixed_point_fraction", newton_better / max(total, 1)),
+             summary("step-non-injective", "distinct_preimages_found", other_preimages, key=True)]
     trained = [r for r in rows if r.params.get("lr") == settings["lr"]]
     if trained:
         rows.append(summary("psi-contraction-iff", "median_rho_at_training_lr",

@@ -36,24 +36,36 @@ def cosine_after_step(objective: Objective, params: Tree, inputs: torch.Tensor, 
     """cos(g_z(theta - lr g_z(theta)), g_z(theta)) for z = (inputs, targets), differentiable in the inputs."""
     batch = (inputs, targets)
     before = grad(objective.loss)(params, batch)
-    after = grad(objective.loss)(tree_add(params, before, alpha=-lr), batch)
+    after = _unit_scale(grad(objective.loss)(tree_add(params, before, alpha=-lr), batch))
+    before = _unit_scale(before)
     return tree_dot(after, before) / (tree_norm(after) * tree_norm(before))
+
+
+def _unit_scale(tree: Tree) -> Tree:
+    """tree / max|entry|: the cosine is unchanged and tiny gradients no longer underflow when squared
+    (NaN when the tree is exactly zero)."""
+    largest = torch.stack([value.abs().max() for value in tree.values()]).max()
+    return {name: value / largest for name, value in tree.items()}
 
 
 def craft(objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor, lr: float, steps: int,
           adam_lr: float, lower: torch.Tensor, upper: torch.Tensor, record_every: int = 1) -> list[tuple[int, float, torch.Tensor]]:
     """Adam on the inputs with box projection; returns (step, |cos|, inputs) at step 0, every
-    ``record_every`` steps and at the end."""
+    ``record_every`` steps and at the end. Stops early when the cosine becomes undefined (NaN: a gradient of
+    exactly zero, the saturated cross-entropy of a confidently classified input)."""
     x = inputs.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([x], lr=adam_lr)
     objective_fn = lambda v: cosine_after_step(objective, params, v, targets, lr).abs()  # noqa: E731
     history = []
     for step in range(steps + 1):
-        value, direction = objective_fn(x.detach()), grad(objective_fn)(x.detach())
+        value = float(objective_fn(x.detach()))
+        if not np.isfinite(value):  # a gradient vanished (saturated loss): the cosine is undefined from here
+            break
         if step % record_every == 0 or step == steps:
-            history.append((step, float(value), x.detach().clone()))
+            history.append((step, value, x.detach().clone()))
         if step == steps:
             break
+        direction = grad(objective_fn)(x.detach())
         optimizer.zero_grad(set_to_none=True)
         x.grad = direction
         optimizer.step()

@@ -47,6 +47,7 @@ def test_linear_rho_and_rate_are_lr_norm_squared(linear_setup):
     assert summaries["contraction_prediction_agreement"] == 1.0
     assert summaries["cases_stable_rho_1_to_2"] == 2  # the rho = 1.5 case of each point
     assert summaries["fixed_point_fails_fraction_stable_rho_1_to_2"] == 1.0
+    assert summaries["distinct_preimages_found"] == 0  # Phi_z is injective for lr |x|^2 != 1
 
 
 def test_observed_rate_of_a_geometric_sequence():
@@ -80,7 +81,8 @@ def test_network_rows_carry_both_lemmas(mlp_setup):
     check = CHECKS["inversion-contraction"]
     rows = check.run(mlp_setup, resolve_settings(check, {**SETTINGS, "n_points": 1, "lanczos_tol": 1e-4,
                                                         "rho_targets": [1.5], "fp_iterations": 5}))
-    assert {r.params["lemma_id"] for r in rows} == {"psi-contraction-iff", "stable-but-not-invertible"}
+    assert {r.params["lemma_id"] for r in rows} == {"psi-contraction-iff", "stable-but-not-invertible",
+                                                     "step-non-injective"}
     for row in (r for r in rows if r.role == "measurement"):
         assert row.metrics["eig_min"] <= row.metrics["eig_max"]
         assert row.metrics["rho"] == pytest.approx(row.params["lr"] * max(-row.metrics["eig_min"], row.metrics["eig_max"]))
