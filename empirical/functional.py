@@ -38,7 +38,8 @@ from theory.validation import check_learning_rate
 
 __all__ = [
     "TASKS", "BN_MODES", "Tree", "Objective", "split_state", "batchnorm_mode", "task_loss",
-    "tree_add", "tree_scale", "tree_dot", "tree_norm", "tree_like", "tree_cosine", "flatten", "unflatten",
+    "tree_add", "tree_scale", "tree_dot", "tree_norm", "tree_like", "tree_cosine", "tree_unit_scale", "flatten",
+    "unflatten",
     "num_elements", "point",
 ]
 
@@ -73,10 +74,17 @@ def tree_norm(tree: Mapping[str, Tensor]) -> Tensor:
     return torch.sqrt(tree_dot(tree, tree))
 
 
-def tree_cosine(first: Mapping[str, Tensor], second: Mapping[str, Tensor]) -> float:
-    """cos(first, second) of two trees (0 when one of them is zero)."""
-    denominator = float(tree_norm(first) * tree_norm(second))
-    return float(tree_dot(first, second)) / denominator if denominator > 0 else 0.0
+def tree_unit_scale(tree: Mapping[str, Tensor]) -> Tree:
+    """``tree / max|entry|`` (torch operations only, so it differentiates): directions are unchanged and tiny
+    gradients no longer underflow when squared; NaN entries when the tree is exactly zero."""
+    largest = torch.stack([value.abs().max() for value in tree.values()]).max()
+    return {name: value / largest for name, value in tree.items()}
+
+
+def tree_cosine(first: Mapping[str, Tensor], second: Mapping[str, Tensor]) -> Tensor:
+    """cos(first, second) of two trees as a 0-d tensor; NaN when one of them is zero (undefined cosine)."""
+    first, second = tree_unit_scale(first), tree_unit_scale(second)
+    return tree_dot(first, second) / (tree_norm(first) * tree_norm(second))
 
 
 def tree_like(tree: Mapping[str, Tensor], generator: torch.Generator | None = None, kind: str = "normal") -> Tree:

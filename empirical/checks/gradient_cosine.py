@@ -7,7 +7,8 @@ regression the two gradients are collinear with x (lemma ga-collinear, :math:`|\
 from 1 means :math:`g_z(\theta_0), g_z(\theta_1)` span more than a line (hypothesis span-dim-large,
 :math:`\dim V_z` large), so gradient ascent with :math:`g_z(\theta_1)` cannot undo :math:`g_z(\theta_0)`.
 Random directions in dimension p have :math:`|\cos| \approx p^{-1/2}` (lemma high-dim-orthogonal),
-reported as ``random_cosine_scale``.
+reported as ``random_cosine_scale``. A gradient of exactly zero (a saturated loss on a confidently
+classified z) leaves the cosine undefined: NaN, left out of the medians.
 
 Pretraining uses :func:`empirical.train.train` (SGD + momentum + weight decay, the ``train.*`` settings);
 the interleaved steps are plain steps :math:`\Phi_B` of rate ``lr`` on seeded mini-batches.
@@ -76,7 +77,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
                         theta = objective.step(theta, minibatch, settings["lr"])
                         done += 1
                         bar.update(1)
-                    cosine = tree_cosine(objective.gradient(theta, z), g0)
+                    cosine = float(tree_cosine(objective.gradient(theta, z), g0))
                     rows.append(Row({"lemma_id": "span-dim-large", "pretrain_epochs": epochs, "point": int(index),
                                      "interleaved": target},
                                     {"cosine": cosine, "distance": float(tree_norm(tree_add(theta, params, alpha=-1.0))),
@@ -87,5 +88,6 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
         setup.model.load_state_dict(original)
     for epochs, values in finals.items():
         rows.append(summary("span-dim-large", f"median_cosine_pretrained_{epochs}_after_{checkpoints[-1]}",
-                            float(np.median(values)), key=epochs == max(finals)))
+                            float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan"),
+                            key=epochs == max(finals)))
     return rows

@@ -24,7 +24,7 @@ from torch.func import grad
 
 from empirical.checks.ascent_error import ascent_error
 from empirical.checks.base import Row, summary
-from empirical.functional import Objective, Tree, point, tree_add, tree_dot, tree_norm
+from empirical.functional import Objective, Tree, point, tree_add, tree_cosine, tree_norm
 
 __all__ = ["DEFAULTS", "cosine_after_step", "craft", "run"]
 
@@ -36,16 +36,7 @@ def cosine_after_step(objective: Objective, params: Tree, inputs: torch.Tensor, 
     """cos(g_z(theta - lr g_z(theta)), g_z(theta)) for z = (inputs, targets), differentiable in the inputs."""
     batch = (inputs, targets)
     before = grad(objective.loss)(params, batch)
-    after = _unit_scale(grad(objective.loss)(tree_add(params, before, alpha=-lr), batch))
-    before = _unit_scale(before)
-    return tree_dot(after, before) / (tree_norm(after) * tree_norm(before))
-
-
-def _unit_scale(tree: Tree) -> Tree:
-    """tree / max|entry|: the cosine is unchanged and tiny gradients no longer underflow when squared
-    (NaN when the tree is exactly zero)."""
-    largest = torch.stack([value.abs().max() for value in tree.values()]).max()
-    return {name: value / largest for name, value in tree.items()}
+    return tree_cosine(grad(objective.loss)(tree_add(params, before, alpha=-lr), batch), before)
 
 
 def craft(objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor, lr: float, steps: int,

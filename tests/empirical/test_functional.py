@@ -32,7 +32,8 @@ def test_tree_algebra_matches_flat_vectors(mlp_setup):
     p = a.numel()
     magnitude = float((a.abs() * b.abs()).sum())
     assert abs(float(tree_dot(params, other)) - float(a @ b)) <= 2 * p * UNIT_ROUNDOFF * magnitude
-    assert tree_cosine(params, params) == pytest.approx(1.0, abs=4 * p * UNIT_ROUNDOFF)
+    assert float(tree_cosine(params, params)) == pytest.approx(1.0, abs=4 * p * UNIT_ROUNDOFF)
+    assert torch.isnan(tree_cosine(params, {k: 0 * v for k, v in params.items()}))
     signs = tree_like(params, torch.Generator().manual_seed(1), kind="rademacher")
     assert set(torch.unique(flatten(signs)).tolist()) <= {-1.0, 1.0}
 
