@@ -96,8 +96,23 @@ def _flat_function(function: Callable[[Tree], Tensor | Tree], params: Mapping[st
     return flat
 
 
+def _vmap_is_wrong(objective: Objective) -> bool:
+    """``vmap`` over BatchNorm with batch statistics (``bn_mode="train"``) gives wrong Hessians (measured: an
+    asymmetric matrix off by 0.7 in max norm on a small CNN), so those are built without ``vmap``."""
+    return objective.bn_mode == "train" and objective.has_batchnorm
+
+
 def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Batch) -> Tensor:
-    """The full ``(p, p)`` Hessian of ``L(B, .)`` at ``params`` by ``torch.func.hessian`` (small models only)."""
+    """The full ``(p, p)`` Hessian of ``L(B, .)`` at ``params`` (small models only).
+
+    ``torch.func.hessian`` (``jacfwd`` of ``jacrev``, vectorised by ``vmap``), except for BatchNorm with batch
+    statistics, where the columns are reverse-over-reverse HVPs with the unit vectors, one at a time.
+    """
+    if _vmap_is_wrong(objective):
+        product = HessianVectorProduct(objective, params, batch, mode="rev")
+        eye = torch.eye(sum(v.numel() for v in params.values()), dtype=next(iter(params.values())).dtype,
+                        device=next(iter(params.values())).device)
+        return torch.stack([product.flat(column) for column in eye], dim=1)
     flat = _flat_function(lambda p: objective.loss(p, batch), params)
     return hessian(flat)(flatten(params).detach())
 
@@ -111,5 +126,8 @@ def step_jacobian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     lr = check_learning_rate(lr)
     if mode not in ("rev", "fwd"):
         raise ValueError(f"mode must be 'rev' or 'fwd', got {mode!r}")
+    if _vmap_is_wrong(objective):  # D Phi = I - lr H, H built without vmap
+        hessian_matrix = dense_hessian(objective, params, batch)
+        return torch.eye(hessian_matrix.shape[0], dtype=hessian_matrix.dtype, device=hessian_matrix.device) - lr * hessian_matrix
     flat = _flat_function(lambda p: objective.step(p, batch, lr), params)
     return (jacrev if mode == "rev" else jacfwd)(flat)(flatten(params).detach())

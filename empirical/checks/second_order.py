@@ -24,9 +24,10 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from empirical.checks.base import Row, summary
 from empirical.functional import Tree, tree_add, tree_dot, tree_norm
 
-__all__ = ["lr_grid", "sweep", "summarise_sweep"]
+__all__ = ["lr_grid", "sweep", "summarise_sweep", "sweep_rows"]
 
 
 def lr_grid(lr_min: float, lr_max: float, count: int) -> list[float]:
@@ -70,14 +71,12 @@ def summarise_sweep(points: list[dict[str, float]], tolerance: float = 0.1) -> d
 
 
 def sweep_rows(lemma_id: str, cases: Sequence[tuple[dict, Callable[[float], Tree], Tree]], lrs: Sequence[float],
-               theta_norm: float, dtype: torch.dtype, tolerance: float) -> list:
+               theta_norm: float, dtype: torch.dtype, tolerance: float) -> list[Row]:
     """Rows of a sweep check: one per (case, lr), one summary per case, and medians over cases.
 
     ``cases`` are ``(case_params, measure, unit_prediction)``; summaries: median exponent (key),
     median of the largest and smallest valid lr, median ratio at the smallest lr above rounding.
     """
-    from empirical.checks.base import Row, summary
-
     rows, exponents, highs, lows, ratios = [], [], [], [], []
     for case_params, measure, unit_prediction in cases:
         points = sweep(measure, unit_prediction, lrs, theta_norm, dtype)

@@ -102,3 +102,27 @@ def test_step_jacobian_is_identity_minus_lr_hessian(linear_setup, mlp_setup):
     bound = float64_tolerance(hessian.shape[0], 0.1 * 3 * float(hessian.abs().max()) * hessian.shape[0] ** 0.5) + 4 * UNIT_ROUNDOFF
     assert float((reverse - forward).abs().max()) <= bound
     assert float((reverse - (identity - 0.1 * hessian)).abs().max()) <= bound
+
+
+def test_batchnorm_train_mode_hessian_differs_from_eval_mode(cnn_setup):
+    """bn_mode is the Hessian measured: with batch statistics (train) the two HVP orders and the dense Hessian
+    (built without vmap, which is wrong there) agree, and differ from the running-statistics (eval) Hessian."""
+    from empirical.functional import Objective, split_state
+
+    params, frozen = split_state(cnn_setup.model)
+    batch = cnn_setup.batch(list(range(6)))
+    vector = tree_like(params, torch.Generator().manual_seed(2))
+    products = {}
+    for mode in ("train", "eval"):
+        objective = Objective(cnn_setup.model, "classification", frozen, bn_mode=mode)
+        forward = flatten(HessianVectorProduct(objective, params, batch, mode="fwd")(vector))
+        reverse = flatten(HessianVectorProduct(objective, params, batch, mode="rev")(vector))
+        hessian = dense_hessian(objective, params, batch)
+        bound = _error_bound(hessian, flatten(vector), hessian.shape[0])
+        assert float((forward - reverse).abs().max()) <= 2 * bound
+        assert float((forward - hessian @ flatten(vector)).abs().max()) <= 2 * bound
+        assert float((hessian - hessian.T).abs().max()) <= 2 * bound
+        products[mode] = forward
+    assert float((products["train"] - products["eval"]).abs().max()) > 1e-3 * float(products["eval"].abs().max())
+    assert all(torch.equal(frozen[k], v) for k, v in split_state(cnn_setup.model)[1].items())
+
