@@ -6,7 +6,8 @@ power iteration, on batch Hessians of a network; same points, same process.
 For each batch: a reference eigenvalue of largest magnitude by eigsh at tol 1e-10; power iteration run until
 its estimate is within 1e-3 (relative) of the reference (the matvecs it needs, an oracle stopping rule that
 favours it) and with PyHessian's own stopping rule (relative change < 1e-3); Lanczos by eigsh(k=1, which="LM",
-tol=1e-3) with Krylov bases ncv = 4, 8, 20 (a run costs at least ncv matvecs). Prints matvec counts, achieved relative errors, and the median ratio power / Lanczos.
+tol=1e-3) with Krylov bases ncv = 4, 8, 20 (a run costs at least ncv matvecs). Prints matvec counts,
+achieved relative errors, and the median ratio power / Lanczos.
 """
 
 from __future__ import annotations

@@ -128,6 +128,7 @@ def step_jacobian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
         raise ValueError(f"mode must be 'rev' or 'fwd', got {mode!r}")
     if _vmap_is_wrong(objective):  # D Phi = I - lr H, H built without vmap
         hessian_matrix = dense_hessian(objective, params, batch)
-        return torch.eye(hessian_matrix.shape[0], dtype=hessian_matrix.dtype, device=hessian_matrix.device) - lr * hessian_matrix
+        identity = torch.eye(hessian_matrix.shape[0], dtype=hessian_matrix.dtype, device=hessian_matrix.device)
+        return identity - lr * hessian_matrix
     flat = _flat_function(lambda p: objective.step(p, batch, lr), params)
     return (jacrev if mode == "rev" else jacfwd)(flat)(flatten(params).detach())

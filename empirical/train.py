@@ -99,7 +99,8 @@ def _fingerprint(model: nn.Module, data: Dataset) -> str:
     parts = [type(model).__name__, data.name, str(tuple(data.train_x.shape)), str(tuple(data.test_x.shape))]
     for name, value in model.state_dict().items():
         floating = value.double()
-        parts.append(f"{name}:{tuple(value.shape)}:{value.dtype}:{float(floating.sum()):.17g}:{float(floating.abs().sum()):.17g}")
+        parts.append(f"{name}:{tuple(value.shape)}:{value.dtype}:"
+                     f"{float(floating.sum()):.17g}:{float(floating.abs().sum()):.17g}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from empirical.checks.base import Row
+from empirical.checks.base import Row, progress
 from empirical.checks.second_order import lr_grid, sweep_rows
 from empirical.functional import Objective, Tree, point, tree_add, tree_norm, tree_scale
 
@@ -42,7 +42,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     lrs = lr_grid(settings["lr_min"], settings["lr_max"], settings["n_lrs"])
     train_batch = (setup.data.train_x, setup.data.train_y)
     cases = []
-    for index in setup.indices(settings["n_points"], settings["point_seed"]):
+    for index in progress(setup.indices(settings["n_points"], settings["point_seed"]), "ascent-error"):
         z = point(train_batch, int(index))
         unit = ascent_error_prediction(objective, params, z, setup.hvp(objective, params, z))
         cases.append(({"point": int(index)}, lambda lr, z=z: ascent_error(objective, params, z, lr), unit))

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
+
+from tqdm.auto import tqdm
 
 from sims.results import ResultStore
 
-__all__ = ["Row", "Check", "resolve_settings", "summary", "write_rows"]
+__all__ = ["Row", "Check", "resolve_settings", "summary", "write_rows", "progress"]
+
+
+def progress(items: Iterable, description: str) -> Iterable:
+    """A tqdm progress bar over the points of a check (shown on a terminal only)."""
+    return tqdm(list(items), desc=description, leave=False, disable=None)
 
 
 @dataclass

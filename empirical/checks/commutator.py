@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from empirical.checks.base import Row
+from empirical.checks.base import Row, progress
 from empirical.checks.second_order import lr_grid, sweep_rows
 from empirical.functional import Objective, Tree, point, tree_add, tree_norm
 
@@ -60,7 +60,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     pairs = draw_pairs(setup.data.train_y.cpu().numpy(), settings["n_pairs"], settings["point_seed"],
                        settings["same_class"] if class_labels else None)
     cases = []
-    for a, b in pairs:
+    for a, b in progress(pairs, "commutator"):
         za, zb = point(train_batch, a), point(train_batch, b)
         unit = commutator_prediction(objective, params, za, zb, setup.hvp(objective, params, za),
                                      setup.hvp(objective, params, zb))

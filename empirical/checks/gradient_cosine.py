@@ -20,7 +20,6 @@ import math
 from typing import Any, Mapping
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
 from empirical.checks.base import Row, summary

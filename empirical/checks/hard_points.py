@@ -23,7 +23,7 @@ from scipy.stats import spearmanr
 from torch.func import grad
 
 from empirical.checks.ascent_error import ascent_error
-from empirical.checks.base import Row, summary
+from empirical.checks.base import Row, progress, summary
 from empirical.functional import Objective, Tree, point, tree_norm
 from empirical.spectrum import extreme_eigenvalues, hessian_operator
 
@@ -50,7 +50,8 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     rows: list[Row] = []
     values: dict[str, list[float]] = {name: [] for name in QUANTITIES}
     lemma = "hard-kinds-linear" if setup.is_linear else "three-hard-kinds-equivalent"
-    for number, index in enumerate(setup.indices(settings["n_points"], settings["point_seed"])):
+    indices = setup.indices(settings["n_points"], settings["point_seed"])
+    for number, index in enumerate(progress(indices, "hard-points")):
         z = point(train_batch, int(index))
         kind = "clean"
         if adversarial and number % 2 == 1:

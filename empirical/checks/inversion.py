@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import LinearOperator, minres
 
-from empirical.checks.base import Row, summary
+from empirical.checks.base import Row, progress, summary
 from empirical.functional import Objective, Tree, flatten, point, tree_add, tree_norm, unflatten
 from empirical.hvp import HessianVectorProduct
 from empirical.spectrum import extreme_eigenvalues, hessian_operator
@@ -120,7 +120,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     train_batch = (setup.data.train_x, setup.data.train_y)
     rows: list[Row] = []
     agree, total, stable_band, stable_not_invertible, newton_better, other_preimages = 0, 0, 0, 0, 0, 0
-    for index in setup.indices(settings["n_points"], settings["point_seed"]):
+    for index in progress(setup.indices(settings["n_points"], settings["point_seed"]), "inversion-contraction"):
         z = point(train_batch, int(index))
         spectrum = extreme_eigenvalues(hessian_operator(setup.hvp(objective, params, z)), tol=settings["lanczos_tol"])
         norm = spectrum.spectral_norm

@@ -23,7 +23,7 @@ import torch
 from torch.func import grad
 
 from empirical.checks.ascent_error import ascent_error
-from empirical.checks.base import Row, summary
+from empirical.checks.base import Row, progress, summary
 from empirical.functional import Objective, Tree, point, tree_add, tree_cosine, tree_norm
 
 __all__ = ["DEFAULTS", "cosine_after_step", "craft", "run"]
@@ -40,7 +40,8 @@ def cosine_after_step(objective: Objective, params: Tree, inputs: torch.Tensor, 
 
 
 def craft(objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor, lr: float, steps: int,
-          adam_lr: float, lower: torch.Tensor, upper: torch.Tensor, record_every: int = 1) -> list[tuple[int, float, torch.Tensor]]:
+          adam_lr: float, lower: torch.Tensor, upper: torch.Tensor,
+          record_every: int = 1) -> list[tuple[int, float, torch.Tensor]]:
     """Adam on the inputs with box projection; returns (step, |cos|, inputs) at step 0, every
     ``record_every`` steps and at the end. Stops early when the cosine becomes undefined (NaN: a gradient of
     exactly zero, the saturated cross-entropy of a confidently classified input)."""
@@ -83,7 +84,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     train_batch = (setup.data.train_x, setup.data.train_y)
     rows: list[Row] = []
     initial, final, errors_before, errors_after = [], [], [], []
-    for index in setup.indices(settings["n_points"], settings["point_seed"]):
+    for index in progress(setup.indices(settings["n_points"], settings["point_seed"]), "orthogonal-craft"):
         inputs, targets = point(train_batch, int(index))
         x0, lower, upper = _input_and_range(setup, (inputs, targets))
         history = craft(objective, params, x0, targets, settings["lr"], settings["steps"], settings["adam_lr"],

@@ -19,6 +19,7 @@ such :math:`\lambda` (below: rounding; above: higher-order terms) and the least-
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -92,7 +93,8 @@ def sweep_rows(lemma_id: str, cases: Sequence[tuple[dict, Callable[[float], Tree
         ratios.append(ratio)
         rows.append(Row({"lemma_id": lemma_id, "role": "case-summary", **case_params},
                         {**described, "ratio_smallest_clean_lr": ratio}))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN medians (no valid lr) stay NaN, silently
         rows += [summary(lemma_id, "median_exponent", np.nanmedian(exponents), key=True),
                  summary(lemma_id, "median_lr_valid_max", np.nanmedian(highs)),
                  summary(lemma_id, "median_lr_valid_min", np.nanmedian(lows)),

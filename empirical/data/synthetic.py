@@ -5,7 +5,8 @@
 * ``cifar-synthetic``: CIFAR-shaped (3, 32, 32) images, ten classes, each a smooth class template plus
   Gaussian noise, clipped to [-2.5, 2.5] (about the range of normalised CIFAR-10); learnable, so training
   moves the loss. Used when the CIFAR-10 files are absent.
-* ``regression``: the draft's linear regression, :math:`x \\sim N(0, I_d / d)`, :math:`y = \\theta^* \\cdot x + \\sigma\\varepsilon`.
+* ``regression``: the draft's linear regression, :math:`x \\sim N(0, I_d / d)`,
+  :math:`y = \\theta^* \\cdot x + \\sigma\\varepsilon`.
 """
 
 from __future__ import annotations

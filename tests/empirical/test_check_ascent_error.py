@@ -8,7 +8,7 @@ import pytest
 import theory.linear_regression as lr_theory
 from empirical.checks import CHECKS, resolve_settings
 from empirical.checks.ascent_error import ascent_error, ascent_error_prediction
-from empirical.functional import flatten, point
+from empirical.functional import flatten
 from tests.empirical.empirical_tolerances import chain_tolerance
 
 

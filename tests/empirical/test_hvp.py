@@ -99,7 +99,8 @@ def test_step_jacobian_is_identity_minus_lr_hessian(linear_setup, mlp_setup):
     forward = step_jacobian(objective, params, batch, 0.1, mode="fwd")
     hessian = dense_hessian(objective, params, batch)
     identity = torch.eye(hessian.shape[0], dtype=torch.float64)
-    bound = float64_tolerance(hessian.shape[0], 0.1 * 3 * float(hessian.abs().max()) * hessian.shape[0] ** 0.5) + 4 * UNIT_ROUNDOFF
+    magnitude = 0.1 * 3 * float(hessian.abs().max()) * hessian.shape[0] ** 0.5
+    bound = float64_tolerance(hessian.shape[0], magnitude) + 4 * UNIT_ROUNDOFF
     assert float((reverse - forward).abs().max()) <= bound
     assert float((reverse - (identity - 0.1 * hessian)).abs().max()) <= bound
 
