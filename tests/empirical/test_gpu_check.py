@@ -21,3 +21,15 @@ def test_gpu_check_tiny_end_to_end(tmp_path, capsys):
         assert (figures / f"{check}_resnet18_cifar-synthetic.png").is_file()
         assert (figures / f"{check}_llama_tokens.png").is_file()
     assert "summary (key numbers" in capsys.readouterr().out
+
+
+def test_every_profile_setting_is_a_known_check_setting():
+    """The full GPU profile cannot be run here; its settings at least resolve against the checks' defaults."""
+    from empirical.checks import resolve_settings
+    from empirical.gpu_check import PROFILES
+
+    for profile in PROFILES.values():
+        for family in ("resnet", "llama"):
+            assert set(profile[family]) == set(CHECKS)
+            for check, settings in profile[family].items():
+                resolve_settings(CHECKS[check], settings)
