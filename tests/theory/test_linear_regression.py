@@ -19,10 +19,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from theory import linear_regression as lr_module
-from theory.checking import float_identity, mp_case
+from theory.checking import mp_case
 from theory.error_model import UNIT_ROUNDOFF, oracle_tolerance
 from theory.lemmas.single_step_inversion import (
-    fixed_point_reference, near_singular_points, neumann_reference, sherman_morrison_magnitude, sherman_morrison_regime,
+    fixed_point_reference, float_identity_with_underflow, near_singular_points, neumann_reference,
+    sherman_morrison_magnitude, sherman_morrison_regime, sherman_morrison_underflow, underflow_allowance,
 )
 from theory.linear_regression import (
     ascent_error_closed_form, ascent_step, commutator, commutator_closed_form, commutator_core, descent_step,
@@ -45,8 +46,10 @@ def _one_step_abs(c):
     return step_core(abs_theta, abs_x, neg_abs_y, -c["lr"])
 
 
-def _assert_close(computed, exact, magnitude, depth):
-    outcome = float_identity(np.atleast_1d(computed), np.atleast_1d(np.asarray(exact, dtype=object)), magnitude, depth)
+def _assert_close(computed, exact, magnitude, depth, underflow=0.0):
+    """float64 vs 60 digits within gamma(depth) * magnitude (+ the underflow allowance of lr-heavy computations)."""
+    outcome = float_identity_with_underflow(np.atleast_1d(computed), np.atleast_1d(np.asarray(exact, dtype=object)),
+                                            magnitude, depth, underflow)
     assert outcome.holds, outcome.detail
 
 
@@ -128,9 +131,10 @@ def test_inverse_step_matches_the_oracle_up_to_its_condition_number(case):
     with precision():
         c = mp_case(case)
         assume(sherman_morrison_regime(c, UNIT_ROUNDOFF))
+        magnitude = sherman_morrison_magnitude(c)
         _assert_close(inverse_step(case["theta"], case["x"], case["y"], case["lr"]),
                       lr_module.inverse_step_core(c["theta"], c["x"], c["y"], c["lr"]),
-                      sherman_morrison_magnitude(c), len(c["x"]) + 12)
+                      magnitude, len(c["x"]) + 12, sherman_morrison_underflow(c, magnitude))
 
 
 @given(linear_points(), st.integers(0, 20))
@@ -139,9 +143,10 @@ def test_neumann_inverse_matches_the_exact_partial_sum(case, terms):
     assume(case["lr"] * norm2 <= 10.0)  # q^K stays finite in float64
     with precision():
         c = mp_case(case)
+        depth = terms * (len(c["x"]) + 3) + 3
         _assert_close(neumann_inverse(case["theta"], case["x"], case["y"], case["lr"], terms),
                       neumann_reference(c, terms), _max(neumann_reference(c, terms, absolute=True)),
-                      terms * (len(c["x"]) + 3) + 3)
+                      depth, underflow_allowance(c, depth, terms))
 
 
 @given(linear_points(), st.integers(0, 20))
@@ -150,9 +155,10 @@ def test_fixed_point_inverse_matches_the_exact_iterate(case, iterations):
     assume(case["lr"] * norm2 <= 10.0)
     with precision():
         c = mp_case(case)
+        depth = iterations * (len(c["x"]) + 4)
         _assert_close(fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations),
                       fixed_point_reference(c, iterations), _max(fixed_point_reference(c, iterations, absolute=True)),
-                      iterations * (len(c["x"]) + 4))
+                      depth, underflow_allowance(c, depth, iterations))
 
 
 @given(linear_points(max_dim=16), st.integers(0, 8))
@@ -164,8 +170,9 @@ def test_fixed_point_inverse_from_a_given_start(case, iterations):
         exact = lr_module.fixed_point_core(c["theta"], c["x"], c["y"], c["lr"], iterations, mp_start)
         abs_theta, abs_x, neg_abs_y = _abs_point(c)
         magnitude = _max(lr_module.fixed_point_core(abs_theta, abs_x, neg_abs_y, c["lr"], iterations, abs_vector(mp_start)))
+        depth = iterations * (len(c["x"]) + 4)
         _assert_close(fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations, start=start),
-                      exact, magnitude, iterations * (len(c["x"]) + 4))
+                      exact, magnitude, depth, underflow_allowance(c, depth, iterations))
 
 
 @given(point_pairs(max_dim=128))
