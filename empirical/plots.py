@@ -71,12 +71,14 @@ def _inversion(rows: Rows) -> plt.Figure:
     rho = np.array([r["rho"] for r in data])
     rate = np.array([r["observed_rate"] for r in data], dtype=float)
     left.scatter(rho, rate, c=["C0" if r["forward_stable"] else "C3" for r in data])
-    line = np.linspace(0, max(rho.max(initial=1), 1) * 1.1, 10)
+    line = np.geomspace(min(rho.min(initial=1), 1) / 1.5, max(rho.max(initial=1), 1) * 1.5, 50)
     left.plot(line, line, "k--", lw=0.8, label="rate = rho")
+    left.set_xscale("log")
+    right.set_xscale("log")
     left.axvline(1, color="grey", lw=0.8)
     left.axhline(1, color="grey", lw=0.8)
     left.set_yscale("log")
-    left.set(xlabel="rho = lr max|eig H_z|", ylabel="observed fixed-point rate (log)",
+    left.set(xlabel="rho = lr max|eig H_z| (log)", ylabel="observed fixed-point rate (log)",
              title="contraction (blue: lr eig_max < 2, forward stable)")
     left.legend(fontsize=8)
     relative_fp = [r["fp_final_error"] / r["fp_initial_error"] for r in data]
@@ -84,7 +86,7 @@ def _inversion(rows: Rows) -> plt.Figure:
     right.semilogy(rho, relative_fp, "o", label="fixed point", alpha=0.7)
     right.semilogy(rho, relative_newton, "x", label="Newton-MINRES", ms=9)
     right.axvline(1, color="grey", lw=0.8)
-    right.set(xlabel="rho", ylabel="final error / initial error", title="inversion error")
+    right.set(xlabel="rho (log)", ylabel="final error / initial error", title="inversion error")
     right.legend(fontsize=8)
     figure.suptitle("inversion-contraction")
     return figure
