@@ -137,8 +137,9 @@ def underflow_allowance(c, depth: int, steps: int = 0, divisor=1) -> float:
     r"""Absolute error that gradual underflow can add to a step-like computation ``v -> a + s (v.x - b) x``.
 
     Each of the ``depth`` operations of a step may add :math:`|\eta| \le 2^{-1075}`; a perturbed entry reaches the
-    result through :math:`s|x_i||x_j|` (summed over j: :math:`s\max|x|\sum|x|`), a perturbed scalar through
-    :math:`s|x_i|` or :math:`|x_i|`, with :math:`s = \lambda/\text{divisor}`. Later steps amplify a perturbation by at
+    result through :math:`s|x_i||x_j|` (summed over j: :math:`s\max|x|\sum|x|`) or, for an entry of the gradient
+    vector, through :math:`s`; a perturbed scalar through :math:`s|x_i|` or :math:`|x_i|`, with
+    :math:`s = \lambda/\text{divisor}`. Later steps amplify a perturbation by at
     most :math:`1 + s\max|x|\sum|x|` once and then by :math:`q = \lambda|x|^2` per step (their linear part is rank
     one along x). The usual bound ``gamma(depth) * magnitude`` ignores underflow; this term completes it, and it only
     matters when a large ``s max|x|`` multiplies an intermediate that underflowed.
@@ -146,7 +147,7 @@ def underflow_allowance(c, depth: int, steps: int = 0, divisor=1) -> float:
     lr, x = c["lr"], c["x"]
     largest, total = mp_max_abs(x), mpmath.fsum(abs_vector(x))
     scale = lr / divisor
-    spread = (1 + largest) * (1 + scale * (1 + total) * largest)
+    spread = (1 + scale) * (1 + largest) * (1 + scale * (1 + total) * largest)
     growth = (1 + scale * largest * total) * max(1, lr * x.dot(x)) ** steps
     return float(UNDERFLOW_ETA * depth * spread * (steps + 1) * growth)
 
@@ -533,8 +534,11 @@ _PSI_PROBE = {"theta": [0.5, -0.25], "x": [1.0, 2.0], "y": 1.0, "lr": 0.125,
 _NEUMANN_SHRUNK = {"theta": [0.01], "x": [3.1622776601683795], "y": 0.0, "lr": 1.0}
 
 
-#: Found by the thorough profile before the underflow allowance existed: theta.x underflows, lr x_i = 1e50.
-_UNDERFLOW_CASE = {"theta": [1.3280758046369659e-305, 0.0], "x": [1e-50, 0.0], "y": 0.0, "lr": 1e100, "terms": 1}
+#: Found by the thorough profile while the underflow allowance was missing or incomplete.
+_UNDERFLOW_CASES = ({"theta": [1.3280758046369659e-305, 0.0], "x": [1e-50, 0.0], "y": 0.0, "lr": 1e100, "terms": 1},
+                    # (theta.x - y) x underflows to 0, then lr = 2e31 multiplies it
+                    {"theta": [0.0], "x": [2.220446049250313e-16], "y": 2.225073858507e-311, "lr": 2.028240960365167e+31,
+                     "terms": 1})
 
 
 def _property(name, strategy, predicate, ranges=RANGES, examples=()):
@@ -612,7 +616,8 @@ register(
                        "sympy induction on symbolic k, dimension 2 (vectors v, x)"),
             SympyProof("partial-sums", _prove_partial_sums,
                        "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error"),
-            _property("float64-neumann", _iteration_points(), _neumann_float64, ITERATION_RANGES),
+            _property("float64-neumann", _iteration_points(), _neumann_float64, ITERATION_RANGES,
+                      examples=_UNDERFLOW_CASES),
             _property("closed-form-60-digits", _iteration_points(CORE_MAX_DIM), _neumann_closed_form, CORE_RANGES),
         ),
         sims=("inversion",),
@@ -712,7 +717,7 @@ register(
                        "sympy induction on symbolic K on step_core, dimension 2 (vectors theta^(0), theta_t, x); the "
                        "contraction criterion is psi-lipschitz's exact modulus q"),
             _property("float64-fixed-point", _iteration_points(), _fixed_point_float64, ITERATION_RANGES,
-                      examples=(_UNDERFLOW_CASE,)),
+                      examples=_UNDERFLOW_CASES),
             _property("rate-60-digits", _iteration_points(CORE_MAX_DIM), _fixed_point_rate, CORE_RANGES),
         ),
         sims=("inversion",),
