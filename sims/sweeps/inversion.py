@@ -28,7 +28,8 @@ from sims.unlearning.linear_inversion import invert_batch_step
 
 LEMMAS = ("lr-inverse-small-shift", "lr-inverse-iff", "neumann-converges-small-shift", "neumann-converges-iff",
           "neumann-first-order", "step-non-injective", "fixed-point-formulation", "banach-not-contraction",
-          "psi-contraction-iff", "psi-lipschitz", "stable-but-not-invertible", "phi-lipschitz")
+          "psi-contraction-iff", "psi-lipschitz", "stable-but-not-invertible", "phi-lipschitz",
+          "gradient-insufficient")
 
 PARAMS = (
     Param("models", "strs", ["linear", "logistic"], "engine (linear: diabetes, logistic: breast cancer)", axis="model",
