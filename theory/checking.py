@@ -21,13 +21,27 @@ from theory.error_model import float64_tolerance, oracle_tolerance, within
 from theory.oracle import mp_max_abs, mp_vector
 from theory.registry import Outcome
 
-__all__ = ["symbolic_vector", "sym_dot", "sym_gradient", "sym_step", "is_zero_matrix", "is_zero", "mp_case",
+__all__ = ["symbolic_vector", "symbolic_arrays", "is_zero_array", "sym_dot", "sym_gradient", "sym_step", "is_zero_matrix", "is_zero", "mp_case",
            "compare", "oracle_identity", "float_identity"]
 
 
 def symbolic_vector(name: str, dim: int, **assumptions: Any) -> sympy.Matrix:
     """A column vector of ``dim`` real symbols ``name_0 ... name_{dim-1}``."""
     return sympy.Matrix(sympy.symbols(f"{name}_0:{dim}", real=True, **assumptions))
+
+
+def symbolic_arrays(dim: int, *names: str) -> tuple:
+    """Object arrays of real sympy symbols, one per name (the package's numpy ``*_core`` functions then run
+    symbolically), followed by the symbols ``y`` (real) and ``lambda`` (positive)."""
+    arrays = [np.array(list(symbolic_vector(name, dim)), dtype=object) for name in names]
+    return (*arrays, sympy.Symbol("y", real=True), sympy.Symbol("lambda", positive=True))
+
+
+def is_zero_array(array: Any) -> bool:
+    """Every entry of an object array is 0: sympy's simplify after splitting powers of products,
+    (ab)^K = a^K b^K (exact for the integer exponents used here), else expand-and-simplify."""
+    return all(sympy.simplify(sympy.expand_power_base(entry, force=True)) == 0 or is_zero(entry)
+               for entry in np.asarray(array, dtype=object).ravel())
 
 
 def sym_dot(a: sympy.Matrix, b: sympy.Matrix) -> sympy.Expr:

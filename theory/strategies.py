@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 __all__ = [
     "EXPLICIT_ENTRIES", "MAX_DIMENSION", "LR_DECADES", "SCALE_DECADES",
     "dimensions", "log_uniform", "learning_rates", "scales", "vectors", "linear_points", "point_pairs",
+    "near_singular_points", "iteration_points", "LINEAR_POINT_RANGES", "NEAR_SINGULAR_RANGES", "ITERATION_RANGES",
+    "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES",
 ]
 
 #: Up to this many coordinates, entries are drawn individually (shrinkable).
@@ -92,4 +94,48 @@ def point_pairs(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
     dim = len(case["x"])
     case["x2"] = draw(vectors(dim, draw(scales())))
     case["y2"] = float(draw(st.floats(-1.0, 1.0)) * draw(scales()))
+    return case
+
+
+#: What :func:`linear_points` draws, for the evidence of a check.
+LINEAR_POINT_RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
+                       "|y| <= 1e3")
+NEAR_SINGULAR_RANGES = (LINEAR_POINT_RANGES + "; half of the draws replace lr by (1 +- 10^e) / |x|^2, e in [-15, -0.3] "
+                        "(lr |x|^2 within 1e-15 of the singular value 1)")
+ITERATION_RANGES = ("p in [1, 512]; q = lr |x|^2 log-uniform in [1e-8, 10] (half of the draws within 10^-15..10^-0.3 "
+                    "of 1); |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3; K in [0, 20]")
+
+#: The 60-digit runs of the O(pK) step iterations are capped in dimension to stay fast.
+ITERATION_ORACLE_MAX_DIM = 48
+ITERATION_ORACLE_RANGES = ITERATION_RANGES.replace(
+    "p in [1, 512]", f"p in [1, {ITERATION_ORACLE_MAX_DIM}] (O(pK) mpmath iterations)")
+
+
+def _near_one(draw: st.DrawFn) -> float:
+    """1 +- 10^e with e uniform in [-15, -0.3]: a step size lr |x|^2 close to the singular value 1."""
+    return 1.0 + draw(st.sampled_from([-1.0, 1.0])) * 10.0 ** draw(st.floats(-15.0, -0.3))
+
+
+@st.composite
+def near_singular_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[str, Any]:
+    """:func:`linear_points`; half of the draws move lr to (1 +- 10^e) / |x|^2 (condition 1/|1 - lr|x|^2| up to 1e15)."""
+    case = draw(linear_points(max_dim))
+    norm2 = float(np.dot(case["x"], case["x"]))
+    if norm2 > 1e-200 and draw(st.booleans()):
+        lr = _near_one(draw) / norm2
+        if np.isfinite(lr):
+            case["lr"] = float(lr)
+    return case
+
+
+@st.composite
+def iteration_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[str, Any]:
+    """A case with lr = q / |x|^2 for a drawn q (half near 1, half log-uniform in [1e-8, 10]) and K = ``terms`` in [0, 20]."""
+    case = draw(linear_points(max_dim))
+    norm2 = float(np.dot(case["x"], case["x"]))
+    if norm2 > 1e-200:
+        q = _near_one(draw) if draw(st.booleans()) else draw(log_uniform((-8.0, 1.0)))
+        if np.isfinite(q / norm2):
+            case["lr"] = float(q / norm2)
+    case["terms"] = draw(st.integers(0, 20))
     return case

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from theory import linear_regression as lr_module
 from theory.checking import mp_case
 from theory.error_model import UNIT_ROUNDOFF, oracle_tolerance
-from theory.lemmas.single_step_inversion import (
-    fixed_point_reference, float_identity_with_underflow, near_singular_points, neumann_reference,
-    sherman_morrison_magnitude, sherman_morrison_regime, sherman_morrison_underflow, underflow_allowance,
+from theory.inversion_bounds import (
+    fixed_point_reference, float_identity_with_underflow, neumann_reference, sherman_morrison_magnitude,
+    sherman_morrison_regime, sherman_morrison_underflow, underflow_allowance,
 )
 from theory.linear_regression import (
     ascent_error_closed_form, ascent_step, commutator, commutator_closed_form, commutator_core, descent_step,
@@ -31,7 +31,7 @@ from theory.linear_regression import (
     hyperplane_projection, inverse_step, loss, neumann_inverse, residual, residual_core, step_core,
 )
 from theory.oracle import abs_vector, precision
-from theory.strategies import learning_rates, linear_points, point_pairs
+from theory.strategies import learning_rates, linear_points, near_singular_points, point_pairs
 
 
 # ----------------------------------------------------------------------------- oracle helpers

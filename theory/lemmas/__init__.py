@@ -5,6 +5,7 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     gradient_ascent,
     ascent_conclusions,
     single_step_inversion,
+    fixed_point,
     commutation,
     order_dependence,
     poisoned_batches,

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from theory.checking import compare, is_zero, mp_case, symbolic_vector
 from theory.error_model import gamma, oracle_tolerance
+from theory.inversion_bounds import sherman_morrison_magnitude
 from theory.linear_regression import gradient_core, inverse_step_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
 from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
@@ -182,8 +183,6 @@ def _trace_proxy(case):
 def _theta0_not_recoverable(case):
     """Draft: theta_1 (with z and lr) does not determine theta_0. Refuted on a case when the Sherman-Morrison
     preimage of theta_1 = Phi_z(theta_0) returns theta_0 (exactly, up to 60-digit rounding)."""
-    from theory.lemmas.single_step_inversion import sherman_morrison_magnitude  # after registration (draft order)
-
     with precision():
         c = mp_case(case)
         q = c["lr"] * c["x"].dot(c["x"])
@@ -327,6 +326,23 @@ def _prove_kernel_invariance() -> bool:
 
 register(
     Lemma(
+        id="beta-moments",
+        title="Moments of the law of a squared cosine",
+        statement=r"$\mathrm{Beta}(\tfrac12, \tfrac{p-1}2)$ has mean $1/p$ and variance $\frac{2(p-1)}{p^2(p+2)}$; and "
+                  r"$\sum_{j=1}^p u_j^2/|u|^2 = 1$, so exchangeable coordinates give $E[u_1^2/|u|^2] = 1/p$.",
+        source=NONLINEAR,
+        as_written=False,
+        interpretation="The symbolic half of high-dim-orthogonal: identities about the Beta moments and the coordinate "
+                       "sum. That cos^2(u, v) follows this Beta law is a distributional fact (rotation invariance), "
+                       "which sympy does not check: high-dim-orthogonal therefore stays verified, not proved.",
+        checks=(
+            SympyProof("beta-moments", _prove_cosine_moments,
+                       "sympy gammasimp for symbolic p > 1: mean and variance of Beta(1/2, (p-1)/2)"),
+            SympyProof("exchangeable-coordinates", _prove_cosine_law_sums,
+                       "sympy: sum_j u_j^2/|u|^2 = 1 (dimension 4 written out; the definition of |u|^2 in any p)"),
+        ),
+    ),
+    Lemma(
         id="high-dim-orthogonal",
         title="In high dimension two random directions are nearly orthogonal",
         statement=r"For independent $u, v \sim \mathcal{N}(0, I_p)$: $\cos^2(u, v) \sim \mathrm{Beta}(\tfrac12, \tfrac{p-1}2)$, "
@@ -337,12 +353,8 @@ register(
                        "for independent isotropic Gaussian directions: cos^2 has mean 1/p and standard deviation "
                        "O(1/p), so it concentrates at 0 as p grows. Gradients of one network are not independent "
                        "isotropic vectors: whether they behave so is measured by the gradient-cosine experiments.",
+        uses=("beta-moments",),
         checks=(
-            SympyProof("beta-moments", _prove_cosine_moments,
-                       "sympy gammasimp for symbolic p > 1: mean and variance of Beta(1/2, (p-1)/2). The law of "
-                       "cos^2 (rotation invariance: cos(u, v) ~ u_1/|u|) is the classical fact checked by Monte Carlo"),
-            SympyProof("exchangeable-coordinates", _prove_cosine_law_sums,
-                       "sympy: sum_j u_j^2/|u|^2 = 1 (dimension 4), so E[u_1^2/|u|^2] = 1/p by exchangeability"),
             PropertyCheck("monte-carlo-mean", st.fixed_dictionaries({"dim": dimensions(), "seed": st.integers(0, 2**32 - 1)}),
                           _cosine_monte_carlo,
                           f"p in [1, 512], seed in [0, 2^32); {COSINE_SAMPLES} Gaussian pairs per example; Bernstein "
