@@ -1,7 +1,9 @@
 """The latest measurement of each lemma, read back from the result tables of the lifted checks.
 
 ``python -m theory show ID`` displays it beside the lemma's status: for each lemma id, the newest summary
-row marked ``key`` (the check's headline number) across ``<out_dir>/<check>/cells/*.json``.
+row marked ``key`` (the check's headline number) across ``<out_dir>/<check>/cells/*.json`` and the
+archived tables committed with the docs (``docs/empirical/results/<check>.csv``), so a fresh clone
+shows the measurements that the documentation reports.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sims.results import ResultStore
+from sims.results import ResultStore, read_table
+
+#: Result tables archived beside the figures of docs/empirical (copies of results/<check>/results.csv).
+ARCHIVE = Path(__file__).resolve().parent.parent / "docs" / "empirical" / "results"
 
 __all__ = ["latest_measurements", "summary_rows"]
 
 
-def summary_rows(out_dir: str | os.PathLike[str] = "results", check: str | None = None) -> list[dict[str, Any]]:
-    """Every summary row stored by the lifted checks under ``out_dir`` (of one ``check`` if given)."""
+def summary_rows(out_dir: str | os.PathLike[str] = "results", check: str | None = None,
+                 archive: str | os.PathLike[str] | None = ARCHIVE) -> list[dict[str, Any]]:
+    """Every summary row stored by the lifted checks under ``out_dir`` and in ``archive`` (of one ``check`` if given)."""
     from empirical.checks import CHECKS
 
     names = [check] if check is not None else list(CHECKS)
@@ -24,16 +30,21 @@ def summary_rows(out_dir: str | os.PathLike[str] = "results", check: str | None 
     for name in names:
         if (Path(out_dir) / name).is_dir():
             rows += [row for row in ResultStore(out_dir, name).rows() if row.get("role") == "summary"]
+        table = Path(archive) / f"{name}.csv" if archive is not None else None
+        if table is not None and table.is_file():
+            rows += [{**row, "key": row.get("key") in ("True", "true", "1")}
+                     for row in read_table(table) if row.get("role") == "summary"]
     return rows
 
 
-def latest_measurements(out_dir: str | os.PathLike[str] = "results") -> dict[str, dict[str, Any]]:
+def latest_measurements(out_dir: str | os.PathLike[str] = "results",
+                        archive: str | os.PathLike[str] | None = ARCHIVE) -> dict[str, dict[str, Any]]:
     """``{lemma_id: {check, model, data, metric, value, created_utc, git_commit}}``, newest key summary per lemma.
 
     Empty when nothing has been measured (no folder, or no check run yet).
     """
     latest: dict[str, dict[str, Any]] = {}
-    for row in summary_rows(out_dir):
+    for row in summary_rows(out_dir, archive=archive):
         if not row.get("key"):
             continue
         entry = {"check": row["check"], "model": row["model"], "data": row["data"], "metric": row["metric"],

@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
+from theory.links import measured_by
 from theory.profiles import PROFILES
 from theory.registry import Lemma, get, registry
 from theory.verify import (DEFAULT_RECORD, merge_records, read_record, resolve_entries, run_verification,
@@ -116,6 +117,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     lemmas = registry()
     used_by = [other.id for other in lemmas.values() if lemma.id in other.uses]
     corrects = [other.id for other in lemmas.values() if lemma.id in other.corrected_by]
+    measured = measured_by(lemma.id)
     status = entry["status"]
     if entry["counterexample_reproduced"]:
         status += " (stored counterexample reproduced)"
@@ -126,7 +128,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
              _field("interpretation", lemma.interpretation), _field("assumptions", lemma.assumptions),
              _field("uses", lemma.uses), _field("used by", used_by),
              _field("corrected by", lemma.corrected_by), _field("corrects", corrects),
-             _field("sims", lemma.sims), _field("empirical", lemma.empirical), "", "checks:"]
+             _field("sims", measured["sims"]), _field("empirical", measured["empirical"]), "", "checks:"]
     checks = [f"  - {check['name']} [{check['kind']}]: {check['description']}" for check in entry["checks"]]
     lines += checks or ["  (none)"]
     lines += ["", "evidence:"]

@@ -123,8 +123,6 @@ class Lemma:
     corrected_by: tuple[str, ...] = ()
     counterexample: Counterexample | None = None
     interpretation: str = ""
-    sims: tuple[str, ...] = ()
-    empirical: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not LEMMA_ID_PATTERN.match(self.id):

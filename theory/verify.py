@@ -31,6 +31,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from hypothesis import settings
 
+from theory.links import measured_by
 from theory.profiles import PROFILES, load_profile, register_profiles
 from theory.provenance import provenance
 from theory.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
@@ -169,7 +170,7 @@ def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], probl
         "id": lemma.id, "label": lemma.label, "title": lemma.title, "source": lemma.source,
         "statement": lemma.statement, "as_written": lemma.as_written, "assumptions": list(lemma.assumptions),
         "interpretation": lemma.interpretation, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
-        "sims": list(lemma.sims), "empirical": list(lemma.empirical),
+        **{key: list(names) for key, names in measured_by(lemma.id).items()},
         "checks": [{"name": check.name, "kind": check.kind, "description": check_description(check)}
                    for check in lemma.checks],
         "status": status, "ok": not problems, "problems": list(problems),

@@ -9,10 +9,10 @@ from empirical.records import latest_measurements
 
 
 def test_latest_measurements_after_two_checks(linear_setup, tmp_path):
-    assert latest_measurements(tmp_path) == {}
+    assert latest_measurements(tmp_path, archive=None) == {}
     run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 3}, out_dir=str(tmp_path))
     run_check("hard-points", linear_setup, {"n_points": 3}, out_dir=str(tmp_path))
-    latest = latest_measurements(tmp_path)
+    latest = latest_measurements(tmp_path, archive=None)
     assert set(latest) == {"ga-linear-error", "hard-kinds-linear"}
     entry = latest["ga-linear-error"]
     assert entry["check"] == "ascent-error" and entry["metric"] == "median_exponent"
@@ -27,7 +27,20 @@ def test_newest_run_wins(linear_setup, tmp_path):
     import time
 
     run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 3}, out_dir=str(tmp_path))
-    first = latest_measurements(tmp_path)["ga-linear-error"]["created_utc"]
+    first = latest_measurements(tmp_path, archive=None)["ga-linear-error"]["created_utc"]
     time.sleep(1.1)  # created_utc has one-second resolution
     run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 4}, out_dir=str(tmp_path))
-    assert latest_measurements(tmp_path)["ga-linear-error"]["created_utc"] > first
+    assert latest_measurements(tmp_path, archive=None)["ga-linear-error"]["created_utc"] > first
+
+
+def test_archived_tables_are_read_when_no_run_is_stored(linear_setup, tmp_path):
+    """A fresh clone has no results/ folder: the tables archived with the docs still give the measurement."""
+    run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 3}, out_dir=str(tmp_path / "runs"))
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    from sims.results import ResultStore
+
+    ResultStore(tmp_path / "runs", "ascent-error").write_table().replace(archive / "ascent-error.csv")
+    from_archive = latest_measurements(tmp_path / "nothing-here", archive=archive)["ga-linear-error"]
+    from_cells = latest_measurements(tmp_path / "runs", archive=None)["ga-linear-error"]
+    assert from_archive["value"] == str(from_cells["value"]) and from_archive["check"] == "ascent-error"

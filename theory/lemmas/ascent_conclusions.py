@@ -362,8 +362,6 @@ register(
             OracleCheck("beta-moments-60-digits", _cosine_cases, _beta_moments,
                         "mpmath Beta-function moment ratios for p = 1..512 against 1/p and 3/(p(p+2))"),
         ),
-        sims=("gradient-cosine",),
-        empirical=("gradient-cosine",),
     ),
     Lemma(
         id="span-dim-large",
@@ -375,8 +373,6 @@ register(
         interpretation="A hypothesis about networks: in linear regression dim V_z = 1 (ga-collinear). The empirical "
                        "gradient-cosine check measures cos(g_z(theta_0), g_z(theta_1)) after interleaved batches.",
         uses=("ga-collinear", "high-dim-orthogonal"),
-        sims=("gradient-cosine",),
-        empirical=("gradient-cosine",),
     ),
     Lemma(
         id="hessian-pd-convex",
@@ -392,7 +388,6 @@ register(
                               examples=({"x": [1.0, 2.0]},)),),
         corrected_by=("hessian-psd-trace-proxy",),
         counterexample=Counterexample("smallest-eigenvalue-positive", {"x": [1.0, 2.0]}),
-        empirical=("hard-points",),
     ),
     Lemma(
         id="hessian-psd-trace-proxy",
@@ -409,7 +404,6 @@ register(
         checks=(PropertyCheck("eigenvalue-bounds", _batches(), _trace_proxy,
                               f"p in [1, {MAX_EIG_DIM}], n in [1, 4] points, each with its scale log-uniform in "
                               "[1e-3, 1e3]; eigenvalues by mpmath eigsy at 60 digits", oracle=True),),
-        empirical=("hard-points",),
     ),
     Lemma(
         id="gradient-insufficient",
@@ -428,7 +422,6 @@ register(
                               examples=(_RECOVERY_CASE,)),),
         corrected_by=("lr-inverse-iff",),
         counterexample=Counterexample("theta0-not-recovered", _RECOVERY_CASE),
-        sims=("inversion",),
     ),
     Lemma(
         id="clean-training-forgets",

@@ -367,7 +367,6 @@ register(
                           examples=(ORTHOGONAL_PAIR,)),),
         corrected_by=("lr-commutator-formula",),
         counterexample=Counterexample("commute-implies-equal", ORTHOGONAL_PAIR, found_by="example"),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="lr-commutator-formula",
@@ -385,8 +384,6 @@ register(
                            "sympy identities in dimension 3 (vectors theta, x, x'): closed form, its Jacobian, the "
                            "Lagrange identity and the parallel case x' = c x"),
                 _property("float64-vs-60-digits", point_pairs(), _commutator_formula)),
-        sims=("order-dependence",),
-        empirical=("commutator",),
     ),
     Lemma(
         id="projectors-commute-iff-equal",
@@ -424,7 +421,6 @@ register(
                        "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
         uses=("lr-commutator-formula",),
         checks=(SympyProof("quadratic-scaling", _prove_high_amplitude, "sympy identity in dimension 3 (vectors theta, x, x')"),),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="commutator-grows-with-dim",
@@ -441,7 +437,6 @@ register(
         checks=(_property("non-decreasing", _dimension_pairs(), _grows_with_dimension, DIMENSION_RANGES),),
         corrected_by=("commutator-random-inputs",),
         counterexample=Counterexample("non-decreasing", {"p": 1, "q": 2, "r": 0.0, "r2": 1.0, "lr": 1.0}),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="commutator-random-inputs",
@@ -455,7 +450,6 @@ register(
                        "((u.v)^2 ~ Beta(1/2, (p-1)/2)) and E t^3 = 0 (t is symmetric).",
         uses=("lr-commutator-formula",),
         checks=(_property("moments-and-monte-carlo", _random_input_cases(), _random_inputs, MC_RANGES),),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="commutator-small-lr",
@@ -470,7 +464,6 @@ register(
                            "sympy: |C|^2 = lr^4 (x.x')^2 (r'^2|x|^2 + r^2|x'|^2 - 2 r r' x.x') and |Phi_z - id|^2 = "
                            "lr^2 r^2 |x|^2 in dimension 3; the bound follows by Cauchy-Schwarz"),
                 _property("bound-60-digits", point_pairs(), _small_lr_bound)),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="commutator-similar-points",
@@ -485,7 +478,6 @@ register(
         checks=(SympyProof("perturbation", _prove_similar_points,
                            "sympy identities in dimension 3 (vectors theta, x, delta x); the bound by Cauchy-Schwarz"),
                 _property("bound-60-digits", point_pairs(), _similar_points_bound)),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="different-classes-no-commute",
@@ -497,7 +489,5 @@ register(
         interpretation="An empirical hypothesis on networks and datasets; the linear closed form shows it can fail "
                        "(orthogonal inputs commute whatever their labels). Measured by sims and empirical.",
         uses=("commutator-logistic",),
-        sims=("order-dependence",),
-        empirical=("commutator",),
     ),
 )

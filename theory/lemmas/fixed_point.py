@@ -253,7 +253,6 @@ register(
         uses=("psi-lipschitz",),
         checks=(SympyProof("stretch-along-x", _prove_not_contraction,
                            "sympy with lr = c/|x|^2, c >= 1, dimension 2 (vectors a, theta_{t+1}, x)"),),
-        empirical=("inversion-contraction",),
     ),
     Lemma(
         id="psi-contraction-iff",
@@ -271,8 +270,6 @@ register(
                       examples=UNDERFLOW_EXAMPLES),
             _property("rate-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _fixed_point_rate, ITERATION_ORACLE_RANGES),
         ),
-        sims=("inversion",),
-        empirical=("inversion-contraction",),
     ),
     Lemma(
         id="stable-but-not-invertible",
@@ -286,8 +283,6 @@ register(
         checks=(SympyProof("residual-and-stretch", _prove_stable_not_invertible,
                            "sympy: residual recursion on step_core (dimension 2), the solution set of (1 - q)^2 < 1, "
                            "and the stretch identity of banach-not-contraction"),),
-        sims=("inversion",),
-        empirical=("inversion-contraction",),
     ),
     Lemma(
         id="phi-lipschitz",
@@ -312,6 +307,5 @@ register(
                        "(psi-lipschitz), so any effect of |theta| can only come from nonlinear models; empirical "
                        "measures the contraction of Psi on networks.",
         uses=("psi-lipschitz",),
-        empirical=("inversion-contraction",),
     ),
 )

@@ -170,7 +170,6 @@ register(
         checks=(_property("ascent-differs", linear_points(), _ascent_never_exact),),
         corrected_by=("ga-exact-iff",),
         counterexample=Counterexample("ascent-differs", {"theta": [0.0], "x": [0.0], "y": 0.0, "lr": 1.0}),
-        sims=("ascent-error",),
     ),
     Lemma(
         id="ga-exact-iff",
@@ -211,8 +210,6 @@ register(
         uses=("ga-gradient-difference",),
         checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
                 _property("identity-60-digits", linear_points(), _linear_error_identity)),
-        sims=("ascent-error",),
-        empirical=("ascent-error",),
     ),
     Lemma(
         id="ga-small-loss",
@@ -237,7 +234,6 @@ register(
         as_written=False,
         uses=("ga-linear-error",),
         checks=(SympyProof("norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)"),),
-        sims=("ascent-error",),
     ),
     Lemma(
         id="ga-unlearning-rate",
@@ -273,7 +269,6 @@ register(
         corrected_by=("hard-kinds-linear",),
         counterexample=Counterexample("orders-agree", {"theta": [0.0], "x": [0.0], "y": 0.0, "lr": 1.0,
                                                        "x2": [0.0], "y2": 1.0}),
-        empirical=("hard-points",),
     ),
     Lemma(
         id="hard-kinds-linear",
@@ -285,6 +280,5 @@ register(
         as_written=False,
         uses=("ga-error-norm",),
         checks=(SympyProof("gradient-loss-hessian", _prove_hard_kinds, "sympy identity in dimension 2 (vectors theta, x)"),),
-        empirical=("hard-points",),
     ),
 )

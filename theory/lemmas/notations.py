@@ -119,7 +119,6 @@ register(
             SympyProof("removal-formula", _prove_removal_needs_old_gradient,
                        "sympy identity for a symbolic batch size B >= 2, one coordinate, with S = sum_i g_i(theta_t)"),
         ),
-        sims=("poisoned-batches",),
     ),
     Lemma(
         id="lr-gradient-affine",

@@ -231,7 +231,6 @@ register(
         corrected_by=("consistent-order-free", "inconsistent-order-gap"),
         counterexample=Counterexample("same-limit", {"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},
                                       found_by="example"),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="consistent-order-free",
@@ -247,7 +246,6 @@ register(
         uses=("lr-hyperplane-projection",),
         checks=(_property("contraction-to-projection", _cyclic_problems(consistent=True), _consistent_converges,
                           CYCLIC_RANGES),),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="inconsistent-order-gap",
@@ -260,7 +258,6 @@ register(
         checks=(SympyProof("fixed-points", _prove_inconsistent_gap,
                            "sympy: fixed points of both epoch maps (contraction factor (1 - lr)^2), their gap, mean and "
                            "limits as lr -> 0"),),
-        sims=("order-dependence",),
     ),
     Lemma(
         id="interleaved-unlearning-cost",
@@ -278,7 +275,6 @@ register(
                            "sympy for symbolic T and m = 1, 2, 3, 4 (hockey-stick sum of the tail binomials)"),
                 OracleCheck("exhaustive-enumeration", _interleaved_cases, _interleaved_enumeration,
                             "exact rational enumeration of all m-subsets for T <= 9")),
-        sims=("interleaved-unlearning",),
     ),
     Lemma(
         id="commuting-steps-cheap",
@@ -294,6 +290,5 @@ register(
         checks=(SympyProof("three-orthogonal-steps", _prove_commuting_cheap,
                            "sympy in dimension 3 with inputs a_i e_i (any orthogonal triple up to rotation), symbolic "
                            "a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1"),),
-        sims=("interleaved-unlearning",),
     ),
 )

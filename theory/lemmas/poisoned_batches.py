@@ -99,7 +99,6 @@ register(
         checks=(PropertyCheck("sum-of-averages", _batches(), _mean_is_sum_of_means, RANGES, oracle=True),),
         corrected_by=("batch-weighted-decomposition",),
         counterexample=Counterexample("sum-of-averages", {"gradients": [[0.0], [1.0]], "n_clean": 1}),
-        sims=("poisoned-batches",),
     ),
     Lemma(
         id="batch-weighted-decomposition",
@@ -116,7 +115,6 @@ register(
         checks=(SympyProof("weighted-mean", _prove_weighted_decomposition,
                            f"sympy identities for every B in [2, {MAX_BATCH}] and n_c in [1, B - 1], scalar gradients "
                            "(the identities are linear and coordinatewise)"),),
-        sims=("poisoned-batches",),
     ),
     Lemma(
         id="poison-gradient-unknowable",
@@ -130,6 +128,5 @@ register(
                               examples=(DRAFT_BATCH,)),),
         corrected_by=("batch-weighted-decomposition",),
         counterexample=Counterexample("not-recoverable", DRAFT_BATCH, found_by="example"),
-        sims=("poisoned-batches",),
     ),
 )

@@ -189,8 +189,6 @@ register(
                        "(symmetry of A is not used).",
         checks=(SympyProof("identity", _prove_ascent_quadratic,
                            "sympy identity for matrix symbols A (n x n), theta, b (n x 1) with symbolic n: every dimension"),),
-        sims=("ascent-error",),
-        empirical=("ascent-error",),
     ),
     Lemma(
         id="ascent-error-logistic",
@@ -204,8 +202,6 @@ register(
         uses=("logistic-third-derivative-bound", "ascent-error-quadratic"),
         checks=(PropertyCheck("taylor-remainder-60-digits", linear_points().map(_with_labels), _ascent_remainder,
                               RANGES, oracle=True),),
-        sims=("ascent-error",),
-        empirical=("ascent-error",),
     ),
     Lemma(
         id="commutator-quadratic",
@@ -217,8 +213,6 @@ register(
         interpretation="With H = x x^T and g = r x this is lr-commutator-formula.",
         checks=(SympyProof("identity", _prove_commutator_quadratic,
                            "sympy identity for matrix symbols H_A, H_B (n x n), theta, a, b (n x 1) with symbolic n"),),
-        sims=("order-dependence",),
-        empirical=("commutator",),
     ),
     Lemma(
         id="commutator-logistic",
@@ -232,7 +226,5 @@ register(
         uses=("logistic-third-derivative-bound", "commutator-quadratic"),
         checks=(PropertyCheck("taylor-remainder-60-digits", point_pairs().map(_with_labels), _commutator_remainder,
                               RANGES, oracle=True),),
-        sims=("order-dependence",),
-        empirical=("commutator",),
     ),
 )

@@ -241,7 +241,6 @@ register(
         corrected_by=("lr-inverse-iff",),
         counterexample=Counterexample("singular-cases", {"theta": [0.0], "x": [1.0], "y": 0.0625, "lr": 1.0},
                                       found_by="mpmath"),
-        sims=("inversion",),
     ),
     Lemma(
         id="lr-inverse-iff",
@@ -261,7 +260,6 @@ register(
             _property("float64-inverse", near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
             _property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
         ),
-        sims=("inversion",),
     ),
     Lemma(
         id="neumann-converges-small-shift",
@@ -275,7 +273,6 @@ register(
                           examples=(_NEUMANN_SHRUNK,)),),
         corrected_by=("neumann-converges-iff",),
         counterexample=Counterexample("shift-implies-convergence", _NEUMANN_SHRUNK),
-        sims=("inversion",),
     ),
     Lemma(
         id="neumann-converges-iff",
@@ -298,7 +295,6 @@ register(
                       examples=UNDERFLOW_EXAMPLES),
             _property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _neumann_closed_form, ITERATION_ORACLE_RANGES),
         ),
-        sims=("inversion",),
     ),
     Lemma(
         id="neumann-first-order",
