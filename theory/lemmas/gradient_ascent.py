@@ -154,6 +154,12 @@ def _hard_kinds_agree(case):
                        f"(loss, |g|, |H|) of z = {[float(v) for v in features[0]]}, of z' = {[float(v) for v in features[1]]}")
 
 
+#: A point fitted exactly (residual 0) with x != 0: one ascent step reverts the descent step exactly.
+_ZERO_RESIDUAL = {"theta": [1.0], "x": [1.0], "y": 1.0, "lr": 1.0}
+#: z: zero loss and gradient, Hessian |x|^2 = 100; z': loss 1/2, gradient 1, Hessian 1.
+_FLAT_BUT_CURVED = {"theta": [0.0], "x": [10.0], "y": 0.0, "lr": 1.0, "x2": [1.0], "y2": 1.0}
+
+
 def _property(name, strategy, predicate, examples=()):
     return PropertyCheck(name, strategy, predicate, RANGES, oracle=True, examples=examples)
 
@@ -166,10 +172,11 @@ register(
         source=f"{SECTION} / First observations",
         as_written=True,
         interpretation="The draft writes theta_2 != theta_0 'since g_z(theta_1) != g_z(theta_0)' with no condition; "
-                       "checked as a universal statement on linear regression.",
-        checks=(_property("ascent-differs", linear_points(), _ascent_never_exact),),
+                       "checked as a universal statement on linear regression. Hypothesis shrinks to the degenerate "
+                       "x = 0; the stored counterexample is a point fitted exactly (residual 0, x != 0).",
+        checks=(_property("ascent-differs", linear_points(), _ascent_never_exact, examples=(_ZERO_RESIDUAL,)),),
         corrected_by=("ga-exact-iff",),
-        counterexample=Counterexample("ascent-differs", {"theta": [0.0], "x": [0.0], "y": 0.0, "lr": 1.0}),
+        counterexample=Counterexample("ascent-differs", _ZERO_RESIDUAL, found_by="example"),
     ),
     Lemma(
         id="ga-exact-iff",
@@ -264,11 +271,12 @@ register(
         source=f"{SECTION} / Towards the general case",
         as_written=True,
         interpretation="'Equivalent' is read as: the three criteria rank any two points the same way. Checked on "
-                       "linear regression, the draft's convex best case.",
-        checks=(_property("orders-agree", point_pairs(), _hard_kinds_agree),),
+                       "linear regression, the draft's convex best case. Hypothesis shrinks to inputs x = 0; the stored "
+                       "counterexample is a fitted point with a large input (zero loss and gradient, Hessian 100) "
+                       "against a misfitted small one (loss 1/2, gradient 1, Hessian 1).",
+        checks=(_property("orders-agree", point_pairs(), _hard_kinds_agree, examples=(_FLAT_BUT_CURVED,)),),
         corrected_by=("hard-kinds-linear",),
-        counterexample=Counterexample("orders-agree", {"theta": [0.0], "x": [0.0], "y": 0.0, "lr": 1.0,
-                                                       "x2": [0.0], "y2": 1.0}),
+        counterexample=Counterexample("orders-agree", _FLAT_BUT_CURVED, found_by="example"),
     ),
     Lemma(
         id="hard-kinds-linear",
