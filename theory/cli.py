@@ -91,15 +91,13 @@ def _latest_measurement(lemma_id: str, results: str) -> str:
         from empirical.records import latest_measurements
     except ImportError:
         return "not available (empirical.records cannot be imported: install the `empirical` extra)"
-    if not Path(results).is_dir():
-        return f"none yet (no results folder {results!r}: run `python -m empirical run CHECK`)"
-    try:
+    try:  # a missing folder is no error: empirical.records also reads its archive of measurements
         measurements = latest_measurements(out_dir=results)
     except Exception as error:  # a measurement store that cannot be read must not hide the lemma
         return f"could not be read from {results!r}: {type(error).__name__}: {error}"
     measurement = measurements.get(lemma_id)
     if measurement is None:
-        return f"none recorded in {results!r}"
+        return f"none recorded in {results!r} (measure with `python -m empirical run CHECK`)"
     return json.dumps(measurement, indent=1, default=str)
 
 
