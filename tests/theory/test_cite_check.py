@@ -6,7 +6,8 @@ import pytest
 
 from theory.cite_check import Citation, citation_problems, find_citations
 from theory.cli import main
-from theory.export import export_entries, graph_statuses, render_latex
+from theory.export import export_entries, render_latex
+from theory.lemma_graph import graph_statuses
 from theory.verify import run_verification, write_record
 
 REFUTED, PROVED, PROVED_TOO = "ga-not-inverse", "ga-exact-iff", "ga-linear-error"

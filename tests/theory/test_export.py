@@ -13,7 +13,8 @@ import pytest
 import theory.cli as cli
 from theory.cite_check import strip_comments
 from theory.cli import main
-from theory.export import escape_latex, export_entries, graph_statuses, latex_prose
+from theory.export import escape_latex, export_entries, latex_prose
+from theory.lemma_graph import graph_statuses
 from theory.registry import registry
 from theory.verify import run_verification, status_counts, write_record
 
