@@ -22,15 +22,13 @@ def test_settings_are_converted_to_the_types_of_the_defaults():
 
 
 def test_every_check_names_lemma_ids_of_theory():
-    """Lemma ids are bound verbatim: each is registered in theory, and every check a lemma points to exists."""
+    """Lemma ids are bound verbatim: each is registered in theory (theory.links derives the way back)."""
     from theory.registry import registry
 
     lemmas = registry()
     for check in CHECKS.values():
         missing = [lemma_id for lemma_id in check.lemma_ids if lemma_id not in lemmas]
         assert not missing, f"{check.name} names lemma ids unknown to theory: {missing}"
-    for lemma in lemmas.values():
-        assert set(lemma.empirical) <= set(CHECKS), f"{lemma.id} points to unknown checks {lemma.empirical}"
 
 
 def test_rows_are_stored_with_lemma_id_model_and_provenance(linear_setup, tmp_path):
