@@ -19,10 +19,11 @@ import sympy
 
 from theory.error_model import float64_tolerance, oracle_tolerance, within
 from theory.oracle import mp_max_abs, mp_vector
-from theory.registry import Outcome
+from theory.registry import Outcome, PropertyCheck
+from theory.strategies import LINEAR_POINT_RANGES
 
 __all__ = ["symbolic_vector", "symbolic_arrays", "is_zero_array", "sym_dot", "sym_gradient", "sym_step", "is_zero_matrix", "is_zero", "mp_case",
-           "compare", "oracle_identity", "float_identity"]
+           "compare", "oracle_identity", "float_identity", "oracle_property"]
 
 
 def symbolic_vector(name: str, dim: int, **assumptions: Any) -> sympy.Matrix:
@@ -105,3 +106,9 @@ def float_identity(computed: np.ndarray, exact: np.ndarray, magnitude: Any, dept
                      - np.asarray(exact, dtype=object).ravel())
     return compare(float(gap), float64_tolerance(depth, float(magnitude)),
                    f"float64 gap {mpmath.nstr(gap, 5)} vs the 60-digit value")
+
+
+def oracle_property(name: str, strategy: Any, predicate: Any, ranges: str = LINEAR_POINT_RANGES,
+                    examples: tuple = ()) -> PropertyCheck:
+    """A Hypothesis property whose predicate evaluates the statement with the 60-digit oracle (``oracle=True``)."""
+    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)

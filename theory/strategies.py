@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 __all__ = [
     "EXPLICIT_ENTRIES", "MAX_DIMENSION", "LR_DECADES", "SCALE_DECADES",
     "dimensions", "log_uniform", "learning_rates", "scales", "vectors", "linear_points", "point_pairs",
-    "near_singular_points", "iteration_points", "LINEAR_POINT_RANGES", "NEAR_SINGULAR_RANGES", "ITERATION_RANGES",
+    "near_singular_points", "iteration_points", "LINEAR_POINT_RANGES", "POINT_PAIR_RANGES", "NEAR_SINGULAR_RANGES", "ITERATION_RANGES",
     "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES",
 ]
 
@@ -100,6 +100,9 @@ def point_pairs(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
 #: What :func:`linear_points` draws, for the evidence of a check.
 LINEAR_POINT_RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
                        "|y| <= 1e3")
+#: What :func:`point_pairs` draws.
+POINT_PAIR_RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; "
+                     "|y|, |y'| <= 1e3")
 NEAR_SINGULAR_RANGES = (LINEAR_POINT_RANGES + "; half of the draws replace lr by (1 +- 10^e) / |x|^2, e in [-15, -0.3] "
                         "(lr |x|^2 within 1e-15 of the singular value 1)")
 ITERATION_RANGES = ("p in [1, 512]; q = lr |x|^2 log-uniform in [1e-8, 10] (half of the draws within 10^-15..10^-0.3 "

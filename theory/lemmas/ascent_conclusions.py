@@ -36,13 +36,13 @@ from theory.inversion_bounds import sherman_morrison_magnitude
 from theory.linear_regression import gradient_core, inverse_step_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
 from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
-from theory.strategies import dimensions, linear_points, scales, vectors
+from theory.strategies import LINEAR_POINT_RANGES, dimensions, linear_points, scales, vectors
 
 SECTION = "Gradient ascent does not revert gradient descent"
 NONLINEAR = f"{SECTION} / Approximation error in a nonlinear setting"
 PITFALL = f"{SECTION} / Towards the general case / Adversarial poisons with irregular gradients"
 CONCLUSION = f"{SECTION} / Conclusion on gradient ascent"
-RANGES = "p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3"
+RANGES = LINEAR_POINT_RANGES
 MAX_EIG_DIM = 8  # mpmath Jacobi is O(p^3) per sweep: 8 keeps an example around 10-20 ms
 
 #: Monte Carlo sample size of the near-orthogonality check, and its per-example false-alarm probability.

@@ -22,18 +22,18 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import (compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
+from theory.checking import (oracle_property, compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
                              sym_gradient, sym_step, symbolic_vector)
 from theory.error_model import float64_tolerance, oracle_tolerance
 from theory.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
-from theory.strategies import dimensions, learning_rates, linear_points, point_pairs, scales, vectors
+from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.strategies import POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs, scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
 HARD = f"{SECTION} / Difficult cases where gradient steps do not commute"
 EASY = f"{SECTION} / Easier cases where gradient steps might almost commute"
-RANGES = "p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; |y|, |y'| <= 1e3"
+RANGES = POINT_PAIR_RANGES
 #: Checks that build p x p matrices or p + 1 commutators in mpmath are O(p^2)-O(p^3): dimension capped.
 SMALL_DIM = 12
 #: Monte Carlo sample size of commutator-random-inputs and its tolerance in standard errors: P(|Z| > 6)
@@ -314,9 +314,6 @@ def _random_input_cases(draw):
             "r2": _residual(draw), "lr": draw(learning_rates()), "seed": draw(st.integers(0, 2**32 - 1))}
 
 
-def _property(name, strategy, predicate, ranges=RANGES, examples=()):
-    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)
-
 
 SMALL_RANGES = RANGES.replace("p in [1, 512]", f"p in [1, {SMALL_DIM}] (O(p^2) mpmath work per case)")
 DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr log-uniform in [1e-8, 1e2]"
@@ -337,7 +334,7 @@ register(
         interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
                        "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
                        "projection P_z onto the hyperplane, and g_z(theta) = |x|^2 (theta - P_z(theta)).",
-        checks=(_property("idempotent", linear_points(), _gradient_idempotent),),
+        checks=(oracle_property("idempotent", linear_points(), _gradient_idempotent),),
         corrected_by=("lr-hyperplane-projection",),
         counterexample=Counterexample("idempotent", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 1.0}),
     ),
@@ -363,7 +360,7 @@ register(
                        "and at the p unit vectors (60-digit evaluation). Orthogonal inputs, multiples z' = c z and zero "
                        "inputs all give commuting steps with z != z'. Hypothesis alone shrinks to the degenerate "
                        "x = x' = 0, y != y' (both steps the identity); the stored case is the orthogonal example.",
-        checks=(_property("commute-implies-equal", point_pairs(max_dim=SMALL_DIM), _commute_only_if_equal, SMALL_RANGES,
+        checks=(oracle_property("commute-implies-equal", point_pairs(max_dim=SMALL_DIM), _commute_only_if_equal, SMALL_RANGES,
                           examples=(ORTHOGONAL_PAIR,)),),
         corrected_by=("lr-commutator-formula",),
         counterexample=Counterexample("commute-implies-equal", ORTHOGONAL_PAIR, found_by="example"),
@@ -383,7 +380,7 @@ register(
         checks=(SympyProof("closed-form-and-iff", _prove_commutator_formula,
                            "sympy identities in dimension 3 (vectors theta, x, x'): closed form, its Jacobian, the "
                            "Lagrange identity and the parallel case x' = c x"),
-                _property("float64-vs-60-digits", point_pairs(), _commutator_formula)),
+                oracle_property("float64-vs-60-digits", point_pairs(), _commutator_formula)),
     ),
     Lemma(
         id="projectors-commute-iff-equal",
@@ -394,7 +391,7 @@ register(
         interpretation="Exactly orthogonal float vectors are rare among random draws: Hypothesis alone passes 60 "
                        "examples, so the orthogonal pair is a hand-picked example (the closed form of "
                        "projectors-commute-iff shows every orthogonal pair breaks the claim).",
-        checks=(_property("commute-implies-equal", _vector_pairs(), _projectors_commute_only_if_equal,
+        checks=(oracle_property("commute-implies-equal", _vector_pairs(), _projectors_commute_only_if_equal,
                           f"p in [1, {SMALL_DIM}] (p x p matrices); |u|, |v| scales log-uniform in [1e-3, 1e3]",
                           examples=({"u": [1.0, 0.0], "v": [0.0, 1.0]},)),),
         corrected_by=("projectors-commute-iff",),
@@ -434,7 +431,7 @@ register(
                        "then E|C|^2 = lr^4 (r^2 + r'^2)/p decreases: random directions become orthogonal, which makes "
                        "steps commute. Unnormalised Gaussian inputs at fixed lr give E|C|^2 = lr^4 (r^2 + r'^2) p (p + 2), "
                        "which grows, but lr |x|^2 ~ lr p then leaves the stable regime.",
-        checks=(_property("non-decreasing", _dimension_pairs(), _grows_with_dimension, DIMENSION_RANGES),),
+        checks=(oracle_property("non-decreasing", _dimension_pairs(), _grows_with_dimension, DIMENSION_RANGES),),
         corrected_by=("commutator-random-inputs",),
         counterexample=Counterexample("non-decreasing", {"p": 1, "q": 2, "r": 0.0, "r2": 1.0, "lr": 1.0}),
     ),
@@ -449,7 +446,7 @@ register(
         interpretation="|C|^2 = lr^4 a^2 b^2 t^2 (a^2 r'^2 + b^2 r^2 - 2 a b r r' t) with t = u.v; E t^2 = 1/p "
                        "((u.v)^2 ~ Beta(1/2, (p-1)/2)) and E t^3 = 0 (t is symmetric).",
         uses=("lr-commutator-formula",),
-        checks=(_property("moments-and-monte-carlo", _random_input_cases(), _random_inputs, MC_RANGES),),
+        checks=(oracle_property("moments-and-monte-carlo", _random_input_cases(), _random_inputs, MC_RANGES),),
     ),
     Lemma(
         id="commutator-small-lr",
@@ -463,7 +460,7 @@ register(
         checks=(SympyProof("squared-norms", _prove_small_lr,
                            "sympy: |C|^2 = lr^4 (x.x')^2 (r'^2|x|^2 + r^2|x'|^2 - 2 r r' x.x') and |Phi_z - id|^2 = "
                            "lr^2 r^2 |x|^2 in dimension 3; the bound follows by Cauchy-Schwarz"),
-                _property("bound-60-digits", point_pairs(), _small_lr_bound)),
+                oracle_property("bound-60-digits", point_pairs(), _small_lr_bound)),
     ),
     Lemma(
         id="commutator-similar-points",
@@ -477,7 +474,7 @@ register(
         uses=("lr-commutator-formula",),
         checks=(SympyProof("perturbation", _prove_similar_points,
                            "sympy identities in dimension 3 (vectors theta, x, delta x); the bound by Cauchy-Schwarz"),
-                _property("bound-60-digits", point_pairs(), _similar_points_bound)),
+                oracle_property("bound-60-digits", point_pairs(), _similar_points_bound)),
     ),
     Lemma(
         id="different-classes-no-commute",

@@ -21,7 +21,7 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
+from theory.checking import oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
 from theory.error_model import oracle_tolerance, oracle_unit_roundoff
 from theory.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
                                      float_identity_with_underflow, sherman_morrison_magnitude, sherman_morrison_regime,
@@ -29,7 +29,7 @@ from theory.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, f
 from theory.linear_regression import (fixed_point_core, fixed_point_inverse, gradient_core, inverse_step_core,
                                       residual_core, step_core)
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
 from theory.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
                                iteration_points, linear_points, log_uniform, vectors)
 
@@ -192,9 +192,6 @@ _PSI_PROBE = {"theta": [0.5, -0.25], "x": [1.0, 2.0], "y": 1.0, "lr": 0.125,
               "theta_b": [0.5, -0.25 + 2.0**-10], "theta_next": [0.0, 0.0]}
 
 
-def _property(name, strategy, predicate, ranges=RANGES, examples=()):
-    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)
-
 
 register(
     Lemma(
@@ -221,7 +218,7 @@ register(
                        "for all pairs, so Psi is continuous everywhere. The draft's remark holds only for models whose "
                        "gradient is discontinuous (e.g. ReLU networks at kinks).",
         uses=("psi-lipschitz",),
-        checks=(_property("jump-beyond-modulus", _psi_probes(), _psi_discontinuous,
+        checks=(oracle_property("jump-beyond-modulus", _psi_probes(), _psi_discontinuous,
                           RANGES + "; b = a + h d, h log-uniform in [1e-12, 1], d entries in [-1, 1]",
                           examples=(_PSI_PROBE,)),),
         corrected_by=("psi-lipschitz",),
@@ -266,9 +263,9 @@ register(
             SympyProof("iteration-error", _prove_iteration_error,
                        "sympy induction on symbolic K on step_core, dimension 2 (vectors theta^(0), theta_t, x); the "
                        "contraction criterion is psi-lipschitz's exact modulus q"),
-            _property("float64-fixed-point", iteration_points(), _fixed_point_float64, ITERATION_RANGES,
+            oracle_property("float64-fixed-point", iteration_points(), _fixed_point_float64, ITERATION_RANGES,
                       examples=UNDERFLOW_EXAMPLES),
-            _property("rate-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _fixed_point_rate, ITERATION_ORACLE_RANGES),
+            oracle_property("rate-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _fixed_point_rate, ITERATION_ORACLE_RANGES),
         ),
     ),
     Lemma(

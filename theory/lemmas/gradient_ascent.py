@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import sympy
 
-from theory.checking import compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
+from theory.checking import oracle_property, compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
 from theory.linear_regression import gradient_core, residual_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, PropertyCheck, SympyProof, register
-from theory.strategies import linear_points, point_pairs
+from theory.registry import Counterexample, Lemma, SympyProof, register
+from theory.strategies import LINEAR_POINT_RANGES, linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent"
 LINEAR = f"{SECTION} / Approximation error in the linear case"
-RANGES = "p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3"
+RANGES = LINEAR_POINT_RANGES
 
 
 # ----------------------------------------------------------------------------- symbolic objects
@@ -160,9 +160,6 @@ _ZERO_RESIDUAL = {"theta": [1.0], "x": [1.0], "y": 1.0, "lr": 1.0}
 _FLAT_BUT_CURVED = {"theta": [0.0], "x": [10.0], "y": 0.0, "lr": 1.0, "x2": [1.0], "y2": 1.0}
 
 
-def _property(name, strategy, predicate, examples=()):
-    return PropertyCheck(name, strategy, predicate, RANGES, oracle=True, examples=examples)
-
 
 register(
     Lemma(
@@ -174,7 +171,7 @@ register(
         interpretation="The draft writes theta_2 != theta_0 'since g_z(theta_1) != g_z(theta_0)' with no condition; "
                        "checked as a universal statement on linear regression. Hypothesis shrinks to the degenerate "
                        "x = 0; the stored counterexample is a point fitted exactly (residual 0, x != 0).",
-        checks=(_property("ascent-differs", linear_points(), _ascent_never_exact, examples=(_ZERO_RESIDUAL,)),),
+        checks=(oracle_property("ascent-differs", linear_points(), _ascent_never_exact, examples=(_ZERO_RESIDUAL,)),),
         corrected_by=("ga-exact-iff",),
         counterexample=Counterexample("ascent-differs", _ZERO_RESIDUAL, found_by="example"),
     ),
@@ -204,7 +201,7 @@ register(
         as_written=True,
         interpretation="The draft's chain theta_2 - theta_0 = lr g(theta_1) - lr g(theta_0) = ((-lr r x).x)x = -lr^2 r |x|^2 x "
                        "has a middle term missing a factor lr; its two ends agree (lemma ga-linear-error).",
-        checks=(_property("middle-equality", linear_points(), _middle_step_as_written),),
+        checks=(oracle_property("middle-equality", linear_points(), _middle_step_as_written),),
         corrected_by=("ga-linear-error",),
         counterexample=Counterexample("middle-equality", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 10.0}),
     ),
@@ -216,7 +213,7 @@ register(
         as_written=True,
         uses=("ga-gradient-difference",),
         checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
-                _property("identity-60-digits", linear_points(), _linear_error_identity)),
+                oracle_property("identity-60-digits", linear_points(), _linear_error_identity)),
     ),
     Lemma(
         id="ga-small-loss",
@@ -227,7 +224,7 @@ register(
         interpretation="The draft: 'theta_2 - theta_0 is small if theta_0.x - y ~ 0, meaning gradient ascent is exact for "
                        "examples such that the loss is small'. Read as: the loss alone controls the error, with constant 1, "
                        "for every x and every step size at which descent is stable.",
-        checks=(_property("error-below-loss", linear_points(), _small_loss_small_error),),
+        checks=(oracle_property("error-below-loss", linear_points(), _small_loss_small_error),),
         corrected_by=("ga-error-norm",),
         counterexample=Counterexample("error-below-loss", {"theta": [0.0], "x": [0.125], "y": 1.0, "lr": 100.0}),
     ),
@@ -274,7 +271,7 @@ register(
                        "linear regression, the draft's convex best case. Hypothesis shrinks to inputs x = 0; the stored "
                        "counterexample is a fitted point with a large input (zero loss and gradient, Hessian 100) "
                        "against a misfitted small one (loss 1/2, gradient 1, Hessian 1).",
-        checks=(_property("orders-agree", point_pairs(), _hard_kinds_agree, examples=(_FLAT_BUT_CURVED,)),),
+        checks=(oracle_property("orders-agree", point_pairs(), _hard_kinds_agree, examples=(_FLAT_BUT_CURVED,)),),
         corrected_by=("hard-kinds-linear",),
         counterexample=Counterexample("orders-agree", _FLAT_BUT_CURVED, found_by="example"),
     ),

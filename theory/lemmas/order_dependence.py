@@ -23,11 +23,11 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, is_zero, is_zero_matrix, sym_dot, sym_step, symbolic_vector
+from theory.checking import oracle_property, compare, is_zero, is_zero_matrix, sym_dot, sym_step, symbolic_vector
 from theory.error_model import oracle_tolerance, oracle_unit_roundoff
 from theory.linear_regression import step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
 from theory.strategies import scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
@@ -209,9 +209,6 @@ CYCLIC_RANGES = ("p in [1, 3], n in [2, 4] points with integer inputs in [-3, 3]
                  "a random cyclic order")
 
 
-def _property(name, strategy, predicate, ranges, examples=()):
-    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)
-
 
 register(
     Lemma(
@@ -226,7 +223,7 @@ register(
                        "cycles to 2/3 at epoch end, order (z2, z1) to 1/3; the minimiser is 1/2. With steps decaying to 0 "
                        "the limits agree (inconsistent-order-gap). Hypothesis alone finds the same phenomenon in p = 2 at lr |x|^2 = 1 "
                        "(two points on one line with different targets: the last one projected onto wins).",
-        checks=(_property("same-limit", _cyclic_problems(consistent=False), _order_free_limit, CYCLIC_RANGES,
+        checks=(oracle_property("same-limit", _cyclic_problems(consistent=False), _order_free_limit, CYCLIC_RANGES,
                           examples=({"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},)),),
         corrected_by=("consistent-order-free", "inconsistent-order-gap"),
         counterexample=Counterexample("same-limit", {"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},
@@ -244,7 +241,7 @@ register(
                        "and strictly shortens the component along its x_i. Checked by computing rho at 60 digits and "
                        "iterating 30 epochs.",
         uses=("lr-hyperplane-projection",),
-        checks=(_property("contraction-to-projection", _cyclic_problems(consistent=True), _consistent_converges,
+        checks=(oracle_property("contraction-to-projection", _cyclic_problems(consistent=True), _consistent_converges,
                           CYCLIC_RANGES),),
     ),
     Lemma(

@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.checking import (is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
+from theory.checking import (oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
                              symbolic_vector)
 from theory.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
 from theory.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
@@ -32,7 +32,7 @@ from theory.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float
 from theory.linear_regression import (gradient_core, inverse_step, inverse_step_core, neumann_core, neumann_inverse,
                                       step_core)
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
 from theory.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
                                NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points)
 
@@ -219,9 +219,6 @@ _NEUMANN_SHRUNK = {"theta": [0.01], "x": [3.1622776601683795], "y": 0.0, "lr": 1
 
 
 
-def _property(name, strategy, predicate, ranges=RANGES, examples=()):
-    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples)
-
 
 register(
     Lemma(
@@ -235,7 +232,7 @@ register(
                        "to invert. (Read as the operator norm ||lr l|| = lr|x|^2 < 1 instead, the claim holds: it is "
                        "the sufficient side of lr-inverse-iff and neumann-converges-iff.)",
         uses=("lr-inverse-iff",),
-        checks=(_property("shift-implies-injective", linear_points(), _small_shift_injective),
+        checks=(oracle_property("shift-implies-injective", linear_points(), _small_shift_injective),
                 OracleCheck("singular-cases", _singular_cases, _small_shift_injective,
                             "float-exact lr|x|^2 = 1 (x and lr powers of two) with residuals <= 1/16")),
         corrected_by=("lr-inverse-iff",),
@@ -257,8 +254,8 @@ register(
                        "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)"),
             SympyProof("core-inverts-step", _prove_core_inverts_step,
                        "sympy on the package's inverse_step_core and step_core, dimension 2 (vectors theta, x)"),
-            _property("float64-inverse", near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
-            _property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
+            oracle_property("float64-inverse", near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
+            oracle_property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
         ),
     ),
     Lemma(
@@ -269,7 +266,7 @@ register(
         as_written=True,
         interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector).",
         uses=("neumann-converges-iff",),
-        checks=(_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift,
+        checks=(oracle_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift,
                           examples=(_NEUMANN_SHRUNK,)),),
         corrected_by=("neumann-converges-iff",),
         counterexample=Counterexample("shift-implies-convergence", _NEUMANN_SHRUNK),
@@ -291,9 +288,9 @@ register(
                        "sympy induction on symbolic k, dimension 2 (vectors v, x)"),
             SympyProof("partial-sums", _prove_partial_sums,
                        "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error"),
-            _property("float64-neumann", iteration_points(), _neumann_float64, ITERATION_RANGES,
+            oracle_property("float64-neumann", iteration_points(), _neumann_float64, ITERATION_RANGES,
                       examples=UNDERFLOW_EXAMPLES),
-            _property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _neumann_closed_form, ITERATION_ORACLE_RANGES),
+            oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _neumann_closed_form, ITERATION_ORACLE_RANGES),
         ),
     ),
     Lemma(
