@@ -3,6 +3,9 @@ r"""The lemma registry: every claim of the draft, and every lemma the package ad
 A :class:`Lemma` is data: an id (also its LaTeX label ``lem:<id>`` and its pytest id), a title, a
 LaTeX statement, the draft section it comes from, its assumptions, the lemmas it uses, its checks
 and, for a claim that a check refuted, the shrunk counterexample and the lemma that corrects it.
+An as-written lemma also carries ``quote``, the draft's own words verbatim (whitespace may differ);
+a claim with several natural readings is one lemma per reading, each naming its ``reading`` and
+sharing one ``claim`` key, so that the catalog can show the readings side by side.
 Its *status* is never written down: :func:`theory.status.evaluate` derives it by running the checks.
 
 Statuses (see ``docs/authors-guide.md``):
@@ -123,6 +126,9 @@ class Lemma:
     corrected_by: tuple[str, ...] = ()
     counterexample: Counterexample | None = None
     interpretation: str = ""
+    quote: str = ""
+    reading: str = ""
+    claim: str = ""
 
     def __post_init__(self) -> None:
         if not LEMMA_ID_PATTERN.match(self.id):
@@ -134,6 +140,11 @@ class Lemma:
             raise ValueError(f"lemma {self.id}: counterexample names unknown check {self.counterexample.check!r}")
         if self.counterexample is not None and not self.corrected_by:
             raise ValueError(f"lemma {self.id}: a refuted claim must name its corrected lemma in corrected_by")
+
+    @property
+    def claim_key(self) -> str:
+        """The claim this lemma is a reading of: ``claim`` when set, else its own id."""
+        return self.claim or self.id
 
     @property
     def label(self) -> str:
