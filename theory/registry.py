@@ -49,11 +49,15 @@ class Outcome:
 
     ``holds`` says whether the statement held on the case; ``score`` is how close the case came to
     breaking it (error over tolerance: > 1 means broken), which Hypothesis' ``target()`` climbs.
+    ``premises_met`` is False when the case violates a premise of the statement or is degenerate
+    (all-zero vectors, say): such a case neither supports nor refutes the statement, and the
+    vacuity guard counts only cases whose premises were met.
     """
 
     holds: bool
     score: float = 0.0
     detail: str = ""
+    premises_met: bool = True
 
 
 @dataclass(frozen=True)
