@@ -1,4 +1,4 @@
-"""The ``theory`` command line: ``python -m theory list | show ID | verify | export | cite-check PAPER.tex``.
+"""The ``theory`` command line: ``python -m theory list | show ID | verify | export | cite-check | annotate``.
 
 Where statuses come from. A status is derived by running a lemma's checks (:mod:`theory.status`).
 ``verify`` always runs them and writes the verification record (default ``docs/verification.json``);
@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     cite.add_argument("--record", default=None, help="verification record for the statuses (default: evaluate now)")
     profile_option(cite)
     cite.set_defaults(handler=_cmd_cite_check)
+
+    from theory.annotate import register_command as register_annotate
+    register_annotate(commands)
     return parser
 
 

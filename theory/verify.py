@@ -46,7 +46,8 @@ __all__ = [
 DEFAULT_RECORD = Path("docs") / "verification.json"
 RECORD_SCHEMA = 1
 # modules that present statuses but do not decide them: editing them keeps a record fresh
-_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "cite_check.py"})
+_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "cite_check.py",
+                                   "annotate.py", "annotate_html.py", "annotate_render.py"})
 _LONG_VECTOR = 8  # worst cases (not counterexamples) with longer vectors are abbreviated in the record
 
 

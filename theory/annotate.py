@@ -1,0 +1,357 @@
+r"""The draft, annotated in place: ``python -m theory annotate DRAFT.md [--out DIR] [--strict]``.
+
+Every as-written lemma carries ``quote``, the draft's own words (whitespace may differ). This command
+finds each quote in the draft's Markdown source, derives the lemmas' statuses (from a fresh verification
+record, else by running their checks: :func:`theory.verify.resolve_entries`), and writes under ``--out``
+(default ``results/annotate``), never into the tree:
+
+``annotated-draft.html``
+    the draft rendered by markdown-it-py with MathML mathematics (:mod:`theory.annotate_html`); each
+    found quote is one element with ``data-lemma`` and ``data-status``, coloured with the lemma graph's
+    legend, whose pop-over (and note at the end of the page) gives the statement, the other readings of
+    the claim with their verdicts, the checks, the stored counterexample, the corrections with their
+    status, the figures and result folders of the sweeps and checks that measure it, and for an ``open``
+    lemma the latest empirical measurement. A banner at the top counts the mathematical sentences,
+    those holding a marked claim, the statuses, and lists every quote that no longer occurs.
+``annotated-draft.md``
+    the draft's Markdown with a badge and a footnote after each found quote (renders on a code-hosting
+    site); the same banner as a block quote at the top.
+``annotate.json``
+    the counts, the quotes not found, the timings, and the run's provenance.
+
+Matching is on whitespace-normalised text (:func:`normalise`, :func:`find_quote`); a quote that occurs
+several times marks its first occurrence and says so. Exit codes: 0; 1 with ``--strict`` when a quote
+no longer occurs; 2 bad input (missing draft, not UTF-8, bad record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from theory.registry import Lemma, registry
+
+__all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "read_draft",
+           "locate_quotes", "math_sentences", "annotate", "register_command"]
+
+DEFAULT_OUT = Path("results") / "annotate"
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME = "annotated-draft.html", "annotated-draft.md", "annotate.json"
+
+
+class DraftError(ValueError):
+    """A draft that cannot be read: the message is one line naming the file and what to do."""
+
+
+# ----------------------------------------------------------------------------- quotes
+# normalise/find_quote: the same names as theory.draft (the quote-anchoring module), which may replace them.
+def normalise(text: str) -> str:
+    """``text`` with every run of whitespace replaced by one space, stripped."""
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=4)
+def _normalised_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
+    """The normalised text and, for each of its characters, the offset of that character in ``text``."""
+    chars, offsets = [], []
+    for match in re.finditer(r"\S+", text):
+        if chars:
+            chars.append(" ")
+            offsets.append(match.start() - 1)
+        chars.append(match.group())
+        offsets.extend(range(match.start(), match.end()))
+    return "".join(chars), tuple(offsets)
+
+
+def find_quote(draft_text: str, quote: str) -> tuple[int, int] | None:
+    """The ``(start, end)`` offsets in ``draft_text`` of the first whitespace-normalised occurrence of ``quote``."""
+    spans = _occurrences(draft_text, quote)
+    return spans[0] if spans else None
+
+
+def _occurrences(draft_text: str, quote: str) -> list[tuple[int, int]]:
+    needle = normalise(quote)
+    if not needle:
+        return []
+    haystack, offsets = _normalised_with_offsets(draft_text)
+    spans, at = [], haystack.find(needle)
+    while at >= 0:
+        spans.append((offsets[at], offsets[at + len(needle) - 1] + 1))
+        at = haystack.find(needle, at + 1)
+    return spans
+
+
+def read_draft(path: str | Path) -> str:
+    """The draft's text; :class:`DraftError` when it is missing, not a file, or not UTF-8."""
+    path = Path(path)
+    if not path.exists():
+        raise DraftError(f"draft file {path} does not exist; pass the path of the draft's Markdown file")
+    if not path.is_file():
+        raise DraftError(f"draft {path} is not a file; pass the path of the draft's Markdown file")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DraftError(f"draft {path} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+                         "save it as UTF-8 and run again") from None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a lemma's quote occurs: source offsets of its first occurrence, and how many there are."""
+
+    lemma_id: str
+    start: int
+    end: int
+    occurrences: int
+
+
+def locate_quotes(draft_text: str, lemmas: Sequence[Lemma]) -> tuple[list[Anchor], list[Lemma]]:
+    """The anchors of the quoted lemmas found in the draft (in draft order) and the quoted lemmas not found."""
+    anchors, stale = [], []
+    for lemma in lemmas:
+        if not lemma.quote:
+            continue
+        spans = _occurrences(draft_text, lemma.quote)
+        if spans:
+            anchors.append(Anchor(lemma.id, spans[0][0], spans[0][1], len(spans)))
+        else:
+            stale.append(lemma)
+    anchors.sort(key=lambda anchor: (anchor.start, -anchor.end))
+    return anchors, stale
+
+
+# ----------------------------------------------------------------------------- coverage
+_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$", re.S)
+_CODE = re.compile(r"```.*?```|`[^`\n]+`", re.S)
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|#|>|\$\$))")
+
+
+def math_sentences(draft_text: str) -> list[tuple[int, int]]:
+    """Source spans of the draft's *mathematical sentences*: sentences (or displayed formulas) holding ``$`` math.
+
+    Sentences end at ``.``, ``!`` or ``?`` followed by white space, at blank lines and at the start of a
+    list item, heading, block quote or display formula; full stops inside formulas and code do not count.
+    """
+    masked = list(draft_text)
+    for pattern in (_CODE, _MATH):
+        for match in pattern.finditer(draft_text):
+            masked[match.start():match.end()] = "x" * (match.end() - match.start())
+    masked_text = "".join(masked)
+    spans, cursor = [], 0
+    for match in [*_BOUNDARY.finditer(masked_text), None]:
+        end = match.start() if match else len(draft_text)
+        segment = draft_text[cursor:end]
+        if _MATH.search(segment) and not _CODE.fullmatch(segment.strip()):
+            spans.append((cursor, end))
+        cursor = match.end() if match else end
+    return spans
+
+
+def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
+    sentences = math_sentences(draft_text)
+    starts = [anchor.start for anchor in anchors]
+    checked = 0
+    for start, end in sentences:
+        first = bisect.bisect_left(starts, end)  # anchors starting before the sentence's end
+        if any(anchor.end > start for anchor in anchors[:first]):
+            checked += 1
+    return {"mathematical_sentences": len(sentences), "with_a_marked_claim": checked,
+            "counted_by": "theory.annotate.math_sentences (sentences or displayed formulas holding $-math)"}
+
+
+# ----------------------------------------------------------------------------- statuses and links
+def _relative(target: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(target.resolve(), out_dir.resolve())).as_posix()
+
+
+def _links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list[tuple[str, str]]:
+    """(label, relative href) of the figures and result folders of the sweeps and checks that measure a lemma."""
+    docs = REPOSITORY_ROOT / "docs"
+    links: list[tuple[str, str]] = []
+    for kind, names in (("sims", entry.get("sims") or ()), ("empirical", entry.get("empirical") or ())):
+        for name in names:
+            figures = sorted((docs / "sims").glob(f"{name}.png")) if kind == "sims" else \
+                sorted((docs / "empirical").glob(f"{name}_*.png"))
+            figures += sorted((results / name / "figures").glob("*.png"))
+            links += [(f"{kind} {name}: {path.name}", _relative(path, out_dir)) for path in figures]
+            archived = docs / "empirical" / "results" / f"{name}.csv"
+            if kind == "empirical" and archived.is_file():
+                links.append((f"{kind} {name}: archived table", _relative(archived, out_dir)))
+            if (results / name).is_dir():
+                links.append((f"{kind} {name}: results folder", _relative(results / name, out_dir)))
+            if not figures and not (results / name).is_dir():
+                command = "sims run" if kind == "sims" else "empirical run"
+                links.append((f"{kind} {name}: not run yet (python -m {command} {name})", ""))
+    return links
+
+
+def _measurements(results: Path) -> tuple[dict[str, Any], str]:
+    """The latest empirical measurement per lemma (empirical.records), or why there is none."""
+    try:
+        from empirical.records import latest_measurements
+    except ImportError:
+        return {}, "empirical.records cannot be imported: install the `empirical` extra"
+    try:
+        return latest_measurements(out_dir=results), ""
+    except Exception as error:  # an unreadable store must not hide the draft
+        return {}, f"could not read measurements from {results}: {type(error).__name__}: {error}"
+
+
+@dataclass
+class Annotation:
+    """Everything the two renderings need: the anchors, the entries (statuses) and the context of each lemma."""
+
+    draft_path: Path
+    draft_text: str
+    lemmas: dict[str, Lemma]
+    anchors: list[Anchor]
+    stale: list[Lemma]
+    entries: dict[str, dict[str, Any]]
+    origin: str
+    coverage: dict[str, Any]
+    measurements: dict[str, Any] = field(default_factory=dict)
+    measurement_note: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def status(self, lemma_id: str) -> str:
+        entry = self.entries.get(lemma_id)
+        if entry is None:
+            return "unverified"
+        return entry["status"] if entry.get("ok", True) else "error"
+
+    def readings(self, lemma_id: str) -> list[Lemma]:
+        """The other readings of the same claim (same ``claim_key``), in registry order."""
+        key = self.lemmas[lemma_id].claim_key
+        return [lemma for lemma in self.lemmas.values() if lemma.claim_key == key and lemma.id != lemma_id]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for anchor in self.anchors:
+            counts[self.status(anchor.lemma_id)] = counts.get(self.status(anchor.lemma_id), 0) + 1
+        order = ("proved", "verified", "refuted", "open")
+        return {s: counts[s] for s in (*order, *sorted(set(counts) - set(order))) if s in counts}
+
+
+def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], profile: str | None,
+            record_path: Path | None, results: Path, progress: bool) -> Annotation:
+    """Locate the quotes and resolve the statuses of the lemmas a note mentions (quoted, readings, corrections)."""
+    from theory.verify import resolve_entries
+
+    lemmas = dict(lemmas)
+    anchors, stale = locate_quotes(draft_text, list(lemmas.values()))
+    wanted: dict[str, None] = {}
+    for lemma_id in [anchor.lemma_id for anchor in anchors] + [lemma.id for lemma in stale]:
+        wanted[lemma_id] = None
+        key = lemmas[lemma_id].claim_key
+        wanted.update((other.id, None) for other in lemmas.values() if other.claim_key == key)
+        wanted.update((corrected, None) for corrected in lemmas[lemma_id].corrected_by if corrected in lemmas)
+    started = time.perf_counter()
+    entries, origin = ({}, "no quoted lemma: nothing to evaluate")
+    if wanted:
+        entries, origin = resolve_entries([lemmas[lemma_id] for lemma_id in wanted], profile, record_path, progress)
+    annotation = Annotation(draft_path, draft_text, lemmas, anchors, stale, entries, origin,
+                            _coverage(draft_text, anchors))
+    resolved = time.perf_counter()
+    if any(annotation.status(anchor.lemma_id) == "open" for anchor in anchors):  # empirical.records imports torch
+        annotation.measurements, annotation.measurement_note = _measurements(results)
+    annotation.seconds = {"statuses": round(resolved - started, 3),
+                          "measurements": round(time.perf_counter() - resolved, 3)}
+    return annotation
+
+
+# ----------------------------------------------------------------------------- writing
+def _write(path: Path, text: str) -> Path:
+    """Write atomically: a temporary file renamed over the target."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: str | None = None,
+             record_path: str | Path | None = None, results: str | Path = "results",
+             lemmas: Mapping[str, Lemma] | None = None, progress: bool = False) -> dict[str, Any]:
+    """Write the annotated draft (HTML, Markdown, summary JSON) under ``out_dir``; return the summary."""
+    from theory.annotate_render import render_html, render_annotated_markdown
+    from theory.provenance import provenance
+
+    started = time.perf_counter()
+    draft_path = Path(draft)
+    text = read_draft(draft_path)
+    out_dir, results = Path(out_dir), Path(results)
+    annotation = collect(draft_path, text, registry() if lemmas is None else lemmas, profile,
+                         None if record_path is None else Path(record_path), results, progress)
+    resolved = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page, failures = render_html(annotation, out_dir, results)
+    html_path = _write(out_dir / HTML_NAME, page)
+    md_path = _write(out_dir / MARKDOWN_NAME, render_annotated_markdown(annotation, out_dir, results))
+    rendered = time.perf_counter()
+    summary = {
+        "draft": str(draft_path), "html": str(html_path), "markdown": str(md_path),
+        "quoted_lemmas": len(annotation.anchors) + len(annotation.stale), "marked": len(annotation.anchors),
+        "counts": annotation.counts(), "coverage": annotation.coverage, "statuses_from": annotation.origin,
+        "marked_lemmas": {anchor.lemma_id: annotation.status(anchor.lemma_id) for anchor in annotation.anchors},
+        "repeated_quotes": {a.lemma_id: a.occurrences for a in annotation.anchors if a.occurrences > 1},
+        "stale_quotes": [{"id": lemma.id, "quote": lemma.quote} for lemma in annotation.stale],
+        "math_not_converted": failures,
+        "seconds": {**annotation.seconds, "reading_and_quotes": round(resolved - started - sum(annotation.seconds.values()), 3),
+                    "rendering": round(rendered - resolved, 3)},
+    }
+    summary["provenance"] = provenance(None, {"draft": str(draft_path), "out": str(out_dir), "profile": profile,
+                                              "record": None if record_path is None else str(record_path)})
+    _write(out_dir / SUMMARY_NAME, json.dumps(summary, indent=1, default=str) + "\n")
+    return summary
+
+
+# ----------------------------------------------------------------------------- command line
+def _run(args: argparse.Namespace) -> int:
+    from theory.verify import DEFAULT_RECORD
+
+    record = None if args.no_record else Path(args.record or DEFAULT_RECORD)
+    summary = annotate(args.draft, args.out, profile=args.profile, record_path=record, results=args.results,
+                       progress=not args.no_progress)
+    counts = ", ".join(f"{count} {status}" for status, count in summary["counts"].items()) or "none"
+    coverage = summary["coverage"]
+    print(f"wrote {summary['html']}\nwrote {summary['markdown']}\n"
+          f"{summary['marked']} of {summary['quoted_lemmas']} quoted lemmas marked: {counts}. "
+          f"Statuses: {summary['statuses_from']}.\n"
+          f"{coverage['mathematical_sentences']} mathematical sentences, {coverage['with_a_marked_claim']} "
+          f"with a marked claim. Rendering took {summary['seconds']['rendering']:.2f} s (statuses "
+          f"{summary['seconds']['statuses']:.2f} s, measurements {summary['seconds']['measurements']:.2f} s).")
+    if summary["math_not_converted"]:
+        print(f"{len(summary['math_not_converted'])} formula(s) not converted to MathML (shown as LaTeX): "
+              + "; ".join(summary["math_not_converted"]))
+    if summary["stale_quotes"]:
+        print(f"{len(summary['stale_quotes'])} quote(s) no longer occur in {args.draft}: "
+              + ", ".join(item["id"] for item in summary["stale_quotes"]))
+        return 1 if args.strict else 0
+    return 0
+
+
+def register_command(commands: Any) -> argparse.ArgumentParser:
+    """Add ``annotate`` to the subcommands of ``python -m theory``."""
+    from theory.profiles import PROFILES
+
+    command = commands.add_parser("annotate", help="the draft as HTML and Markdown, each claim marked with its verdict",
+                                  description=__doc__.split("\n\n")[0])
+    command.add_argument("draft", metavar="DRAFT.md")
+    command.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
+    command.add_argument("--strict", action="store_true", help="exit 1 when a quote no longer occurs in the draft")
+    command.add_argument("--results", default="results", help="folder of sims/empirical results (default results)")
+    command.add_argument("--record", default=None, help="verification record to read (default docs/verification.json)")
+    command.add_argument("--no-record", action="store_true", help="ignore the record: run the checks now")
+    command.add_argument("--profile", choices=sorted(PROFILES), default=None,
+                         help="Hypothesis profile for lemmas the record lacks (default: dev, or ci when $CI is set)")
+    command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    command.set_defaults(handler=_run)
+    return command
