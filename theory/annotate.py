@@ -39,7 +39,7 @@ from typing import Any, Mapping, Sequence
 
 from theory.registry import Lemma, registry
 
-__all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "read_draft",
+__all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path", "read_draft",
            "locate_quotes", "math_sentences", "annotate", "register_command"]
 
 DEFAULT_OUT = Path("results") / "annotate"
@@ -87,6 +87,17 @@ def _occurrences(draft_text: str, quote: str) -> list[tuple[int, int]]:
         spans.append((offsets[at], offsets[at + len(needle) - 1] + 1))
         at = haystack.find(needle, at + 1)
     return spans
+
+
+def default_draft_path() -> Path | None:
+    """The draft: ``$NONCOMMUTE_DRAFT``, else the first ``shared/paper/draft.md`` beside the repository or above it."""
+    if os.environ.get("NONCOMMUTE_DRAFT"):
+        return Path(os.environ["NONCOMMUTE_DRAFT"])
+    for folder in (REPOSITORY_ROOT, *REPOSITORY_ROOT.parents):
+        candidate = folder / "shared" / "paper" / "draft.md"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def read_draft(path: str | Path) -> str:
@@ -165,7 +176,7 @@ def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
         if any(anchor.end > start for anchor in anchors[:first]):
             checked += 1
     return {"mathematical_sentences": len(sentences), "with_a_marked_claim": checked,
-            "counted_by": "theory.annotate.math_sentences (sentences or displayed formulas holding $-math)"}
+            "counted_by": "theory.annotate.math_sentences (sentences that hold a formula, and displayed formulas)"}
 
 
 # ----------------------------------------------------------------------------- statuses and links
@@ -318,6 +329,11 @@ def _run(args: argparse.Namespace) -> int:
     from theory.verify import DEFAULT_RECORD
 
     record = None if args.no_record else Path(args.record or DEFAULT_RECORD)
+    if args.draft is None:
+        args.draft = default_draft_path()
+        if args.draft is None:
+            raise DraftError("no draft given and none found at shared/paper/draft.md beside or above the repository; "
+                             "pass DRAFT.md or set NONCOMMUTE_DRAFT")
     summary = annotate(args.draft, args.out, profile=args.profile, record_path=record, results=args.results,
                        progress=not args.no_progress)
     counts = ", ".join(f"{count} {status}" for status, count in summary["counts"].items()) or "none"
@@ -344,7 +360,8 @@ def register_command(commands: Any) -> argparse.ArgumentParser:
 
     command = commands.add_parser("annotate", help="the draft as HTML and Markdown, each claim marked with its verdict",
                                   description=__doc__.split("\n\n")[0])
-    command.add_argument("draft", metavar="DRAFT.md")
+    command.add_argument("draft", metavar="DRAFT.md", nargs="?", default=None,
+                        help="the draft's Markdown (default $NONCOMMUTE_DRAFT or shared/paper/draft.md beside the repository)")
     command.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
     command.add_argument("--strict", action="store_true", help="exit 1 when a quote no longer occurs in the draft")
     command.add_argument("--results", default="results", help="folder of sims/empirical results (default results)")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
 from theory.lemma_graph import BORDERS, FILLS
@@ -107,10 +108,10 @@ def inject_markers(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 # ----------------------------------------------------------------------------- markdown and mathematics
-def _math_renderer(display: bool, failures: list[str]) -> Callable[..., str]:
+def _math_renderer(display: bool) -> Callable[..., str]:
     from latex2mathml.converter import convert
 
-    def render(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: Any) -> str:
+    def render(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
         content = tokens[idx].content
         markers = _MARKER.findall(content)
         latex = _MARKER.sub("", content).strip()
@@ -119,7 +120,7 @@ def _math_renderer(display: bool, failures: list[str]) -> Callable[..., str]:
         try:
             body = convert(latex, display="block" if display else "inline")
         except Exception as error:  # a formula latex2mathml cannot read is shown as its source, and counted
-            failures.append(f"{latex!r}: {type(error).__name__}: {error}")
+            env.setdefault("math_failures", []).append(f"{latex!r}: {type(error).__name__}: {error}")
             body = f'<code class="math-error" title="not converted to MathML">{html.escape(latex)}</code>'
         if display:  # the markers go inside the block, so a claim's span never holds a <div>
             return f'<div class="math-display">{opens}{body}{closes}</div>\n'
@@ -128,7 +129,8 @@ def _math_renderer(display: bool, failures: list[str]) -> Callable[..., str]:
     return render
 
 
-def _parser(failures: list[str]) -> Any:
+@lru_cache(maxsize=1)
+def _parser() -> Any:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -136,7 +138,7 @@ def _parser(failures: list[str]) -> Any:
     parser.use(dollarmath_plugin, double_inline=True)
     for name, display in (("math_inline", False), ("math_inline_double", True), ("math_block", True),
                           ("math_block_label", True)):
-        parser.add_render_rule(name, _math_renderer(display, failures))
+        parser.add_render_rule(name, _math_renderer(display))
     return parser
 
 
@@ -144,17 +146,19 @@ _ALERT = re.compile(r"<blockquote>\n<p>\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]
 
 
 def render_markdown(source: str, failures: list[str] | None = None) -> str:
-    """Markdown (with ``$``/``$$`` mathematics) to HTML with MathML; GitHub's ``> [!TIP]`` alerts styled."""
-    failures = [] if failures is None else failures
-    rendered = _parser(failures).render(source)
+    """Markdown (with ``$``/``$$`` mathematics) to HTML with MathML; GitHub's ``> [!TIP]`` alerts styled.
+
+    Formulas latex2mathml cannot convert are appended to ``failures``.
+    """
+    env = {"math_failures": [] if failures is None else failures}
+    rendered = _parser().render(source, env)
     return _ALERT.sub(lambda m: f'<blockquote class="alert alert-{m.group(1).lower()}">\n'
                                 f'<p><strong class="alert-title">{m.group(1).title()}</strong> ', rendered)
 
 
 def render_inline(source: str, failures: list[str] | None = None) -> str:
     """One Markdown line (a statement with ``$...$``) to inline HTML with MathML."""
-    failures = [] if failures is None else failures
-    return _parser(failures).renderInline(source)
+    return _parser().renderInline(source, {"math_failures": [] if failures is None else failures})
 
 
 # ----------------------------------------------------------------------------- balancing the claims
@@ -283,6 +287,7 @@ blockquote{border-left:4px solid #ccc;margin:1em 0;padding:.1em 1em;color:#333}
 .alert-tip{border-color:#1f883d}.alert-note{border-color:#0969da}.alert-warning{border-color:#9a6700}
 .alert-title{font-family:Helvetica,Arial,sans-serif}
 .math-display{overflow-x:auto;margin:.6em 0;text-align:center}
+.math-display>.claim{display:inline-block;padding:0 .4em}
 .claim{border-bottom:2px solid #888;border-radius:2px;cursor:pointer;padding:0 1px}
 .badge{font:bold 11px/1 Helvetica,Arial,sans-serif;text-decoration:none;color:#1d1d1d;border:1px solid #888;
  border-radius:8px;padding:1px 5px;margin-left:2px;vertical-align:super;white-space:nowrap}

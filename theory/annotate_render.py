@@ -102,10 +102,10 @@ def _note(annotation: "Annotation", lemma_id: str, out_dir: Path, results: Path,
         rows.append(("Other readings of this claim",
                      "<ul>" + "".join(f"<li>{_lemma_line(annotation, other.id, failures)}</li>" for other in readings)
                      + "</ul>"))
-    checks = [f"<li>{html.escape(check['name'])} [{html.escape(check['kind'])}]: {html.escape(check['description'])}</li>"
-              for check in entry.get("checks", [])]
+    checks = [f"<li>{html.escape(check['name'])} [{html.escape(check['kind'])}]: "
+              f"{render_inline(check['description'], failures)}</li>" for check in entry.get("checks", [])]
     rows.append(("Checks", ("<ul>" + "".join(checks) + "</ul>" if checks else "none: not checkable here")
-                 + f"<p>{html.escape(entry.get('evidence_summary', ''))}</p>"))
+                 + f"<p>Evidence: {render_inline(entry.get('evidence_summary', ''), failures)}</p>"))
     if entry.get("counterexample") is not None:
         rows.append(("Counterexample", f"<pre>{html.escape(json.dumps(entry['counterexample'], indent=1, default=str))}</pre>"))
     if lemma.corrected_by:
