@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import types
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -136,7 +138,13 @@ def _parse(page: str) -> _Elements:
 def fake_registry(monkeypatch, tmp_path):
     registry()  # load the real lemmas once, then replace them by the fakes
     monkeypatch.setattr(registry_module, "_REGISTRY", {lemma.id: lemma for lemma in LEMMAS})
-    monkeypatch.setattr(theory.verify, "measured_by", lambda lemma_id: {"sims": (), "empirical": ()})
+    links = {"fake-framework": {"sims": ("order-dependence",), "empirical": ()}}
+    monkeypatch.setattr(theory.verify, "measured_by", lambda lemma_id: links.get(lemma_id, {"sims": (), "empirical": ()}))
+    fake = types.ModuleType("empirical.records")  # the latest measurement of the open claim, from a run folder
+    (tmp_path / "results" / "fake-check").mkdir(parents=True)
+    fake.latest_measurements = lambda out_dir="results": {
+        "fake-reading-b": {"check": "fake-check", "metric": "cosine", "value": 0.42, "created_utc": "2026-01-01"}}
+    monkeypatch.setitem(sys.modules, "empirical.records", fake)
     draft = tmp_path / "draft.md"
     draft.write_text(DRAFT, encoding="utf-8")
     return draft
@@ -166,7 +174,7 @@ def test_markers_never_break_a_list_item_or_open_a_formula():
 
 def test_each_quote_becomes_exactly_one_marked_element_with_its_derived_status(fake_registry, tmp_path):
     out = tmp_path / "out"
-    summary = annotate(fake_registry, out, record_path=None)
+    summary = annotate(fake_registry, out, record_path=None, results=tmp_path / "results")
     page = (out / HTML_NAME).read_text(encoding="utf-8")
     parsed = _parse(page)
     assert parsed.errors == [] and parsed.stack == []  # the re-balanced claims nest properly
@@ -191,6 +199,11 @@ def test_each_quote_becomes_exactly_one_marked_element_with_its_derived_status(f
     assert '"a": 1' in note and "fake-fix" in note and "st-proved" in note
     reading = page.split('id="note-fake-reading-a"')[1].split("</section>")[0]
     assert "fake-reading-b" in reading and "reading: b" in reading
+    # an open claim shows the latest measurement and its run folder; a swept claim links the sweep's figure
+    measured = html.unescape(page.split('id="note-fake-reading-b"')[1].split("</section>")[0])
+    assert '"value": 0.42' in measured and 'href="../results/fake-check"' in measured
+    framework = page.split('id="note-fake-framework"')[1].split("</section>")[0]
+    assert 'href="' in framework and "order-dependence" in framework
 
 
 def test_the_markdown_carries_one_badge_and_one_footnote_per_marked_claim(fake_registry, tmp_path):
