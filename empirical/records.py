@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from sims.results import ResultStore, read_table
 
@@ -21,11 +21,20 @@ __all__ = ["latest_measurements", "summary_rows"]
 
 
 def summary_rows(out_dir: str | os.PathLike[str] = "results", check: str | None = None,
-                 archive: str | os.PathLike[str] | None = ARCHIVE) -> list[dict[str, Any]]:
-    """Every summary row stored by the lifted checks under ``out_dir`` and in ``archive`` (of one ``check`` if given)."""
-    from empirical.checks import CHECKS
+                 archive: str | os.PathLike[str] | None = ARCHIVE,
+                 checks: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every summary row stored by the lifted checks under ``out_dir`` and in ``archive``.
 
-    names = [check] if check is not None else list(CHECKS)
+    Of one ``check``, or of the named ``checks``, if given (then ``empirical.checks``, and torch, is not imported).
+    """
+    if check is not None:
+        names = [check]
+    elif checks is not None:
+        names = list(checks)
+    else:
+        from empirical.checks import CHECKS
+
+        names = list(CHECKS)
     rows = []
     for name in names:
         if (Path(out_dir) / name).is_dir():
@@ -38,13 +47,15 @@ def summary_rows(out_dir: str | os.PathLike[str] = "results", check: str | None 
 
 
 def latest_measurements(out_dir: str | os.PathLike[str] = "results",
-                        archive: str | os.PathLike[str] | None = ARCHIVE) -> dict[str, dict[str, Any]]:
+                        archive: str | os.PathLike[str] | None = ARCHIVE,
+                        checks: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """``{lemma_id: {check, model, data, metric, value, created_utc, git_commit}}``, newest key summary per lemma.
 
+    Read from the tables of ``checks`` if given (names of lifted checks), else of every lifted check.
     Empty when nothing has been measured (no folder, or no check run yet).
     """
     latest: dict[str, dict[str, Any]] = {}
-    for row in summary_rows(out_dir, archive=archive):
+    for row in summary_rows(out_dir, archive=archive, checks=checks):
         if not row.get("key"):
             continue
         entry = {"check": row["check"], "model": row["model"], "data": row["data"], "metric": row["metric"],

@@ -205,14 +205,14 @@ def _links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list[tuple
     return links
 
 
-def _measurements(results: Path) -> tuple[dict[str, Any], str]:
-    """The latest empirical measurement per lemma (empirical.records), or why there is none."""
+def _measurements(results: Path, checks: Sequence[str]) -> tuple[dict[str, Any], str]:
+    """The latest empirical measurement per lemma from the tables of ``checks`` (empirical.records), or why none."""
     try:
         from empirical.records import latest_measurements
     except ImportError:
         return {}, "empirical.records cannot be imported: install the `empirical` extra"
-    try:
-        return latest_measurements(out_dir=results), ""
+    try:  # naming the checks spares importing them (and torch): the record says which checks measure a lemma
+        return latest_measurements(out_dir=results, checks=checks), ""
     except Exception as error:  # an unreadable store must not hide the draft
         return {}, f"could not read measurements from {results}: {type(error).__name__}: {error}"
 
@@ -272,8 +272,10 @@ def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], prof
     annotation = Annotation(draft_path, draft_text, lemmas, anchors, stale, entries, origin,
                             _coverage(draft_text, anchors))
     resolved = time.perf_counter()
-    if any(annotation.status(anchor.lemma_id) == "open" for anchor in anchors):  # empirical.records imports torch
-        annotation.measurements, annotation.measurement_note = _measurements(results)
+    open_ids = [anchor.lemma_id for anchor in anchors if annotation.status(anchor.lemma_id) == "open"]
+    if open_ids:
+        checks = dict.fromkeys(name for lemma_id in open_ids for name in entries[lemma_id].get("empirical") or ())
+        annotation.measurements, annotation.measurement_note = _measurements(results, list(checks))
     annotation.seconds = {"statuses": round(resolved - started, 3),
                           "measurements": round(time.perf_counter() - resolved, 3)}
     return annotation

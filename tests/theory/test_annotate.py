@@ -142,7 +142,7 @@ def fake_registry(monkeypatch, tmp_path):
     monkeypatch.setattr(theory.verify, "measured_by", lambda lemma_id: links.get(lemma_id, {"sims": (), "empirical": ()}))
     fake = types.ModuleType("empirical.records")  # the latest measurement of the open claim, from a run folder
     (tmp_path / "results" / "fake-check").mkdir(parents=True)
-    fake.latest_measurements = lambda out_dir="results": {
+    fake.latest_measurements = lambda out_dir="results", checks=None: {
         "fake-reading-b": {"check": "fake-check", "metric": "cosine", "value": 0.42, "created_utc": "2026-01-01"}}
     monkeypatch.setitem(sys.modules, "empirical.records", fake)
     draft = tmp_path / "draft.md"
