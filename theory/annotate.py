@@ -39,7 +39,8 @@ from typing import Any, Mapping, Sequence
 
 from theory.registry import Lemma, registry
 
-__all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path", "read_draft",
+__all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path",
+           "read_draft",
            "locate_quotes", "math_sentences", "annotate", "register_command"]
 
 DEFAULT_OUT = Path("results") / "annotate"
@@ -317,7 +318,8 @@ def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: s
         "repeated_quotes": {a.lemma_id: a.occurrences for a in annotation.anchors if a.occurrences > 1},
         "stale_quotes": [{"id": lemma.id, "quote": lemma.quote} for lemma in annotation.stale],
         "math_not_converted": failures,
-        "seconds": {**annotation.seconds, "reading_and_quotes": round(resolved - started - sum(annotation.seconds.values()), 3),
+        "seconds": {**annotation.seconds,
+                    "reading_and_quotes": round(resolved - started - sum(annotation.seconds.values()), 3),
                     "rendering": round(rendered - resolved, 3)},
     }
     summary["provenance"] = provenance(None, {"draft": str(draft_path), "out": str(out_dir), "profile": profile,
@@ -363,7 +365,8 @@ def register_command(commands: Any) -> argparse.ArgumentParser:
     command = commands.add_parser("annotate", help="the draft as HTML and Markdown, each claim marked with its verdict",
                                   description=__doc__.split("\n\n")[0])
     command.add_argument("draft", metavar="DRAFT.md", nargs="?", default=None,
-                        help="the draft's Markdown (default $NONCOMMUTE_DRAFT or shared/paper/draft.md beside the repository)")
+                        help="the draft's Markdown (default $NONCOMMUTE_DRAFT, or shared/paper/draft.md beside "
+                             "the repository or above it)")
     command.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
     command.add_argument("--strict", action="store_true", help="exit 1 when a quote no longer occurs in the draft")
     command.add_argument("--results", default="results", help="folder of sims/empirical results (default results)")

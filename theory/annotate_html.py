@@ -286,7 +286,7 @@ code{font-size:.9em;background:#f2f2f2;padding:0 .2em}
 blockquote{border-left:4px solid #ccc;margin:1em 0;padding:.1em 1em;color:#333}
 .alert-tip{border-color:#1f883d}.alert-note{border-color:#0969da}.alert-warning{border-color:#9a6700}
 .alert-title{font-family:Helvetica,Arial,sans-serif}
-.math-display{overflow-x:auto;margin:.6em 0;text-align:center}
+.math-display{overflow-x:auto;overflow-y:hidden;margin:.6em 0;padding:.15em 0;text-align:center}
 .math-display>.claim{display:inline-block;padding:0 .4em}
 .claim{border-bottom:2px solid #888;border-radius:2px;cursor:pointer;padding:0 1px}
 .badge{font:bold 11px/1 Helvetica,Arial,sans-serif;text-decoration:none;color:#1d1d1d;border:1px solid #888;
@@ -318,7 +318,8 @@ _JS = """
   }
   document.addEventListener('click',function(e){
     var t=e.target.closest('[data-lemma],[data-part-of],[data-note]');
-    if(t){e.preventDefault();show(t.getAttribute('data-lemma')||t.getAttribute('data-part-of')||t.getAttribute('data-note'),t);return;}
+    if(t){e.preventDefault();
+      show(t.getAttribute('data-lemma')||t.getAttribute('data-part-of')||t.getAttribute('data-note'),t);return;}
     if(!e.target.closest('#popover')||e.target.closest('.close')){pop.style.display='none';}
   });
   document.addEventListener('keydown',function(e){if(e.key==='Escape'){pop.style.display='none';}

@@ -70,7 +70,8 @@ def _banner_html(annotation: "Annotation") -> str:
         items = "".join(f"<li><code>{html.escape(lemma.id)}</code> ({html.escape(annotation.status(lemma.id))}): "
                         f"&ldquo;{html.escape(lemma.quote)}&rdquo;</li>" for lemma in annotation.stale)
         parts.append(f'<div class="stale" id="stale-quotes"><strong>{len(annotation.stale)} quote(s) no longer occur '
-                     f"in the draft</strong> (the draft changed: re-anchor or re-examine these lemmas):<ul>{items}</ul></div>")
+                     f"in the draft</strong> (the draft changed: re-anchor or re-examine these lemmas):"
+                     f"<ul>{items}</ul></div>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -107,7 +108,8 @@ def _note(annotation: "Annotation", lemma_id: str, out_dir: Path, results: Path,
     rows.append(("Checks", ("<ul>" + "".join(checks) + "</ul>" if checks else "none: not checkable here")
                  + f"<p>Evidence: {render_inline(entry.get('evidence_summary', ''), failures)}</p>"))
     if entry.get("counterexample") is not None:
-        rows.append(("Counterexample", f"<pre>{html.escape(json.dumps(entry['counterexample'], indent=1, default=str))}</pre>"))
+        shown = json.dumps(entry["counterexample"], indent=1, default=str)
+        rows.append(("Counterexample", f"<pre>{html.escape(shown)}</pre>"))
     if lemma.corrected_by:
         rows.append(("Corrected by", "<ul>" + "".join(f"<li>{_lemma_line(annotation, other, failures)}</li>"
                                                       for other in lemma.corrected_by) + "</ul>"))
@@ -197,7 +199,8 @@ def render_annotated_markdown(annotation: "Annotation", out_dir: Path, results: 
     if annotation.stale:
         top.append(">")
         top.append(f"> **{len(annotation.stale)} quote(s) no longer occur in the draft:**")
-        top += [f"> - `{lemma.id}` ({annotation.status(lemma.id)}): “{_one_line(lemma.quote)}”" for lemma in annotation.stale]
+        top += [f"> - `{lemma.id}` ({annotation.status(lemma.id)}): “{_one_line(lemma.quote)}”"
+                for lemma in annotation.stale]
     notes = []
     for anchor in annotation.anchors:
         lemma, entry = annotation.lemmas[anchor.lemma_id], annotation.entries.get(anchor.lemma_id, {})

@@ -15,7 +15,8 @@ def test_latest_measurements_after_two_checks(linear_setup, tmp_path):
     latest = latest_measurements(tmp_path, archive=None)
     assert set(latest) == {"ga-linear-error", "hard-kinds-linear"}
     # naming the checks (as `theory annotate` does, to spare importing them) reads only their tables
-    assert latest_measurements(tmp_path, archive=None, checks=["ascent-error"]) == {"ga-linear-error": latest["ga-linear-error"]}
+    named = latest_measurements(tmp_path, archive=None, checks=["ascent-error"])
+    assert named == {"ga-linear-error": latest["ga-linear-error"]}
     entry = latest["ga-linear-error"]
     assert entry["check"] == "ascent-error" and entry["metric"] == "median_exponent"
     assert entry["model"] == "linear" and entry["data"] == "regression"
