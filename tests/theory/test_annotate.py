@@ -101,11 +101,14 @@ class _Elements(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = {key: value or "" for key, value in attrs}
         self.tags.append((tag, attributes))
-        if tag in ("br", "hr", "meta", "img", "input", "mspace", "none", "mprescripts"):
+        if tag in ("br", "hr", "meta", "img", "input"):
             return
         self.stack.append(tag)
         lemma = attributes.get("data-lemma") or attributes.get("data-part-of")
         self._claims.append(lemma)
+
+    def handle_startendtag(self, tag, attrs):  # <mspace/>: MathML's self-closing elements
+        self.tags.append((tag, {key: value or "" for key, value in attrs}))
 
     def handle_endtag(self, tag):
         if tag in ("br", "hr", "meta", "img", "input"):
