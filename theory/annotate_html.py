@@ -203,10 +203,10 @@ def place_claims(rendered: str, claims: Sequence[Mapping[str, str]]) -> str:
             resume()
         if i in pending:
             pending.remove(i)
-            out.append(badge(i))
+            add_badge(i)
             return
         if ("claim", i) not in stack:
-            out.append(badge(i))
+            add_badge(i)
             return
         reopen = []
         while stack:
@@ -216,10 +216,18 @@ def place_claims(rendered: str, claims: Sequence[Mapping[str, str]]) -> str:
                 break
             out.append("</span>" if kind == "claim" else f"</{value[0]}>")
             reopen.append((kind, value))
-        out.append(badge(i))
+        add_badge(i)
         for kind, value in reversed(reopen):
             stack.append((kind, value))
             out.append(claim_tag(value) if kind == "claim" else value[1])
+
+    deferred: list[str] = []  # badges of claims that ended inside a link: placed after it (no <a> in an <a>)
+
+    def add_badge(i: int) -> None:
+        if any(kind == "el" and value[0] == "a" for kind, value in stack):
+            deferred.append(badge(i))
+        else:
+            out.append(badge(i))
 
     def close_element(name: str) -> None:
         if not any(kind == "el" and value[0] == name for kind, value in stack):
@@ -236,6 +244,9 @@ def place_claims(rendered: str, claims: Sequence[Mapping[str, str]]) -> str:
             if value[0] == name:
                 break
         pending[:0] = list(reversed(closed_claims))
+        if name == "a" and deferred:
+            out.extend(deferred)
+            deferred.clear()
 
     for piece in _TAG.split(rendered):
         if not piece:

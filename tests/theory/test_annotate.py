@@ -25,7 +25,7 @@ import theory.registry as registry_module
 import theory.verify
 from theory.annotate import (HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME, annotate, default_draft_path, find_quote,
                              math_sentences, normalise)
-from theory.annotate_html import inject_markers
+from theory.annotate_html import inject_markers, place_claims, render_markdown
 from theory.cli import main
 from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, registry
 from theory.status import evaluate
@@ -173,6 +173,16 @@ def test_markers_never_break_a_list_item_or_open_a_formula():
     marked = inject_markers(text, [(0, len(text)), (7, 10)])
     assert marked.startswith("- ")  # the bullet stays first on its line
     assert "$\ue001x\uec01$" in marked  # a span that is a whole formula is marked inside its delimiters
+
+
+def test_a_claim_ending_inside_a_link_gets_its_badge_after_the_link():
+    text = "See [Xu et al., 2024](https://example.org) for more."
+    start, end = find_quote(text, "See [Xu et al.,")
+    rendered = render_markdown(inject_markers(text, [(start, end)]))
+    page = place_claims(rendered, [{"id": "fake", "status": "open", "title": "t"}])
+    parsed = _parse(page)
+    assert parsed.errors == [] and parsed.marked() == [("fake", "open")]
+    assert page.index('class="badge') > page.index("</a>")  # never an <a> inside the link's <a>
 
 
 def test_each_quote_becomes_exactly_one_marked_element_with_its_derived_status(fake_registry, tmp_path):
