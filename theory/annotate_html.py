@@ -76,6 +76,19 @@ def _after_block_prefix(text: str, position: int) -> int:
     return prefix_end if line_start <= position < prefix_end else position
 
 
+_LINK_DESTINATION = re.compile(r"\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
+
+
+def _out_of_link_destination(text: str, position: int) -> int:
+    """Move a position inside a link's ``](destination)`` to its end: a marker there would vanish into the URL."""
+    for match in _LINK_DESTINATION.finditer(text):
+        if match.start() < position < match.end():
+            return match.end()
+        if match.start() >= position:
+            break
+    return position
+
+
 def inject_markers(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """The source with an opening marker at each span's start and a closing one at its end.
 
@@ -88,7 +101,8 @@ def inject_markers(text: str, spans: Sequence[tuple[int, int]]) -> str:
         raise ValueError(f"at most {MARKER_LIMIT - 1} quotes can be marked, got {len(spans)}")
     events = []
     for i, (start, end) in enumerate(spans):
-        start = _after_block_prefix(text, start)
+        start = _out_of_link_destination(text, _after_block_prefix(text, start))
+        end = _out_of_link_destination(text, end)
         if start < end and text[start] == "$" and (start == 0 or text[start - 1] != "\\"):
             start += 2 if text.startswith("$$", start) and start + 2 <= end else 1
         if end > start and text[end - 1] == "$" and (end < 2 or text[end - 2] != "\\"):

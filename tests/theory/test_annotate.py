@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import theory.registry as registry_module
 import theory.verify
@@ -46,6 +48,8 @@ important** for unlearning.
 
 - Poisons with high amplitude are hard to unlearn.
 - Machine unlearning gets harder with higher-dimensional input spaces.
+
+> [!TIP] See [Koh et al](https://arxiv.org/pdf/1703.04730) and `code $x$`, then $z_{\mathrm{adv}}$.
 """
 
 
@@ -86,6 +90,9 @@ LEMMAS = [
 ]
 
 
+_BLOCKS = {"p", "div", "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "pre", "table", "section"}
+
+
 class _Elements(HTMLParser):
     """Every start tag with its attributes, whether tags nest properly, and the text outside math and code."""
 
@@ -103,6 +110,8 @@ class _Elements(HTMLParser):
         self.tags.append((tag, attributes))
         if tag in ("br", "hr", "meta", "img", "input"):
             return
+        if tag in _BLOCKS and any(self._claims):
+            self.errors.append(f"<{tag}> inside the claim span of {[c for c in self._claims if c]}")
         self.stack.append(tag)
         lemma = attributes.get("data-lemma") or attributes.get("data-part-of")
         self._claims.append(lemma)
@@ -183,6 +192,28 @@ def test_a_claim_ending_inside_a_link_gets_its_badge_after_the_link():
     parsed = _parse(page)
     assert parsed.errors == [] and parsed.marked() == [("fake", "open")]
     assert page.index('class="badge') > page.index("</a>")  # never an <a> inside the link's <a>
+
+
+@st.composite
+def _quote_spans(draw):
+    """Spans as find_quote returns them: from a non-blank character to just after one."""
+    starts = [i for i, char in enumerate(DRAFT) if not char.isspace()]
+    spans = []
+    for _ in range(draw(st.integers(1, 6))):
+        start = draw(st.sampled_from(starts))
+        end = draw(st.sampled_from([i + 1 for i in starts if i >= start]))
+        spans.append((start, end))
+    return spans
+
+
+@settings(deadline=None)  # rendering time depends on the load of the machine, not on the case
+@given(_quote_spans())
+def test_any_quotes_give_well_formed_html_with_one_element_each(spans):
+    rendered = render_markdown(inject_markers(DRAFT, spans))
+    claims = [{"id": f"lemma-{i}", "status": "open", "title": ""} for i in range(len(spans))]
+    parsed = _parse(place_claims(rendered, claims))
+    assert parsed.errors == [] and parsed.stack == []  # balanced, and no block element inside a claim's span
+    assert sorted(lemma_id for lemma_id, _ in parsed.marked()) == sorted(claim["id"] for claim in claims)
 
 
 def test_each_quote_becomes_exactly_one_marked_element_with_its_derived_status(fake_registry, tmp_path):
