@@ -110,7 +110,7 @@ def read_draft(path: str | Path) -> str:
         raise DraftError(f"draft {path} is not a file; pass the path of the draft's Markdown file")
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is no part of the text
     except UnicodeDecodeError as error:
         raise DraftError(f"draft {path} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
                          "save it as UTF-8 and run again") from None
