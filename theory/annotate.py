@@ -40,7 +40,7 @@ from typing import Any, Mapping, Sequence
 from theory.registry import Lemma, registry
 
 __all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path",
-           "read_draft",
+           "read_draft", "figure_links", "relative_href",
            "locate_quotes", "math_sentences", "annotate", "register_command"]
 
 DEFAULT_OUT = Path("results") / "annotate"
@@ -169,6 +169,7 @@ def math_sentences(draft_text: str) -> list[tuple[int, int]]:
 
 
 def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
+    # theory.draft.coverage (the quote-anchoring module, another branch) may replace this count once merged
     sentences = math_sentences(draft_text)
     starts = [anchor.start for anchor in anchors]
     checked = 0
@@ -181,11 +182,11 @@ def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- statuses and links
-def _relative(target: Path, out_dir: Path) -> str:
+def relative_href(target: Path, out_dir: Path) -> str:
     return Path(os.path.relpath(target.resolve(), out_dir.resolve())).as_posix()
 
 
-def _links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list[tuple[str, str]]:
+def figure_links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list[tuple[str, str]]:
     """(label, relative href) of the figures and result folders of the sweeps and checks that measure a lemma."""
     docs = REPOSITORY_ROOT / "docs"
     links: list[tuple[str, str]] = []
@@ -194,12 +195,12 @@ def _links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list[tuple
             figures = sorted((docs / "sims").glob(f"{name}.png")) if kind == "sims" else \
                 sorted((docs / "empirical").glob(f"{name}_*.png"))
             figures += sorted((results / name / "figures").glob("*.png"))
-            links += [(f"{kind} {name}: {path.name}", _relative(path, out_dir)) for path in figures]
+            links += [(f"{kind} {name}: {path.name}", relative_href(path, out_dir)) for path in figures]
             archived = docs / "empirical" / "results" / f"{name}.csv"
             if kind == "empirical" and archived.is_file():
-                links.append((f"{kind} {name}: archived table", _relative(archived, out_dir)))
+                links.append((f"{kind} {name}: archived table", relative_href(archived, out_dir)))
             if (results / name).is_dir():
-                links.append((f"{kind} {name}: results folder", _relative(results / name, out_dir)))
+                links.append((f"{kind} {name}: results folder", relative_href(results / name, out_dir)))
             if not figures and not (results / name).is_dir():
                 command = "sims run" if kind == "sims" else "empirical run"
                 links.append((f"{kind} {name}: not run yet (python -m {command} {name})", ""))

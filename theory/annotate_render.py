@@ -87,7 +87,7 @@ def _lemma_line(annotation: "Annotation", lemma_id: str, failures: list[str]) ->
 
 
 def _note(annotation: "Annotation", lemma_id: str, out_dir: Path, results: Path, failures: list[str]) -> str:
-    from theory.annotate import _links, _relative
+    from theory.annotate import figure_links, relative_href
 
     lemma, entry = annotation.lemmas[lemma_id], annotation.entries.get(lemma_id, {})
     status = annotation.status(lemma_id)
@@ -115,7 +115,7 @@ def _note(annotation: "Annotation", lemma_id: str, out_dir: Path, results: Path,
                                                       for other in lemma.corrected_by) + "</ul>"))
     if entry.get("problems"):
         rows.append(("Problems", "<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in entry["problems"]) + "</ul>"))
-    links = _links(entry, results, out_dir)
+    links = figure_links(entry, results, out_dir)
     if links:
         rows.append(("Figures and results", "<ul>" + "".join(
             f'<li><a href="{html.escape(href)}">{html.escape(label)}</a></li>' if href else f"<li>{html.escape(label)}</li>"
@@ -124,7 +124,7 @@ def _note(annotation: "Annotation", lemma_id: str, out_dir: Path, results: Path,
         measurement = annotation.measurements.get(lemma_id)
         if measurement is not None:
             folder = results / measurement["check"]
-            where = (f'<a href="{html.escape(_relative(folder, out_dir))}">{html.escape(str(folder))}</a>'
+            where = (f'<a href="{html.escape(relative_href(folder, out_dir))}">{html.escape(str(folder))}</a>'
                      if folder.is_dir() else
                      f"archived table docs/empirical/results/{html.escape(measurement['check'])}.csv")
             rows.append(("Latest measurement", f"<pre>{html.escape(json.dumps(measurement, indent=1, default=str))}</pre>"
@@ -175,7 +175,7 @@ def _one_line(text: str) -> str:
 
 def render_annotated_markdown(annotation: "Annotation", out_dir: Path, results: Path) -> str:
     """The draft with ``badge[^id]`` after each found quote, footnotes at the end and the banner on top."""
-    from theory.annotate import _links
+    from theory.annotate import figure_links
 
     text = annotation.draft_text
     insertions = []
@@ -218,7 +218,7 @@ def render_annotated_markdown(annotation: "Annotation", out_dir: Path, results: 
             corrected = annotation.lemmas.get(other)
             statement = _one_line(corrected.statement) if corrected else "(not registered)"
             parts.append(f"Corrected by `{other}` ({annotation.status(other)}): {statement}")
-        links = [f"[{label}]({href})" for label, href in _links(entry, results, out_dir) if href]
+        links = [f"[{label}]({href})" for label, href in figure_links(entry, results, out_dir) if href]
         if links:
             parts.append("See " + ", ".join(links) + ".")
         if status == "open" and anchor.lemma_id in annotation.measurements:
