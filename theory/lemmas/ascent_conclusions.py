@@ -349,6 +349,7 @@ register(
                   r"$E[\cos^2(u,v)] = 1/p$ and $\mathrm{Var}[\cos^2(u,v)] = \frac{2(p-1)}{p^2(p+2)}$.",
         source=NONLINEAR,
         as_written=True,
+        quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
         interpretation="The draft: 'in large dimensions, in average two vectors are almost orthogonal'. Made precise "
                        "for independent isotropic Gaussian directions: cos^2 has mean 1/p and standard deviation "
                        "O(1/p), so it concentrates at 0 as p grows. Gradients of one network are not independent "
@@ -370,6 +371,7 @@ register(
                   r"$z$ with $\dim V_z$ large.",
         source=NONLINEAR,
         as_written=True,
+        quote=r"With large models, there exists data points $z$ such that $\dim V_z$ is large",
         interpretation="A hypothesis about networks: in linear regression dim V_z = 1 (ga-collinear). The empirical "
                        "gradient-cosine check measures cos(g_z(theta_0), g_z(theta_1)) after interleaved batches.",
         uses=("ga-collinear", "high-dim-orthogonal"),
@@ -380,6 +382,7 @@ register(
         statement=r"If $L(z, \theta)$ is convex in $\theta$, then $\nabla^2_\theta L(z, \theta) \succ 0$.",
         source=PITFALL,
         as_written=True,
+        quote=r"Assuming $L(z, \theta)$ is convex w.r.t $\theta$, its hessian $\nabla_\theta^2 L(z, \theta)$ is positive definite",
         interpretation="Checked on linear regression, the draft's convex case: the smallest eigenvalue of x x^T must "
                        "be > 0 (beyond the 60-digit eigenvalue resolution).",
         uses=("lr-convex",),
@@ -412,6 +415,7 @@ register(
                   r"$g_z(\theta_1)$).",
         source=CONCLUSION,
         as_written=True,
+        quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
         interpretation="The draft concludes that 'computing the gradient at theta_1 alone does not provide sufficient "
                        "information to determine theta_0'. Read as: even an omniscient defender who knows z, lr and "
                        "theta_1 (hence g_z at every point) cannot recover theta_0. Checked on linear regression: the "
@@ -430,6 +434,7 @@ register(
                   r"poisoned model $\theta_p$ and from the clean model $\theta_c$, converges to the same limit.",
         source=CONCLUSION,
         as_written=True,
+        quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
         interpretation="'Simply continuing the training on clean data is enough to forget the poisoned samples' is read "
                        "as: the limit of clean training does not depend on whether the poison was seen. Checked on "
                        "hand-picked retain sets at 60 digits (a retain set whose span misses a direction the poison "

@@ -331,6 +331,7 @@ register(
                   r"hyperplane $\theta\cdot x = y$: $g_z(g_z(\theta)) = g_z(\theta)$.",
         source=SECTION,
         as_written=True,
+        quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
         interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
                        "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
                        "projection P_z onto the hyperplane, and g_z(theta) = |x|^2 (theta - P_z(theta)).",
@@ -356,6 +357,7 @@ register(
         statement=r"$\Phi_z \circ \Phi_{z'} = \Phi_{z'} \circ \Phi_z$ implies $z = z'$ (linear regression).",
         source=SECTION,
         as_written=True,
+        quote=r"so $\Phi_z$ and $\Phi_{z'}$ don't commute unless $z = z'$.",
         interpretation="Checked on the maps: C(theta) is affine in theta, so the steps commute iff C vanishes at theta = 0 "
                        "and at the p unit vectors (60-digit evaluation). Orthogonal inputs, multiples z' = c z and zero "
                        "inputs all give commuting steps with z != z'. Hypothesis alone shrinks to the degenerate "
@@ -388,6 +390,7 @@ register(
         statement=r"For $u, v \ne 0$ and $P_w = w w^\top / |w|^2$: $P_u P_v = P_v P_u$ implies $P_u = P_v$.",
         source=SECTION,
         as_written=True,
+        quote=r"Even two linear orthogonal projectors of rank $1$ don't commute unless equal.",
         interpretation="Exactly orthogonal float vectors are rare among random draws: Hypothesis alone passes 60 "
                        "examples, so the orthogonal pair is a hand-picked example (the closed form of "
                        "projectors-commute-iff shows every orthogonal pair breaks the claim).",
@@ -414,6 +417,7 @@ register(
         statement=r"Scaling $z' = (x', y')$ to $(s x', s y')$ scales $\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z$ by $s^2$.",
         source=HARD,
         as_written=True,
+        quote=r"Poisons with high amplitude are hard to unlearn, since the clean and the poisoned samples would differ by a lot.",
         interpretation="'Poisons with high amplitude are hard to unlearn': the amplitude of a point is a common factor s of "
                        "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
         uses=("lr-commutator-formula",),
@@ -426,6 +430,7 @@ register(
                   r"and $\lambda$, $E|C|^2$ is non-decreasing in $p$.",
         source=HARD,
         as_written=True,
+        quote=r"Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult to achieve.",
         interpretation="'Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult "
                        "to achieve'. Inputs are normalised (lr |x|^2 fixed, as the stability condition lr |x|^2 < 2 asks); "
                        "then E|C|^2 = lr^4 (r^2 + r'^2)/p decreases: random directions become orthogonal, which makes "
@@ -454,6 +459,7 @@ register(
         statement=r"$|C| \le \lambda^2\,|x\cdot x'|\,(|r'|\,|x| + |r|\,|x'|)$ while $|\Phi_z(\theta) - \theta| = \lambda |r|\,|x|$.",
         source=EASY,
         as_written=True,
+        quote=r"learning rate is low (such as in finetuning), thus the model shift is small enough to be unlearned.",
         interpretation="'Learning rate is low (such as in finetuning)' => near commutation: read as |C| = O(lr^2) against "
                        "steps of size O(lr), with the explicit constant.",
         uses=("lr-commutator-formula",),
@@ -469,6 +475,7 @@ register(
                   r"- \delta y) x - r\,\delta x)$, so $|C| \le \lambda^2 |x||x'|\,((|\theta||x| + |r|)|\delta x| + |x||\delta y|)$.",
         source=EASY,
         as_written=True,
+        quote=r"the model is trained on a sequence of similar data points (e.g in the same class).",
         interpretation="'Trained on a sequence of similar data points (e.g. in the same class)': read as: the commutator "
                        "vanishes at z' = z and is Lipschitz in z' - z with the explicit constant.",
         uses=("lr-commutator-formula",),
@@ -483,6 +490,7 @@ register(
                   r"compared with same-class pairs.",
         source=HARD,
         as_written=True,
+        quote=r"Gradient steps are unlikely to commute for two data points that are very different (i.e of different classes).",
         interpretation="An empirical hypothesis on networks and datasets; the linear closed form shows it can fail "
                        "(orthogonal inputs commute whatever their labels). Measured by sims and empirical.",
         uses=("commutator-logistic",),

@@ -202,6 +202,7 @@ register(
                   r"$\theta_{t+1}$, and $\theta_t$ is one.",
         source=FIXED_POINT,
         as_written=True,
+        quote=r"In the case of gradient descent, another formulation of this problem can be expressed by finding a fixed point of the application $$\Psi_{t+1} (\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$$",
         checks=(SympyProof("fixed-points-are-preimages", _prove_fixed_point_formulation,
                            "sympy with an arbitrary gradient field g (undefined functions), dimension 2 (the identity is "
                            "coordinatewise), and on linear regression's step_core"),),
@@ -212,6 +213,7 @@ register(
         statement=r"$\Psi_{t+1}(\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$ is not continuous in $\theta$.",
         source=f"{FIXED_POINT} / Brouwer's fixed point theorem",
         as_written=True,
+        quote=r"Brouwer's fixed-point theorem can't be applied in general since $\Psi_{t+1}$ is not continuous with respect to $\theta$.",
         interpretation="Checked on linear regression (and the same holds for logistic regression, whose gradient is "
                        "smooth): a discontinuity at a would show as probes b -> a whose jump |Psi(a) - Psi(b)| breaks "
                        "every Lipschitz modulus; the probes stay under lr|x|^2 |a - b|, which psi-lipschitz proves "
@@ -245,6 +247,7 @@ register(
                   r"$\Psi_{t+1}$ is not a contraction: $\|\Psi(a + x) - \Psi(a)\| = \lambda|x|^2\,|x|$.",
         source=f"{FIXED_POINT} / Banach's fixed point theorem",
         as_written=True,
+        quote=r"Therefore $\Psi_{t+1}$ is likely not a contraction mapping.",
         interpretation="The draft: 'Psi_{t+1} is likely not a contraction mapping'; sharpest precise reading: there "
                        "are points and learning rates for which it is not, even in linear regression.",
         uses=("psi-lipschitz",),
@@ -300,6 +303,7 @@ register(
                   r"theorems for $\Psi_{t+1}$ are closer to hold.",
         source=f"{FIXED_POINT} / Pathways for success",
         as_written=True,
+        quote=r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. This may contribute to the condition that $\Phi_z$ is a contraction mapping.",
         interpretation="A conjecture about networks. In linear regression Lip(Psi) = lr|x|^2 does not depend on theta "
                        "(psi-lipschitz), so any effect of |theta| can only come from nonlinear models; empirical "
                        "measures the contraction of Psi on networks.",

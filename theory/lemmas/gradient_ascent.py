@@ -168,6 +168,7 @@ register(
         statement=r"For every $z$, $\theta_0$ and $\lambda > 0$: $\theta_2 = \theta_1 + \lambda g_z(\theta_1) \ne \theta_0$.",
         source=f"{SECTION} / First observations",
         as_written=True,
+        quote=r"$$\theta_2 = \theta_1 + \lambda g_z (\theta_1) \ne \theta_0$$ since $g_z (\theta_1) \ne g_z (\theta_0)$.",
         interpretation="The draft writes theta_2 != theta_0 'since g_z(theta_1) != g_z(theta_0)' with no condition; "
                        "checked as a universal statement on linear regression. Hypothesis shrinks to the degenerate "
                        "x = 0; the stored counterexample is a point fitted exactly (residual 0, x != 0).",
@@ -190,6 +191,7 @@ register(
         statement=r"$g_z(\theta_1) - g_z(\theta_0) = ((\theta_1 - \theta_0)\cdot x)\,x$ for all $\theta_0, \theta_1$.",
         source=LINEAR,
         as_written=True,
+        quote=r"$g_z (\theta_1) - g_z (\theta_0) = (\theta_1 \cdot x) x - (\theta_0 \cdot x) x = ((\theta_1 - \theta_0) \cdot x) x$",
         uses=("lr-gradient-affine",),
         checks=(SympyProof("identity", _prove_gradient_difference, "sympy identity in dimension 3 (vectors theta_0, theta_1, x)"),),
     ),
@@ -199,6 +201,7 @@ register(
         statement=r"$\lambda g_z(\theta_1) - \lambda g_z(\theta_0) = ((-\lambda(\theta_0\cdot x - y)x)\cdot x)\,x$.",
         source=LINEAR,
         as_written=True,
+        quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x",
         interpretation="The draft's chain theta_2 - theta_0 = lr g(theta_1) - lr g(theta_0) = ((-lr r x).x)x = -lr^2 r |x|^2 x "
                        "has a middle term missing a factor lr; its two ends agree (lemma ga-linear-error).",
         checks=(oracle_property("middle-equality", linear_points(), _middle_step_as_written),),
@@ -211,6 +214,7 @@ register(
         statement=r"$\theta_2 - \theta_0 = -\lambda^2 (\theta_0\cdot x - y)\,|x|^2\,x$.",
         source=LINEAR,
         as_written=True,
+        quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x = -\lambda^2 (\theta_0 \cdot x - y) |x|^2 x",
         uses=("ga-gradient-difference",),
         checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
                 oracle_property("identity-60-digits", linear_points(), _linear_error_identity)),
@@ -221,6 +225,7 @@ register(
         statement=r"In the stable regime $\lambda|x|^2 < 2$: $\|\theta_2 - \theta_0\| \le \sqrt{2 L(z, \theta_0)}$.",
         source=LINEAR,
         as_written=True,
+        quote=r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is exact for examples such that the loss $l(h_{\theta_0}(x), y) = \frac{1}{2} (\theta \cdot x - y)^2$ is small and / or such that the gradient $g_z (\theta) = (\theta \cdot x - y) x$ is small.",
         interpretation="The draft: 'theta_2 - theta_0 is small if theta_0.x - y ~ 0, meaning gradient ascent is exact for "
                        "examples such that the loss is small'. Read as: the loss alone controls the error, with constant 1, "
                        "for every x and every step size at which descent is stable.",
@@ -258,6 +263,7 @@ register(
         statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ both lie on the line $\mathbb{R}x$.",
         source=f"{SECTION} / Approximation error in a nonlinear setting",
         as_written=True,
+        quote=r"Note that in linear regression, $g_z(\theta_0)$ and $g_z(\theta_1)$ are still collinear to $x$.",
         checks=(SympyProof("minors-vanish", _prove_collinear, "all 2x2 minors of [g(theta_0), g(theta_1)] vanish, dimension 3"),),
     ),
     Lemma(
@@ -267,6 +273,7 @@ register(
                   r"$\|\nabla^2_\theta L(z,\theta)\|_2$ gives the same order.",
         source=f"{SECTION} / Towards the general case",
         as_written=True,
+        quote=r"Note that when the loss function $L(z, \theta)$ is convex w.r.t $\theta$, these three cases are equivalent.",
         interpretation="'Equivalent' is read as: the three criteria rank any two points the same way. Checked on "
                        "linear regression, the draft's convex best case. Hypothesis shrinks to inputs x = 0; the stored "
                        "counterexample is a fitted point with a large input (zero loss and gradient, Hessian 100) "

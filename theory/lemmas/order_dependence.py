@@ -218,6 +218,7 @@ register(
                   r"limit for every order of the data points (least squares with a unique minimiser).",
         source=EASY,
         as_written=True,
+        quote=r"the loss function has a single minimum $\theta^*$. In that case we could observe _asymptotic commutativity_, meaning that **any** order of the optimization steps converges towards the same optimum.",
         interpretation="'Any order of the optimization steps converges towards the same optimum; true for convex models': "
                        "read with the draft's constant step Phi_z. Order (z1, z2) with z1 = (1, 0), z2 = (1, 1), lr = 1/2 "
                        "cycles to 2/3 at epoch end, order (z2, z1) to 1/3; the minimiser is 1/2. With steps decaying to 0 "
@@ -265,6 +266,7 @@ register(
                   r"($T - m$) by $\frac{T(m-1) + 2m}{m+1} \ge 0$ and their ratio tends to $\frac{2m}{m+1}$.",
         source=INTERLEAVED,
         as_written=True,
+        quote=r"Indeed, such an algorithm would have to invert the whole gradient steps $\mathcal{T}$ and retrain on them in $\mathcal{O}(T)$ time, which defeats the purpose of efficient machine unlearning.",
         interpretation="'Such an algorithm would have to invert the whole gradient steps and retrain on them in O(T) time': "
                        "read with inversion and replay each costing one step, and forgotten steps placed uniformly.",
         uses=("lr-commutator-formula",),

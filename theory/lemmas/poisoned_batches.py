@@ -94,6 +94,7 @@ register(
                   r"samples of the batch.",
         source=SECTION,
         as_written=True,
+        quote=r"We may write $g_t = g_{t,c} + g_{t,p}$ where $g_{t,c}$ is the average gradient over clean samples and $g_{t,p}$ is the average gradient over poisoned samples.",
         interpretation="With averages the two parts carry the weights n_c/B and n_p/B (for B = 2: g_t = (g_c + g_p)/2); "
                        "the sum form holds for the sums of gradients divided by B, not for averages.",
         checks=(PropertyCheck("sum-of-averages", _batches(), _mean_is_sum_of_means, RANGES, oracle=True),),
@@ -122,6 +123,7 @@ register(
         statement=r"Even knowing $g_{t,c}$, the defender has no knowledge of $g_{t,p}$.",
         source=SECTION,
         as_written=True,
+        quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
         interpretation="Read as: g_{t,p} is not determined by g_t and g_{t,c}, where g_t is known from the stored batch "
                        "mean or from theta_t, theta_{t+1} and lr. Without g_t (no checkpoint of the step) the claim holds.",
         checks=(PropertyCheck("not-recoverable", _batches(), _poison_not_determined, RANGES, oracle=True,

@@ -227,6 +227,7 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\Phi_z$ is invertible: $\det(I - \lambda xx^\top) \ne 0$.",
         source=SECTION,
         as_written=True,
+        quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         interpretation="The draft: 'Assuming that the model shift is small (||lr g_z|| < 1), there is an analytical "
                        "inverse of Phi_z'. The model shift is read as the update vector lr g_z(theta_t) of the step "
                        "to invert. (Read as the operator norm ||lr l|| = lr|x|^2 < 1 instead, the claim holds: it is "
@@ -264,6 +265,7 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges (to $\theta_t$).",
         source=SECTION,
         as_written=True,
+        quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
         interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector).",
         uses=("neumann-converges-iff",),
         checks=(oracle_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift,
@@ -300,6 +302,7 @@ register(
                   r"\frac{\lambda^2|x|^2}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x = O(\lambda^2)$.",
         source=SECTION,
         as_written=True,
+        quote=r"\sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta) \approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$",
         interpretation="The draft's '~=' is read as a first-order approximation in lr; the exact error is given.",
         uses=("neumann-converges-iff", "lr-inverse-iff"),
         checks=(SympyProof("error-formula", _prove_first_order,
@@ -311,6 +314,7 @@ register(
         statement=r"If $\lambda|x|^2 = 1$ then $\Phi_z(\theta + sx) = \Phi_z(\theta)$ for all $s\in\mathbb{R}$.",
         source=SECTION,
         as_written=True,
+        quote=r"Furthermore, $\Phi_{z_t}$ may well be non-injective.",
         interpretation="The draft: 'Phi_{z_t} may well be non-injective'; made precise as: it happens already in "
                        "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",
         uses=("lr-gradient-affine",),
