@@ -187,7 +187,7 @@ def _theta0_not_recoverable(case):
         c = mp_case(case)
         q = c["lr"] * c["x"].dot(c["x"])
         if q == 1:
-            return Outcome(True, 0.0, "lr|x|^2 = 1: Phi_z is not injective, theta_0 is not determined")
+            return Outcome(True, 0.0, "lr|x|^2 = 1: Phi_z is not injective, theta_0 is not determined", premises_met=False)
         theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
         recovered = inverse_step_core(theta1, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
@@ -235,7 +235,7 @@ def _limits_coincide(case):
         eigenvalues, columns, eig_tol = _retain_spectrum(c)
         top = max(eigenvalues)
         if top > 0 and c["lr"] * top >= 2:
-            return Outcome(True, 0.0, "lr >= 2/L: descent on the retain set is unstable, the claim assumes stability")
+            return Outcome(True, 0.0, "lr >= 2/L: descent on the retain set is unstable, the claim assumes stability", premises_met=False)
         start_gap = c["theta_poisoned"] - c["theta_clean"]
         limit_gap = sum((column.dot(start_gap) * column for mu, column in zip(eigenvalues, columns) if abs(mu) <= eig_tol),
                         start=0 * start_gap)
@@ -281,7 +281,7 @@ def _retain_contraction(case):
         eigenvalues, columns, eig_tol = _retain_spectrum(c)
         steps = case["steps"]
         if max(eigenvalues) > 0 and c["lr"] * max(eigenvalues) >= 2:
-            return Outcome(True, 0.0, "lr >= 2/L after exact conversion: outside the stable regime")
+            return Outcome(True, 0.0, "lr >= 2/L after exact conversion: outside the stable regime", premises_met=False)
         poisoned, clean = c["theta_poisoned"], c["theta_clean"]
         abs_points = [abs_vector(x) for x in c["retain_x"]]
         abs_targets = [-abs(y) for y in c["retain_y"]]

@@ -156,7 +156,7 @@ def _fixed_point_rate(case):
         c = mp_case(case)
         iterations, dim = case["terms"], len(c["x"])
         if not sherman_morrison_regime(c, oracle_unit_roundoff()):
-            return Outcome(True, 0.0, "lr|x|^2 = 1 within the oracle's resolution: no unique preimage")
+            return Outcome(True, 0.0, "lr|x|^2 = 1 within the oracle's resolution: no unique preimage", premises_met=False)
         q = c["lr"] * c["x"].dot(c["x"])
         target = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
         iterate = fixed_point_core(c["theta"], c["x"], c["y"], c["lr"], iterations, c["theta"])
