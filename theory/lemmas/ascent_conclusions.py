@@ -205,6 +205,25 @@ def _theta0_not_recoverable(case):
 _RECOVERY_CASE = {"theta": [0.5, -1.0], "x": [1.0, 2.0], "y": 1.0, "lr": 0.125}
 
 
+def _prove_value_does_not_determine() -> bool:
+    """Witness: theta_1 = (0, a, b) (a, b symbolic: every dimension p >= 1 by padding), lr = 1/4, z = (e_1, -1) and
+    z' = (e_1/2, -2) have the same gradient e_1 at theta_1 but the preimages (1/3, a, b) and (4/15, a, b); both
+    steps are stable (lr|x|^2 = 1/4 and 1/16), and the ascent step theta_1 + lr g = (1/4, a, b) is neither."""
+    a, b = sympy.symbols("a b", real=True)
+    lr = sympy.Rational(1, 4)
+    theta1 = np.array([0, a, b], dtype=object)
+    points = ((np.array([1, 0, 0], dtype=object), -1), (np.array([sympy.Rational(1, 2), 0, 0], dtype=object), -2))
+    gradients = [gradient_core(theta1, x, y) for x, y in points]
+    preimages = [inverse_step_core(theta1, x, y, lr) for x, y in points]
+    ascent = theta1 + lr * gradients[0]
+    same_gradient = all(sympy.simplify(u - v) == 0 for u, v in zip(*gradients))
+    steps_land = all(all(sympy.simplify(u - v) == 0 for u, v in zip(step_core(pre, x, y, lr), theta1))
+                     for pre, (x, y) in zip(preimages, points))
+    return (same_gradient and steps_land and sympy.simplify(preimages[0][0] - sympy.Rational(1, 3)) == 0
+            and sympy.simplify(preimages[1][0] - sympy.Rational(4, 15)) == 0
+            and all(sympy.simplify(ascent[0] - pre[0]) != 0 for pre in preimages))
+
+
 # ----------------------------------------------------------------------------- continuing training on clean data
 def _retain_step(theta, points, targets, lr):
     """Full-batch mean-gradient step on the retain set (lemma batch-mean-step)."""
@@ -410,7 +429,7 @@ register(
     ),
     Lemma(
         id="gradient-insufficient",
-        title="The gradient at theta_1 does not determine theta_0",
+        title="The gradient at theta_1 does not determine theta_0 (omniscient defender)",
         statement=r"$\theta_0$ cannot be recovered from $\theta_1 = \Phi_z(\theta_0)$, $z$ and $\lambda$ (with "
                   r"$g_z(\theta_1)$).",
         source=CONCLUSION,
@@ -421,11 +440,32 @@ register(
                        "theta_1 (hence g_z at every point) cannot recover theta_0. Checked on linear regression: the "
                        "check recovers theta_0 with the Sherman-Morrison inverse. What fails is gradient *ascent* "
                        "(ga-linear-error), not every inversion.",
+        claim="gradient-insufficient",
+        reading="the defender knows z, lr and theta_1 (so g_z at every point)",
         uses=("lr-inverse-iff",),
         checks=(PropertyCheck("theta0-not-recovered", linear_points(), _theta0_not_recoverable, RANGES,
                               examples=(_RECOVERY_CASE,)),),
         corrected_by=("lr-inverse-iff",),
         counterexample=Counterexample("theta0-not-recovered", _RECOVERY_CASE),
+    ),
+    Lemma(
+        id="gradient-insufficient-value",
+        title="The value of the gradient at theta_1 alone does not determine theta_0",
+        statement=r"$\theta_1$, $\lambda$ and the vector $g_z(\theta_1)$ do not determine $\theta_0$: in every dimension there "
+                  r"are data points $z \ne z'$ with $g_z(\theta_1) = g_{z'}(\theta_1)$ whose stable steps come from "
+                  r"different $\theta_0 \ne \theta_0'$ (and the ascent step matches neither).",
+        source=CONCLUSION,
+        as_written=True,
+        quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
+        claim="gradient-insufficient",
+        reading="the defender knows theta_1, lr and the gradient vector only",
+        interpretation="'The gradient alone': the information gradient ascent uses, the value g_z(theta_1). Proved by "
+                       "an exact witness (an existence statement needs one): two points with the same gradient at "
+                       "theta_1 and different preimages.",
+        uses=("lr-inverse-iff",),
+        checks=(SympyProof("two-preimages-one-gradient", _prove_value_does_not_determine,
+                           "sympy exact witness, theta_1 = (0, a, b) with symbolic a, b (padding coordinates carry over "
+                           "to every p), lr = 1/4, x = e_1 and e_1/2"),),
     ),
     Lemma(
         id="clean-training-forgets",
