@@ -291,6 +291,22 @@ def _similar_points_bound(case):
         return compare(float(size), float(bound) + rounding, f"|C| = {mpmath.nstr(size, 5)}, bound {mpmath.nstr(bound, 5)}")
 
 
+def _prove_gradient_geometry() -> bool:
+    """g_z(theta) = |x|^2 (theta - P_z(theta)); theta - P_z(theta) lies on x, is orthogonal to every direction of the
+    hyperplane (v . x = 0, here v = x cross w) and has length |r|/|x|, the distance of theta to the hyperplane; for
+    |x| = 1, g_z(theta) is exactly that displacement (dimension 3)."""
+    theta, x, w = (symbolic_vector(name, 3) for name in ("theta", "x", "w"))
+    y = sympy.Symbol("y", real=True)
+    norm2 = sym_dot(x, x)
+    residual = sym_dot(theta, x) - y
+    displacement = sym_gradient(theta, x, y) / norm2  # theta - P_z(theta)
+    direction = x.cross(w)
+    return (is_zero_matrix(sym_gradient(theta, x, y) - norm2 * displacement)
+            and is_zero_matrix(displacement - residual / norm2 * x)
+            and is_zero(sym_dot(displacement, direction))
+            and is_zero(sym_dot(displacement, displacement) - residual**2 / norm2))
+
+
 # ----------------------------------------------------------------------------- strategies
 @st.composite
 def _vector_pairs(draw, max_dim: int = SMALL_DIM):
@@ -326,7 +342,7 @@ PROJECTION_NOTE = r"$P_z(\theta) = \theta - g_z(\theta)/|x|^2$"
 register(
     Lemma(
         id="lr-gradient-projection",
-        title="The linear-regression gradient is an affine projection",
+        title="The linear-regression gradient is an affine projection (idempotence reading)",
         statement=r"$g_z(\theta) = (\theta\cdot x - y)\,x$ is an affine projection on the vector $x$, orthogonally to the "
                   r"hyperplane $\theta\cdot x = y$: $g_z(g_z(\theta)) = g_z(\theta)$.",
         source=SECTION,
@@ -335,9 +351,31 @@ register(
         interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
                        "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
                        "projection P_z onto the hyperplane, and g_z(theta) = |x|^2 (theta - P_z(theta)).",
+        claim="lr-gradient-projection",
+        reading="projection = idempotent map",
         checks=(oracle_property("idempotent", linear_points(), _gradient_idempotent),),
         corrected_by=("lr-hyperplane-projection",),
         counterexample=Counterexample("idempotent", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 1.0}),
+    ),
+    Lemma(
+        id="lr-gradient-projection-geometry",
+        title="The linear-regression gradient points from the hyperplane to theta, along x (geometry reading)",
+        statement=r"$g_z(\theta) = |x|^2\,(\theta - P_z(\theta))$ where $\theta - P_z(\theta) = \frac{\theta\cdot x - y}{|x|^2}x$ is the "
+                  r"orthogonal displacement of $\theta$ from the hyperplane $\theta\cdot x = y$: it lies on $x$, is orthogonal "
+                  r"to the hyperplane, and has length $\mathrm{dist}(\theta, \{\theta\cdot x = y\})$. For $|x| = 1$ the "
+                  r"gradient is exactly that displacement; otherwise it is that displacement scaled by $|x|^2$.",
+        source=SECTION,
+        as_written=True,
+        quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
+        claim="lr-gradient-projection",
+        reading="the geometry described: on x, orthogonal to the hyperplane",
+        interpretation="The geometry the sentence describes holds: the gradient is the orthogonal projection of theta's "
+                       "offset from the hyperplane onto the line of x, up to the factor |x|^2, which the draft omits "
+                       "(exact for unit inputs).",
+        uses=("lr-hyperplane-projection",),
+        checks=(SympyProof("displacement-geometry", _prove_gradient_geometry,
+                           "sympy identities in dimension 3 (vectors theta, x and x cross w spanning the hyperplane's "
+                           "directions), rational in |x|^2 != 0"),),
     ),
     Lemma(
         id="lr-hyperplane-projection",

@@ -86,6 +86,17 @@ def _poison_not_determined(case):
         return Outcome(True, 0.0, f"the reconstruction misses the poisoned average ({recovered.detail})")
 
 
+def _prove_no_checkpoint_witness() -> bool:
+    """Witness: B = 2, one clean and one poisoned point. Two batches with the same clean gradient g_c and poisoned
+    gradients g_p != g_p', from theta_t and theta_t' = theta_t + lr (g_p' - g_p)/2, end at the same theta_{t+1}: a
+    defender who knows theta_{t+1}, lr and g_c (not theta_t, not the batch mean) cannot tell g_p from g_p'."""
+    theta, lr, clean, poison, other = sympy.symbols("theta lambda g_c g_p g_q", real=True)
+    start_other = theta + lr * (other - poison) / 2
+    end = theta - lr * (clean + poison) / 2
+    end_other = start_other - lr * (clean + other) / 2
+    return is_zero(end - end_other) and sympy.simplify(other - poison) != 0
+
+
 register(
     Lemma(
         id="batch-clean-plus-poison",
@@ -125,10 +136,30 @@ register(
         as_written=True,
         quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
         interpretation="Read as: g_{t,p} is not determined by g_t and g_{t,c}, where g_t is known from the stored batch "
-                       "mean or from theta_t, theta_{t+1} and lr. Without g_t (no checkpoint of the step) the claim holds.",
+                       "mean or from theta_t, theta_{t+1} and lr. Without g_t (no checkpoint of the step) the claim "
+                       "holds: poison-gradient-unknowable-no-checkpoint.",
+        claim="poison-gradient-unknowable",
+        reading="the batch mean g_t (or theta_t and theta_{t+1}) is stored",
         checks=(PropertyCheck("not-recoverable", _batches(), _poison_not_determined, RANGES, oracle=True,
                               examples=(DRAFT_BATCH,)),),
         corrected_by=("batch-weighted-decomposition",),
         counterexample=Counterexample("not-recoverable", DRAFT_BATCH, found_by="example"),
+    ),
+    Lemma(
+        id="poison-gradient-unknowable-no-checkpoint",
+        title="Without the batch mean or the previous checkpoint, the poisoned gradient is undetermined",
+        statement=r"A defender who knows $\theta_{t+1}$, $\lambda$ and the clean gradient $g_{t,c}$, but neither $g_t$ nor "
+                  r"$\theta_t$, cannot determine $g_{t,p}$: two batches with the same $g_{t,c}$ and different $g_{t,p}$ end at "
+                  r"the same $\theta_{t+1}$ ($B = 2$, one clean and one poisoned point).",
+        source=SECTION,
+        as_written=True,
+        quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
+        claim="poison-gradient-unknowable",
+        reading="nothing of the step is stored: neither g_t nor theta_t",
+        interpretation="The draft's setting B = 2. Proved by an exact witness (as the clean gradient is a given value, "
+                       "the witness treats the gradients as free vectors, as this module does). Whether the defender "
+                       "stores the step is a design choice of the training pipeline, not of the model.",
+        checks=(SympyProof("same-end-two-poisons", _prove_no_checkpoint_witness,
+                           "sympy identity with symbolic theta_t, lr, g_c, g_p, g_p' (one coordinate; the step is coordinatewise)"),),
     ),
 )
