@@ -10,5 +10,6 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     commutation,
     order_dependence,
     poisoned_batches,
+    unlearning_scope,
     second_order,
 )

@@ -276,6 +276,8 @@ register(
                        "cycles to 2/3 at epoch end, order (z2, z1) to 1/3; the minimiser is 1/2. With steps decaying to 0 "
                        "the limits agree (inconsistent-order-gap). Hypothesis alone finds the same phenomenon in p = 2 at lr |x|^2 = 1 "
                        "(two points on one line with different targets: the last one projected onto wins).",
+        claim="single-minimum-order-free",
+        reading="constant step (the draft's Phi_z)",
         checks=(oracle_property("same-limit", _cyclic_problems(consistent=False), _order_free_limit, CYCLIC_RANGES,
                           examples=({"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},)),),
         corrected_by=("consistent-order-free", "inconsistent-order-gap"),
