@@ -27,8 +27,8 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Mapping  # noqa: E402
 
-__all__ = ["Claim", "CLAIMS", "KINDS", "CHECKABLE_KINDS", "coverage", "coverage_line", "render_markdown",
-           "DEFAULT_OUTPUT", "main"]
+__all__ = ["Claim", "CLAIMS", "KINDS", "CHECKABLE_KINDS", "coverage", "coverage_line", "readings", "readings_table",
+           "render_markdown", "DEFAULT_OUTPUT", "main"]
 
 KINDS = ("lemma", "summary", "delegated", "definition", "empirical", "citation", "plan", "argument")
 #: Kinds that carry a mathematical claim someone must judge: they count in the coverage.
@@ -447,6 +447,25 @@ def coverage_line(statuses: Mapping[str, str] | None = None) -> str:
     if "lemma_statuses" in report:
         line += ": " + ", ".join(f"{count} {status}" for status, count in sorted(report["lemma_statuses"].items()))
     return line + "."
+
+
+def readings(statuses: Mapping[str, str] | None = None) -> list[tuple[str, str, str, str]]:
+    """``(claim key, lemma id, reading, status)`` for every claim of the registry with more than one reading, in
+    registration order (status ``"?"`` when ``statuses`` lacks it)."""
+    from theory.registry import registry
+
+    groups: dict[str, list] = {}
+    for lemma in registry().values():
+        groups.setdefault(lemma.claim_key, []).append(lemma)
+    return [(key, lemma.id, lemma.reading, (statuses or {}).get(lemma.id, "?"))
+            for key, lemmas in groups.items() if len(lemmas) > 1 for lemma in lemmas]
+
+
+def readings_table(statuses: Mapping[str, str] | None = None) -> str:
+    """A markdown table claim x reading x verdict (for the catalog and the closing notes)."""
+    lines = ["| claim | reading | lemma | verdict |", "| --- | --- | --- | --- |"]
+    lines += [f"| {key} | {_cell(reading)} | `{lemma}` | {status} |" for key, lemma, reading, status in readings(statuses)]
+    return "\n".join(lines)
 
 
 def _cell(text: str) -> str:

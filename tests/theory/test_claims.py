@@ -57,3 +57,13 @@ def test_coverage_counts():
         "mathematical_claims": 2, "with_lemmas": 1, "delegated_without_ids": 1, "lemmas": 1,
         "lemma_statuses": {"refuted": 1}}
     assert "mathematical claims" in coverage_line()
+
+
+def test_readings_table_lists_each_reading_with_its_verdict():
+    from theory.claims import readings, readings_table
+
+    rows = readings({"lr-inverse-small-shift": "refuted"})
+    keys = {row[0] for row in rows}
+    assert {"lr-inverse-small-shift", "ga-not-inverse", "pathway-regularizer"} <= keys
+    assert ("lr-inverse-small-shift", "lr-inverse-small-shift", "vector norm: the update lr g_z(theta_t)", "refuted") in rows
+    assert readings_table().count("\n") == len(rows) + 1

@@ -22,12 +22,10 @@ then one ascent step at the training rate is exact (ga-not-inverse).
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays
-from theory.error_model import oracle_tolerance
+from theory.checking import is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays
 from theory.lemmas.gradient_ascent import _prove_nontrivial_step
 from theory.linear_regression import gradient_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_vector, precision

@@ -160,7 +160,7 @@ def _commute_only_if_equal(case):
     """Draft: Phi_z and Phi_z' commute (C = 0 for all theta) only if z = z'. C is affine in theta, so it
     vanishes everywhere iff it vanishes at theta = 0 and at the p unit vectors."""
     if list(case["x"]) == list(case["x2"]) and case["y"] == case["y2"]:
-        return compare(0.0, 1.0, "z = z': nothing to check")
+        return Outcome(True, 0.0, "z = z': nothing to check", premises_met=False)
     with precision():
         c = mp_case(case)
         dim = len(c["x"])
@@ -196,7 +196,7 @@ def _nonzero(vector) -> bool:
 def _projectors_commute_only_if_equal(case):
     """Draft: P_u P_v = P_v P_u only if P_u = P_v (u, v != 0), checked on p x p matrices at 60 digits."""
     if not (_nonzero(case["u"]) and _nonzero(case["v"])):
-        return compare(0.0, 1.0, "a zero vector defines no rank-one projector")
+        return Outcome(True, 0.0, "a zero vector defines no rank-one projector", premises_met=False)
     with precision():
         c = mp_case(case)
         dim = len(c["u"])

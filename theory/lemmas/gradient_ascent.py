@@ -121,27 +121,6 @@ def _middle_step_as_written(case):
         return oracle_identity(left, right, magnitude, depth=2 * len(c["x"]) + 12)
 
 
-def _ascent_never_exact(case):
-    """Draft: theta2 != theta0. Holds when the gap exceeds what 60-digit rounding could produce."""
-    with precision():
-        c, _, theta2, magnitude = _descent_ascent(case)
-        check = oracle_identity(theta2, c["theta"], magnitude, depth=2 * len(c["x"]) + 12)
-        return compare(0.0 if not check.holds else 1.0, 0.5,
-                       "theta2 differs from theta0" if not check.holds else "theta2 == theta0 " + check.detail)
-
-
-def _small_loss_small_error(case):
-    """Reading of the draft: in the stable regime lr|x|^2 < 2, |theta2 - theta0| <= sqrt(2 L(z, theta0))."""
-    with precision():
-        c, _, theta2, _ = _descent_ascent(case)
-        if c["lr"] * c["x"].dot(c["x"]) >= 2:
-            return compare(0.0, 1.0, "outside the stable regime lr |x|^2 < 2: claim not applicable")
-        bound = abs(residual_core(c["theta"], c["x"], c["y"]))  # sqrt(2 L) = |r|
-        error = mp_norm(theta2 - c["theta"])
-        return compare(float(error), float(bound) * (1 + 1e-50) + 1e-300,
-                       f"|theta2 - theta0| = {float(error):.3e}, sqrt(2L) = {float(bound):.3e}")
-
-
 def _hard_kinds_agree(case):
     """Draft: for a convex loss, high loss <=> large gradient <=> large Hessian (orders of two points agree)."""
     with precision():

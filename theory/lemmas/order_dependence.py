@@ -176,7 +176,7 @@ def _order_free_limit(case):
         xs, lr = _mp_rows(case["xs"]), mpmath.mpf(case["lr"])
         design = mpmath.matrix(case["xs"])
         if mpmath.det(design.T * design) == 0:  # integer Gram matrix: computed exactly
-            return compare(0.0, 1.0, "the minimiser is not unique: claim not applicable")
+            return Outcome(True, 0.0, "the minimiser is not unique: claim not applicable", premises_met=False)
         ys = [mpmath.mpf(value) for value in case["ys"]]
         limits, bound = [], mpmath.mpf(0)
         for order in (sorted(case["order"]), case["order"]):
@@ -217,7 +217,7 @@ def _consistent_converges(case, epochs: int = 30):
         ys = [row.dot(solution) for row in xs]
         basis = _row_space_basis(xs)
         if not basis:
-            return compare(0.0, 1.0, "all inputs are zero: every step is the identity")
+            return Outcome(True, 0.0, "all inputs are zero: every step is the identity", premises_met=False)
         error0 = sum((q.dot(theta0 - solution) * q for q in basis), 0 * theta0)
         projected = theta0 - error0
         matrix, _ = _epoch_map(xs, ys, lr, case["order"])
