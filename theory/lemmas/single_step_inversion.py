@@ -113,6 +113,8 @@ def _small_shift_injective(case):
     with precision():
         c = mp_case(case)
         shift = c["lr"] * mp_norm(gradient_core(c["theta"], c["x"], c["y"]))
+        if mp_max_abs(c["x"]) == 0:
+            return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
             return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
         q = c["lr"] * c["x"].dot(c["x"])
@@ -160,6 +162,8 @@ def _neumann_converges_small_shift(case):
     with precision():
         c = mp_case(case)
         shift = c["lr"] * mp_norm(gradient_core(c["theta"], c["x"], c["y"]))
+        if mp_max_abs(c["x"]) == 0:
+            return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
             return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
         theta_next = step_core(c["theta"], c["x"], c["y"], c["lr"])
