@@ -195,7 +195,7 @@ CLAIMS: tuple[Claim, ...] = (
     _c(NONLINEAR, r"$g_z(\theta_0)$ and $g_z(\theta_1)$ belong in a span $V_z$", "lemma", ("span-dim-large",)),
     _c(NONLINEAR, r"With large models, there exists data points $z$ such that $\dim V_z$ is large", "lemma", ("span-dim-large",)),
     _c(NONLINEAR, "Note that in large dimensions, in average two vectors are almost orthogonal.", "lemma",
-       ("high-dim-orthogonal", "beta-moments")),
+       ("high-dim-orthogonal", "high-dim-orthogonal-gradients", "beta-moments")),
     _c(NONLINEAR, r"we computed the correlation $\cos(g_z(\theta_0), g_z(\theta_1))$ with $\theta_1$ the result of training "
                   r"$\theta_0$ on $z$ and then on a small number of mini-batches (from 1 to 500).", "empirical",
        note="`python -m empirical run gradient-cosine`"),
@@ -296,7 +296,7 @@ CLAIMS: tuple[Claim, ...] = (
        ("omniscient-defender-training-rate", "omniscient-defender-chosen-rates", "omniscient-defender-networks",
         "ascent-exact-rate", "ascent-replay-affine")),
     _c(CONCLUSION_GA, "Of course, in the case of linear regression, simply continuing the training on clean data is enough to "
-                      "forget the poisoned samples.", "lemma", ("clean-training-forgets", "clean-training-forgets-iff")),
+                      "forget the poisoned samples.", "lemma", ("clean-training-forgets", "clean-training-forgets-full-rank", "clean-training-forgets-iff")),
     _c(CONCLUSION_GA, "However this is not true for non-trivial data such as CIFAR-10 or ImageNet, where gradient descent does "
                       "not achieve proper unlearning", "citation", note="Pawelczyk et al."),
     _c(CONCLUSION_GA, "Furthermore, we demonstrate that gradient-based unlearning methods fail to remove adversarial data "

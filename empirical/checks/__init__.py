@@ -33,7 +33,7 @@ CHECKS: dict[str, Check] = {check.name: check for check in (
                                     "banach-not-contraction", "pathway-regularizer", "banach-not-contraction-likely",
                                     "pathway-regularizer-networks"),
           "lr max|eig H_z| vs 1, fixed-point rate, Newton-Krylov inversion", inversion.DEFAULTS, inversion.run),
-    Check("gradient-cosine", ("span-dim-large", "high-dim-orthogonal"),
+    Check("gradient-cosine", ("span-dim-large", "high-dim-orthogonal", "high-dim-orthogonal-gradients"),
           "Experiment 1: cos(g_z(theta0), g_z(theta1)) after 1..500 interleaved batches", gradient_cosine.DEFAULTS,
           gradient_cosine.run),
     Check("orthogonal-craft", ("span-dim-large",),

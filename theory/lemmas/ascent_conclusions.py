@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, is_zero, mp_case, symbolic_vector
+from theory.checking import compare, oracle_property, is_zero, mp_case, symbolic_vector
 from theory.error_model import gamma, oracle_tolerance
 from theory.inversion_bounds import sherman_morrison_magnitude
 from theory.linear_regression import gradient_core, inverse_step_core, step_core
@@ -328,6 +328,23 @@ def _retain_contraction(case):
                                           f"|gap_T| - rate^T |gap_0| = {mpmath.nstr(contraction_gap, 5)}, rate {mpmath.nstr(rate, 5)}")
 
 
+def _full_rank_forgets(case):
+    """Reading 'the retain data span the parameter space' (X_r of full column rank, stable lr): the two runs' gap
+    contracts by max_i |1 - lr mu_i| < 1 per step, so the limits coincide. Rank-deficient retain sets are outside
+    this reading's premise."""
+    with precision():
+        c = _mp_retain_case(case)
+        eigenvalues, _, eig_tol = _retain_spectrum(c)
+        if min(eigenvalues) <= eig_tol:
+            return Outcome(True, 0.0, "X_r is rank-deficient: outside the premise", premises_met=False)
+        if c["lr"] * max(eigenvalues) >= 2:
+            return Outcome(True, 0.0, "lr >= 2/L: outside the stable regime", premises_met=False)
+        rate = max(abs(1 - c["lr"] * mu) for mu in eigenvalues)
+        if not rate < 1:
+            return Outcome(False, float("inf"), f"contraction rate {mpmath.nstr(rate, 8)} >= 1 with X_r of full rank")
+        return _retain_contraction(case)
+
+
 def _prove_kernel_invariance() -> bool:
     """Two retain points of R^3 and v = x_1 x x_2 (spans ker X_r generically): v . Phi_r(theta) = v . theta; and
     Phi_r(a) - Phi_r(b) = (I - lr H_r)(a - b) with H_r = (x_1 x_1^T + x_2 x_2^T) / 2."""
@@ -372,7 +389,10 @@ register(
         interpretation="The draft: 'in large dimensions, in average two vectors are almost orthogonal'. Made precise "
                        "for independent isotropic Gaussian directions: cos^2 has mean 1/p and standard deviation "
                        "O(1/p), so it concentrates at 0 as p grows. Gradients of one network are not independent "
-                       "isotropic vectors: whether they behave so is measured by the gradient-cosine experiments.",
+                       "isotropic vectors: whether they behave so is measured by the gradient-cosine experiments "
+                       "(high-dim-orthogonal-gradients).",
+        claim="high-dim-orthogonal",
+        reading="two independent isotropic random vectors",
         uses=("beta-moments",),
         checks=(
             PropertyCheck("monte-carlo-mean", st.fixed_dictionaries({"dim": dimensions(), "seed": st.integers(0, 2**32 - 1)}),
@@ -382,6 +402,21 @@ register(
             OracleCheck("beta-moments-60-digits", _cosine_cases, _beta_moments,
                         "mpmath Beta-function moment ratios for p = 1..512 against 1/p and 3/(p(p+2))"),
         ),
+    ),
+    Lemma(
+        id="high-dim-orthogonal-gradients",
+        title="In large models the gradients before and after a step are almost orthogonal on average",
+        statement=r"For large networks, $\cos(g_z(\theta_0), g_z(\theta_1))$ is close to 0 on average over data points.",
+        source=NONLINEAR,
+        as_written=True,
+        quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
+        claim="high-dim-orthogonal",
+        reading="the gradients g_z(theta_0), g_z(theta_1) of one network",
+        interpretation="The sentence is used to support near-orthogonality of the two gradients of one model, which "
+                       "are not independent random vectors (in linear regression they are collinear: ga-collinear). "
+                       "Open: `python -m empirical run gradient-cosine` measures it; the draft's own observation "
+                       "(cosine close to 1 for an untrained model, 0.3-0.5 after 2 epochs) does not support it.",
+        uses=("high-dim-orthogonal", "ga-collinear"),
     ),
     Lemma(
         id="span-dim-large",
@@ -478,7 +513,10 @@ register(
         interpretation="'Simply continuing the training on clean data is enough to forget the poisoned samples' is read "
                        "as: the limit of clean training does not depend on whether the poison was seen. Checked on "
                        "hand-picked retain sets at 60 digits (a retain set whose span misses a direction the poison "
-                       "moved, and full-column-rank ones).",
+                       "moved, and full-column-rank ones). Under the reading 'the retain data span the parameter "
+                       "space' the claim holds: clean-training-forgets-full-rank.",
+        claim="clean-training-forgets",
+        reading="any retain set",
         uses=("clean-training-forgets-iff",),
         checks=(OracleCheck("retain-limits", _retain_cases, _limits_coincide,
                             "limits of GD on the retain set from theta_p and theta_c, differing by P_ker(X_r)(theta_p - "
@@ -487,6 +525,23 @@ register(
         counterexample=Counterexample("retain-limits", {"retain_x": [[1.0, 0.0]], "retain_y": [1.0],
                                                         "theta_clean": [1.0, 0.0], "theta_poisoned": [1.0, 0.5], "lr": 0.5},
                                       found_by="mpmath"),
+    ),
+    Lemma(
+        id="clean-training-forgets-full-rank",
+        title="Clean training forgets the poison when the retain data span the parameter space",
+        statement=r"If the retain inputs $X_r$ have full column rank (e.g. $n \ge p$ generic points) and $0 < \lambda < 2/L$, "
+                  r"full-batch descent on the retain set from $\theta_p$ and from $\theta_c$ converges to the same limit: the "
+                  r"gap contracts by $\max_i|1 - \lambda\mu_i| < 1$ per step.",
+        source=CONCLUSION,
+        as_written=True,
+        quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
+        claim="clean-training-forgets",
+        reading="the retain data span the parameter space (full column rank)",
+        interpretation="The usual regime of linear regression (more points than parameters): holds.",
+        uses=("clean-training-forgets-iff",),
+        checks=(oracle_property("full-rank-gap-contracts", _retain_runs(), _full_rank_forgets,
+                                "p in [1, 5], n in [1, 6] retain points (scales log-uniform in [1e-3, 1e3]), lr = c 2/L, "
+                                "c in [1e-3, 0.999], T in [0, 30]; rank-deficient draws are outside the premise"),),
     ),
     Lemma(
         id="clean-training-forgets-iff",
