@@ -47,6 +47,17 @@ def _prove_weighted_decomposition() -> bool:
     return True
 
 
+def _prove_weighted_decomposition_any_size() -> bool:
+    """Every batch size: with S_c, S_p the sums of the clean and poisoned gradients, n_c + n_p = B, averages
+    gbar_c = S_c / n_c, gbar_p = S_p / n_p and g_t = (S_c + S_p) / B (symbolic n_c, n_p >= 1; coordinatewise)."""
+    n_clean, n_poison = sympy.symbols("n_c n_p", positive=True, integer=True)
+    sum_clean, sum_poison = sympy.symbols("S_c S_p", real=True)
+    batch = n_clean + n_poison
+    mean, clean, poison = (sum_clean + sum_poison) / batch, sum_clean / n_clean, sum_poison / n_poison
+    return (is_zero(mean - (n_clean * clean + n_poison * poison) / batch)
+            and is_zero(poison - (batch * mean - n_clean * clean) / n_poison))
+
+
 @st.composite
 def _batches(draw):
     batch = draw(st.integers(2, MAX_BATCH))
@@ -124,8 +135,10 @@ register(
         interpretation="Only the poisoned average is determined, not the individual poisoned gradients when n_p >= 2; "
                        "the retrained step theta_t - lr gbar_c needs neither. What stays hard is that every later step "
                        "started from a poisoned theta (the commutation lemmas).",
-        checks=(SympyProof("weighted-mean", _prove_weighted_decomposition,
-                           f"sympy identities for every B in [2, {MAX_BATCH}] and n_c in [1, B - 1], scalar gradients "
+        checks=(SympyProof("weighted-mean-any-size", _prove_weighted_decomposition_any_size,
+                           "sympy identities for symbolic n_c, n_p >= 1 (every batch size), one coordinate"),
+                SympyProof("weighted-mean", _prove_weighted_decomposition,
+                           f"cross-check: sympy identities for every B in [2, {MAX_BATCH}] and n_c in [1, B - 1], scalar gradients "
                            "(the identities are linear and coordinatewise)"),),
     ),
     Lemma(

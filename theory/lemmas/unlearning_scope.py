@@ -56,6 +56,16 @@ def _prove_vanishing_step_limit() -> bool:
     return all(is_zero(sympy.limit(sympy.cancel(entry), lr, 0) - goal) for entry, goal in zip(limit, target))
 
 
+def _prove_resolvent_any_size() -> bool:
+    """Every p, noncommutative symbols: with W = (S - lr R)^{-1} (W (S - lr R) = I, so S^{-1} b = W (S - lr R) S^{-1} b),
+    theta(lr) - S^{-1} b = W (b + lr s) - S^{-1} b = lr W (s + R S^{-1} b). Near lr = 0, |W| <= |S^{-1}| / (1 - |lr|
+    |S^{-1} R|) (Neumann series), so theta(lr) - S^{-1} b = O(lr)."""
+    s_op, r_op, s_inv, w_op, b, s = sympy.symbols("S R Sinv W b s", commutative=False)
+    lr = sympy.Symbol("lambda", real=True)
+    gap = w_op * (b + lr * s) - w_op * (s_op - lr * r_op) * s_inv * b
+    return sympy.expand((sympy.expand(gap) - sympy.expand(lr * w_op * (s + r_op * s_inv * b))).subs(s_op * s_inv, 1)) == 0
+
+
 def _prove_batch_of_one() -> bool:
     """The mean-aggregated step of a batch of size B = 1 is the per-example step Phi_z (one coordinate)."""
     theta, lr = sympy.symbols("theta lambda", real=True)
@@ -92,8 +102,11 @@ register(
         uses=("inconsistent-order-gap", "consistent-order-free"),
         checks=(SympyProof("epoch-expansion", _prove_epoch_expansion,
                            "sympy, noncommutative symbols: induction step on the points of an epoch"),
+                SympyProof("resolvent-any-size", _prove_resolvent_any_size,
+                           "sympy, noncommutative symbols (every p): theta(lr) - S^{-1} b = lr W (s + R S^{-1} b), "
+                           "W = (S - lr R)^{-1} bounded near 0 by the Neumann series"),
                 SympyProof("vanishing-step-limit", _prove_vanishing_step_limit,
-                           "sympy limit lr -> 0 in p = 2 with generic S, R, b, s (every p: continuity of inversion)")),
+                           "cross-check: sympy limit lr -> 0 in p = 2 with generic S, R, b, s")),
     ),
     Lemma(
         id="asymptotic-commutativity-networks",
