@@ -79,6 +79,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
              "draft" if lemma.as_written else "added", _shorten(lemma.source, 48), lemma.title) for lemma in lemmas]
     print(format_table(("id", "status", "claim", "source", "title"), rows))
     print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
+    if not args.only:
+        from theory.claims import coverage_line
+
+        print(coverage_line({lemma_id: entry["status"] for lemma_id, entry in entries.items()}))
     if any(not entry["ok"] for entry in entries.values()):
         print("(!) the checks did not reproduce the registry: see `python -m theory show ID`")
     return 0

@@ -23,15 +23,17 @@ from empirical.checks.base import Check, Row, resolve_settings, summary, write_r
 __all__ = ["CHECKS", "Check", "Row", "resolve_settings", "summary", "write_rows", "get_check", "run_check"]
 
 CHECKS: dict[str, Check] = {check.name: check for check in (
-    Check("ascent-error", ("ga-linear-error", "ascent-error-quadratic", "ascent-error-logistic"),
+    Check("ascent-error", ("ga-linear-error", "ascent-error-quadratic", "ascent-error-logistic",
+                           "omniscient-defender-networks", "approx-small-shift"),
           "one ascent after one descent vs -lr^2 H g over lr decades", ascent_error.DEFAULTS, ascent_error.run),
     Check("commutator", ("lr-commutator-formula", "commutator-quadratic", "commutator-logistic",
                          "different-classes-no-commute"),
           "two steps in both orders vs lr^2 (H_B g_A - H_A g_B)", commutator.DEFAULTS, commutator.run),
     Check("inversion-contraction", ("psi-contraction-iff", "stable-but-not-invertible", "step-non-injective",
-                                    "banach-not-contraction", "pathway-regularizer"),
+                                    "banach-not-contraction", "pathway-regularizer", "banach-not-contraction-likely",
+                                    "pathway-regularizer-networks"),
           "lr max|eig H_z| vs 1, fixed-point rate, Newton-Krylov inversion", inversion.DEFAULTS, inversion.run),
-    Check("gradient-cosine", ("span-dim-large", "high-dim-orthogonal"),
+    Check("gradient-cosine", ("span-dim-large", "high-dim-orthogonal", "high-dim-orthogonal-gradients"),
           "Experiment 1: cos(g_z(theta0), g_z(theta1)) after 1..500 interleaved batches", gradient_cosine.DEFAULTS,
           gradient_cosine.run),
     Check("orthogonal-craft", ("span-dim-large",),

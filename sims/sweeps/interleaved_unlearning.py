@@ -30,7 +30,7 @@ from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_asc
                              retrain, rewind_replay)
 
 LEMMAS = ("interleaved-unlearning-cost", "commuting-steps-cheap", "ga-not-inverse", "gradient-insufficient",
-          "lr-inverse-iff", "clean-training-forgets", "clean-training-forgets-iff")
+          "lr-inverse-iff", "clean-training-forgets", "clean-training-forgets-iff", "interleaved-no-efficient-algorithm")
 
 METHODS = ("rewind_replay", "gradient_ascent", "amnesiac", "finetune", "neggrad_plus", "inversion_closed",
            "inversion_neumann", "inversion_fixed_point")

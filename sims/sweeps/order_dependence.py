@@ -36,7 +36,7 @@ from sims.sweeps.spec import Param, Sweep
 LEMMAS = ("single-minimum-order-free", "consistent-order-free", "inconsistent-order-gap", "lr-commutator-formula",
           "commutator-small-lr", "commutator-grows-with-dim", "commutator-random-inputs", "commutator-logistic",
           "different-classes-no-commute", "steps-commute-iff-equal", "commutator-similar-points",
-          "commutator-quadratic")
+          "commutator-quadratic", "asymptotic-commutativity-networks")
 
 PARAMS = (
     Param("problems", "strs", ["consistent", "inconsistent", "logistic"], "least squares with / without exact fit, "

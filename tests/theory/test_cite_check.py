@@ -10,7 +10,7 @@ from theory.export import export_entries, render_latex
 from theory.lemma_graph import graph_statuses
 from theory.verify import run_verification, write_record
 
-REFUTED, PROVED, PROVED_TOO = "ga-not-inverse", "ga-exact-iff", "ga-linear-error"
+REFUTED, PROVED, PROVED_TOO = "ga-error-middle-step", "ga-linear-error", "ga-exact-iff"
 
 
 @pytest.fixture(scope="module")

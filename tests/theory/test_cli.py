@@ -13,8 +13,8 @@ from theory.profiles import PROFILES
 from theory.registry import Lemma, SympyProof, get, registry
 from theory.status import evaluate
 
-REFUTED = "ga-not-inverse"  # a claim of the draft with a stored counterexample
-PROVED = "ga-exact-iff"  # its correction, a sympy proof
+REFUTED = "ga-error-middle-step"  # a claim of the draft with a stored counterexample
+PROVED = "ga-linear-error"  # its correction, a sympy proof
 ISSUE_KEYS = {"id", "title", "source", "statement", "as_written", "status", "uses", "corrected_by", "counterexample",
               "assumptions", "interpretation", "sims", "empirical", "evidence", "evidence_summary"}
 

@@ -18,7 +18,7 @@ from theory.lemma_graph import graph_statuses
 from theory.registry import registry
 from theory.verify import run_verification, status_counts, write_record
 
-CHECKED = ("ga-not-inverse", "ga-exact-iff", "ga-linear-error")  # refuted, proved, proved with Hypothesis evidence
+CHECKED = ("ga-error-middle-step", "ga-exact-iff", "ga-linear-error")  # refuted, proved, proved with Hypothesis evidence
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,12 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     notations,
     gradient_ascent,
     ascent_conclusions,
+    ascent_reversal,
     single_step_inversion,
     fixed_point,
     commutation,
     order_dependence,
     poisoned_batches,
+    unlearning_scope,
     second_order,
 )

@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, is_zero, mp_case, symbolic_vector
+from theory.checking import compare, oracle_property, is_zero, mp_case, symbolic_vector
 from theory.error_model import gamma, oracle_tolerance
 from theory.inversion_bounds import sherman_morrison_magnitude
 from theory.linear_regression import gradient_core, inverse_step_core, step_core
@@ -187,7 +187,7 @@ def _theta0_not_recoverable(case):
         c = mp_case(case)
         q = c["lr"] * c["x"].dot(c["x"])
         if q == 1:
-            return Outcome(True, 0.0, "lr|x|^2 = 1: Phi_z is not injective, theta_0 is not determined")
+            return Outcome(True, 0.0, "lr|x|^2 = 1: Phi_z is not injective, theta_0 is not determined", premises_met=False)
         theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
         recovered = inverse_step_core(theta1, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
@@ -203,6 +203,25 @@ def _theta0_not_recoverable(case):
 
 #: Hand-picked non-degenerate case (x != 0, lr|x|^2 = 5/8); Hypothesis alone shrinks to x = 0 (Phi_z = id).
 _RECOVERY_CASE = {"theta": [0.5, -1.0], "x": [1.0, 2.0], "y": 1.0, "lr": 0.125}
+
+
+def _prove_value_does_not_determine() -> bool:
+    """Witness: theta_1 = (0, a, b) (a, b symbolic: every dimension p >= 1 by padding), lr = 1/4, z = (e_1, -1) and
+    z' = (e_1/2, -2) have the same gradient e_1 at theta_1 but the preimages (1/3, a, b) and (4/15, a, b); both
+    steps are stable (lr|x|^2 = 1/4 and 1/16), and the ascent step theta_1 + lr g = (1/4, a, b) is neither."""
+    a, b = sympy.symbols("a b", real=True)
+    lr = sympy.Rational(1, 4)
+    theta1 = np.array([0, a, b], dtype=object)
+    points = ((np.array([1, 0, 0], dtype=object), -1), (np.array([sympy.Rational(1, 2), 0, 0], dtype=object), -2))
+    gradients = [gradient_core(theta1, x, y) for x, y in points]
+    preimages = [inverse_step_core(theta1, x, y, lr) for x, y in points]
+    ascent = theta1 + lr * gradients[0]
+    same_gradient = all(sympy.simplify(u - v) == 0 for u, v in zip(*gradients))
+    steps_land = all(all(sympy.simplify(u - v) == 0 for u, v in zip(step_core(pre, x, y, lr), theta1))
+                     for pre, (x, y) in zip(preimages, points))
+    return (same_gradient and steps_land and sympy.simplify(preimages[0][0] - sympy.Rational(1, 3)) == 0
+            and sympy.simplify(preimages[1][0] - sympy.Rational(4, 15)) == 0
+            and all(sympy.simplify(ascent[0] - pre[0]) != 0 for pre in preimages))
 
 
 # ----------------------------------------------------------------------------- continuing training on clean data
@@ -235,7 +254,7 @@ def _limits_coincide(case):
         eigenvalues, columns, eig_tol = _retain_spectrum(c)
         top = max(eigenvalues)
         if top > 0 and c["lr"] * top >= 2:
-            return Outcome(True, 0.0, "lr >= 2/L: descent on the retain set is unstable, the claim assumes stability")
+            return Outcome(True, 0.0, "lr >= 2/L: descent on the retain set is unstable, the claim assumes stability", premises_met=False)
         start_gap = c["theta_poisoned"] - c["theta_clean"]
         limit_gap = sum((column.dot(start_gap) * column for mu, column in zip(eigenvalues, columns) if abs(mu) <= eig_tol),
                         start=0 * start_gap)
@@ -281,7 +300,7 @@ def _retain_contraction(case):
         eigenvalues, columns, eig_tol = _retain_spectrum(c)
         steps = case["steps"]
         if max(eigenvalues) > 0 and c["lr"] * max(eigenvalues) >= 2:
-            return Outcome(True, 0.0, "lr >= 2/L after exact conversion: outside the stable regime")
+            return Outcome(True, 0.0, "lr >= 2/L after exact conversion: outside the stable regime", premises_met=False)
         poisoned, clean = c["theta_poisoned"], c["theta_clean"]
         abs_points = [abs_vector(x) for x in c["retain_x"]]
         abs_targets = [-abs(y) for y in c["retain_y"]]
@@ -307,6 +326,23 @@ def _retain_contraction(case):
         score = max(float(formula_gap), float(contraction_gap)) / tolerance
         return Outcome(score <= 1, score, f"|gap - spectral formula| = {mpmath.nstr(formula_gap, 5)}, "
                                           f"|gap_T| - rate^T |gap_0| = {mpmath.nstr(contraction_gap, 5)}, rate {mpmath.nstr(rate, 5)}")
+
+
+def _full_rank_forgets(case):
+    """Reading 'the retain data span the parameter space' (X_r of full column rank, stable lr): the two runs' gap
+    contracts by max_i |1 - lr mu_i| < 1 per step, so the limits coincide. Rank-deficient retain sets are outside
+    this reading's premise."""
+    with precision():
+        c = _mp_retain_case(case)
+        eigenvalues, _, eig_tol = _retain_spectrum(c)
+        if min(eigenvalues) <= eig_tol:
+            return Outcome(True, 0.0, "X_r is rank-deficient: outside the premise", premises_met=False)
+        if c["lr"] * max(eigenvalues) >= 2:
+            return Outcome(True, 0.0, "lr >= 2/L: outside the stable regime", premises_met=False)
+        rate = max(abs(1 - c["lr"] * mu) for mu in eigenvalues)
+        if not rate < 1:
+            return Outcome(False, float("inf"), f"contraction rate {mpmath.nstr(rate, 8)} >= 1 with X_r of full rank")
+        return _retain_contraction(case)
 
 
 def _prove_kernel_invariance() -> bool:
@@ -349,10 +385,14 @@ register(
                   r"$E[\cos^2(u,v)] = 1/p$ and $\mathrm{Var}[\cos^2(u,v)] = \frac{2(p-1)}{p^2(p+2)}$.",
         source=NONLINEAR,
         as_written=True,
+        quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
         interpretation="The draft: 'in large dimensions, in average two vectors are almost orthogonal'. Made precise "
                        "for independent isotropic Gaussian directions: cos^2 has mean 1/p and standard deviation "
                        "O(1/p), so it concentrates at 0 as p grows. Gradients of one network are not independent "
-                       "isotropic vectors: whether they behave so is measured by the gradient-cosine experiments.",
+                       "isotropic vectors: whether they behave so is measured by the gradient-cosine experiments "
+                       "(high-dim-orthogonal-gradients).",
+        claim="high-dim-orthogonal",
+        reading="two independent isotropic random vectors",
         uses=("beta-moments",),
         checks=(
             PropertyCheck("monte-carlo-mean", st.fixed_dictionaries({"dim": dimensions(), "seed": st.integers(0, 2**32 - 1)}),
@@ -364,12 +404,28 @@ register(
         ),
     ),
     Lemma(
+        id="high-dim-orthogonal-gradients",
+        title="In large models the gradients before and after a step are almost orthogonal on average",
+        statement=r"For large networks, $\cos(g_z(\theta_0), g_z(\theta_1))$ is close to 0 on average over data points.",
+        source=NONLINEAR,
+        as_written=True,
+        quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
+        claim="high-dim-orthogonal",
+        reading="the gradients g_z(theta_0), g_z(theta_1) of one network",
+        interpretation="The sentence is used to support near-orthogonality of the two gradients of one model, which "
+                       "are not independent random vectors (in linear regression they are collinear: ga-collinear). "
+                       "Open: `python -m empirical run gradient-cosine` measures it; the draft's own observation "
+                       "(cosine close to 1 for an untrained model, 0.3-0.5 after 2 epochs) does not support it.",
+        uses=("high-dim-orthogonal", "ga-collinear"),
+    ),
+    Lemma(
         id="span-dim-large",
         title="Large models have data points whose gradients span a large space",
         statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ lie in a span $V_z$, and for large models there are data points "
                   r"$z$ with $\dim V_z$ large.",
         source=NONLINEAR,
         as_written=True,
+        quote=r"With large models, there exists data points $z$ such that $\dim V_z$ is large",
         interpretation="A hypothesis about networks: in linear regression dim V_z = 1 (ga-collinear). The empirical "
                        "gradient-cosine check measures cos(g_z(theta_0), g_z(theta_1)) after interleaved batches.",
         uses=("ga-collinear", "high-dim-orthogonal"),
@@ -380,6 +436,7 @@ register(
         statement=r"If $L(z, \theta)$ is convex in $\theta$, then $\nabla^2_\theta L(z, \theta) \succ 0$.",
         source=PITFALL,
         as_written=True,
+        quote=r"Assuming $L(z, \theta)$ is convex w.r.t $\theta$, its hessian $\nabla_\theta^2 L(z, \theta)$ is positive definite",
         interpretation="Checked on linear regression, the draft's convex case: the smallest eigenvalue of x x^T must "
                        "be > 0 (beyond the 60-digit eigenvalue resolution).",
         uses=("lr-convex",),
@@ -407,21 +464,43 @@ register(
     ),
     Lemma(
         id="gradient-insufficient",
-        title="The gradient at theta_1 does not determine theta_0",
+        title="The gradient at theta_1 does not determine theta_0 (omniscient defender)",
         statement=r"$\theta_0$ cannot be recovered from $\theta_1 = \Phi_z(\theta_0)$, $z$ and $\lambda$ (with "
                   r"$g_z(\theta_1)$).",
         source=CONCLUSION,
         as_written=True,
+        quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
         interpretation="The draft concludes that 'computing the gradient at theta_1 alone does not provide sufficient "
                        "information to determine theta_0'. Read as: even an omniscient defender who knows z, lr and "
                        "theta_1 (hence g_z at every point) cannot recover theta_0. Checked on linear regression: the "
                        "check recovers theta_0 with the Sherman-Morrison inverse. What fails is gradient *ascent* "
                        "(ga-linear-error), not every inversion.",
+        claim="gradient-insufficient",
+        reading="the defender knows z, lr and theta_1 (so g_z at every point)",
         uses=("lr-inverse-iff",),
         checks=(PropertyCheck("theta0-not-recovered", linear_points(), _theta0_not_recoverable, RANGES,
                               examples=(_RECOVERY_CASE,)),),
         corrected_by=("lr-inverse-iff",),
         counterexample=Counterexample("theta0-not-recovered", _RECOVERY_CASE),
+    ),
+    Lemma(
+        id="gradient-insufficient-value",
+        title="The value of the gradient at theta_1 alone does not determine theta_0",
+        statement=r"$\theta_1$, $\lambda$ and the vector $g_z(\theta_1)$ do not determine $\theta_0$: in every dimension there "
+                  r"are data points $z \ne z'$ with $g_z(\theta_1) = g_{z'}(\theta_1)$ whose stable steps come from "
+                  r"different $\theta_0 \ne \theta_0'$ (and the ascent step matches neither).",
+        source=CONCLUSION,
+        as_written=True,
+        quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
+        claim="gradient-insufficient",
+        reading="the defender knows theta_1, lr and the gradient vector only",
+        interpretation="'The gradient alone': the information gradient ascent uses, the value g_z(theta_1). Proved by "
+                       "an exact witness (an existence statement needs one): two points with the same gradient at "
+                       "theta_1 and different preimages.",
+        uses=("lr-inverse-iff",),
+        checks=(SympyProof("two-preimages-one-gradient", _prove_value_does_not_determine,
+                           "sympy exact witness, theta_1 = (0, a, b) with symbolic a, b (padding coordinates carry over "
+                           "to every p), lr = 1/4, x = e_1 and e_1/2"),),
     ),
     Lemma(
         id="clean-training-forgets",
@@ -430,10 +509,14 @@ register(
                   r"poisoned model $\theta_p$ and from the clean model $\theta_c$, converges to the same limit.",
         source=CONCLUSION,
         as_written=True,
+        quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
         interpretation="'Simply continuing the training on clean data is enough to forget the poisoned samples' is read "
                        "as: the limit of clean training does not depend on whether the poison was seen. Checked on "
                        "hand-picked retain sets at 60 digits (a retain set whose span misses a direction the poison "
-                       "moved, and full-column-rank ones).",
+                       "moved, and full-column-rank ones). Under the reading 'the retain data span the parameter "
+                       "space' the claim holds: clean-training-forgets-full-rank.",
+        claim="clean-training-forgets",
+        reading="any retain set",
         uses=("clean-training-forgets-iff",),
         checks=(OracleCheck("retain-limits", _retain_cases, _limits_coincide,
                             "limits of GD on the retain set from theta_p and theta_c, differing by P_ker(X_r)(theta_p - "
@@ -442,6 +525,23 @@ register(
         counterexample=Counterexample("retain-limits", {"retain_x": [[1.0, 0.0]], "retain_y": [1.0],
                                                         "theta_clean": [1.0, 0.0], "theta_poisoned": [1.0, 0.5], "lr": 0.5},
                                       found_by="mpmath"),
+    ),
+    Lemma(
+        id="clean-training-forgets-full-rank",
+        title="Clean training forgets the poison when the retain data span the parameter space",
+        statement=r"If the retain inputs $X_r$ have full column rank (e.g. $n \ge p$ generic points) and $0 < \lambda < 2/L$, "
+                  r"full-batch descent on the retain set from $\theta_p$ and from $\theta_c$ converges to the same limit: the "
+                  r"gap contracts by $\max_i|1 - \lambda\mu_i| < 1$ per step.",
+        source=CONCLUSION,
+        as_written=True,
+        quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
+        claim="clean-training-forgets",
+        reading="the retain data span the parameter space (full column rank)",
+        interpretation="The usual regime of linear regression (more points than parameters): holds.",
+        uses=("clean-training-forgets-iff",),
+        checks=(oracle_property("full-rank-gap-contracts", _retain_runs(), _full_rank_forgets,
+                                "p in [1, 5], n in [1, 6] retain points (scales log-uniform in [1e-3, 1e3]), lr = c 2/L, "
+                                "c in [1e-3, 0.999], T in [0, 30]; rank-deficient draws are outside the premise"),),
     ),
     Lemma(
         id="clean-training-forgets-iff",

@@ -160,7 +160,7 @@ def _commute_only_if_equal(case):
     """Draft: Phi_z and Phi_z' commute (C = 0 for all theta) only if z = z'. C is affine in theta, so it
     vanishes everywhere iff it vanishes at theta = 0 and at the p unit vectors."""
     if list(case["x"]) == list(case["x2"]) and case["y"] == case["y2"]:
-        return compare(0.0, 1.0, "z = z': nothing to check")
+        return Outcome(True, 0.0, "z = z': nothing to check", premises_met=False)
     with precision():
         c = mp_case(case)
         dim = len(c["x"])
@@ -196,7 +196,7 @@ def _nonzero(vector) -> bool:
 def _projectors_commute_only_if_equal(case):
     """Draft: P_u P_v = P_v P_u only if P_u = P_v (u, v != 0), checked on p x p matrices at 60 digits."""
     if not (_nonzero(case["u"]) and _nonzero(case["v"])):
-        return compare(0.0, 1.0, "a zero vector defines no rank-one projector")
+        return Outcome(True, 0.0, "a zero vector defines no rank-one projector", premises_met=False)
     with precision():
         c = mp_case(case)
         dim = len(c["u"])
@@ -291,6 +291,22 @@ def _similar_points_bound(case):
         return compare(float(size), float(bound) + rounding, f"|C| = {mpmath.nstr(size, 5)}, bound {mpmath.nstr(bound, 5)}")
 
 
+def _prove_gradient_geometry() -> bool:
+    """g_z(theta) = |x|^2 (theta - P_z(theta)); theta - P_z(theta) lies on x, is orthogonal to every direction of the
+    hyperplane (v . x = 0, here v = x cross w) and has length |r|/|x|, the distance of theta to the hyperplane; for
+    |x| = 1, g_z(theta) is exactly that displacement (dimension 3)."""
+    theta, x, w = (symbolic_vector(name, 3) for name in ("theta", "x", "w"))
+    y = sympy.Symbol("y", real=True)
+    norm2 = sym_dot(x, x)
+    residual = sym_dot(theta, x) - y
+    displacement = sym_gradient(theta, x, y) / norm2  # theta - P_z(theta)
+    direction = x.cross(w)
+    return (is_zero_matrix(sym_gradient(theta, x, y) - norm2 * displacement)
+            and is_zero_matrix(displacement - residual / norm2 * x)
+            and is_zero(sym_dot(displacement, direction))
+            and is_zero(sym_dot(displacement, displacement) - residual**2 / norm2))
+
+
 # ----------------------------------------------------------------------------- strategies
 @st.composite
 def _vector_pairs(draw, max_dim: int = SMALL_DIM):
@@ -326,17 +342,40 @@ PROJECTION_NOTE = r"$P_z(\theta) = \theta - g_z(\theta)/|x|^2$"
 register(
     Lemma(
         id="lr-gradient-projection",
-        title="The linear-regression gradient is an affine projection",
+        title="The linear-regression gradient is an affine projection (idempotence reading)",
         statement=r"$g_z(\theta) = (\theta\cdot x - y)\,x$ is an affine projection on the vector $x$, orthogonally to the "
                   r"hyperplane $\theta\cdot x = y$: $g_z(g_z(\theta)) = g_z(\theta)$.",
         source=SECTION,
         as_written=True,
+        quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
         interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
                        "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
                        "projection P_z onto the hyperplane, and g_z(theta) = |x|^2 (theta - P_z(theta)).",
+        claim="lr-gradient-projection",
+        reading="projection = idempotent map",
         checks=(oracle_property("idempotent", linear_points(), _gradient_idempotent),),
         corrected_by=("lr-hyperplane-projection",),
         counterexample=Counterexample("idempotent", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 1.0}),
+    ),
+    Lemma(
+        id="lr-gradient-projection-geometry",
+        title="The linear-regression gradient points from the hyperplane to theta, along x (geometry reading)",
+        statement=r"$g_z(\theta) = |x|^2\,(\theta - P_z(\theta))$ where $\theta - P_z(\theta) = \frac{\theta\cdot x - y}{|x|^2}x$ is the "
+                  r"orthogonal displacement of $\theta$ from the hyperplane $\theta\cdot x = y$: it lies on $x$, is orthogonal "
+                  r"to the hyperplane, and has length $\mathrm{dist}(\theta, \{\theta\cdot x = y\})$. For $|x| = 1$ the "
+                  r"gradient is exactly that displacement; otherwise it is that displacement scaled by $|x|^2$.",
+        source=SECTION,
+        as_written=True,
+        quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
+        claim="lr-gradient-projection",
+        reading="the geometry described: on x, orthogonal to the hyperplane",
+        interpretation="The geometry the sentence describes holds: the gradient is the orthogonal projection of theta's "
+                       "offset from the hyperplane onto the line of x, up to the factor |x|^2, which the draft omits "
+                       "(exact for unit inputs).",
+        uses=("lr-hyperplane-projection",),
+        checks=(SympyProof("displacement-geometry", _prove_gradient_geometry,
+                           "sympy identities in dimension 3 (vectors theta, x and x cross w spanning the hyperplane's "
+                           "directions), rational in |x|^2 != 0"),),
     ),
     Lemma(
         id="lr-hyperplane-projection",
@@ -356,6 +395,7 @@ register(
         statement=r"$\Phi_z \circ \Phi_{z'} = \Phi_{z'} \circ \Phi_z$ implies $z = z'$ (linear regression).",
         source=SECTION,
         as_written=True,
+        quote=r"so $\Phi_z$ and $\Phi_{z'}$ don't commute unless $z = z'$.",
         interpretation="Checked on the maps: C(theta) is affine in theta, so the steps commute iff C vanishes at theta = 0 "
                        "and at the p unit vectors (60-digit evaluation). Orthogonal inputs, multiples z' = c z and zero "
                        "inputs all give commuting steps with z != z'. Hypothesis alone shrinks to the degenerate "
@@ -388,6 +428,7 @@ register(
         statement=r"For $u, v \ne 0$ and $P_w = w w^\top / |w|^2$: $P_u P_v = P_v P_u$ implies $P_u = P_v$.",
         source=SECTION,
         as_written=True,
+        quote=r"Even two linear orthogonal projectors of rank $1$ don't commute unless equal.",
         interpretation="Exactly orthogonal float vectors are rare among random draws: Hypothesis alone passes 60 "
                        "examples, so the orthogonal pair is a hand-picked example (the closed form of "
                        "projectors-commute-iff shows every orthogonal pair breaks the claim).",
@@ -414,6 +455,7 @@ register(
         statement=r"Scaling $z' = (x', y')$ to $(s x', s y')$ scales $\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z$ by $s^2$.",
         source=HARD,
         as_written=True,
+        quote=r"Poisons with high amplitude are hard to unlearn, since the clean and the poisoned samples would differ by a lot.",
         interpretation="'Poisons with high amplitude are hard to unlearn': the amplitude of a point is a common factor s of "
                        "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
         uses=("lr-commutator-formula",),
@@ -426,6 +468,7 @@ register(
                   r"and $\lambda$, $E|C|^2$ is non-decreasing in $p$.",
         source=HARD,
         as_written=True,
+        quote=r"Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult to achieve.",
         interpretation="'Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult "
                        "to achieve'. Inputs are normalised (lr |x|^2 fixed, as the stability condition lr |x|^2 < 2 asks); "
                        "then E|C|^2 = lr^4 (r^2 + r'^2)/p decreases: random directions become orthogonal, which makes "
@@ -454,6 +497,7 @@ register(
         statement=r"$|C| \le \lambda^2\,|x\cdot x'|\,(|r'|\,|x| + |r|\,|x'|)$ while $|\Phi_z(\theta) - \theta| = \lambda |r|\,|x|$.",
         source=EASY,
         as_written=True,
+        quote=r"learning rate is low (such as in finetuning), thus the model shift is small enough to be unlearned.",
         interpretation="'Learning rate is low (such as in finetuning)' => near commutation: read as |C| = O(lr^2) against "
                        "steps of size O(lr), with the explicit constant.",
         uses=("lr-commutator-formula",),
@@ -469,6 +513,7 @@ register(
                   r"- \delta y) x - r\,\delta x)$, so $|C| \le \lambda^2 |x||x'|\,((|\theta||x| + |r|)|\delta x| + |x||\delta y|)$.",
         source=EASY,
         as_written=True,
+        quote=r"the model is trained on a sequence of similar data points (e.g in the same class).",
         interpretation="'Trained on a sequence of similar data points (e.g. in the same class)': read as: the commutator "
                        "vanishes at z' = z and is Lipschitz in z' - z with the explicit constant.",
         uses=("lr-commutator-formula",),
@@ -483,6 +528,7 @@ register(
                   r"compared with same-class pairs.",
         source=HARD,
         as_written=True,
+        quote=r"Gradient steps are unlikely to commute for two data points that are very different (i.e of different classes).",
         interpretation="An empirical hypothesis on networks and datasets; the linear closed form shows it can fail "
                        "(orthogonal inputs commute whatever their labels). Measured by sims and empirical.",
         uses=("commutator-logistic",),

@@ -156,7 +156,7 @@ def _fixed_point_rate(case):
         c = mp_case(case)
         iterations, dim = case["terms"], len(c["x"])
         if not sherman_morrison_regime(c, oracle_unit_roundoff()):
-            return Outcome(True, 0.0, "lr|x|^2 = 1 within the oracle's resolution: no unique preimage")
+            return Outcome(True, 0.0, "lr|x|^2 = 1 within the oracle's resolution: no unique preimage", premises_met=False)
         q = c["lr"] * c["x"].dot(c["x"])
         target = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
         iterate = fixed_point_core(c["theta"], c["x"], c["y"], c["lr"], iterations, c["theta"])
@@ -187,6 +187,56 @@ def _psi_discontinuous(case):
                        if jump <= allowed else f"jump {mpmath.nstr(jump, 5)} beyond the modulus {mpmath.nstr(modulus, 5)}")
 
 
+def _prove_relu_discontinuous() -> bool:
+    """ReLU model h_theta(x) = max(0, theta . x) with the squared loss, p = 1, x = y = 1: g_z(theta) =
+    x (max(0, theta x) - y) H(theta x) jumps from 0 (theta -> 0-) to -1 (theta -> 0+), so Psi jumps by lr."""
+    theta, x, y = sympy.symbols("theta x y", real=True)
+    gradient = sympy.diff((sympy.Max(0, theta * x) - y) ** 2 / 2, theta).subs({x: 1, y: 1})
+    return sympy.limit(gradient, theta, 0, "+") == -1 and sympy.limit(gradient, theta, 0, "-") == 0
+
+
+def _prove_weight_decay_spectra() -> bool:
+    """Linear regression with weight decay alpha: Phi^alpha = (1 - lr alpha) I - lr x x^T has eigenvalues 1 - lr alpha
+    (on x^perp) and 1 - lr alpha - q (on x); its inverse fixed-point map Psi^alpha(theta) = (theta_{t+1} + lr g(theta))
+    / (1 - lr alpha) has linear part lr x x^T / (1 - lr alpha), of norm q / |1 - lr alpha|."""
+    x, w = symbolic_vector("x", 3), symbolic_vector("w", 3)
+    lr, alpha = sympy.symbols("lambda alpha", positive=True)
+    q = lr * (x.T * x)[0]
+    phi = (1 - lr * alpha) * sympy.eye(3) - lr * x * x.T
+    orthogonal = x.cross(w)
+    psi_linear = lr * x * x.T / (1 - lr * alpha)
+    theta_t, tau = symbolic_vector("t", 3), symbolic_vector("tau", 3)
+    y = sympy.Symbol("y", real=True)
+    step = (1 - lr * alpha) * theta_t - lr * ((theta_t.T * x)[0] - y) * x  # theta_{t+1} from theta_t
+    psi_at_t = (step + lr * ((theta_t.T * x)[0] - y) * x) / (1 - lr * alpha)  # Psi^alpha(theta_t) = theta_t
+    return (is_zero_matrix(phi * x - (1 - lr * alpha - q) * x) and is_zero_matrix(phi * orthogonal - (1 - lr * alpha) * orthogonal)
+            and is_zero_matrix(psi_linear * x - q / (1 - lr * alpha) * x) and is_zero_matrix(psi_linear * orthogonal)
+            and is_zero_matrix(psi_at_t - theta_t))
+
+
+@st.composite
+def _decay_cases(draw):
+    case = draw(linear_points(64))
+    case["alpha"] = draw(log_uniform((-3.0, 3.0)))
+    return case
+
+
+def _decay_helps_psi(case):
+    """Reading Psi: weight decay brings Psi closer to a contraction, Lip(Psi^alpha) <= Lip(Psi) (premise 0 < lr alpha < 1,
+    x != 0). Lip(Psi^alpha) = q / (1 - lr alpha), Lip(Psi) = q (weight-decay-lipschitz), at 60 digits."""
+    with precision():
+        c = mp_case(case)
+        q, decay = c["lr"] * c["x"].dot(c["x"]), c["lr"] * c["alpha"]
+        if q == 0 or not 0 < decay < 1:
+            return Outcome(True, 0.0, "x = 0 or lr alpha outside (0, 1)", premises_met=False)
+        with_decay = q / (1 - decay)
+        return Outcome(bool(with_decay <= q), float(with_decay / q),
+                       f"Lip(Psi) = {mpmath.nstr(q, 5)}, with weight decay {mpmath.nstr(with_decay, 5)}")
+
+
+_DECAY_CASE = {"theta": [0.0], "x": [1.0], "y": 0.0, "lr": 0.5, "alpha": 1.0}
+
+
 #: Hand-picked non-degenerate probe (x != 0, b != a, q = 5/8); Hypothesis alone shrinks to x = 0, b = a.
 _PSI_PROBE = {"theta": [0.5, -0.25], "x": [1.0, 2.0], "y": 1.0, "lr": 0.125,
               "theta_b": [0.5, -0.25 + 2.0**-10], "theta_next": [0.0, 0.0]}
@@ -202,27 +252,47 @@ register(
                   r"$\theta_{t+1}$, and $\theta_t$ is one.",
         source=FIXED_POINT,
         as_written=True,
+        quote=r"In the case of gradient descent, another formulation of this problem can be expressed by finding a fixed point of the application $$\Psi_{t+1} (\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$$",
         checks=(SympyProof("fixed-points-are-preimages", _prove_fixed_point_formulation,
                            "sympy with an arbitrary gradient field g (undefined functions), dimension 2 (the identity is "
                            "coordinatewise), and on linear regression's step_core"),),
     ),
     Lemma(
         id="brouwer-discontinuous",
-        title="Psi is not continuous, so Brouwer's theorem does not apply",
+        title="Psi is not continuous, so Brouwer's theorem does not apply (every model)",
         statement=r"$\Psi_{t+1}(\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$ is not continuous in $\theta$.",
         source=f"{FIXED_POINT} / Brouwer's fixed point theorem",
         as_written=True,
+        quote=r"Brouwer's fixed-point theorem can't be applied in general since $\Psi_{t+1}$ is not continuous with respect to $\theta$.",
         interpretation="Checked on linear regression (and the same holds for logistic regression, whose gradient is "
                        "smooth): a discontinuity at a would show as probes b -> a whose jump |Psi(a) - Psi(b)| breaks "
                        "every Lipschitz modulus; the probes stay under lr|x|^2 |a - b|, which psi-lipschitz proves "
                        "for all pairs, so Psi is continuous everywhere. The draft's remark holds only for models whose "
-                       "gradient is discontinuous (e.g. ReLU networks at kinks).",
+                       "gradient is discontinuous (e.g. ReLU networks at kinks): brouwer-discontinuous-some-model.",
+        claim="brouwer-discontinuous",
+        reading="for every model, the draft's linear case included",
         uses=("psi-lipschitz",),
         checks=(oracle_property("jump-beyond-modulus", _psi_probes(), _psi_discontinuous,
                           RANGES + "; b = a + h d, h log-uniform in [1e-12, 1], d entries in [-1, 1]",
                           examples=(_PSI_PROBE,)),),
         corrected_by=("psi-lipschitz",),
         counterexample=Counterexample("jump-beyond-modulus", _PSI_PROBE),
+    ),
+    Lemma(
+        id="brouwer-discontinuous-some-model",
+        title="For some models Psi is not continuous, so Brouwer's theorem cannot be applied in general",
+        statement=r"There are models (a ReLU unit $h_\theta(x) = \max(0, \theta\cdot x)$ with the squared loss) whose "
+                  r"gradient $g_{z}$, hence $\Psi_{t+1} = \theta_{t+1} + \lambda g_{z}$, is discontinuous in $\theta$.",
+        source=f"{FIXED_POINT} / Brouwer's fixed point theorem",
+        as_written=True,
+        quote=r"Since $h_\theta$ is usally irregular, even less its derivative, $g_{z_t}$ is not continous.",
+        claim="brouwer-discontinuous",
+        reading="'in general' = not for every model: irregular h_theta",
+        interpretation="'Can't be applied in general' read as: the theorem's continuity hypothesis fails for some of "
+                       "the models considered (those with irregular h_theta). Proved by a witness; it says nothing about "
+                       "how common such points are in a trained network, nor whether a fixed point exists anyway.",
+        checks=(SympyProof("relu-jump", _prove_relu_discontinuous,
+                           "sympy one-sided limits of the gradient of (max(0, theta x) - y)^2 / 2 at theta = 0, x = y = 1"),),
     ),
     Lemma(
         id="psi-lipschitz",
@@ -240,16 +310,36 @@ register(
     ),
     Lemma(
         id="banach-not-contraction",
-        title="Psi need not be a contraction",
+        title="Psi is not a contraction for some z and lr (existence only)",
         statement=r"There are $z$ and $\lambda$ (already in linear regression: any $\lambda|x|^2 \ge 1$) for which "
                   r"$\Psi_{t+1}$ is not a contraction: $\|\Psi(a + x) - \Psi(a)\| = \lambda|x|^2\,|x|$.",
         source=f"{FIXED_POINT} / Banach's fixed point theorem",
         as_written=True,
-        interpretation="The draft: 'Psi_{t+1} is likely not a contraction mapping'; sharpest precise reading: there "
-                       "are points and learning rates for which it is not, even in linear regression.",
+        quote=r"Therefore $\Psi_{t+1}$ is likely not a contraction mapping.",
+        claim="banach-not-contraction",
+        reading="existence: for some z and lr",
+        interpretation="What is shown: non-contracting cases exist (an existence statement), even for the regular "
+                       "gradient of linear regression, where Psi is a contraction exactly when lr|x|^2 < 1 "
+                       "(psi-contraction-iff). It does not show that Psi is 'likely' not a contraction: that reading "
+                       "is banach-not-contraction-likely (open).",
         uses=("psi-lipschitz",),
         checks=(SympyProof("stretch-along-x", _prove_not_contraction,
                            "sympy with lr = c/|x|^2, c >= 1, dimension 2 (vectors a, theta_{t+1}, x)"),),
+    ),
+    Lemma(
+        id="banach-not-contraction-likely",
+        title="Psi is likely not a contraction for networks with irregular gradients",
+        statement=r"For the irregular gradients $g_{z_t}$ of trained networks, $\Psi_{t+1}$ is typically not a contraction "
+                  r"(its Lipschitz constant $\lambda\sup\|\nabla^2_\theta L\|$ near $\theta_t$ is $\ge 1$).",
+        source=f"{FIXED_POINT} / Banach's fixed point theorem",
+        as_written=True,
+        quote=r"Therefore $\Psi_{t+1}$ is likely not a contraction mapping.",
+        claim="banach-not-contraction",
+        reading="likely / in general, for the irregular g of networks",
+        interpretation="A claim about how often, under the premise that g_{z_t} is irregular, which linear regression "
+                       "does not meet (there Lip(Psi) = lr|x|^2 exactly). Open: measured on networks by "
+                       "`python -m empirical run inversion-contraction` (lr max|eig H_z| against 1).",
+        uses=("psi-contraction-iff",),
     ),
     Lemma(
         id="psi-contraction-iff",
@@ -295,14 +385,57 @@ register(
     ),
     Lemma(
         id="pathway-regularizer",
-        title="A regularizing step brings the fixed-point hypotheses closer",
-        statement=r"If $\Phi_z$ acts as a regularizer making $|\theta|$ smaller, the hypotheses of the fixed-point "
-                  r"theorems for $\Psi_{t+1}$ are closer to hold.",
+        title="A regularizing step brings Phi_z closer to a contraction (weight decay, linear regression)",
+        statement=r"With weight decay $\alpha > 0$, $\Phi^\alpha_z(\theta) = (1 - \lambda\alpha)\theta - \lambda g_z(\theta)$ has "
+                  r"$\mathrm{Lip}(\Phi^\alpha_z) = \max(|1 - \lambda\alpha|, |1 - \lambda\alpha - \lambda|x|^2|)$ ($p \ge 2$), which is "
+                  r"$< 1$ iff $0 < \lambda\alpha < 2$ and $0 < \lambda\alpha + \lambda|x|^2 < 2$; without it "
+                  r"$\mathrm{Lip}(\Phi_z) \ge 1$ (phi-lipschitz).",
         source=f"{FIXED_POINT} / Pathways for success",
         as_written=True,
-        interpretation="A conjecture about networks. In linear regression Lip(Psi) = lr|x|^2 does not depend on theta "
-                       "(psi-lipschitz), so any effect of |theta| can only come from nonlinear models; empirical "
-                       "measures the contraction of Psi on networks.",
+        quote=r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. This may contribute to the condition that $\Phi_z$ is a contraction mapping.",
+        claim="pathway-regularizer",
+        reading="Phi_z as written, the regularizer as weight decay",
+        interpretation="The draft names Phi_z: a step that shrinks |theta| (weight decay) makes Phi_z a contraction "
+                       "in linear regression, where the plain step never is one. The previous encoding silently "
+                       "replaced Phi_z by Psi; that reading is pathway-regularizer-psi.",
+        uses=("phi-lipschitz",),
+        checks=(SympyProof("weight-decay-spectra", _prove_weight_decay_spectra,
+                           "sympy eigenvectors of (1 - lr alpha) I - lr x x^T in dimension 3 (x and x cross w spanning "
+                           "x^perp); a symmetric matrix's 2-norm is its largest |eigenvalue|"),),
+    ),
+    Lemma(
+        id="pathway-regularizer-psi",
+        title="A regularizing step brings Psi, the map inverted by the fixed-point theorems, closer to a contraction",
+        statement=r"With weight decay $\alpha$ ($0 < \lambda\alpha < 1$), the inverse problem's map "
+                  r"$\Psi^\alpha(\theta) = (\theta_{t+1} + \lambda g_z(\theta))/(1 - \lambda\alpha)$ has "
+                  r"$\mathrm{Lip}(\Psi^\alpha) \le \mathrm{Lip}(\Psi)$.",
+        source=f"{FIXED_POINT} / Pathways for success",
+        as_written=True,
+        quote=r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. This may contribute to the condition that $\Phi_z$ is a contraction mapping.",
+        claim="pathway-regularizer",
+        reading="Psi_{t+1}, the map the fixed-point theorems are applied to",
+        interpretation="The fixed-point theorems of the section are applied to Psi, not Phi_z. Refuted: weight decay "
+                       "divides Psi's Lipschitz constant lr|x|^2 by 1 - lr alpha < 1, moving it away from a "
+                       "contraction. Smaller |theta| without a regularizer changes nothing here: Lip(Psi) = lr|x|^2 "
+                       "does not depend on theta (psi-lipschitz).",
+        checks=(oracle_property("decay-does-not-stretch-psi", _decay_cases(), _decay_helps_psi,
+                                "p in [1, 64]; lr log-uniform in [1e-8, 1e2]; alpha log-uniform in [1e-3, 1e3]; "
+                                "|x|, |theta| scales log-uniform in [1e-3, 1e3]", examples=(_DECAY_CASE,)),),
+        corrected_by=("pathway-regularizer",),
+        counterexample=Counterexample("decay-does-not-stretch-psi", _DECAY_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="pathway-regularizer-networks",
+        title="Smaller parameters bring the fixed-point hypotheses closer in networks",
+        statement=r"For networks, steps that decrease $|\theta|$ make $\Phi_z$ (and $\Psi_{t+1}$) closer to a contraction.",
+        source=f"{FIXED_POINT} / Pathways for success",
+        as_written=True,
+        quote=r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. This may contribute to the condition that $\Phi_z$ is a contraction mapping.",
+        claim="pathway-regularizer",
+        reading="networks: the effect of |theta| itself",
+        interpretation="A conjecture about networks: in linear regression the Lipschitz constants do not depend on "
+                       "theta (psi-lipschitz, phi-lipschitz), so any effect of |theta| comes from nonlinear models. "
+                       "Open: `python -m empirical run inversion-contraction` measures lr max|eig H_z| on networks.",
         uses=("psi-lipschitz",),
     ),
 )

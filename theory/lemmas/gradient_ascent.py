@@ -14,13 +14,15 @@ that suffices for every p); the fuzzed checks re-evaluate the identities at 60 d
 
 from __future__ import annotations
 
+import mpmath
 import sympy
 
 from theory.checking import oracle_property, compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
+from theory.error_model import oracle_tolerance
 from theory.linear_regression import gradient_core, residual_core, step_core
 from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, SympyProof, register
-from theory.strategies import LINEAR_POINT_RANGES, linear_points, point_pairs
+from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.strategies import LINEAR_POINT_RANGES, POINT_PAIR_RANGES, linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent"
 LINEAR = f"{SECTION} / Approximation error in the linear case"
@@ -119,27 +121,6 @@ def _middle_step_as_written(case):
         return oracle_identity(left, right, magnitude, depth=2 * len(c["x"]) + 12)
 
 
-def _ascent_never_exact(case):
-    """Draft: theta2 != theta0. Holds when the gap exceeds what 60-digit rounding could produce."""
-    with precision():
-        c, _, theta2, magnitude = _descent_ascent(case)
-        check = oracle_identity(theta2, c["theta"], magnitude, depth=2 * len(c["x"]) + 12)
-        return compare(0.0 if not check.holds else 1.0, 0.5,
-                       "theta2 differs from theta0" if not check.holds else "theta2 == theta0 " + check.detail)
-
-
-def _small_loss_small_error(case):
-    """Reading of the draft: in the stable regime lr|x|^2 < 2, |theta2 - theta0| <= sqrt(2 L(z, theta0))."""
-    with precision():
-        c, _, theta2, _ = _descent_ascent(case)
-        if c["lr"] * c["x"].dot(c["x"]) >= 2:
-            return compare(0.0, 1.0, "outside the stable regime lr |x|^2 < 2: claim not applicable")
-        bound = abs(residual_core(c["theta"], c["x"], c["y"]))  # sqrt(2 L) = |r|
-        error = mp_norm(theta2 - c["theta"])
-        return compare(float(error), float(bound) * (1 + 1e-50) + 1e-300,
-                       f"|theta2 - theta0| = {float(error):.3e}, sqrt(2L) = {float(bound):.3e}")
-
-
 def _hard_kinds_agree(case):
     """Draft: for a convex loss, high loss <=> large gradient <=> large Hessian (orders of two points agree)."""
     with precision():
@@ -154,6 +135,85 @@ def _hard_kinds_agree(case):
                        f"(loss, |g|, |H|) of z = {[float(v) for v in features[0]]}, of z' = {[float(v) for v in features[1]]}")
 
 
+def _prove_ascent_gap_any_model() -> bool:
+    """Any model: theta_2 - theta_0 = lr (g(theta_1) - g(theta_0)) with theta_1 = theta_0 - lr g(theta_0), for an
+    arbitrary gradient field g (undefined functions, dimension 2; the identity is coordinatewise)."""
+    theta0 = sympy.symbols("theta_0:2", real=True)
+    lr = sympy.Symbol("lambda", real=True)
+
+    def field(point):
+        return [sympy.Function(f"g_{i}")(*point) for i in range(2)]
+
+    g0 = field(theta0)
+    theta1 = [theta0[i] - lr * g0[i] for i in range(2)]
+    g1 = field(theta1)
+    theta2 = [theta1[i] + lr * g1[i] for i in range(2)]
+    return all(is_zero(theta2[i] - theta0[i] - lr * (g1[i] - g0[i])) for i in range(2))
+
+
+def _prove_nontrivial_step() -> bool:
+    """Linear regression: |theta_2 - theta_0|^2 = lr^4 |x|^4 |g_z(theta_0)|^2, so theta_2 = theta_0 iff g_z(theta_0) = 0."""
+    theta0, x, y, lr, _, residual, theta1 = _symbols()
+    error = theta1 + lr * sym_gradient(theta1, x, y) - theta0
+    gradient = sym_gradient(theta0, x, y)
+    return is_zero((error.T * error)[0] - lr**4 * (x.T * x)[0] ** 2 * (gradient.T * gradient)[0])
+
+
+def _ascent_differs_under_premise(case):
+    """Premise as stated: g_z(theta_1) != g_z(theta_0) (a point with r = 0 or x = 0 violates it); then theta_2 != theta_0."""
+    with precision():
+        c, theta1, theta2, magnitude = _descent_ascent(case)
+        depth = 2 * len(c["x"]) + 12
+        gradients = oracle_identity(gradient_core(theta1, c["x"], c["y"]), gradient_core(c["theta"], c["x"], c["y"]),
+                                    magnitude, depth)
+        if gradients.holds:
+            return Outcome(True, 0.0, "g_z(theta_1) = g_z(theta_0) within 60-digit rounding: premise not met",
+                           premises_met=False)
+        check = oracle_identity(theta2, c["theta"], magnitude, depth)
+        return compare(0.0 if not check.holds else 1.0, 0.5,
+                       "theta2 differs from theta0" if not check.holds else "theta2 == theta0 " + check.detail)
+
+
+def _error_size_identity(case):
+    """At fixed x and lr: |theta_2 - theta_0| = lr^2 |x|^3 sqrt(2 L) at 60 digits (x = 0 is degenerate)."""
+    with precision():
+        c, _, theta2, magnitude = _descent_ascent(case)
+        norm2 = c["x"].dot(c["x"])
+        if norm2 == 0:
+            return Outcome(True, 0.0, "x = 0: no step at all (degenerate)", premises_met=False)
+        loss = residual_core(c["theta"], c["x"], c["y"]) ** 2 / 2
+        predicted = c["lr"] ** 2 * norm2 * mpmath.sqrt(norm2) * mpmath.sqrt(2 * loss)
+        error = mp_norm(theta2 - c["theta"])
+        return compare(float(abs(error - predicted)), oracle_tolerance(2 * len(c["x"]) + 20, float(magnitude) * len(c["x"])),
+                       f"|theta2 - theta0| = {mpmath.nstr(error, 6)}, lr^2 |x|^3 sqrt(2L) = {mpmath.nstr(predicted, 6)}")
+
+
+def _error_order_follows_loss(case):
+    """Across two points at one rate, both in the stable regime lr|x|^2 < 2: the point with the smaller loss (or the
+    smaller gradient) has the smaller ascent error. Degenerate pairs (x = 0, equal losses) support nothing."""
+    with precision():
+        c = mp_case(case)
+        rows = []
+        for x, y in ((c["x"], c["y"]), (c["x2"], c["y2"])):
+            norm2 = x.dot(x)
+            if norm2 == 0 or c["lr"] * norm2 >= 2:
+                return Outcome(True, 0.0, "x = 0 or lr|x|^2 >= 2 (outside the stable regime)", premises_met=False)
+            residual = residual_core(c["theta"], x, y)
+            theta2 = step_core(step_core(c["theta"], x, y, c["lr"]), x, y, -c["lr"])  # descent, then ascent
+            rows.append((residual**2 / 2, abs(residual) * mpmath.sqrt(norm2), mp_norm(theta2 - c["theta"])))
+        (loss_a, grad_a, err_a), (loss_b, grad_b, err_b) = rows
+        if loss_a == loss_b:
+            return Outcome(True, 0.0, "equal losses: nothing to order", premises_met=False)
+        smaller_loss_first = (loss_a < loss_b)
+        smaller_error_first = (err_a <= err_b) if smaller_loss_first else (err_b <= err_a)
+        return Outcome(bool(smaller_error_first), 0.0 if smaller_error_first else 2.0,
+                       f"(loss, |g|, error): z {[mpmath.nstr(v, 4) for v in rows[0]]}, z' {[mpmath.nstr(v, 4) for v in rows[1]]}")
+
+
+#: Stable pair (lr|x|^2 = 1.5625 and 0.25): z has the smaller loss and gradient, but the larger ascent error.
+_SMALL_LOSS_LARGE_ERROR = {"theta": [0.0], "x": [1.25], "y": -0.125, "lr": 1.0, "x2": [0.5], "y2": -0.5}
+
+
 #: A point fitted exactly (residual 0) with x != 0: one ascent step reverts the descent step exactly.
 _ZERO_RESIDUAL = {"theta": [1.0], "x": [1.0], "y": 1.0, "lr": 1.0}
 #: z: zero loss and gradient, Hessian |x|^2 = 100; z': loss 1/2, gradient 1, Hessian 1.
@@ -164,16 +224,39 @@ _FLAT_BUT_CURVED = {"theta": [0.0], "x": [10.0], "y": 0.0, "lr": 1.0, "x2": [1.0
 register(
     Lemma(
         id="ga-not-inverse",
-        title="Gradient ascent never reverts a descent step",
-        statement=r"For every $z$, $\theta_0$ and $\lambda > 0$: $\theta_2 = \theta_1 + \lambda g_z(\theta_1) \ne \theta_0$.",
+        title="Gradient ascent does not revert a descent step whose gradient changed",
+        statement=r"For any model and $\lambda \ne 0$: $\theta_2 - \theta_0 = \lambda\,(g_z(\theta_1) - g_z(\theta_0))$, so "
+                  r"$g_z(\theta_1) \ne g_z(\theta_0)$ implies $\theta_2 = \theta_1 + \lambda g_z(\theta_1) \ne \theta_0$.",
         source=f"{SECTION} / First observations",
         as_written=True,
-        interpretation="The draft writes theta_2 != theta_0 'since g_z(theta_1) != g_z(theta_0)' with no condition; "
-                       "checked as a universal statement on linear regression. Hypothesis shrinks to the degenerate "
-                       "x = 0; the stored counterexample is a point fitted exactly (residual 0, x != 0).",
-        checks=(oracle_property("ascent-differs", linear_points(), _ascent_never_exact, examples=(_ZERO_RESIDUAL,)),),
-        corrected_by=("ga-exact-iff",),
-        counterexample=Counterexample("ascent-differs", _ZERO_RESIDUAL, found_by="example"),
+        quote=r"$$\theta_2 = \theta_1 + \lambda g_z (\theta_1) \ne \theta_0$$ since $g_z (\theta_1) \ne g_z (\theta_0)$.",
+        claim="ga-not-inverse",
+        reading="with the draft's stated premise g_z(theta_1) != g_z(theta_0)",
+        interpretation="The draft states the premise g_z(theta_1) != g_z(theta_0). Under it the claim holds for every "
+                       "model: the gap is exactly lr times the change of the gradient. (The previous encoding read it "
+                       "without the premise and stored a zero-residual point as counterexample; that point has "
+                       "g_z(theta_1) = g_z(theta_0) and refutes nothing. Whether the premise itself always holds is "
+                       "the claim ga-never-exact.)",
+        checks=(SympyProof("gap-is-gradient-change", _prove_ascent_gap_any_model,
+                           "sympy with an arbitrary gradient field g (undefined functions), dimension 2, coordinatewise"),
+                oracle_property("ascent-differs-under-premise", linear_points(), _ascent_differs_under_premise,
+                                examples=(_ZERO_RESIDUAL,))),
+    ),
+    Lemma(
+        id="ga-not-inverse-linear",
+        title="In linear regression, ascent reverts no descent step that moved the model",
+        statement=r"Linear regression: $\|\theta_2 - \theta_0\| = \lambda^2|x|^2\|g_z(\theta_0)\|$, so $\theta_2 \ne \theta_0$ "
+                  r"for every step that moves the model ($g_z(\theta_0) \ne 0$, $\lambda > 0$); there the premise "
+                  r"$g_z(\theta_1) \ne g_z(\theta_0)$ always holds.",
+        source=f"{SECTION} / First observations",
+        as_written=True,
+        quote=r"$$\theta_2 = \theta_1 + \lambda g_z (\theta_1) \ne \theta_0$$ since $g_z (\theta_1) \ne g_z (\theta_0)$.",
+        claim="ga-not-inverse",
+        reading="linear regression, every step that moves the model (g_z(theta_0) != 0)",
+        interpretation="The draft's setting in this section is one step on z; a zero gradient is no step at all "
+                       "(theta_1 = theta_0), so there is nothing to revert. Every real step is left unreverted.",
+        uses=("ga-exact-iff",),
+        checks=(SympyProof("error-vs-gradient", _prove_nontrivial_step, "sympy identity in dimension 2 (vectors theta_0, x)"),),
     ),
     Lemma(
         id="ga-exact-iff",
@@ -190,6 +273,7 @@ register(
         statement=r"$g_z(\theta_1) - g_z(\theta_0) = ((\theta_1 - \theta_0)\cdot x)\,x$ for all $\theta_0, \theta_1$.",
         source=LINEAR,
         as_written=True,
+        quote=r"$g_z (\theta_1) - g_z (\theta_0) = (\theta_1 \cdot x) x - (\theta_0 \cdot x) x = ((\theta_1 - \theta_0) \cdot x) x$",
         uses=("lr-gradient-affine",),
         checks=(SympyProof("identity", _prove_gradient_difference, "sympy identity in dimension 3 (vectors theta_0, theta_1, x)"),),
     ),
@@ -199,6 +283,7 @@ register(
         statement=r"$\lambda g_z(\theta_1) - \lambda g_z(\theta_0) = ((-\lambda(\theta_0\cdot x - y)x)\cdot x)\,x$.",
         source=LINEAR,
         as_written=True,
+        quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x",
         interpretation="The draft's chain theta_2 - theta_0 = lr g(theta_1) - lr g(theta_0) = ((-lr r x).x)x = -lr^2 r |x|^2 x "
                        "has a middle term missing a factor lr; its two ends agree (lemma ga-linear-error).",
         checks=(oracle_property("middle-equality", linear_points(), _middle_step_as_written),),
@@ -211,22 +296,49 @@ register(
         statement=r"$\theta_2 - \theta_0 = -\lambda^2 (\theta_0\cdot x - y)\,|x|^2\,x$.",
         source=LINEAR,
         as_written=True,
+        quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x = -\lambda^2 (\theta_0 \cdot x - y) |x|^2 x",
         uses=("ga-gradient-difference",),
         checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
                 oracle_property("identity-60-digits", linear_points(), _linear_error_identity)),
     ),
     Lemma(
         id="ga-small-loss",
-        title="Small loss makes gradient ascent exact",
-        statement=r"In the stable regime $\lambda|x|^2 < 2$: $\|\theta_2 - \theta_0\| \le \sqrt{2 L(z, \theta_0)}$.",
+        title="Small loss makes gradient ascent nearly exact, at a fixed input and rate",
+        statement=r"At fixed $x$ and $\lambda$: $\|\theta_2 - \theta_0\| = \lambda^2|x|^3\sqrt{2L(z,\theta_0)} = "
+                  r"\lambda^2|x|^2\|g_z(\theta_0)\|$, so the error tends to 0 with the loss (and with the gradient), "
+                  r"linearly in $\sqrt{L}$, and vanishes iff the loss does ($x \ne 0$).",
         source=LINEAR,
         as_written=True,
-        interpretation="The draft: 'theta_2 - theta_0 is small if theta_0.x - y ~ 0, meaning gradient ascent is exact for "
-                       "examples such that the loss is small'. Read as: the loss alone controls the error, with constant 1, "
-                       "for every x and every step size at which descent is stable.",
-        checks=(oracle_property("error-below-loss", linear_points(), _small_loss_small_error),),
+        quote=r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is exact for examples such that the loss $l(h_{\theta_0}(x), y) = \frac{1}{2} (\theta \cdot x - y)^2$ is small and / or such that the gradient $g_z (\theta) = (\theta \cdot x - y) x$ is small.",
+        claim="ga-small-loss",
+        reading="at a fixed input and rate: the error vanishes with the loss",
+        interpretation="What the sentence derives from the closed form: theta_2 - theta_0 carries the factor "
+                       "theta_0.x - y, so it is small when that residual is. No constant is added: the identity gives "
+                       "the exact factor lr^2 |x|^3. 'Exact' holds only at zero loss (ga-exact-iff). The previous "
+                       "encoding bounded the error by sqrt(2L) with an invented constant 1; that bound is no claim of "
+                       "the draft.",
+        uses=("ga-error-norm", "ga-exact-iff"),
+        checks=(SympyProof("error-norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)"),
+                oracle_property("error-size-60-digits", linear_points(), _error_size_identity)),
+    ),
+    Lemma(
+        id="ga-small-loss-across-points",
+        title="Across data points, a smaller loss means a smaller ascent error",
+        statement=r"For two data points and one rate $\lambda$ in the stable regime ($\lambda|x|^2, \lambda|x'|^2 < 2$): "
+                  r"if $L(z, \theta_0) < L(z', \theta_0)$ (or $\|g_z(\theta_0)\| < \|g_{z'}(\theta_0)\|$) then the ascent "
+                  r"error of $z$ is at most that of $z'$.",
+        source=LINEAR,
+        as_written=True,
+        quote=r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is exact for examples such that the loss $l(h_{\theta_0}(x), y) = \frac{1}{2} (\theta \cdot x - y)^2$ is small and / or such that the gradient $g_z (\theta) = (\theta \cdot x - y) x$ is small.",
+        claim="ga-small-loss",
+        reading="across data points: the loss (or gradient) ranks the ascent errors",
+        interpretation="'Exact for examples such that the loss is small' read as a criterion to pick the examples on "
+                       "which ascent works: refuted. The error lr^2 |x|^2 |g| also carries the curvature |x|^2, so a "
+                       "point with a smaller loss and a smaller gradient can have the larger error.",
+        checks=(oracle_property("error-follows-loss", point_pairs(), _error_order_follows_loss, POINT_PAIR_RANGES,
+                                examples=(_SMALL_LOSS_LARGE_ERROR,)),),
         corrected_by=("ga-error-norm",),
-        counterexample=Counterexample("error-below-loss", {"theta": [0.0], "x": [0.125], "y": 1.0, "lr": 100.0}),
+        counterexample=Counterexample("error-follows-loss", _SMALL_LOSS_LARGE_ERROR, found_by="example"),
     ),
     Lemma(
         id="ga-error-norm",
@@ -258,6 +370,7 @@ register(
         statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ both lie on the line $\mathbb{R}x$.",
         source=f"{SECTION} / Approximation error in a nonlinear setting",
         as_written=True,
+        quote=r"Note that in linear regression, $g_z(\theta_0)$ and $g_z(\theta_1)$ are still collinear to $x$.",
         checks=(SympyProof("minors-vanish", _prove_collinear, "all 2x2 minors of [g(theta_0), g(theta_1)] vanish, dimension 3"),),
     ),
     Lemma(
@@ -267,6 +380,7 @@ register(
                   r"$\|\nabla^2_\theta L(z,\theta)\|_2$ gives the same order.",
         source=f"{SECTION} / Towards the general case",
         as_written=True,
+        quote=r"Note that when the loss function $L(z, \theta)$ is convex w.r.t $\theta$, these three cases are equivalent.",
         interpretation="'Equivalent' is read as: the three criteria rank any two points the same way. Checked on "
                        "linear regression, the draft's convex best case. Hypothesis shrinks to inputs x = 0; the stored "
                        "counterexample is a fitted point with a large input (zero loss and gradient, Hessian 100) "

@@ -127,6 +127,7 @@ register(
                   r"$l(v) = (v\cdot x)\,x$.",
         source=SINGLE_STEP,
         as_written=True,
+        quote=r"$g_z(\theta) = l(\theta) - y x = (\theta \cdot x) x - y x$ is an affine map of $\theta$",
         checks=(SympyProof("gradient-and-linearity", _prove_gradient_affine,
                            "sympy: gradient by differentiation and linearity of l, dimension 3 (coordinate j of the "
                            "gradient involves only theta . x and x_j, so the identity is the same in every dimension)"),),
@@ -138,6 +139,7 @@ register(
                   r"$tL(z,a) + (1-t)L(z,b) - L(z, ta + (1-t)b) = \tfrac{t(1-t)}{2}((a-b)\cdot x)^2 \ge 0$ for $t\in[0,1]$.",
         source=LINEAR_CASE,
         as_written=True,
+        quote=r"Linear regression corresponds to a best-case scenario for machine unlearning : the model is convex and has few parameters.",
         interpretation="The draft calls linear regression 'a best-case scenario: the model is convex'. Checked: the "
                        "loss of one point is convex in theta (its Hessian is PSD; the convexity gap is a square). "
                        "It is not strictly convex for p >= 2 (see hessian-pd-convex).",

@@ -83,6 +83,58 @@ def _prove_commuting_cheap() -> bool:
 
 
 
+def _prove_interleaved_cost_all_sizes() -> bool:
+    """Every T >= m >= 1, by a checked induction: P(k_min >= k) = C(T-k+1, m)/C(T, m) (m-subsets of {k..T}), so
+    E[k_min] = sum_{k>=1} P(k_min >= k) = sum_{j=m}^{T} C(j, m)/C(T, m) (j = T - k + 1). Hockey stick
+    sum_{j=m}^{T} C(j, m) = C(T+1, m+1): base T = m (C(m, m) = 1 = C(m+1, m+1)) and step by Pascal,
+    C(T+2, m+1) - C(T+1, m+1) = C(T+1, m). Then C(T+1, m+1)/C(T, m) = (T+1)/(m+1), and the cost algebra is
+    symbolic in T and m."""
+    T, m = sympy.symbols("T m", integer=True, positive=True)
+    binomial = sympy.binomial
+    base = binomial(m, m) == 1 and binomial(m + 1, m + 1) == 1
+    pascal = sympy.combsimp(binomial(T + 2, m + 1) - binomial(T + 1, m + 1) - binomial(T + 1, m)) == 0
+    ratio = sympy.simplify(sympy.combsimp(binomial(T + 1, m + 1) / binomial(T, m)) - (T + 1) / (m + 1)) == 0
+    expected_kmin = (T + 1) / (m + 1)
+    cost = 2 * (T - expected_kmin + 1) - m
+    excess = is_zero(cost - (T - m) - (T * (m - 1) + 2 * m) / (m + 1))
+    ratio_limit = sympy.limit(cost / (T - m), T, sympy.oo) == 2 * m / (m + 1)
+    return bool(base and pascal and ratio and excess and ratio_limit)
+
+
+def _reduce_orthogonal_blocks(expression):
+    """Drop every product term in which an operator of one block meets a vector or operator of another block
+    (S_X Y = 0 for X != Y: the blocks act on mutually orthogonal subspaces)."""
+    block = {"S_A": "A", "b_A": "A", "S_B": "B", "b_B": "B", "P": "N", "v": "N"}
+    operators = {"S_A", "S_B", "P"}
+    kept = 0
+    for term in sympy.expand(expression).as_ordered_terms():
+        _, factors = term.args_cnc()
+        names = [factor.name if isinstance(factor, sympy.Symbol) else str(factor) for factor in factors]
+        if any(left in operators and block.get(left) != block.get(right, block.get(left))
+               for left, right in zip(names, names[1:])):
+            continue
+        kept += term
+    return kept
+
+
+def _prove_orthogonal_steps_commute_any_size() -> bool:
+    """Induction over the number of steps, linear regression with pairwise orthogonal inputs x_i (P_i = x_i x_i^T):
+    every composition of the steps of a set U, in any order, is theta -> theta - lr S_U theta + lr b_U with
+    S_U = sum P_i and b_U = sum y_i x_i. Base: one step. Step: a composition of U + {new} in any order is
+    B o Phi_new o A with A, B compositions of disjoint subsets (of that form by hypothesis); checked with
+    noncommutative symbols, products across the mutually orthogonal blocks being 0."""
+    theta, s_a, s_b, proj, b_a, b_b, v = sympy.symbols("theta S_A S_B P b_A b_B v", commutative=False)
+    lr = sympy.Symbol("lambda", real=True)
+
+    def affine(operator, offset):
+        return lambda point: point - lr * operator * point + lr * offset
+
+    composed = affine(s_b, b_b)(affine(proj, v)(affine(s_a, b_a)(theta)))
+    target = theta - lr * (s_a + s_b + proj) * theta + lr * (b_a + b_b + v)
+    return sympy.expand(_reduce_orthogonal_blocks(composed) - sympy.expand(target)) == 0
+
+
+
 # ----------------------------------------------------------------------------- cyclic SGD on least squares
 def _mp_rows(rows):
     return [np.array([mpmath.mpf(value) for value in row], dtype=object) for row in rows]
@@ -124,7 +176,7 @@ def _order_free_limit(case):
         xs, lr = _mp_rows(case["xs"]), mpmath.mpf(case["lr"])
         design = mpmath.matrix(case["xs"])
         if mpmath.det(design.T * design) == 0:  # integer Gram matrix: computed exactly
-            return compare(0.0, 1.0, "the minimiser is not unique: claim not applicable")
+            return Outcome(True, 0.0, "the minimiser is not unique: claim not applicable", premises_met=False)
         ys = [mpmath.mpf(value) for value in case["ys"]]
         limits, bound = [], mpmath.mpf(0)
         for order in (sorted(case["order"]), case["order"]):
@@ -165,7 +217,7 @@ def _consistent_converges(case, epochs: int = 30):
         ys = [row.dot(solution) for row in xs]
         basis = _row_space_basis(xs)
         if not basis:
-            return compare(0.0, 1.0, "all inputs are zero: every step is the identity")
+            return Outcome(True, 0.0, "all inputs are zero: every step is the identity", premises_met=False)
         error0 = sum((q.dot(theta0 - solution) * q for q in basis), 0 * theta0)
         projected = theta0 - error0
         matrix, _ = _epoch_map(xs, ys, lr, case["order"])
@@ -218,11 +270,14 @@ register(
                   r"limit for every order of the data points (least squares with a unique minimiser).",
         source=EASY,
         as_written=True,
+        quote=r"the loss function has a single minimum $\theta^*$. In that case we could observe _asymptotic commutativity_, meaning that **any** order of the optimization steps converges towards the same optimum.",
         interpretation="'Any order of the optimization steps converges towards the same optimum; true for convex models': "
                        "read with the draft's constant step Phi_z. Order (z1, z2) with z1 = (1, 0), z2 = (1, 1), lr = 1/2 "
                        "cycles to 2/3 at epoch end, order (z2, z1) to 1/3; the minimiser is 1/2. With steps decaying to 0 "
                        "the limits agree (inconsistent-order-gap). Hypothesis alone finds the same phenomenon in p = 2 at lr |x|^2 = 1 "
                        "(two points on one line with different targets: the last one projected onto wins).",
+        claim="single-minimum-order-free",
+        reading="constant step (the draft's Phi_z)",
         checks=(oracle_property("same-limit", _cyclic_problems(consistent=False), _order_free_limit, CYCLIC_RANGES,
                           examples=({"xs": [[1.0], [1.0]], "ys": [0.0, 1.0], "lr": 0.5, "order": [1, 0]},)),),
         corrected_by=("consistent-order-free", "inconsistent-order-gap"),
@@ -258,34 +313,66 @@ register(
     ),
     Lemma(
         id="interleaved-unlearning-cost",
-        title="Unlearning interleaved steps by inversion costs as much as retraining",
+        title="Unlearning interleaved steps by rewind-and-replay costs as much as retraining",
         statement=r"With $m$ forgotten steps at uniformly random positions among $T$, rewinding by inversion to the first "
                   r"forgotten step $k_{\min}$ and replaying the retained ones costs $2(T - k_{\min} + 1) - m$ steps; "
                   r"$E[k_{\min}] = \frac{T+1}{m+1}$, so the expected cost $\frac{2m(T+1)}{m+1} - m$ exceeds retraining "
-                  r"($T - m$) by $\frac{T(m-1) + 2m}{m+1} \ge 0$ and their ratio tends to $\frac{2m}{m+1}$.",
+                  r"($T - m$) by $\frac{T(m-1) + 2m}{m+1} \ge 0$ and their ratio tends to $\frac{2m}{m+1}$ (every $T \ge m \ge 1$).",
         source=INTERLEAVED,
         as_written=True,
-        interpretation="'Such an algorithm would have to invert the whole gradient steps and retrain on them in O(T) time': "
-                       "read with inversion and replay each costing one step, and forgotten steps placed uniformly.",
+        quote=r"Indeed, such an algorithm would have to invert the whole gradient steps $\mathcal{T}$ and retrain on them in $\mathcal{O}(T)$ time, which defeats the purpose of efficient machine unlearning.",
+        claim="interleaved-unlearning-cost",
+        reading="the cost of the rewind-and-replay algorithm the draft describes",
+        interpretation="The cost of ONE algorithm, the one the sentence describes (inversion and replay each cost one "
+                       "step; forgotten steps placed uniformly). It is no lower bound: that reading is "
+                       "interleaved-no-efficient-algorithm (open). Proved for every T and m by the hockey-stick "
+                       "induction; the m <= 4 closed forms and the enumeration for T <= 9 are cross-checks.",
         uses=("lr-commutator-formula",),
-        checks=(SympyProof("expected-cost", _prove_interleaved_cost,
-                           "sympy for symbolic T and m = 1, 2, 3, 4 (hockey-stick sum of the tail binomials)"),
+        checks=(SympyProof("expected-cost-all-sizes", _prove_interleaved_cost_all_sizes,
+                           "sympy for symbolic T and m: induction (base, Pascal step) for the hockey-stick sum, the "
+                           "binomial ratio by combsimp, the cost algebra and the limit"),
+                SympyProof("expected-cost", _prove_interleaved_cost,
+                           "cross-check: sympy summation for symbolic T and m = 1, 2, 3, 4"),
                 OracleCheck("exhaustive-enumeration", _interleaved_cases, _interleaved_enumeration,
                             "exact rational enumeration of all m-subsets for T <= 9")),
     ),
     Lemma(
+        id="interleaved-no-efficient-algorithm",
+        title="No efficient algorithm unlearns interleaved non-commuting steps by step inversion",
+        statement=r"If the gradient steps do not commute, every algorithm that unlearns an interleaved $\mathcal U$ using "
+                  r"gradient-step inversion (each in $O(1)$ w.r.t. $T$) needs $\Omega(T)$ time.",
+        source=INTERLEAVED,
+        as_written=True,
+        quote=r"If of the gradient steps commute, there is no efficient algorithm for unlearning $\mathcal{U}$ using gradient step inversion.",
+        claim="interleaved-unlearning-cost",
+        reading="lower bound over all algorithms",
+        interpretation="A lower bound over all algorithms needs a model of computation (for instance: access to the "
+                       "steps only through Phi_z and Phi_z^{-1}); the cost of rewind-and-replay "
+                       "(interleaved-unlearning-cost) is an upper bound for one algorithm, not a lower bound. Not "
+                       "checkable as stated: in linear regression an algorithm that stores the affine suffix maps "
+                       "of training removes one step in O(p^2) after O(T p^3) preprocessing, so any lower bound "
+                       "must say what is stored and what counts as a step. Open.",
+        uses=("interleaved-unlearning-cost", "commuting-steps-cheap"),
+    ),
+    Lemma(
         id="commuting-steps-cheap",
         title="Commuting steps make unlearning cheap",
-        statement=r"If the steps commute, $\theta_T = \Phi_{\mathcal U}(\Phi_{\mathcal T\setminus\mathcal U}(\theta_0))$ for any "
-                  r"placement of $\mathcal U$, so unlearning $m$ steps costs $m$ inversions.",
+        statement=r"Linear regression with pairwise orthogonal inputs (steps that commute): for every $T$, every order of "
+                  r"the steps gives $\theta \mapsto \theta - \lambda\sum_i x_ix_i^\top\theta + \lambda\sum_i y_ix_i$, so "
+                  r"$\theta_T = \Phi_{\mathcal U}(\Phi_{\mathcal T\setminus\mathcal U}(\theta_0))$ for any placement of "
+                  r"$\mathcal U$ and unlearning $m$ steps costs $m$ inversions ($\lambda|x_i|^2 \ne 1$).",
         source=INTERLEAVED,
         as_written=False,
-        interpretation="Proved for T = 3 linear-regression steps with orthogonal inputs (which commute by "
-                       "lr-commutator-formula): all 6 orders agree, and inverting the middle step gives the model retrained "
-                       "without it.",
-        uses=("lr-commutator-formula",),
-        checks=(SympyProof("three-orthogonal-steps", _prove_commuting_cheap,
-                           "sympy in dimension 3 with inputs a_i e_i (any orthogonal triple up to rotation), symbolic "
-                           "a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1"),),
+        interpretation="Proved for every T by induction (inserting one step between two compositions of disjoint "
+                       "sets, products across orthogonal blocks vanishing); the T = 3 instance checks the inversion "
+                       "step on explicit vectors. For commuting maps in general the same reordering argument applies "
+                       "(adjacent swaps), which is not checked here.",
+        uses=("lr-commutator-formula", "lr-inverse-iff"),
+        checks=(SympyProof("induction-any-size", _prove_orthogonal_steps_commute_any_size,
+                           "sympy with noncommutative symbols: induction step B o Phi_new o A = the sum form, products "
+                           "across mutually orthogonal blocks set to 0"),
+                SympyProof("three-orthogonal-steps", _prove_commuting_cheap,
+                           "instance: sympy in dimension 3 with inputs a_i e_i (any orthogonal triple up to rotation), "
+                           "symbolic a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1"),),
     ),
 )

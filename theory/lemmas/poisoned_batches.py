@@ -47,6 +47,17 @@ def _prove_weighted_decomposition() -> bool:
     return True
 
 
+def _prove_weighted_decomposition_any_size() -> bool:
+    """Every batch size: with S_c, S_p the sums of the clean and poisoned gradients, n_c + n_p = B, averages
+    gbar_c = S_c / n_c, gbar_p = S_p / n_p and g_t = (S_c + S_p) / B (symbolic n_c, n_p >= 1; coordinatewise)."""
+    n_clean, n_poison = sympy.symbols("n_c n_p", positive=True, integer=True)
+    sum_clean, sum_poison = sympy.symbols("S_c S_p", real=True)
+    batch = n_clean + n_poison
+    mean, clean, poison = (sum_clean + sum_poison) / batch, sum_clean / n_clean, sum_poison / n_poison
+    return (is_zero(mean - (n_clean * clean + n_poison * poison) / batch)
+            and is_zero(poison - (batch * mean - n_clean * clean) / n_poison))
+
+
 @st.composite
 def _batches(draw):
     batch = draw(st.integers(2, MAX_BATCH))
@@ -86,6 +97,17 @@ def _poison_not_determined(case):
         return Outcome(True, 0.0, f"the reconstruction misses the poisoned average ({recovered.detail})")
 
 
+def _prove_no_checkpoint_witness() -> bool:
+    """Witness: B = 2, one clean and one poisoned point. Two batches with the same clean gradient g_c and poisoned
+    gradients g_p != g_p', from theta_t and theta_t' = theta_t + lr (g_p' - g_p)/2, end at the same theta_{t+1}: a
+    defender who knows theta_{t+1}, lr and g_c (not theta_t, not the batch mean) cannot tell g_p from g_p'."""
+    theta, lr, clean, poison, other = sympy.symbols("theta lambda g_c g_p g_q", real=True)
+    start_other = theta + lr * (other - poison) / 2
+    end = theta - lr * (clean + poison) / 2
+    end_other = start_other - lr * (clean + other) / 2
+    return is_zero(end - end_other) and sympy.simplify(other - poison) != 0
+
+
 register(
     Lemma(
         id="batch-clean-plus-poison",
@@ -94,6 +116,7 @@ register(
                   r"samples of the batch.",
         source=SECTION,
         as_written=True,
+        quote=r"We may write $g_t = g_{t,c} + g_{t,p}$ where $g_{t,c}$ is the average gradient over clean samples and $g_{t,p}$ is the average gradient over poisoned samples.",
         interpretation="With averages the two parts carry the weights n_c/B and n_p/B (for B = 2: g_t = (g_c + g_p)/2); "
                        "the sum form holds for the sums of gradients divided by B, not for averages.",
         checks=(PropertyCheck("sum-of-averages", _batches(), _mean_is_sum_of_means, RANGES, oracle=True),),
@@ -112,8 +135,10 @@ register(
         interpretation="Only the poisoned average is determined, not the individual poisoned gradients when n_p >= 2; "
                        "the retrained step theta_t - lr gbar_c needs neither. What stays hard is that every later step "
                        "started from a poisoned theta (the commutation lemmas).",
-        checks=(SympyProof("weighted-mean", _prove_weighted_decomposition,
-                           f"sympy identities for every B in [2, {MAX_BATCH}] and n_c in [1, B - 1], scalar gradients "
+        checks=(SympyProof("weighted-mean-any-size", _prove_weighted_decomposition_any_size,
+                           "sympy identities for symbolic n_c, n_p >= 1 (every batch size), one coordinate"),
+                SympyProof("weighted-mean", _prove_weighted_decomposition,
+                           f"cross-check: sympy identities for every B in [2, {MAX_BATCH}] and n_c in [1, B - 1], scalar gradients "
                            "(the identities are linear and coordinatewise)"),),
     ),
     Lemma(
@@ -122,11 +147,32 @@ register(
         statement=r"Even knowing $g_{t,c}$, the defender has no knowledge of $g_{t,p}$.",
         source=SECTION,
         as_written=True,
+        quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
         interpretation="Read as: g_{t,p} is not determined by g_t and g_{t,c}, where g_t is known from the stored batch "
-                       "mean or from theta_t, theta_{t+1} and lr. Without g_t (no checkpoint of the step) the claim holds.",
+                       "mean or from theta_t, theta_{t+1} and lr. Without g_t (no checkpoint of the step) the claim "
+                       "holds: poison-gradient-unknowable-no-checkpoint.",
+        claim="poison-gradient-unknowable",
+        reading="the batch mean g_t (or theta_t and theta_{t+1}) is stored",
         checks=(PropertyCheck("not-recoverable", _batches(), _poison_not_determined, RANGES, oracle=True,
                               examples=(DRAFT_BATCH,)),),
         corrected_by=("batch-weighted-decomposition",),
         counterexample=Counterexample("not-recoverable", DRAFT_BATCH, found_by="example"),
+    ),
+    Lemma(
+        id="poison-gradient-unknowable-no-checkpoint",
+        title="Without the batch mean or the previous checkpoint, the poisoned gradient is undetermined",
+        statement=r"A defender who knows $\theta_{t+1}$, $\lambda$ and the clean gradient $g_{t,c}$, but neither $g_t$ nor "
+                  r"$\theta_t$, cannot determine $g_{t,p}$: two batches with the same $g_{t,c}$ and different $g_{t,p}$ end at "
+                  r"the same $\theta_{t+1}$ ($B = 2$, one clean and one poisoned point).",
+        source=SECTION,
+        as_written=True,
+        quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
+        claim="poison-gradient-unknowable",
+        reading="nothing of the step is stored: neither g_t nor theta_t",
+        interpretation="The draft's setting B = 2. Proved by an exact witness (as the clean gradient is a given value, "
+                       "the witness treats the gradients as free vectors, as this module does). Whether the defender "
+                       "stores the step is a design choice of the training pipeline, not of the model.",
+        checks=(SympyProof("same-end-two-poisons", _prove_no_checkpoint_witness,
+                           "sympy identity with symbolic theta_t, lr, g_c, g_p, g_p' (one coordinate; the step is coordinatewise)"),),
     ),
 )

@@ -113,8 +113,10 @@ def _small_shift_injective(case):
     with precision():
         c = mp_case(case)
         shift = c["lr"] * mp_norm(gradient_core(c["theta"], c["x"], c["y"]))
+        if mp_max_abs(c["x"]) == 0:
+            return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
-            return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here")
+            return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
         q = c["lr"] * c["x"].dot(c["x"])
         tolerance = oracle_tolerance(len(c["x"]) + 2, float(1 + q))
         determinant = abs(1 - q)
@@ -129,7 +131,7 @@ def _inverse_float64(case):
         c = mp_case(case)
         dim = len(c["x"])
         if not sherman_morrison_regime(c, UNIT_ROUNDOFF):
-            return Outcome(True, 0.0, "1 - lr|x|^2 below float64's resolution: no error bound applies")
+            return Outcome(True, 0.0, "1 - lr|x|^2 below float64's resolution: no error bound applies", premises_met=False)
         try:
             computed = inverse_step(case["theta"], case["x"], case["y"], case["lr"])
         except ValueError as error:
@@ -145,7 +147,7 @@ def _inverse_roundtrip(case):
         c = mp_case(case)
         dim = len(c["x"])
         if not sherman_morrison_regime(c, oracle_unit_roundoff()):
-            return Outcome(True, 0.0, "1 - lr|x|^2 below the oracle's resolution")
+            return Outcome(True, 0.0, "1 - lr|x|^2 below the oracle's resolution", premises_met=False)
         preimage = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
         back = step_core(preimage, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
@@ -160,8 +162,10 @@ def _neumann_converges_small_shift(case):
     with precision():
         c = mp_case(case)
         shift = c["lr"] * mp_norm(gradient_core(c["theta"], c["x"], c["y"]))
+        if mp_max_abs(c["x"]) == 0:
+            return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
-            return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here")
+            return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
         theta_next = step_core(c["theta"], c["x"], c["y"], c["lr"])
         shifted = theta_next - c["lr"] * c["y"] * c["x"]
         first = c["lr"] * shifted.dot(c["x"]) * c["x"]
@@ -169,7 +173,7 @@ def _neumann_converges_small_shift(case):
         dim = len(c["x"])
         floor = oracle_tolerance(4 * dim + 12, float(absolute_neumann({**c, "theta": theta_next}, 2)))
         if mp_norm(first) <= floor:
-            return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term")
+            return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
         ratio = mp_norm(second) / mp_norm(first)
         return Outcome(bool(ratio < 1 - oracle_tolerance(2 * dim + 12, 1.0)), float(ratio),
                        f"shift {float(shift):.3e} < 1, term ratio |t_2| / |t_1| = lr|x|^2 = {mpmath.nstr(ratio, 8)}")
@@ -194,7 +198,7 @@ def _neumann_closed_form(case):
         terms, dim = case["terms"], len(c["x"])
         norm2 = c["x"].dot(c["x"])
         if norm2 == 0 or not sherman_morrison_regime(c, oracle_unit_roundoff()):
-            return Outcome(True, 0.0, "x = 0 or lr|x|^2 = 1 within the oracle's resolution: no closed form")
+            return Outcome(True, 0.0, "x = 0 or lr|x|^2 = 1 within the oracle's resolution: no closed form", premises_met=False)
         q = c["lr"] * norm2
         shifted = c["theta"] - c["lr"] * c["y"] * c["x"]
         truncation = q ** (terms + 1) / (1 - q) * shifted.dot(c["x"]) * c["x"] / norm2
@@ -204,6 +208,65 @@ def _neumann_closed_form(case):
         magnitude = absolute_neumann(c, terms) + sherman_morrison_magnitude(c) + truncation_magnitude
         return oracle_identity(neumann_core(c["theta"], c["x"], c["y"], c["lr"], terms), closed, magnitude,
                                depth=terms * (dim + 3) + 2 * dim + 16)
+
+
+def _prove_operator_norm_inverse() -> bool:
+    """||lr l||_2 = lr|x|^2 = q (l = x x^T is symmetric with l x = |x|^2 x and l w = 0 for w = x cross u, which
+    spans x^perp), det(I - lr l) = 1 - q, and 1 - q > 0 on q < 1 (q = 1 - s, s > 0)."""
+    x, u = symbolic_vector("x", 3), symbolic_vector("u", 3)
+    lr, s = sympy.Symbol("lambda", positive=True), sympy.Symbol("s", positive=True)
+    linear = x * x.T
+    q = lr * (x.T * x)[0]
+    return (linear.is_symmetric() and is_zero_matrix(lr * linear * x - q * x)
+            and is_zero_matrix(linear * x.cross(u))
+            and is_zero((sympy.eye(3) - lr * linear).det() - (1 - q))
+            and bool((1 - (1 - s)).is_positive) and _prove_determinant_and_inverse())
+
+
+def _prove_neumann_limit() -> bool:
+    """On 0 < q < 1 (q = exp(-s), s > 0), q^K -> 0, so the partial-sum coefficient lr (1 - q^K)/(1 - q) of
+    neumann-converges-iff tends to the Sherman-Morrison coefficient lr/(1 - q); q = 0 (x = 0) is Phi_z = id."""
+    s, lr, terms = sympy.Symbol("s", positive=True), sympy.Symbol("lambda", positive=True), sympy.Symbol("K", integer=True, positive=True)
+    q = sympy.exp(-s)
+    coefficient = lr * (1 - q**terms) / (1 - q)
+    return sympy.limit(q**terms, terms, sympy.oo) == 0 and is_zero(sympy.limit(coefficient, terms, sympy.oo) - lr / (1 - q)) \
+        and _prove_partial_sums()
+
+
+def _operator_norm_premise(c):
+    """Premise of the operator-norm reading: x != 0 and ||lr l||_2 = lr|x|^2 < 1 (None when met, else the outcome)."""
+    q = c["lr"] * c["x"].dot(c["x"])
+    if q == 0:
+        return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
+    if q >= 1:
+        return Outcome(True, 0.0, f"||lr l|| = lr|x|^2 = {mpmath.nstr(q, 5)} >= 1: outside the premise", premises_met=False)
+    return None
+
+
+def _operator_small_inverse(case):
+    """Operator-norm reading: ||lr l|| = lr|x|^2 < 1 => Phi_z invertible; the Sherman-Morrison preimage maps back."""
+    with precision():
+        c = mp_case(case)
+        outside = _operator_norm_premise(c)
+        if outside is not None:
+            return outside
+        return _inverse_roundtrip(case)
+
+
+def _operator_small_neumann(case):
+    """Operator-norm reading: ||lr l|| < 1 => the series converges: consecutive terms shrink by q < 1."""
+    with precision():
+        c = mp_case(case)
+        outside = _operator_norm_premise(c)
+        if outside is not None:
+            return outside
+        shifted = c["theta"] - c["lr"] * c["y"] * c["x"]  # theta~ of theta_{t+1} = case["theta"]
+        first = c["lr"] * shifted.dot(c["x"]) * c["x"]
+        second = c["lr"] * first.dot(c["x"]) * c["x"]
+        if mp_norm(first) == 0:
+            return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
+        ratio = mp_norm(second) / mp_norm(first)
+        return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= lr|x|^2 < 1)")
 
 
 def _singular_cases():
@@ -223,14 +286,18 @@ _NEUMANN_SHRUNK = {"theta": [0.01], "x": [3.1622776601683795], "y": 0.0, "lr": 1
 register(
     Lemma(
         id="lr-inverse-small-shift",
-        title="A small model shift gives an analytic inverse of the step",
+        title="A small model shift gives an analytic inverse of the step (update-vector reading)",
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\Phi_z$ is invertible: $\det(I - \lambda xx^\top) \ne 0$.",
         source=SECTION,
         as_written=True,
+        quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         interpretation="The draft: 'Assuming that the model shift is small (||lr g_z|| < 1), there is an analytical "
-                       "inverse of Phi_z'. The model shift is read as the update vector lr g_z(theta_t) of the step "
-                       "to invert. (Read as the operator norm ||lr l|| = lr|x|^2 < 1 instead, the claim holds: it is "
-                       "the sufficient side of lr-inverse-iff and neumann-converges-iff.)",
+                       "inverse of Phi_z'. This reading takes the model shift as the update vector lr g_z(theta_t) of "
+                       "the step to invert (a vector norm): refuted, a small update can come from a step with "
+                       "lr|x|^2 = 1 and a small residual. Read as the operator norm of the linear part, "
+                       "||lr l|| = lr|x|^2 < 1, the claim holds (lr-inverse-small-shift-operator).",
+        claim="lr-inverse-small-shift",
+        reading="vector norm: the update lr g_z(theta_t)",
         uses=("lr-inverse-iff",),
         checks=(oracle_property("shift-implies-injective", linear_points(), _small_shift_injective),
                 OracleCheck("singular-cases", _singular_cases, _small_shift_injective,
@@ -260,16 +327,58 @@ register(
     ),
     Lemma(
         id="neumann-converges-small-shift",
-        title="A small model shift makes the Neumann series of the inverse converge",
+        title="A small model shift makes the Neumann series of the inverse converge (update-vector reading)",
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges (to $\theta_t$).",
         source=SECTION,
         as_written=True,
-        interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector).",
+        quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
+        interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector "
+                       "lr g_z(theta_t), a vector norm): refuted. Under the operator-norm reading the series converges "
+                       "(neumann-converges-small-shift-operator).",
+        claim="neumann-converges-small-shift",
+        reading="vector norm: the update lr g_z(theta_t)",
         uses=("neumann-converges-iff",),
         checks=(oracle_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift,
                           examples=(_NEUMANN_SHRUNK,)),),
         corrected_by=("neumann-converges-iff",),
         counterexample=Counterexample("shift-implies-convergence", _NEUMANN_SHRUNK),
+    ),
+    Lemma(
+        id="lr-inverse-small-shift-operator",
+        title="A small model shift gives an analytic inverse of the step (operator-norm reading)",
+        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$ (the operator norm of the linear part of $\lambda g_z$), then "
+                  r"$\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the analytic inverse "
+                  r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$.",
+        source=SECTION,
+        as_written=True,
+        quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
+        claim="lr-inverse-small-shift",
+        reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
+        interpretation="||lr g_z|| read as the norm of the map lr g_z, i.e. of its linear part lr l = lr x x^T (the "
+                       "Lipschitz constant of lr g_z): the premise is lr|x|^2 < 1, and then the step is invertible. "
+                       "The sufficient side of lr-inverse-iff.",
+        uses=("lr-inverse-iff",),
+        checks=(SympyProof("operator-norm-and-determinant", _prove_operator_norm_inverse,
+                           "sympy, dimension 3 (x and x cross u spanning x^perp): ||lr x x^T||_2 = lr|x|^2, det = 1 - q > 0 "
+                           "for q < 1, and the Sherman-Morrison product"),
+                oracle_property("roundtrip-under-premise", linear_points(), _operator_small_inverse)),
+    ),
+    Lemma(
+        id="neumann-converges-small-shift-operator",
+        title="A small model shift makes the Neumann series of the inverse converge (operator-norm reading)",
+        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to "
+                  r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $\lambda|x|^2$.",
+        source=SECTION,
+        as_written=True,
+        quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
+        claim="neumann-converges-small-shift",
+        reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
+        interpretation="The usual Neumann-series condition ||lr l|| < 1 on the operator whose powers are summed: holds.",
+        uses=("neumann-converges-iff",),
+        checks=(SympyProof("geometric-limit", _prove_neumann_limit,
+                           "sympy: partial sums by induction on symbolic K (neumann-converges-iff) and their limit for "
+                           "0 < q < 1 written q = exp(-s), s > 0"),
+                oracle_property("terms-shrink-under-premise", linear_points(), _operator_small_neumann)),
     ),
     Lemma(
         id="neumann-converges-iff",
@@ -300,6 +409,7 @@ register(
                   r"\frac{\lambda^2|x|^2}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x = O(\lambda^2)$.",
         source=SECTION,
         as_written=True,
+        quote=r"\sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta) \approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$",
         interpretation="The draft's '~=' is read as a first-order approximation in lr; the exact error is given.",
         uses=("neumann-converges-iff", "lr-inverse-iff"),
         checks=(SympyProof("error-formula", _prove_first_order,
@@ -311,6 +421,7 @@ register(
         statement=r"If $\lambda|x|^2 = 1$ then $\Phi_z(\theta + sx) = \Phi_z(\theta)$ for all $s\in\mathbb{R}$.",
         source=SECTION,
         as_written=True,
+        quote=r"Furthermore, $\Phi_{z_t}$ may well be non-injective.",
         interpretation="The draft: 'Phi_{z_t} may well be non-injective'; made precise as: it happens already in "
                        "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",
         uses=("lr-gradient-affine",),
