@@ -33,10 +33,10 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from theory.draft import default_draft_path, find_quote, find_quotes, normalise
 from theory.registry import Lemma, registry
 
 __all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path",
@@ -53,54 +53,6 @@ class DraftError(ValueError):
 
 
 # ----------------------------------------------------------------------------- quotes
-# normalise/find_quote: the same names as theory.draft (the quote-anchoring module), which may replace them.
-def normalise(text: str) -> str:
-    """``text`` with every run of whitespace replaced by one space, stripped."""
-    return " ".join(text.split())
-
-
-@lru_cache(maxsize=4)
-def _normalised_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
-    """The normalised text and, for each of its characters, the offset of that character in ``text``."""
-    chars, offsets = [], []
-    for match in re.finditer(r"\S+", text):
-        if chars:
-            chars.append(" ")
-            offsets.append(match.start() - 1)
-        chars.append(match.group())
-        offsets.extend(range(match.start(), match.end()))
-    return "".join(chars), tuple(offsets)
-
-
-def find_quote(draft_text: str, quote: str) -> tuple[int, int] | None:
-    """The ``(start, end)`` offsets in ``draft_text`` of the first whitespace-normalised occurrence of ``quote``."""
-    spans = _occurrences(draft_text, quote)
-    return spans[0] if spans else None
-
-
-def _occurrences(draft_text: str, quote: str) -> list[tuple[int, int]]:
-    needle = normalise(quote)
-    if not needle:
-        return []
-    haystack, offsets = _normalised_with_offsets(draft_text)
-    spans, at = [], haystack.find(needle)
-    while at >= 0:
-        spans.append((offsets[at], offsets[at + len(needle) - 1] + 1))
-        at = haystack.find(needle, at + 1)
-    return spans
-
-
-def default_draft_path() -> Path | None:
-    """The draft: ``$NONCOMMUTE_DRAFT``, else the first ``shared/paper/draft.md`` beside the repository or above it."""
-    if os.environ.get("NONCOMMUTE_DRAFT"):
-        return Path(os.environ["NONCOMMUTE_DRAFT"])
-    for folder in (REPOSITORY_ROOT, *REPOSITORY_ROOT.parents):
-        candidate = folder / "shared" / "paper" / "draft.md"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def read_draft(path: str | Path) -> str:
     """The draft's text; :class:`DraftError` when it is missing, not a file, or not UTF-8."""
     path = Path(path)
@@ -132,7 +84,7 @@ def locate_quotes(draft_text: str, lemmas: Sequence[Lemma]) -> tuple[list[Anchor
     for lemma in lemmas:
         if not lemma.quote:
             continue
-        spans = _occurrences(draft_text, lemma.quote)
+        spans = find_quotes(draft_text, lemma.quote)
         if spans:
             anchors.append(Anchor(lemma.id, spans[0][0], spans[0][1], len(spans)))
         else:
@@ -169,7 +121,10 @@ def math_sentences(draft_text: str) -> list[tuple[int, int]]:
 
 
 def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
-    # theory.draft.coverage (the quote-anchoring module, another branch) may replace this count once merged
+    """Two counts: sentences of this draft holding a formula that a marked claim touches, and the claims
+    inventory of :mod:`theory.claims` (every mathematical sentence of the draft, with or without a lemma)."""
+    from theory.claims import coverage as inventory_coverage
+
     sentences = math_sentences(draft_text)
     starts = [anchor.start for anchor in anchors]
     checked = 0
@@ -178,7 +133,8 @@ def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
         if any(anchor.end > start for anchor in anchors[:first]):
             checked += 1
     return {"mathematical_sentences": len(sentences), "with_a_marked_claim": checked,
-            "counted_by": "theory.annotate.math_sentences (sentences that hold a formula, and displayed formulas)"}
+            "counted_by": "theory.annotate.math_sentences (sentences that hold a formula, and displayed formulas)",
+            "inventory": inventory_coverage()}
 
 
 # ----------------------------------------------------------------------------- statuses and links
@@ -335,10 +291,7 @@ def _run(args: argparse.Namespace) -> int:
 
     record = None if args.no_record else Path(args.record or DEFAULT_RECORD)
     if args.draft is None:
-        args.draft = default_draft_path()
-        if args.draft is None:
-            raise DraftError("no draft given and none found at shared/paper/draft.md beside or above the repository; "
-                             "pass DRAFT.md or set NONCOMMUTE_DRAFT")
+        args.draft = default_draft_path()  # when absent, read_draft names the expected place
     summary = annotate(args.draft, args.out, profile=args.profile, record_path=record, results=args.results,
                        progress=not args.no_progress)
     counts = ", ".join(f"{count} {status}" for status, count in summary["counts"].items()) or "none"

@@ -42,7 +42,9 @@ def banner_lines(annotation: "Annotation") -> dict[str, Any]:
         "marked": f"{len(annotation.anchors)} of {quoted} quoted lemma(s) of the registry marked in this draft",
         "coverage": (f"{coverage['mathematical_sentences']} mathematical sentences; "
                      f"{coverage['with_a_marked_claim']} of them hold a marked claim "
-                     f"(counted by {coverage['counted_by']})"),
+                     f"(counted by {coverage['counted_by']}); claims inventory (docs/claims.md): "
+                     f"{coverage['inventory']['mathematical_claims']} mathematical claims, "
+                     f"{coverage['inventory']['with_lemmas']} with lemmas"),
         "origin": annotation.origin,
         "repeated": [f"{a.lemma_id} ({a.occurrences} times)" for a in annotation.anchors if a.occurrences > 1],
     }

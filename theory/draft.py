@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["normalise", "find_quote", "contains_quote", "default_draft_path", "read_draft", "DRAFT_ENV"]
+__all__ = ["normalise", "find_quote", "find_quotes", "contains_quote", "default_draft_path", "read_draft", "DRAFT_ENV"]
 
 #: Environment variable that names the draft explicitly.
 DRAFT_ENV = "NONCOMMUTE_DRAFT"
@@ -56,14 +56,21 @@ def find_quote(draft_text: str, quote: str) -> tuple[int, int] | None:
     ``draft_text[start:end]`` is the quoted passage as the draft writes it (its own line breaks). An
     empty or all-whitespace quote occurs nowhere (``None``): a quote must say something.
     """
+    spans = find_quotes(draft_text, quote)
+    return spans[0] if spans else None
+
+
+def find_quotes(draft_text: str, quote: str) -> list[tuple[int, int]]:
+    """Every span of ``quote`` in ``draft_text`` (whitespace-normalised), in draft order; ``[]`` when absent."""
     wanted = normalise(quote)
     if not wanted:
-        return None
+        return []
     text, offsets = _normalised_with_offsets(draft_text)
-    position = text.find(wanted)
-    if position < 0:
-        return None
-    return offsets[position], offsets[position + len(wanted) - 1] + 1
+    spans, position = [], text.find(wanted)
+    while position >= 0:
+        spans.append((offsets[position], offsets[position + len(wanted) - 1] + 1))
+        position = text.find(wanted, position + 1)
+    return spans
 
 
 def contains_quote(draft_text: str, quote: str) -> bool:
