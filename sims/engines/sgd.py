@@ -17,7 +17,7 @@ with ``sign`` :math:`\sigma = +1` for descent, :math:`-1` for ascent, a learning
 
 * ``mean``: :math:`\sum_b w_b g_b / \sum_b w_b` (a step with all weights 0 does nothing);
 * ``median``: the coordinate-wise median of the :math:`g_b` with :math:`w_b \ne 0` (robust aggregation);
-  likewise every robust aggregator of :mod:`sims.aggregation.robust` (``trimmed_mean``, ``mean_around_median``,
+  likewise every robust aggregator of :mod:`theory.aggregation.robust` (``trimmed_mean``, ``mean_around_median``,
   ``geometric_median``, ``krum``, ``multi_krum``; ``name:beta`` sets the corrupted fraction), applied to the
   examples with :math:`w_b \ne 0`;
 * ``sum``: :math:`\sum_b w_b g_b`, for signed objectives such as NegGrad+.
@@ -35,7 +35,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sims.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
+from theory.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
 from sims.engines.schedule import Schedule
 from theory.validation import check_matrix
 
@@ -93,7 +93,7 @@ def batch_mean_weights(weights: np.ndarray) -> np.ndarray:
 
 
 def check_aggregate(aggregate: str) -> str:
-    """``aggregate`` if it names ``sum`` or an aggregator of :mod:`sims.aggregation.robust` (``name[:beta]``)."""
+    """``aggregate`` if it names ``sum`` or an aggregator of :mod:`theory.aggregation.robust` (``name[:beta]``)."""
     if aggregate != "sum":
         try:
             parse_aggregator(aggregate)

@@ -13,7 +13,7 @@ estimates of the coordinate-wise median of a stream of gradients :math:`x_1, x_2
     is the average of those bins' centres. **Bound**: when both medians lie in :math:`[l, h]`
     (``in_range``), :math:`|\hat m - m| \le w/2` in exact arithmetic; in floating point the bin index
     :math:`\lfloor (x - l)/w \rfloor` can be off by one for :math:`x` within a few ulps of a bin edge, so the
-    stated bound is :meth:`HistogramMedian.error_bound`, :math:`w/2 + 8u\,(|l| + |h|)`, ``u`` the unit roundoff.
+    stated bound is :meth:`HistogramMedian.error_bound`, :math:`w/2 + 16u\,(|l| + |h|)`, ``u`` the unit roundoff.
     Outside the range the estimate is clamped to :math:`l` or :math:`h` and carries no bound.
 
 :class:`StochasticMedian`
@@ -76,9 +76,9 @@ class HistogramMedian:
         return self.counts.nbytes + 8
 
     def error_bound(self) -> float:
-        """:math:`w/2 + 8u(|l| + |h|)`: the bound on ``|estimate - median|`` where ``in_range`` holds."""
+        """:math:`w/2 + 16u(|l| + |h|)`: the bound on ``|estimate - median|`` where ``in_range`` holds."""
         u = np.finfo(np.float64).eps / 2
-        return self.width / 2 + 8 * u * (abs(self.low) + abs(self.high))
+        return self.width / 2 + 16 * u * (abs(self.low) + abs(self.high))
 
     def update(self, gradients) -> "HistogramMedian":
         """Add ``(b, P)`` gradients (or one ``(P,)``): one ``bincount`` over ``b P`` entries."""

@@ -1,16 +1,19 @@
 """Two thin array backends (numpy and torch) with the few operations the aggregators need.
 
-The aggregators of :mod:`sims.aggregation.robust` are written once against this interface, so that
+The aggregators of :mod:`theory.aggregation.robust` are written once against this interface, so that
 ``sims`` (numpy, stacked trajectories) and ``empirical`` (torch per-example gradients from ``vmap``) run the
 same code. numpy and torch agree on most names; they differ on ``sort`` (torch returns values and indices),
 ``take_along_axis`` (torch: ``take_along_dim``), keyword ``axis``/``dim`` and stable ``argsort``. Torch is
-never imported here: a tensor is recognised by its type's module, so ``sims`` stays torch-free.
+never imported here: a tensor is recognised by its type's module, so ``sims`` stays torch-free. numpy object
+arrays of ``mpmath.mpf`` run through the numpy backend too (the lemmas evaluate the aggregators at 60 digits):
+the few ufuncs that have no object loop (``sqrt``, ``isfinite``, ``finfo``) go through mpmath there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import mpmath
 import numpy as np
 
 __all__ = ["Backend", "backend_of", "NUMPY"]
@@ -33,29 +36,37 @@ class Backend:
     def take_along(self, x: Any, index: Any, axis: int) -> Any:
         return np.take_along_axis(x, index, axis=axis)
 
+    # np.asarray: on object arrays a full reduction returns a bare mpf, which cannot be indexed with [..., None]
     def mean(self, x: Any, axis: int) -> Any:
-        return x.mean(axis=axis)
+        return np.asarray(x.mean(axis=axis))
 
     def sum(self, x: Any, axis: int, keepdims: bool = False) -> Any:
-        return x.sum(axis=axis, keepdims=keepdims)
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
 
     def sqrt(self, x: Any) -> Any:
+        if np.asarray(x).dtype == object:
+            return np.vectorize(mpmath.sqrt, otypes=[object])(x)
         return np.sqrt(x)
 
     def where(self, condition: Any, a: Any, b: Any) -> Any:
-        return np.where(condition, a, b)
+        return np.asarray(np.where(condition, a, b))
 
     def maximum(self, x: Any, value: float) -> Any:
-        return np.maximum(x, value)
+        return np.asarray(np.maximum(x, value))
 
     def minimum(self, x: Any, value: float) -> Any:
-        return np.minimum(x, value)
+        return np.asarray(np.minimum(x, value))
+
+    def _finite(self, x: Any) -> Any:
+        if x.dtype == object:
+            return np.vectorize(lambda v: bool(mpmath.isfinite(v)), otypes=[bool])(x)
+        return np.isfinite(x)
 
     def all_finite(self, x: Any) -> bool:
-        return bool(np.isfinite(x).all())
+        return bool(self._finite(x).all())
 
     def count_nonfinite(self, x: Any) -> int:
-        return int((~np.isfinite(x)).sum())
+        return int((~self._finite(x)).sum())
 
     def swap_last(self, x: Any) -> Any:
         return np.swapaxes(x, -1, -2)
@@ -73,14 +84,14 @@ class Backend:
         return np.array(x, copy=True)
 
     def amax(self, x: Any, axis: int) -> Any:
-        return np.max(x, axis=axis)
+        return np.asarray(np.max(x, axis=axis))
 
-    def tiny(self, x: Any) -> float:
+    def tiny(self, x: Any) -> Any:
         """The smallest positive normal number of ``x``'s dtype (a safe floor for divisions)."""
-        return float(np.finfo(x.dtype).tiny)
+        return mpmath.mpf(2) ** -10000 if x.dtype == object else float(np.finfo(x.dtype).tiny)
 
-    def unit_roundoff(self, x: Any) -> float:
-        return float(np.finfo(x.dtype).eps) / 2
+    def unit_roundoff(self, x: Any) -> Any:
+        return mpmath.mp.eps / 2 if x.dtype == object else float(np.finfo(x.dtype).eps) / 2
 
 
 class _Torch(Backend):

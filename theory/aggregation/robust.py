@@ -54,7 +54,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from sims.aggregation.backend import backend_of
+from theory.aggregation.backend import backend_of
 
 __all__ = ["AGGREGATORS", "ROBUST", "DEFAULT_BETA", "GM_TOL", "GM_MAX_ITER", "AggregatorSpec", "parse_aggregator",
            "aggregate", "mean", "median", "trimmed_mean", "mean_around_median", "geometric_median", "weiszfeld",
@@ -235,6 +235,9 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
     _validate(x)
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol!r}")
+    if x.ndim == 2:  # one batch: keep a leading axis, so that per-batch quantities stay arrays (not 0-d scalars)
+        single = weiszfeld(x[None], tol, max_iter)
+        return WeiszfeldResult(single.point[0], single.iterations, single.relative_step, single.gap_bound[0])
     ops = backend_of(x)
     y = ops.mean(x, -2)
     spread = x - y[..., None, :]
