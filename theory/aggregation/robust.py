@@ -28,8 +28,8 @@ coordinate :math:`j`:
     Vardi & Zhang (2000), "The multivariate L1-median and associated data depth", PNAS 97(4), for iterates that
     land on a data point: with :math:`d_i = |x_i - y|`, :math:`\eta` the number of points at :math:`y`,
     :math:`\tilde T(y) = \sum_{d_i > 0} x_i/d_i \,/\, \sum_{d_i > 0} 1/d_i`, :math:`R = \sum_{d_i>0} (x_i - y)/d_i`,
-    :math:`r = |R|`: :math:`T(y) = (1 - \min(1, \eta/r))\,\tilde T(y) + \min(1, \eta/r)\, y`. Stops when the step
-    :math:`|T(y) - y| \le \mathrm{tol} \cdot s`, :math:`s = \max_i |x_i - \bar x|` (the data's radius), and
+    :math:`r = |R|`: :math:`T(y) = (1 - \min(1, \eta/r))\,\tilde T(y) + \min(1, \eta/r)\, y`. Stops (each batch on its own) when the
+    step :math:`|T(y) - y| \le \mathrm{tol} \cdot s`, :math:`s = \max_i |x_i - \bar x|` (the data's radius), and
     returns the certificate :math:`f(y) - f^* \le 2 s\, g`, :math:`g = \max(r - \eta, 0)` the norm of the
     minimum-norm subgradient at :math:`y` (convexity, and :math:`y, y^*` in the convex hull, of diameter
     :math:`\le 2s`). Breakdown point :math:`\lfloor (n-1)/2 \rfloor / n` (Lopuhaä & Rousseeuw 1991); used for
@@ -225,7 +225,7 @@ def _weiszfeld_map(x: Any, y: Any, atol: Any, ops) -> tuple[Any, Any]:
 
 
 def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> WeiszfeldResult:
-    """Geometric median by the Vardi-Zhang modified Weiszfeld iteration, from the mean (module docstring).
+    r"""Geometric median by the Vardi-Zhang modified Weiszfeld iteration, from the mean (module docstring).
 
     Iterates stay in the convex hull. At the end the data point nearest the iterate is tested as well (it is
     the median iff :math:`r \le \eta` there) and the one with the smaller certificate is returned: Weiszfeld
@@ -245,11 +245,14 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
     atol = 32 * ops.unit_roundoff(x) * radius
     step = float("inf")
     iterations = 0
+    active = radius > -1.0  # every batch iterates until its own step is below tol, then stays put
     for iterations in range(1, max_iter + 1):
         new, _ = _weiszfeld_map(x, y, atol, ops)
         moved = new - y
-        step = ops.max_all(ops.sqrt(ops.sum(moved * moved, -1)) / radius)
-        y = new
+        steps = ops.sqrt(ops.sum(moved * moved, -1)) / radius
+        y = ops.where(active[..., None], new, y)
+        step = ops.max_all(ops.where(active, steps, 0.0))
+        active = active & (steps > tol)
         if step <= tol:
             break
     else:
