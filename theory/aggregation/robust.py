@@ -65,7 +65,7 @@ AGGREGATORS = ("mean", "median", "trimmed_mean", "mean_around_median", "geometri
 ROBUST = AGGREGATORS[1:]
 DEFAULT_BETA = 0.2
 #: Weiszfeld stops when its step is at most GM_TOL times the data's radius.
-GM_TOL = 1e-10
+GM_TOL = 1e-8
 GM_MAX_ITER = 1000
 
 
@@ -224,6 +224,16 @@ def _weiszfeld_map(x: Any, y: Any, atol: Any, ops) -> tuple[Any, Any]:
     return new, ops.maximum(r - eta, 0.0)
 
 
+def _nearest_data_point(x: Any, y: Any, atol: Any, ops, with_subgradient: bool = False):
+    """The data point nearest ``y`` and whether it is a geometric median (:math:`r \\le \\eta` there)."""
+    gaps = x - y[..., None, :]
+    nearest = ops.argsort(ops.sum(gaps * gaps, -1), -1)[..., :1]
+    candidate = ops.take_along(x, ops.expand_index(nearest[..., None], tuple(nearest.shape) + (x.shape[-1],)), -2)
+    candidate = candidate[..., 0, :]
+    _, subgradient = _weiszfeld_map(x, candidate, atol, ops)
+    return (candidate, subgradient <= 0, subgradient) if with_subgradient else (candidate, subgradient <= 0)
+
+
 def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> WeiszfeldResult:
     r"""Geometric median by the Vardi-Zhang modified Weiszfeld iteration, from the mean (module docstring).
 
@@ -253,6 +263,12 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
         y = ops.where(active[..., None], new, y)
         step = ops.max_all(ops.where(active, steps, 0.0))
         active = active & (steps > tol)
+        if iterations % 8 == 0:  # a median on a data point is approached slowly: test the nearest one now and then
+            candidate, optimal = _nearest_data_point(x, y, atol, ops)
+            landed = active & optimal
+            y = ops.where(landed[..., None], candidate, y)
+            active = active & ~landed
+            step = ops.max_all(ops.where(active, steps, 0.0))
         if step <= tol:
             break
     else:
@@ -261,11 +277,7 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
     # Weiszfeld approaches a median that is a data point only linearly: test the nearest data point too and
     # keep whichever has the smaller certificate (a data point x_k is the median iff r(x_k) <= eta(x_k))
     _, subgradient = _weiszfeld_map(x, y, atol, ops)
-    gaps = x - y[..., None, :]
-    nearest = ops.argsort(ops.sum(gaps * gaps, -1), -1)[..., :1]
-    candidate = ops.take_along(x, ops.expand_index(nearest[..., None], tuple(nearest.shape) + (x.shape[-1],)), -2)
-    candidate = candidate[..., 0, :]
-    _, candidate_subgradient = _weiszfeld_map(x, candidate, atol, ops)
+    candidate, _, candidate_subgradient = _nearest_data_point(x, y, atol, ops, with_subgradient=True)
     better = candidate_subgradient < subgradient
     y = ops.where(better[..., None], candidate, y)
     subgradient = ops.where(better, candidate_subgradient, subgradient)

@@ -117,12 +117,12 @@ class HistogramMedian:
 class StochasticMedian:
     """Robbins-Monro median, :math:`m \\leftarrow m + (c/\\sqrt t)\\,\\mathrm{sign}(x - m)` (module docstring)."""
 
-    def __init__(self, n_params: int, step: float = 1.0, start: float = 0.0) -> None:
+    def __init__(self, n_params: int, step: float = 1.0, start=0.0) -> None:
         self.n_params = check_positive_int(n_params, "n_params")
         if not (np.isfinite(step) and step > 0):
             raise ValueError(f"step must be finite and > 0, got {step!r}")
         self.step = float(step)
-        self.m = np.full(self.n_params, float(start))
+        self.m = np.array(np.broadcast_to(np.asarray(start, dtype=np.float64), (self.n_params,)))  # a scalar or (P,)
         self.n = 0
 
     @staticmethod
