@@ -35,15 +35,15 @@ LEMMAS = ("median-suboptimal", "median-suboptimal-any-noise", "median-efficiency
 
 PARAMS = (
     Param("aggregators", "strs", list(AGGREGATORS), "aggregators (name or name:beta)", axis="aggregator"),
-    Param("batch_sizes", "ints", [3, 8, 33, 64], "batch size n", paper=[3, 4, 8, 9, 16, 33, 64, 128, 256],
+    Param("batch_sizes", "ints", [3, 8, 33], "batch size n", paper=[3, 4, 8, 9, 16, 33, 64, 128, 256],
           axis="batch_size", minimum=1),
     Param("noises", "strs", ["gaussian", "laplace"], "per-example noise law (unit variance)", axis="noise",
           choices=("gaussian", "laplace")),
     Param("sigma", "float", 1.0, "noise standard deviation", minimum=1e-12),
     Param("dim", "int", 10, "parameters P", minimum=1),
     Param("lr", "float", 0.1, "learning rate", minimum=1e-12, maximum=1.0),
-    Param("steps", "int", 100, "SGD steps", paper=1000, minimum=1),
-    Param("n_traj", "int", 32, "independent trajectories", paper=256, minimum=1),
+    Param("steps", "int", 50, "SGD steps (stationary after ~ 3 / lr)", paper=1000, minimum=1),
+    Param("n_traj", "int", 16, "independent trajectories", paper=256, minimum=1),
     Param("n_draws", "int", 2000, "noise batches for the variance", paper=20000, minimum=2),
 )
 

@@ -86,6 +86,9 @@ class Backend:
     def amax(self, x: Any, axis: int) -> Any:
         return np.asarray(np.max(x, axis=axis))
 
+    def arange_like(self, n: int, like: Any) -> Any:
+        return np.arange(n)
+
     def tiny(self, x: Any) -> Any:
         """The smallest positive normal number of ``x``'s dtype (a safe floor for divisions)."""
         return mpmath.mpf(2) ** -10000 if x.dtype == object else float(np.finfo(x.dtype).tiny)
@@ -155,6 +158,9 @@ class _Torch(Backend):
 
     def amax(self, x: Any, axis: int) -> Any:
         return x.amax(dim=axis)
+
+    def arange_like(self, n: int, like: Any) -> Any:
+        return self.torch.arange(n, device=like.device)
 
     def tiny(self, x: Any) -> float:
         return float(self.torch.finfo(x.dtype).tiny)

@@ -249,31 +249,33 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
         single = weiszfeld(x[None], tol, max_iter)
         return WeiszfeldResult(single.point[0], single.iterations, single.relative_step, single.gap_bound[0])
     ops = backend_of(x)
-    y = ops.mean(x, -2)
-    spread = x - y[..., None, :]
+    leading = tuple(x.shape[:-2])
+    x = x.reshape((-1,) + tuple(x.shape[-2:]))  # one row per batch; only the unconverged rows iterate
+    y = ops.copy(ops.mean(x, -2))
+    spread = x - y[:, None, :]
     radius = ops.maximum(ops.amax(ops.sqrt(ops.sum(spread * spread, -1)), -1), ops.tiny(x))
     atol = 32 * ops.unit_roundoff(x) * radius
+    rows = ops.arange_like(x.shape[0], x)
     step = float("inf")
     iterations = 0
-    active = radius > -1.0  # every batch iterates until its own step is below tol, then stays put
     for iterations in range(1, max_iter + 1):
-        new, _ = _weiszfeld_map(x, y, atol, ops)
-        moved = new - y
-        steps = ops.sqrt(ops.sum(moved * moved, -1)) / radius
-        y = ops.where(active[..., None], new, y)
-        step = ops.max_all(ops.where(active, steps, 0.0))
-        active = active & (steps > tol)
+        xa, ya, scale = x[rows], y[rows], radius[rows]
+        new, _ = _weiszfeld_map(xa, ya, atol[rows], ops)
+        moved = new - ya
+        steps = ops.sqrt(ops.sum(moved * moved, -1)) / scale
+        keep = steps > tol
         if iterations % 8 == 0:  # a median on a data point is approached slowly: test the nearest one now and then
-            candidate, optimal = _nearest_data_point(x, y, atol, ops)
-            landed = active & optimal
-            y = ops.where(landed[..., None], candidate, y)
-            active = active & ~landed
-            step = ops.max_all(ops.where(active, steps, 0.0))
-        if step <= tol:
+            candidate, optimal = _nearest_data_point(xa, new, atol[rows], ops)
+            new = ops.where(optimal[:, None], candidate, new)
+            keep = keep & ~optimal
+        y[rows] = new
+        step = ops.max_all(ops.where(keep, steps, 0.0))
+        rows = rows[keep]
+        if rows.shape[0] == 0:
             break
     else:
         warnings.warn(f"Weiszfeld stopped after max_iter={max_iter} iterations with relative step {step:.2e} > "
-                      f"tol={tol:.1e}", RuntimeWarning, stacklevel=2)
+                      f"tol={tol:.1e} in {rows.shape[0]} of {x.shape[0]} batches", RuntimeWarning, stacklevel=2)
     # Weiszfeld approaches a median that is a data point only linearly: test the nearest data point too and
     # keep whichever has the smaller certificate (a data point x_k is the median iff r(x_k) <= eta(x_k))
     _, subgradient = _weiszfeld_map(x, y, atol, ops)
@@ -281,7 +283,8 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
     better = candidate_subgradient < subgradient
     y = ops.where(better[..., None], candidate, y)
     subgradient = ops.where(better, candidate_subgradient, subgradient)
-    return WeiszfeldResult(y, iterations, step, 2.0 * radius * subgradient)
+    return WeiszfeldResult(y.reshape(leading + (y.shape[-1],)), iterations, step,
+                           (2.0 * radius * subgradient).reshape(leading))
 
 
 def geometric_median(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Any:
