@@ -9,7 +9,7 @@ printed); Krum forms the n x n Gram matrix (O(n^2 P)). Then the memory, in bytes
 gradient, 8 n P) against the histogram sketch (8 P (K + 2) + 8) and Robbins-Monro (8 P + 8), known before
 a run, for stream lengths 10^3..10^6.
 
-    python benchmarks/bench_aggregators.py [--batches 32,128,1024] [--params 1000,10000,100000,1000000]
+    PYTHONPATH=. python benchmarks/bench_aggregators.py [--batches 32,128,1024] [--params 1000,10000,100000,1000000]
                                            [--cap 8388608] [--repeats 3] [--backend numpy|torch]
 """
 

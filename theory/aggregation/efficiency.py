@@ -66,7 +66,7 @@ def _efficiency(n: int, noise: str, prec: int) -> mpmath.mpf:
 
 
 def median_variance_even(n: int, points: int = 200_001, limit: float = 12.0) -> float:
-    """:math:`\mathrm{Var}(\mathrm{med}_n)` for even ``n = 2k`` and N(0, 1) noise, in float64 on a grid.
+    r""":math:`\mathrm{Var}(\mathrm{med}_n)` for even ``n = 2k`` and N(0, 1) noise, in float64 on a grid.
 
     By symmetry :math:`\mathrm{Var} = (E x_{(k)}^2 + E x_{(k)} x_{(k+1)})/2`; given :math:`x_{(k)} = u` the other
     :math:`m = n - k` points are i.i.d. above :math:`u`, so :math:`E[x_{(k+1)} | u] = u + \int_u^\infty (S(w)/S(u))^m dw`
