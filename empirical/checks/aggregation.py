@@ -16,7 +16,12 @@ the poisons classified as their flipped label: the poison's trace in the predict
 distance to the clean model over the trace and its cost in per-example gradients over retraining's.
 Integration point: the network poisoning work (FGSM and crafted poisons, its unlearning methods) can pass
 its poisons as ``(inputs, targets, forget mask)`` to :func:`train_aggregated` instead of the label flips.
-BatchNorm runs in ``eval`` mode (per-example gradients need it; the setup's ``bn_mode`` must be ``eval``).
+BatchNorm runs in ``eval`` mode (per-example gradients need it; the setup's ``bn_mode`` must be ``eval``). Measured
+at these defaults on digits: the tanh MLP (``--model mlp``) reaches 90 % test accuracy with mean aggregation;
+the small CNN stays near chance (with BatchNorm frozen at its running statistics it does not train by plain
+SGD, and without BatchNorm it barely trains, as :class:`empirical.models.small.SmallCNN` records), so its
+traces measure a network that has not learned. Robust aggregation needs per-example gradients, which
+BatchNorm's batch statistics do not allow: that is a limit of the method, not of this check.
 """
 
 from __future__ import annotations
@@ -33,8 +38,8 @@ from theory.aggregation import AGGREGATORS, aggregate
 
 __all__ = ["DEFAULTS", "run", "train_aggregated", "label_flips"]
 
-DEFAULTS = {"aggregators": list(AGGREGATORS), "n_train": 256, "poison_fraction": 0.2, "batch_size": 16,
-            "epochs": 2, "lr": 0.1, "order_seed": 3}
+DEFAULTS = {"aggregators": list(AGGREGATORS), "n_train": 512, "poison_fraction": 0.2, "batch_size": 16,
+            "epochs": 4, "lr": 0.5, "order_seed": 3}
 LEMMA = "aggregator-breakdown"
 
 

@@ -19,7 +19,7 @@ def test_label_flips_flip_exactly_the_mask():
 
 def test_every_aggregator_and_exact_rewind(cnn_setup):
     check = CHECKS["aggregation"]
-    settings = resolve_settings(check, {"n_train": 48, "batch_size": 8, "epochs": 1, "poison_fraction": 0.25})
+    settings = resolve_settings(check, {"n_train": 48, "batch_size": 8, "epochs": 1, "poison_fraction": 0.25, "lr": 0.1})
     rows = check.run(cnn_setup, settings)
     measured = [row for row in rows if row.role == "measurement"]
     assert [row.params["aggregator"] for row in measured] == settings["aggregators"]
