@@ -23,7 +23,7 @@ from theory.aggregation.streaming import HistogramMedian, StochasticMedian, exac
 LEMMAS = ("streaming-median-histogram", "streaming-median-exact", "exact-streaming-median-memory")
 
 PARAMS = (
-    Param("n_gradients_list", "ints", [100, 1000, 10000, 50000], "stream length n", paper=[10**k for k in range(2, 7)],
+    Param("n_gradients_list", "ints", [100, 1000, 10000, 20000], "stream length n", paper=[10**k for k in range(2, 7)],
           axis="n_gradients", minimum=1),
     Param("bins_list", "ints", [64, 1024], "histogram bins K", axis="bins", minimum=1),
     Param("noises", "strs", ["gaussian", "student3"], "noise law", axis="noise", choices=("gaussian", "student3")),
