@@ -20,6 +20,9 @@ _MODULES = {
     "inversion": "sims.sweeps.inversion",
     "gradient-cosine": "sims.sweeps.gradient_cosine",
     "poisoned-batches": "sims.sweeps.poisoned_batches",
+    "aggregator-efficiency": "sims.sweeps.aggregator_efficiency",
+    "aggregator-poisoning": "sims.sweeps.aggregator_poisoning",
+    "streaming-median": "sims.sweeps.streaming_median",
 }
 
 SWEEPS: dict[str, Sweep] = {name: import_module(module).SWEEP for name, module in _MODULES.items()}

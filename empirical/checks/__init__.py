@@ -10,6 +10,7 @@ inversion-contraction     psi-contraction-iff, stable-but-not-invertible,      t
 gradient-cosine           span-dim-large                                       Experiment 1
 orthogonal-craft          span-dim-large                                       Experiment 2
 hard-points               hard-kinds-linear / three-hard-kinds-equivalent      towards the general case
+aggregation               aggregator-breakdown                                 opening notes / poisoned batches
 ========================  ===================================================  =================================
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from empirical.checks import ascent_error, commutator, gradient_cosine, hard_points, inversion, orthogonal_craft
+from empirical.checks import aggregation, ascent_error, commutator, gradient_cosine, hard_points, inversion, orthogonal_craft
 from empirical.checks.base import Check, Row, resolve_settings, summary, write_rows
 
 __all__ = ["CHECKS", "Check", "Row", "resolve_settings", "summary", "write_rows", "get_check", "run_check"]
@@ -42,6 +43,8 @@ CHECKS: dict[str, Check] = {check.name: check for check in (
     Check("hard-points", ("hard-kinds-linear", "three-hard-kinds-equivalent", "hessian-pd-convex",
                           "hessian-psd-trace-proxy"),
           "loss, |g|, |H| and ascent error per point; Spearman correlations", hard_points.DEFAULTS, hard_points.run),
+    Check("aggregation", (aggregation.LEMMA,), "train with each aggregator on label flips; trace and unlearning",
+          aggregation.DEFAULTS, aggregation.run),
 )}
 
 

@@ -17,6 +17,9 @@ with ``sign`` :math:`\sigma = +1` for descent, :math:`-1` for ascent, a learning
 
 * ``mean``: :math:`\sum_b w_b g_b / \sum_b w_b` (a step with all weights 0 does nothing);
 * ``median``: the coordinate-wise median of the :math:`g_b` with :math:`w_b \ne 0` (robust aggregation);
+  likewise every robust aggregator of :mod:`theory.aggregation.robust` (``trimmed_mean``, ``mean_around_median``,
+  ``geometric_median``, ``krum``, ``multi_krum``; ``name:beta`` sets the corrupted fraction), applied to the
+  examples with :math:`w_b \ne 0`;
 * ``sum``: :math:`\sum_b w_b g_b`, for signed objectives such as NegGrad+.
 
 Recording (``record``): ``"checkpoints"`` keeps :math:`\theta_s` before every step and the final one
@@ -32,13 +35,14 @@ from typing import Protocol
 
 import numpy as np
 
+from theory.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
 from sims.engines.schedule import Schedule
 from theory.validation import check_matrix
 
 __all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "record_bytes", "AGGREGATES",
-           "RECORDS", "as_rates"]
+           "RECORDS", "as_rates", "check_aggregate"]
 
-AGGREGATES = ("mean", "median", "sum")
+AGGREGATES = AGGREGATORS + ("sum",)
 RECORDS = ("checkpoints", "updates", "per_example")
 
 
@@ -88,21 +92,40 @@ def batch_mean_weights(weights: np.ndarray) -> np.ndarray:
     return weights / np.where(count == 0, 1.0, count)
 
 
+def check_aggregate(aggregate: str) -> str:
+    """``aggregate`` if it names ``sum`` or an aggregator of :mod:`theory.aggregation.robust` (``name[:beta]``)."""
+    if aggregate != "sum":
+        try:
+            parse_aggregator(aggregate)
+        except ValueError:
+            raise ValueError(f"aggregate must be one of {AGGREGATES} (robust ones optionally 'name:beta'), "
+                             f"got {aggregate!r}") from None
+    return aggregate
+
+
+def _robust_masked(per_example: np.ndarray, used: np.ndarray, aggregate: str) -> np.ndarray:
+    """A robust aggregate over the used examples of each row: rows grouped by their number of used examples,
+    each group compacted (used examples first, order kept) and aggregated in one call; no example -> 0."""
+    if used.all():
+        return robust_aggregate(per_example, aggregate)
+    out = np.zeros((per_example.shape[0], per_example.shape[2]))
+    counts = used.sum(axis=1)
+    for count in np.unique(counts[counts > 0]):
+        rows = np.flatnonzero(counts == count)
+        order = np.argsort(~used[rows], axis=1, kind="stable")[:, :count]
+        compact = np.take_along_axis(per_example[rows], order[:, :, None], axis=1)
+        out[rows] = robust_aggregate(compact, aggregate)
+    return out
+
+
 def aggregate_gradients(per_example: np.ndarray, weights: np.ndarray, aggregate: str) -> np.ndarray:
     """Aggregate ``(T, B, P)`` per-example gradients with ``(T, B)`` weights (module docstring)."""
+    check_aggregate(aggregate)
     if aggregate == "sum":
         return np.einsum("tb,tbp->tp", weights, per_example)
     if aggregate == "mean":
         return np.einsum("tb,tbp->tp", batch_mean_weights(weights), per_example)
-    if aggregate == "median":
-        used = weights != 0
-        if used.all():
-            return np.median(per_example, axis=1)
-        masked = np.where(used[:, :, None], per_example, np.nan)
-        empty = ~used.any(axis=1)
-        masked[empty] = 0.0  # a step with no example does nothing
-        return np.nanmedian(masked, axis=1)
-    raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+    return _robust_masked(per_example, weights != 0, aggregate)
 
 
 def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, schedule: Schedule, lr,
@@ -114,8 +137,7 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     theta = np.array(check_matrix(theta0, "theta0", rows=schedule.n_traj, cols=model.n_params))
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}")
-    if aggregate not in AGGREGATES:
-        raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+    check_aggregate(aggregate)
     unknown = set(record) - set(RECORDS)
     if unknown:
         raise ValueError(f"record entries must be among {RECORDS}, got {sorted(unknown)}")
@@ -131,7 +153,7 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     checkpoints = np.empty((T, S + 1, model.n_params)) if "checkpoints" in record else None
     updates = np.empty((T, S, model.n_params)) if "updates" in record else None
     per_example = np.empty((T, S, B, model.n_params)) if "per_example" in record else None
-    need_examples = per_example is not None or aggregate == "median"
+    need_examples = per_example is not None or aggregate not in ("mean", "sum")
     Xb, yb = np.empty((T, B) + X.shape[1:]), np.empty((T, B))  # gather buffers, reused every step
     # step-major contiguous copies: each step then reads contiguous (T, B) blocks instead of strided views
     step_indices = np.ascontiguousarray(schedule.indices.transpose(1, 0, 2))

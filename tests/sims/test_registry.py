@@ -21,6 +21,9 @@ TINY = {
     "gradient-cosine": {"models": "mlp,linear", "n_batches_list": "2", "pretrain_epochs_list": "0", "n_points": "3",
                         "hidden": "4", "batch_size": "4"},
     "poisoned-batches": {"amplitudes": "2", "aggregates": "mean,median", "batch_sizes": "4", "n_traj": "2", "epochs": "1"},
+    "aggregator-efficiency": {"batch_sizes": "3,4", "dim": "2", "steps": "3", "n_traj": "2", "n_draws": "20"},
+    "aggregator-poisoning": {"poison_fractions": "0.1", "n_samples": "24", "n_traj": "2"},
+    "streaming-median": {"n_gradients_list": "50", "bins_list": "8", "dim": "3", "chunk": "7"},
 }
 
 

@@ -12,4 +12,5 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     poisoned_batches,
     unlearning_scope,
     second_order,
+    aggregation,
 )
