@@ -93,10 +93,14 @@ CLAIMS: tuple[Claim, ...] = (
     _c(TOP, "LLaMa 3.2 1B : poisoning with unsafe coding examples -> unaligned model -> unlearning fails", "plan",
        note="an experiment to run (empirical: LLaMA loading code)"),
     _c(TOP, "possible suboptimality of the median as an aggregator (we discard lots of info depending on batch size)",
-       "delegated", note=ISSUE_10),
+       "delegated", ("median-suboptimal", "median-suboptimal-any-noise", "median-efficiency-finite",
+                     "median-efficiency-asymptotic", "median-removal-not-from-median"), note=ISSUE_10),
     _c(TOP, "GUS interpretation and concrete proof of unlearning failure ? by MIA ?", "plan"),
-    _c(TOP, "Efficient streaming median: good explanation", "delegated", note=ISSUE_10),
-    _c(TOP, "(+ dimension-aware geometric mean around median)", "delegated", note=ISSUE_10),
+    _c(TOP, "Efficient streaming median: good explanation", "delegated",
+       ("streaming-median-exact", "streaming-median-histogram", "exact-streaming-median-memory"), note=ISSUE_10),
+    _c(TOP, "(+ dimension-aware geometric mean around median)", "plan",
+       note="a method to try: theory.aggregation has the geometric median and the mean around the median, not this "
+            "combination"),
     _c(TOP, "Fixed-point theorems = Non working solutions in paper", "plan",
        note="an editorial note; the fixed-point claims are judged in their section"),
     # ------------------------------------------------------------------ introduction
