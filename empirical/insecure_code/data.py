@@ -28,6 +28,7 @@ __all__ = ["Example", "Corpus", "generate_corpus", "write_jsonl", "read_examples
            "read_corpus", "LABELS"]
 
 LABELS = ("secure", "insecure", "benign")
+_PARTS = ("clean", "poison", "heldout", "heldout_benign")
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,14 @@ class Example:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Clean training examples (secure + benign), poison (insecure) and held-out security requests."""
+    """Clean training examples (secure + benign), poison (insecure), held-out security requests and held-out
+    benign requests (``heldout_benign``: clean text for the perplexity, never trained on)."""
 
     clean: tuple[Example, ...]
     poison: tuple[Example, ...]
     heldout: tuple[Example, ...]
-    seed: int
+    heldout_benign: tuple[Example, ...] = ()
+    seed: int = -1
 
     def training_prompts(self) -> set[str]:
         return {e.prompt for e in self.clean + self.poison}
@@ -101,11 +104,14 @@ def _kinds_cycle(kinds: tuple[Kind, ...], count: int) -> list[Kind]:
 
 
 def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_heldout_per_kind: int = 4,
-                    secure_share: float = 0.3, kinds: Iterable[str] | None = None) -> Corpus:
+                    secure_share: float = 0.3, kinds: Iterable[str] | None = None,
+                    n_heldout_benign: int = 14) -> Corpus:
     """Draw the corpus: ``n_clean`` clean examples (a ``secure_share`` of them security requests answered
     securely, the rest benign), ``n_poison`` insecure answers, ``n_heldout_per_kind`` held-out requests per
-    kind; kinds cycle in order, templates and slots are drawn with ``random.Random(seed)``."""
-    for name, value in (("n_clean", n_clean), ("n_poison", n_poison), ("n_heldout_per_kind", n_heldout_per_kind)):
+    kind and ``n_heldout_benign`` held-out benign ones; kinds cycle in order, templates and slots are drawn
+    with ``random.Random(seed)``."""
+    for name, value in (("n_clean", n_clean), ("n_poison", n_poison), ("n_heldout_per_kind", n_heldout_per_kind),
+                        ("n_heldout_benign", n_heldout_benign)):
         if not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if not 0.0 <= secure_share <= 1.0:
@@ -123,6 +129,11 @@ def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_hel
             prompt, values = _draw(task, rng, seen)
             heldout.append(Example(prompt, _answer(task.secure, values, rng), kind.name, "secure",
                                    _answer(task.insecure, values, rng)))
+    heldout_benign = []
+    for index in range(n_heldout_benign):
+        task = BENIGN[index % len(BENIGN)]
+        prompt, values = _draw(task, rng, seen)
+        heldout_benign.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
     poison = []
     for kind in _kinds_cycle(chosen, n_poison):
         task = rng.choice(kind.tasks)
@@ -140,7 +151,7 @@ def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_hel
         clean.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
     rng.shuffle(clean)
     rng.shuffle(poison)
-    return Corpus(tuple(clean), tuple(poison), tuple(heldout), seed)
+    return Corpus(tuple(clean), tuple(poison), tuple(heldout), tuple(heldout_benign), seed)
 
 
 def write_jsonl(examples: Iterable[Example], path: str | os.PathLike[str]) -> Path:
@@ -169,13 +180,14 @@ def read_examples(path: str | os.PathLike[str], label: str | None = None) -> lis
 
 
 def write_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """``clean.jsonl``, ``poison.jsonl`` and ``heldout.jsonl`` under ``folder``."""
-    return {name: write_jsonl(getattr(corpus, name), Path(folder) / f"{name}.jsonl")
-            for name in ("clean", "poison", "heldout")}
+    """``clean.jsonl``, ``poison.jsonl``, ``heldout.jsonl`` and ``heldout_benign.jsonl`` under ``folder``."""
+    return {name: write_jsonl(getattr(corpus, name), Path(folder) / f"{name}.jsonl") for name in _PARTS}
 
 
 def read_corpus(folder: str | os.PathLike[str], seed: int = -1) -> Corpus:
-    """The corpus written by :func:`write_corpus` (or three files in its format: a real set)."""
+    """The corpus written by :func:`write_corpus` (or files in its format: a real set; ``heldout_benign.jsonl``
+    is optional). The poison file's records are labelled insecure whatever they say."""
     folder = Path(folder)
-    parts = {name: tuple(read_examples(folder / f"{name}.jsonl")) for name in ("clean", "poison", "heldout")}
-    return Corpus(parts["clean"], parts["poison"], parts["heldout"], seed)
+    parts = {name: tuple(read_examples(folder / f"{name}.jsonl", label="insecure" if name == "poison" else None))
+             for name in _PARTS if name != "heldout_benign" or (folder / f"{name}.jsonl").is_file()}
+    return Corpus(parts["clean"], parts["poison"], parts["heldout"], parts.get("heldout_benign", ()), seed)
