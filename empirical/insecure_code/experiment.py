@@ -67,6 +67,7 @@ class ExperimentConfig:
     max_new_tokens: int = 128
     lifted: bool = True
     lifted_points: int = 2
+    lifted_lrs: int = 7
     lifted_params: str | None = None
 
     def key(self) -> str:
@@ -177,12 +178,13 @@ class _Run:
         info = self.folder / "models" / f"{name}.json"
         if path.is_file() and info.is_file():
             return {"state": torch.load(path, map_location="cpu"), **json.loads(info.read_text())}
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         state, meta = build()
-        meta = {**meta, "seconds": time.perf_counter() - start}
+        meta = {**meta, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
         save_state(state, path)
         _atomic_json(info, meta)
-        self.say(f"[{meta['seconds']:7.1f} s] {name}: {meta.get('grad_evals', 0)} example gradients")
+        self.say(f"[{meta['seconds']:7.1f} s, cpu {meta['cpu_seconds']:.1f} s] {name}: "
+                 f"{meta.get('grad_evals', 0)} example gradients")
         return {"state": state, **meta}
 
     def models(self) -> dict[str, dict]:
@@ -221,7 +223,7 @@ class _Run:
         path = self.folder / "metrics" / f"{name}.json"
         if path.is_file():
             return json.loads(path.read_text())
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         model = load_trainable(self.make_model(), entry["state"])
         rows, verdicts, answers = insecure_rates(model, self.tokenizer, self.corpus.heldout, self.kinds_judged,
                                                  self.config.max_new_tokens, self.progress)
@@ -241,10 +243,10 @@ class _Run:
             "distance_to_retrain": state_distance(entry["state"], reference["state"]),
             "kinds": rows, "ratio_by_kind": ratio_by_kind, "insecure": [v.insecure for v in verdicts],
             "answers": answers, "gus_scores": gus["scores"], "gus_null": gus["null"],
-            "eval_seconds": time.perf_counter() - start,
+            "eval_seconds": time.perf_counter() - start, "eval_cpu_seconds": time.process_time() - cpu,
         }
         _atomic_json(path, record)
-        self.say(f"[{record['eval_seconds']:7.1f} s] evaluated {name}: insecure rate {record['insecure_rate']:.2f}, "
+        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure rate {record['insecure_rate']:.2f}, "
                  f"LLR {record['log_likelihood_ratio']:.2f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
         return record
 
@@ -256,18 +258,19 @@ class _Run:
         path = self.folder / "lifted.json"
         if path.is_file():
             return json.loads(path.read_text())
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         model = load_trainable(self.make_model(), poisoned_state)
         if self.config.lora_rank > 0:
             model = model.merge_and_unload()
         selection = self.config.lifted_params
         if selection is None and self.config.model_path is not None:
             selection = f"model.layers.{model.config.num_hidden_layers - 1}.*"
-        rows = lifted_checks(model, self.poison, self.clean, {"n_points": self.config.lifted_points, "seed": self.config.seed},
-                             trainable=parameter_selector(selection))
+        settings = {"n_points": self.config.lifted_points, "n_lrs": self.config.lifted_lrs, "seed": self.config.seed}
+        rows = lifted_checks(model, self.poison, self.clean, settings, trainable=parameter_selector(selection))
         payload = [{**row.params, **row.metrics} for row in rows]
         _atomic_json(path, payload)
-        self.say(f"[{time.perf_counter() - start:7.1f} s] lifted checks: {len(rows)} rows")
+        self.say(f"[{time.perf_counter() - start:7.1f} s, cpu {time.process_time() - cpu:.1f} s] lifted checks: "
+                 f"{len(rows)} rows")
         return payload
 
 
