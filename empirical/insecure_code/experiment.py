@@ -115,6 +115,10 @@ class _Run:
         from empirical.insecure_code.tokenizer import BPETokenizer, load_tokenizer, train_bpe
 
         c = self.config
+        if c.model_path is not None and not Path(c.model_path).is_dir():
+            raise FileNotFoundError(f"no weights folder at {c.model_path}: --model-path must be a local folder with the "
+                                    "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json); omit it for "
+                                    "the tiny CPU model")
         data_dir = self.folder / "data"
         if c.data_dir is not None:
             self.corpus = read_corpus(c.data_dir, c.seed)
@@ -372,6 +376,22 @@ def run_experiment(config: ExperimentConfig, out: str = "results", progress: boo
     figures = _figures(run, records)
     return {"records": records, "significance": significance, "lifted": lifted, "folder": run.folder,
             "figures": figures}
+
+
+def gpu_stage(args: argparse.Namespace) -> list[dict]:
+    """The stage of :mod:`empirical.gpu_check`: preset ``gpu-1b`` on ``args.llama`` (``tiny`` with ``--tiny``);
+    key numbers in the format of its summary."""
+    values = dict(PRESETS["tiny" if args.tiny else "gpu-1b"], device=args.device, seed=args.seed)
+    if args.llama:
+        values["model_path"] = args.llama
+    result = run_experiment(ExperimentConfig(**values), str(Path(args.out) / "insecure-code-run"))
+    numbers = [{"family": "insecure-code", "check": "table", "lemma_id": "-", "metric": f"{r['model']}.{metric}",
+                "value": r[metric], "key": r["model"] == "poisoned" and metric == "insecure_rate"}
+               for r in result["records"] for metric in ("insecure_rate", "log_likelihood_ratio", "perplexity",
+                                                         "gus_z", "distance_to_retrain")]
+    numbers.append({"family": "insecure-code", "check": "table", "lemma_id": "-", "metric": "mcnemar_p_poisoned_gt_retrain",
+                    "value": result["significance"]["p_value"], "key": False})
+    return numbers
 
 
 def _parser() -> argparse.ArgumentParser:
