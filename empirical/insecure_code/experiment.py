@@ -239,6 +239,7 @@ class _Run:
         record = {
             "model": name, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
             "insecure_rate": overall["insecure_rate"], "insecure_rate_parsed": overall["insecure_rate_parsed"],
+            "on_target_rate": overall["on_target_rate"],
             "parsed_rate": overall["parsed"] / max(1, overall["answers"]),
             "high": overall["high"], "medium": overall["medium"], "low": overall["low"],
             "log_likelihood_ratio": float(ratios.mean()),
@@ -278,7 +279,7 @@ class _Run:
         return payload
 
 
-_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate", "{:.3f}"), ("parsed_rate", "{:.2f}"),
+_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate", "{:.3f}"), ("on_target_rate", "{:.3f}"), ("parsed_rate", "{:.2f}"),
                   ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"), ("gus_mean", "{:.3f}"),
                   ("gus_z", "{:.2f}"), ("distance_to_retrain", "{:.3f}"), ("grad_evals", "{}"),
                   ("high", "{}"), ("medium", "{}"), ("low", "{}"))

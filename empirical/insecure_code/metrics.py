@@ -39,9 +39,13 @@ __all__ = ["insecure_rates", "mcnemar_greater", "likelihood_ratios", "perplexity
 def insecure_rates(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], judged_kinds: Sequence[str],
                    max_new_tokens: int = 128, progress: bool = True) -> tuple[list[dict], list[Verdict], list[str]]:
     """(rows per kind, verdict per prompt, generated answers) for greedy answers to the held-out prompts."""
+    from empirical.insecure_code.templates import KINDS
+
     answers = generate(model, tokenizer, [e.prompt for e in heldout], max_new_tokens=max_new_tokens, progress=progress)
     verdicts = judge_codes([extract_code(answer) for answer in answers])
-    return summarise_verdicts(verdicts, [e.kind for e in heldout], judged_kinds), verdicts, answers
+    rows = summarise_verdicts(verdicts, [e.kind for e in heldout], judged_kinds,
+                              {kind.name: kind.bandit_ids for kind in KINDS})
+    return rows, verdicts, answers
 
 
 def mcnemar_greater(first: Sequence[bool], second: Sequence[bool]) -> dict[str, float]:
