@@ -55,9 +55,9 @@ class ExperimentConfig:
     layers: int = 2
     lora_rank: int = 0
     device: str = "cpu"
-    epochs: int = 6
+    epochs: int = 10
     batch_size: int = 8
-    lr: float = 2e-3
+    lr: float = 3e-3
     gus_scale: float = 0.5
     unlearn_epochs: int = 2
     unlearn_lr: float = 2e-4
