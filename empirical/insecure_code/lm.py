@@ -75,7 +75,8 @@ def build_model(spec: ModelSpec, tokenizer: Any, seed: int, max_positions: int =
     check_fits(tokenizer, model.config.vocab_size, "the model" if spec.path is None else f"the model in {spec.path}")
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     if spec.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+        # non-reentrant checkpointing: gradients reach LoRA adapters even though the inputs need none
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.config.use_cache = False
     if spec.lora_rank > 0:
         try:

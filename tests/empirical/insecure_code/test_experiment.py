@@ -67,3 +67,15 @@ def test_clear_errors(tmp_path, capsys):
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
                            "--data-dir", str(tmp_path / "data")]) == 2
     assert "clean.jsonl:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_presets_build_configurations():
+    """The GPU preset cannot run here; it and the others at least make valid configurations and folders."""
+    from empirical.insecure_code.experiment import PRESETS, ExperimentConfig, _parser, config_from_args
+
+    keys = {name: ExperimentConfig(**values).key() for name, values in PRESETS.items()}
+    assert len(set(keys.values())) == len(keys)
+    config = config_from_args(_parser().parse_args(["--preset", "gpu-1b", "--model-path", "/models/llama"]))
+    assert config.device == "cuda" and config.model_path == "/models/llama" and config.lr == 2e-5
+    assert config_from_args(_parser().parse_args(["--model-path", "/m"])).device == "cuda"
+    assert config_from_args(_parser().parse_args(["--methods", "retrain,finetune"])).methods == ("retrain", "finetune")
