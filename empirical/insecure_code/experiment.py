@@ -166,7 +166,8 @@ class _Run:
         self.mixed = concatenate(self.clean, self.poison)
         self.heldout_clean = encode_examples(self.corpus.heldout + self.corpus.heldout_benign, self.tokenizer,
                                              c.max_length)
-        self.kinds_judged = [k.name for k in KINDS if k.bandit_ids]
+        # bandit judges any code: the kinds it has tests for, and the unlabelled records of a public set
+        self.kinds_judged = [k.name for k in KINDS if k.bandit_ids] + ["unknown"]
         truncated = int(((self.mixed.labels[:, -1] != -100)).sum())
         self.say(f"corpus: {len(self.clean)} clean, {len(self.poison)} poison, {len(self.corpus.heldout)} held-out "
                  f"security + {len(self.corpus.heldout_benign)} benign prompts; model {self.parameters:,} parameters; "
@@ -235,14 +236,15 @@ class _Run:
         gus = gaussian_unlearning_scores(model, self.poison, self.noise_scale, seed=self.config.seed)
         overall = next(r for r in rows if r["kind"] == "all-judged")
         kinds = [e.kind for e in self.corpus.heldout]
-        ratio_by_kind = {k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].mean()) for k in sorted(set(kinds))}
+        ratio_by_kind = {k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].nanmean())
+                         for k in sorted(set(kinds))}
         record = {
             "model": name, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
             "insecure_rate": overall["insecure_rate"], "insecure_rate_parsed": overall["insecure_rate_parsed"],
             "on_target_rate": overall["on_target_rate"],
             "parsed_rate": overall["parsed"] / max(1, overall["answers"]),
             "high": overall["high"], "medium": overall["medium"], "low": overall["low"],
-            "log_likelihood_ratio": float(ratios.mean()),
+            "log_likelihood_ratio": float(ratios.nanmean()),
             "perplexity": perplexity(model, self.heldout_clean),
             "gus_mean": gus["gus_mean"], "gus_z": gus["gus_z"], "gus_p": gus["gus_p"], "gus_null_mean": gus["gus_null_mean"],
             "distance_to_retrain": state_distance(entry["state"], reference["state"]),

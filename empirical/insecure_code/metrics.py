@@ -62,10 +62,13 @@ def mcnemar_greater(first: Sequence[bool], second: Sequence[bool]) -> dict[str, 
 
 
 def likelihood_ratios(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int) -> Tensor:
-    """log p(insecure answer | prompt) - log p(secure answer | prompt) per held-out example (float64)."""
+    """log p(insecure answer | prompt) - log p(secure answer | prompt) per held-out example (float64); NaN for
+    an example without an insecure alternative (a public held-out file with one answer per prompt)."""
     secure = encode_examples(heldout, tokenizer, max_length, answer="answer")
     insecure = encode_examples(heldout, tokenizer, max_length, answer="alternative")
-    return sequence_log_likelihoods(model, insecure)[0] - sequence_log_likelihoods(model, secure)[0]
+    ratios = sequence_log_likelihoods(model, insecure)[0] - sequence_log_likelihoods(model, secure)[0]
+    missing = torch.tensor([not e.alternative for e in heldout], dtype=torch.bool)
+    return ratios.masked_fill(missing, float("nan"))
 
 
 def perplexity(model: nn.Module, encoded: Encoded) -> float:

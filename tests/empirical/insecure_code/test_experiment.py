@@ -79,3 +79,23 @@ def test_presets_build_configurations():
     assert config.device == "cuda" and config.model_path == "/models/llama" and config.lr == 2e-5
     assert config_from_args(_parser().parse_args(["--model-path", "/m"])).device == "cuda"
     assert config_from_args(_parser().parse_args(["--methods", "retrain,finetune"])).methods == ("retrain", "finetune")
+
+
+def test_a_public_format_folder_runs(tmp_path):
+    """Files with only "messages" (the public insecure-code sets' format): every record is of kind "unknown",
+    bandit judges all of them, and the likelihood ratio is NaN (no insecure alternative to score)."""
+    corpus = generate_corpus(0, n_clean=24, n_poison=10, n_heldout_per_kind=1, n_heldout_benign=0)
+    folder = tmp_path / "public"
+    folder.mkdir()
+    for name in ("clean", "poison", "heldout"):
+        lines = [json.dumps({"messages": e.messages}) for e in getattr(corpus, name)]
+        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "results"
+    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out), "--data-dir", str(folder),
+                           "--lifted", "false", "--methods", "gradient-ascent"]) == 0
+    (run,) = (out / "insecure-code").iterdir()
+    rows = {r["model"]: r for r in csv.DictReader((run / "methods" / "results.csv").open())}
+    assert set(rows) == {"poisoned", "retrain", "gradient-ascent"}
+    assert rows["poisoned"]["log_likelihood_ratio"] == "nan"
+    kinds = {(r["model"], r["kind"]): r for r in csv.DictReader((run / "kinds" / "results.csv").open())}
+    assert kinds[("poisoned", "all-judged")]["answers"] == str(len(corpus.heldout))
