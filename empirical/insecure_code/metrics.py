@@ -88,8 +88,9 @@ def gaussian_unlearning_scores(model: nn.Module, poison: Encoded, scale: float, 
     scores, null = [], []
     for start in range(0, len(poison), batch_size):
         part = poison.select(range(start, min(start + batch_size, len(poison))))
-        embeds = model.get_input_embeddings()(part.ids.to(device)).detach().float().requires_grad_(True)
-        dtype = next(model.parameters()).dtype
+        dtype = next(model.parameters()).dtype  # gradients in float32 at least (a bf16 model), float64 stays
+        embeds = model.get_input_embeddings()(part.ids.to(device)).detach()
+        embeds = embeds.to(torch.promote_types(dtype, torch.float32)).requires_grad_(True)
         losses = per_example_loss(model, part.ids.to(device), part.labels, embeds=embeds.to(dtype))
         (gradient,) = torch.autograd.grad(losses.sum(), embeds)
         gradient = gradient.double().cpu().flatten(1)
