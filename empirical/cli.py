@@ -49,6 +49,7 @@ def _list() -> None:
     for check in CHECKS.values():
         print(f"{check.name:24s} lemmas: {', '.join(check.lemma_ids)}\n{'':24s} {check.description}")
         print(f"{'':24s} settings: " + ", ".join(f"{k}={v}" for k, v in check.defaults.items()))
+    print(f"{'insecure-code':24s} LLaMA poisoned with insecure code, then unlearned (run insecure-code --help)")
     print(f"models: {', '.join(MODELS)}\ndata:   {', '.join(DATASETS)}")
 
 
