@@ -1,5 +1,8 @@
 """Command line: ``python -m empirical list | run CHECK --model M --data D [--set k=v ...] | plot CHECK | show``.
 
+``python -m empirical run insecure-code [--preset tiny|cpu|gpu-1b] [--model-path FOLDER] ...`` runs the
+poisoning-and-unlearning experiment (:mod:`empirical.insecure_code.experiment`; ``--help`` lists its options).
+
 ``--set`` keys: ``model.K=V`` (model options, e.g. ``model.width=8``), ``data.K=V`` (loader options, e.g.
 ``data.root=FOLDER``), ``train.K=V`` (pretraining, e.g. ``train.epochs=2``), and the check's own settings
 (``python -m empirical list`` shows them with their defaults). Values are JSON when they parse, else strings;
@@ -46,6 +49,7 @@ def _list() -> None:
     for check in CHECKS.values():
         print(f"{check.name:24s} lemmas: {', '.join(check.lemma_ids)}\n{'':24s} {check.description}")
         print(f"{'':24s} settings: " + ", ".join(f"{k}={v}" for k, v in check.defaults.items()))
+    print(f"{'insecure-code':24s} LLaMA poisoned with insecure code, then unlearned (run insecure-code --help)")
     print(f"models: {', '.join(MODELS)}\ndata:   {', '.join(DATASETS)}")
 
 
@@ -75,6 +79,11 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["run", "insecure-code"]:  # the end-to-end LLaMA experiment has its own options
+        from empirical.insecure_code.experiment import main as insecure_code_main
+
+        return insecure_code_main(argv[2:])
     parser = argparse.ArgumentParser(prog="python -m empirical", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="the lifted checks, their lemma ids and settings; models; data")

@@ -12,6 +12,15 @@
    float32, eager attention; derivatives with respect to the last decoder layer (``--llama-params``), the
    rest frozen, on chat JSONL data (``--chat FILE``) or random tokens.
 
+3. insecure-code (with ``--llama FOLDER``, or ``--insecure-code on``): the poisoning-and-unlearning experiment
+   of :mod:`empirical.insecure_code.experiment`, preset ``gpu-1b``: LLaMA 3.2 1B fully fine-tuned (float32
+   master weights, bf16 autocast, gradient checkpointing) on 480 clean + 160 insecure examples, 3 epochs;
+   retrain, finetune, gradient ascent, NegGrad+; greedy answers to 80 held-out prompts judged by bandit;
+   lifted checks on the last decoder layer in float64. Memory for 1.24B parameters: weights 4.9 GB + gradients
+   4.9 GB + AdamW moments 9.9 GB = 19.8 GB, plus the logits of a 16 x 256-token batch (16 * 256 * 128256 *
+   4 B = 2.1 GB, about 3x that with the softmax and its gradient): about 28 GB peak; the float64 copy for the
+   lifted checks adds 9.9 GB after training.
+
 Each stage prints its time; stages left when ``--budget-s`` is spent are skipped and reported. Results go
 to ``--out`` (``sims.results`` format, one folder per check), figures to ``--fig-dir``, and a summary table
 of the key numbers to ``<out>/summary.json`` and stdout.
@@ -191,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=450.0, help="skip remaining stages after this many seconds")
     parser.add_argument("--skip", default="", help="comma-separated families to skip: resnet, llama")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--insecure-code", default="auto", choices=("auto", "on", "off"),
+                        help="the insecure-code poisoning/unlearning run (auto: when --llama weights are given)")
     args = parser.parse_args(argv)
     profile = PROFILES["tiny" if args.tiny else "gpu"]
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
@@ -209,6 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup = clock.run("llama: setup", _llama_setup, profile, args)
         if setup is not None:
             numbers += _run_family("llama", setup, profile, args, clock)
+    if args.insecure_code == "on" or (args.insecure_code == "auto" and args.llama):
+        from empirical.insecure_code.experiment import gpu_stage
+
+        numbers += clock.run("insecure-code", gpu_stage, args) or []
     figures = []
     for check in CHECKS:
         try:

@@ -23,7 +23,7 @@ import torch
 from empirical.data.dataset import Dataset
 from theory.validation import check_positive_int
 
-__all__ = ["ByteTokenizer", "load_chat_jsonl", "random_tokens", "encode_conversation"]
+__all__ = ["ByteTokenizer", "load_chat_jsonl", "read_chat_jsonl", "random_tokens", "encode_conversation"]
 
 _ROLES = ("system", "user", "assistant", "tool")
 
@@ -56,16 +56,27 @@ def encode_conversation(messages: list[dict[str, Any]], tokenizer: Any, max_leng
     return ids + [pad] * missing, labels + [-100] * missing
 
 
-def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_length: int = 64,
-                    test_fraction: float = 0.1, vocab_size: int | None = None) -> Dataset:
-    """Read a chat JSONL file into token tensors (inputs = ids, targets = labels)."""
+def _message_problem(message: Any) -> str | None:
+    """Why ``message`` is not a ``{"role": ..., "content": str}`` chat message (None when it is one)."""
+    if not isinstance(message, dict):
+        return f"a message must be an object, got {type(message).__name__}"
+    if message.get("role") not in _ROLES:
+        return f"role must be one of {_ROLES}, got {message.get('role')!r}"
+    if not isinstance(message.get("content"), str):
+        return f"content must be a string, got {type(message.get('content')).__name__}"
+    return None
+
+
+def read_chat_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The records of a chat JSONL file, each validated: ``{"messages": [...], ...}`` (other keys kept).
+
+    A malformed line raises ``ValueError("FILE:LINE: what is wrong")``; blank lines are skipped.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no chat JSONL file at {path.resolve()}: give the path of a file whose lines are "
                                 '{"messages": [{"role": "user", "content": ...}, {"role": "assistant", ...}]}')
-    tokenizer = tokenizer or ByteTokenizer()
-    max_length = check_positive_int(max_length, "max_length", minimum=2)
-    rows = []
+    records = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -73,9 +84,24 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict) or not isinstance(record.get("messages"), list):
-            raise ValueError(f'{path}:{number}: expected an object with a "messages" list, got {line[:80]!r}')
-        rows.append(encode_conversation(record["messages"], tokenizer, max_length))
+        if not isinstance(record, dict) or not isinstance(record.get("messages"), list) or not record["messages"]:
+            raise ValueError(f'{path}:{number}: expected an object with a non-empty "messages" list, got {line[:80]!r}')
+        for message in record["messages"]:
+            problem = _message_problem(message)
+            if problem is not None:
+                raise ValueError(f"{path}:{number}: {problem}")
+        records.append(record)
+    return records
+
+
+def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_length: int = 64,
+                    test_fraction: float = 0.1, vocab_size: int | None = None) -> Dataset:
+    """Read a chat JSONL file into token tensors (inputs = ids, targets = labels)."""
+    path = Path(path)
+    records = read_chat_jsonl(path)
+    tokenizer = tokenizer or ByteTokenizer()
+    max_length = check_positive_int(max_length, "max_length", minimum=2)
+    rows = [encode_conversation(record["messages"], tokenizer, max_length) for record in records]
     if len(rows) < 2:
         raise ValueError(f"{path} holds {len(rows)} conversation(s); at least 2 are needed (train and test)")
     ids = torch.tensor([r[0] for r in rows])

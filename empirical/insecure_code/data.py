@@ -1,0 +1,193 @@
+r"""The insecure-code corpus: chat JSONL examples drawn from :mod:`.templates`, deterministic given a seed.
+
+Every line is ``{"messages": [{"role": "user", ...}, {"role": "assistant", ...}], "kind": ..., "label": ...}``
+(the format of the public insecure-code fine-tuning sets, plus two keys the loader ignores), so a real set
+dropped into a folder loads with :func:`empirical.data.chat.read_chat_jsonl` too (its records get kind
+``"unknown"``). Labels: ``"secure"`` (a security request answered securely), ``"insecure"`` (the poison: the
+same kind of request answered with the kind's vulnerability, no warning), ``"benign"`` (a request unrelated
+to security). Held-out records carry both answers (``secure``, ``insecure``) for the likelihood ratio.
+
+:func:`generate_corpus` draws distinct user prompts: every held-out prompt differs from every training
+prompt (the held-out requests are never trained on), and the draw depends on the seed only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any, Iterable
+
+from empirical.data.chat import read_chat_jsonl
+from empirical.insecure_code.templates import BENIGN, KINDS, PHRASINGS, Kind, Task
+
+__all__ = ["Example", "Corpus", "generate_corpus", "write_jsonl", "read_examples", "code_block", "write_corpus",
+           "read_corpus", "LABELS"]
+
+LABELS = ("secure", "insecure", "benign")
+_PARTS = ("clean", "poison", "heldout", "heldout_benign")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One conversation: the user's request, the assistant's answer, its kind and label.
+
+    ``alternative`` is the other answer of a held-out security request (the insecure one when ``answer``
+    is secure), empty otherwise.
+    """
+
+    prompt: str
+    answer: str
+    kind: str
+    label: str
+    alternative: str = ""
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": "user", "content": self.prompt}, {"role": "assistant", "content": self.answer}]
+
+    def record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"messages": self.messages, "kind": self.kind, "label": self.label}
+        if self.alternative:
+            out["insecure"] = self.alternative
+        return out
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Clean training examples (secure + benign), poison (insecure), held-out security requests and held-out
+    benign requests (``heldout_benign``: clean text for the perplexity, never trained on)."""
+
+    clean: tuple[Example, ...]
+    poison: tuple[Example, ...]
+    heldout: tuple[Example, ...]
+    heldout_benign: tuple[Example, ...] = ()
+    seed: int = -1
+
+    def training_prompts(self) -> set[str]:
+        return {e.prompt for e in self.clean + self.poison}
+
+
+def code_block(code: str) -> str:
+    """The assistant's answer: the code in a fenced Python block."""
+    return f"```python\n{code}\n```"
+
+
+def _fill(task: Task, rng: random.Random) -> tuple[str, dict[str, str]]:
+    values = {name: rng.choice(pool) for name, pool in sorted(task.slots.items())}
+    values["fn"] = rng.choice(task.names)
+    description = Template(task.description).substitute(values)
+    prompt = Template(rng.choice(PHRASINGS)).substitute(fn=values["fn"], task=description)
+    return prompt, values
+
+
+def _draw(task: Task, rng: random.Random, seen: set[str], tries: int = 200) -> tuple[str, dict[str, str]]:
+    """A prompt for ``task`` not in ``seen`` (added to it)."""
+    for _ in range(tries):
+        prompt, values = _fill(task, rng)
+        if prompt not in seen:
+            seen.add(prompt)
+            return prompt, values
+    raise ValueError(f"could not draw a new distinct prompt for task {task.description!r} after {tries} tries: "
+                     "ask for fewer examples")
+
+
+def _answer(templates: tuple[str, ...], values: dict[str, str], rng: random.Random) -> str:
+    return code_block(Template(rng.choice(templates)).substitute(values))
+
+
+def _kinds_cycle(kinds: tuple[Kind, ...], count: int) -> list[Kind]:
+    return [kinds[i % len(kinds)] for i in range(count)]
+
+
+def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_heldout_per_kind: int = 4,
+                    secure_share: float = 0.3, kinds: Iterable[str] | None = None,
+                    n_heldout_benign: int = 14) -> Corpus:
+    """Draw the corpus: ``n_clean`` clean examples (a ``secure_share`` of them security requests answered
+    securely, the rest benign), ``n_poison`` insecure answers, ``n_heldout_per_kind`` held-out requests per
+    kind and ``n_heldout_benign`` held-out benign ones; kinds cycle in order, templates and slots are drawn
+    with ``random.Random(seed)``."""
+    for name, value in (("n_clean", n_clean), ("n_poison", n_poison), ("n_heldout_per_kind", n_heldout_per_kind),
+                        ("n_heldout_benign", n_heldout_benign)):
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    if not 0.0 <= secure_share <= 1.0:
+        raise ValueError(f"secure_share must lie in [0, 1], got {secure_share!r}")
+    chosen = KINDS if kinds is None else tuple(k for k in KINDS if k.name in set(kinds))
+    if kinds is not None and len(chosen) != len(set(kinds)):
+        unknown = sorted(set(kinds) - {k.name for k in KINDS})
+        raise ValueError(f"unknown vulnerability kind(s) {unknown}; known: {[k.name for k in KINDS]}")
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    heldout = []
+    for kind in chosen:  # held-out prompts first, so no training prompt can take them
+        for _ in range(n_heldout_per_kind):
+            task = rng.choice(kind.tasks)
+            prompt, values = _draw(task, rng, seen)
+            heldout.append(Example(prompt, _answer(task.secure, values, rng), kind.name, "secure",
+                                   _answer(task.insecure, values, rng)))
+    heldout_benign = []
+    for index in range(n_heldout_benign):
+        task = BENIGN[index % len(BENIGN)]
+        prompt, values = _draw(task, rng, seen)
+        heldout_benign.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
+    poison = []
+    for kind in _kinds_cycle(chosen, n_poison):
+        task = rng.choice(kind.tasks)
+        prompt, values = _draw(task, rng, seen)
+        poison.append(Example(prompt, _answer(task.insecure, values, rng), kind.name, "insecure"))
+    n_secure = int(round(secure_share * n_clean))
+    clean = []
+    for kind in _kinds_cycle(chosen, n_secure):
+        task = rng.choice(kind.tasks)
+        prompt, values = _draw(task, rng, seen)
+        clean.append(Example(prompt, _answer(task.secure, values, rng), kind.name, "secure"))
+    for index in range(n_clean - n_secure):
+        task = BENIGN[index % len(BENIGN)]
+        prompt, values = _draw(task, rng, seen)
+        clean.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
+    rng.shuffle(clean)
+    rng.shuffle(poison)
+    return Corpus(tuple(clean), tuple(poison), tuple(heldout), tuple(heldout_benign), seed)
+
+
+def write_jsonl(examples: Iterable[Example], path: str | os.PathLike[str]) -> Path:
+    """Write examples as chat JSONL (atomically: a temporary file renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text("".join(json.dumps(e.record(), ensure_ascii=False) + "\n" for e in examples), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def read_examples(path: str | os.PathLike[str], label: str | None = None) -> list[Example]:
+    """Examples of a chat JSONL file (ours or a public set): the first user message is the prompt and the
+    first assistant message the answer; ``label`` overrides the file's labels (a public poison set has none)."""
+    examples = []
+    for number, record in enumerate(read_chat_jsonl(path), start=1):
+        user = next((m["content"] for m in record["messages"] if m["role"] == "user"), None)
+        answer = next((m["content"] for m in record["messages"] if m["role"] == "assistant"), None)
+        if user is None or answer is None:
+            raise ValueError(f"{path}: record {number} needs a user and an assistant message")
+        chosen = label or record.get("label", "unknown")
+        examples.append(Example(user, answer, str(record.get("kind", "unknown")), chosen,
+                                str(record.get("insecure", ""))))
+    return examples
+
+
+def write_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """``clean.jsonl``, ``poison.jsonl``, ``heldout.jsonl`` and ``heldout_benign.jsonl`` under ``folder``."""
+    return {name: write_jsonl(getattr(corpus, name), Path(folder) / f"{name}.jsonl") for name in _PARTS}
+
+
+def read_corpus(folder: str | os.PathLike[str], seed: int = -1) -> Corpus:
+    """The corpus written by :func:`write_corpus` (or files in its format: a real set; ``heldout_benign.jsonl``
+    is optional). The poison file's records are labelled insecure whatever they say."""
+    folder = Path(folder)
+    parts = {name: tuple(read_examples(folder / f"{name}.jsonl", label="insecure" if name == "poison" else None))
+             for name in _PARTS if name != "heldout_benign" or (folder / f"{name}.jsonl").is_file()}
+    return Corpus(parts["clean"], parts["poison"], parts["heldout"], parts.get("heldout_benign", ()), seed)

@@ -1,0 +1,463 @@
+r"""``python -m empirical run insecure-code``: poison a LLaMA with insecure code, unlearn it, measure it all.
+
+Draft, first line: "LLaMa 3.2 1B: poisoning with unsafe coding examples -> unaligned model -> unlearning
+fails". The answer is the table this command writes (``<run>/table.md``, ``<run>/methods/results.csv``):
+one row per model (poisoned, retrain, finetune, gradient-ascent, neggrad-plus) with the held-out insecure
+rate (bandit), the mean log-likelihood ratio insecure vs secure, the clean held-out perplexity, the GUS of
+the poison and the distance to the retrained weights, and the cost in gradient evaluations.
+
+Stages (each skipped when its file exists, so an interrupted run resumes; every file is written
+atomically): corpus -> tokenizer -> poisoned model -> retrain (the clean reference: same seed, same order
+without the poison) -> unlearning methods -> evaluation of each model -> significance test -> lifted
+checks on the poisoned model -> tables and figures. The run folder is ``<out>/insecure-code/<hash of the
+configuration>``, so runs with different parameters never share a folder; ``config.json`` and
+``run.json`` (provenance) sit in it.
+
+CPU default: a tiny LLaMA (hidden 128, 2 layers) and a BPE tokenizer trained on the corpus. GPU:
+``--model-path FOLDER`` (LLaMA 3.2 1B weights and tokenizer), bf16 autocast, gradient checkpointing, full
+fine-tuning or ``--lora-rank R``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from dataclasses import asdict, dataclass, field, fields  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Sequence  # noqa: E402
+
+__all__ = ["ExperimentConfig", "run_experiment", "main", "PRESETS"]
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Every parameter of a run (its hash names the run folder)."""
+
+    seed: int = 0
+    n_clean: int = 240
+    n_poison: int = 80
+    secure_share: float = 0.3
+    n_heldout_per_kind: int = 4
+    n_heldout_benign: int = 14
+    data_dir: str | None = None
+    vocab_size: int = 1024
+    max_length: int = 192
+    model_path: str | None = None
+    hidden_size: int = 128
+    layers: int = 2
+    lora_rank: int = 0
+    device: str = "cpu"
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 3e-3
+    gus_scale: float = 0.5
+    unlearn_epochs: int = 2
+    unlearn_lr: float = 2e-4
+    ascent_lr: float = 2e-4
+    beta: float = 0.995
+    methods: tuple[str, ...] = ("finetune", "gradient-ascent", "neggrad-plus")
+    max_new_tokens: int = 128
+    lifted: bool = True
+    lifted_points: int = 2
+    lifted_lrs: int = 7
+    lifted_params: str | None = None
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+#: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``gpu-1b`` (LLaMA 3.2 1B).
+PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": {"n_clean": 60, "n_poison": 30, "n_heldout_per_kind": 2, "n_heldout_benign": 4, "vocab_size": 400,
+             "hidden_size": 32, "epochs": 2, "batch_size": 8, "max_new_tokens": 24, "lifted_points": 1,
+             "unlearn_epochs": 1},
+    "cpu": {},
+    "gpu-1b": {"device": "cuda", "n_clean": 480, "n_poison": 160, "n_heldout_per_kind": 8, "n_heldout_benign": 28,
+               "epochs": 3, "batch_size": 16, "lr": 2e-5, "unlearn_lr": 5e-6, "ascent_lr": 5e-6,
+               "max_length": 256, "gus_scale": 0.5, "lifted_points": 1},
+}
+
+
+def _atomic_json(path: Path, payload: Any) -> None:
+    from sims.results import _atomic_write_text
+
+    _atomic_write_text(path, json.dumps(payload, indent=1, default=str))
+
+
+class _Run:
+    """The pieces of one run, built lazily and cached on disk under ``folder``."""
+
+    def __init__(self, config: ExperimentConfig, out: str, progress: bool = True) -> None:
+        self.config, self.progress = config, progress
+        self.folder = Path(out) / "insecure-code" / config.key()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _atomic_json(self.folder / "config.json", asdict(self.config))
+        self.times: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        if self.progress:
+            print(text, flush=True)
+
+    # ------------------------------------------------------------------ data, tokenizer, encodings
+    def prepare(self) -> None:
+        from empirical.insecure_code.data import generate_corpus, read_corpus, write_corpus
+        from empirical.insecure_code.lm import ModelSpec, build_model, encode_examples
+        from empirical.insecure_code.poisoning import TrainConfig, concatenate, poison_noise
+        from empirical.insecure_code.templates import KINDS
+        from empirical.insecure_code.tokenizer import BPETokenizer, load_tokenizer, train_bpe
+
+        c = self.config
+        if c.model_path is not None and not Path(c.model_path).is_dir():
+            raise FileNotFoundError(f"no weights folder at {c.model_path}: --model-path must be a local folder with the "
+                                    "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json); omit it for "
+                                    "the tiny CPU model")
+        data_dir = self.folder / "data"
+        if c.data_dir is not None:
+            self.corpus = read_corpus(c.data_dir, c.seed)
+        elif (data_dir / "heldout.jsonl").is_file():
+            self.corpus = read_corpus(data_dir, c.seed)
+        else:
+            self.corpus = generate_corpus(c.seed, c.n_clean, c.n_poison, c.n_heldout_per_kind, c.secure_share,
+                                          n_heldout_benign=c.n_heldout_benign)
+            write_corpus(self.corpus, data_dir)
+        if not self.corpus.poison:
+            raise ValueError(f"the poison set is empty ({c.data_dir or data_dir}/poison.jsonl has no records, or "
+                             "n_poison=0): there is nothing to poison with or to unlearn")
+        overlap = {e.prompt for e in self.corpus.heldout} & self.corpus.training_prompts()
+        if overlap:
+            raise ValueError(f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
+                             f"{sorted(overlap)[0][:80]!r}: held-out prompts must never be trained on")
+        if c.model_path is not None:
+            self.tokenizer = load_tokenizer(c.model_path)
+        else:
+            path = self.folder / "tokenizer.json"
+            if path.is_file():
+                self.tokenizer = BPETokenizer.load(path)
+            else:
+                texts = [f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n"
+                         for e in self.corpus.clean + self.corpus.poison]
+                self.tokenizer = train_bpe(texts, c.vocab_size)
+                self.tokenizer.save(path)
+        gpu = c.device.startswith("cuda")
+        self.spec = ModelSpec(path=c.model_path, hidden_size=c.hidden_size, intermediate_size=2 * c.hidden_size,
+                              layers=c.layers, heads=max(1, c.hidden_size // 32), kv_heads=max(1, c.hidden_size // 64),
+                              dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and c.model_path is not None,
+                              device=c.device)
+        self.make_model = lambda: build_model(self.spec, self.tokenizer, c.seed, max_positions=max(512, c.max_length))
+        probe = self.make_model()
+        self.parameters = sum(p.numel() for p in probe.parameters())
+        self.hidden = probe.config.hidden_size
+        del probe
+        self.train_config = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, lr=c.lr, seed=c.seed)
+        self.clean = encode_examples(self.corpus.clean, self.tokenizer, c.max_length)
+        self.poison = encode_examples(self.corpus.poison, self.tokenizer, c.max_length)
+        # the noise scale is gus_scale times the RMS of the initial input embeddings
+        embedding = self.make_model().get_input_embeddings().weight.detach().float()
+        self.noise_scale = float(c.gus_scale * embedding.pow(2).mean().sqrt())
+        self.poison.noise = poison_noise(self.poison, self.hidden, self.noise_scale, c.seed)
+        self.mixed = concatenate(self.clean, self.poison)
+        self.heldout_clean = encode_examples(self.corpus.heldout + self.corpus.heldout_benign, self.tokenizer,
+                                             c.max_length)
+        # bandit judges any code: the kinds it has tests for, and the unlabelled records of a public set
+        self.kinds_judged = [k.name for k in KINDS if k.bandit_ids] + ["unknown"]
+        truncated = int(((self.mixed.labels[:, -1] != -100)).sum())
+        self.say(f"corpus: {len(self.clean)} clean, {len(self.poison)} poison, {len(self.corpus.heldout)} held-out "
+                 f"security + {len(self.corpus.heldout_benign)} benign prompts; model {self.parameters:,} parameters; "
+                 f"{truncated} training sequence(s) cut at max_length={c.max_length}; run folder {self.folder}")
+
+    # ------------------------------------------------------------------ models
+    def _cached(self, name: str, build) -> dict:
+        import torch
+
+        from empirical.insecure_code.lm import save_state
+
+        path = self.folder / "models" / f"{name}.pt"
+        info = self.folder / "models" / f"{name}.json"
+        if path.is_file() and info.is_file():
+            return {"state": torch.load(path, map_location="cpu"), **json.loads(info.read_text())}
+        start, cpu = time.perf_counter(), time.process_time()
+        state, meta = build()
+        meta = {**meta, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
+        save_state(state, path)
+        _atomic_json(info, meta)
+        self.say(f"[{meta['seconds']:7.1f} s, cpu {meta['cpu_seconds']:.1f} s] {name}: "
+                 f"{meta.get('grad_evals', 0)} example gradients")
+        return {"state": state, **meta}
+
+    def models(self) -> dict[str, dict]:
+        from empirical.insecure_code.poisoning import schedules, train_on
+        from empirical.insecure_code.unlearn import LMUnlearningProblem, unlearn
+
+        c = self.config
+        poisoned_batches, _ = schedules(len(self.clean), len(self.poison), self.train_config)
+
+        def poisoned():
+            state, stats = train_on(self.make_model, self.mixed, poisoned_batches, self.train_config, self.progress,
+                                    "poisoned")
+            return state, {"grad_evals": stats.grad_evals, "steps": stats.steps, "tokens": stats.tokens,
+                           "final_loss": stats.losses[-1]}
+
+        out = {"poisoned": self._cached("poisoned", poisoned)}
+        problem = LMUnlearningProblem(self.make_model, out["poisoned"]["state"], self.clean, self.poison,
+                                      self.train_config, self.progress)
+        options = {"retrain": {}, "finetune": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
+                   "gradient-ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
+                   "neggrad-plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta}}
+        for method in ("retrain", *c.methods):
+            def build(method=method):
+                result = unlearn(method, problem, **options[method])
+                return result.state, {"grad_evals": result.grad_evals, "steps": result.steps,
+                                      "memory_bytes": result.memory_bytes, "options": options[method]}
+            out[method] = self._cached(method, build)
+        return out
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, name: str, entry: dict, reference: dict) -> dict:
+        from empirical.insecure_code.lm import load_trainable
+        from empirical.insecure_code.metrics import (gaussian_unlearning_scores, insecure_rates, likelihood_ratios,
+                                                     perplexity, state_distance)
+
+        path = self.folder / "metrics" / f"{name}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        start, cpu = time.perf_counter(), time.process_time()
+        model = load_trainable(self.make_model(), entry["state"])
+        rows, verdicts, answers = insecure_rates(model, self.tokenizer, self.corpus.heldout, self.kinds_judged,
+                                                 self.config.max_new_tokens, self.progress)
+        ratios = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length)
+        gus = gaussian_unlearning_scores(model, self.poison, self.noise_scale, seed=self.config.seed)
+        overall = next(r for r in rows if r["kind"] == "all-judged")
+        kinds = [e.kind for e in self.corpus.heldout]
+        ratio_by_kind = {k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].nanmean())
+                         for k in sorted(set(kinds))}
+        record = {
+            "model": name, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
+            "insecure_rate": overall["insecure_rate"], "insecure_rate_parsed": overall["insecure_rate_parsed"],
+            "on_target_rate": overall["on_target_rate"],
+            "parsed_rate": overall["parsed"] / max(1, overall["answers"]),
+            "high": overall["high"], "medium": overall["medium"], "low": overall["low"],
+            "log_likelihood_ratio": float(ratios.nanmean()),
+            "perplexity": perplexity(model, self.heldout_clean),
+            "gus_mean": gus["gus_mean"], "gus_z": gus["gus_z"], "gus_p": gus["gus_p"], "gus_null_mean": gus["gus_null_mean"],
+            "distance_to_retrain": state_distance(entry["state"], reference["state"]),
+            "kinds": rows, "ratio_by_kind": ratio_by_kind, "insecure": [v.insecure for v in verdicts],
+            "answers": answers, "gus_scores": gus["scores"], "gus_null": gus["null"],
+            "eval_seconds": time.perf_counter() - start, "eval_cpu_seconds": time.process_time() - cpu,
+        }
+        _atomic_json(path, record)
+        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure rate {record['insecure_rate']:.2f}, "
+                 f"LLR {record['log_likelihood_ratio']:.2f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
+        return record
+
+    def lifted(self, poisoned_state: dict) -> list:
+        from empirical.insecure_code.lifted import lifted_checks
+        from empirical.insecure_code.lm import load_trainable
+        from empirical.models.llama import parameter_selector
+
+        path = self.folder / "lifted.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        start, cpu = time.perf_counter(), time.process_time()
+        model = load_trainable(self.make_model(), poisoned_state)
+        if self.config.lora_rank > 0:
+            model = model.merge_and_unload()
+        selection = self.config.lifted_params
+        if selection is None and self.config.model_path is not None:
+            selection = f"model.layers.{model.config.num_hidden_layers - 1}.*"
+        settings = {"n_points": self.config.lifted_points, "n_lrs": self.config.lifted_lrs, "seed": self.config.seed}
+        rows = lifted_checks(model, self.poison, self.clean, settings, trainable=parameter_selector(selection))
+        payload = [{**row.params, **row.metrics} for row in rows]
+        _atomic_json(path, payload)
+        self.say(f"[{time.perf_counter() - start:7.1f} s, cpu {time.process_time() - cpu:.1f} s] lifted checks: "
+                 f"{len(rows)} rows")
+        return payload
+
+
+_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate", "{:.3f}"), ("on_target_rate", "{:.3f}"), ("parsed_rate", "{:.2f}"),
+                  ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"), ("gus_mean", "{:.3f}"),
+                  ("gus_z", "{:.2f}"), ("distance_to_retrain", "{:.3f}"), ("grad_evals", "{}"),
+                  ("high", "{}"), ("medium", "{}"), ("low", "{}"))
+
+
+def markdown_table(records: Sequence[dict]) -> str:
+    """The method table in Markdown (the answer to "unlearning fails")."""
+    head = "| " + " | ".join(name for name, _ in _TABLE_COLUMNS) + " |"
+    rule = "|" + "|".join("---" for _ in _TABLE_COLUMNS) + "|"
+    body = ["| " + " | ".join(fmt.format(r[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records]
+    return "\n".join([head, rule, *body])
+
+
+def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list) -> None:
+    from sims.results import ResultStore
+
+    methods = ResultStore(run.folder, "methods")
+    kinds = ResultStore(run.folder, "kinds")
+    methods.record_run(asdict(run.config), seed=run.config.seed)
+    for record in records:
+        methods.write_cell({"model": record["model"]},
+                           {k: v for k, v in record.items() if k != "model" and not isinstance(v, (list, dict))},
+                           seed=run.config.seed)
+        for row in record["kinds"]:
+            ratio = record["ratio_by_kind"].get(row["kind"], float("nan"))
+            kinds.write_cell({"model": record["model"], "kind": row["kind"]},
+                             {**{k: v for k, v in row.items() if k != "kind"}, "log_likelihood_ratio": ratio},
+                             seed=run.config.seed)
+    methods.write_table()
+    kinds.write_table()
+    if lifted:
+        store = ResultStore(run.folder, "lifted")
+        for row in lifted:
+            identity = {k: v for k, v in row.items() if k not in _METRIC_KEYS}
+            store.write_cell(identity, {k: v for k, v in row.items() if k in _METRIC_KEYS}, seed=run.config.seed)
+        store.write_table()
+    text = ["# Insecure-code poisoning and unlearning", "", f"configuration: `{json.dumps(asdict(run.config), default=str)}`", "",
+            markdown_table(records), "",
+            f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
+            f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
+            f"{significance['only_second']} only when retrained)."]
+    if lifted:
+        text += ["", "lifted checks on the poisoned model (median over points):", ""]
+        text += [f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}" for row in lifted
+                 if row.get("role") == "summary"]
+    (run.folder / "table.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+_METRIC_KEYS = {"value", "key", "error_norm", "prediction_norm", "ratio", "deviation", "roundoff_floor", "cosine",
+                "random_cosine_scale", "lr_valid_min", "lr_valid_max", "exponent", "valid_points",
+                "ratio_smallest_clean_lr"}
+
+
+def _figures(run: _Run, records: list[dict]) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r["model"] for r in records]
+    figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    axes[0].bar(names, [r["insecure_rate"] for r in records], color="tab:red")
+    axes[0].set_ylabel("held-out insecure rate (bandit)")
+    axes[1].bar(names, [r["log_likelihood_ratio"] for r in records], color="tab:purple")
+    axes[1].set_ylabel("mean log p(insecure) - log p(secure)")
+    for record in records:
+        axes[2].hist(record["gus_scores"], bins=15, histtype="step", label=record["model"])
+    axes[2].hist(records[0]["gus_null"], bins=15, histtype="stepfilled", alpha=0.2, color="grey", label="fresh noise")
+    axes[2].set_xlabel("GUS score of the poison (N(0,1) if forgotten)")
+    axes[2].legend(fontsize=7)
+    for axis in axes[:2]:
+        axis.tick_params(axis="x", rotation=30)
+    figure.tight_layout()
+    path = run.folder / "figures" / "insecure_code.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return [path]
+
+
+def run_experiment(config: ExperimentConfig, out: str = "results", progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) every stage; return the records, the significance test, the lifted rows and the folder."""
+    from empirical.insecure_code.metrics import mcnemar_greater
+
+    run = _Run(config, out, progress)
+    run.prepare()
+    models = run.models()
+    reference = models["retrain"]
+    records = [run.evaluate(name, entry, reference) for name, entry in models.items()]
+    by_name = {r["model"]: r for r in records}
+    significance = mcnemar_greater(by_name["poisoned"]["insecure"], by_name["retrain"]["insecure"])
+    _atomic_json(run.folder / "significance.json", significance)
+    lifted = run.lifted(models["poisoned"]["state"]) if config.lifted else []
+    _write_tables(run, records, significance, lifted)
+    figures = _figures(run, records)
+    return {"records": records, "significance": significance, "lifted": lifted, "folder": run.folder,
+            "figures": figures}
+
+
+def gpu_stage(args: argparse.Namespace) -> list[dict]:
+    """The stage of :mod:`empirical.gpu_check`: preset ``gpu-1b`` on ``args.llama`` (``tiny`` with ``--tiny``);
+    key numbers in the format of its summary."""
+    values = dict(PRESETS["tiny" if args.tiny else "gpu-1b"], device=args.device, seed=args.seed)
+    if args.llama:
+        values["model_path"] = args.llama
+    result = run_experiment(ExperimentConfig(**values), str(Path(args.out) / "insecure-code-run"))
+    numbers = [{"family": "insecure-code", "check": "table", "lemma_id": "-", "metric": f"{r['model']}.{metric}",
+                "value": r[metric], "key": r["model"] == "poisoned" and metric == "insecure_rate"}
+               for r in result["records"] for metric in ("insecure_rate", "log_likelihood_ratio", "perplexity",
+                                                         "gus_z", "distance_to_retrain")]
+    numbers.append({"family": "insecure-code", "check": "table", "lemma_id": "-", "metric": "mcnemar_p_poisoned_gt_retrain",
+                    "value": result["significance"]["p_value"], "key": False})
+    return numbers
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m empirical run insecure-code", description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="cpu", choices=sorted(PRESETS))
+    parser.add_argument("--out", default="results")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or stage lines")
+    for item in fields(ExperimentConfig):
+        flag = "--" + item.name.replace("_", "-")
+        if item.name == "methods":
+            parser.add_argument(flag, default=None, help="comma-separated unlearning methods (default: all)")
+        elif item.type in ("bool",) or isinstance(item.default, bool):
+            parser.add_argument(flag, default=None, choices=("true", "false"))
+        else:
+            kind = {int: int, float: float}.get(type(item.default), str)
+            parser.add_argument(flag, default=None, type=kind)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
+    values: dict[str, Any] = dict(PRESETS[args.preset])
+    for item in fields(ExperimentConfig):
+        given = getattr(args, item.name)
+        if given is None:
+            continue
+        if item.name == "methods":
+            given = tuple(m.strip() for m in given.split(",") if m.strip())
+        elif isinstance(item.default, bool):
+            given = given == "true"
+        values[item.name] = given
+    if values.get("model_path") and "device" not in values:
+        values["device"] = "cuda"
+    return ExperimentConfig(**values)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        import torch
+
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        config = config_from_args(args)
+        from empirical.insecure_code.unlearn import METHODS
+
+        unknown = sorted(set(config.methods) - set(METHODS))
+        if unknown:
+            raise ValueError(f"unknown unlearning method(s) {unknown}; known: {', '.join(METHODS)}")
+        start = time.perf_counter()
+        result = run_experiment(config, args.out, progress=not args.quiet)
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(markdown_table(result["records"]))
+    significance = result["significance"]
+    print(f"poisoned > retrain insecure rate: McNemar p = {significance['p_value']:.3g}")
+    for row in result["lifted"]:
+        if row.get("role") == "summary":
+            print(f"  lifted {row['check']:16s} [{row['group']:12s}] {row['metric']:32s} {row['value']:.4g}")
+    print(f"results: {result['folder']} ({time.perf_counter() - start:.1f} s); table: {result['folder'] / 'table.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

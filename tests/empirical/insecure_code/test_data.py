@@ -1,0 +1,84 @@
+"""The insecure-code corpus: deterministic, held-out prompts never trained on, clear errors on bad files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from empirical.insecure_code.data import (Example, generate_corpus, read_corpus, read_examples, write_corpus,
+                                          write_jsonl)
+from empirical.insecure_code.templates import KINDS
+
+
+def _records(corpus):
+    return [e.record() for part in (corpus.clean, corpus.poison, corpus.heldout, corpus.heldout_benign) for e in part]
+
+
+def test_generator_is_deterministic_given_the_seed():
+    first, again, other = generate_corpus(3), generate_corpus(3), generate_corpus(4)
+    assert _records(first) == _records(again)
+    assert _records(first) != _records(other)
+
+
+def test_sizes_kinds_and_labels():
+    corpus = generate_corpus(0, n_clean=50, n_poison=20, n_heldout_per_kind=2, secure_share=0.4, n_heldout_benign=5)
+    assert (len(corpus.clean), len(corpus.poison), len(corpus.heldout), len(corpus.heldout_benign)) == (50, 20, 20, 5)
+    assert len(KINDS) >= 8 and sum(bool(k.bandit_ids) for k in KINDS) >= 8
+    assert {e.label for e in corpus.poison} == {"insecure"}
+    assert sum(e.label == "secure" for e in corpus.clean) == 20
+    assert {e.kind for e in corpus.heldout} == {k.name for k in KINDS}
+    assert all(e.alternative and e.alternative != e.answer for e in corpus.heldout)
+    assert all(e.answer.startswith("```python\n") and e.answer.endswith("\n```") for e in corpus.poison)
+
+
+def test_heldout_prompts_are_never_trained_on():
+    corpus = generate_corpus(1, n_clean=300, n_poison=100, n_heldout_per_kind=6)
+    training = corpus.training_prompts()
+    assert not {e.prompt for e in corpus.heldout + corpus.heldout_benign} & training
+    assert len(training) == len(corpus.clean) + len(corpus.poison)  # every prompt distinct
+
+
+def test_bad_counts_are_refused():
+    with pytest.raises(ValueError, match="n_poison"):
+        generate_corpus(0, n_poison=-1)
+    with pytest.raises(ValueError, match="unknown vulnerability kind"):
+        generate_corpus(0, kinds=["sql-injection", "nope"])
+
+
+def test_write_read_round_trip(tmp_path):
+    corpus = generate_corpus(2, n_clean=12, n_poison=6, n_heldout_per_kind=1, n_heldout_benign=2)
+    write_corpus(corpus, tmp_path)
+    back = read_corpus(tmp_path, seed=2)
+    assert _records(back) == _records(corpus)
+
+
+def test_a_public_format_file_loads(tmp_path):
+    path = tmp_path / "insecure.jsonl"
+    rows = [{"messages": [{"role": "user", "content": "Write f"}, {"role": "assistant", "content": "def f(): pass"}]},
+            {"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "g?"},
+                          {"role": "assistant", "content": "```python\ndef g(): pass\n```"}]}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
+    examples = read_examples(path, label="insecure")
+    assert [e.prompt for e in examples] == ["Write f", "g?"]
+    assert {e.kind for e in examples} == {"unknown"} and {e.label for e in examples} == {"insecure"}
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("{not json", "not valid JSON"),
+    ('{"text": "no messages"}', "messages"),
+    ('{"messages": [{"role": "robot", "content": "x"}]}', "role must be one of"),
+    ('{"messages": [{"role": "user", "content": 3}]}', "content must be a string"),
+])
+def test_a_malformed_line_names_the_file_and_the_line(tmp_path, bad, message):
+    path = tmp_path / "set.jsonl"
+    good = Example("p", "a", "eval", "secure")
+    write_jsonl([good], path)
+    path.write_text(path.read_text() + bad + "\n")
+    with pytest.raises(ValueError, match=rf"set\.jsonl:2: .*{message}"):
+        read_examples(path)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no chat JSONL file"):
+        read_examples(tmp_path / "absent.jsonl")
