@@ -23,8 +23,24 @@ plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.grid": Tr
 
 
 def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
-    """The stored results of ``sweep`` with numeric columns converted (raises if it has not run)."""
-    frame = pd.DataFrame(read_table(Path(out_dir) / sweep / "results.csv"))
+    """The stored results of ``sweep`` with numeric columns converted.
+
+    Raises ``FileNotFoundError`` when the sweep has not run, ``ValueError`` when the table is empty or is not
+    this sweep's (it lacks the columns of the sweep's cells).
+    """
+    from sims.registry import get_sweep
+
+    path = Path(out_dir) / sweep / "results.csv"
+    rows = read_table(path)
+    if not rows:
+        raise ValueError(f"{path} holds no results; run `python -m sims run {sweep}` (with the same --out) first")
+    definition = get_sweep(sweep)
+    required = set(definition.cells(definition.resolve())[0])
+    missing = sorted(required - set(rows[0]))
+    if missing:
+        raise ValueError(f"{path} is not a results table of the sweep {sweep} (no column {', '.join(missing[:5])}); "
+                         f"point --out at the folder of a `python -m sims run {sweep}`")
+    frame = pd.DataFrame(rows)
     for column in frame.columns:
         converted = pd.to_numeric(frame[column], errors="coerce")
         failed = converted.isna() & ~frame[column].isin(["", "nan", "NaN", "None"])

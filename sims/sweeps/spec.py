@@ -9,6 +9,7 @@ identify everything it depends on (and a changed parameter never reuses a stale 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -57,6 +58,8 @@ class Param:
         if self.is_axis and not values:
             raise ValueError(f"parameter {self.name!r} needs at least one value")
         for item in values:
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError(f"parameter {self.name!r} must be a finite number, got {item!r}")
             if self.choices and item not in self.choices:
                 raise ValueError(f"parameter {self.name!r} must be among {list(self.choices)}, got {item!r}")
             if self.minimum is not None and not item >= self.minimum:
