@@ -112,8 +112,8 @@ class ResultStore:
         recorded = self._recorded_parameters()
         previous = recorded.get(scope)
         if previous is not None and previous != parameters:
-            changed = sorted(key for key in set(previous) | set(parameters) if previous.get(key) != parameters.get(key))
-            shown = "; ".join(f"{key}: {previous.get(key)!r} -> {parameters.get(key)!r}" for key in changed[:4])
+            changed = _differences(previous, parameters)
+            shown = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in changed[:4])
             raise ValueError(f"{self.root} holds results of other parameters ({shown}{'; ...' if len(changed) > 4 else ''}); "
                              "give another output folder with --out, or delete that folder to start over")
         if previous is None and require_record and self._cell_files():
@@ -216,6 +216,31 @@ def read_table(path: str | os.PathLike[str]) -> list[dict[str, str]]:
             return list(csv.DictReader(stream))
     except (UnicodeDecodeError, csv.Error) as error:
         raise ValueError(f"{path} is not a results table ({error}); point --out at an experiment's output folder") from None
+
+
+def _as_mapping(value: Any) -> dict | None:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.startswith("{"):
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(value)
+            return parsed if isinstance(parsed, dict) else None
+    return None
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted key, old value, new value) of every difference, descending into nested (JSON) mappings."""
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        inner_a, inner_b = _as_mapping(a), _as_mapping(b)
+        if inner_a is not None and inner_b is not None:
+            changes += _differences(inner_a, inner_b, f"{prefix}{key}.")
+        else:
+            changes.append((f"{prefix}{key}", a, b))
+    return changes
 
 
 def _json_default(value: Any) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from empirical.data.dataset import Dataset
-from theory.validation import check_positive_int
+from theory.validation import check_memory, check_positive_int
 
 __all__ = ["ByteTokenizer", "load_chat_jsonl", "random_tokens", "encode_conversation"]
 
@@ -75,7 +75,14 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
             raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
         if not isinstance(record, dict) or not isinstance(record.get("messages"), list):
             raise ValueError(f'{path}:{number}: expected an object with a "messages" list, got {line[:80]!r}')
-        rows.append(encode_conversation(record["messages"], tokenizer, max_length))
+        ids, labels = encode_conversation(record["messages"], tokenizer, max_length)
+        if all(label == -100 for label in labels):
+            why = ("it has no assistant message" if not any(isinstance(m, dict) and m.get("role") == "assistant"
+                                                            for m in record["messages"])
+                   else f"its assistant messages start after max_length={max_length} tokens (raise max_length)")
+            raise ValueError(f"{path}:{number}: nothing to learn in this conversation: {why}; the loss is over "
+                             "assistant tokens only, so every conversation needs an assistant answer")
+        rows.append((ids, labels))
     if len(rows) < 2:
         raise ValueError(f"{path} holds {len(rows)} conversation(s); at least 2 are needed (train and test)")
     ids = torch.tensor([r[0] for r in rows])
@@ -89,6 +96,8 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
 
 def random_tokens(n_train: int = 64, n_test: int = 16, length: int = 32, vocab_size: int = 300, seed: int = 0) -> Dataset:
     """Uniformly random token sequences (labels = inputs): data for a randomly initialised LLaMA."""
+    check_memory(2 * 8.0 * (check_positive_int(n_train, "n_train") + check_positive_int(n_test, "n_test"))
+                 * check_positive_int(length, "length", minimum=2), f"random tokens of {n_train + n_test:,} sequences")
     generator = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, check_positive_int(vocab_size, "vocab_size", minimum=2),
                         (n_train + n_test, check_positive_int(length, "length", minimum=2)), generator=generator)
