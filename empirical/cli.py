@@ -125,7 +125,7 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
     run.add_argument("--data", default="digits",
                      help="digits, cifar10, cifar-synthetic, regression, chat or tokens (default: digits)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",
-                     help="model.K, data.K, train.K or a check setting (repeatable; keys listed below)")
+                     help="model.K, data.K, train.K or a check setting (repeatable; keys and their defaults listed below; default: none)")
     run.add_argument("--out", default="results", help="output folder; results go to OUT/CHECK (default: results)")
     run.add_argument("--seed", type=_count, default=0, help="seed of the model initialisation and batches (default: 0)")
     run.add_argument("--device", default="auto",

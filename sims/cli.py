@@ -30,20 +30,26 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
     return overrides
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error format of the package (error: ..., status 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sims", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m sims", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="list the sweeps, their lemma ids and parameters")
     run = commands.add_parser("run", help="run a sweep (skips finished cells)")
     plot = commands.add_parser("plot", help="draw a sweep's figure from its stored results")
-    run_names = run.add_subparsers(dest="name", required=True, metavar="NAME")
-    plot_names = plot.add_subparsers(dest="name", required=True, metavar="NAME")
+    run_names = run.add_subparsers(dest="name", required=True, metavar="NAME", parser_class=_Parser)
+    plot_names = plot.add_subparsers(dest="name", required=True, metavar="NAME", parser_class=_Parser)
     for name, sweep in SWEEPS.items():
         sub = run_names.add_parser(name, help=sweep.title, description=sweep.help_text(),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                         help="override a parameter (lists comma-separated); see the list above (repeatable)")
+                         help="override a parameter (lists comma-separated); the parameters and their defaults are listed above (repeatable; default: none)")
         sub.add_argument("--paper", action="store_true", help="start from the paper-scale values (default: off)")
         sub.add_argument("--out", default="results", help="output folder; results go to OUT/NAME (default: results)")
         sub.add_argument("--jobs", type=int, default=2, help="parallel workers (default: 2)")

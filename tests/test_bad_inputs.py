@@ -473,6 +473,84 @@ def case_api_train_batch_larger_than_data(tmp):
                       ValueError, "batch_size")
 
 
+def case_sims_unknown_sweep(tmp):
+    return _cli_error(*_sims(["run", "nosuch", "--out", str(tmp)]), "nosuch")
+
+
+def case_sims_jobs_not_integer(tmp):
+    return _cli_error(*_run_sims(tmp, "--jobs", "two"), "jobs")
+
+
+def case_sims_plot_unknown_sweep(tmp):
+    return _cli_error(*_sims(["plot", "nosuch", "--out", str(tmp)]), "nosuch")
+
+
+def case_sims_plot_binary_table(tmp):
+    (tmp / "inversion").mkdir()
+    (tmp / "inversion" / "results.csv").write_bytes(bytes(range(256)) * 4)
+    return _cli_error(*_sims(["plot", "inversion", "--out", str(tmp), "--figures", str(tmp / "f")]), "results.csv")
+
+
+def case_emp_unknown_check(tmp):
+    return _cli_error(*_emp(["run", "nosuch", *_TINY_LINEAR, "--out", str(tmp)]), "nosuch")
+
+
+def case_emp_unknown_model(tmp):
+    return _cli_error(*_emp(["run", "ascent-error", "--model", "vgg", "--data", "digits", "--out", str(tmp)]), "vgg")
+
+
+def case_emp_bad_dtype(tmp):
+    return _cli_error(*_run_emp(tmp, "--dtype", "float16"), "dtype")
+
+
+def case_emp_unknown_device(tmp):
+    return _cli_error(*_run_emp(tmp, "--device", "tpu"), "tpu")
+
+
+def case_emp_setting_not_a_number(tmp):
+    return _cli_error(*_run_emp(tmp, "--set", "lr_max=big"), "lr_max")
+
+
+def case_emp_cifar_missing_folder(tmp):
+    return _cli_error(*_run_cifar(tmp, tmp / "nowhere"), "nowhere")
+
+
+def case_emp_chat_invalid_json_line(tmp):
+    path = tmp / "chat.jsonl"
+    good = json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
+    path.write_text(f"{good}\n{good}\n{{broken\n")
+    return _cli_error(*_emp(["run", "ascent-error", "--model", "llama", "--data", "chat", "--set", f"data.path={path}",
+                             "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")]), "chat.jsonl:3")
+
+
+def case_emp_plot_without_results(tmp):
+    return _cli_error(*_emp(["plot", "ascent-error", "--out", str(tmp)]), "ascent-error")
+
+
+def case_gpu_check_cuda_missing(tmp):
+    import torch
+
+    from empirical.gpu_check import main
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    return _cli_error(main, ["--tiny", "--device", "cuda", "--out", str(tmp)], "cuda")
+
+
+def case_api_load_frame_foreign(tmp):
+    from sims.plotting import load_frame
+
+    (tmp / "order-dependence").mkdir()
+    (tmp / "order-dependence" / "results.csv").write_text("x,y\n1,2\n")
+    return _api_error(lambda: load_frame(tmp, "order-dependence"), ValueError, "results.csv")
+
+
+def case_api_theta_nan(tmp):
+    from theory.linear_regression import descent_step
+
+    return _api_error(lambda: descent_step([np.nan, 1.0], [1.0, 0.0], 1.0, 0.1), ValueError, "theta")
+
+
 CASES: dict[str, Callable[[Path], Outcome]] = {
     name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }

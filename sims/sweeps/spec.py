@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Param", "Sweep", "SEED_PARAMS"]
+__all__ = ["Param", "Sweep", "SEED_PARAMS", "plain_text"]
 
 _SCALAR_KINDS = {"int": int, "float": float, "str": str}
 _LIST_KINDS = {"ints": int, "floats": float, "strs": str}
+
+
+def plain_text(text: str) -> str:
+    """A docstring as plain text for --help: Sphinx roles (:math:`x`, :func:`~m.f`), double backquotes and
+    ``.. math::`` directives removed, their content kept (``:func:`~m.f``` becomes ``f``)."""
+    text = re.sub(r":math:`([^`]*)`", r"\1", text)
+    text = re.sub(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]*)`", r"\1", text)
+    text = text.replace("``", "").replace(".. math::", "")
+    text = re.sub(r"\\(mathrm|operatorname|text)\{([^}]*)\}", r"\2", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,6 @@ class Sweep:
         return cells
 
     def help_text(self) -> str:
-        lines = [self.description, "", f"lemmas: {', '.join(self.lemmas)}", "", "parameters (--set name=value):"]
+        lines = [plain_text(self.description), "", f"lemmas: {', '.join(self.lemmas)}", "", "parameters (--set name=value):"]
         lines += [f"  {param.help_line()}" for param in self.all_params]
         return "\n".join(lines)
