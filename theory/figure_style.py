@@ -73,7 +73,8 @@ def colour(name: Any) -> str:
     key = str(name)
     if key in COLOURS:
         return COLOURS[key]
-    return _PALETTE[int(hashlib.sha256(key.encode()).hexdigest(), 16) % (len(_PALETTE) - 1)]
+    readable = _PALETTE[:6]  # yellow and black are kept for named roles: yellow is faint on white
+    return readable[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(readable)]
 
 
 def use() -> None:
@@ -97,8 +98,8 @@ def figure(ncols: int = 1, nrows: int = 1, width: str | float = "auto", height: 
     if not legend_row or nrows != 1:
         return plt.subplots(nrows, ncols, figsize=(float(width), height), squeeze=False, layout="constrained",
                             **kwargs)
-    fig, grid = plt.subplots(2, ncols, figsize=(float(width), height + 1.1), squeeze=False, layout="constrained",
-                             height_ratios=[height, 1.1], **kwargs)
+    fig, grid = plt.subplots(2, ncols, figsize=(float(width), height + 0.9), squeeze=False, layout="constrained",
+                             height_ratios=[height, 0.9], **kwargs)
     for spare in grid[1]:
         spare.axis("off")
     fig._legend_axes = dict(zip(grid[0], grid[1]))  # noqa: SLF001 - read by legend_outside
@@ -167,10 +168,26 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines + [current])
 
 
+def _tidy_log_ticks(axis) -> None:
+    """On a log axis spanning less than a decade, matplotlib labels every minor tick and the labels overlap:
+    use three plain ticks there instead."""
+    from matplotlib import ticker
+
+    for which, limits in ((axis.xaxis, axis.get_xlim()), (axis.yaxis, axis.get_ylim())):
+        low, high = sorted(limits)
+        if which.get_scale() == "log" and low > 0 and high / low < 10:
+            which.set_major_locator(ticker.MaxNLocator(nbins=3))
+            which.set_major_formatter(ticker.FormatStrFormatter("%.3g"))
+            which.set_minor_formatter(ticker.NullFormatter())
+
+
 def wrap_labels(fig) -> None:
-    """Wrap titles and axis labels to their panel's width (text stays >= 7 pt instead of overflowing)."""
+    """Wrap titles and axis labels to their panel's width (text stays >= 7 pt instead of overflowing); tidy
+    the ticks of short log axes."""
     width_in, height_in = fig.get_size_inches()
     for axis in fig.axes:
+        if axis.axison:
+            _tidy_log_ticks(axis)
         box = axis.get_position()
         # an average glyph of an 8 pt font is about 0.55 x 8 pt wide: 72 / 4.4 = 16 characters per inch
         chars_x = max(12, int(box.width * width_in * 16))
