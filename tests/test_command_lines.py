@@ -7,10 +7,11 @@ import contextlib
 import io
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
 ROOT = Path(__file__).resolve().parent.parent
 _MARKUP = re.compile(r":(math|class|func|mod|meth|data):|``")
