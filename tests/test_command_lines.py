@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+def _pyproject() -> dict:
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 ROOT = Path(__file__).resolve().parent.parent
 _MARKUP = re.compile(r":(math|class|func|mod|meth|data):|``")
@@ -74,7 +77,7 @@ def test_option_names_are_shared_across_the_command_lines():
 
 
 def test_each_command_line_has_a_console_script():
-    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    scripts = _pyproject()["project"]["scripts"]
     assert scripts == {"noncommute-theory": "theory.cli:main", "noncommute-sims": "sims.cli:main",
                        "noncommute-empirical": "empirical.cli:main"} | {k: v for k, v in scripts.items()
                                                                          if k not in ("noncommute-theory",
@@ -83,7 +86,7 @@ def test_each_command_line_has_a_console_script():
 
 
 def test_license_is_mit_in_both_places():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = _pyproject()["project"]
     assert project["license"] == "MIT"
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
 
