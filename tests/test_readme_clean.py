@@ -17,8 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
-                                reason="needs git and a git checkout")
+pytestmark = [pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
+                                 reason="needs git and a git checkout"),
+              pytest.mark.slow]  # a few minutes on 2 cores: deselect with -m "not slow"
 
 
 @pytest.fixture(scope="module")
