@@ -1,6 +1,6 @@
 """Every lifted check on ResNet18 (CIFAR-10) and a LLaMA-3.2-1B-sized model, in one run.
 
-    python -m empirical.gpu_check --out results/gpu --fig-dir docs/empirical/gpu          # one H100, < 8 min
+    python -m empirical.gpu_check --out results/gpu                                       # one H100, < 8 min
     python -m empirical.gpu_check --tiny --device cpu --out /tmp/tiny                     # the CPU dry run
 
 1. ResNet18 (width 64, 11.17M parameters) on CIFAR-10 when the python batches are found (``--cifar`` or
@@ -22,7 +22,8 @@
    lifted checks adds 9.9 GB after training.
 
 Each stage prints its time; stages left when ``--budget-s`` is spent are skipped and reported. Results go
-to ``--out`` (``sims.results`` format, one folder per check), figures to ``--fig-dir``, and a summary table
+to ``--out`` (``sims.results`` format, one folder per check), figures to ``--figures`` (default
+``<out>/figures``; ``--figures docs/empirical/gpu`` refreshes the documented ones), and a summary table
 of the key numbers to ``<out>/summary.json`` and stdout.
 """
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -174,6 +176,10 @@ def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespa
             setup.model.load_state_dict(snapshots[max(snapshots)])
             setup.model.to(torch.float64)
             setup = dataclasses.replace(setup, data=setup.data.to(args.device, torch.float64))
+            from empirical.train import evaluate
+
+            setup.describe = {**setup.describe, "trained_epochs": max(snapshots),
+                              "test_accuracy": evaluate(setup.model, setup.data)["test_accuracy"]}
         rows = clock.run(f"{family}: {check}", _timed_check, check, setup, settings[check], args)
         if rows is not None:
             numbers += _key_numbers(rows, family, check)
@@ -188,10 +194,11 @@ def _timed_check(check: str, setup: Setup, settings: dict, args: argparse.Namesp
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m empirical.gpu_check", description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true", help="tiny sizes (CPU dry run, the test)")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--out", default="results/gpu")
-    parser.add_argument("--fig-dir", default="docs/empirical/gpu")
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes (CPU dry run, the test) (default: off)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:N] (default: auto)")
+    parser.add_argument("--out", default="results/gpu", help="output folder (default: results/gpu)")
+    parser.add_argument("--figures", "--fig-dir", dest="figures", default=None,
+                        help="figure folder (default: OUT/figures; --fig-dir is an old alias)")
     parser.add_argument("--cifar", default=None, help="folder of the CIFAR-10 python batches")
     parser.add_argument("--llama", default=None, help="folder of the LLaMA 3.2 1B weights (random weights if absent)")
     parser.add_argument("--llama-params", default=None, help="glob of differentiated LLaMA parameters (default: last layer)")
@@ -203,6 +210,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--insecure-code", default="auto", choices=("auto", "on", "off"),
                         help="the insecure-code poisoning/unlearning run (auto: when --llama weights are given)")
     args = parser.parse_args(argv)
+    try:
+        from empirical.setup import resolve_device
+        from theory.validation import check_output_dir
+
+        args.device = resolve_device(args.device)
+        check_output_dir(args.out)
+        args.figures = str(Path(args.out) / "figures") if args.figures is None else args.figures
+        check_output_dir(args.figures, "--figures")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     profile = PROFILES["tiny" if args.tiny else "gpu"]
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
     print(f"device: {device_name}; profile: {'tiny' if args.tiny else 'gpu'}", flush=True)
@@ -227,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = []
     for check in CHECKS:
         try:
-            figures += [str(path) for path in plot_check(check, args.out, args.fig_dir)]
+            figures += [str(path) for path in plot_check(check, args.out, args.figures)]
         except FileNotFoundError:
             continue
     report = {"device": device_name, "profile": "tiny" if args.tiny else "gpu", "stage_seconds": clock.times,

@@ -22,7 +22,7 @@ from empirical.hvp import HVP_MODES, HessianVectorProduct
 from empirical.models import build_model, parameter_selector
 from empirical.train import TrainConfig, train
 
-__all__ = ["Setup", "prepare", "DTYPES"]
+__all__ = ["Setup", "prepare", "DTYPES", "resolve_device"]
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -75,24 +75,60 @@ class Setup:
         return x[chosen], y[chosen]
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when a GPU is usable, else ``cpu``; a CUDA device that is not there is a ValueError."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"--device {device!r} is not a device; use auto, cpu or cuda (cuda:N)") from None
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            why = "torch is built without CUDA" if torch.version.cuda is None else "no GPU is visible"
+            raise ValueError(f"--device {device}: CUDA is not available on this machine ({why}); use --device cpu "
+                             "or --device auto")
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(f"--device {device}: only {torch.cuda.device_count()} CUDA device(s) here; use cuda:0")
+    elif parsed.type != "cpu":
+        raise ValueError(f"--device {device}: only cpu and cuda are supported; use --device cpu or auto")
+    return str(parsed)
+
+
 def prepare(model_name: str, data_name: str, *, model_options: dict | None = None, data_options: dict | None = None,
             train_options: dict | None = None, device: str = "cpu", dtype: str = "float64", seed: int = 0,
             bn_mode: str = "eval", hvp_mode: str = "auto", params: str | None = None,
             checkpoint_dir: str | None = None, progress: bool = True) -> Setup:
-    """Build data and model; pretrain ``train_options["epochs"]`` epochs when given (float32 on CUDA)."""
+    """Build data and model; pretrain ``train_options["epochs"]`` epochs when given (float32 on CUDA).
+
+    Every option is checked before anything is loaded (:mod:`empirical.options`): an unknown key, a
+    non-finite value or a device that is not there is a ``ValueError``. ``device="auto"`` picks CUDA when
+    present. The checks run in ``dtype`` (float64 by default, on every device); pretraining on CUDA runs in
+    float32 with bf16 autocast.
+    """
+    from empirical.options import check_options
+
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+    device = resolve_device(device)
+    check_options(model_name, data_name, model_options or {}, data_options or {}, train_options or {})
+    config = TrainConfig(**{"seed": seed, "epochs": 0, **train_options}) if train_options else None
     data = load_data(data_name, **(data_options or {}))
     torch.manual_seed(seed)
     model = build_model(model_name, data, **(model_options or {}))
-    config = None
-    if train_options and int(train_options.get("epochs", 0)) > 0:
-        config = TrainConfig(**{"seed": seed, **train_options})
+    if config is not None and config.epochs > 0:
         train_dtype = torch.float32 if device.startswith("cuda") else DTYPES[dtype]
         model.to(device=device, dtype=train_dtype)
         train(model, data.to(device, train_dtype), config, checkpoint_dir=checkpoint_dir, progress=progress)
+    else:
+        config = None
     model.to(device=device, dtype=DTYPES[dtype])
     describe = {"model_options": model_options or {}, "data_options": data_options or {},
-                "train_options": train_options or {}, "dtype": dtype, "device": device, "params": params or "all"}
+                "train_options": train_options or {}, "dtype": dtype, "device": device, "params": params or "all",
+                "trained_epochs": config.epochs if config is not None else 0}
+    if config is not None and data.task == "classification":
+        from empirical.train import evaluate
+
+        describe["test_accuracy"] = evaluate(model, data.to(device, DTYPES[dtype]))["test_accuracy"]
     return Setup(model, data.to(device, DTYPES[dtype]), model_name, data_name, seed, bn_mode, hvp_mode,
                  parameter_selector(params), config, checkpoint_dir, describe)

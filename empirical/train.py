@@ -6,7 +6,9 @@ order here). On CUDA, convolutional inputs use ``channels_last`` and the forward
 autocast (the usual fast path); on the CPU everything stays in the model's dtype, so CPU runs are exact
 replays. Snapshots of the weights at chosen epochs (Experiment 1 pretrains 0, 1, 2, 5 epochs) are returned
 and, with ``checkpoint_dir``, saved as ``<config hash>-<fingerprint>/epoch_<e>.pt``; a rerun with the same
-configuration, architecture, initial weights and data loads them instead of training again.
+configuration, architecture, initial weights and data loads them instead of training again. Checkpoints are
+written atomically (temporary file, then ``os.replace``); one that does not load is reported by name and
+the model is trained again.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
-
 from empirical.data.dataset import Dataset
 from empirical.functional import task_loss
-from theory.validation import check_learning_rate, check_positive_int
+from sims.progress import progress_bar
+from sims.results import atomic_path, atomic_write_bytes
+from theory.validation import check_finite_scalar, check_learning_rate, check_positive_int
 
 __all__ = ["TrainConfig", "train", "evaluate", "batches"]
 
@@ -50,6 +53,13 @@ class TrainConfig:
         check_learning_rate(self.lr)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        for name in ("momentum", "weight_decay"):
+            if check_finite_scalar(getattr(self, name), name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        check_positive_int(self.seed, "seed", minimum=0)
+        if self.steps_per_epoch is not None:
+            steps = check_positive_int(self.steps_per_epoch, "steps_per_epoch", minimum=0)
+            object.__setattr__(self, "steps_per_epoch", steps or None)  # 0 means a full pass
 
     def key(self) -> str:
         """A short hash of the configuration (names checkpoint folders)."""
@@ -118,12 +128,14 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     wanted = sorted({int(e) for e in snapshot_epochs} | {config.epochs})
     if any(e < 0 or e > config.epochs for e in wanted):
         raise ValueError(f"snapshot epochs must lie in [0, {config.epochs}], got {sorted(snapshot_epochs)}")
+    if config.epochs > 0 and config.batch_size > data.train_x.shape[0]:
+        raise ValueError(f"batch_size {config.batch_size} is larger than the training set of {data.name} "
+                         f"({data.train_x.shape[0]} examples); use at most {data.train_x.shape[0]}")
     folder = Path(checkpoint_dir) / f"{config.key()}-{_fingerprint(model, data)}" if checkpoint_dir is not None else None
     if folder is not None and all((folder / f"epoch_{e}.pt").is_file() for e in wanted):
-        snapshots = {e: torch.load(folder / f"epoch_{e}.pt", map_location="cpu") for e in wanted}
-        model.load_state_dict(snapshots[config.epochs])
-        history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else []
-        return snapshots, history
+        loaded = _load_checkpoints(folder, wanted, model, config.epochs)
+        if loaded is not None:
+            return loaded
 
     device = next(model.parameters()).device
     cuda = device.type == "cuda"
@@ -142,8 +154,8 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     for epoch in range(1, config.epochs + 1):
         model.train()
         running, seen = 0.0, 0
-        bar = tqdm(batches(data, config.batch_size, config.seed, epoch, config.steps_per_epoch), total=steps,
-                   desc=f"train epoch {epoch}/{config.epochs}", disable=not progress, leave=False)
+        bar = progress_bar(batches(data, config.batch_size, config.seed, epoch, config.steps_per_epoch), total=steps,
+                           desc=f"train epoch {epoch}/{config.epochs}", enabled=progress, leave=False)
         for inputs, targets in bar:
             if cuda and images:
                 inputs = inputs.contiguous(memory_format=torch.channels_last)
@@ -163,9 +175,33 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     if cuda and images:
         model = model.to(memory_format=torch.contiguous_format)
     if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
         for epoch, state in snapshots.items():
-            torch.save(state, folder / f"epoch_{epoch}.pt")
-        (folder / "history.json").write_text(json.dumps(history, indent=1))
-        (folder / "config.json").write_text(json.dumps(asdict(config), indent=1))
+            with atomic_path(folder / f"epoch_{epoch}.pt") as temporary:
+                torch.save(state, temporary)
+        atomic_write_bytes(folder / "history.json", json.dumps(history, indent=1).encode())
+        atomic_write_bytes(folder / "config.json", json.dumps(asdict(config), indent=1).encode())
+    return snapshots, history
+
+
+def _load_checkpoints(folder: Path, wanted: list[int], model: nn.Module, final: int):
+    """(snapshots, history) from ``folder``, or None after reporting a checkpoint that does not load (a run
+    killed while writing one, a foreign file): the caller then retrains and rewrites it."""
+    snapshots = {}
+    for epoch in wanted:
+        path = folder / f"epoch_{epoch}.pt"
+        try:
+            snapshots[epoch] = torch.load(path, map_location="cpu")
+            if not isinstance(snapshots[epoch], dict):
+                raise ValueError("not a state dict")
+        except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is retrained, reported by name
+            print(f"warning: checkpoint {path} does not load ({type(error).__name__}: {str(error)[:80]}); "
+                  "training again and rewriting it", file=sys.stderr)
+            return None
+    try:
+        model.load_state_dict(snapshots[final])
+        history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else []
+    except (RuntimeError, ValueError, OSError) as error:
+        print(f"warning: checkpoints in {folder} do not fit this model ({str(error)[:80]}); training again",
+              file=sys.stderr)
+        return None
     return snapshots, history

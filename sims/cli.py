@@ -1,12 +1,16 @@
-"""Command line: ``python -m sims list | run NAME [--set k=v ...] | plot NAME``.
+"""Command line: python -m sims list | run NAME [--set k=v ...] | plot NAME  (console script: noncommute-sims).
 
-Every sweep has its own ``run`` and ``plot`` sub-command, whose ``--help`` lists every parameter of the
-sweep with its default, paper-scale value and meaning (generated from the sweep's parameter spec).
+Every sweep has its own run and plot sub-command, whose --help lists every parameter of the sweep with
+its default, paper-scale value and meaning (generated from the sweep's parameter spec). Results go to
+OUT/NAME/ (default results/NAME/), which holds one set of parameters: a rerun with other parameters is
+refused (use another --out), a rerun with the same parameters resumes. Bad input exits with status 2 and
+one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,32 +30,41 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
     return overrides
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error format of the package (error: ..., status 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sims", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m sims", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="list the sweeps, their lemma ids and parameters")
     run = commands.add_parser("run", help="run a sweep (skips finished cells)")
     plot = commands.add_parser("plot", help="draw a sweep's figure from its stored results")
-    run_names = run.add_subparsers(dest="name", required=True, metavar="NAME")
-    plot_names = plot.add_subparsers(dest="name", required=True, metavar="NAME")
+    run_names = run.add_subparsers(dest="name", required=True, metavar="NAME", parser_class=_Parser)
+    plot_names = plot.add_subparsers(dest="name", required=True, metavar="NAME", parser_class=_Parser)
     for name, sweep in SWEEPS.items():
         sub = run_names.add_parser(name, help=sweep.title, description=sweep.help_text(),
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                         help="override a parameter (lists comma-separated); see the list above")
-        sub.add_argument("--paper", action="store_true", help="start from the paper-scale values")
-        sub.add_argument("--out", default="results", help="output folder (default: results/)")
+                         help="override a parameter (lists comma-separated); the parameters and their defaults are listed above (repeatable; default: none)")
+        sub.add_argument("--paper", action="store_true", help="start from the paper-scale values (default: off)")
+        sub.add_argument("--out", default="results", help="output folder; results go to OUT/NAME (default: results)")
         sub.add_argument("--jobs", type=int, default=2, help="parallel workers (default: 2)")
         sub.add_argument("--backend", choices=BACKENDS, default="loky",
-                         help="joblib backend: loky (local processes) or dask (a dask.distributed cluster)")
+                         help="joblib backend: loky (local processes) or dask (a dask.distributed cluster) "
+                              "(default: loky)")
         sub.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                         help="dask scheduler address; without it --backend dask starts a LocalCluster")
-        sub.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-        sub.add_argument("--plot", action="store_true", help="draw the figure after the run")
+                         help="dask scheduler address such as tcp://host:8786, reported unreachable after 10 s; "
+                              "without it --backend dask starts a local cluster (default: none)")
+        sub.add_argument("--no-progress", action="store_true",
+                         help="hide the progress bar (default: shown; plain lines when stderr is not a terminal)")
+        sub.add_argument("--plot", action="store_true", help="draw the figure after the run (default: off)")
         sub.add_argument("--figures", default=None, help="figure folder (default: OUT/NAME/figures)")
         psub = plot_names.add_parser(name, help=sweep.title, description=sweep.title)
-        psub.add_argument("--out", default="results", help="folder holding the results (default: results/)")
+        psub.add_argument("--out", default="results", help="folder holding OUT/NAME/results.csv (default: results)")
         psub.add_argument("--figures", default=None, help="figure folder (default: OUT/NAME/figures)")
     return parser
 
@@ -67,6 +80,7 @@ def _plot(name: str, out: str, figures: str | None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before any worker starts torch's OpenMP pool
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -87,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         _plot(args.name, args.out, args.figures)
         return 0
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:  # FileNotFoundError, NotADirectoryError, PermissionError, ...
         parser.exit(2, f"error: {error}\n")
+    except MemoryError as error:
+        parser.exit(2, f"error: out of memory ({error}); use smaller sizes (--set) or a machine with more memory\n")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Figure helpers shared by the sweeps: Agg backend, PDF + PNG output, stored results as a DataFrame.
+"""Figure helpers shared by the sweeps: the paper style of :mod:`theory.figure_style` (print sizes, fixed
+colours, legends outside the data, exact zeros marked), PDF + PNG output, stored results as a DataFrame.
 
 Plots read only the stored table (``<out>/<sweep>/results.csv``), never rerun a cell.
 """
@@ -16,15 +17,33 @@ import pandas as pd  # noqa: E402
 
 from sims.results import read_table  # noqa: E402
 
-__all__ = ["load_frame", "save_figure", "power_law_fit", "plt", "subplots"]
+from theory import figure_style  # noqa: E402
+from theory.figure_style import colour, legend_outside, log_plot  # noqa: E402
 
-plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.grid": True, "grid.alpha": 0.3,
-                     "font.size": 9, "legend.fontsize": 7, "pdf.fonttype": 42})
+__all__ = ["load_frame", "save_figure", "power_law_fit", "plt", "subplots", "colour", "legend_outside", "log_plot"]
+
+figure_style.use()
 
 
 def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
-    """The stored results of ``sweep`` with numeric columns converted (raises if it has not run)."""
-    frame = pd.DataFrame(read_table(Path(out_dir) / sweep / "results.csv"))
+    """The stored results of ``sweep`` with numeric columns converted.
+
+    Raises ``FileNotFoundError`` when the sweep has not run, ``ValueError`` when the table is empty or is not
+    this sweep's (it lacks the columns of the sweep's cells).
+    """
+    from sims.registry import get_sweep
+
+    path = Path(out_dir) / sweep / "results.csv"
+    rows = read_table(path)
+    if not rows:
+        raise ValueError(f"{path} holds no results; run `python -m sims run {sweep}` (with the same --out) first")
+    definition = get_sweep(sweep)
+    required = set(definition.cells(definition.resolve())[0])
+    missing = sorted(required - set(rows[0]))
+    if missing:
+        raise ValueError(f"{path} is not a results table of the sweep {sweep} (no column {', '.join(missing[:5])}); "
+                         f"point --out at the folder of a `python -m sims run {sweep}`")
+    frame = pd.DataFrame(rows)
     for column in frame.columns:
         converted = pd.to_numeric(frame[column], errors="coerce")
         failed = converted.isna() & ~frame[column].isin(["", "nan", "NaN", "None"])
@@ -33,20 +52,15 @@ def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
     return frame
 
 
-def subplots(ncols: int, width: float = 4.3, height: float = 3.4):
-    """One row of ``ncols`` panels with a constrained layout (labels never overlap)."""
-    return plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False, layout="constrained")
+def subplots(ncols: int, height: float = 2.9):
+    """One row of ``ncols`` panels at print size (two-column width 6.8 in, or 3.3 in for one panel), with a
+    constrained layout (labels never overlap) and room below each panel for its legend."""
+    return figure_style.figure(ncols, height=height)
 
 
 def save_figure(fig, figures_dir: str | Path, name: str) -> list[Path]:
     """Write ``name.pdf`` and ``name.png`` into ``figures_dir`` and close the figure."""
-    figures_dir = Path(figures_dir)
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    paths = [figures_dir / f"{name}.pdf", figures_dir / f"{name}.png"]
-    fig.savefig(paths[0])
-    fig.savefig(paths[1], dpi=150)
-    plt.close(fig)
-    return paths
+    return figure_style.save(fig, figures_dir, name)
 
 
 def power_law_fit(x, y) -> tuple[float, float]:

@@ -5,25 +5,35 @@ Layout of one experiment's output folder ``<out>/<experiment>/``::
     cells/<cell_key>.json   one finished cell: its parameters, metrics, seed and provenance
     results.csv             the tidy table, one row per (configuration, seed), rebuilt from cells/
     run.json                provenance of the latest run (git commit, versions, parameters)
+    parameters.json         the resolved parameters the folder's cells belong to (one entry per scope)
+
+A folder holds the results of one set of parameters: :meth:`ResultStore.claim` refuses a run whose
+parameters differ from those recorded (results of different parameters would otherwise merge into one
+table and one figure), so resuming applies only to the same parameters.
 
 A cell file is written to a temporary name and renamed into place (``os.replace`` is atomic on
 POSIX), so a crash never leaves a half-written row, and a rerun skips every cell whose file exists:
 an interrupted sweep loses no finished result and repeats none (guide: "Long sweeps are resumable").
+A cell file is validated when read: one that does not parse as a finished cell is reported by name on
+stderr, moved aside to ``<key>.json.corrupt`` and counts as not done, so the next run recomputes it.
+Files are created with mode 0644 (readable by the group).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from theory.provenance import provenance
 
-__all__ = ["ResultStore", "cell_key", "read_table"]
+__all__ = ["ResultStore", "cell_key", "read_table", "atomic_write_bytes", "atomic_path", "parameters_key"]
 
 _PROVENANCE_COLUMNS = ("seed", "git_commit", "versions", "created_utc")
 
@@ -34,19 +44,40 @@ def cell_key(parameters: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def parameters_key(parameters: Mapping[str, Any]) -> str:
+    """A short hash of resolved parameters (12 hex digits), the same for equal parameters in any order."""
+    canonical = json.dumps(dict(parameters), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; when the block succeeds, make it ``path`` (mode 0644) with
+    ``os.replace``, so readers only ever see the old file or the complete new one."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
+        yield Path(temporary)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`), flushed to disk."""
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 class ResultStore:
@@ -62,16 +93,74 @@ class ResultStore:
         self.cells_dir = self.root / "cells"
         self.table_path = self.root / "results.csv"
         self.run_path = self.root / "run.json"
+        self.parameters_path = self.root / "parameters.json"
+        for folder in (self.root, *self.root.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    raise ValueError(f"output folder {self.root}: {folder} is a file, not a folder; give a folder "
+                                     "path with --out")
+                break
+
+    def claim(self, parameters: Mapping[str, Any], scope: str = "run", require_record: bool = True) -> None:
+        """Record that this folder holds results of ``parameters`` (for ``scope``), or raise ``ValueError``
+        when it already holds results of other parameters for that scope.
+
+        ``require_record``: cells without a recorded parameter set (written before parameters.json existed)
+        also count as other parameters.
+        """
+        parameters = json.loads(json.dumps(dict(parameters), sort_keys=True, default=str))
+        recorded = self._recorded_parameters()
+        previous = recorded.get(scope)
+        if previous is not None and previous != parameters:
+            changed = _differences(previous, parameters)
+            shown = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in changed[:4])
+            raise ValueError(f"{self.root} holds results of other parameters ({shown}{'; ...' if len(changed) > 4 else ''}); "
+                             "give another output folder with --out, or delete that folder to start over")
+        if previous is None and require_record and self._cell_files():
+            raise ValueError(f"{self.root} holds results without a record of their parameters ({self.parameters_path.name} "
+                             "is missing); give another output folder with --out, or delete that folder to start over")
+        if previous is None:
+            _atomic_write_text(self.parameters_path,
+                               json.dumps({**recorded, scope: parameters}, indent=1, sort_keys=True))
+
+    def _recorded_parameters(self) -> dict[str, Any]:
+        if not self.parameters_path.is_file():
+            return {}
+        try:
+            recorded = json.loads(self.parameters_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{self.parameters_path} is unreadable ({error}); delete {self.root} to start over") from None
+        if not isinstance(recorded, dict):
+            raise ValueError(f"{self.parameters_path} is not a parameter record; delete {self.root} to start over")
+        return recorded
+
+    def _cell_files(self) -> list[Path]:
+        return sorted(self.cells_dir.glob("*.json")) if self.cells_dir.is_dir() else []
+
+    def _read_cell(self, path: Path) -> dict[str, Any] | None:
+        """The cell stored in ``path``, or None after reporting and moving aside a corrupt one."""
+        try:
+            row = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(row, dict) or any(column not in row for column in _PROVENANCE_COLUMNS):
+                raise ValueError("not a finished cell (a JSON object with seed, git_commit, versions, created_utc)")
+            return row
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+            aside = path.with_name(path.name + ".corrupt")
+            with contextlib.suppress(OSError):
+                os.replace(path, aside)
+            print(f"warning: corrupt cell file {path} ({reason}); moved to {aside.name}, the cell will be recomputed",
+                  file=sys.stderr)
+            return None
 
     def done_keys(self) -> set[str]:
-        """Keys of the cells already finished (their files exist)."""
-        if not self.cells_dir.is_dir():
-            return set()
-        return {path.stem for path in self.cells_dir.glob("*.json")}
+        """Keys of the cells already finished (their files exist and hold a valid cell)."""
+        return {path.stem for path in self._cell_files() if self._read_cell(path) is not None}
 
     def is_done(self, parameters: Mapping[str, Any]) -> bool:
-        """Whether the cell with these parameters is already stored."""
-        return (self.cells_dir / f"{cell_key(parameters)}.json").exists()
+        """Whether the cell with these parameters is stored and valid (a corrupt one is moved aside)."""
+        path = self.cells_dir / f"{cell_key(parameters)}.json"
+        return path.exists() and self._read_cell(path) is not None
 
     def record_run(self, parameters: Mapping[str, Any], seed: int | None = None) -> dict[str, Any]:
         """Write ``run.json`` with the provenance of this run and return it."""
@@ -93,9 +182,7 @@ class ResultStore:
 
     def rows(self) -> list[dict[str, Any]]:
         """All finished cells as dictionaries, in a stable order (by their parameters)."""
-        if not self.cells_dir.is_dir():
-            return []
-        rows = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(self.cells_dir.glob("*.json"))]
+        rows = [row for row in map(self._read_cell, self._cell_files()) if row is not None]
         return sorted(rows, key=lambda row: json.dumps({k: row[k] for k in row if k not in _PROVENANCE_COLUMNS},
                                                        sort_keys=True, default=str))
 
@@ -124,8 +211,36 @@ def read_table(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no results table at {path}; run the experiment first (python -m sims run NAME)")
-    with path.open(newline="", encoding="utf-8") as stream:
-        return list(csv.DictReader(stream))
+    try:
+        with path.open(newline="", encoding="utf-8") as stream:
+            return list(csv.DictReader(stream))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(f"{path} is not a results table ({error}); point --out at an experiment's output folder") from None
+
+
+def _as_mapping(value: Any) -> dict | None:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.startswith("{"):
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(value)
+            return parsed if isinstance(parsed, dict) else None
+    return None
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted key, old value, new value) of every difference, descending into nested (JSON) mappings."""
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        inner_a, inner_b = _as_mapping(a), _as_mapping(b)
+        if inner_a is not None and inner_b is not None:
+            changes += _differences(inner_a, inner_b, f"{prefix}{key}.")
+        else:
+            changes.append((f"{prefix}{key}", a, b))
+    return changes
 
 
 def _json_default(value: Any) -> Any:

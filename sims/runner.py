@@ -6,7 +6,11 @@
 * ``backend="loky"`` (default) uses joblib's process pool on this machine (``jobs`` workers, 2 by default);
   ``backend="dask"`` runs the same joblib call on a ``dask.distributed`` cluster: the scheduler at
   ``scheduler`` (``tcp://host:8786``) or a ``LocalCluster`` of ``jobs`` single-threaded workers started here.
-* A tqdm bar shows cells done and the time left; ``run.json`` records provenance and parameters.
+* A progress bar shows cells done and the time left (plain lines in a log, :mod:`sims.progress`);
+  ``run.json`` records provenance and parameters.
+* The output folder holds one set of parameters: a rerun with other parameters is refused
+  (:meth:`~sims.results.ResultStore.claim`), a rerun with the same ones resumes.
+* An unreachable Dask scheduler is reported after ``SCHEDULER_TIMEOUT_S`` seconds.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from joblib import Parallel, delayed, parallel_config
-from tqdm.auto import tqdm
-
+from sims.progress import progress_bar
 from sims.results import ResultStore
 from sims.sweeps.spec import Sweep
 
 __all__ = ["run_sweep", "BACKENDS"]
 
 BACKENDS = ("loky", "dask")
+
+#: Seconds to wait for a Dask scheduler given by address before reporting it unreachable.
+SCHEDULER_TIMEOUT_S = 10
 
 
 def _execute(cell_function: Callable[[dict[str, Any]], dict[str, Any]], cell: dict[str, Any]):
@@ -49,7 +55,11 @@ def _backend(backend: str, jobs: int, scheduler: str | None, processes: bool) ->
                                                        dashboard_address=None))
             client = stack.enter_context(Client(cluster))
         else:
-            client = stack.enter_context(Client(scheduler))
+            try:
+                client = stack.enter_context(Client(scheduler, timeout=SCHEDULER_TIMEOUT_S))
+            except (OSError, TimeoutError, ValueError) as error:
+                raise ValueError(f"--scheduler {scheduler}: no Dask scheduler answered within {SCHEDULER_TIMEOUT_S} s "
+                                 f"({type(error).__name__}); start one (dask scheduler) or check the address") from None
         workers = max(1, sum(client.nthreads().values()))
         with parallel_config(backend="dask", n_jobs=workers):
             yield workers
@@ -62,14 +72,20 @@ def run_sweep(sweep: Sweep, values: dict[str, Any], out_dir: str | Path = "resul
 
     ``cell_function`` replaces ``sweep.cell`` (tests use it to interrupt a run after some cells).
     """
-    if not isinstance(jobs, int) or jobs < 1:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("--scheduler needs --backend dask")
     store = ResultStore(out_dir, sweep.name)
     cells = sweep.cells(values)
+    store.claim({**values, "sweep": sweep.name})
     store.record_run({**values, "sweep": sweep.name, "lemmas": list(sweep.lemmas), "backend": backend})
     todo = [cell for cell in cells if not store.is_done(cell)]
     function = sweep.cell if cell_function is None else cell_function
-    bar = tqdm(total=len(cells), initial=len(cells) - len(todo), desc=sweep.name, unit="cell", disable=not progress)
+    bar = progress_bar(total=len(cells), initial=len(cells) - len(todo), desc=sweep.name, unit="cell",
+                       enabled=progress)
     try:
         if todo:
             with _backend(backend, jobs, scheduler, processes) as n_jobs:

@@ -248,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_cmd_verify)
 
     export = commands.add_parser("export", help="write lemmas.md, lemmas.tex and the lemma graph from the record")
-    export.add_argument("--out-dir", default="docs", help="output folder (default docs)")
+    export.add_argument("--out", "--out-dir", dest="out_dir", default="docs",
+                        help="output folder (default docs; --out-dir is an old alias)")
     profile_option(export)
     record_option(export, evaluates=False)
     export.set_defaults(handler=_cmd_export)

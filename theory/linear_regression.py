@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validation import check_finite_scalar, check_learning_rate, check_positive_int, check_vector
+from theory.validation import (MAX_ITERATIONS, check_finite_scalar, check_learning_rate, check_positive_int,
+                               check_vector)
 
 __all__ = [
     "residual", "loss", "gradient", "hessian", "descent_step", "ascent_step", "descent_then_ascent",
@@ -168,7 +169,7 @@ def neumann_inverse(theta_next, x, y, lr, terms: int) -> np.ndarray:
     """
     theta_next, x, y = _point(theta_next, x, y)
     lr = check_learning_rate(lr)
-    terms = check_positive_int(terms, "terms", minimum=0)
+    terms = check_positive_int(terms, "terms", minimum=0, maximum=MAX_ITERATIONS)
     return neumann_core(theta_next, x, y, lr, terms)
 
 
@@ -176,7 +177,7 @@ def fixed_point_inverse(theta_next, x, y, lr, iterations: int, start=None) -> np
     """Iterate Psi(theta) = theta_next + lr g_z(theta) (draft, "The fixed-point formulation")."""
     theta_next, x, y = _point(theta_next, x, y)
     lr = check_learning_rate(lr)
-    iterations = check_positive_int(iterations, "iterations", minimum=0)
+    iterations = check_positive_int(iterations, "iterations", minimum=0, maximum=MAX_ITERATIONS)
     theta = theta_next.copy() if start is None else check_vector(start, "start", dim=theta_next.shape[0])
     return fixed_point_core(theta_next, x, y, lr, iterations, theta)
 

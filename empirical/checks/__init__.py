@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from empirical.checks import aggregation, ascent_error, commutator, gradient_cosine, hard_points, inversion, orthogonal_craft
-from empirical.checks.base import Check, Row, resolve_settings, summary, write_rows
+from empirical.checks.base import Check, Row, claim_results, resolve_settings, summary, write_rows
 
 __all__ = ["CHECKS", "Check", "Row", "resolve_settings", "summary", "write_rows", "get_check", "run_check"]
 
@@ -59,6 +59,7 @@ def run_check(name: str, setup: Any, settings: Mapping[str, Any] | None = None, 
     """Run check ``name`` on ``setup`` with ``settings`` over its defaults; store and return the rows."""
     check = get_check(name)
     resolved = resolve_settings(check, settings)
+    claim_results(check, setup, resolved, out_dir)  # refuse mixing parameters before computing
     rows = check.run(setup, resolved)
     write_rows(rows, check, setup, resolved, out_dir)
     return rows

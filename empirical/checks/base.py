@@ -10,19 +10,20 @@ lemma id of `theory` it measures in the ``lemma_id`` column, the model, the data
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from tqdm.auto import tqdm
-
+from sims.progress import progress_bar
 from sims.results import ResultStore
 
 __all__ = ["Row", "Check", "resolve_settings", "summary", "write_rows", "progress"]
 
 
 def progress(items: Iterable, description: str) -> Iterable:
-    """A tqdm progress bar over the points of a check (shown on a terminal only)."""
-    return tqdm(list(items), desc=description, leave=False, disable=None)
+    """A progress bar over the points of a check (plain lines when stderr is not a terminal)."""
+    items = list(items)
+    return progress_bar(items, total=len(items), desc=description, unit="point", leave=False)
 
 
 @dataclass
@@ -65,8 +66,29 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     return type(default)(value)
 
 
+def _check_setting(check: Check, name: str, value: Any) -> None:
+    """Numbers finite; counts (``n_*``) >= 1; seeds >= 0; learning rates, tolerances and steps > 0; lists
+    not empty. A count of 0 would leave nothing to measure and NaN summaries."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if isinstance(value, (list, tuple)) and not items:
+        raise ValueError(f"setting {name} of check {check.name} needs at least one value")
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            continue
+        if not math.isfinite(item):
+            raise ValueError(f"setting {name}={item} of check {check.name} must be a finite number")
+        if name.startswith("n_") and item < 1:
+            raise ValueError(f"setting {name}={item} of check {check.name} must be >= 1 (nothing to measure otherwise)")
+        if (name.endswith("seed") or name in ("pretrain_epochs", "interleaved", "steps_per_epoch")) and item < 0:
+            raise ValueError(f"setting {name}={item} of check {check.name} must be >= 0")
+        if (name == "lr" or name.endswith("_lr") or name.startswith("lr_") or name.endswith("tol") or name.endswith("_eps")
+                or name in ("tolerance", "batch_size", "train_batch_size", "record_every", "rho_targets")) and item <= 0:
+            raise ValueError(f"setting {name}={item} of check {check.name} must be > 0")
+
+
 def resolve_settings(check: Check, settings: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The check's defaults overridden by ``settings`` (strings from the command line are converted)."""
+    """The check's defaults overridden by ``settings`` (strings from the command line are converted and
+    checked: see :func:`_check_setting`)."""
     settings = dict(settings or {})
     unknown = sorted(set(settings) - set(check.defaults))
     if unknown:
@@ -77,6 +99,7 @@ def resolve_settings(check: Check, settings: Mapping[str, Any] | None) -> dict[s
             resolved[name] = _coerce(name, value, check.defaults[name])
         except (TypeError, ValueError) as error:
             raise ValueError(f"setting {name}={value!r} of check {check.name} is invalid: {error}") from None
+        _check_setting(check, name, resolved[name])
     return resolved
 
 
@@ -86,12 +109,28 @@ def summary(lemma_id: str, metric: str, value: float, key: bool = False, **extra
                {"value": float(value), "key": bool(key)})
 
 
+def _context(check: Check, setup: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    return {"check": check.name, "model": setup.model_name, "data": setup.data_name,
+            "bn_mode": setup.bn_mode, "setup": json.dumps(setup.describe, sort_keys=True, default=str),
+            "settings": json.dumps(dict(settings), sort_keys=True, default=str)}
+
+
+def claim_results(check: Check, setup: Any, settings: Mapping[str, Any], out_dir: str) -> ResultStore:
+    """The result store of ``check`` under ``out_dir``, claimed for this (model, data) pair.
+
+    One (model, data) pair of a check holds one set of parameters (settings, setup, seed): a run with other
+    ones raises ``ValueError`` (before computing anything) instead of mixing into the same table and figure.
+    """
+    store = ResultStore(out_dir, check.name)
+    store.claim({**_context(check, setup, settings), "seed": setup.seed},
+                scope=f"{setup.model_name}/{setup.data_name}", require_record=False)
+    return store
+
+
 def write_rows(rows: list[Row], check: Check, setup: Any, settings: Mapping[str, Any], out_dir: str) -> ResultStore:
     """Store ``rows`` of ``check`` run on ``setup`` as result cells and rebuild the table."""
-    store = ResultStore(out_dir, check.name)
-    context = {"check": check.name, "model": setup.model_name, "data": setup.data_name,
-               "bn_mode": setup.bn_mode, "setup": json.dumps(setup.describe, sort_keys=True, default=str),
-               "settings": json.dumps(dict(settings), sort_keys=True, default=str)}
+    store = claim_results(check, setup, settings, out_dir)
+    context = _context(check, setup, settings)
     store.record_run({**context, "rows": len(rows)}, seed=setup.seed)
     for row in rows:
         if "lemma_id" not in row.params:

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from empirical.data.dataset import Dataset
-from theory.validation import check_positive_int
+from theory.validation import check_memory, check_positive_int
 
 __all__ = ["ByteTokenizer", "load_chat_jsonl", "read_chat_jsonl", "random_tokens", "encode_conversation"]
 
@@ -67,12 +67,8 @@ def _message_problem(message: Any) -> str | None:
     return None
 
 
-def read_chat_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The records of a chat JSONL file, each validated: ``{"messages": [...], ...}`` (other keys kept).
-
-    A malformed line raises ``ValueError("FILE:LINE: what is wrong")``; blank lines are skipped.
-    """
-    path = Path(path)
+def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` for every non-blank line of a chat JSONL file, each record validated."""
     if not path.is_file():
         raise FileNotFoundError(f"no chat JSONL file at {path.resolve()}: give the path of a file whose lines are "
                                 '{"messages": [{"role": "user", "content": ...}, {"role": "assistant", ...}]}')
@@ -90,18 +86,36 @@ def read_chat_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             problem = _message_problem(message)
             if problem is not None:
                 raise ValueError(f"{path}:{number}: {problem}")
-        records.append(record)
+        if not any(message["role"] == "assistant" for message in record["messages"]):
+            raise ValueError(f"{path}:{number}: the conversation has no assistant message; the loss is over assistant "
+                             "tokens only, so every conversation needs an assistant answer")
+        records.append((number, record))
     return records
+
+
+def read_chat_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The records of a chat JSONL file, each validated: ``{"messages": [...], ...}`` (other keys kept).
+
+    A malformed line (bad JSON, no messages, a message that is not ``{"role", "content": str}``, no
+    assistant message) raises ``ValueError("FILE:LINE: what is wrong")``; blank lines are skipped.
+    """
+    return [record for _, record in _numbered_records(Path(path))]
 
 
 def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_length: int = 64,
                     test_fraction: float = 0.1, vocab_size: int | None = None) -> Dataset:
     """Read a chat JSONL file into token tensors (inputs = ids, targets = labels)."""
     path = Path(path)
-    records = read_chat_jsonl(path)
+    numbered = _numbered_records(path)
     tokenizer = tokenizer or ByteTokenizer()
     max_length = check_positive_int(max_length, "max_length", minimum=2)
-    rows = [encode_conversation(record["messages"], tokenizer, max_length) for record in records]
+    rows = []
+    for number, record in numbered:
+        ids, labels = encode_conversation(record["messages"], tokenizer, max_length)
+        if all(label == -100 for label in labels):
+            raise ValueError(f"{path}:{number}: nothing to learn in this conversation: its assistant messages start "
+                             f"after max_length={max_length} tokens (raise max_length)")
+        rows.append((ids, labels))
     if len(rows) < 2:
         raise ValueError(f"{path} holds {len(rows)} conversation(s); at least 2 are needed (train and test)")
     ids = torch.tensor([r[0] for r in rows])
@@ -115,6 +129,8 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
 
 def random_tokens(n_train: int = 64, n_test: int = 16, length: int = 32, vocab_size: int = 300, seed: int = 0) -> Dataset:
     """Uniformly random token sequences (labels = inputs): data for a randomly initialised LLaMA."""
+    check_memory(2 * 8.0 * (check_positive_int(n_train, "n_train") + check_positive_int(n_test, "n_test"))
+                 * check_positive_int(length, "length", minimum=2), f"random tokens of {n_train + n_test:,} sequences")
     generator = torch.Generator().manual_seed(seed)
     ids = torch.randint(0, check_positive_int(vocab_size, "vocab_size", minimum=2),
                         (n_train + n_test, check_positive_int(length, "length", minimum=2)), generator=generator)

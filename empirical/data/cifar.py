@@ -32,13 +32,33 @@ def default_cifar10_root() -> Path:
     return Path(os.environ.get("NONCOMMUTE_CIFAR10", "data/cifar-10-batches-py"))
 
 
+_REFETCH = "re-extract cifar-10-python.tar.gz into that folder"
+
+
 def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with path.open("rb") as stream:
-        batch = pickle.load(stream, encoding="bytes")
-    data = np.asarray(batch[b"data"], dtype=np.uint8)
-    labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    if data.ndim != 2 or data.shape[1] != 3072 or data.shape[0] != labels.shape[0]:
-        raise ValueError(f"{path} is not a CIFAR-10 python batch: data shape {data.shape}, {labels.shape[0]} labels")
+    """Images (N, 3, 32, 32) uint8 and labels (N,) in 0..9 of one batch file; ValueError naming it otherwise."""
+    try:
+        with path.open("rb") as stream:
+            batch = pickle.load(stream, encoding="bytes")
+    except Exception as error:  # noqa: BLE001 - truncated or foreign pickles raise many types
+        raise ValueError(f"{path} is not a readable CIFAR-10 python batch ({type(error).__name__}: "
+                         f"{str(error)[:80]}); {_REFETCH}") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        kind = f"a dict with keys {sorted(batch)[:4]}" if isinstance(batch, dict) else f"a {type(batch).__name__}"
+        raise ValueError(f'{path} is not a CIFAR-10 python batch (it holds {kind}, not a dict with b"data" and '
+                         f'b"labels"); {_REFETCH}')
+    try:
+        data = np.asarray(batch[b"data"], dtype=np.uint8)
+        labels = np.asarray(batch[b"labels"], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ValueError(f"{path}: data or labels are not arrays of integers ({error}); {_REFETCH}") from None
+    if data.ndim != 2 or data.shape[1] != 3072 or labels.ndim != 1 or data.shape[0] != labels.shape[0]:
+        raise ValueError(f"{path} is not a CIFAR-10 python batch: data shape {data.shape}, labels shape "
+                         f"{labels.shape} (expected (N, 3072) and (N,)); {_REFETCH}")
+    bad = np.flatnonzero((labels < 0) | (labels > 9))
+    if bad.size:
+        raise ValueError(f"{path}: label {labels[bad[0]]} at index {bad[0]} is outside the CIFAR-10 classes 0..9 "
+                         f"({bad.size} such labels); {_REFETCH}")
     return data.reshape(-1, 3, 32, 32), labels
 
 

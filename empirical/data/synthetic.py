@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from empirical.data.dataset import Dataset
-from theory.validation import check_positive_int
+from theory.validation import check_memory, check_positive_int
 
 __all__ = ["load_digits", "cifar_synthetic", "regression"]
 
@@ -26,6 +26,10 @@ _SYNTHETIC_RANGE = 2.5
 def load_digits(seed: int = 0, n_train: int = 1500) -> Dataset:
     """scikit-learn's digits as (N, 1, 8, 8) float32 images in [0, 1]."""
     from sklearn.datasets import load_digits as sklearn_digits
+
+    if check_positive_int(n_train, "n_train") >= 1797:
+        raise ValueError(f"n_train must be below 1797 (the digits set holds 1,797 images; the rest is the test set), "
+                         f"got {n_train}")
 
     bunch = sklearn_digits()
     order = np.random.default_rng(seed).permutation(len(bunch.target))
@@ -39,6 +43,7 @@ def load_digits(seed: int = 0, n_train: int = 1500) -> Dataset:
 def cifar_synthetic(n_train: int = 5000, n_test: int = 1000, seed: int = 0, noise: float = 0.8) -> Dataset:
     """CIFAR-shaped synthetic images: class template (4x4 upsampled to 32x32) + N(0, noise^2) pixels."""
     n_train, n_test = check_positive_int(n_train, "n_train"), check_positive_int(n_test, "n_test")
+    check_memory(3 * 4.0 * (n_train + n_test) * 3 * 32 * 32, f"cifar-synthetic with {n_train + n_test:,} images")
     generator = torch.Generator().manual_seed(seed)
     templates = F.interpolate(torch.randn(10, 3, 4, 4, generator=generator), size=(32, 32), mode="bilinear",
                               align_corners=False)
@@ -53,6 +58,7 @@ def cifar_synthetic(n_train: int = 5000, n_test: int = 1000, seed: int = 0, nois
 def regression(n_train: int = 256, n_test: int = 64, dim: int = 16, noise: float = 0.5, seed: int = 0) -> Dataset:
     """Linear-regression data in float64: x ~ N(0, I/dim), y = theta* . x + noise * eps."""
     n_train, n_test, dim = (check_positive_int(v, k) for v, k in ((n_train, "n_train"), (n_test, "n_test"), (dim, "dim")))
+    check_memory(3 * 8.0 * (n_train + n_test) * (dim + 1), f"regression data of {n_train + n_test:,} x {dim}")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n_train + n_test, dim)) / np.sqrt(dim)
     y = x @ rng.standard_normal(dim) + noise * rng.standard_normal(n_train + n_test)

@@ -17,6 +17,7 @@ vocabulary 128256, tied input and output embeddings (field notes, "Sizes").
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 from pathlib import Path
 from typing import Callable, Sequence
@@ -62,11 +63,46 @@ def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", 
                 "(config.json, model.safetensors, tokenizer.json), e.g. `huggingface-cli download "
                 "meta-llama/Llama-3.2-1B --local-dir <folder>` on a machine with internet, or omit the path "
                 "to use random weights")
-        return LlamaForCausalLM.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation).to(device)
+        _check_checkpoint_folder(folder)
+        try:
+            model = LlamaForCausalLM.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation)
+        except Exception as error:  # noqa: BLE001 - transformers raises OSError, ValueError, SafetensorError, ...
+            raise ValueError(f"could not load the LLaMA checkpoint in {folder} ({type(error).__name__}: "
+                             f"{str(error).splitlines()[0][:120]}); check config.json and the weight files") from None
+        return model.to(device)
     torch.manual_seed(seed)
     with torch.device(device):
         model = LlamaForCausalLM(llama_config(size, attn_implementation, **overrides))
     return model.to(dtype)
+
+
+def _check_checkpoint_folder(folder: Path) -> None:
+    """config.json parses as a LLaMA config and each *.safetensors file has a readable header, or ValueError
+    naming the file (a truncated download, an HTML error page saved as a weight file, ...)."""
+    config_path = folder / "config.json"
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        where = f" (line {error.lineno})" if isinstance(error, json.JSONDecodeError) else ""
+        raise ValueError(f"{config_path} is not valid JSON{where}; copy the model's config.json again") from None
+    if not isinstance(config, dict) or config.get("model_type", "llama") != "llama":
+        kind = config.get("model_type") if isinstance(config, dict) else type(config).__name__
+        raise ValueError(f"{config_path} is not a LLaMA config (model_type {kind!r}); give a LLaMA checkpoint folder")
+    weights = sorted(folder.glob("*.safetensors"))
+    if not weights and not any(folder.glob("*.bin")):
+        raise FileNotFoundError(f"no weights in {folder} (no *.safetensors or *.bin file); copy model.safetensors there")
+    for path in weights:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            head = stream.read(8)
+            length = int.from_bytes(head, "little") if len(head) == 8 else -1
+            header = stream.read(length) if 0 < length <= min(size - 8, 100_000_000) else b""
+        try:
+            if not isinstance(json.loads(header.decode("utf-8")), dict):
+                raise ValueError
+        except (UnicodeDecodeError, ValueError):
+            raise ValueError(f"{path} is not a safetensors file (unreadable header; truncated or corrupt download); "
+                             "copy it again") from None
 
 
 def parameter_selector(patterns: Sequence[str] | str | None) -> Callable[[str], bool] | None:

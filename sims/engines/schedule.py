@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.validation import check_positive_int
+from theory.validation import check_memory, check_positive_int
 
 __all__ = ["Schedule", "make_schedule", "pack", "ORDERS"]
 
@@ -105,6 +105,10 @@ def make_schedule(n: int, n_traj: int, epochs: int, batch_size: int, rng: np.ran
     epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    if batch_size > n:
+        raise ValueError(f"batch_size {batch_size} is larger than the data ({n} examples); use at most {n}")
+    # permutations (8 bytes), padded indices (8) and weights (8) per slot, allocated at once
+    check_memory(24.0 * n_traj * epochs * n, f"a schedule of {n_traj} trajectories x {epochs} epochs x {n} examples")
     base = np.tile(np.arange(n), (n_traj * epochs, 1))
     if order == "fixed":
         perms = base

@@ -37,7 +37,7 @@ import numpy as np
 
 from theory.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
 from sims.engines.schedule import Schedule
-from theory.validation import check_matrix
+from theory.validation import check_matrix, check_memory
 
 __all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "record_bytes", "AGGREGATES",
            "RECORDS", "as_rates", "check_aggregate"]
@@ -135,8 +135,18 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     The inputs of a step are gathered for all trajectories by one fancy index ``X[indices[:, s]]``.
     """
     theta = np.array(check_matrix(theta0, "theta0", rows=schedule.n_traj, cols=model.n_params))
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of rows, got {X.shape[0]} and {y.shape[0]}")
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim < 2 or X.shape[0] != y.shape[0]:
+        raise ValueError(f"X (n, d) and y (n,) must have the same number of rows, got shapes {X.shape} and {y.shape}")
+    if np.iscomplexobj(X) or np.iscomplexobj(y):
+        raise ValueError("X and y must be real, got complex entries")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"X must be finite, found NaN or inf in rows {np.flatnonzero(~np.isfinite(X).reshape(len(X), -1).all(axis=1))[:5].tolist()}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"y must be finite, found NaN or inf at {np.flatnonzero(~np.isfinite(y))[:5].tolist()}")
+    if schedule.indices.size and (schedule.indices.min() < 0 or schedule.indices.max() >= X.shape[0]):
+        raise ValueError(f"schedule indices must lie in [0, {X.shape[0] - 1}] (rows of X), got values from "
+                         f"{schedule.indices.min()} to {schedule.indices.max()}")
     check_aggregate(aggregate)
     unknown = set(record) - set(RECORDS)
     if unknown:
@@ -144,6 +154,8 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     if sign not in (1.0, -1.0):
         raise ValueError(f"sign must be +1 (descent) or -1 (ascent), got {sign!r}")
     T, S, B = schedule.indices.shape
+    check_memory(record_bytes(T, S, B, model.n_params, record) + 8 * T * B * (int(np.prod(X.shape[1:])) + 1),
+                 f"run_sgd with records {sorted(set(record))} ({T} trajectories, {S} steps, batch {B})")
     rates = (sign * as_rates(lr, T))[:, None]
     if aggregate == "mean":  # fold 1 / (number of examples) into the rate, once for all steps
         counts = schedule.weights.sum(axis=2)

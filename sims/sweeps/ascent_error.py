@@ -24,7 +24,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from sims.engines import Schedule, point_gradient, run_sgd
-from sims.plotting import power_law_fit, save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_figure, subplots
 from sims.sweeps.common import initial_params, model_and_data, norms, pretrain
 from sims.sweeps.spec import Param, Sweep
 
@@ -81,21 +81,20 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(3)
-    colors = {"linear": "C0", "logistic": "C1", "mlp": "C2"}
     unit = frame[np.isclose(frame["input_scale"], 1.0)] if (np.isclose(frame["input_scale"], 1.0)).any() else frame
     for model, group in unit.groupby("model"):
         mean = group.groupby("lr")[["error_norm", "predicted_norm", "deviation_from_prediction"]].mean()
         slope, _ = power_law_fit(mean.index, mean["error_norm"])
-        axes[0, 0].loglog(mean.index, mean["error_norm"], "o", color=colors.get(model), label=f"{model} measured (slope {slope:.2f})")
-        axes[0, 0].loglog(mean.index, mean["predicted_norm"], "-", color=colors.get(model), label=f"{model} $\\lambda^2|Hg|$")
-        dev = mean["deviation_from_prediction"].clip(lower=1e-17)
-        axes[0, 2].loglog(mean.index, dev, "o-", color=colors.get(model), label=model)
+        log_plot(axes[0, 0], mean.index, mean["error_norm"], "o", color=colour(model),
+                 label=f"{model} measured (slope {slope:.2f})")
+        log_plot(axes[0, 0], mean.index, mean["predicted_norm"], "-", color=colour(model), label=f"{model} $\\lambda^2|Hg|$")
+        log_plot(axes[0, 2], mean.index, mean["deviation_from_prediction"], "o-", color=colour(model), label=model)
     lr_mid = sorted(frame["lr"].unique())[len(frame["lr"].unique()) // 2]
     for model, group in frame[np.isclose(frame["lr"], lr_mid)].groupby("model"):
         mean = group.groupby("input_scale")[["error_norm", "predicted_norm"]].mean()
         slope, _ = power_law_fit(mean.index, mean["error_norm"])
-        axes[0, 1].loglog(mean.index, mean["error_norm"], "o", color=colors.get(model), label=f"{model} (slope {slope:.2f})")
-        axes[0, 1].loglog(mean.index, mean["predicted_norm"], "-", color=colors.get(model))
+        log_plot(axes[0, 1], mean.index, mean["error_norm"], "o", color=colour(model), label=f"{model} (slope {slope:.2f})")
+        log_plot(axes[0, 1], mean.index, mean["predicted_norm"], "-", color=colour(model))
     axes[0, 0].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="$|\\theta_2-\\theta_0|$ (parameter units)",
                    title="ascent error vs learning rate (|x| scale 1)")
     axes[0, 1].set(xlabel="input scale $|x|$ factor (dimensionless)", ylabel="$|\\theta_2-\\theta_0|$ (parameter units)",
@@ -103,7 +102,9 @@ def plot(frame, figures_dir) -> list:
     axes[0, 2].set(xlabel="learning rate $\\lambda$ (dimensionless)",
                    ylabel="$|e - (-\\lambda^2 Hg)| / |\\lambda^2 Hg|$ (ratio)", title="deviation from 2nd-order prediction")
     for ax in axes[0]:
-        ax.legend()
+        legend_outside(ax, ncols=1)
+    epochs = int(frame["pretrain_epochs"].iloc[0]) if "pretrain_epochs" in frame else None
+    fig.suptitle(f"$\\theta_0$ after {epochs} epoch(s) of mini-batch SGD" if epochs else "$\\theta_0$ = initialisation")
     return save_figure(fig, figures_dir, "ascent-error")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines import Schedule, make_schedule, point_gradient, run_sgd
-from sims.plotting import save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.common import initial_params, model_and_data, norms, pretrain
 from sims.sweeps.spec import Param, Sweep
 
@@ -64,23 +64,25 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(2)
-    for i, ((model, epochs), group) in enumerate(frame.groupby(["model", "pretrain_epochs"])):
+    styles = ["o-", "s--", "^:", "D-."]
+    for (model, epochs), group in frame.groupby(["model", "pretrain_epochs"]):
         g = group.groupby("n_batches").mean(numeric_only=True)
         xs = g.index.to_numpy().clip(0.5)
-        axes[0, 0].semilogx(xs, g["cos_median"], "o-", color=f"C{i}", label=f"{model}, {epochs} pre-train epochs")
-        axes[0, 0].fill_between(xs, g["cos_q10"], g["cos_q90"], color=f"C{i}", alpha=0.15)
-        axes[0, 1].loglog(xs, g["grad_norm_ratio"], "o-", color=f"C{i}", label=f"{model}, {epochs} ep")
+        style = styles[sorted(frame["pretrain_epochs"].unique()).index(epochs) % len(styles)]
+        axes[0, 0].semilogx(xs, g["cos_median"], style, color=colour(model), label=f"{model}, {epochs} pre-train epochs")
+        axes[0, 0].fill_between(xs, g["cos_q10"], g["cos_q90"], color=colour(model), alpha=0.12)
+        log_plot(axes[0, 1], xs, g["grad_norm_ratio"], style, color=colour(model), label=f"{model}, {epochs} ep")
     for model, group in frame.groupby("model"):
         level = group["random_direction_rms_cos"].iloc[0]
         axes[0, 0].axhline(level, linestyle=":", color="grey")
-        axes[0, 0].text(1, level + 0.01, f"random directions, {model}: $1/\\sqrt{{P}}$ = {level:.2f}", fontsize=6)
+        axes[0, 0].text(1, level + 0.01, f"random directions, {model}: $1/\\sqrt{{P}}$ = {level:.2f}", fontsize=7)
     bottom = min(0.0, float(frame["cos_q10"].min())) - 0.05
     axes[0, 0].set(xlabel="interleaved mini-batches (count)", ylabel="$\\cos(g_z(\\theta_0), g_z(\\theta_1))$ (median, 10-90%)",
                    title="Experiment 1: gradient cosine", ylim=(bottom, 1.05))
     axes[0, 1].set(xlabel="interleaved mini-batches (count)", ylabel="$|g_z(\\theta_1)|/|g_z(\\theta_0)|$ (ratio)",
                    title="gradient norm after the batches")
     for ax in axes[0]:
-        ax.legend(fontsize=6)
+        legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "gradient-cosine")
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines import Schedule, make_model, make_schedule
-from sims.plotting import save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, linear_inversion, neggrad_plus,
@@ -108,23 +108,24 @@ def plot(frame, figures_dir) -> list:
     lr_small, b_small = inter["lr"].min(), inter["batch_size"].min()
     sub = inter[np.isclose(inter["lr"], lr_small) & (inter["batch_size"] == b_small)]
     mean = sub.groupby("forget_fraction").mean(numeric_only=True)
-    for i, method in enumerate(METHODS):
-        axes[0, 0].loglog(mean.index, mean[f"distance_{method}"].clip(1e-17, 1e17), "o-", color=f"C{i}", label=method)
-        axes[0, 1].semilogx(mean.index, mean[f"cost_{method}"], "o-", color=f"C{i}", label=method)
+    for method in METHODS:
+        log_plot(axes[0, 0], mean.index, mean[f"distance_{method}"], "o-", color=colour(method), label=method)
+        axes[0, 1].semilogx(mean.index, mean[f"cost_{method}"], "o-", color=colour(method), label=method)
     axes[0, 1].semilogx(mean.index, mean["predicted_rewind_cost"], "k--", label="predicted rewind $1-1/(E(m+1))$")
     axes[0, 0].set(xlabel="forget fraction (dimensionless)", ylabel="$|\\theta_M-\\theta_{re}|/|\\theta_T-\\theta_{re}|$ (ratio)",
                    title=f"distance to retrained, $\\lambda$={lr_small:g}, B={b_small}")
     axes[0, 1].set(xlabel="forget fraction (dimensionless)", ylabel="cost / retraining cost (gradient evaluations)",
                    title="cost of each method", yscale="symlog")
     lr_sub = frame[np.isclose(frame["lr"], lr_small) & (frame["batch_size"] == b_small)]
-    for i, (position, group) in enumerate(lr_sub.groupby("position")):
+    for position, group in lr_sub.groupby("position"):
         g = group.groupby("forget_fraction").mean(numeric_only=True)
-        axes[0, 2].semilogx(g.index, g["cost_rewind_replay"], "o", color=f"C{i}", label=f"{position} measured")
-        axes[0, 2].semilogx(g.index, g["predicted_rewind_cost"], "--", color=f"C{i}", label=f"{position} predicted")
+        axes[0, 2].semilogx(g.index, g["cost_rewind_replay"], "o", color=colour(position), label=f"{position} measured")
+        axes[0, 2].semilogx(g.index, g["predicted_rewind_cost"], "--", color=colour(position),
+                            label=f"{position} predicted")
     axes[0, 2].set(xlabel="forget fraction (dimensionless)", ylabel="rewind-replay cost / retraining (ratio)",
                    title="position of the forgotten steps", ylim=(0, 1.05))
     for ax in axes[0]:
-        ax.legend(fontsize=6)
+        legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "interleaved-unlearning")
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines import Schedule, run_sgd
-from sims.plotting import save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning.linear_inversion import invert_batch_step
@@ -103,26 +103,29 @@ def plot(frame, figures_dir) -> list:
     K = frame["terms"].max()
     linear = frame[(frame["model"] == "linear") & (frame["batch_size"] == frame["batch_size"].min()) & (frame["terms"] == K)]
     mean = linear.groupby("lr_L").mean(numeric_only=True)
-    for i, method in enumerate(("closed", "neumann", "fixed_point")):
-        axes[0, 0].semilogy(mean.index, mean[f"error_{method}"].clip(1e-17, 1e30), "o", color=f"C{i}", label=f"{method} measured")
+    for method in ("closed", "neumann", "fixed_point"):
+        log_plot(axes[0, 0], mean.index, mean[f"error_{method}"].clip(upper=1e30), "o", logx=False, color=colour(method),
+                 label=f"{method} measured")
         if method != "closed":
-            axes[0, 0].semilogy(mean.index, mean[f"predicted_{method}"].clip(1e-17, 1e30), "-", color=f"C{i}",
-                                label=f"{method} predicted")
-    for i, (model, group) in enumerate(frame[frame["terms"] == K].groupby(["model", "batch_size"])):
+            log_plot(axes[0, 0], mean.index, mean[f"predicted_{method}"].clip(upper=1e30), "-", logx=False,
+                     color=colour(method), label=f"{method} predicted")
+    batch_sizes = sorted(frame["batch_size"].unique())
+    styles = ["o-", "s--", "^:", "D-."]
+    for model, group in frame[frame["terms"] == K].groupby(["model", "batch_size"]):
         g = group.groupby("lr_L").mean(numeric_only=True)
-        axes[0, 1].semilogy(g.index, g["error_fixed_point"].clip(1e-17, 1e30), "o-", color=f"C{i}",
-                            label=f"{model[0]}, B={model[1]}")
-    for i, (model, group) in enumerate(frame[frame["terms"] == K].groupby(["model", "batch_size"])):
-        g = group.groupby("lr_L").mean(numeric_only=True)
-        axes[0, 2].plot(g.index, g["forward_contraction"].clip(0, 3), "o", color=f"C{i}", label=f"{model[0]}, B={model[1]}")
+        style = styles[batch_sizes.index(model[1]) % len(styles)]
+        log_plot(axes[0, 1], g.index, g["error_fixed_point"].clip(upper=1e30), style, logx=False, color=colour(model[0]),
+                 label=f"{model[0]}, B={model[1]}")
+        axes[0, 2].plot(g.index, g["forward_contraction"].clip(0, 3), style[0], color=colour(model[0]),
+                        label=f"{model[0]}, B={model[1]}")
         if model[0] == "linear":
-            axes[0, 2].plot(g.index, g["predicted_forward_contraction"], "-", color=f"C{i}",
-                            label=f"predicted slowest mode, B={model[1]}")
+            axes[0, 2].plot(g.index, g["predicted_forward_contraction"], style[1:] or "-", color=colour(model[0]),
+                            alpha=0.6, label=f"predicted slowest mode, B={model[1]}")
     for ax in axes[0]:
         ax.axvline(1.0, color="grey", linestyle=":")
         ax.axvline(2.0, color="grey", linestyle="--")
         ax.axvspan(1.0, 2.0, color="orange", alpha=0.08)
-        ax.legend(fontsize=6)
+        legend_outside(ax, ncols=1)
     axes[0, 0].set(xlabel="$\\lambda L$ (dimensionless)", ylabel="relative error $|\\hat\\theta-\\theta|/|\\theta|$",
                    title=f"linear, one point, K={K}")
     axes[0, 1].set(xlabel="$\\lambda L$ (dimensionless)", ylabel="relative error $|\\hat\\theta-\\theta|/|\\theta|$",

@@ -29,7 +29,7 @@ from sims.data import synthetic_classification, synthetic_regression
 from sims.engines import Schedule, make_model, make_schedule, point_gradient, run_sgd
 from sims.engines.linear import least_squares_optimum
 from sims.engines.logistic import logistic_optimum
-from sims.plotting import power_law_fit, save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_figure, subplots
 from sims.sweeps.common import norms
 from sims.sweeps.spec import Param, Sweep
 
@@ -113,35 +113,36 @@ def plot(frame, figures_dir) -> list:
     start = "optimum" if (frame["start"] == "optimum").any() else frame["start"].iloc[0]
     shuffled = frame[(frame["order"] == "shuffled") & (frame["start"] == start)]
     epochs_max, dim_mid = shuffled["epochs"].max(), sorted(shuffled["dim"].unique())[len(shuffled["dim"].unique()) // 2]
-    for i, (problem, group) in enumerate(shuffled[(shuffled["epochs"] == epochs_max) & (shuffled["dim"] == dim_mid)].groupby("problem")):
+    for problem, group in shuffled[(shuffled["epochs"] == epochs_max) & (shuffled["dim"] == dim_mid)].groupby("problem"):
         mean = group.groupby("lr")["relative_spread"].mean()
         slope, intercept = power_law_fit(mean.index, mean.values)
-        axes[0, 0].loglog(mean.index, mean.values.clip(1e-17), "o", color=f"C{i}", label=f"{problem} (fit slope {slope:.2f})")
+        log_plot(axes[0, 0], mean.index, mean.values, "o", color=colour(problem), label=f"{problem} (fit slope {slope:.2f})")
         if problem != "consistent" and mean.iloc[-1] > 0:
             ref = mean.values[-1] * (mean.index / mean.index[-1]) ** 1.5
-            axes[0, 0].loglog(mean.index, ref, "--", color=f"C{i}", label=f"{problem}: predicted $\\propto\\lambda^{{3/2}}$")
+            axes[0, 0].loglog(mean.index, ref, "--", color=colour(problem),
+                              label=f"{problem}: predicted $\\propto\\lambda^{{3/2}}$")
     axes[0, 0].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
                    title=f"order dependence, start {start}, p={dim_mid}, {epochs_max} epochs")
     shuffled = frame[(frame["order"] == "shuffled") & (frame["start"] == "zero")] if (frame["start"] == "zero").any() else shuffled
     lr_mid = sorted(shuffled["lr"].unique())[len(shuffled["lr"].unique()) // 2]
-    for i, (problem, group) in enumerate(shuffled[np.isclose(shuffled["lr"], lr_mid)].groupby("problem")):
+    for problem, group in shuffled[np.isclose(shuffled["lr"], lr_mid)].groupby("problem"):
         for j, (epochs, sub) in enumerate(group.groupby("epochs")):
             mean = sub.groupby("dim")["relative_spread"].mean()
-            axes[0, 1].loglog(mean.index, mean.values.clip(1e-17), marker="o", linestyle="-", color=f"C{i}",
-                              alpha=0.4 + 0.6 * j / max(1, group["epochs"].nunique() - 1),
-                              label=f"{problem}, {epochs} ep")
+            log_plot(axes[0, 1], mean.index, mean.values, "o-", color=colour(problem),
+                     alpha=0.4 + 0.6 * j / max(1, group["epochs"].nunique() - 1), label=f"{problem}, {epochs} ep")
     axes[0, 1].set(xlabel="input dimension p (count)", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
                    title=f"spread vs dimension, start 0 ($\\lambda$={lr_mid:g})")
     logistic = frame[(frame["problem"] == "logistic") & (frame["epochs"] == epochs_max) & (frame["dim"] == dim_mid)
                      & (frame["start"] == ("zero" if (frame["start"] == "zero").any() else start))]
-    for i, (order, group) in enumerate(logistic.groupby("order")):
+    for order, group in logistic.groupby("order"):
         mean = group.groupby("lr")[["distance_to_optimum", "spread"]].mean()
-        axes[0, 2].loglog(mean.index, mean["distance_to_optimum"], "o-", color=f"C{i}", label=f"{order}: distance to optimum")
-        axes[0, 2].loglog(mean.index, mean["spread"].clip(1e-17), "s--", color=f"C{i}", label=f"{order}: spread")
+        log_plot(axes[0, 2], mean.index, mean["distance_to_optimum"], "o-", color=colour(order),
+                 label=f"{order}: distance to optimum")
+        log_plot(axes[0, 2], mean.index, mean["spread"], "s--", color=colour(order), label=f"{order}: spread")
     axes[0, 2].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="parameter distance (parameter units)",
                    title="logistic, start 0: shuffled vs class-sorted")
     for ax in axes[0]:
-        ax.legend()
+        legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "order-dependence")
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines import aggregate_gradients, make_model, make_schedule, run_sgd
-from sims.plotting import power_law_fit, save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_figure, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import UnlearningProblem, amnesiac, retrain
@@ -95,13 +95,19 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(3)
-    for i, ((aggregate, batch), group) in enumerate(frame.groupby(["aggregate", "batch_size"])):
+    batch_sizes = sorted(frame["batch_size"].unique())
+    for (aggregate, batch), group in frame.groupby(["aggregate", "batch_size"]):
         g = group.groupby("amplitude").mean(numeric_only=True)
-        style = "o-" if aggregate == "mean" else "s--"
+        # colour: the aggregation (the method); marker: the batch size; line: solid mean, dashed median
+        style = "os^Dv"[batch_sizes.index(batch) % 5] + ("-" if aggregate == "mean" else "--")
+        alpha = 0.45 + 0.55 * batch_sizes.index(batch) / max(1, len(batch_sizes) - 1)
         slope, _ = power_law_fit(g.index, g["trace"])
-        axes[0, 0].loglog(g.index, g["trace"], style, color=f"C{i}", label=f"{aggregate}, B={batch} (slope {slope:.2f})")
-        axes[0, 1].semilogx(g.index, g["distance_step_correction"], style, color=f"C{i}", label=f"{aggregate}, B={batch}")
-        axes[0, 2].semilogx(g.index, g["distance_amnesiac"], style, color=f"C{i}", label=f"{aggregate}, B={batch}")
+        log_plot(axes[0, 0], g.index, g["trace"], style, color=colour(aggregate), alpha=alpha,
+                 label=f"{aggregate}, B={batch} (slope {slope:.2f})")
+        axes[0, 1].semilogx(g.index, g["distance_step_correction"], style, color=colour(aggregate), alpha=alpha,
+                            label=f"{aggregate}, B={batch}")
+        log_plot(axes[0, 2], g.index, g["distance_amnesiac"], style, color=colour(aggregate), alpha=alpha,
+                 label=f"{aggregate}, B={batch}")
     for i, ((aggregate, batch), group) in enumerate(frame.groupby(["aggregate", "batch_size"])):
         if aggregate == "mean":
             g = group.groupby("amplitude")["predicted_trace"].mean()
@@ -112,9 +118,9 @@ def plot(frame, figures_dir) -> list:
     axes[0, 1].set(xlabel="poison label shift (target std units)", ylabel="distance to clean / trace (ratio)",
                    title="per-step correction at stored $\\theta_t$")
     axes[0, 2].set(xlabel="poison label shift (target std units)", ylabel="distance to clean / trace (ratio)",
-                   title="amnesiac (subtract poisoned batches)", yscale="log")
+                   title="amnesiac (subtract poisoned batches)")
     for ax in axes[0]:
-        ax.legend(fontsize=6)
+        legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "poisoned-batches")
 
 

@@ -9,13 +9,25 @@ identify everything it depends on (and a changed parameter never reuses a stale 
 from __future__ import annotations
 
 import itertools
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Param", "Sweep", "SEED_PARAMS"]
+__all__ = ["Param", "Sweep", "SEED_PARAMS", "plain_text"]
 
 _SCALAR_KINDS = {"int": int, "float": float, "str": str}
 _LIST_KINDS = {"ints": int, "floats": float, "strs": str}
+
+
+def plain_text(text: str) -> str:
+    """A docstring as plain text for --help: Sphinx roles (:math:`x`, :func:`~m.f`), double backquotes and
+    ``.. math::`` directives removed, their content kept (``:func:`~m.f``` becomes ``f``)."""
+    text = re.sub(r":math:`([^`]*)`", r"\1", text)
+    text = re.sub(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]*)`", r"\1", text)
+    text = text.replace("``", "").replace(".. math::", "")
+    text = re.sub(r"\\(mathrm|operatorname|text)\{([^}]*)\}", r"\2", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class Param:
         if self.is_axis and not values:
             raise ValueError(f"parameter {self.name!r} needs at least one value")
         for item in values:
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError(f"parameter {self.name!r} must be a finite number, got {item!r}")
             if self.choices and item not in self.choices:
                 raise ValueError(f"parameter {self.name!r} must be among {list(self.choices)}, got {item!r}")
             if self.minimum is not None and not item >= self.minimum:
@@ -132,6 +146,6 @@ class Sweep:
         return cells
 
     def help_text(self) -> str:
-        lines = [self.description, "", f"lemmas: {', '.join(self.lemmas)}", "", "parameters (--set name=value):"]
+        lines = [plain_text(self.description), "", f"lemmas: {', '.join(self.lemmas)}", "", "parameters (--set name=value):"]
         lines += [f"  {param.help_line()}" for param in self.all_params]
         return "\n".join(lines)

@@ -58,7 +58,8 @@ def test_chat_jsonl_masks_everything_but_the_answers(tmp_path):
                                            ('{"messages": [{"role": "robot", "content": "x"}]}', "role")])
 def test_chat_jsonl_bad_lines(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps({"messages": [{"role": "user", "content": "a"}]}) + "\n" + line + "\n")
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
+                    + "\n" + line + "\n")
     with pytest.raises(ValueError, match=message):
         load_chat_jsonl(path)
     with pytest.raises(FileNotFoundError, match="messages"):

@@ -26,13 +26,14 @@ def test_latest_measurements_after_two_checks(linear_setup, tmp_path):
 
 
 def test_newest_run_wins(linear_setup, tmp_path):
-    """Two runs with different settings: the record with the later created_utc is reported."""
+    """Two runs (a rerun with the same settings: other settings need another folder): the record with the later
+    created_utc is reported."""
     import time
 
     run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 3}, out_dir=str(tmp_path))
     first = latest_measurements(tmp_path, archive=None)["ga-linear-error"]["created_utc"]
     time.sleep(1.1)  # created_utc has one-second resolution
-    run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 4}, out_dir=str(tmp_path))
+    run_check("ascent-error", linear_setup, {"n_points": 1, "n_lrs": 3}, out_dir=str(tmp_path))
     assert latest_measurements(tmp_path, archive=None)["ga-linear-error"]["created_utc"] > first
 
 
