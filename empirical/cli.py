@@ -8,6 +8,10 @@ lists are comma-separated (``pretrain_epochs=0,1,2,5``).
 
 from __future__ import annotations
 
+from theory.threads import apply_thread_policy
+
+apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
+
 import argparse
 import json
 import sys

@@ -19,23 +19,19 @@ of the key numbers to ``<out>/summary.json`` and stdout.
 
 from __future__ import annotations
 
+from theory.threads import apply_thread_policy
+
+apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
+
 import argparse
 import dataclasses
 import json
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import torch
-
-from empirical.checks import CHECKS, run_check
-from empirical.checks.gradient_cosine import pretrain
-from empirical.checks.base import resolve_settings
-from empirical.data import cifar_synthetic, load_cifar10, load_chat_jsonl, random_tokens
-from empirical.data.cifar import default_cifar10_root
-from empirical.models import ResNet18, build_llama, parameter_selector
-from empirical.plots import plot_check
-from empirical.setup import Setup
+if TYPE_CHECKING:  # torch and the checks are imported in main(), after the arguments parse (fast --help)
+    from empirical.setup import Setup
 
 __all__ = ["PROFILES", "main"]
 
@@ -108,11 +104,20 @@ class _Clock:
 
 
 def _synchronise(device: str) -> None:
+    import torch
+
     if device.startswith("cuda"):
         torch.cuda.synchronize()
 
 
 def _resnet_setup(profile: dict, args: argparse.Namespace) -> Setup:
+    import torch
+
+    from empirical.data import cifar_synthetic, load_cifar10
+    from empirical.data.cifar import default_cifar10_root
+    from empirical.models import ResNet18
+    from empirical.setup import Setup
+
     root = Path(args.cifar) if args.cifar else default_cifar10_root()
     try:
         data, name = load_cifar10(root), "cifar10"
@@ -128,6 +133,10 @@ def _resnet_setup(profile: dict, args: argparse.Namespace) -> Setup:
 
 
 def _llama_setup(profile: dict, args: argparse.Namespace) -> Setup:
+    from empirical.data import load_chat_jsonl, random_tokens
+    from empirical.models import build_llama, parameter_selector
+    from empirical.setup import Setup
+
     model = build_llama(args.llama, size=profile["llama_size"], device=args.device, seed=args.seed)
     vocab = model.config.vocab_size
     if args.chat:
@@ -154,6 +163,12 @@ def _key_numbers(rows: list, family: str, check: str) -> list[dict]:
 
 
 def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespace, clock: _Clock) -> list[dict]:
+    import torch
+
+    from empirical.checks import CHECKS
+    from empirical.checks.base import resolve_settings
+    from empirical.checks.gradient_cosine import pretrain
+
     settings = profile[family]
     numbers: list[dict] = []
     order = ["gradient-cosine", "ascent-error", "commutator", "inversion-contraction", "orthogonal-craft",
@@ -172,6 +187,8 @@ def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespa
 
 
 def _timed_check(check: str, setup: Setup, settings: dict, args: argparse.Namespace) -> list:
+    from empirical.checks import run_check
+
     rows = run_check(check, setup, settings, out_dir=args.out)
     _synchronise(args.device)
     return rows
@@ -180,7 +197,7 @@ def _timed_check(check: str, setup: Setup, settings: dict, args: argparse.Namesp
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m empirical.gpu_check", description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="tiny sizes (CPU dry run, the test)")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default=None, help="cpu or cuda[:N] (default: cuda when available, else cpu)")
     parser.add_argument("--out", default="results/gpu")
     parser.add_argument("--fig-dir", default="docs/empirical/gpu")
     parser.add_argument("--cifar", default=None, help="folder of the CIFAR-10 python batches")
@@ -192,6 +209,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma-separated families to skip: resnet, llama")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    import torch
+
+    from empirical.checks import CHECKS
+    from empirical.plots import plot_check
+
+    if args.device is None:
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
     profile = PROFILES["tiny" if args.tiny else "gpu"]
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
     print(f"device: {device_name}; profile: {'tiny' if args.tiny else 'gpu'}", flush=True)

@@ -6,6 +6,10 @@ sweep with its default, paper-scale value and meaning (generated from the sweep'
 
 from __future__ import annotations
 
+from theory.threads import apply_thread_policy
+
+apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
+
 import argparse
 import sys
 from pathlib import Path
