@@ -7,23 +7,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from typing import TYPE_CHECKING, Any
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
 
-from sims.results import read_table  # noqa: E402
+from sims.results import read_table
 
-__all__ = ["load_frame", "save_figure", "power_law_fit", "plt", "subplots"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.grid": True, "grid.alpha": 0.3,
-                     "font.size": 9, "legend.fontsize": 7, "pdf.fonttype": 42})
+__all__ = ["load_frame", "save_figure", "power_law_fit", "pyplot", "subplots"]
+
+_RC = {"figure.dpi": 110, "savefig.bbox": "tight", "axes.grid": True, "grid.alpha": 0.3, "font.size": 9,
+       "legend.fontsize": 7, "pdf.fonttype": 42}
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` with the Agg backend and the house style, imported on first use (it takes ~1 s,
+    which every ``--help`` would otherwise pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(_RC)
+    return plt
 
 
 def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
     """The stored results of ``sweep`` with numeric columns converted (raises if it has not run)."""
+    import pandas as pd
+
     frame = pd.DataFrame(read_table(Path(out_dir) / sweep / "results.csv"))
     for column in frame.columns:
         converted = pd.to_numeric(frame[column], errors="coerce")
@@ -35,7 +49,7 @@ def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
 
 def subplots(ncols: int, width: float = 4.3, height: float = 3.4):
     """One row of ``ncols`` panels with a constrained layout (labels never overlap)."""
-    return plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False, layout="constrained")
+    return pyplot().subplots(1, ncols, figsize=(width * ncols, height), squeeze=False, layout="constrained")
 
 
 def save_figure(fig, figures_dir: str | Path, name: str) -> list[Path]:
@@ -45,7 +59,7 @@ def save_figure(fig, figures_dir: str | Path, name: str) -> list[Path]:
     paths = [figures_dir / f"{name}.pdf", figures_dir / f"{name}.png"]
     fig.savefig(paths[0])
     fig.savefig(paths[1], dpi=150)
-    plt.close(fig)
+    pyplot().close(fig)
     return paths
 
 
