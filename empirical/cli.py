@@ -93,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     run.add_argument("--bn-mode", default="eval", choices=("eval", "train"),
                      help="which Hessian: BatchNorm running statistics (eval) or batch statistics (train)")
-    run.add_argument("--hvp-mode", default="auto", choices=("auto", "fwd", "rev"))
+    run.add_argument("--hvp-mode", default="auto", choices=("auto", "graph", "rev", "fwd"),
+                     help="HVP mode (empirical.hvp); auto: reverse-over-reverse on the retained graph")
     run.add_argument("--params", default=None, help="glob patterns of the differentiated parameters (default all)")
     run.add_argument("--threads", type=int, default=0)
     run.add_argument("--plot", action="store_true", help="also draw the figures")

@@ -204,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--llama", default=None, help="folder of the LLaMA 3.2 1B weights (random weights if absent)")
     parser.add_argument("--llama-params", default=None, help="glob of differentiated LLaMA parameters (default: last layer)")
     parser.add_argument("--chat", default=None, help="chat JSONL file for LLaMA (random tokens if absent)")
-    parser.add_argument("--hvp-mode", default="auto", choices=("auto", "fwd", "rev"))
+    parser.add_argument("--hvp-mode", default="auto", choices=("auto", "graph", "rev", "fwd"))
     parser.add_argument("--budget-s", type=float, default=450.0, help="skip remaining stages after this many seconds")
     parser.add_argument("--skip", default="", help="comma-separated families to skip: resnet, llama")
     parser.add_argument("--seed", type=int, default=0)
