@@ -139,7 +139,8 @@ def test_step_jacobian_is_identity_minus_lr_hessian(linear_setup, mlp_setup):
 
 def test_batchnorm_train_mode_hessian_differs_from_eval_mode(cnn_setup):
     """bn_mode is the Hessian measured: with batch statistics (train) the two HVP orders and the dense Hessian
-    (built without vmap, which is wrong there) agree, and differ from the running-statistics (eval) Hessian."""
+    (jacfwd(grad); torch.func.hessian is wrong there, see test_batchnorm.py) agree, and differ from the
+    running-statistics (eval) Hessian."""
     from empirical.functional import Objective, split_state
 
     params, frozen = split_state(cnn_setup.model)
