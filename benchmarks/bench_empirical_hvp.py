@@ -14,7 +14,7 @@ Per mode (:mod:`empirical.hvp`), two costs, each the best of ``--repeats`` and d
 * ``next``: a further product on the same operator at the same point, what Lanczos, Hutchinson and the
   inversion checks pay for all products but the first.
 
-Lanczos: the top eigenvalue (``top_eigenvalues(k=1, which="LM", ncv=8, tol=1e-3)``) with one operator for all
+Lanczos (best of ``--lanczos-repeats``): the top eigenvalue (``top_eigenvalues(k=1, which="LM", ncv=8, tol=1e-3)``) with one operator for all
 products (graph reused) against a fresh operator for every product (graph rebuilt each time) and against
 forward-over-reverse; the same start vector, so the same number of products.
 """
@@ -26,6 +26,7 @@ from theory.threads import apply_thread_policy
 apply_thread_policy()
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
 
@@ -53,21 +54,23 @@ def _fresh_each_product(objective, params, batch, mode: str) -> LinearOperator:
         HessianVectorProduct(objective, params, batch, mode)).matvec(v), dtype=template.dtype)
 
 
-def _timed(function) -> tuple[float, object]:
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--lanczos-repeats", type=int, default=3)
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--bn-mode", default="train", choices=("train", "eval"))
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with the process's CPU time on one thread (robust to a loaded machine)")
     args = parser.parse_args()
-    print(f"{torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, batch {args.batch}, "
+    clock = time.perf_counter
+    if args.cpu_time:
+        torch.set_num_threads(1)
+        clock = time.process_time
+    timed = functools.partial(best_of, clock=clock)
+    print(f"{'CPU' if args.cpu_time else 'wall'} time, {torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, batch {args.batch}, "
           f"{args.dtype}, bn_mode={args.bn_mode}; load average {os.getloadavg()[0]:.1f}")
     for name in args.models.split(","):
         data, options, data_options = MODELS[name]
@@ -77,21 +80,24 @@ def main() -> None:
         batch = setup.batch(list(range(args.batch)))
         vector = tree_like(params, torch.Generator().manual_seed(0))
         count = sum(v.numel() for v in params.values())
-        gradient_s, _ = best_of(args.repeats, lambda: objective.gradient(params, batch))
+        gradient_s, _ = timed(args.repeats, lambda: objective.gradient(params, batch))
         print(f"\n{name} {options}: {count:,} parameters; gradient {gradient_s * 1e3:.2f} ms")
         for mode in MODES:
-            first_s, _ = best_of(args.repeats, lambda: HessianVectorProduct(objective, params, batch, mode)(vector))
+            first_s, _ = timed(args.repeats, lambda: HessianVectorProduct(objective, params, batch, mode)(vector))
             operator = HessianVectorProduct(objective, params, batch, mode)
-            next_s, _ = best_of(args.repeats, lambda: operator(vector))
+            next_s, _ = timed(args.repeats, lambda: operator(vector))
             default = " (default)" if mode == "graph" else ""  # what mode="auto" runs
             print(f"  HVP {mode:5s}{default:10s} first {first_s * 1e3:8.2f} ms = {first_s / gradient_s:5.2f}x gradient"
                   f" | next {next_s * 1e3:8.2f} ms = {next_s / gradient_s:5.2f}x gradient")
         runs = {}
-        for label, operator in (("reused graph", hessian_operator(HessianVectorProduct(objective, params, batch))),
-                                ("graph rebuilt per product", _fresh_each_product(objective, params, batch, "graph")),
-                                ("forward-over-reverse", hessian_operator(HessianVectorProduct(objective, params,
-                                                                                                batch, "fwd")))):
-            seconds, found = _timed(lambda: top_eigenvalues(operator, 1, which="LM", ncv=8, tol=1e-3))
+        factories = {  # a fresh operator per run: "reused graph" pays its one graph build in every run
+            "reused graph": lambda: hessian_operator(HessianVectorProduct(objective, params, batch)),
+            "graph rebuilt per product": lambda: _fresh_each_product(objective, params, batch, "graph"),
+            "forward-over-reverse": lambda: hessian_operator(HessianVectorProduct(objective, params, batch, "fwd")),
+        }
+        for label, factory in factories.items():
+            seconds, found = timed(args.lanczos_repeats,
+                                     lambda: top_eigenvalues(factory(), 1, which="LM", ncv=8, tol=1e-3), warmup=0)
             runs[label] = seconds
             print(f"  Lanczos, {label:26s} {seconds:7.2f} s, {found.matvecs} products, top eigenvalue "
                   f"{found.value:.5g} (residual {found.residuals[0]:.1e})")

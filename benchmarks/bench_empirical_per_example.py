@@ -15,7 +15,9 @@ from theory.threads import apply_thread_policy
 apply_thread_policy()
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import os  # noqa: E402
+import time  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -34,19 +36,24 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: the thread policy's)")
     parser.add_argument("--profile", action="store_true", help="also print where the time goes")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with the process's CPU time on one thread (robust to a loaded machine)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.cpu_time:
+        torch.set_num_threads(1)
+    timed = functools.partial(best_of, clock=time.process_time if args.cpu_time else time.perf_counter)
     setup = prepare(args.model, args.data, dtype="float32", device=args.device, progress=False)
     objective, params = setup.objective()
     x, y = setup.batch(list(range(args.batch)))
     chunk = args.chunk or None
-    fast_time, fast = best_of(args.repeats, lambda: per_example_gradients(objective, params, x, y, chunk_size=chunk))
-    loop_time, slow = best_of(args.repeats, lambda: per_example_gradients_loop(objective, params, x, y))
+    fast_time, fast = timed(args.repeats, lambda: per_example_gradients(objective, params, x, y, chunk_size=chunk))
+    loop_time, slow = timed(args.repeats, lambda: per_example_gradients_loop(objective, params, x, y))
     difference = max(float((fast[k] - slow[k]).abs().max()) for k in params)
     count = sum(v.numel() for v in params.values())
     print(f"{args.model} on {args.data}, {count} parameters, batch {args.batch}, {args.device}, "
-          f"{torch.get_num_threads()} threads; load average {os.getloadavg()[0]:.1f}")
+          f"{torch.get_num_threads()} threads, {'CPU' if args.cpu_time else 'wall'} time; load average {os.getloadavg()[0]:.1f}")
     print(f"vmap(grad): {fast_time * 1e3:8.2f} ms   loop: {loop_time * 1e3:8.2f} ms   "
           f"speed-up loop/vmap = {loop_time / fast_time:.2f}x   max |difference| = {difference:.2e}")
     if args.profile:
