@@ -57,15 +57,15 @@ def main() -> None:
     print(f"vmap(grad): {fast_time * 1e3:8.2f} ms   loop: {loop_time * 1e3:8.2f} ms   "
           f"speed-up loop/vmap = {loop_time / fast_time:.2f}x   max |difference| = {difference:.2e}")
     if args.profile:
-        _profile(objective, params, x, y, chunk, args.repeats)
+        _profile(objective, params, x, y, chunk, args.repeats, timed)
 
 
-def _profile(objective, params, x, y, chunk, repeats: int) -> None:
+def _profile(objective, params, x, y, chunk, repeats: int, timed) -> None:
     from torch.profiler import ProfilerActivity, profile
 
-    one_s, _ = best_of(repeats, lambda: objective.gradient(params, (x[:1], y[:1])))
-    batch_s, _ = best_of(repeats, lambda: objective.gradient(params, (x, y)))
-    forward_s, _ = best_of(repeats, lambda: objective.loss(params, (x[:1], y[:1])))
+    one_s, _ = timed(repeats, lambda: objective.gradient(params, (x[:1], y[:1])))
+    batch_s, _ = timed(repeats, lambda: objective.gradient(params, (x, y)))
+    forward_s, _ = timed(repeats, lambda: objective.loss(params, (x[:1], y[:1])))
     print(f"one-example gradient {one_s * 1e3:.3f} ms (its forward alone {forward_s * 1e3:.3f} ms); "
           f"batch-mean gradient of all {x.shape[0]} {batch_s * 1e3:.3f} ms: the loop pays ~{one_s * 1e3:.2f} ms of "
           f"fixed cost per example, the vmap about one batched backward plus the per-example weight gradients")
