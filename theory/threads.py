@@ -3,8 +3,9 @@ r"""Thread policy of every command line: passive OpenMP waiting and a bounded th
 Why. torch's CPU kernels run on an OpenMP pool (libgomp) whose idle threads *spin* at each barrier by
 default. On a machine whose cores are shared (CI, a laptop, several jobs), the spinning threads steal the
 cores the working threads need: measured on a 2-core machine, ``python -m empirical.gpu_check --tiny``
-took 382 s with spinning barriers and 55 s with ``OMP_WAIT_POLICY=PASSIVE`` (issue 12; rerun with
-``benchmarks/bench_thread_policy.py``).
+took 382 s with spinning barriers and 55 s with ``OMP_WAIT_POLICY=PASSIVE`` (issue 12), and its ResNet part
+133 s against 56 s at load average 3-5; on a nearly idle machine spinning was 8 % faster (25.7 s against
+27.8 s). ``benchmarks/bench_thread_policy.py`` measures it; docs/performance.md has the numbers.
 
 What. :func:`apply_thread_policy` sets, *only where the user has not set them*:
 
