@@ -1,60 +1,108 @@
-"""Benchmark: one Hessian-vector product against one gradient on the same batch (forward-over-reverse and
-reverse-over-reverse), same process.
+"""Benchmark: Hessian-vector products against one gradient, per HVP mode and model; Lanczos with and without
+reusing the gradient graph. Everything in one process, on the same batches.
 
-    python benchmarks/bench_empirical_hvp.py [--model resnet18 --set width=16] [--data cifar-synthetic] [--batch 32]
+    python benchmarks/bench_empirical_hvp.py [--models mlp,small-cnn,resnet18] [--batch 32] [--repeats 5]
 
-Prints the times (best of --repeats) and the ratios HVP / gradient. Field notes: curvlinops measures
-forward-over-reverse at 4.5-7.9x a gradient eager (2.2-2.9x compiled). The reverse-over-reverse product
-here rebuilds the first backward graph each time (a fresh ``HessianVectorProduct`` per call), so both
-ratios count the full cost of one product at a new vector and point.
+Models: the tanh MLP (digits, 32 hidden), the small CNN with BatchNorm (digits), ResNet18 narrow (width 16,
+CIFAR-shaped synthetic data); float32, BatchNorm with batch statistics (``bn_mode=train``, the Hessian of
+training), the thread policy of the command lines.
+
+Per mode (:mod:`empirical.hvp`), two costs, each the best of ``--repeats`` and divided by one gradient:
+
+* ``first``: a fresh operator's first product (builds whatever the mode keeps: for ``graph`` a gradient with
+  ``create_graph``), i.e. one product at a new point;
+* ``next``: a further product on the same operator at the same point, what Lanczos, Hutchinson and the
+  inversion checks pay for all products but the first.
+
+Lanczos (best of ``--lanczos-repeats``): the top eigenvalue (``top_eigenvalues(k=1, which="LM", ncv=8, tol=1e-3)``) with one operator for all
+products (graph reused) against a fresh operator for every product (graph rebuilt each time) and against
+forward-over-reverse; the same start vector, so the same number of products.
 """
 
 from __future__ import annotations
 
-import os
+from theory.threads import apply_thread_policy
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+apply_thread_policy()
 
 import argparse  # noqa: E402
-import json  # noqa: E402
+import functools  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
 
 import torch  # noqa: E402
+from scipy.sparse.linalg import LinearOperator  # noqa: E402
 
 from empirical.functional import tree_like  # noqa: E402
 from empirical.hvp import HessianVectorProduct  # noqa: E402
 from empirical.setup import prepare  # noqa: E402
+from empirical.spectrum import hessian_operator, top_eigenvalues  # noqa: E402
 from empirical.timing import best_of  # noqa: E402
+
+MODELS = {
+    "mlp": ("digits", {"hidden": 32}, {}),
+    "small-cnn": ("digits", {}, {}),
+    "resnet18": ("cifar-synthetic", {"width": 16}, {"n_train": 64, "n_test": 8}),
+}
+MODES = ("graph", "rev", "fwd")
+
+
+def _fresh_each_product(objective, params, batch, mode: str) -> LinearOperator:
+    """The Hessian operator without reuse: a new HessianVectorProduct (and graph) for every product."""
+    template = hessian_operator(HessianVectorProduct(objective, params, batch, mode))
+    return LinearOperator(template.shape, matvec=lambda v: hessian_operator(
+        HessianVectorProduct(objective, params, batch, mode)).matvec(v), dtype=template.dtype)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="resnet18")
-    parser.add_argument("--data", default="cifar-synthetic")
-    parser.add_argument("--set", default='{"width": 16}', help="model options as JSON")
+    parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--lanczos-repeats", type=int, default=3)
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--bn-mode", default="train", choices=("train", "eval"))
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with the process's CPU time on one thread (robust to a loaded machine)")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    data_options = {"n_train": max(args.batch, 64), "n_test": 8} if args.data == "cifar-synthetic" else {}
-    setup = prepare(args.model, args.data, model_options=json.loads(args.set), data_options=data_options,
-                    dtype=args.dtype, device=args.device, bn_mode=args.bn_mode, progress=False)
-    objective, params = setup.objective()
-    batch = setup.batch(list(range(args.batch)))
-    vector = tree_like(params, torch.Generator().manual_seed(0))
-    gradient_time, _ = best_of(args.repeats, lambda: objective.gradient(params, batch))
-    times = {}
-    for mode in ("fwd", "rev"):
-        times[mode], _ = best_of(args.repeats, lambda: HessianVectorProduct(objective, params, batch, mode)(vector))
-    count = sum(v.numel() for v in params.values())
-    print(f"{args.model} {args.set} on {args.data}, {count} parameters, batch {args.batch}, {args.dtype}, "
-          f"bn_mode={args.bn_mode}, {args.device}, {torch.get_num_threads()} threads")
-    print(f"gradient: {gradient_time * 1e3:8.2f} ms")
-    for mode, seconds in times.items():
-        print(f"HVP {mode}-over-rev: {seconds * 1e3:8.2f} ms   ratio HVP / gradient = {seconds / gradient_time:.2f}")
+    clock = time.perf_counter
+    if args.cpu_time:
+        torch.set_num_threads(1)
+        clock = time.process_time
+    timed = functools.partial(best_of, clock=clock)
+    print(f"{'CPU' if args.cpu_time else 'wall'} time, {torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, batch {args.batch}, "
+          f"{args.dtype}, bn_mode={args.bn_mode}; load average {os.getloadavg()[0]:.1f}")
+    for name in args.models.split(","):
+        data, options, data_options = MODELS[name]
+        setup = prepare(name, data, model_options=options, data_options=data_options, dtype=args.dtype,
+                        bn_mode=args.bn_mode, progress=False)
+        objective, params = setup.objective()
+        batch = setup.batch(list(range(args.batch)))
+        vector = tree_like(params, torch.Generator().manual_seed(0))
+        count = sum(v.numel() for v in params.values())
+        gradient_s, _ = timed(args.repeats, lambda: objective.gradient(params, batch))
+        print(f"\n{name} {options}: {count:,} parameters; gradient {gradient_s * 1e3:.2f} ms")
+        for mode in MODES:
+            first_s, _ = timed(args.repeats, lambda: HessianVectorProduct(objective, params, batch, mode)(vector))
+            operator = HessianVectorProduct(objective, params, batch, mode)
+            next_s, _ = timed(args.repeats, lambda: operator(vector))
+            default = " (default)" if mode == "graph" else ""  # what mode="auto" runs
+            print(f"  HVP {mode:5s}{default:10s} first {first_s * 1e3:8.2f} ms = {first_s / gradient_s:5.2f}x gradient"
+                  f" | next {next_s * 1e3:8.2f} ms = {next_s / gradient_s:5.2f}x gradient")
+        runs = {}
+        factories = {  # a fresh operator per run: "reused graph" pays its one graph build in every run
+            "reused graph": lambda: hessian_operator(HessianVectorProduct(objective, params, batch)),
+            "graph rebuilt per product": lambda: _fresh_each_product(objective, params, batch, "graph"),
+            "forward-over-reverse": lambda: hessian_operator(HessianVectorProduct(objective, params, batch, "fwd")),
+        }
+        for label, factory in factories.items():
+            seconds, found = timed(args.lanczos_repeats,
+                                     lambda: top_eigenvalues(factory(), 1, which="LM", ncv=8, tol=1e-3), warmup=0)
+            runs[label] = seconds
+            print(f"  Lanczos, {label:26s} {seconds:7.2f} s, {found.matvecs} products, top eigenvalue "
+                  f"{found.value:.5g} (residual {found.residuals[0]:.1e})")
+        print(f"  Lanczos speed-up of graph reuse: {runs['graph rebuilt per product'] / runs['reused graph']:.2f}x "
+              f"over rebuilding, {runs['forward-over-reverse'] / runs['reused graph']:.2f}x over forward-over-reverse")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
 """``python -m empirical``: see :mod:`empirical.cli`."""
 
-import sys
+from theory.threads import apply_thread_policy
 
-from empirical.cli import main
+apply_thread_policy()  # before numpy / torch start their thread pools
+
+import sys  # noqa: E402
+
+from empirical.cli import main  # noqa: E402
 
 sys.exit(main())

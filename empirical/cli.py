@@ -14,6 +14,10 @@ status 2 and one line on stderr.
 
 from __future__ import annotations
 
+from theory.threads import apply_thread_policy
+
+apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
+
 import argparse
 import json
 import os
@@ -140,9 +144,10 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
     run.add_argument("--bn-mode", default="eval", choices=("eval", "train"),
                      help="which Hessian: BatchNorm running statistics (eval) or batch statistics (train) "
                           "(default: eval)")
-    run.add_argument("--hvp-mode", default="auto", choices=("auto", "fwd", "rev"),
-                     help="Hessian-vector products: forward-over-reverse (fwd), reverse-over-reverse (rev) or "
-                          "auto (fwd unless the model needs rev) (default: auto)")
+    run.add_argument("--hvp-mode", default="auto", choices=("auto", "graph", "rev", "fwd"),
+                     help="Hessian-vector products (empirical.hvp): graph = reverse-over-reverse on a gradient graph built "
+                          "once per point, rev = rebuilt per product, fwd = forward-over-reverse (no graph kept); "
+                          "auto = graph, falling back to fwd (default: auto)")
     run.add_argument("--params", default=None,
                      help="comma-separated glob patterns of the differentiated parameters (default: all)")
     run.add_argument("--threads", type=_count, default=0, help="torch CPU threads, 0 = torch's default (default: 0)")

@@ -29,24 +29,20 @@ of the key numbers to ``<out>/summary.json`` and stdout.
 
 from __future__ import annotations
 
+from theory.threads import apply_thread_policy
+
+apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
+
 import argparse
 import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import torch
-
-from empirical.checks import CHECKS, run_check
-from empirical.checks.gradient_cosine import pretrain
-from empirical.checks.base import resolve_settings
-from empirical.data import cifar_synthetic, load_cifar10, load_chat_jsonl, random_tokens
-from empirical.data.cifar import default_cifar10_root
-from empirical.models import ResNet18, build_llama, parameter_selector
-from empirical.plots import plot_check
-from empirical.setup import Setup
+if TYPE_CHECKING:  # torch and the checks are imported in main(), after the arguments parse (fast --help)
+    from empirical.setup import Setup
 
 __all__ = ["PROFILES", "main"]
 
@@ -119,11 +115,20 @@ class _Clock:
 
 
 def _synchronise(device: str) -> None:
+    import torch
+
     if device.startswith("cuda"):
         torch.cuda.synchronize()
 
 
 def _resnet_setup(profile: dict, args: argparse.Namespace) -> Setup:
+    import torch
+
+    from empirical.data import cifar_synthetic, load_cifar10
+    from empirical.data.cifar import default_cifar10_root
+    from empirical.models import ResNet18
+    from empirical.setup import Setup
+
     root = Path(args.cifar) if args.cifar else default_cifar10_root()
     try:
         data, name = load_cifar10(root), "cifar10"
@@ -139,6 +144,10 @@ def _resnet_setup(profile: dict, args: argparse.Namespace) -> Setup:
 
 
 def _llama_setup(profile: dict, args: argparse.Namespace) -> Setup:
+    from empirical.data import load_chat_jsonl, random_tokens
+    from empirical.models import build_llama, parameter_selector
+    from empirical.setup import Setup
+
     model = build_llama(args.llama, size=profile["llama_size"], device=args.device, seed=args.seed)
     vocab = model.config.vocab_size
     if args.chat:
@@ -165,6 +174,12 @@ def _key_numbers(rows: list, family: str, check: str) -> list[dict]:
 
 
 def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespace, clock: _Clock) -> list[dict]:
+    import torch
+
+    from empirical.checks import CHECKS
+    from empirical.checks.base import resolve_settings
+    from empirical.checks.gradient_cosine import pretrain
+
     settings = profile[family]
     numbers: list[dict] = []
     order = ["gradient-cosine", "ascent-error", "commutator", "inversion-contraction", "orthogonal-craft",
@@ -187,6 +202,8 @@ def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespa
 
 
 def _timed_check(check: str, setup: Setup, settings: dict, args: argparse.Namespace) -> list:
+    from empirical.checks import run_check
+
     rows = run_check(check, setup, settings, out_dir=args.out)
     _synchronise(args.device)
     return rows
@@ -203,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--llama", default=None, help="folder of the LLaMA 3.2 1B weights (random weights if absent)")
     parser.add_argument("--llama-params", default=None, help="glob of differentiated LLaMA parameters (default: last layer)")
     parser.add_argument("--chat", default=None, help="chat JSONL file for LLaMA (random tokens if absent)")
-    parser.add_argument("--hvp-mode", default="auto", choices=("auto", "fwd", "rev"))
+    parser.add_argument("--hvp-mode", default="auto", choices=("auto", "graph", "rev", "fwd"))
     parser.add_argument("--budget-s", type=float, default=450.0, help="skip remaining stages after this many seconds")
     parser.add_argument("--skip", default="", help="comma-separated families to skip: resnet, llama")
     parser.add_argument("--seed", type=int, default=0)
@@ -221,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    import torch  # imported here, after the thread policy and the argument checks
+
+    from empirical.checks import CHECKS
+    from empirical.plots import plot_check
+
     profile = PROFILES["tiny" if args.tiny else "gpu"]
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
     print(f"device: {device_name}; profile: {'tiny' if args.tiny else 'gpu'}", flush=True)

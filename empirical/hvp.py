@@ -4,18 +4,40 @@ The Hessian :math:`H_B(\theta) = \nabla^2_\theta L(B, \theta)` enters every seco
 draft's lemmas (ascent-error-logistic: :math:`\theta_2 - \theta_0 = -\lambda^2 H g + O(\lambda^3)`;
 commutator-logistic: :math:`\lambda^2 (H_B g_A - H_A g_B)`; psi-contraction-iff: the Jacobian of
 :math:`\Psi(\theta) = \theta_{t+1} + \lambda g_z(\theta)` is :math:`\lambda H_z`). We never form :math:`H`
-for real networks; we apply it to a vector:
+for real networks; we apply it to a vector. :class:`HessianVectorProduct` is an operator at a *fixed*
+point :math:`\theta` and batch :math:`B` (Lanczos, Hutchinson and the inversion checks apply it tens to
+hundreds of times at one point), with three modes:
 
-* forward-over-reverse: :math:`Hv = \partial_\epsilon\, g(\theta + \epsilon v)|_0`, a ``jvp`` of ``grad``
-  (one forward-mode pass over the backward graph, the cheapest; field notes: ~2-3x a gradient);
-* reverse-over-reverse: :math:`Hv = \nabla_\theta (g(\theta) \cdot v)`, a ``vjp`` of ``grad``; works
-  wherever double backward does, e.g. attention kernels without forward-mode AD (SDPA).
+* ``"graph"`` (reverse-over-reverse, gradient graph kept): :math:`g = \nabla_\theta L` is computed once with
+  ``torch.autograd.grad(create_graph=True)``; each product is one more backward pass through that graph,
+  :math:`Hv = \nabla_\theta (g \cdot v)` (``grad(g, theta, grad_outputs=v, retain_graph=True)``). The first
+  product costs a gradient plus a double-backward pass, every later one only the double-backward pass.
+  Memory: the forward activations *and* the first backward's saved tensors stay alive as long as the
+  operator does (about 2-3x the activation memory of one gradient, held).
+* ``"rev"`` (reverse-over-reverse through ``torch.func.vjp`` of ``grad``): the same products through
+  torch.func's transforms; its ``vjp`` closure also keeps the graph for the operator's life.
+* ``"fwd"`` (forward-over-reverse): :math:`Hv = \partial_\epsilon\, g(\theta + \epsilon v)|_0`, a ``jvp``
+  of ``grad``: every product reruns the forward and backward pass with tangents (measured 3-7x a gradient
+  on CPU, against 1-2x for ``"graph"``: ``benchmarks/bench_empirical_hvp.py``), but *nothing* outlives a
+  product. It is the mode to pick when the held graph does not fit (a large model at a large batch on a
+  small GPU), or for a single product at a point (no reuse to amortise the graph).
 
-``mode="auto"`` tries forward-over-reverse and falls back to reverse-over-reverse, for good, on the first
-``RuntimeError``/``NotImplementedError`` (a kernel without a forward-mode derivative).
+``mode="auto"`` (the default) is ``"graph"``, the fastest at a fixed point on every model measured; when a
+kernel has no double-backward rule it falls back, once and with a warning, to ``"fwd"``. ``mode_used``
+says which mode ran, and the checks record it beside their results. Attention kernels without forward-mode
+derivatives (SDPA on CPU) work in ``"graph"`` and ``"rev"``; fused kernels without second derivatives at
+all need ``attn_implementation="eager"``.
 
-For small models, :func:`dense_hessian` and :func:`step_jacobian` give the full matrices
-(``torch.func.hessian``, ``jacrev``/``jacfwd``): :math:`D\Phi_z = I - \lambda H_z`.
+For small models, :func:`dense_hessian` and :func:`step_jacobian` give the full matrices:
+:math:`D\Phi_z = I - \lambda H_z`.
+
+BatchNorm with batch statistics (``bn_mode="train"``). Each example's output depends on the whole batch
+through the batch mean and variance. The HVPs above are right there (tested against finite differences of
+gradients). What goes wrong is ``torch.func.hessian`` = ``jacfwd(jacrev(f))``: differentiating *through*
+``jacrev``'s internal ``vmap`` over BatchNorm gives wrong, asymmetric matrices, and nested forward mode
+(``jvp`` of ``jvp``) is wrong even without any ``vmap`` (upstream: see docs/performance.md, "BatchNorm").
+Vectorising the *outer* derivative is fine: :func:`dense_hessian` uses ``vmap`` over basis vectors of the
+forward-over-reverse product, i.e. ``jacfwd(grad(f))``, for every model.
 """
 
 from __future__ import annotations
@@ -25,20 +47,29 @@ from typing import Callable, Mapping
 
 import torch
 from torch import Tensor
-from torch.func import grad, hessian, jacfwd, jacrev, jvp, vjp
+from torch.func import grad, jacfwd, jacrev, jvp, vjp
 
 from empirical.functional import Batch, Objective, Tree, flatten, unflatten
 from theory.validation import check_learning_rate
 
-__all__ = ["HVP_MODES", "HessianVectorProduct", "dense_hessian", "step_jacobian"]
+__all__ = ["HVP_MODES", "HessianVectorProduct", "dense_hessian", "dense_hessian_bytes", "step_jacobian",
+           "DENSE_HESSIAN_BUDGET_BYTES", "activation_bytes"]
 
-HVP_MODES = ("auto", "fwd", "rev")
+HVP_MODES = ("auto", "graph", "rev", "fwd")
+
+#: Memory :func:`dense_hessian` may use by default: 2 GiB (the matrix plus one chunk of products).
+DENSE_HESSIAN_BUDGET_BYTES = 2 * 1024**3
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).splitlines()[0][:160] if str(error) else type(error).__name__
 
 
 class HessianVectorProduct:
-    """``v -> H_B(theta) v`` at a fixed point ``theta`` and batch ``B`` (trees in, trees out).
+    """``v -> H_B(theta) v`` at a fixed point ``theta`` and batch ``B`` (trees in, trees out); see the module.
 
-    ``calls`` counts the products; ``mode_used`` is ``"fwd"`` or ``"rev"`` once one has run.
+    ``calls`` counts the products; ``mode_used`` is ``"graph"``, ``"rev"`` or ``"fwd"`` once one has run.
+    :meth:`release` drops a held graph (the operator still works, rebuilding it on the next product).
     """
 
     def __init__(self, objective: Objective, params: Mapping[str, Tensor], batch: Batch, mode: str = "auto") -> None:
@@ -49,7 +80,9 @@ class HessianVectorProduct:
         self.calls = 0
         self._gradient: Callable[[Tree], Tree] = lambda p: grad(objective.loss)(p, batch)
         self._vjp_fn: Callable | None = None
+        self._graph: tuple[list[Tensor], tuple[Tensor, ...]] | None = None
 
+    # -- the three products
     def _forward_over_reverse(self, vector: Tree) -> Tree:
         return jvp(self._gradient, (self.params,), (vector,))[1]
 
@@ -58,27 +91,52 @@ class HessianVectorProduct:
             _, self._vjp_fn = vjp(self._gradient, self.params)
         return self._vjp_fn(vector)[0]
 
+    def _build_graph(self) -> tuple[list[Tensor], tuple[Tensor, ...]]:
+        leaves = [value.detach().requires_grad_(True) for value in self.params.values()]
+        with torch.enable_grad():
+            loss = self.objective.loss(dict(zip(self.params, leaves)), self.batch)
+            gradient = torch.autograd.grad(loss, leaves, create_graph=True)
+        return leaves, gradient
+
+    def _retained_graph(self, vector: Tree) -> Tree:
+        if self._graph is None:
+            self._graph = self._build_graph()
+        leaves, gradient = self._graph
+        outputs = [vector[name].to(g.dtype) for name, g in zip(self.params, gradient)]
+        with torch.enable_grad():
+            products = torch.autograd.grad(gradient, leaves, grad_outputs=outputs, retain_graph=True,
+                                           allow_unused=True)
+        return {name: torch.zeros_like(value) if product is None else product.detach()
+                for (name, value), product in zip(self.params.items(), products)}
+
+    def release(self) -> None:
+        """Free the held gradient graph (``"graph"`` / ``"rev"``)."""
+        self._graph, self._vjp_fn = None, None
+
     def __call__(self, vector: Mapping[str, Tensor]) -> Tree:
         vector = {name: vector[name] for name in self.params}
         self.calls += 1
+        if self.mode_used == "graph":
+            return self._retained_graph(vector)
         if self.mode_used == "rev":
             return self._reverse_over_reverse(vector)
         if self.mode_used == "fwd":
             return self._forward_over_reverse(vector)
-        try:
-            out = self._forward_over_reverse(vector)
-            self.mode_used = "fwd"
+        try:  # auto, first product: the retained graph, else forward-over-reverse
+            out = self._retained_graph(vector)
+            self.mode_used = "graph"
             return out
         except (RuntimeError, NotImplementedError) as error:
-            warnings.warn(f"forward-over-reverse HVP failed ({str(error).splitlines()[0][:160]}); "
-                          "falling back to reverse-over-reverse", RuntimeWarning, stacklevel=2)
-            self.mode_used = "rev"
+            self._graph = None
+            warnings.warn(f"reverse-over-reverse HVP failed ({_first_line(error)}); "
+                          "falling back to forward-over-reverse", RuntimeWarning, stacklevel=2)
+            self.mode_used = "fwd"
             try:
-                return self._reverse_over_reverse(vector)
-            except RuntimeError as second:
+                return self._forward_over_reverse(vector)
+            except (RuntimeError, NotImplementedError) as second:
                 raise RuntimeError(
-                    "neither forward-over-reverse nor reverse-over-reverse HVPs work for this model "
-                    f"({str(second).splitlines()[0][:160]}); fused attention kernels (SDPA, flash) have no second "
+                    "neither reverse-over-reverse nor forward-over-reverse HVPs work for this model "
+                    f"({_first_line(second)}); fused attention kernels (SDPA, flash) have no second "
                     'derivatives: build transformers models with attn_implementation="eager"') from second
 
     def flat(self, vector: Tensor) -> Tensor:
@@ -96,25 +154,70 @@ def _flat_function(function: Callable[[Tree], Tensor | Tree], params: Mapping[st
     return flat
 
 
-def _vmap_is_wrong(objective: Objective) -> bool:
-    """``vmap`` over BatchNorm with batch statistics (``bn_mode="train"``) gives wrong Hessians (measured: an
-    asymmetric matrix off by 0.7 in max norm on a small CNN), so those are built without ``vmap``."""
-    return objective.bn_mode == "train" and objective.has_batchnorm
+def activation_bytes(objective: Objective, params: Mapping[str, Tensor], batch: Batch) -> int:
+    """Bytes autograd saves for the backward pass of one loss evaluation (measured by one forward pass with
+    ``saved_tensors_hooks``): the activation memory of one gradient at this batch."""
+    total = 0
+
+    def pack(tensor: Tensor) -> Tensor:
+        nonlocal total
+        total += tensor.numel() * tensor.element_size()
+        return tensor
+
+    leaves = {name: value.detach().requires_grad_(True) for name, value in params.items()}
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        objective.loss(leaves, batch)
+    return total
 
 
-def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Batch) -> Tensor:
-    """The full ``(p, p)`` Hessian of ``L(B, .)`` at ``params`` (small models only).
+def dense_hessian_bytes(num_params: int, itemsize: int, chunk: int, activations: int) -> int:
+    r"""Memory estimate of :func:`dense_hessian` in bytes: the ``p x p`` result, the basis block, its products and
+    tangent copies of the parameters (``4 p chunk`` entries), and ``chunk`` forward-over-reverse products in
+    flight, each holding about 3x the activations of one gradient (primal, tangent, backward):
+    :math:`\text{itemsize}\,(p^2 + 4 p c) + 3 c\, A`."""
+    return itemsize * (num_params * num_params + 4 * num_params * chunk) + 3 * chunk * activations
 
-    ``torch.func.hessian`` (``jacfwd`` of ``jacrev``, vectorised by ``vmap``), except for BatchNorm with batch
-    statistics, where the columns are reverse-over-reverse HVPs with the unit vectors, one at a time.
+
+def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Batch, *, chunk: int | None = None,
+                  budget_bytes: int = DENSE_HESSIAN_BUDGET_BYTES) -> Tensor:
+    r"""The full ``(p, p)`` Hessian of ``L(B, .)`` at ``params`` (small models only).
+
+    Columns :math:`H e_i` by forward-over-reverse products vectorised over ``chunk`` basis vectors at a time
+    (``vmap`` of ``jvp(grad)``, i.e. ``jacfwd(grad(f))``; correct with BatchNorm batch statistics too, see the
+    module docstring). The memory is estimated before any product (:func:`dense_hessian_bytes`, with the
+    activations measured by :func:`activation_bytes`); ``chunk`` defaults to the largest block (at most 64
+    columns) that fits ``budget_bytes``, and when even one column does not fit, the call is refused with a
+    one-line ``MemoryError`` naming the sizes.
     """
-    if _vmap_is_wrong(objective):
-        product = HessianVectorProduct(objective, params, batch, mode="rev")
-        eye = torch.eye(sum(v.numel() for v in params.values()), dtype=next(iter(params.values())).dtype,
-                        device=next(iter(params.values())).device)
-        return torch.stack([product.flat(column) for column in eye], dim=1)
-    flat = _flat_function(lambda p: objective.loss(p, batch), params)
-    return hessian(flat)(flatten(params).detach())
+    like = next(iter(params.values()))
+    size = sum(value.numel() for value in params.values())
+    itemsize = like.element_size()
+    activations = activation_bytes(objective, params, batch)
+    if chunk is None:
+        spare = budget_bytes - itemsize * size * size
+        chunk = int(max(1, min(size, 64, spare // max(1, 4 * size * itemsize + 3 * activations))))
+    elif not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    needed = dense_hessian_bytes(size, itemsize, chunk, activations)
+    if needed > budget_bytes:
+        raise MemoryError(f"dense_hessian of {size:,} parameters ({chunk} columns at a time, {activations / 1024**2:.1f} "
+                          f"MiB of activations per product) needs about {needed / 1024**3:.2f} GiB, over the budget of "
+                          f"{budget_bytes / 1024**3:.2f} GiB: use HVPs (empirical.spectrum), a smaller batch, or a "
+                          "larger budget_bytes")
+    product = HessianVectorProduct(objective, params, batch, mode="fwd")
+    flat_params = {name: value.detach() for name, value in params.items()}
+
+    def column(basis: Tensor) -> Tensor:
+        return flatten(jvp(product._gradient, (flat_params,), (unflatten(basis, flat_params),))[1])
+
+    columns = torch.vmap(column)
+    out = torch.empty((size, size), dtype=like.dtype, device=like.device)
+    for start in range(0, size, chunk):
+        stop = min(size, start + chunk)
+        basis = torch.zeros((stop - start, size), dtype=like.dtype, device=like.device)
+        basis[torch.arange(stop - start), torch.arange(start, stop)] = 1
+        out[:, start:stop] = columns(basis).T
+    return out
 
 
 def step_jacobian(objective: Objective, params: Mapping[str, Tensor], batch: Batch, lr: float,
@@ -126,7 +229,7 @@ def step_jacobian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     lr = check_learning_rate(lr)
     if mode not in ("rev", "fwd"):
         raise ValueError(f"mode must be 'rev' or 'fwd', got {mode!r}")
-    if _vmap_is_wrong(objective):  # D Phi = I - lr H, H built without vmap
+    if objective.bn_mode == "train" and objective.has_batchnorm:  # jacrev of a grad: wrong there (module doc)
         hessian_matrix = dense_hessian(objective, params, batch)
         identity = torch.eye(hessian_matrix.shape[0], dtype=hessian_matrix.dtype, device=hessian_matrix.device)
         return identity - lr * hessian_matrix

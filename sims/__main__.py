@@ -1,7 +1,11 @@
 """``python -m sims``: see :mod:`sims.cli`."""
 
-import sys
+from theory.threads import apply_thread_policy
 
-from sims.cli import main
+apply_thread_policy()  # before numpy / torch start their thread pools
+
+import sys  # noqa: E402
+
+from sims.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+from typing import TYPE_CHECKING, Any
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
 
-from sims.results import read_table  # noqa: E402
+from sims.results import read_table
 
-from theory import figure_style  # noqa: E402
-from theory.figure_style import colour, legend_outside, log_plot  # noqa: E402
+from theory import figure_style
+from theory.figure_style import colour, legend_outside, log_plot, pyplot
 
-__all__ = ["load_frame", "save_figure", "power_law_fit", "plt", "subplots", "colour", "legend_outside", "log_plot"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-figure_style.use()
+__all__ = ["load_frame", "save_figure", "power_law_fit", "pyplot", "subplots", "colour", "legend_outside",
+           "log_plot"]
 
 
 def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
@@ -31,6 +30,8 @@ def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
     Raises ``FileNotFoundError`` when the sweep has not run, ``ValueError`` when the table is empty or is not
     this sweep's (it lacks the columns of the sweep's cells).
     """
+    import pandas as pd
+
     from sims.registry import get_sweep
 
     path = Path(out_dir) / sweep / "results.csv"

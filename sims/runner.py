@@ -19,8 +19,6 @@ import contextlib
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from joblib import Parallel, delayed, parallel_config
-from sims.progress import progress_bar
 from sims.results import ResultStore
 from sims.sweeps.spec import Sweep
 
@@ -39,6 +37,8 @@ def _execute(cell_function: Callable[[dict[str, Any]], dict[str, Any]], cell: di
 @contextlib.contextmanager
 def _backend(backend: str, jobs: int, scheduler: str | None, processes: bool) -> Iterator[int]:
     """Yield the ``n_jobs`` to use inside the chosen joblib backend."""
+    from joblib import parallel_config  # joblib and tqdm are imported on use: --help needs neither
+
     if backend == "loky":
         if scheduler is not None:
             raise ValueError("--scheduler needs --backend dask")
@@ -72,6 +72,10 @@ def run_sweep(sweep: Sweep, values: dict[str, Any], out_dir: str | Path = "resul
 
     ``cell_function`` replaces ``sweep.cell`` (tests use it to interrupt a run after some cells).
     """
+    from joblib import Parallel, delayed  # imported on use: --help needs neither joblib nor tqdm
+
+    from sims.progress import progress_bar
+
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
     if backend not in BACKENDS:

@@ -16,6 +16,10 @@ Exit codes: 0 success; 1 a lemma has problems (``verify``) or a citation is not 
 
 from __future__ import annotations
 
+from theory.threads import apply_thread_policy
+
+apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
+
 import argparse
 import json
 import sys

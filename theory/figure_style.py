@@ -13,7 +13,8 @@
 * Labels are mathtext (``$\\lambda$``); :func:`training_state` writes the model's training state (epochs,
   accuracy) for a title or caption.
 
-Importing this module imports matplotlib (Agg backend) and numpy only.
+Importing this module imports numpy only; matplotlib (Agg backend, with :data:`RC` applied) is imported on
+first use by :func:`pyplot`, so that a command line's ``--help`` does not pay for it.
 """
 
 from __future__ import annotations
@@ -24,14 +25,10 @@ import textwrap
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["SINGLE_COLUMN", "DOUBLE_COLUMN", "MIN_FONT_PT", "RC", "COLOURS", "colour", "use", "figure",
-           "legend_outside", "log_plot", "training_state", "save", "plt"]
+           "legend_outside", "log_plot", "training_state", "save", "pyplot"]
 
 SINGLE_COLUMN = 3.3  # inches
 DOUBLE_COLUMN = 6.8  # inches
@@ -77,9 +74,20 @@ def colour(name: Any) -> str:
     return readable[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(readable)]
 
 
-def use() -> None:
-    """Apply :data:`RC` to matplotlib (the sims and empirical plotting modules call it on import)."""
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` with the Agg backend and :data:`RC` applied, imported on first call."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     plt.rcParams.update(RC)
+    return plt
+
+
+def use() -> None:
+    """Apply :data:`RC` to matplotlib (importing it)."""
+    pyplot()
 
 
 def figure(ncols: int = 1, nrows: int = 1, width: str | float = "auto", height: float | None = None,
@@ -96,9 +104,9 @@ def figure(ncols: int = 1, nrows: int = 1, width: str | float = "auto", height: 
     panel = float(width) / ncols
     height = height if height is not None else nrows * max(1.9, min(2.6, 0.85 * panel))
     if not legend_row or nrows != 1:
-        return plt.subplots(nrows, ncols, figsize=(float(width), height), squeeze=False, layout="constrained",
+        return pyplot().subplots(nrows, ncols, figsize=(float(width), height), squeeze=False, layout="constrained",
                             **kwargs)
-    fig, grid = plt.subplots(2, ncols, figsize=(float(width), height + 0.9), squeeze=False, layout="constrained",
+    fig, grid = pyplot().subplots(2, ncols, figsize=(float(width), height + 0.9), squeeze=False, layout="constrained",
                              height_ratios=[height, 0.9], **kwargs)
     for spare in grid[1]:
         spare.axis("off")
@@ -205,5 +213,5 @@ def save(fig, folder: str | Path, name: str, formats: Sequence[str] = ("pdf", "p
     paths = [folder / f"{name}.{suffix}" for suffix in formats]
     for path in paths:
         fig.savefig(path)
-    plt.close(fig)
+    pyplot().close(fig)
     return paths

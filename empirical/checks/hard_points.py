@@ -57,13 +57,14 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
         if adversarial and number % 2 == 1:
             z, kind = fgsm_point(objective, params, z, settings["fgsm_eps"], generator, setup.data.lower,
                                  setup.data.upper), "fgsm"
-        spectrum = extreme_eigenvalues(hessian_operator(setup.hvp(objective, params, z)), tol=settings["lanczos_tol"])
+        hvp = setup.hvp(objective, params, z)  # one operator, its gradient graph reused by every Lanczos product
+        spectrum = extreme_eigenvalues(hessian_operator(hvp), tol=settings["lanczos_tol"])
         measured = {"loss": float(objective.loss(params, z)), "grad_norm": float(tree_norm(objective.gradient(params, z))),
                     "hessian_norm": spectrum.spectral_norm,
                     "ascent_error": float(tree_norm(ascent_error(objective, params, z, settings["lr"])))}
         for name in QUANTITIES:
             values[name].append(measured[name])
-        rows.append(Row({"lemma_id": lemma, "point": int(index), "kind": kind},
+        rows.append(Row({"lemma_id": lemma, "point": int(index), "kind": kind, "hvp_mode": hvp.mode_used},
                         {**measured, "eig_min": spectrum.smallest, "eig_max": spectrum.largest}))
     correlations = {}
     for first, second in combinations(QUANTITIES, 2):

@@ -122,7 +122,8 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     agree, total, stable_band, stable_not_invertible, newton_better, other_preimages = 0, 0, 0, 0, 0, 0
     for index in progress(setup.indices(settings["n_points"], settings["point_seed"]), "inversion-contraction"):
         z = point(train_batch, int(index))
-        spectrum = extreme_eigenvalues(hessian_operator(setup.hvp(objective, params, z)), tol=settings["lanczos_tol"])
+        hvp = setup.hvp(objective, params, z)  # one operator, its gradient graph reused by every Lanczos product
+        spectrum = extreme_eigenvalues(hessian_operator(hvp), tol=settings["lanczos_tol"])
         norm = spectrum.spectral_norm
         lrs = [settings["lr"]] + ([t / norm for t in settings["rho_targets"]] if norm > 0 else [])
         for lr in lrs:
@@ -146,7 +147,8 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
             # Newton reached a preimage of theta_next (residual at rounding level) that is not theta_t
             other_preimage = bool(newton_residual <= PREIMAGE * errors[0] and newton_error > DISTINCT * errors[0])
             other_preimages += int(other_preimage)
-            rows.append(Row({"lemma_id": "psi-contraction-iff", "point": int(index), "lr": float(lr)},
+            rows.append(Row({"lemma_id": "psi-contraction-iff", "point": int(index), "lr": float(lr),
+                             "hvp_mode": hvp.mode_used},
                             {"eig_min": spectrum.smallest, "eig_max": spectrum.largest, "lanczos_matvecs": spectrum.matvecs,
                              "rho": rho, "lr_eig_max": lr * spectrum.largest, "observed_rate": rate,
                              "fp_initial_error": errors[0], "fp_final_error": errors[-1],

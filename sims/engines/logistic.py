@@ -9,7 +9,6 @@ ga-collinear), but the Hessian depends on :math:`\theta`, so the ascent error is
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from sims.engines.glm import GeneralizedLinearModel
 
@@ -23,10 +22,12 @@ class LogisticRegression(GeneralizedLinearModel):
     link_derivative_bound = 0.25
 
     def link(self, s: np.ndarray) -> np.ndarray:
+        from scipy.special import expit  # here, not at import: scipy.special adds ~0.25 s to every --help
+
         return expit(s)
 
     def link_derivative(self, s: np.ndarray) -> np.ndarray:
-        sig = expit(s)
+        sig = self.link(s)
         return sig * (1.0 - sig)
 
     def pointwise_loss(self, s: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -38,6 +39,8 @@ def logistic_optimum(X: np.ndarray, y: np.ndarray, l2: float, iterations: int = 
     if l2 <= 0:
         raise ValueError("l2 must be > 0 for a unique logistic optimum (separable data has none otherwise)")
     n, p = X.shape
+    from scipy.special import expit
+
     theta = np.zeros(p)
     for _ in range(iterations):
         s = X @ theta

@@ -21,7 +21,6 @@ gradient, large Hessian" rank points alike (hard-kinds-linear).
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from sims.engines import Schedule, point_gradient, run_sgd
 from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_figure, subplots
@@ -45,6 +44,8 @@ PARAMS = (
 
 
 def cell(params: dict) -> dict:
+    from scipy.stats import spearmanr  # imported here: scipy.stats takes ~1 s, and --help needs none of it
+
     rng = np.random.default_rng(params["seed"])
     model, data = model_and_data(params["model"], params["hidden"])
     theta0 = pretrain(model, data, initial_params(model, 1, rng), params["pretrain_epochs"], 0.1, 16, rng)

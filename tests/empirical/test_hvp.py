@@ -1,6 +1,9 @@
-"""HVPs: forward-over-reverse = reverse-over-reverse = dense Hessian times v; the fallback; step Jacobians."""
+"""HVPs: every mode (retained graph, reverse-over-reverse, forward-over-reverse) = dense Hessian times v; the
+fallback; dense Hessians' memory budget; step Jacobians."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -26,10 +29,12 @@ def test_fwd_rev_and_dense_agree(mlp_setup):
     assert torch.allclose(hessian, hessian.T, rtol=0, atol=float64_tolerance(p, float(hessian.abs().max()) * 3))
     dense = hessian @ flatten(vector)
     bound = _error_bound(hessian, flatten(vector), p)
-    for mode in ("fwd", "rev", "auto"):
+    for mode in ("graph", "fwd", "rev", "auto"):
         product = HessianVectorProduct(objective, params, batch, mode=mode)
         assert float((flatten(product(vector)) - dense).abs().max()) <= bound
-        assert product.mode_used == ("fwd" if mode == "auto" else mode)
+        # the second product at the same point reuses the held graph (graph, rev) and is as accurate
+        assert float((flatten(product(vector)) - dense).abs().max()) <= bound
+        assert product.mode_used == ("graph" if mode == "auto" else mode) and product.calls == 2
     with pytest.raises(ValueError, match="mode"):
         HessianVectorProduct(objective, params, batch, mode="backward")
 
@@ -60,7 +65,8 @@ class _Net(torch.nn.Module):
         return self.b(_NoForwardMode.apply(self.a(x)))
 
 
-def test_auto_falls_back_to_reverse_over_reverse():
+def test_auto_uses_the_retained_graph_where_forward_mode_is_missing():
+    """A kernel without a forward-mode rule (like SDPA on CPU) is no obstacle to the default mode."""
     torch.manual_seed(0)
     net = _Net().double()
     params, frozen = split_state(net)
@@ -68,13 +74,39 @@ def test_auto_falls_back_to_reverse_over_reverse():
     batch = (torch.randn(6, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2]))
     vector = tree_like(params, torch.Generator().manual_seed(1))
     product = HessianVectorProduct(objective, params, batch, mode="auto")
-    with pytest.warns(RuntimeWarning, match="falling back"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         out = product(vector)
-    assert product.mode_used == "rev"
+    assert product.mode_used == "graph"
     hessian = dense_hessian_by_rev(objective, params, batch)
     assert float((flatten(out) - hessian @ flatten(vector)).abs().max()) <= _error_bound(hessian, flatten(vector), 64)
     with pytest.raises(RuntimeError):
         HessianVectorProduct(objective, params, batch, mode="fwd")(vector)
+
+
+class _NoDoubleBackward(_NoForwardMode):
+    """Once differentiable only: refuses to build a graph of its backward (as kernels without second
+    derivatives do), so no HVP mode can work."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        if torch.is_grad_enabled():
+            raise RuntimeError("the derivative of this backward is not implemented")
+        return _NoForwardMode.backward(ctx, grad)
+
+
+def test_auto_falls_back_then_says_what_to_do():
+    torch.manual_seed(0)
+    net = _Net().double()
+    net.forward = lambda x: net.b(_NoDoubleBackward.apply(net.a(x)))
+    params, frozen = split_state(net)
+    objective = Objective(net, "classification", frozen, bn_mode="eval")
+    batch = (torch.randn(6, 4, dtype=torch.float64), torch.tensor([0, 1, 2, 0, 1, 2]))
+    product = HessianVectorProduct(objective, params, batch, mode="auto")
+    with pytest.warns(RuntimeWarning, match="falling back to forward-over-reverse"):
+        with pytest.raises(RuntimeError, match="attn_implementation"):
+            product(tree_like(params, torch.Generator().manual_seed(1)))
+    assert product.mode_used == "fwd"
 
 
 def dense_hessian_by_rev(objective, params, batch):
@@ -107,7 +139,8 @@ def test_step_jacobian_is_identity_minus_lr_hessian(linear_setup, mlp_setup):
 
 def test_batchnorm_train_mode_hessian_differs_from_eval_mode(cnn_setup):
     """bn_mode is the Hessian measured: with batch statistics (train) the two HVP orders and the dense Hessian
-    (built without vmap, which is wrong there) agree, and differ from the running-statistics (eval) Hessian."""
+    (jacfwd(grad); torch.func.hessian is wrong there, see test_batchnorm.py) agree, and differ from the
+    running-statistics (eval) Hessian."""
     from empirical.functional import Objective, split_state
 
     params, frozen = split_state(cnn_setup.model)
@@ -127,3 +160,23 @@ def test_batchnorm_train_mode_hessian_differs_from_eval_mode(cnn_setup):
     assert float((products["train"] - products["eval"]).abs().max()) > 1e-3 * float(products["eval"].abs().max())
     assert all(torch.equal(frozen[k], v) for k, v in split_state(cnn_setup.model)[1].items())
 
+
+
+def test_dense_hessian_refuses_over_budget_and_chunks_below_it(mlp_setup):
+    from empirical.hvp import activation_bytes, dense_hessian_bytes
+
+    objective, params = mlp_setup.objective()
+    batch = mlp_setup.batch(list(range(4)))
+    p = sum(v.numel() for v in params.values())
+    with pytest.raises(MemoryError, match=f"{p:,} parameters") as refused:
+        dense_hessian(objective, params, batch, budget_bytes=8 * p * p)  # the matrix alone does not fit
+    assert "\n" not in str(refused.value)
+    whole = dense_hessian(objective, params, batch, chunk=p)
+    # a budget for the matrix and ~10 columns at a time: chunked, same columns (the same products, batched
+    # differently: each entry is one forward-over-reverse product, so they agree to the product's rounding)
+    budget = dense_hessian_bytes(p, 8, 10, activation_bytes(objective, params, batch))
+    chunked = dense_hessian(objective, params, batch, budget_bytes=budget)
+    bound = float64_tolerance(p, 3 * float(whole.abs().sum(dim=1).max()))
+    assert float((chunked - whole).abs().max()) <= bound
+    with pytest.raises(ValueError, match="chunk"):
+        dense_hessian(objective, params, batch, chunk=0)

@@ -62,10 +62,12 @@ def test_tiny_llama_hvp_eager_forward_mode_and_tied_weights():
     assert "lm_head.weight" not in params  # the tied matrix appears once
     z = point((data.train_x, data.train_y), 0)
     vector = tree_like(params, torch.Generator().manual_seed(0))
-    forward = setup.hvp(objective, params, z)
+    forward = HessianVectorProduct(objective, params, z, mode="fwd")  # eager attention has forward mode
     out = flatten(forward(vector))
     assert forward.mode_used == "fwd"
-    reverse = flatten(HessianVectorProduct(objective, params, z, mode="rev")(vector))
+    default = setup.hvp(objective, params, z)
+    reverse = flatten(default(vector))
+    assert default.mode_used == "graph"  # the default: reverse-over-reverse on the retained graph
     # LlamaRMSNorm computes in float32 whatever the model dtype, so the two orders of differentiation agree to
     # float32 rounding: gamma_n with u = 2^-24 and n = 2 x hidden size (the normalising dot products)
     scale = float(out.abs().max())

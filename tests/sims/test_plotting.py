@@ -47,7 +47,7 @@ def test_exact_zeros_are_marked_not_plotted_at_a_tiny_number():
     assert np.isnan(lines[0].get_ydata()[1])  # the zero is not on the log curve
     assert [line.get_label() for line in lines[1:]] == ["exact 0"]
     assert list(lines[1].get_xdata()) == [1.0]  # marked where it is, on the axis floor
-    figure_style.plt.close(fig)
+    figure_style.pyplot().close(fig)
 
 
 def test_colours_are_fixed_per_name():
