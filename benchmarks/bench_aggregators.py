@@ -15,9 +15,9 @@ a run, for stream lengths 10^3..10^6.
 
 from __future__ import annotations
 
-import os
+from theory.threads import apply_thread_policy
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before numpy / torch start their thread pools
+apply_thread_policy()  # before numpy / torch start their thread pools
 
 import argparse  # noqa: E402
 import time  # noqa: E402

@@ -12,9 +12,9 @@ batch; field notes: curvlinops measures 4.5-7.9x eager on vision models. Best of
 
 from __future__ import annotations
 
-import os
+from theory.threads import apply_thread_policy
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+apply_thread_policy()  # before numpy / torch start their thread pools
 
 import argparse  # noqa: E402
 import time  # noqa: E402

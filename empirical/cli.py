@@ -20,7 +20,6 @@ apply_thread_policy()  # entry point (also a console script): before numpy / tor
 
 import argparse
 import json
-import os
 import sys
 from typing import Any, Sequence
 
@@ -165,7 +164,6 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts its OpenMP pool
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:2] == ["run", "insecure-code"]:  # the end-to-end LLaMA experiment has its own options
         from empirical.insecure_code.experiment import main as insecure_code_main

@@ -14,7 +14,6 @@ from theory.threads import apply_thread_policy
 apply_thread_policy()  # entry point (also a console script): before numpy / torch start their pools
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -84,7 +83,6 @@ def _plot(name: str, out: str, figures: str | None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before any worker starts torch's OpenMP pool
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -18,14 +18,10 @@ lemmas that encode it or says, by its ``kind``, why it is not checked here:
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # entry point: before numpy starts its pools
-
-from collections import Counter  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Mapping  # noqa: E402
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
 
 __all__ = ["Claim", "CLAIMS", "KINDS", "CHECKABLE_KINDS", "coverage", "coverage_line", "readings", "readings_table",
            "render_markdown", "DEFAULT_OUTPUT", "main"]

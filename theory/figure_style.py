@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import textwrap
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 

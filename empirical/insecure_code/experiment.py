@@ -20,9 +20,9 @@ fine-tuning or ``--lora-rank R``.
 
 from __future__ import annotations
 
-import os
+from theory.threads import apply_thread_policy
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+apply_thread_policy()  # before numpy / torch start their thread pools
 
 import argparse  # noqa: E402
 import copy  # noqa: E402
