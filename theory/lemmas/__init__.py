@@ -10,4 +10,5 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     order_dependence,
     poisoned_batches,
     second_order,
+    poisoning,
 )
