@@ -100,7 +100,7 @@ def craft(attack: str, objective: Objective, params: Mapping[str, Tensor], sourc
     (eps/4), ``damping`` (0.01), ``cg_iters`` (100); hessian/gradnorm: ``alpha`` (0.5), ``measure``
     (spectral/trace/diagonal), ``steps`` (30), ``lr`` (0.05, Adam), ``probes`` (4), ``power_iters`` (10).
     """
-    eps = check_attack(attack, DEFAULT_EPS[attack] if eps is None else eps)
+    eps = check_attack(attack, DEFAULT_EPS.get(attack, 1.0) if eps is None else eps)
     if sources.shape[0] != targets.shape[0] or sources.shape[0] == 0:
         raise ValueError(f"sources and targets must share a non-zero length, got {sources.shape[0]} and {targets.shape[0]}")
     params = {name: value.detach() for name, value in params.items()}

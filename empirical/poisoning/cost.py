@@ -37,13 +37,9 @@ from empirical.models import build_model
 from empirical.per_example import per_example_gradients
 from empirical.poisoning.attacks import craft
 from empirical.poisoning.influence import inverse_hvp
+from empirical.poisoning.settings import COST_DEFAULTS as DEFAULTS
 
 __all__ = ["DEFAULTS", "TRANSFORMATIONS", "defender_cost", "attacker_cost", "fit_exponent", "run"]
-
-DEFAULTS = {"n_train": [250, 500, 1000, 1500], "n_test": [1, 2, 4], "n_transformations": [1, 2, 4],
-            "hidden": [16, 64, 256], "base_n_train": 500, "base_n_test": 2, "base_n_transformations": 2,
-            "base_hidden": 64, "cg_iters": 10,
-            "n_poisons": 10, "repeats": 2, "damping": 0.1}
 
 #: Label-preserving image transformations (delta-influence uses data augmentations): shifts, flip, contrast.
 TRANSFORMATIONS: tuple[Callable[[torch.Tensor], torch.Tensor], ...] = (

@@ -37,19 +37,10 @@ from empirical.poisoning.evaluation import (accuracy, detection, example_losses,
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
 from empirical.poisoning.methods import METHODS, UnlearningProblem, unlearn
 from empirical.poisoning.training import default_loss, run_steps, schedule, train_with_poisons
+from empirical.poisoning.settings import HESSIAN_DEFAULTS, POISON_DEFAULTS, PRESETS
 from empirical.train import TrainConfig
 
 __all__ = ["POISON_DEFAULTS", "HESSIAN_DEFAULTS", "run_poison_unlearning", "run_hessian_poisons", "PRESETS"]
-
-POISON_DEFAULTS = {"attacks": list(ATTACKS), "methods": list(METHODS), "n_poisons": 10, "epochs": 4,
-                   "batch_size": 64, "lr": 0.1, "eps": 0.0, "gus_draws": 200, "ascent_lr": 0.05, "n_clean": 10,
-                   "hessian_steps": 10, "influence_steps": 5, "damping": 0.1, "preset": "cpu", "point_seed": 0}
-HESSIAN_DEFAULTS = {"alphas": [0.1, 0.5, 0.9], "measure": "spectral", "n_poisons": 6, "steps": 15, "epochs": 4,
-                    "batch_size": 64, "lr": 0.1, "ascent_lr": 0.05, "preset": "cpu", "point_seed": 0}
-#: The draft's ResNet18 / CIFAR-10 settings (``--set preset=paper``): longer training, the draft's 10 poisons.
-PRESETS = {"cpu": {}, "paper": {"epochs": 30, "batch_size": 128, "n_poisons": 10, "gus_draws": 1000,
-                                "hessian_steps": 50, "influence_steps": 10, "steps": 50}}
-
 
 def _resolve(settings: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     if settings["preset"] not in PRESETS:
@@ -273,6 +264,13 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
         attack_rows += _point_rows(attack, run, poisons, setup, settings, generator, "three-hard-kinds-equivalent")
         _save(cache, attack_rows)
         rows += attack_rows
+    for attack in settings["attacks"]:
+        points = [r for r in rows if r.role == "point" and r.params["attack"] == attack]
+        poison = [r.metrics["grad_norm"] for r in points if r.params["kind"] == "poison"]
+        clean = [r.metrics["grad_norm"] for r in points if r.params.get("kind") == "clean"]
+        if poison and clean:
+            rows.append(summary("poisons-large-gradients", f"{attack}/median_poison_over_clean_grad_norm",
+                                float(np.median(poison) / np.median(clean)), attack=attack))
     ratios = [r.metrics["distance_ratio"] for r in rows
               if r.role == "measurement" and r.params.get("method") in ("gradient_ascent", "neggrad_plus")]
     if ratios:
@@ -318,18 +316,18 @@ def run_hessian_poisons(setup, settings: Mapping[str, Any]) -> list[Row]:
     for entry in measured:
         rows.append(Row({"lemma_id": lemma, "kind": entry.pop("kind"), "alpha": entry.pop("alpha"),
                          "point": entry.pop("point")}, entry))
-    clean_error = np.median([r.metrics["ascent_error"] for r in rows if r.params["kind"] == "clean"])
+    clean_error = np.median([r.metrics["ascent_error"] for r in rows if r.params.get("kind") == "clean"])
     for alpha in settings["alphas"]:
-        group = [r.metrics for r in rows if r.params["kind"] == "hessian" and r.params["alpha"] == alpha]
+        group = [r.metrics for r in rows if r.params.get("kind") == "hessian" and r.params["alpha"] == alpha]
         rows.append(summary(lemma, f"alpha={alpha}/median_ascent_error_over_clean",
                             np.median([g["ascent_error"] for g in group]) / clean_error, alpha=alpha))
         rows.append(summary(lemma, f"alpha={alpha}/median_spectral_over_grad_norm",
                             np.median([g["hessian_spectral"] / max(g["grad_norm"], 1e-300) for g in group]), alpha=alpha))
-    group = [r.metrics for r in rows if r.params["kind"] == "gradnorm"]
+    group = [r.metrics for r in rows if r.params.get("kind") == "gradnorm"]
     rows.append(summary(lemma, "gradnorm/median_ascent_error_over_clean",
                         np.median([g["ascent_error"] for g in group]) / clean_error))
     best = max(settings["alphas"])
-    group = [r.metrics for r in rows if r.params["kind"] == "hessian" and r.params["alpha"] == best]
+    group = [r.metrics for r in rows if r.params.get("kind") == "hessian" and r.params["alpha"] == best]
     rows.append(summary(lemma, "max_alpha_median_ascent_error_over_clean",
                         np.median([g["ascent_error"] for g in group]) / clean_error, key=True))
     return rows

@@ -13,8 +13,8 @@ from Hessian-vector products (forward-over-reverse, ``jvp`` of ``grad``) and nev
 * ``diagonal``: :math:`\|\operatorname{diag} H_z\|_2` with :math:`\operatorname{diag} H_z = E[r \odot H_z r]`
   (the draft's "Alternative").
 
-``probes`` may be the standard basis (:func:`hessian_probes` with ``exact=True``): the trace and diagonal
-are then exact, which is how the tests compare with the closed forms of linear regression
+``probes`` may be the scaled standard basis :math:`\sqrt p\, e_k` (:func:`hessian_probes` with ``exact=True``;
+like Rademacher probes, :math:`E[r r^\top] = I`): the trace and diagonal are then exact, which is how the tests compare with the closed forms of linear regression
 (:math:`H_z = x x^\top`: spectral norm = trace = :math:`|x|^2`, diagonal norm :math:`(\sum_i x_i^4)^{1/2}`).
 
 Computing the input gradient of a Hessian measure is third-order automatic differentiation: ``grad`` (in
@@ -61,13 +61,13 @@ def _hvp(objective: Objective, params: Tree, x: Tensor, y: Tensor, vector: Tree)
 
 def hessian_probes(params: Mapping[str, Tensor], count: int, generator: torch.Generator | None = None,
                    exact: bool = False) -> list[Tree]:
-    """Rademacher probe trees for Hutchinson, or (``exact=True``) the standard basis (exact, small models)."""
+    """Rademacher probe trees for Hutchinson, or (``exact=True``) the scaled basis sqrt(p) e_k (exact, small models)."""
     if exact:
         size = sum(value.numel() for value in params.values())
         probes = []
         for column in range(size):
             flat = torch.zeros(size, dtype=next(iter(params.values())).dtype)
-            flat[column] = 1.0
+            flat[column] = size ** 0.5  # sqrt(p) e_k: E[r r^T] = I over the p probes, so the estimates are exact
             probes.append(_unflat(flat, params))
         return probes
     if count < 1:
