@@ -19,6 +19,11 @@ attack's law* (``null="attack"``).
 **Loss-threshold MIA** (Yeom et al. 2018): score :math:`-L(z)`; members are the forgotten poisons,
 non-members are poisons crafted the same way from held-out points. AUC with Hanley & McNeil's (1982)
 standard error, TPR at low FPR.
+
+**Offline LiRA** (Carlini et al. 2022, the variant with OUT shadow models only): the logit-scaled confidence
+:math:`\phi = \log p_y - \log(1 - p_y)` of each candidate under ``K`` shadow models trained without any
+candidate gives a per-example mean :math:`\mu_i`; with few shadows the spread is pooled over the examples
+(:math:`\sigma`, as Carlini et al. advise for small K). The score is :math:`(\phi_i - \mu_i)/\sigma`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from empirical.functional import Objective
 from empirical.poisoning.measures import input_gradients
 
 __all__ = ["gus_statistic", "gus_null", "Detection", "detection", "auc_standard_error", "tpr_at_fpr",
-           "example_losses", "accuracy", "weight_distance", "GUS_NOISES"]
+           "example_losses", "accuracy", "weight_distance", "GUS_NOISES", "logit_confidence", "lira_offline"]
 
 GUS_NOISES = ("drawn", "added")
 
@@ -128,3 +133,24 @@ def accuracy(model: nn.Module, inputs: Tensor, targets: Tensor) -> float:
 def weight_distance(first: Mapping[str, Tensor], second: Mapping[str, Tensor], names) -> float:
     """Euclidean distance between two states over the parameter ``names`` (buffers excluded)."""
     return float(torch.sqrt(sum(((first[n].double() - second[n].double()) ** 2).sum() for n in names)))
+
+
+@torch.no_grad()
+def logit_confidence(model: nn.Module, inputs: Tensor, targets: Tensor) -> Tensor:
+    """phi = log p_y - log(1 - p_y) per example, computed stably as z_y - logsumexp(z without y)."""
+    was = model.training
+    model.eval()
+    logits = model(inputs)
+    model.train(was)
+    chosen = logits.gather(1, targets.view(-1, 1)).squeeze(1)
+    others = logits.scatter(1, targets.view(-1, 1), float("-inf"))
+    return chosen - torch.logsumexp(others, dim=1)
+
+
+def lira_offline(target: Tensor, shadows: Tensor) -> Tensor:
+    """Offline LiRA scores (phi - mu_i) / sigma from ``shadows`` of shape (K, n) (module docstring)."""
+    if shadows.ndim != 2 or shadows.shape[0] < 2 or shadows.shape[1] != target.shape[0]:
+        raise ValueError(f"LiRA needs (K >= 2, n) shadow confidences for n = {target.shape[0]}, got {tuple(shadows.shape)}")
+    mean = shadows.mean(dim=0)
+    sigma = float((shadows - mean).pow(2).sum() / (shadows.numel() - shadows.shape[1])) ** 0.5
+    return (target - mean) / max(sigma, torch.finfo(target.dtype).tiny)

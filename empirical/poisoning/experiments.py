@@ -5,7 +5,8 @@ for each attack, craft ``n_poisons`` poisons (10 in the draft) on a clean *surro
 ``seed + 1``), let them replace their sources in training, retrain the reference without them, run every
 unlearning method, and evaluate each model (poisoned = "before", each method = "after", reference) against
 the reference: distance ratio :math:`\|\theta_u - \theta_r\| / \|\theta_p - \theta_r\|`, accuracies, forget
-loss, loss-threshold MIA (forgotten poisons against poisons crafted the same way from test points), GUS with
+loss, loss-threshold MIA and offline LiRA with ``n_shadow`` OUT shadow models (forgotten poisons against poisons
+crafted the same way from test points), GUS with
 the noise actually added (and the noise drawn, for the noisy attacks) against a fresh Gaussian null, and per
 poison the loss, gradient norm, Hessian spectral norm / trace and ascent error on the poisoned model next to
 random clean points. Each attack's rows are cached under ``<checkpoint_dir>/<check>/<key>/`` so an
@@ -33,7 +34,7 @@ from empirical.checks.base import Row, progress, summary
 from empirical.functional import Objective, point, split_state, tree_norm
 from empirical.poisoning.attacks import ATTACKS, DEFAULT_EPS, Poisons, craft
 from empirical.poisoning.evaluation import (accuracy, detection, example_losses, gus_null, gus_statistic,
-                                            weight_distance)
+                                            lira_offline, logit_confidence, weight_distance)
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
 from empirical.poisoning.methods import METHODS, UnlearningProblem, unlearn
 from empirical.poisoning.training import default_loss, run_steps, schedule, train_with_poisons
@@ -60,6 +61,20 @@ def _surrogate(setup, config: TrainConfig) -> tuple[Objective, dict]:
               surrogate, default_loss(setup.data.task))
     params, frozen = split_state(model)
     return Objective(model, setup.data.task, frozen, bn_mode="eval"), params
+
+
+def _shadows(setup, config: TrainConfig, count: int) -> list:
+    """``count`` OUT shadow models: the architecture trained on the clean data with seeds seed + 2, seed + 3, ...
+
+    They never see a poison (crafted later, from the surrogate), so one set serves every attack."""
+    models = []
+    for offset in range(count):
+        model = copy.deepcopy(setup.model)
+        shadow = TrainConfig(**{**config.__dict__, "seed": config.seed + 2 + offset})
+        run_steps(model, setup.data.train_x, setup.data.train_y, schedule(setup.data.train_x.shape[0], shadow), shadow,
+                  default_loss(setup.data.task))
+        models.append(model)
+    return models
 
 
 def _objective_of(run_model, state: dict, task: str) -> tuple[Objective, dict]:
@@ -134,7 +149,8 @@ def _law(attack: str, poisons: Poisons, surrogate) -> dict:
             "sample": lambda g: poisons.eps * torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64)}
 
 
-def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settings, law, generator, names) -> dict:
+def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settings, law, generator, names,
+                shadows=()) -> dict:
     task = setup.data.task
     model = run.model_at(state)
     objective, params = _objective_of(run.model, state, task)
@@ -154,6 +170,12 @@ def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settin
     mia = detection(members, outsiders, standard_normal_null=False)
     metrics.update({"mia_auc": mia.auc, "mia_auc_se": mia.auc_se, "mia_tpr_at_5": mia.tpr_at_5,
                     "mia_tpr_at_1": mia.tpr_at_1})
+    if len(shadows) >= 2 and task == "classification":
+        candidates = (torch.cat([poisons.inputs, holdout.inputs]), torch.cat([poisons.targets, holdout.targets]))
+        reference = torch.stack([logit_confidence(shadow, *candidates) for shadow in shadows])
+        scores = lira_offline(logit_confidence(model, *candidates), reference).numpy()
+        lira = detection(scores[:len(poisons)], scores[len(poisons):], standard_normal_null=False)
+        metrics.update({"lira_auc": lira.auc, "lira_auc_se": lira.auc_se, "lira_tpr_at_5": lira.tpr_at_5})
     metrics.update(_gus_rows(label, objective, params, poisons, law, generator, settings["gus_draws"]))
     if attack == "influence":
         target = setup.batch(_target_index(holdout.source_index.numpy()), "test")
@@ -168,7 +190,7 @@ def _point_rows(attack, run, poisons, setup, settings, generator, lemma) -> list
     chosen = clean_index[torch.randperm(clean_index.numel(), generator=generator)[:settings["n_clean"]]]
     rows = []
     for kind, (x, y) in (("poison", (poisons.inputs, poisons.targets)), ("clean", (run.inputs[chosen], run.targets[chosen]))):
-        spectral = per_example_summary(objective, params, x, y, "spectral", power_iters=15, generator=generator)
+        spectral = per_example_summary(objective, params, x, y, "spectral", power_iters=10, generator=generator)
         trace = per_example_summary(objective, params, x, y, "trace", probes=hessian_probes(params, 8, generator))
         for i in range(x.shape[0]):
             error = ascent_error(objective, params, point((x, y), i), settings["ascent_lr"])
@@ -225,6 +247,7 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
     _check_counts(setup, settings["n_poisons"])
     config = _config(setup, settings)
     surrogate = _surrogate(setup, config)
+    shadows = _shadows(setup, config, settings["n_shadow"]) if settings["n_shadow"] else []
     names = [name for name, _ in setup.model.named_parameters()]
     rows: list[Row] = []
     lemma = "unlearning-fails-poisons"
@@ -243,18 +266,27 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
         problem = UnlearningProblem.from_run(run, seed=setup.seed)
         results = [("poisoned", run.poisoned, 0), ("reference", run.reference, run.retain_plan.examples)]
         for method in settings["methods"]:
+            name = method.replace("-", "_")
+            if name in ("retrain", "rewind_replay") and not settings["rerun_exact"]:
+                # exact methods: their state is the reference bit for bit (tests/empirical/test_poisoning.py);
+                # only their cost is computed here, from the plans
+                start = run.rewind_checkpoint() if name == "rewind_replay" else 0
+                results.append((name, run.reference, sum(int(b.numel()) for b in run.retain_plan.batches[start:])))
+                continue
             outcome = unlearn(method, problem)
             results.append((outcome.method, outcome.state, outcome.grad_evals))
         attack_rows = []
         info = {k: v for k, v in poisons.info.items() if isinstance(v, (int, float, str))}
         for label, state, cost in results:
             metrics = _model_rows(attack, run, state, label, cost, poisons, outsiders, setup, settings, law,
-                                  generator, names)
+                                  generator, names, shadows)
             attack_rows.append(Row({"lemma_id": lemma, "attack": attack, "method": label,
                                     "stage": "before" if label == "poisoned" else "after",
                                     "attack_info": json.dumps(info, sort_keys=True)}, metrics))
             if label not in ("poisoned", "reference"):
-                for metric in ("distance_ratio", "gus_added_mean_positive", "mia_auc"):
+                for metric in ("distance_ratio", "gus_added_mean_positive", "mia_auc", "lira_auc"):
+                    if metric not in metrics:
+                        continue
                     attack_rows.append(summary(lemma, f"{attack}/{label}/{metric}", metrics[metric],
                                                attack=attack, method=label))
         reference = next(r for r in attack_rows if r.params.get("method") == "reference")

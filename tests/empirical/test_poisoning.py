@@ -16,7 +16,8 @@ from empirical.functional import Objective, flatten, split_state, tree_like
 from empirical.hvp import dense_hessian
 from empirical.models import build_model
 from empirical.poisoning.attacks import ATTACKS, craft
-from empirical.poisoning.evaluation import auc_standard_error, detection, example_losses, gus_statistic
+from empirical.poisoning.evaluation import (auc_standard_error, detection, example_losses, gus_statistic,
+                                            lira_offline, logit_confidence)
 from empirical.poisoning.influence import inverse_hvp
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
 from empirical.poisoning.methods import METHODS, UnlearningProblem, unlearn
@@ -78,6 +79,25 @@ def test_loss_threshold_mia_on_an_independent_model_has_auc_one_half(mlp_setup):
     outsiders = -example_losses(model, mlp_setup.data.test_x[:200], mlp_setup.data.test_y[:200]).numpy()
     result = detection(members, outsiders, standard_normal_null=False)
     assert abs(result.auc - 0.5) <= stats.norm.isf(LEVEL / 2) * auc_standard_error(0.5, 200, 200)
+
+
+def test_offline_lira_scores_are_standardised_confidences(mlp_setup):
+    """phi = log p_y - log(1 - p_y) against softmax; LiRA scores of a model drawn like its shadows are N(0, 1)."""
+    x, y = mlp_setup.data.train_x[:20], mlp_setup.data.train_y[:20]
+    phi = logit_confidence(mlp_setup.model, x, y)
+    with torch.no_grad():
+        p = torch.softmax(mlp_setup.model(x), dim=1).gather(1, y.view(-1, 1)).squeeze(1)
+    # log(p) - log1p(-p) evaluates ~6 roundings of magnitude |phi| + 1 (softmax, logs, subtraction)
+    assert float((phi - (torch.log(p) - torch.log1p(-p))).abs().max()) <= float64_tolerance(32, float(phi.abs().max()) + 1)
+    generator = torch.Generator().manual_seed(0)
+    means = torch.randn(300, generator=generator, dtype=torch.float64) * 3
+    shadows = means + torch.randn(8, 300, generator=generator, dtype=torch.float64)
+    target = means + torch.randn(300, generator=generator, dtype=torch.float64)
+    scores = lira_offline(target, shadows).numpy()
+    # standardised by a pooled sigma estimated from 8 x 300 draws (and the mean from 8): near N(0, 1 + 1/8)
+    assert stats.kstest(scores / math.sqrt(1 + 1 / 8), "norm").pvalue > LEVEL
+    with pytest.raises(ValueError, match="shadow"):
+        lira_offline(target, shadows[:1])
 
 
 # ----------------------------------------------------------------------------- exact methods
@@ -241,7 +261,8 @@ def test_poison_unlearning_check_runs_tiny(cnn_setup):
     from empirical.poisoning.experiments import POISON_DEFAULTS, run_poison_unlearning
 
     settings = {**POISON_DEFAULTS, "attacks": ["fgsm-variant", "gaussian"], "methods": ["retrain", "gradient_ascent"],
-                "n_poisons": 4, "epochs": 1, "gus_draws": 10, "n_clean": 3}
+                "n_poisons": 4, "epochs": 1, "gus_draws": 10, "n_clean": 3, "rerun_exact": True,
+                "n_shadow": 2}
     rows = run_poison_unlearning(cnn_setup, settings)
     measured = [r for r in rows if r.role == "measurement"]
     assert {r.params["method"] for r in measured} == {"poisoned", "reference", "retrain", "gradient_ascent"}
@@ -249,6 +270,7 @@ def test_poison_unlearning_check_runs_tiny(cnn_setup):
         if row.params["method"] in ("retrain", "reference"):
             assert row.metrics["distance_ratio"] == 0.0
     assert any(r.params.get("metric") == "gradient_methods_min_distance_ratio" for r in rows)
+    assert all("lira_auc" in r.metrics and "gus_vs_law_auc" in r.metrics for r in measured)
     with pytest.raises(ValueError, match="exceeds the train set"):
         run_poison_unlearning(cnn_setup, {**settings, "n_poisons": 10**6})
     with pytest.raises(ValueError, match="unknown attack"):
