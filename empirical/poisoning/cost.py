@@ -113,7 +113,8 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     for entry in progress(points, "delta-influence-cost"):
         if entry["hidden"] not in models:
             torch.manual_seed(setup.seed)
-            model = build_model("mlp", data, hidden=entry["hidden"]).to(data.train_x.dtype)
+            model = build_model("mlp", data, hidden=entry["hidden"])
+            model = model.to(device=data.train_x.device, dtype=data.train_x.dtype)
             params, frozen = split_state(model)
             models[entry["hidden"]] = (Objective(model, data.task, frozen, bn_mode="eval"), params)
         objective, params = models[entry["hidden"]]

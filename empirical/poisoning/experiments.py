@@ -114,17 +114,17 @@ def _gus_rows(model_name: str, objective, params, poisons: Poisons, law_sample, 
     rms = delta.pow(2).mean(dim=1).sqrt().clamp_min(torch.finfo(delta.dtype).tiny)
     fresh = gus_null(objective, params, poisons.sources, poisons.targets, 1.0,
                      lambda g: torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64), draws,
-                     generator).numpy()
+                     generator).cpu().numpy()
     added = gus_statistic(objective, params, poisons.sources, poisons.targets,
-                          (delta / rms[:, None]).reshape(poisons.sources.shape), 1.0).numpy()
+                          (delta / rms[:, None]).reshape(poisons.sources.shape), 1.0).cpu().numpy()
     out.update(detection(added, fresh).as_dict("gus_added"))
     if poisons.attack in ("gaussian", "fgsm-variant"):
         drawn_noise = poisons.noise if poisons.attack == "gaussian" else \
             poisons.eps * torch.copysign(poisons.noise, law_sample["direction"])  # the draft's eps copysign(eta, g)
-        drawn = gus_statistic(objective, params, poisons.sources, poisons.targets, drawn_noise, poisons.eps).numpy()
+        drawn = gus_statistic(objective, params, poisons.sources, poisons.targets, drawn_noise, poisons.eps).cpu().numpy()
         out.update(detection(drawn, fresh).as_dict("gus_drawn"))
         law = gus_null(objective, params, poisons.sources, poisons.targets, poisons.eps, law_sample["sample"], draws,
-                       generator).numpy()
+                       generator).cpu().numpy()
         out.update(detection(drawn, law, standard_normal_null=False).as_dict("gus_vs_law"))
         out["gus_law_null_mean"] = float(law.mean())
         out["gus_law_null_std"] = float(law.std())
@@ -165,20 +165,20 @@ def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settin
         "test_accuracy": accuracy(model, setup.data.test_x, setup.data.test_y),
         "forget_loss": float(example_losses(model, poisons.inputs, poisons.targets, task).mean()),
     }
-    members = -example_losses(model, poisons.inputs, poisons.targets, task).numpy()
-    outsiders = -example_losses(model, holdout.inputs, holdout.targets, task).numpy()
+    members = -example_losses(model, poisons.inputs, poisons.targets, task).cpu().numpy()
+    outsiders = -example_losses(model, holdout.inputs, holdout.targets, task).cpu().numpy()
     mia = detection(members, outsiders, standard_normal_null=False)
     metrics.update({"mia_auc": mia.auc, "mia_auc_se": mia.auc_se, "mia_tpr_at_5": mia.tpr_at_5,
                     "mia_tpr_at_1": mia.tpr_at_1})
     if len(shadows) >= 2 and task == "classification":
         candidates = (torch.cat([poisons.inputs, holdout.inputs]), torch.cat([poisons.targets, holdout.targets]))
         reference = torch.stack([logit_confidence(shadow, *candidates) for shadow in shadows])
-        scores = lira_offline(logit_confidence(model, *candidates), reference).numpy()
+        scores = lira_offline(logit_confidence(model, *candidates), reference).cpu().numpy()
         lira = detection(scores[:len(poisons)], scores[len(poisons):], standard_normal_null=False)
         metrics.update({"lira_auc": lira.auc, "lira_auc_se": lira.auc_se, "lira_tpr_at_5": lira.tpr_at_5})
     metrics.update(_gus_rows(label, objective, params, poisons, law, generator, settings["gus_draws"]))
     if attack == "influence":
-        target = setup.batch(_target_index(holdout.source_index.numpy()), "test")
+        target = setup.batch(_target_index(holdout.source_index.cpu().numpy()), "test")
         metrics["target_test_loss"] = float(example_losses(model, *target, task).mean())
     return metrics
 
