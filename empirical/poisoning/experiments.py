@@ -63,16 +63,17 @@ def _surrogate(setup, config: TrainConfig) -> tuple[Objective, dict]:
     return Objective(model, setup.data.task, frozen, bn_mode="eval"), params
 
 
-def _shadows(setup, config: TrainConfig, count: int) -> list:
-    """``count`` OUT shadow models: the architecture trained on the clean data with seeds seed + 2, seed + 3, ...
-
-    They never see a poison (crafted later, from the surrogate), so one set serves every attack."""
+def _shadows(setup, config: TrainConfig, count: int, sources) -> list:
+    """``count`` OUT shadow models: the architecture trained on the retain set (the clean data without the poisons'
+    sources) with seeds seed + 2, seed + 3, ... They see neither a poison nor a source of a member or a held-out
+    poison (those come from the test set), and every attack uses the same sources, so one set serves all."""
     models = []
+    drop = torch.as_tensor(sources, dtype=torch.long)
     for offset in range(count):
         model = copy.deepcopy(setup.model)
         shadow = TrainConfig(**{**config.__dict__, "seed": config.seed + 2 + offset})
-        run_steps(model, setup.data.train_x, setup.data.train_y, schedule(setup.data.train_x.shape[0], shadow), shadow,
-                  default_loss(setup.data.task))
+        run_steps(model, setup.data.train_x, setup.data.train_y,
+                  schedule(setup.data.train_x.shape[0], shadow, drop=drop), shadow, default_loss(setup.data.task))
         models.append(model)
     return models
 
@@ -247,7 +248,8 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
     _check_counts(setup, settings["n_poisons"])
     config = _config(setup, settings)
     surrogate = _surrogate(setup, config)
-    shadows = _shadows(setup, config, settings["n_shadow"]) if settings["n_shadow"] else []
+    sources = setup.indices(settings["n_poisons"], settings["point_seed"])
+    shadows = _shadows(setup, config, settings["n_shadow"], sources) if settings["n_shadow"] else []
     names = [name for name, _ in setup.model.named_parameters()]
     rows: list[Row] = []
     lemma = "unlearning-fails-poisons"

@@ -57,15 +57,19 @@ def _hessian_poisons(rows: Rows) -> plt.Figure:
 
 def _delta_influence_cost(rows: Rows) -> plt.Figure:
     data = [r for r in rows if r.get("role") == "measurement"]
+    factors = ("n_train", "n_test", "n_transformations", "d")
+    # the base point: each factor's most frequent value (the grid varies one factor at a time around it)
+    base = {f: max({r[f] for r in data}, key=lambda v: sum(r[f] == v for r in data)) for f in factors}
     figure, axes = plt.subplots(1, 4, figsize=(17, 4))
-    for axis, factor in zip(axes, ("n_train", "n_test", "n_transformations", "d")):
+    for axis, factor in zip(axes, factors):
         for index, role in enumerate(("defender", "attacker_fgsm", "attacker_influence")):
-            chosen = sorted({(r[factor], r["seconds"]) for r in data if r["role_of"] == role})
+            chosen = sorted((r[factor], r["seconds"]) for r in data if r["role_of"] == role
+                            and all(r[f] == base[f] for f in factors if f != factor))
             if len({x for x, _ in chosen}) > 1:
                 axis.plot(*zip(*chosen), "o-", color=f"C{index}", label=role)
         axis.set(xscale="log", yscale="log", xlabel=factor, ylabel="wall time (s)")
     axes[0].legend(fontsize=7)
-    figure.suptitle("delta-influence-cost: defender vs attacker (all points; the fits use one factor at a time)")
+    figure.suptitle("delta-influence-cost: defender vs attacker, one factor varied around the base point")
     return figure
 
 
