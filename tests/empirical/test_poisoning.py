@@ -298,3 +298,23 @@ def test_cli_reports_a_bad_setting(capsys):
     assert main(["run", "poison-unlearning", "--model", "mlp", "--set", "model.hidden=4", "--set", "attacks=pgd",
                  "--out", "/tmp/noncommute-test-poisoning"]) == 2
     assert "unknown attack" in capsys.readouterr().err
+
+
+def test_paper_preset_runs_on_cifar10_batches_read_from_a_local_folder(tmp_path):
+    """--set preset=paper on ResNet18 / CIFAR-10 (fake batches in the real format, tiny width and overrides)."""
+    from empirical.data import write_fake_cifar10
+    from empirical.poisoning.experiments import POISON_DEFAULTS, _resolve, run_poison_unlearning
+    from empirical.setup import prepare
+
+    root = write_fake_cifar10(tmp_path / "cifar", per_batch=8)
+    setup = prepare("resnet18", "cifar10", model_options={"width": 2}, data_options={"root": str(root)},
+                    progress=False)
+    settings = {**POISON_DEFAULTS, "preset": "paper", "attacks": ["fgsm-variant"], "methods": ["gradient_ascent"],
+                "epochs": 1, "n_poisons": 2, "gus_draws": 5, "n_clean": 2, "n_shadow": 0}
+    resolved = _resolve(settings, POISON_DEFAULTS)
+    assert resolved["epochs"] == 1 and resolved["batch_size"] == 128 and resolved["rerun_exact"] is True
+    rows = run_poison_unlearning(setup, settings)
+    assert {r.params["method"] for r in rows if r.role == "measurement"} == {"poisoned", "reference",
+                                                                            "gradient_ascent"}
+    with pytest.raises(ValueError, match="preset"):
+        run_poison_unlearning(setup, {**settings, "preset": "huge"})
