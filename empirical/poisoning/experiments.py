@@ -292,9 +292,12 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
                     attack_rows.append(summary(lemma, f"{attack}/{label}/{metric}", metrics[metric],
                                                attack=attack, method=label))
         reference = next(r for r in attack_rows if r.params.get("method") == "reference")
-        attack_rows.append(summary("gus-fgsm-variant-null" if attack == "fgsm-variant" else "gus-gaussian-null",
-                                   f"{attack}/reference/gus_added_mean", reference.metrics["gus_added_mean_positive"],
-                                   attack=attack, method="reference"))
+        # on the reference (never saw the poisons): the null GUS assumes. Only the Gaussian noise has the N(0, 1)
+        # null of lemma gus-gaussian-null; the FGSM variant's is lemma gus-fgsm-variant-null; the other attacks
+        # add a deterministic perturbation, for which no null of that kind exists.
+        null_lemma = {"gaussian": "gus-gaussian-null", "fgsm-variant": "gus-fgsm-variant-null"}.get(attack, lemma)
+        attack_rows.append(summary(null_lemma, f"{attack}/reference/gus_added_mean",
+                                   reference.metrics["gus_added_mean_positive"], attack=attack, method="reference"))
         attack_rows += _point_rows(attack, run, poisons, setup, settings, generator, "three-hard-kinds-equivalent")
         _save(cache, attack_rows)
         rows += attack_rows
