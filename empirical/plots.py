@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from empirical.poisoning.plots import PLOTTERS as POISONING_PLOTTERS  # noqa: E402
 from sims.results import ResultStore  # noqa: E402
 from theory import figure_style  # noqa: E402
 from theory.figure_style import colour, legend_outside, log_plot  # noqa: E402
@@ -156,6 +157,7 @@ def _hard(rows: Rows) -> plt.Figure:
 
 _PLOTTERS = {"ascent-error": _ascent, "commutator": _commutator, "inversion-contraction": _inversion,
              "gradient-cosine": _cosine, "orthogonal-craft": _craft, "hard-points": _hard}
+_PLOTTERS.update(POISONING_PLOTTERS)
 
 
 def plot_check(name: str, out_dir: str | os.PathLike[str] = "results",

@@ -29,7 +29,7 @@ from sims.progress import progress_bar
 from sims.results import atomic_path, atomic_write_bytes
 from theory.validation import check_finite_scalar, check_learning_rate, check_positive_int
 
-__all__ = ["TrainConfig", "train", "evaluate", "batches"]
+__all__ = ["TrainConfig", "train", "evaluate", "batches", "epoch_order"]
 
 SCHEDULES = ("constant", "cosine")
 
@@ -66,10 +66,14 @@ class TrainConfig:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 
+def epoch_order(size: int, seed: int, epoch: int) -> torch.Tensor:
+    """The seeded random order of the ``size`` training examples in ``epoch`` (depends on seed and epoch only)."""
+    return torch.randperm(size, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+
+
 def batches(data: Dataset, batch_size: int, seed: int, epoch: int, limit: int | None = None) -> Iterable[tuple]:
     """Index batches of one epoch in a seeded random order (the order depends on seed and epoch only)."""
-    generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-    order = torch.randperm(data.train_x.shape[0], generator=generator)
+    order = epoch_order(data.train_x.shape[0], seed, epoch)
     count = math.ceil(len(order) / batch_size) if limit is None else min(limit, math.ceil(len(order) / batch_size))
     for index in range(count):
         chosen = order[index * batch_size:(index + 1) * batch_size].to(data.train_x.device)

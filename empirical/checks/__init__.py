@@ -55,6 +55,11 @@ def get_check(name: str) -> Check:
     return CHECKS[name]
 
 
+from empirical.poisoning.checks import POISONING_CHECKS  # noqa: E402  (poison experiments, empirical/poisoning)
+
+CHECKS.update(POISONING_CHECKS)
+
+
 def run_check(name: str, setup: Any, settings: Mapping[str, Any] | None = None, out_dir: str = "results") -> list[Row]:
     """Run check ``name`` on ``setup`` with ``settings`` over its defaults; store and return the rows."""
     check = get_check(name)

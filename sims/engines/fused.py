@@ -66,7 +66,7 @@ def supports(model: Any, aggregate: str, record: tuple[str, ...]) -> bool:
 def _kernel():
     import numba
 
-    @numba.njit(cache=True, fastmath={"reassoc", "contract"}, nogil=True)
+    @numba.njit(cache=True, nogil=True)
     def kernel(theta, X, y, indices, weights, rates, mean, link, l2, checkpoints, updates, keep_checkpoints,
                keep_updates):  # pragma: no cover - compiled
         T, S, B = indices.shape

@@ -12,5 +12,6 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     poisoned_batches,
     unlearning_scope,
     second_order,
+    poisoning,
     aggregation,
 )

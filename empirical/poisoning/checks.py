@@ -1,0 +1,56 @@
+"""The poisoning experiments as :class:`empirical.checks.base.Check` entries (joined to CHECKS by one line).
+
+=======================  =========================================================  ==================================
+check                    lemma ids                                                  draft section
+=======================  =========================================================  ==================================
+poison-unlearning        unlearning-fails-poisons, gus-gaussian-null,               adversarial poisons with high loss;
+                         gus-fgsm-variant-null, poisons-large-gradients,            conclusion on gradient ascent
+                         three-hard-kinds-equivalent
+hessian-poisons          hessian-poison-ascent-error                                poisons with irregular gradients
+delta-influence-cost     delta-influence-defender-cost, delta-influence-attacker-  limitations of delta-influence
+                         cost
+=======================  =========================================================  ==================================
+
+The runners are imported when a check runs (the experiments use :mod:`empirical.checks`' own helpers).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from empirical.checks.base import Check, Row
+from empirical.poisoning.settings import COST_DEFAULTS, HESSIAN_DEFAULTS, POISON_DEFAULTS
+
+__all__ = ["POISONING_CHECKS"]
+
+
+def _poison_unlearning(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
+    from empirical.poisoning.experiments import run_poison_unlearning
+
+    return run_poison_unlearning(setup, settings)
+
+
+def _hessian_poisons(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
+    from empirical.poisoning.experiments import run_hessian_poisons
+
+    return run_hessian_poisons(setup, settings)
+
+
+def _delta_influence_cost(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
+    from empirical.poisoning.cost import run
+
+    return run(setup, settings)
+
+
+POISONING_CHECKS = {check.name: check for check in (
+    Check("poison-unlearning", ("unlearning-fails-poisons", "gus-gaussian-null", "gus-fgsm-variant-null",
+                                "poisons-large-gradients", "three-hard-kinds-equivalent"),
+          "attack x unlearning method x 10 poisons: distance to the retrained model, GUS, MIA, accuracy",
+          POISON_DEFAULTS, _poison_unlearning),
+    Check("hessian-poisons", ("hessian-poison-ascent-error",),
+          "Hessian attack over alpha: Hessian measure vs gradient norm, ascent error vs clean points",
+          HESSIAN_DEFAULTS, _hessian_poisons),
+    Check("delta-influence-cost", ("delta-influence-defender-cost", "delta-influence-attacker-cost"),
+          "defender's influence-with-transformations cost vs attacker's cost; fitted exponents",
+          COST_DEFAULTS, _delta_influence_cost),
+)}
