@@ -21,11 +21,13 @@ with :math:`c_s = \lambda_t / \sum_b w_b` (``mean``, and 0 for an empty step) or
 :math:`\mu` the identity (linear) or the sigmoid (logistic, evaluated as numpy's ``expit``:
 :math:`1/(1+e^{-s})` for :math:`s \ge 0` and :math:`e^{s}/(1+e^{s})` below), and the records
 ``checkpoints`` / ``updates`` of :func:`run_sgd`. The numpy engine stays the reference: the two differ only
-in the order of floating-point operations (the sums over ``p`` and ``B``; the kernel lets LLVM reassociate
-them into SIMD lanes and fuse multiply-adds, ``fastmath={"reassoc", "contract"}``, 2.5x faster, with NaN and
-infinity semantics kept), and the error bound :math:`\gamma_n \sum |a_i b_i|` of a sum holds for every order,
-so they agree within the rounding-error model of ``tests/sims/reference.py`` (tested in
-``tests/sims/engines/test_fused.py``).
+in the order of floating-point operations (the sums over ``p`` and ``B``), and the error bound
+:math:`\gamma_n \sum |a_i b_i|` of a sum holds for every order, so they agree within the rounding-error model
+of ``tests/sims/reference.py`` (tested in ``tests/sims/engines/test_fused.py``). The kernel is compiled with
+strict IEEE semantics (no ``fastmath``): with reassociation and contraction LLVM chose different summation
+orders for different array layouts, so retraining and rewind-replay, which perform the same steps, differed in
+the last bit (1.8e-17), and the exactness of rewind-replay is a claim the sweeps test bit for bit. Strict
+semantics cost about 1.1x (145x the loop instead of 163x, ``benchmarks/bench_sims_permutations.py``).
 
 The kernel is compiled on first use (about a second, cached on disk by numba) and numba is imported only
 then. :func:`supports` says whether a run can take this path; :func:`run_sgd` takes it by default when it can
