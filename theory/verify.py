@@ -52,7 +52,7 @@ TRACKED_RECORD = Path("docs") / "verification.json"
 THOROUGH_RECORD = Path("docs") / "verification-thorough.json"
 RECORD_SCHEMA = 1
 # modules that present statuses but do not decide them: editing them keeps a record fresh
-_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "cite_check.py"})
+_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "latex_export.py", "cite_check.py"})
 _LONG_VECTOR = 8  # worst cases (not counterexamples) with longer vectors are abbreviated in the record
 
 
@@ -140,6 +140,20 @@ def format_score(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
 
 
+def _guard_words(record: dict[str, Any]) -> str:
+    """How many cases supported the statement, against the vacuity floor (theory.guards)."""
+    return f"{record.get('supporting')} supporting, floor {record.get('vacuity_floor')}"
+
+
+def _verdict_words(record: dict[str, Any]) -> str:
+    words = "" if record.get("passed") else ", BROKEN"
+    if record.get("vacuous"):
+        words += ", VACUOUS"
+    if record.get("implementation_failures"):
+        words += f", IMPLEMENTATION PROBLEM on {record['implementation_failures']} case(s)"
+    return words
+
+
 def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
     """One line per record: examples, worst score (error over tolerance), passed or not."""
     parts = []
@@ -152,13 +166,11 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
             parts.append(f"{name}: stored counterexample {reproduced}")
         elif kind == "hypothesis":
             oracle = ", mpmath oracle" if record.get("oracle") else ", float64 only"
-            verdict = "" if record.get("passed") else ", BROKEN"
-            parts.append(f"{name}: {record.get('examples')} Hypothesis examples{oracle}, "
-                         f"worst score {format_score(record.get('worst_score'))}{verdict}")
+            parts.append(f"{name}: {record.get('examples')} Hypothesis examples ({_guard_words(record)}){oracle}, "
+                         f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}")
         elif kind == "mpmath":
-            verdict = "" if record.get("passed") else ", BROKEN"
-            parts.append(f"{name}: {record.get('cases')} mpmath cases, "
-                         f"worst score {format_score(record.get('worst_score'))}{verdict}")
+            parts.append(f"{name}: {record.get('cases')} mpmath cases ({_guard_words(record)}), "
+                         f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}")
         else:
             parts.append(f"{name}: {record.get('detail', kind)}")
     return "; ".join(parts) if parts else "no checks: not checkable here"
@@ -175,7 +187,8 @@ def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], probl
     return json_safe({
         "id": lemma.id, "label": lemma.label, "title": lemma.title, "source": lemma.source,
         "statement": lemma.statement, "as_written": lemma.as_written, "assumptions": list(lemma.assumptions),
-        "interpretation": lemma.interpretation, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
+        "interpretation": lemma.interpretation, "quote": lemma.quote, "reading": lemma.reading,
+        "claim": lemma.claim_key, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
         **{key: list(names) for key, names in measured_by(lemma.id).items()},
         "checks": [{"name": check.name, "kind": check.kind, "description": check_description(check)}
                    for check in lemma.checks],
