@@ -149,3 +149,44 @@ def test_open_crashed_and_troubled_lemmas_are_not_citable():
     problems = citation_problems(citations, entries)
     assert [problem.split(" -- ")[0][:14] for problem in problems] == ["lem:o is open;", "lem:e is error", "lem:p is prove"]
     assert "did not go through" in problems[2]
+
+
+def test_every_place_of_a_citation_is_named_and_messages_say_what_to_do():
+    citations = [Citation("r", "a.tex", 3), Citation("r", "b.tex", 7), Citation("o", "a.tex", 9),
+                 Citation("ga-exact-iff", "a.tex", 1), Citation("v", "a.tex", 2)]
+    entries = {"r": {"status": "refuted", "corrected_by": ["f", "g"]}, "o": {"status": "open", "corrected_by": []},
+               "v": {"status": "verified", "corrected_by": [], "ok": False, "problems": []}}
+    assert citation_problems(citations, entries) == [
+        "lem:r is refuted; cite the correction lem:f, lem:g -- cited at a.tex:3, b.tex:7",
+        "lem:o is open; it is stated but not checked here -- cited at a.tex:9",
+        "lem:ga-exact-iff: has no status -- cited at a.tex:1",
+        "lem:v is verified but its checks did not reproduce the registry (see `python -m theory show`) -- cited at a.tex:2"]
+    assert citation_problems([Citation("r", "a.tex", 1)], {"r": {"status": "refuted", "corrected_by": []}}) == [
+        "lem:r is refuted -- cited at a.tex:1"]
+
+
+def test_includes_are_followed_once_with_or_without_extension_and_missing_ones_are_noted(tmp_path):
+    from theory.cite_check import read_paper
+
+    (tmp_path / "a.tex").write_text("\\input{b}\n\\ref{lem:x}\n% \\input{commented}\n")
+    (tmp_path / "b.tex").write_text("\\include{a.tex}\n\\cref{lem:y}\n\\subfile{absent}\n")
+    (tmp_path / "main.tex").write_text("\\input{a}\\input{a.tex}\n\\noncommutecite{z}\n\\label{lem:w}\n")
+    paper = read_paper(tmp_path / "main.tex")
+    assert [(c.lemma_id, c.path.split("/")[-1], c.line) for c in paper.citations] == [("x", "a.tex", 2), ("y", "b.tex", 2)]
+    assert [c.lemma_id for c in paper.typeset] == ["z"] and paper.labels == {"w"}
+    assert paper.notes == [f"{tmp_path / 'b.tex'}: included file 'absent' not found, not checked"]
+
+
+def test_typeset_labels_follow_corrections_of_refuted_claims_transitively():
+    from theory.cite_check import typeset_labels, undefined_problems
+    from theory.registry import registry
+
+    lemmas = registry()
+    refuted = next(i for i, lemma in lemmas.items() if lemma.counterexample is not None)
+    defined = typeset_labels([Citation(refuted, "p.tex", 1), Citation("not-a-lemma", "p.tex", 2)])
+    assert refuted in defined and set(lemmas[refuted].corrected_by) <= defined and "not-a-lemma" not in defined
+    proved = next(i for i, lemma in lemmas.items() if lemma.counterexample is None and lemma.uses)
+    assert typeset_labels([Citation(proved, "p.tex", 1)]) == {proved}  # what it uses is not typeset
+    assert undefined_problems([Citation("a", "p.tex", 1), Citation("a", "q.tex", 2), Citation("b", "p.tex", 3)],
+                              {"b"}) == ["lem:a is cited but not defined in the paper (LaTeX would print ??): typeset "
+                                         "it with \\noncommutecite{a} (noncommute.sty) -- cited at p.tex:1, q.tex:2"]
