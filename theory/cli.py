@@ -245,10 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def profile_option(command: argparse.ArgumentParser) -> None:
+    def profile_option(command: argparse.ArgumentParser, default: str = "dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, "
+                                                                         "or ci when $CI is set") -> None:
         command.add_argument("--profile", choices=sorted(PROFILES), default=None,
-                             help="Hypothesis profile for the checks (default: dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, "
-                                  "or ci when $CI is set)")
+                             help=f"Hypothesis profile for the checks (default: {default})")
         command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def record_option(command: argparse.ArgumentParser, evaluates: bool) -> None:
@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"run profile thorough and write {THOROUGH_RECORD.name} only (about an hour)")
     export.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
                         help="stop the search after this many seconds (default: none)")
-    profile_option(export)
+    profile_option(export, default="ci, derandomized: the tracked record is reproducible")
     export.set_defaults(handler=_cmd_export)
 
     cite = commands.add_parser("cite-check", help="fail if a paper cites an unknown, refuted or open lemma")

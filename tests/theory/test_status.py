@@ -164,3 +164,20 @@ def test_time_budget_stops_properties_and_restores_the_outer_budget():
         assert not budget_exhausted()
     assert not budget_exhausted()
     assert record["examples"] == 0 and record["skipped_for_budget"] > 0 and record["vacuous"]
+
+
+def test_a_stored_counterexample_of_a_float64_only_check_refutes_nothing():
+    check = PropertyCheck("f", linear_points(), lambda case: Outcome(False, 2.0, "float64 off"), "r", oracle=False)
+    verdict = evaluate(_lemma(check, counterexample=Counterexample("f", {"x": [1.0]}), corrected_by=("y",)))
+    assert (verdict.lemma_id, verdict.status, verdict.counterexample) == ("zz-status", "open", {"x": [1.0]})
+    assert verdict.evidence[0]["failure"] == "implementation" and verdict.evidence[0]["reproduced"] is False
+    assert verdict.problems == [
+        "zz-status: implementation problem: the stored counterexample breaks only the float64 implementation checked "
+        "by 'f' (float64 off), not the statement; fix the implementation or its error model, and remove the "
+        "counterexample"]
+    outside = PropertyCheck("o", linear_points(), lambda case: Outcome(False, premises_met=False, detail="x = 0"), "r")
+    verdict = evaluate(_lemma(outside, counterexample=Counterexample("o", {"x": [0.0]}), corrected_by=("y",)))
+    assert verdict.problems == [
+        "zz-status: the stored counterexample violates the statement's premises (x = 0), so it refutes nothing: "
+        "find one inside the premises, or remove it"]
+    assert verdict.evidence[0]["premises_met"] is False and verdict.evidence[0]["failure"] is None
