@@ -181,3 +181,23 @@ def test_a_stored_counterexample_of_a_float64_only_check_refutes_nothing():
         "zz-status: the stored counterexample violates the statement's premises (x = 0), so it refutes nothing: "
         "find one inside the premises, or remove it"]
     assert verdict.evidence[0]["premises_met"] is False and verdict.evidence[0]["failure"] is None
+
+
+def test_every_check_reports_its_duration_in_seconds():
+    def slow(case):
+        time.sleep(0.01)
+        return Outcome(True)
+
+    records = [run_check(SympyProof("s", lambda: time.sleep(0.01) or True, "d")),
+               run_check(OracleCheck("o", lambda: [{"a": 1.0}], slow, "d")),
+               run_check(PropertyCheck("p", linear_points(), slow, "r"))]
+    for record in records:
+        assert 0.01 <= record["seconds"] < 600 and record["seconds"] == round(record["seconds"], 3)
+
+
+def test_the_vacuity_problem_of_an_oracle_check_counts_its_cases():
+    cases = [{"x": [0.0]}, {"x": [0.0, 0.0]}, {"x": [1.0]}]
+    verdict = evaluate(_lemma(OracleCheck("hand", lambda: cases, lambda case: Outcome(True), "d")))
+    assert verdict.problems == [
+        "zz-status: check 'hand' is vacuous: only 1 of 3 cases met the premises and were not degenerate (0 outside "
+        "the premises, 2 degenerate); the floor is 2 (half of the hand-chosen cases): fix the strategy"]
