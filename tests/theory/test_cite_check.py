@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from theory.cite_check import Citation, citation_problems, find_citations, strip_comments
@@ -138,7 +140,8 @@ def test_typesetting_a_refuted_claim_defines_its_correction_and_is_only_a_note(p
     assert "typesets a refuted claim" in capsys.readouterr().out
     unknown = _paper(paper_folder, "unknown-typeset.tex", "", typeset=[PROVED + "x"])
     assert _check(unknown, paper_folder) == 1
-    assert f"lem:{PROVED}x: unknown lemma id" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"lem:{PROVED}x: unknown lemma id" in err and "unknown-typeset.tex:4" in err
 
 
 def test_open_crashed_and_troubled_lemmas_are_not_citable():
@@ -190,3 +193,30 @@ def test_typeset_labels_follow_corrections_of_refuted_claims_transitively():
     assert undefined_problems([Citation("a", "p.tex", 1), Citation("a", "q.tex", 2), Citation("b", "p.tex", 3)],
                               {"b"}) == ["lem:a is cited but not defined in the paper (LaTeX would print ??): typeset "
                                          "it with \\noncommutecite{a} (noncommute.sty) -- cited at p.tex:1, q.tex:2"]
+
+
+def test_the_profile_asked_for_decides_whether_the_record_stands_in(paper_folder, capsys):
+    paper = _paper(paper_folder, "profile.tex", f"\\ref{{lem:{PROVED}}}")
+    assert _check(paper, paper_folder, "--profile", "ci") == 0  # the fixture's record was made under dev
+    assert "made under profile dev, not ci" in capsys.readouterr().out
+    assert _check(paper, paper_folder) == 0
+    assert "status(es) from" in capsys.readouterr().out
+
+
+def test_a_paper_that_cites_nothing_reads_no_record(tmp_path, capsys):
+    (tmp_path / "stale.json").write_text(json.dumps({"schema": 1, "lemmas": [], "registry": {"source_sha256": "0"},
+                                                     "profile": {"name": "dev"}, "provenance": {}}))
+    (tmp_path / "plain.tex").write_text("\\documentclass{article}\\begin{document}Nothing cited.\\end{document}\n")
+    assert main(["cite-check", str(tmp_path / "plain.tex"), "--record", str(tmp_path / "stale.json"),
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: 0 cited lemma(s), 0 citation(s)" in out and "statuses:" not in out
+
+
+def test_an_input_without_extension_finds_the_file_as_named_first(tmp_path):
+    from theory.cite_check import read_paper
+
+    (tmp_path / "chapter").write_text("\\ref{lem:x}\n")  # TeX would also read a file without extension
+    (tmp_path / "main.tex").write_text("\\input{chapter}\n")
+    paper = read_paper(tmp_path / "main.tex")
+    assert [c.lemma_id for c in paper.citations] == ["x"] and paper.notes == []
