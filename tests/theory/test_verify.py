@@ -183,3 +183,24 @@ def test_the_fingerprint_ignores_presentation_modules_only(monkeypatch, tmp_path
     assert source_fingerprint() == first
     (package / "status.py").write_text("a = 2\n")
     assert source_fingerprint() != first and len(first) == 64 and theory
+
+
+def test_the_run_reports_progress_durations_and_a_budget_that_ran_out(registered, capsys, tmp_path):
+    record = run_verification(["zz-good"], "dev", progress=True)
+    err = capsys.readouterr().err
+    assert "checking lemmas" in err and "lemma/s" in err  # tqdm on stderr, counting lemmas
+    assert 0 <= record["lemmas"][0]["seconds"] < 600 and 0 <= record["summary"]["seconds"] < 600
+    crashed = run_verification(["zz-crash"], "dev", progress=False)["lemmas"][0]
+    assert crashed["status"] == "error" and 0 <= crashed["seconds"] < 600
+    cut = run_verification(["zz-good", "zz-bad"], "dev", progress=False, budget=1e-9)
+    assert [entry["status"] for entry in cut["lemmas"]] == ["unverified", "unverified"]
+    assert cut["lemmas"][0]["problems"] == [
+        "zz-good: not checked: the time budget of 1e-09 s ran out; run verify with a larger --budget, or with --only "
+        "for the remaining lemmas"]
+    assert cut["summary"]["unchecked"] == ["zz-good", "zz-bad"] and cut["summary"]["budget_exhausted"] is True
+    assert cut["provenance"]["parameters"]["budget_s"] == 1e-9
+    path = write_record(cut, tmp_path / "record.json")
+    assert path.read_text().count("\n") > 20  # indented: a record diffs line by line in git
+    assert set(profile_settings("dev")) == {"name", "max_examples", "derandomize", "deadline", "database",
+                                            "suppress_health_check"}
+    assert profile_settings("dev")["suppress_health_check"] == ["too_slow", "data_too_large", "filter_too_much"]
