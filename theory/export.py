@@ -113,11 +113,17 @@ def _evidence_rows(entry: Mapping[str, Any]) -> list[tuple[str, str, str, str, s
             rows.append((name, "stored counterexample", result, "1 case", record.get("detail", "")))
             continue
         result = "passed" if record.get("passed") else "FAILED"
+        support = (f" ({record['supporting']} supporting, floor {record.get('vacuity_floor')})"
+                   if "supporting" in record else "")
+        if record.get("vacuous"):
+            result += ", VACUOUS"
+        if record.get("implementation_failures"):
+            result += f", implementation problem on {record['implementation_failures']} case(s)"
         if kind == "hypothesis":
-            amount = f"{record.get('examples')} examples, worst score {format_score(record.get('worst_score'))}"
+            amount = f"{record.get('examples')} examples{support}, worst score {format_score(record.get('worst_score'))}"
             what = record.get("ranges", "") + ("; mpmath oracle" if record.get("oracle") else "; float64 only")
         elif kind == "mpmath":
-            amount = f"{record.get('cases')} cases, worst score {format_score(record.get('worst_score'))}"
+            amount = f"{record.get('cases')} cases{support}, worst score {format_score(record.get('worst_score'))}"
             what = record.get("detail", "")
         else:
             amount, what = "symbolic", record.get("detail", descriptions.get(name, ""))
