@@ -284,3 +284,16 @@ def test_every_public_function_on_a_dyadic_case_is_exact():
     assert lin.commutator(theta, x, y, [1.0, 1.0], 0.0, lr).tolist() == \
         lin.commutator_closed_form(theta, x, y, [1.0, 1.0], 0.0, lr).tolist() == [0.1015625, -0.0390625]  # lr^2 (x.x')(r' x - r x') = (6.5, -2.5) / 64
     assert lin.hyperplane_projection(theta, [1.0, 1.0], y).tolist() == [-0.25, 0.75]  # theta - (5/2) x / 2
+
+
+@pytest.mark.parametrize("function", ["commutator", "commutator_closed_form"])
+def test_the_second_point_of_a_commutator_is_validated_by_name(function):
+    from theory import linear_regression as lin
+
+    call = getattr(lin, function)
+    with pytest.raises(ValueError, match="x_other"):
+        call([1.0, 2.0], [2.0, -1.0], 0.5, [float("nan"), 1.0], 0.0, 0.125)
+    with pytest.raises(ValueError, match="x_other"):
+        call([1.0, 2.0], [2.0, -1.0], 0.5, [1.0], 0.0, 0.125)  # wrong dimension
+    with pytest.raises(ValueError, match="y_other"):
+        call([1.0, 2.0], [2.0, -1.0], 0.5, [1.0, 1.0], float("inf"), 0.125)
