@@ -195,5 +195,5 @@ def test_margin_labels_and_step_directions_on_exact_cases():
     assert [logistic.loss_derivative_core(0.0, order) for order in (1, 2, 3)] == [-0.5, 0.25, 0.0]
     assert logistic.check_label(-1) == -1.0 and logistic.check_label(1.0) == 1.0
     for label in (0.0, 2.0, 0.5):
-        with pytest.raises(ValueError, match="class label"):
+        with pytest.raises(ValueError, match=r"^y must be a class label in \{-1, \+1\}"):
             logistic.check_label(label)
