@@ -201,3 +201,24 @@ def test_the_vacuity_problem_of_an_oracle_check_counts_its_cases():
     assert verdict.problems == [
         "zz-status: check 'hand' is vacuous: only 1 of 3 cases met the premises and were not degenerate (0 outside "
         "the premises, 2 degenerate); the floor is 2 (half of the hand-chosen cases): fix the strategy"]
+
+
+def test_degenerate_cases_do_not_steer_the_search():
+    # target() climbs from supporting cases only: fed a degenerate best case (constant scores tie with
+    # the all-zero first example) it would draw a third of the ci examples all-zero (22 of 60, measured)
+    with using_profile("ci"):
+        record = run_check(PropertyCheck("p", linear_points(), lambda case: Outcome(True, 0.25), "r"))
+    assert record["kind"] == "hypothesis" and record["examples"] == 60 and record["degenerate"] <= 8
+
+
+def test_the_vacuity_problem_of_a_property_counts_its_examples_and_budget_skips_are_counted():
+    check = PropertyCheck("outside", linear_points(), lambda case: Outcome(True, premises_met=False), "r")
+    verdict = evaluate(_lemma(check))
+    ran = verdict.evidence[0]["examples"]
+    assert verdict.lemma_id == "zz-status" and ran > 1
+    assert verdict.problems[0].startswith(f"zz-status: check 'outside' is vacuous: only 0 of {ran} cases met the "
+                                          f"premises and were not degenerate ({ran} outside the premises, 0 degenerate)")
+    with time_budget(1e-9):
+        time.sleep(0.001)
+        skipped = run_check(PropertyCheck("p", linear_points(), _ok, "r"))
+    assert skipped["skipped_for_budget"] > 1 and skipped["examples"] == 0
