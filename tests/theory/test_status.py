@@ -222,3 +222,15 @@ def test_the_vacuity_problem_of_a_property_counts_its_examples_and_budget_skips_
         time.sleep(0.001)
         skipped = run_check(PropertyCheck("p", linear_points(), _ok, "r"))
     assert skipped["skipped_for_budget"] > 1 and skipped["examples"] == 0
+
+
+def test_only_supporting_cases_feed_target(monkeypatch):
+    import theory.status as status
+
+    scores = []
+    monkeypatch.setattr(status, "target", lambda score, label: scores.append((score, label)))
+    run_check(PropertyCheck("impl", linear_points(), lambda case: Outcome(False, 7.0), "r", oracle=False))
+    run_check(PropertyCheck("outside", linear_points(), lambda case: Outcome(True, 5.0, premises_met=False), "r"))
+    assert scores == []  # implementation failures and cases outside the premises never steer the search
+    run_check(PropertyCheck("fine", linear_points(), lambda case: Outcome(True, 0.5), "r"))
+    assert scores and all(entry == (0.5, "fine") for entry in scores)
