@@ -1,17 +1,29 @@
 r"""``python -m theory cite-check PAPER.tex``: may the paper cite the lemmas it cites?
 
 A citation is a ``lem:<id>`` key inside a reference command: ``\ref``, ``\eqref``, ``\pageref``,
-``\nameref``, ``\autoref``, ``\cref`` / ``\Cref`` (comma-separated keys), ``\cpageref``, ``\labelcref``,
-``\vref``, the target of ``\hyperref[...]`` and both keys of ``\crefrange`` / ``\Crefrange``, starred
-forms included. ``\label`` is a definition, not a citation; keys without the ``lem:`` prefix are not
-lemmas; comments are skipped.
+``\nameref``, ``\autoref`` / ``\Autoref``, ``\cref`` / ``\Cref`` (comma-separated keys), ``\cpageref`` /
+``\Cpageref``, ``\labelcref``, ``\labelcpageref``, ``\namecref`` / ``\nameCref`` / ``\lcnamecref`` (and
+their plurals), ``\vref`` / ``\Vref``, ``\vpageref`` / ``\Vpageref``, ``\fullref``, ``\zcref`` /
+``\zcpageref`` (zref-clever), ``\subref``, the target of ``\hyperref[...]`` and both keys of
+``\crefrange`` / ``\Crefrange`` / ``\cpagerefrange`` / ``\vrefrange`` / ``\vpagerefrange``; starred forms
+and optional ``[...]`` arguments included. ``\label`` is a definition, not a citation; keys without the
+``lem:`` prefix are not lemmas. Comments follow TeX's rule: ``%`` starts one unless a backslash escapes
+it, so ``\%`` is a percent sign and ``\\%`` a line break followed by a comment.
 Files pulled in with ``\input`` / ``\include`` / ``\subfile`` are followed (relative to the paper's
-folder), except the generated ``lemmas.tex``, whose own cross-references include the refuted claims.
+folder); generated lemma files (``docs/latex/``) are read only for the labels they define. A file
+that is binary or not UTF-8 is an error, never "0 cited".
 
-A cited lemma fails the check when its id is unknown, its status is not ``proved`` or ``verified``
-(``refuted``, ``open``, or a check that crashed), or its checks reported problems (e.g. a sympy
-proof that no longer goes through). Statuses come from ``--record PATH`` when given
-(lemmas missing there are evaluated), else from running the cited lemmas' checks now.
+A cited lemma fails the check when
+
+* its id is unknown, its status is not ``proved`` or ``verified`` (``refuted``, ``open``, or a check that
+  crashed), or its checks reported problems (e.g. a sympy proof that no longer goes through);
+* its label is not defined in the paper: the paper must typeset it with ``\noncommutecite{<id>}``
+  (noncommute.sty; a refuted claim's file also typesets its corrections), ``\input`` a generated
+  lemma file that defines it, or ``\label`` it -- else LaTeX prints "??".
+
+``\noncommutecite`` of an unknown id fails too; of a refuted claim it is a note (the claim is typeset as
+"Claim (refuted)"). Statuses come from ``--record PATH`` when given (lemmas missing there are
+evaluated), else from running the cited lemmas' checks now.
 """
 
 from __future__ import annotations
@@ -24,18 +36,25 @@ from typing import Any, Mapping
 from theory.registry import get, registry
 from theory.verify import resolve_entries
 
-__all__ = ["Citation", "strip_comments", "find_citations", "collect_citations", "citation_problems",
-           "run_cite_check", "CITABLE"]
+__all__ = ["Citation", "Paper", "strip_comments", "find_citations", "find_typeset", "find_labels", "read_paper",
+           "collect_citations", "typeset_labels", "undefined_problems", "citation_problems", "run_cite_check",
+           "CITABLE"]
 
 CITABLE = ("proved", "verified")
-_REFERENCE_COMMANDS = ("ref", "eqref", "pageref", "nameref", "autoref", "cref", "Cref", "cpageref", "Cpageref",
-                       "labelcref", "vref", "Vref")
+# reference commands whose last mandatory argument is a comma-separated list of keys (optional [...] args allowed)
+_REFERENCE_COMMANDS = ("ref", "eqref", "pageref", "nameref", "autoref", "Autoref", "cref", "Cref", "cpageref",
+                       "Cpageref", "labelcref", "labelcpageref", "namecref", "nameCref", "lcnamecref", "namecrefs",
+                       "nameCrefs", "lcnamecrefs", "vref", "Vref", "vpageref", "Vpageref", "fullref", "zcref",
+                       "zcpageref", "subref")
+_OPTIONAL = r"(?:\s*\[[^\]]*\])*"
 _REFERENCE = re.compile(
-    r"\\(?:(?:[cC](?:page)?refrange)\*?\s*\{(?P<first>[^{}]*)\}\s*\{(?P<last>[^{}]*)\}"
+    r"\\(?:(?:[cC](?:page)?refrange|vrefrange|vpagerefrange)\*?" + _OPTIONAL
+    + r"\s*\{(?P<first>[^{}]*)\}\s*\{(?P<last>[^{}]*)\}"
     r"|hyperref\s*\[(?P<target>[^\]]*)\]"
-    r"|(?:" + "|".join(_REFERENCE_COMMANDS) + r")\*?\s*\{(?P<keys>[^{}]*)\})")
+    r"|(?:" + "|".join(_REFERENCE_COMMANDS) + r")(?![A-Za-z])\*?" + _OPTIONAL + r"\s*\{(?P<keys>[^{}]*)\})")
 _INCLUDE = re.compile(r"\\(?:input|include|subfile)\s*\{([^{}]+)\}")
-_COMMENT = re.compile(r"(?<!\\)%.*")
+_TYPESET = re.compile(r"\\noncommutecite\s*\{([^{}]*)\}")
+_LABEL = re.compile(r"\\label\s*\{lem:([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -47,18 +66,38 @@ class Citation:
     line: int
 
 
+def _strip_line(line: str) -> str:
+    r"""One line without its comment: a ``%`` starts a comment unless a backslash escapes it, and a
+    backslash escapes only the character right after it (``\%`` is an escaped percent sign, ``\\%`` a
+    line break followed by a comment)."""
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "%":
+            return line[:index]
+        index += 1
+    return line
+
+
 def strip_comments(text: str) -> str:
-    r"""The text with every ``%`` comment removed (``\%`` kept), line structure unchanged."""
-    return "\n".join(_COMMENT.sub("", line) for line in text.split("\n"))
+    r"""The text with every ``%`` comment removed (``\%`` kept, ``\\%`` a comment), line structure unchanged."""
+    return "\n".join(_strip_line(line) for line in text.split("\n"))
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
 
 
 def find_citations(text: str, path: str = "<text>") -> list[Citation]:
-    """Every ``lem:`` key cited in a LaTeX text, in order of appearance."""
+    """Every ``lem:`` key cited in a LaTeX text by a reference command, in order of appearance."""
     text = strip_comments(text)
     citations = []
     for match in _REFERENCE.finditer(text):
         keys = ",".join(group for group in match.group("first", "last", "target", "keys") if group is not None)
-        line = text.count("\n", 0, match.start()) + 1
+        line = _line_of(text, match.start())
         for key in keys.split(","):
             key = key.strip()
             if key.startswith("lem:"):
@@ -66,24 +105,62 @@ def find_citations(text: str, path: str = "<text>") -> list[Citation]:
     return citations
 
 
-def collect_citations(paper: str | Path) -> tuple[list[Citation], list[str]]:
-    """Citations of a paper and of the files it includes; also notes about skipped includes."""
+def find_typeset(text: str, path: str = "<text>") -> list[Citation]:
+    r"""Every lemma typeset with ``\noncommutecite{<id>}`` (noncommute.sty), in order of appearance."""
+    text = strip_comments(text)
+    return [Citation(match.group(1).strip(), path, _line_of(text, match.start())) for match in _TYPESET.finditer(text)]
+
+
+def find_labels(text: str) -> set[str]:
+    r"""Lemma ids whose label ``lem:<id>`` a text defines with ``\label``."""
+    return {match.group(1).strip() for match in _LABEL.finditer(strip_comments(text))}
+
+
+def _read_tex(path: Path) -> str:
+    """A LaTeX file's text; a binary or non-UTF-8 file is a ValueError naming it."""
+    data = path.read_bytes()
+    if b"\0" in data[:65536]:
+        raise ValueError(f"{path} is a binary file, not LaTeX source; give the paper's .tex file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.start}: {error.reason}); "
+                         "give the paper's .tex source, saved as UTF-8") from None
+
+
+@dataclass
+class Paper:
+    """What a paper and the files it includes cite, typeset and define."""
+
+    citations: list[Citation]
+    typeset: list[Citation]
+    labels: set[str]
+    notes: list[str]
+
+
+def read_paper(paper: str | Path) -> Paper:
+    """Citations, ``\noncommutecite`` calls and lemma labels of a paper and of the files it includes."""
     paper = Path(paper)
-    if not paper.is_file():
+    if paper.is_dir() or not paper.exists():
         raise FileNotFoundError(f"no LaTeX file at {paper}; give the path of the paper's main .tex file")
     from theory.export import GENERATED_MARKER
 
-    citations, notes, seen, queue = [], [], set(), [paper]
+    result = Paper([], [], set(), [])
+    seen, queue = set(), [paper]
     while queue:
         path = queue.pop(0)
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = _read_tex(path)
         if path != paper and GENERATED_MARKER in text[:500]:
-            notes.append(f"skipped {path}: generated lemma file (defines the lemmas, cites nothing)")
+            # a generated lemma file defines lemmas; its own cross-references (refuted claims included) cite nothing
+            result.labels |= find_labels(text) | {c.lemma_id for c in find_typeset(text)}
+            result.notes.append(f"{path}: generated lemma file, read for the labels it defines")
             continue
-        citations += find_citations(text, str(path))
+        result.citations += find_citations(text, str(path))
+        result.typeset += find_typeset(text, str(path))
+        result.labels |= find_labels(text)
         for match in _INCLUDE.finditer(strip_comments(text)):
             included = paper.parent / match.group(1).strip()
             if not included.is_file() and included.suffix != ".tex":
@@ -91,8 +168,41 @@ def collect_citations(paper: str | Path) -> tuple[list[Citation], list[str]]:
             if included.is_file():
                 queue.append(included)
             else:
-                notes.append(f"{path}: included file {match.group(1)!r} not found, not checked")
-    return citations, notes
+                result.notes.append(f"{path}: included file {match.group(1)!r} not found, not checked")
+    return result
+
+
+def collect_citations(paper: str | Path) -> tuple[list[Citation], list[str]]:
+    """Citations of a paper and of the files it includes; also notes about skipped includes."""
+    read = read_paper(paper)
+    return read.citations, read.notes
+
+
+def typeset_labels(typeset: list[Citation]) -> set[str]:
+    r"""Lemma ids whose labels ``\noncommutecite`` defines: each typeset lemma and, for a refuted claim,
+    the lemmas that correct it (its generated file typesets them after it), transitively."""
+    lemmas = registry()
+    defined: set[str] = set()
+    queue = [citation.lemma_id for citation in typeset]
+    while queue:
+        lemma_id = queue.pop()
+        if lemma_id in defined or lemma_id not in lemmas:
+            continue
+        defined.add(lemma_id)
+        if lemmas[lemma_id].counterexample is not None:
+            queue += list(lemmas[lemma_id].corrected_by)
+    return defined
+
+
+def undefined_problems(citations: list[Citation], defined: set[str]) -> list[str]:
+    """One message per cited id whose label no exported lemma file (nor the paper) defines."""
+    places: dict[str, list[str]] = {}
+    for citation in citations:
+        if citation.lemma_id not in defined:
+            places.setdefault(citation.lemma_id, []).append(f"{citation.path}:{citation.line}")
+    return [f"lem:{lemma_id} is cited but not defined in the paper (LaTeX would print ??): typeset it with "
+            f"\\noncommutecite{{{lemma_id}}} (noncommute.sty) -- cited at {', '.join(where)}"
+            for lemma_id, where in places.items()]
 
 
 def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -129,13 +239,23 @@ def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[s
 def run_cite_check(paper: str | Path, record_path: str | Path | None = None, profile: str | None = None,
                    progress: bool = True) -> tuple[int, str]:
     """Check a paper's citations; returns (exit code 0 or 1, report). A missing paper raises FileNotFoundError."""
-    citations, notes = collect_citations(paper)
+    read = read_paper(paper)
+    citations, notes = read.citations, list(read.notes)
     lemmas = registry()
     cited = [lemmas[i] for i in dict.fromkeys(c.lemma_id for c in citations) if i in lemmas]
     if record_path is not None and not Path(record_path).is_file():
         raise FileNotFoundError(f"no verification record at {record_path}; run `python -m theory verify` first")
     entries, origin = resolve_entries(cited, profile, record_path, progress) if cited else ({}, "")
     problems = citation_problems(citations, entries)
+    unknown_typeset = [c for c in read.typeset if c.lemma_id not in lemmas]
+    problems += citation_problems(unknown_typeset, {})  # \noncommutecite of an unknown id: no file to typeset
+    known_problem_ids = {c.lemma_id for c in citations if c.lemma_id not in entries}
+    defined = read.labels | typeset_labels(read.typeset)
+    problems += undefined_problems([c for c in citations if c.lemma_id not in known_problem_ids], defined)
+    for typeset in dict.fromkeys(c.lemma_id for c in read.typeset if c.lemma_id in lemmas):
+        if lemmas[typeset].counterexample is not None:
+            notes.append(f"\\noncommutecite{{{typeset}}} typesets a refuted claim, as \"Claim (refuted)\" with its "
+                         "counterexample and correction; do not cite it as support")
     distinct = len({c.lemma_id for c in citations})
     lines = [f"note: {note}" for note in notes]
     if problems:

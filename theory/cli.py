@@ -1,17 +1,23 @@
 """The ``theory`` command line: ``python -m theory list | show ID | verify | export | cite-check | annotate``.
 
 Where statuses come from. A status is derived by running a lemma's checks (:mod:`theory.status`).
-``verify`` always runs them and writes the verification record (default ``docs/verification.json``);
-``verify --only ID...`` keeps the other lemmas of a fresh record of the same profile at ``--out``.
-``list`` and ``show`` read that record (or ``--record PATH``) when it is *fresh* -- written from the
-current ``theory`` sources (:func:`theory.verify.record_is_fresh`) and, if ``--profile`` is given,
-under that profile -- and evaluate whatever it lacks, with a progress bar on stderr, under
-``--profile`` (default ``dev`` interactively; see :func:`theory.profiles.default_profile_name`).
-``--no-record`` always evaluates. ``export`` renders a record (running ``verify`` first if there is
-none); ``cite-check`` reads ``--record`` if given, else evaluates the cited lemmas.
+``verify`` always runs them and writes the verification record under results/ (default
+``results/verification.json``, or ``--record PATH``), so it never dirties the git tree;
+``verify --only ID...`` keeps the other lemmas of a fresh record of the same profile there.
+``verify --budget SECONDS`` stops the search when the time is up (lemmas not reached are a problem).
+``list`` and ``show`` read that record (or ``--record PATH``; without one, the tracked
+``docs/verification.json``) when it is *fresh* -- written from the current ``theory`` sources
+(:func:`theory.verify.record_is_fresh`) and, if ``--profile`` is given, under that profile -- and
+evaluate whatever it lacks, with a progress bar on stderr, under ``--profile`` (default ``dev``
+interactively; see :func:`theory.profiles.default_profile_name`). ``--no-record`` always evaluates.
+``export`` is the one command that writes the tracked docs: it runs the checks under profile ``ci``
+(or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/ and the
+lemma graph; ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
+about 20 minutes on one core) and writes docs/verification-thorough.json only. ``cite-check`` reads
+``--record`` if given, else evaluates the cited lemmas.
 
-Exit codes: 0 success; 1 a lemma has problems (``verify``) or a citation is not citable
-(``cite-check``); 2 bad usage (unknown lemma id, missing file, unknown profile).
+Exit codes: 0 success; 1 a lemma has problems (``verify``, ``export``) or a citation is not citable
+(``cite-check``); 2 bad usage (unknown lemma id, missing file, unknown profile, bad budget).
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from typing import Any, Sequence
 from theory.links import measured_by
 from theory.profiles import PROFILES
 from theory.registry import Lemma, get, registry
-from theory.verify import (DEFAULT_RECORD, merge_records, read_record, resolve_entries, run_verification,
-                           status_counts, write_record)
+from theory.verify import (DEFAULT_RECORD, THOROUGH_RECORD, TRACKED_RECORD, default_record, merge_records,
+                           read_record, resolve_entries, run_verification, status_counts, write_record)
 
 __all__ = ["main", "build_parser", "format_table"]
 
@@ -65,7 +71,20 @@ def _lemmas(ids: Sequence[str] | None) -> list[Lemma]:
 
 
 def _record_path(args: argparse.Namespace) -> Path | None:
-    return None if getattr(args, "no_record", False) else Path(args.record)
+    if getattr(args, "no_record", False):
+        return None
+    return Path(args.record) if args.record else default_record()
+
+
+def _budget(text: str) -> float:
+    """``--budget``: a positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget takes a number of seconds, got {text!r}") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"--budget must be a positive, finite number of seconds, got {text!r}")
+    return seconds
 
 
 def _counts_line(entries: Sequence[dict[str, Any]]) -> str:
@@ -154,7 +173,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- verify
 def _cmd_verify(args: argparse.Namespace) -> int:
     _lemmas(args.only)  # unknown ids fail before any check runs
-    record = run_verification(args.only, args.profile, progress=not args.no_progress)
+    record = run_verification(args.only, args.profile, progress=not args.no_progress, budget=args.budget)
     entries = record["lemmas"]
     rows = []
     for entry in entries:
@@ -171,12 +190,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print("\nproblems:")
         print("\n".join(f"  - {problem}" for problem in problems))
     merged = record
-    if args.only and Path(args.out).is_file():
+    if args.only and Path(args.record).is_file():
         try:
-            merged = merge_records(read_record(args.out), record)
+            merged = merge_records(read_record(args.record), record)
         except ValueError as error:
             print(f"warning: {error}; overwriting it", file=sys.stderr)
-    path = write_record(merged, args.out)
+    path = write_record(merged, args.record)
     if merged is not record:
         print(f"\nkept the other {merged['merged']['kept']} lemma(s) of the previous record at {path} "
               "(same sources, same profile)")
@@ -185,6 +204,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
           f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
           f"{record['summary']['problems']} with problems.\n"
           f"record: {path} (commit {record['provenance']['git_commit']})")
+    if record["summary"]["budget_exhausted"]:
+        print(f"the time budget of {args.budget:g} s ran out: {record['summary']['cases_skipped_for_budget']} drawn "
+              f"case(s) skipped, {len(record['summary']['unchecked'])} lemma(s) not checked", file=sys.stderr)
     return 1 if problems else 0
 
 
@@ -192,12 +214,25 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from theory.export import export_all
 
-    record_path = Path(args.record)
-    if not record_path.is_file():
-        print(f"no record at {record_path}: running `verify` first", file=sys.stderr)
-        write_record(run_verification(None, args.profile, progress=not args.no_progress), record_path)
-    written = export_all(read_record(record_path), args.out_dir, record_name=str(record_path))
-    print("\n".join(f"wrote {path}" for path in written))
+    out_dir = Path(args.out_dir)
+    if args.thorough:  # the thorough record only: the catalog and the LaTeX stay on the ci record
+        record = run_verification(None, "thorough", progress=not args.no_progress, budget=args.budget)
+        path = write_record(record, out_dir / THOROUGH_RECORD.name)
+        print(f"wrote {path}: {_counts_line(record['lemmas'])}; {record['summary']['problems']} with problems "
+              f"in {record['summary']['seconds']:.0f} s")
+        return 1 if record["summary"]["problems"] else 0
+    if args.record:
+        record = read_record(args.record)
+    else:
+        record = run_verification(None, args.profile or "ci", progress=not args.no_progress, budget=args.budget)
+    tracked = out_dir / TRACKED_RECORD.name
+    if not args.record or Path(args.record).resolve() != tracked.resolve():
+        write_record(record, tracked)
+    written = export_all(record, out_dir, record_name=tracked.as_posix())
+    print("\n".join(f"wrote {path}" for path in [tracked, *written]))
+    if record["summary"]["problems"]:
+        print(f"{record['summary']['problems']} lemma(s) with problems: see `python -m theory show ID`", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -218,15 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def profile_option(command: argparse.ArgumentParser) -> None:
+    def profile_option(command: argparse.ArgumentParser, default: str = "dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, "
+                                                                         "or ci when $CI is set") -> None:
         command.add_argument("--profile", choices=sorted(PROFILES), default=None,
-                             help="Hypothesis profile for the checks (default: dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, "
-                                  "or ci when $CI is set)")
+                             help=f"Hypothesis profile for the checks (default: {default})")
         command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def record_option(command: argparse.ArgumentParser, evaluates: bool) -> None:
-        command.add_argument("--record", default=str(DEFAULT_RECORD),
-                             help=f"verification record to read (default {DEFAULT_RECORD})")
+        command.add_argument("--record", default=None,
+                             help=f"verification record to read (default {DEFAULT_RECORD}, else {TRACKED_RECORD})")
         if evaluates:
             command.add_argument("--no-record", action="store_true", help="ignore the record: run the checks now")
 
@@ -247,15 +282,25 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="run the checks and write the verification record")
     verify.add_argument("--only", nargs="+", metavar="ID",
                         help="only these lemmas (the others of a fresh record of the same profile at --out are kept)")
-    verify.add_argument("--out", default=str(DEFAULT_RECORD), help=f"record to write (default {DEFAULT_RECORD})")
+    verify.add_argument("--record", "--out", dest="record", default=str(DEFAULT_RECORD),
+                        help=f"record to write (default {DEFAULT_RECORD}; --out is the old name)")
+    verify.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
+                        help="stop the search after this many seconds (default: none; the thorough profile "
+                             "takes about 20 minutes on one core)")
     profile_option(verify)
     verify.set_defaults(handler=_cmd_verify)
 
-    export = commands.add_parser("export", help="write lemmas.md, lemmas.tex and the lemma graph from the record")
+    export = commands.add_parser("export", help="run the checks (profile ci) and write the tracked docs: "
+                                                "verification.json, lemmas.md, latex/ and the lemma graph")
     export.add_argument("--out", "--out-dir", dest="out_dir", default="docs",
                         help="output folder (default docs; --out-dir is an old alias)")
-    profile_option(export)
-    record_option(export, evaluates=False)
+    export.add_argument("--record", default=None,
+                        help="render this verification record instead of running the checks")
+    export.add_argument("--thorough", action="store_true",
+                        help=f"run profile thorough and write {THOROUGH_RECORD.name} only (about 20 minutes)")
+    export.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
+                        help="stop the search after this many seconds (default: none)")
+    profile_option(export, default="ci, derandomized: the tracked record is reproducible")
     export.set_defaults(handler=_cmd_export)
 
     cite = commands.add_parser("cite-check", help="fail if a paper cites an unknown, refuted or open lemma")

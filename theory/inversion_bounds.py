@@ -91,7 +91,8 @@ def float_identity_with_underflow(computed, exact, magnitude, depth: int, underf
     """:func:`theory.checking.float_identity` with :func:`underflow_allowance` added to its tolerance."""
     base = float64_tolerance(depth, float(magnitude))
     gap = float_identity(computed, exact, magnitude, depth).score * base
-    return compare(gap, base + underflow, f"float64 gap {gap:.4e} vs the 60-digit value (underflow allowance {underflow:.1e})")
+    return compare(gap, base + underflow, f"float64 gap {gap:.4e} vs the 60-digit value (underflow allowance {underflow:.1e})",
+                   implementation=True)
 
 
 def _inputs(c, absolute: bool):

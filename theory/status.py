@@ -1,32 +1,42 @@
 """Derive a lemma's status by running its checks, and collect the evidence.
 
-Rules (the registry's module docstring defines the statuses):
+Rules (the registry's module docstring defines the statuses; :mod:`theory.guards` the two guards):
 
-1. A lemma with a stored counterexample is ``refuted`` when its check still breaks on that case.
-   If the case no longer breaks the statement the counterexample is stale: a *problem*.
+1. A lemma with a stored counterexample is ``refuted`` when its check still breaks the *statement* on
+   that case. If the case no longer breaks it, the counterexample is stale: a *problem*. If the case
+   violates the statement's premises (``premises_met=False``) or breaks only a float64 implementation,
+   it refutes nothing: the lemma is ``open`` with a problem.
 2. A lemma without checks is ``open``.
-3. Otherwise every check runs. A property that Hypothesis breaks makes the lemma ``refuted`` with
-   the new shrunk counterexample, and a problem (the counterexample must be stored in the registry
-   and a corrected lemma written). A sympy proof that does not go through is a problem too.
-4. With every check passing: ``proved`` if a sympy proof is among them, else ``verified`` if an
-   mpmath evaluation took part; fuzzing in float64 alone proves and verifies nothing (a problem).
-   A lemma whose sympy proof did not go through stays ``open``, with the problem reported.
+3. Otherwise every check runs. A property whose exact or 60-digit evaluation of the statement breaks
+   makes the lemma ``refuted`` with the new shrunk counterexample, and a problem (the counterexample
+   must be stored in the registry and a corrected lemma written). A sympy proof that does not go
+   through is a problem too.
+4. A float64 implementation that misses its error model (a ``PropertyCheck`` with ``oracle=False``, or
+   a :func:`theory.checking.float_identity` comparison) is an *implementation problem*: it is named,
+   with its first failing case, and never refutes; the property goes on exploring the statement.
+5. A check with too few cases that met the premises and were not degenerate is *vacuous*
+   (:func:`theory.guards.vacuity_floor`): a problem, and no evidence either way.
+6. With every check passing: ``proved`` if a sympy proof is among them, else ``verified`` if a
+   non-vacuous mpmath evaluation took part; fuzzing in float64 alone proves and verifies nothing (a
+   problem). A lemma whose sympy proof did not go through stays ``open``, with the problem reported.
 
 Problems make the lemma's pytest case fail: pytest is the proof-checker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import hypothesis
 from hypothesis import example, given, settings, target
 
+from theory.guards import FLOOR_RULE, comparisons, degenerate, failure_kind, oracle_floor, vacuity_floor
 from theory.registry import Check, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
 
-__all__ = ["Verdict", "evaluate", "run_check", "STATUSES"]
+__all__ = ["Verdict", "evaluate", "run_check", "STATUSES", "time_budget", "budget_exhausted"]
 
 STATUSES = ("proved", "verified", "refuted", "open")
 
@@ -58,35 +68,102 @@ def _run_sympy(check: SympyProof) -> dict[str, Any]:
             "seconds": round(time.perf_counter() - started, 3)}
 
 
+_DEADLINE: list[float] = []  # perf_counter() time after which properties stop drawing (innermost last)
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Within the block, Hypothesis properties stop evaluating cases once ``seconds`` have passed.
+
+    The cases Hypothesis still draws are counted as ``skipped_for_budget`` in the evidence; the vacuity
+    floor applies to the cases that ran. ``None`` means no budget.
+    """
+    if seconds is None:
+        yield
+        return
+    if seconds <= 0:
+        raise ValueError(f"the time budget must be a positive number of seconds, got {seconds}")
+    _DEADLINE.append(time.perf_counter() + float(seconds))
+    try:
+        yield
+    finally:
+        _DEADLINE.pop()
+
+
+def budget_exhausted() -> bool:
+    """Whether the innermost :func:`time_budget` has run out."""
+    return bool(_DEADLINE) and time.perf_counter() >= _DEADLINE[-1]
+
+
+def _outcome_of(predicate: Any, case: Any, float64_only: bool) -> tuple[Outcome, str | None]:
+    """Run a predicate on a case; the outcome and, when it fails, what failed ("statement" or "implementation")."""
+    with comparisons() as ledger:
+        outcome = predicate(case)
+    if outcome.holds or not outcome.premises_met:
+        return outcome, None
+    return outcome, failure_kind(ledger, float64_only)
+
+
+def _tally(stats: dict[str, Any], case: Any, outcome: Outcome, failed: str | None) -> bool:
+    """Count one evaluated case in ``stats``; True when the case supports the statement (see theory.guards)."""
+    stats["examples"] += 1
+    if not outcome.premises_met:
+        stats["premises_violated"] += 1
+        return False
+    if failed == "implementation":
+        stats["implementation_failures"] += 1
+        if stats["implementation_failing"] is None:
+            stats["implementation_failing"] = {"case": dict(case), "detail": outcome.detail}
+        return False
+    score = float(outcome.score) if outcome.score == outcome.score else float("inf")
+    if score >= stats["worst_score"]:
+        stats["worst_score"], stats["worst_case"] = score, dict(case)
+    if degenerate(case):
+        stats["degenerate"] += 1
+        return False
+    if failed is None:
+        stats["supporting"] += 1
+    return True
+
+
+def _new_stats() -> dict[str, Any]:
+    return {"examples": 0, "supporting": 0, "premises_violated": 0, "degenerate": 0, "implementation_failures": 0,
+            "implementation_failing": None, "worst_score": 0.0, "worst_case": None, "skipped_for_budget": 0}
+
+
 def _run_oracle(check: OracleCheck) -> dict[str, Any]:
     started = time.perf_counter()
-    cases, worst, worst_case, failing = 0, 0.0, None, None
+    stats = _new_stats()
+    failing = None
     for case in check.cases():
-        outcome = check.predicate(case)
-        cases += 1
-        if outcome.score >= worst:
-            worst, worst_case = outcome.score, dict(case)
-        if not outcome.holds and failing is None:
+        outcome, failed = _outcome_of(check.predicate, case, float64_only=False)
+        _tally(stats, case, outcome, failed)
+        if failed == "statement" and failing is None:
             failing = {"case": dict(case), "detail": outcome.detail}
-    return {"check": check.name, "kind": "mpmath", "passed": failing is None, "cases": cases,
-            "worst_score": worst, "worst_case": worst_case, "detail": check.description,
-            "failing": failing, "seconds": round(time.perf_counter() - started, 3)}
+    cases = stats.pop("examples")
+    floor = oracle_floor(cases)
+    return {"check": check.name, "kind": "mpmath", "passed": failing is None, "cases": cases, **stats,
+            "vacuity_floor": floor, "vacuous": stats["supporting"] < floor and failing is None,
+            "detail": check.description, "failing": failing, "seconds": round(time.perf_counter() - started, 3)}
 
 
 def _run_property(check: PropertyCheck) -> dict[str, Any]:
     """Run a Hypothesis property under the current settings profile and summarise it."""
     started = time.perf_counter()
-    stats: dict[str, Any] = {"examples": 0, "worst_score": 0.0, "worst_case": None}
+    stats = _new_stats()
     failures: list[tuple[dict[str, Any], Outcome]] = []
 
     def body(case: dict[str, Any]) -> None:
-        outcome = check.predicate(case)
-        stats["examples"] += 1
-        score = float(outcome.score) if outcome.score == outcome.score else float("inf")
-        if score >= stats["worst_score"]:
-            stats["worst_score"], stats["worst_case"] = score, dict(case)
-        target(min(score, 1e300), label=check.name)
-        if not outcome.holds:
+        if budget_exhausted():
+            stats["skipped_for_budget"] += 1
+            return
+        outcome, failed = _outcome_of(check.predicate, case, float64_only=not check.oracle)
+        # climb toward breaking the statement from supporting cases only: a degenerate best case would
+        # pull the search toward more degenerate cases
+        if _tally(stats, case, outcome, failed):
+            target(min(float(outcome.score) if outcome.score == outcome.score else float("inf"), 1e300),
+                   label=check.name)
+        if failed == "statement":
             failures.append((dict(case), outcome))
             raise AssertionError(f"{check.name} broken: {outcome.detail}")
 
@@ -105,9 +182,10 @@ def _run_property(check: PropertyCheck) -> dict[str, Any]:
     if failures:
         case, outcome = failures[-1]  # Hypothesis replays the shrunk example last
         failing = {"case": case, "detail": outcome.detail}
-    return {"check": check.name, "kind": "hypothesis", "passed": passed, "examples": stats["examples"],
+    floor = vacuity_floor(stats["examples"])
+    return {"check": check.name, "kind": "hypothesis", "passed": passed, **stats,
             "max_examples": settings.default.max_examples, "ranges": check.ranges, "oracle": check.oracle,
-            "worst_score": stats["worst_score"], "worst_case": stats["worst_case"], "failing": failing,
+            "vacuity_floor": floor, "vacuous": passed and stats["supporting"] < floor, "failing": failing,
             "seconds": round(time.perf_counter() - started, 3)}
 
 
@@ -126,16 +204,48 @@ def _reproduce(lemma: Lemma) -> Verdict:
     check = lemma.check(counterexample.check)
     if isinstance(check, SympyProof):
         raise TypeError(f"lemma {lemma.id}: a counterexample must belong to a property or oracle check")
-    outcome = check.predicate(counterexample.case)
-    evidence = {"check": check.name, "kind": "counterexample", "reproduced": not outcome.holds,
+    float64_only = isinstance(check, PropertyCheck) and not check.oracle
+    outcome, failed = _outcome_of(check.predicate, counterexample.case, float64_only)
+    evidence = {"check": check.name, "kind": "counterexample", "reproduced": failed == "statement",
+                "premises_met": outcome.premises_met, "failure": failed,
                 "case": dict(counterexample.case), "detail": outcome.detail, "found_by": counterexample.found_by}
     verdict = Verdict(lemma.id, "refuted", [evidence], dict(counterexample.case))
-    if outcome.holds:
+    if not outcome.premises_met:
+        verdict.status = "open"
+        verdict.problems.append(
+            f"{lemma.id}: the stored counterexample violates the statement's premises ({outcome.detail}), so it "
+            "refutes nothing: find one inside the premises, or remove it")
+    elif failed == "implementation":
+        verdict.status = "open"
+        verdict.problems.append(
+            f"{lemma.id}: implementation problem: the stored counterexample breaks only the float64 implementation "
+            f"checked by {check.name!r} ({outcome.detail}), not the statement; fix the implementation or its error "
+            "model, and remove the counterexample")
+    elif outcome.holds:
         verdict.problems.append(
             f"{lemma.id}: the stored counterexample no longer breaks check {check.name!r} ({outcome.detail}); "
             "the claim may now hold: re-examine it and remove the counterexample"
         )
     return verdict
+
+
+def _guard_problems(lemma: Lemma, record: dict[str, Any]) -> list[str]:
+    """Vacuity and implementation problems of one check's evidence (see theory.guards)."""
+    problems = []
+    if record.get("vacuous"):
+        ran = record.get("examples", record.get("cases"))
+        problems.append(
+            f"{lemma.id}: check {record['check']!r} is vacuous: only {record['supporting']} of {ran} cases met the "
+            f"premises and were not degenerate ({record['premises_violated']} outside the premises, "
+            f"{record['degenerate']} degenerate); the floor is {record['vacuity_floor']} "
+            f"({FLOOR_RULE if record['kind'] == 'hypothesis' else 'half of the hand-chosen cases'}): fix the strategy")
+    if record.get("implementation_failures"):
+        failing = record["implementation_failing"]
+        problems.append(
+            f"{lemma.id}: implementation problem in check {record['check']!r}: the float64 implementation missed its "
+            f"error model on {record['implementation_failures']} case(s), first {failing['case']} "
+            f"({failing['detail']}); this says nothing about the statement: fix the implementation")
+    return problems
 
 
 def evaluate(lemma: Lemma) -> Verdict:
@@ -150,6 +260,7 @@ def evaluate(lemma: Lemma) -> Verdict:
     for record in evidence:
         if record["kind"] == "sympy" and not record["passed"]:
             verdict.problems.append(f"{lemma.id}: sympy proof {record['check']!r} did not go through: {record['detail']}")
+        verdict.problems += _guard_problems(lemma, record)
     if broken:
         verdict.status = "refuted"
         verdict.counterexample = broken[0]["failing"]["case"]
@@ -158,12 +269,16 @@ def evaluate(lemma: Lemma) -> Verdict:
             f"({broken[0]['failing']['detail']}). Store it as the lemma's counterexample and write the corrected lemma."
         )
         return verdict
-    if verdict.problems:  # a proof that did not go through leaves the lemma unestablished
+    proofs = [record for record in evidence if record["kind"] == "sympy"]
+    # evidence for the statement: a passing check that is not vacuous and evaluated it exactly or at 60 digits
+    high_precision = [record for record in evidence if record["kind"] != "sympy" and not record.get("vacuous")
+                      and (record["kind"] == "mpmath" or record.get("oracle"))]
+    if any(not record["passed"] for record in proofs):  # a proof that did not go through establishes nothing
         verdict.status = "open"
-    elif any(record["kind"] == "sympy" for record in evidence):
+    elif proofs:
         verdict.status = "proved"
-    elif any(record["kind"] == "mpmath" or record.get("oracle") for record in evidence):
+    elif high_precision:
         verdict.status = "verified"
-    else:
+    elif not any(record.get("vacuous") for record in evidence):
         verdict.problems.append(f"{lemma.id}: only float64 fuzzing ran; add an mpmath oracle or a sympy proof")
     return verdict

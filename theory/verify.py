@@ -1,7 +1,11 @@
 """The verification run and its JSON record (``python -m theory verify``).
 
-A *verification record* (default ``docs/verification.json``) is what the catalog, the LaTeX export and
-``cite-check`` read. It holds
+A *verification record* is what ``list``, ``show``, the catalog, the LaTeX export and ``cite-check`` read.
+``python -m theory verify`` writes it under ``results/`` (default :data:`DEFAULT_RECORD`,
+``results/verification.json``, git-ignored), so running the checks never dirties the tree; only
+``python -m theory export`` writes the tracked copy :data:`TRACKED_RECORD` (``docs/verification.json``,
+profile ``ci``) and, with ``--thorough``, :data:`THOROUGH_RECORD` (``docs/verification-thorough.json``).
+It holds
 
 * ``provenance``: :func:`theory.provenance.provenance` (git commit, package versions, machine, time);
 * ``profile``: the Hypothesis profile's name and settings (``max_examples``, ``derandomize``, ...);
@@ -35,19 +39,22 @@ from theory.links import measured_by
 from theory.profiles import PROFILES, load_profile, register_profiles
 from theory.provenance import provenance
 from theory.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
-from theory.status import evaluate
+from theory.status import budget_exhausted, evaluate, time_budget
 
 __all__ = [
-    "DEFAULT_RECORD", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
+    "DEFAULT_RECORD", "TRACKED_RECORD", "THOROUGH_RECORD", "default_record", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
     "check_description", "format_score", "evidence_summary", "lemma_entry", "evaluate_lemmas", "run_verification",
     "merge_records", "write_record", "read_record", "record_is_fresh", "resolve_entries", "status_counts",
 ]
 
-DEFAULT_RECORD = Path("docs") / "verification.json"
+DEFAULT_RECORD = Path("results") / "verification.json"
+TRACKED_RECORD = Path("docs") / "verification.json"
+THOROUGH_RECORD = Path("docs") / "verification-thorough.json"
 RECORD_SCHEMA = 1
 # modules that present statuses but do not decide them: editing them keeps a record fresh
-_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "cite_check.py",
-                                   "annotate.py", "annotate_html.py", "annotate_render.py"})
+_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "latex_export.py", "cite_check.py",
+                                   "annotate.py", "annotate_html.py", "annotate_render.py", "claims.py", "draft.py",
+                                   "figure_style.py", "threads.py"})
 _LONG_VECTOR = 8  # worst cases (not counterexamples) with longer vectors are abbreviated in the record
 
 
@@ -135,6 +142,20 @@ def format_score(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, (int, float)) else str(value)
 
 
+def _guard_words(record: dict[str, Any]) -> str:
+    """How many cases supported the statement, against the vacuity floor (theory.guards)."""
+    return f"{record.get('supporting')} supporting, floor {record.get('vacuity_floor')}"
+
+
+def _verdict_words(record: dict[str, Any]) -> str:
+    words = "" if record.get("passed") else ", BROKEN"
+    if record.get("vacuous"):
+        words += ", VACUOUS"
+    if record.get("implementation_failures"):
+        words += f", IMPLEMENTATION PROBLEM on {record['implementation_failures']} case(s)"
+    return words
+
+
 def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
     """One line per record: examples, worst score (error over tolerance), passed or not."""
     parts = []
@@ -147,13 +168,11 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
             parts.append(f"{name}: stored counterexample {reproduced}")
         elif kind == "hypothesis":
             oracle = ", mpmath oracle" if record.get("oracle") else ", float64 only"
-            verdict = "" if record.get("passed") else ", BROKEN"
-            parts.append(f"{name}: {record.get('examples')} Hypothesis examples{oracle}, "
-                         f"worst score {format_score(record.get('worst_score'))}{verdict}")
+            parts.append(f"{name}: {record.get('examples')} Hypothesis examples ({_guard_words(record)}){oracle}, "
+                         f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}")
         elif kind == "mpmath":
-            verdict = "" if record.get("passed") else ", BROKEN"
-            parts.append(f"{name}: {record.get('cases')} mpmath cases, "
-                         f"worst score {format_score(record.get('worst_score'))}{verdict}")
+            parts.append(f"{name}: {record.get('cases')} mpmath cases ({_guard_words(record)}), "
+                         f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}")
         else:
             parts.append(f"{name}: {record.get('detail', kind)}")
     return "; ".join(parts) if parts else "no checks: not checkable here"
@@ -170,7 +189,8 @@ def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], probl
     return json_safe({
         "id": lemma.id, "label": lemma.label, "title": lemma.title, "source": lemma.source,
         "statement": lemma.statement, "as_written": lemma.as_written, "assumptions": list(lemma.assumptions),
-        "interpretation": lemma.interpretation, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
+        "interpretation": lemma.interpretation, "quote": lemma.quote, "reading": lemma.reading,
+        "claim": lemma.claim_key, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
         **{key: list(names) for key, names in measured_by(lemma.id).items()},
         "checks": [{"name": check.name, "kind": check.kind, "description": check_description(check)}
                    for check in lemma.checks],
@@ -192,15 +212,25 @@ def _evaluate_one(lemma: Lemma) -> dict[str, Any]:
                        time.perf_counter() - started)
 
 
-def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True) -> list[dict[str, Any]]:
-    """Evaluate lemmas under the loaded Hypothesis profile, with a tqdm progress bar on stderr."""
+def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True, budget: float | None = None) -> list[dict[str, Any]]:
+    """Evaluate lemmas under the loaded Hypothesis profile, with a tqdm progress bar on stderr.
+
+    With a ``budget`` in seconds (:func:`theory.status.time_budget`), properties stop evaluating cases
+    when it runs out, and the lemmas not started by then are entered as ``unverified`` with a problem.
+    """
     from tqdm import tqdm
 
     lemmas = list(lemmas)
     entries = []
-    with tqdm(lemmas, desc="checking lemmas", unit="lemma", file=sys.stderr, disable=not progress or not lemmas) as bar:
+    with time_budget(budget), tqdm(lemmas, desc="checking lemmas", unit="lemma", file=sys.stderr,
+                                   disable=not progress or not lemmas) as bar:
         for lemma in bar:
             bar.set_postfix_str(lemma.id)
+            if budget_exhausted():
+                entries.append(lemma_entry(lemma, "unverified", [], [
+                    f"{lemma.id}: not checked: the time budget of {budget:g} s ran out; run verify with a larger "
+                    "--budget, or with --only for the remaining lemmas"]))
+                continue
             entries.append(_evaluate_one(lemma))
     return entries
 
@@ -223,22 +253,30 @@ def status_counts(entries: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 def run_verification(only: Sequence[str] | None = None, profile: str | None = None,
-                     progress: bool = True) -> dict[str, Any]:
-    """Evaluate the lemmas (all, or those in ``only``) under a profile and return the record."""
+                     progress: bool = True, budget: float | None = None) -> dict[str, Any]:
+    """Evaluate the lemmas (all, or those in ``only``) under a profile and return the record.
+
+    ``budget`` (seconds) bounds the run (:func:`evaluate_lemmas`); the record's ``summary`` says whether it
+    ran out (``budget_exhausted``) and how many cases were skipped for it.
+    """
     lemmas = _select(only)
     with using_profile(profile) as name:
         started = time.perf_counter()
-        entries = evaluate_lemmas(lemmas, progress)
+        entries = evaluate_lemmas(lemmas, progress, budget)
         seconds = time.perf_counter() - started
+    skipped = sum(record.get("skipped_for_budget", 0) for entry in entries for record in entry["evidence"])
+    unchecked = [entry["id"] for entry in entries if entry["status"] == "unverified"]
     all_ids = list(registry())
     return {
         "schema": RECORD_SCHEMA,
-        "provenance": provenance(None, {"profile": name, "only": list(only or [])}),
+        "provenance": provenance(None, {"profile": name, "only": list(only or []), "budget_s": budget}),
         "profile": profile_settings(name),
         "registry": {"source_sha256": source_fingerprint(), "lemma_ids": [lemma.id for lemma in lemmas],
                      "complete": len(lemmas) == len(all_ids), "registered": len(all_ids)},
         "summary": {"counts": status_counts(entries), "problems": sum(not entry["ok"] for entry in entries),
-                    "seconds": round(seconds, 3)},
+                    "seconds": round(seconds, 3), "budget_s": budget,
+                    "budget_exhausted": bool(skipped or unchecked), "cases_skipped_for_budget": skipped,
+                    "unchecked": unchecked},
         "lemmas": entries,
     }
 
@@ -266,6 +304,12 @@ def merge_records(previous: dict[str, Any], partial: dict[str, Any]) -> dict[str
 
 
 # ----------------------------------------------------------------------------- reading and writing
+def default_record() -> Path:
+    """The record ``list`` / ``show`` read by default: :data:`DEFAULT_RECORD` when there is one, else
+    the tracked :data:`TRACKED_RECORD` (either is used only when fresh: :func:`resolve_entries`)."""
+    return DEFAULT_RECORD if DEFAULT_RECORD.is_file() or not TRACKED_RECORD.is_file() else TRACKED_RECORD
+
+
 def write_record(record: dict[str, Any], path: str | Path = DEFAULT_RECORD) -> Path:
     """Write the record as strict JSON (atomically: a temporary file renamed over the target)."""
     path = Path(path)
@@ -280,7 +324,7 @@ def read_record(path: str | Path = DEFAULT_RECORD) -> dict[str, Any]:
     """Read a verification record; FileNotFoundError / ValueError say what to run instead."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no verification record at {path}; run `python -m theory verify --out {path}` first")
+        raise FileNotFoundError(f"no verification record at {path}; run `python -m theory verify --record {path}` first")
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:

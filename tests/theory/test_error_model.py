@@ -45,3 +45,37 @@ def test_numpy_dot_obeys_the_higham_bound(case):
 
 def test_oracle_tolerance_is_far_below_float64():
     assert oracle_tolerance(10, 1.0) < 1e-50 < float64_tolerance(10, 1.0)
+
+
+# Exact values of every formula of the error model: a tolerance inflated (or deflated) by any factor,
+# a shifted boundary or a changed constant changes one of these numbers (mutation testing's survivors).
+def test_the_constants_are_binary64_and_sixty_digits():
+    from theory.error_model import ORACLE_DPS, oracle_unit_roundoff
+
+    assert ORACLE_DPS == 60
+    assert oracle_unit_roundoff() == 0.5 * 10.0**-59 and oracle_unit_roundoff(11) == 0.5 * 10.0**-10
+
+
+def test_gamma_is_nu_over_one_minus_nu_with_its_boundaries():
+    assert gamma(3) == 3 * UNIT_ROUNDOFF / (1 - 3 * UNIT_ROUNDOFF)
+    assert gamma(1, 0.25) == 0.25 / 0.75 and gamma(3, 0.25) == 3.0
+    with pytest.raises(ValueError, match="n \\* u >= 1"):
+        gamma(4, 0.25)  # n u = 1 exactly: undefined
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        gamma(-1)
+
+
+def test_the_tolerances_are_gamma_times_magnitude_plus_a_floor():
+    tiny = np.finfo(np.float64).tiny
+    assert float64_tolerance(0, 5.0) == tiny and float64_tolerance(3, 2.0) == gamma(3) * 2.0 + tiny
+    from theory.error_model import oracle_unit_roundoff
+
+    assert oracle_tolerance(0, 1.0) == 10.0**-120 and oracle_tolerance(0, 1.0, dps=10) == 10.0**-20
+    assert oracle_tolerance(4, 3.0) == gamma(4, oracle_unit_roundoff(60)) * 3.0 + 10.0**-120
+    assert oracle_tolerance(4, 3.0, dps=20) == gamma(4, oracle_unit_roundoff(20)) * 3.0 + 10.0**-40
+
+
+def test_within_is_less_or_equal_and_never_true_for_non_finite_errors():
+    assert within(1.0, 1.0) and within(0.0, 0.0) and not within(1.0 + 1e-15, 1.0)
+    assert not within(float("inf"), float("inf")) and not within(float("nan"), float("inf"))
+    assert within(-1.0, 0.0) is True and type(within(0.5, 1.0)) is bool

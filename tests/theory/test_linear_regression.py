@@ -255,3 +255,45 @@ def test_inverse_step_and_exact_rate_refuse_the_singular_step(x, lr):
     # and the step really collapses the direction x: two preimages, one image
     theta = np.zeros(len(x))
     assert np.array_equal(descent_step(theta, x, 0.5, lr), descent_step(theta + np.asarray(x), x, 0.5, lr))
+
+
+def test_every_public_function_on_a_dyadic_case_is_exact():
+    """theta = (1, 2), x = (2, -1), y = 1/2, lr = 1/8: every intermediate is a short dyadic rational, so
+    float64 computes each result exactly (no rounding: the error model's bound is 0) and equality is the
+    right comparison. Kills sign flips (an ascent step turned into descent), swapped operands and
+    changed constants that the fuzzed tests, comparing two float64 paths, can miss."""
+    from theory import linear_regression as lin
+
+    theta, x, y, lr = [1.0, 2.0], [2.0, -1.0], 0.5, 0.125
+    assert lin.residual(theta, x, y) == -0.5 and lin.loss(theta, x, y) == 0.125
+    assert lin.gradient(theta, x, y).tolist() == [-1.0, 0.5]
+    assert lin.hessian(x).tolist() == [[4.0, -2.0], [-2.0, 1.0]]
+    assert lin.descent_step(theta, x, y, lr).tolist() == [1.125, 1.9375]
+    assert lin.ascent_step(theta, x, y, lr).tolist() == [0.875, 2.0625]
+    assert lin.descent_then_ascent(theta, x, y, lr).tolist() == [1.078125, 1.9609375]
+    assert lin.ascent_error_closed_form(theta, x, y, lr).tolist() == [0.078125, -0.0390625]
+    assert lin.descent_then_ascent(theta, x, y, lr, ascent_lr=0.25).tolist() == [1.03125, 1.984375]
+    assert lin.exact_ascent_rate([1.0, 1.0], 0.25) == 0.5  # lr / (1 - lr |x|^2) = 0.25 / 0.5
+    assert lin.descent_then_ascent(theta, [1.0, 1.0], y, 0.25, ascent_lr=0.5).tolist() == theta
+    theta_next = lin.descent_step(theta, [1.0, 1.0], y, 0.25)
+    assert lin.inverse_step(theta_next, [1.0, 1.0], y, 0.25).tolist() == theta
+    assert theta_next.tolist() == [0.375, 1.375]  # residual 5/2
+    assert lin.neumann_inverse(theta_next, [1.0, 1.0], y, 0.25, 0).tolist() == [0.25, 1.25]  # theta_next - lr y x
+    assert lin.neumann_inverse(theta_next, [1.0, 1.0], y, 0.25, 1).tolist() == [0.625, 1.625]  # + lr (v.x) x
+    assert lin.fixed_point_inverse(theta_next, [1.0, 1.0], y, 0.25, 0).tolist() == theta_next.tolist()
+    assert lin.commutator(theta, x, y, [1.0, 1.0], 0.0, lr).tolist() == \
+        lin.commutator_closed_form(theta, x, y, [1.0, 1.0], 0.0, lr).tolist() == [0.1015625, -0.0390625]  # lr^2 (x.x')(r' x - r x') = (6.5, -2.5) / 64
+    assert lin.hyperplane_projection(theta, [1.0, 1.0], y).tolist() == [-0.25, 0.75]  # theta - (5/2) x / 2
+
+
+@pytest.mark.parametrize("function", ["commutator", "commutator_closed_form"])
+def test_the_second_point_of_a_commutator_is_validated_by_name(function):
+    from theory import linear_regression as lin
+
+    call = getattr(lin, function)
+    with pytest.raises(ValueError, match="x_other"):
+        call([1.0, 2.0], [2.0, -1.0], 0.5, [float("nan"), 1.0], 0.0, 0.125)
+    with pytest.raises(ValueError, match="x_other"):
+        call([1.0, 2.0], [2.0, -1.0], 0.5, [1.0], 0.0, 0.125)  # wrong dimension
+    with pytest.raises(ValueError, match="y_other"):
+        call([1.0, 2.0], [2.0, -1.0], 0.5, [1.0, 1.0], float("inf"), 0.125)

@@ -176,3 +176,24 @@ def test_extreme_margins_stay_finite_and_accurate():
         assert abs(computed - exact_loss) <= _loss_tolerance(c, exact_loss)
         gradient = logistic.gradient(case["theta"], case["x"], case["y"])
         assert abs(gradient[0] - exact_gradient[0]) <= _gradient_tolerance(c, slope)
+
+
+def test_margin_labels_and_step_directions_on_exact_cases():
+    """margin = y theta.x; at margin 0, sigma = 1/2 exactly, so l' = -1/2 and l'' = 1/4: the gradient,
+    Hessian and the two steps have exact values (ascent = theta + lr g, descent = theta - lr g)."""
+    from theory import logistic_regression as logistic
+
+    assert logistic.margin([1.0, 2.0], [3.0, -1.0], -1.0) == -1.0 and logistic.margin([1.0], [2.0], 1.0) == 2.0
+    theta, x, y, lr = [1.0, 1.0], [1.0, -1.0], 1.0, 0.5
+    assert logistic.margin(theta, x, y) == 0.0 and logistic.loss(theta, x, y) == float(np.log(2.0))
+    assert logistic.gradient(theta, x, y).tolist() == [-0.5, 0.5]
+    assert logistic.gradient(theta, x, -1.0).tolist() == [0.5, -0.5]
+    assert logistic.hessian(theta, x, y).tolist() == [[0.25, -0.25], [-0.25, 0.25]]
+    assert logistic.hessian_vector_product(theta, x, y, [2.0, 0.0]).tolist() == [0.5, -0.5]
+    assert logistic.descent_step(theta, x, y, lr).tolist() == [1.25, 0.75]
+    assert logistic.ascent_step(theta, x, y, lr).tolist() == [0.75, 1.25]
+    assert [logistic.loss_derivative_core(0.0, order) for order in (1, 2, 3)] == [-0.5, 0.25, 0.0]
+    assert logistic.check_label(-1) == -1.0 and logistic.check_label(1.0) == 1.0
+    for label in (0.0, 2.0, 0.5):
+        with pytest.raises(ValueError, match=r"^y must be a class label in \{-1, \+1\}"):
+            logistic.check_label(label)
