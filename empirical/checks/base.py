@@ -48,6 +48,8 @@ class Check:
     description: str
     defaults: Mapping[str, Any]
     run: Callable[..., list[Row]] = field(repr=False)
+    #: counts (``n_*``) for which 0 means "switch this part off" rather than "nothing to measure"
+    optional_counts: frozenset[str] = frozenset()
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -67,7 +69,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
 
 
 def _check_setting(check: Check, name: str, value: Any) -> None:
-    """Numbers finite; counts (``n_*``) >= 1; seeds >= 0; learning rates, tolerances and steps > 0; lists
+    """Numbers finite; counts (``n_*``) >= 1 (>= 0 for the check's ``optional_counts``); seeds >= 0; learning rates, tolerances and steps > 0; lists
     not empty. A count of 0 would leave nothing to measure and NaN summaries."""
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     if isinstance(value, (list, tuple)) and not items:
@@ -77,7 +79,7 @@ def _check_setting(check: Check, name: str, value: Any) -> None:
             continue
         if not math.isfinite(item):
             raise ValueError(f"setting {name}={item} of check {check.name} must be a finite number")
-        if name.startswith("n_") and item < 1:
+        if name.startswith("n_") and item < (0 if name in check.optional_counts else 1):
             raise ValueError(f"setting {name}={item} of check {check.name} must be >= 1 (nothing to measure otherwise)")
         if (name.endswith("seed") or name in ("pretrain_epochs", "interleaved", "steps_per_epoch")) and item < 0:
             raise ValueError(f"setting {name}={item} of check {check.name} must be >= 0")

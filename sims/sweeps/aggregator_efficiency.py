@@ -26,7 +26,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from sims.plotting import save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.spec import Param, Sweep
 from theory.aggregation import AGGREGATORS, aggregate, parse_aggregator
 from theory.aggregation.efficiency import median_efficiency, median_variance_even
@@ -85,18 +85,18 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(2)
-    for i, ((law, name), group) in enumerate(frame.groupby(["noise", "aggregator"])):
+    for (law, name), group in frame.groupby(["noise", "aggregator"]):
         g = group.groupby("batch_size").mean(numeric_only=True)
         style = "o-" if law == "gaussian" else "s--"
-        axes[0, 0].semilogx(g.index, g["efficiency"], style, color=f"C{i % 10}", label=f"{name} ({law})")
-        axes[0, 1].loglog(g.index, g["excess_loss"], style, color=f"C{i % 10}", label=f"{name} ({law})")
+        axes[0, 0].semilogx(g.index, g["efficiency"], style, color=colour(name), label=f"{name} ({law})")
+        log_plot(axes[0, 1], g.index, g["excess_loss"], style, color=colour(name), label=f"{name} ({law})")
         if name == "median":
             axes[0, 0].semilogx(g.index, g["efficiency_predicted"], "k:", linewidth=0.8)
     axes[0, 0].axhline(2 / np.pi, color="k", linewidth=0.5)
-    axes[0, 0].set(xlabel="batch size n", ylabel="Var(mean) / Var(aggregate)", title="efficiency (dotted: lemma, line: 2/pi)")
-    axes[0, 1].set(xlabel="batch size n", ylabel="final excess loss", title="SGD on a noisy quadratic")
-    for ax in axes[0]:
-        ax.legend(fontsize=5)
+    axes[0, 0].set(xlabel="batch size $n$", ylabel=r"$\mathrm{Var(mean)} / \mathrm{Var(aggregate)}$",
+                   title=r"efficiency (dotted: lemma; line: $2/\pi$)")
+    axes[0, 1].set(xlabel="batch size $n$", ylabel="final excess loss", title="SGD on a noisy quadratic")
+    legend_outside(axes[0, 0], ncols=2)
     return save_figure(fig, figures_dir, "aggregator-efficiency")
 
 

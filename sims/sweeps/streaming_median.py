@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sims.plotting import save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.spec import Param, Sweep
 from theory.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
 
@@ -58,20 +58,22 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(2)
-    for i, ((noise, bins), group) in enumerate(frame.groupby(["noise", "bins"])):
+    for (noise, bins), group in frame.groupby(["noise", "bins"]):
         g = group.groupby("n_gradients").mean(numeric_only=True)
-        axes[0, 0].loglog(g.index, g["histogram_error"], "o-", color=f"C{i}", label=f"histogram K={bins} ({noise})")
-        axes[0, 0].loglog(g.index, g["histogram_bound"], ":", color=f"C{i}")
-        axes[0, 0].loglog(g.index, g["stochastic_error"], "s--", color=f"C{i}", label=f"Robbins-Monro ({noise})")
+        key = colour(f"histogram K={bins} ({noise})")
+        log_plot(axes[0, 0], g.index, g["histogram_error"], "o-", color=key, label=f"histogram $K={bins}$ ({noise})")
+        axes[0, 0].loglog(g.index, g["histogram_bound"], ":", color=key)
+        log_plot(axes[0, 0], g.index, g["stochastic_error"], "s--", color=key, label=f"Robbins-Monro ({noise})")
     g = frame.groupby("n_gradients").mean(numeric_only=True)
-    axes[0, 1].loglog(g.index, g["exact_bytes"], "k-o", label="exact (8 n P)")
+    axes[0, 1].loglog(g.index, g["exact_bytes"], "k-o", label="exact ($8nP$)")
     for bins, group in frame.groupby("bins"):
-        axes[0, 1].loglog(g.index, group.groupby("n_gradients")["histogram_bytes"].mean(), "--", label=f"histogram K={bins}")
+        axes[0, 1].loglog(g.index, group.groupby("n_gradients")["histogram_bytes"].mean(), "--", label=f"histogram $K={bins}$")
     axes[0, 1].loglog(g.index, g["stochastic_bytes"], ":", label="Robbins-Monro")
-    axes[0, 0].set(xlabel="gradients n", ylabel="max_j |estimate - median|", title="error (dotted: stated bound)")
-    axes[0, 1].set(xlabel="gradients n", ylabel="bytes", title="memory")
+    axes[0, 0].set(xlabel="gradients $n$", ylabel=r"$\max_j |\mathrm{estimate} - \mathrm{median}|$",
+                   title="error (dotted: stated bound)")
+    axes[0, 1].set(xlabel="gradients $n$", ylabel="bytes", title="memory")
     for ax in axes[0]:
-        ax.legend(fontsize=6)
+        legend_outside(ax)
     return save_figure(fig, figures_dir, "streaming-median")
 
 

@@ -63,10 +63,15 @@ def test_clear_errors(tmp_path, capsys):
     assert "no weights folder at" in capsys.readouterr().err
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--methods", "amnesia"]) == 2
     assert "unknown unlearning method" in capsys.readouterr().err
-    (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\nnot json\n')
+    (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}, '
+                                                      '{"role": "assistant", "content": "y"}]}\nnot json\n')
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
                            "--data-dir", str(tmp_path / "data")]) == 2
     assert "clean.jsonl:2: not valid JSON" in capsys.readouterr().err
+    (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
+    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
+                           "--data-dir", str(tmp_path / "data")]) == 2
+    assert "clean.jsonl:1: the conversation has no assistant message" in capsys.readouterr().err
 
 
 def test_presets_build_configurations():
