@@ -321,7 +321,7 @@ CLAIMS: tuple[Claim, ...] = (
     _c(SINGLE, r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
        "lemma", ("lr-inverse-small-shift", "lr-inverse-small-shift-operator", "lr-inverse-iff")),
     _c(SINGLE, r"$\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of "
-               r"$\theta$", "lemma", ("lr-gradient-affine", "lr-inverse-iff")),
+               r"$\theta$", "lemma", ("tilde-theta-as-written", "tilde-theta-corrected", "lr-gradient-affine", "lr-inverse-iff")),
     _c(SINGLE, r"inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)", "lemma",
        ("neumann-converges-small-shift", "neumann-converges-small-shift-operator", "neumann-converges-iff")),
     _c(SINGLE, r"\approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$", "lemma", ("neumann-first-order",)),

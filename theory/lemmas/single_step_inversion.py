@@ -269,6 +269,39 @@ def _operator_small_neumann(case):
         return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= lr|x|^2 < 1)")
 
 
+# ----------------------------------------------------------------------------- the draft's shifted point
+def _tilde_gap(case, sign: int):
+    """``Phi_z(theta) + sign * lr y x - (theta - lr l(theta))`` at 60 digits, with l(v) = (v . x) x."""
+    with precision():
+        c = mp_case(case)
+        theta, x, y, lr = c["theta"], c["x"], c["y"], c["lr"]
+        left = step_core(theta, x, y, lr) + sign * lr * y * x
+        right = theta - lr * theta.dot(x) * x
+        magnitude = (mp_max_abs(theta) + abs(lr) * (mp_norm(theta) * mp_norm(x) + abs(y)) * mp_max_abs(x)
+                     + abs(lr * y) * mp_max_abs(x) + 1)
+        return left, right, magnitude, 4 * len(x) + 12
+
+
+def _tilde_as_written(case):
+    """Draft: theta~ := Phi_z(theta) + lr y x = theta - lr l(theta)."""
+    left, right, magnitude, depth = _tilde_gap(case, +1)
+    return oracle_identity(left, right, magnitude, depth)
+
+
+def _tilde_corrected(case):
+    """Corrected: Phi_z(theta) - lr y x = theta - lr l(theta)."""
+    left, right, magnitude, depth = _tilde_gap(case, -1)
+    return oracle_identity(left, right, magnitude, depth)
+
+
+def _prove_tilde_corrected() -> bool:
+    theta, x, y, lr = symbolic_arrays(2, "theta", "x")
+    as_written_gap = step_core(theta, x, y, lr) + lr * y * x - (theta - lr * theta.dot(x) * x)
+    corrected_gap = step_core(theta, x, y, lr) - lr * y * x - (theta - lr * theta.dot(x) * x)
+    # the corrected identity holds; the draft's differs from it by exactly 2 lr y x
+    return is_zero_array(corrected_gap) and is_zero_array(as_written_gap - 2 * lr * y * x)
+
+
 def _singular_cases():
     """Float-exact lr |x|^2 = 1 (powers of two) with small residual, and their neighbours 1 +- 2^-52."""
     for x, lr in (([1.0], 1.0), ([0.5, 0.5, 0.5, 0.5], 1.0), ([2.0], 0.25), ([0.25, 0.0, 0.0], 16.0)):
@@ -401,6 +434,34 @@ register(
                       examples=UNDERFLOW_EXAMPLES),
             oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _neumann_closed_form, ITERATION_ORACLE_RANGES),
         ),
+    ),
+    Lemma(
+        id="tilde-theta-as-written",
+        title="The draft's shifted point: the sign of the label term",
+        statement=r"$\tilde\theta := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$, with "
+                  r"$l(v) = (v\cdot x)x$.",
+        source=SECTION,
+        as_written=True,
+        quote=r"$\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$",
+        interpretation="Read with the draft's own l (the linear part of g_z, 'g_z(theta) = l(theta) - y x'). Since "
+                       "Phi_z(theta) = theta - lr l(theta) + lr y x, the two sides differ by 2 lr y x: the label term "
+                       "must be subtracted. The package's inversion lemmas (lr-inverse-iff, neumann-*) use the "
+                       "corrected point theta~ = theta_{t+1} - lr y x and say so in their statements.",
+        checks=(oracle_property("definition-60-digits", linear_points(), _tilde_as_written),),
+        corrected_by=("tilde-theta-corrected",),
+        counterexample=Counterexample("definition-60-digits", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 1.0}),
+    ),
+    Lemma(
+        id="tilde-theta-corrected",
+        title="The shifted point with the label term subtracted",
+        statement=r"$\Phi_z(\theta) - \lambda y x = \theta - \lambda l(\theta)$; the draft's "
+                  r"$\Phi_z(\theta) + \lambda y x$ exceeds it by $2\lambda y x$.",
+        source=SECTION,
+        as_written=False,
+        checks=(SympyProof("identity", _prove_tilde_corrected,
+                           "sympy identity on step_core, dimension 2 (vectors theta, x; see theory.checking for why "
+                           "that suffices for every p)"),
+                oracle_property("identity-60-digits", linear_points(), _tilde_corrected)),
     ),
     Lemma(
         id="neumann-first-order",
