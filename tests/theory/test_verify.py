@@ -10,6 +10,7 @@ import pytest
 
 import theory.registry as registry_module
 import theory.verify as verify
+from theory.profiles import default_profile_name
 from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
 from theory.strategies import linear_points
 from theory.verify import (RECORD_SCHEMA, check_description, evidence_summary, format_score, json_safe, lemma_entry,
@@ -165,7 +166,8 @@ def test_resolve_entries_uses_a_fresh_record_and_evaluates_what_it_lacks(tmp_pat
     entries, origin = resolve_entries([good], "ci", path, progress=False)
     assert entries["zz-good"]["status"] == "proved" and "made under profile dev, not ci" in origin
     entries, origin = resolve_entries([good], None, None, progress=False)
-    assert entries["zz-good"]["status"] == "proved" and origin == "1 status(es) evaluated now under profile dev"
+    default = default_profile_name()  # dev here, ci when CI is set
+    assert entries["zz-good"]["status"] == "proved" and origin == f"1 status(es) evaluated now under profile {default}"
     assert list(resolve_entries([bad, good], None, path, progress=False)[0]) == ["zz-bad", "zz-good"]
 
 

@@ -274,8 +274,8 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
         if rows.shape[0] == 0:
             break
     else:
-        warnings.warn(f"Weiszfeld stopped after max_iter={max_iter} iterations with relative step {step:.2e} > "
-                      f"tol={tol:.1e} in {rows.shape[0]} of {x.shape[0]} batches", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"Weiszfeld stopped after max_iter={max_iter} iterations with relative step {float(step):.2e} > "
+                      f"tol={float(tol):.1e} in {rows.shape[0]} of {x.shape[0]} batches", RuntimeWarning, stacklevel=2)
     # Weiszfeld approaches a median that is a data point only linearly: test the nearest data point too and
     # keep whichever has the smaller certificate (a data point x_k is the median iff r(x_k) <= eta(x_k))
     _, subgradient = _weiszfeld_map(x, y, atol, ops)

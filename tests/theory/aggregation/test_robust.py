@@ -105,3 +105,20 @@ def test_bad_input_errors():
         robust.krum(np.ones((4, 2)), 0.25)
     with pytest.raises(ValueError, match=r"shape \(\.\.\., n, P\)"):
         robust.median(np.ones(3))
+
+
+def test_weiszfeld_in_mpmath_warns_when_it_stops_early():
+    """Regression (CI, profile ci): at 60 digits the iteration cap's warning formatted mpf values with a float
+    format and raised TypeError inside aggregator-breakdown's property. The case: 3 honest points, one attacker
+    at -2.8e19; capped at 3 iterations it must warn, not raise, and return a point."""
+    import mpmath
+
+    from theory.oracle import precision
+
+    points = [[-2.8496608138084413e19, 0.0], [-0.8988265991210938, 1e-05], [0.0, -0.7201961278915405],
+              [0.25160759687423706, 0.0]]
+    with precision():
+        batch = np.array([[mpmath.mpf(v) for v in row] for row in points], dtype=object)
+        with pytest.warns(RuntimeWarning, match="Weiszfeld stopped after max_iter=3"):
+            result = robust.weiszfeld(batch, tol=mpmath.mpf("1e-30"), max_iter=3)
+    assert len(result.point) == 2
