@@ -25,12 +25,11 @@ from theory.threads import apply_thread_policy
 apply_thread_policy()  # before numpy / torch start their thread pools
 
 import argparse  # noqa: E402
-import copy  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from dataclasses import asdict, dataclass, field, fields  # noqa: E402
+from dataclasses import asdict, dataclass, fields  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Sequence  # noqa: E402
 

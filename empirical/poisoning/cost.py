@@ -24,7 +24,6 @@ of the defender, and 0 for :math:`N_{\mathrm{train}}` in the attacker's cost.
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any, Callable, Mapping
 

@@ -205,7 +205,7 @@ def _prove_weight_decay_spectra() -> bool:
     phi = (1 - lr * alpha) * sympy.eye(3) - lr * x * x.T
     orthogonal = x.cross(w)
     psi_linear = lr * x * x.T / (1 - lr * alpha)
-    theta_t, tau = symbolic_vector("t", 3), symbolic_vector("tau", 3)
+    theta_t = symbolic_vector("t", 3)
     y = sympy.Symbol("y", real=True)
     step = (1 - lr * alpha) * theta_t - lr * ((theta_t.T * x)[0] - y) * x  # theta_{t+1} from theta_t
     psi_at_t = (step + lr * ((theta_t.T * x)[0] - y) * x) / (1 - lr * alpha)  # Psi^alpha(theta_t) = theta_t

@@ -29,7 +29,6 @@ The three kinds of hard points and their equivalence under convexity are lemmas 
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy
 from hypothesis import strategies as st
 
