@@ -53,12 +53,31 @@ from empirical.functional import Batch, Objective, Tree, flatten, unflatten
 from theory.validation import check_learning_rate
 
 __all__ = ["HVP_MODES", "HessianVectorProduct", "dense_hessian", "dense_hessian_bytes", "step_jacobian",
-           "DENSE_HESSIAN_BUDGET_BYTES", "activation_bytes"]
+           "DENSE_HESSIAN_BUDGET_BYTES", "COLUMN_ACTIVATION_FACTOR", "FIXED_ACTIVATION_FACTOR",
+           "DENSE_HESSIAN_OVERHEAD_BYTES", "DEFAULT_MAX_CHUNK", "activation_bytes", "default_dense_chunk"]
 
 HVP_MODES = ("auto", "graph", "rev", "fwd")
 
 #: Memory :func:`dense_hessian` may use by default: 2 GiB (the matrix plus one chunk of products).
 DENSE_HESSIAN_BUDGET_BYTES = 2 * 1024**3
+
+#: Bytes one column in flight of :func:`dense_hessian` holds, in units of one gradient's activations ``A``,
+#: and the bytes held whatever the chunk (the primal forward and backward inside ``jvp``, the backward's
+#: temporaries). Measured, not derived: the growth of the process's peak resident memory was
+#: ``a + b c`` for ``c`` columns at a time with ``b`` = 4 A (tanh MLP, 300 digits) and 5-9.6 A, ``a`` = 24-30 A
+#: (small CNN with batch-statistics BatchNorm, 100-600 digits, chunks of 8 and 32). 12 and 32 cover every
+#: measurement (``benchmarks/bench_dense_hessian.py`` prints the estimate beside the measured peak;
+#: tests/empirical/test_hvp.py checks the bound in a fresh process).
+COLUMN_ACTIVATION_FACTOR = 12
+FIXED_ACTIVATION_FACTOR = 32
+
+#: Bytes the first vectorised product adds whatever the model (torch.func's transforms, the allocator's
+#: arenas): measured 12-16 MiB beyond the terms above on the MLP and the small CNN at 4-20 examples.
+DENSE_HESSIAN_OVERHEAD_BYTES = 32 * 2**20
+
+#: Largest default chunk: beyond ~32 columns the vmapped products leave the cache and get slower per column
+#: (small CNN, 300 digits: 20 s at 32 columns, 30 s at 64).
+DEFAULT_MAX_CHUNK = 32
 
 
 def _first_line(error: BaseException) -> str:
@@ -173,9 +192,23 @@ def activation_bytes(objective: Objective, params: Mapping[str, Tensor], batch: 
 def dense_hessian_bytes(num_params: int, itemsize: int, chunk: int, activations: int) -> int:
     r"""Memory estimate of :func:`dense_hessian` in bytes: the ``p x p`` result, the basis block, its products and
     tangent copies of the parameters (``4 p chunk`` entries), and ``chunk`` forward-over-reverse products in
-    flight, each holding about 3x the activations of one gradient (primal, tangent, backward):
-    :math:`\text{itemsize}\,(p^2 + 4 p c) + 3 c\, A`."""
-    return itemsize * (num_params * num_params + 4 * num_params * chunk) + 3 * chunk * activations
+    flight, each holding ``k = COLUMN_ACTIVATION_FACTOR`` times the activations ``A`` of one gradient, plus
+    ``k0 = FIXED_ACTIVATION_FACTOR`` times ``A`` whatever the chunk, and a constant ``O`` (measured, see the
+    constants): :math:`\text{itemsize}\,(p^2 + 4 p c) + (k c + k_0) A + O`."""
+    return (itemsize * (num_params * num_params + 4 * num_params * chunk)
+            + (COLUMN_ACTIVATION_FACTOR * chunk + FIXED_ACTIVATION_FACTOR) * activations
+            + DENSE_HESSIAN_OVERHEAD_BYTES)
+
+
+def default_dense_chunk(num_params: int, itemsize: int, activations: int,
+                        budget_bytes: int = DENSE_HESSIAN_BUDGET_BYTES) -> int:
+    """The chunk :func:`dense_hessian` uses by default: the most columns at a time (at most
+    ``DEFAULT_MAX_CHUNK`` and ``num_params``) whose :func:`dense_hessian_bytes` fit ``budget_bytes``; 1 when none
+    fits (the call then refuses)."""
+    spare = (budget_bytes - itemsize * num_params * num_params - FIXED_ACTIVATION_FACTOR * activations
+             - DENSE_HESSIAN_OVERHEAD_BYTES)
+    per_column = 4 * num_params * itemsize + COLUMN_ACTIVATION_FACTOR * activations
+    return int(max(1, min(num_params, DEFAULT_MAX_CHUNK, spare // max(1, per_column))))
 
 
 def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Batch, *, chunk: int | None = None,
@@ -185,8 +218,8 @@ def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     Columns :math:`H e_i` by forward-over-reverse products vectorised over ``chunk`` basis vectors at a time
     (``vmap`` of ``jvp(grad)``, i.e. ``jacfwd(grad(f))``; correct with BatchNorm batch statistics too, see the
     module docstring). The memory is estimated before any product (:func:`dense_hessian_bytes`, with the
-    activations measured by :func:`activation_bytes`); ``chunk`` defaults to the largest block (at most 64
-    columns) that fits ``budget_bytes``, and when even one column does not fit, the call is refused with a
+    activations measured by :func:`activation_bytes`); ``chunk`` defaults to the largest block (at most
+    ``DEFAULT_MAX_CHUNK`` columns) that fits ``budget_bytes``, and when even one column does not fit, the call is refused with a
     one-line ``MemoryError`` naming the sizes.
     """
     like = next(iter(params.values()))
@@ -194,8 +227,7 @@ def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     itemsize = like.element_size()
     activations = activation_bytes(objective, params, batch)
     if chunk is None:
-        spare = budget_bytes - itemsize * size * size
-        chunk = int(max(1, min(size, 64, spare // max(1, 4 * size * itemsize + 3 * activations))))
+        chunk = default_dense_chunk(size, itemsize, activations, budget_bytes)
     elif not isinstance(chunk, int) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     needed = dense_hessian_bytes(size, itemsize, chunk, activations)

@@ -180,3 +180,91 @@ def test_dense_hessian_refuses_over_budget_and_chunks_below_it(mlp_setup):
     assert float((chunked - whole).abs().max()) <= bound
     with pytest.raises(ValueError, match="chunk"):
         dense_hessian(objective, params, batch, chunk=0)
+
+
+_PEAK_MEMORY_SCRIPT = """
+import sys
+from theory.threads import apply_thread_policy
+apply_thread_policy()
+from empirical.hvp import activation_bytes, dense_hessian, dense_hessian_bytes
+from empirical.peak_memory import PeakResidentMemory
+from empirical.setup import prepare
+setup = prepare("small-cnn", "digits", dtype="float32", bn_mode="train", progress=False)
+objective, params = setup.objective()
+batch = setup.batch(list(range(int(sys.argv[1]))))
+objective.gradient(params, batch)  # kernels and allocator warm: the baseline holds them
+chunk = int(sys.argv[2])
+with PeakResidentMemory() as peak:
+    dense_hessian(objective, params, batch, chunk=chunk, budget_bytes=10**12)
+p = sum(v.numel() for v in params.values())
+print(peak.grown, dense_hessian_bytes(p, 4, chunk, activation_bytes(objective, params, batch)))
+"""
+
+
+@pytest.mark.parametrize("examples, chunk", [(8, 1), (64, 4), (100, 32)])
+def test_dense_hessian_memory_estimate_bounds_the_measured_peak(examples, chunk):
+    """The estimate is an upper bound on what the call adds to the process's peak resident memory (Linux's
+    ``VmHWM``, reset before the call; in a fresh process, whose allocator holds no freed memory from earlier
+    tests to reuse unseen). The per-column factor is measured
+    (empirical.hvp.COLUMN_ACTIVATION_FACTOR); this is the check that it still covers the small CNN in float32
+    with batch statistics, the model whose 300-example dense Hessian once took 18 GB unannounced."""
+    import subprocess
+    import sys
+
+    from empirical.peak_memory import peak_memory_supported
+
+    if not peak_memory_supported():
+        pytest.skip("needs Linux's /proc/self/clear_refs to reset the resident high-water mark")
+    done = subprocess.run([sys.executable, "-c", _PEAK_MEMORY_SCRIPT, str(examples), str(chunk)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    grown, estimate = map(int, done.stdout.split())
+    assert grown > 0
+    assert grown <= estimate, f"dense_hessian grew the peak by {grown / 2**20:.0f} MiB, estimate {estimate / 2**20:.0f} MiB"
+
+
+@pytest.mark.parametrize("size, activations, budget", [(1466, 2_590_000, 2 * 2**30), (1466, 2_590_000, 90 * 2**20),
+                                                       (50, 10_000, 10**12), (3466, 260_000, 60 * 2**20)])
+def test_default_chunk_is_the_largest_that_fits(size, activations, budget):
+    from empirical.hvp import DEFAULT_MAX_CHUNK, default_dense_chunk, dense_hessian_bytes
+
+    chunk = default_dense_chunk(size, 4, activations, budget)
+    cap = min(size, DEFAULT_MAX_CHUNK)
+    assert 1 <= chunk <= cap
+    if dense_hessian_bytes(size, 4, 1, activations) <= budget:
+        assert dense_hessian_bytes(size, 4, chunk, activations) <= budget
+        assert chunk == cap or dense_hessian_bytes(size, 4, chunk + 1, activations) > budget
+
+
+@pytest.mark.parametrize("model, data, options", [("small-cnn", "digits", {}),
+                                                  ("resnet18", "cifar-synthetic", {"width": 4})])
+def test_reused_graph_products_cost_about_twice_a_gradient_in_arithmetic(model, data, options):
+    """Exact operation counts (torch.utils.flop_counter: convolutions and matrix products), not times. An exact
+    HVP differentiates a backward pass: per convolution, the backward's two convolutions have four as their
+    derivative and two more follow through the forward graph, six against the gradient's three
+    (benchmarks/bench_empirical_hvp.py), so 2x, plus the first layer's and the head's slack (2.03x on ResNet18
+    width 16, 2.15x on the small CNN). A product that rebuilt the gradient graph would add the gradient's
+    arithmetic (3x and more); forward-over-reverse reruns forward and backward with tangents (3x)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from empirical.setup import prepare
+
+    setup = prepare(model, data, model_options=options, data_options={"n_train": 8, "n_test": 4}
+                    if data == "cifar-synthetic" else {}, dtype="float32", bn_mode="train", progress=False)
+    objective, params = setup.objective()
+    batch = setup.batch(list(range(4)))
+    vector = tree_like(params, torch.Generator().manual_seed(0))
+
+    def flops(function) -> int:
+        with FlopCounterMode(display=False) as counter:
+            function()
+        return counter.get_total_flops()
+
+    gradient = flops(lambda: objective.gradient(params, batch))
+    operator = HessianVectorProduct(objective, params, batch)
+    first = flops(lambda: operator(vector))
+    later = flops(lambda: operator(vector))
+    assert operator.mode_used == "graph"
+    assert first == later + gradient  # the first product builds the graph: one gradient's arithmetic more
+    assert 1.9 * gradient <= later <= 2.2 * gradient
+    forward = flops(lambda: HessianVectorProduct(objective, params, batch, mode="fwd")(vector))
+    assert forward == 3 * gradient
