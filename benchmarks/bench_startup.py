@@ -29,6 +29,7 @@ COMMANDS = [
     ["-m", "sims", "plot", "inversion", "--help"],
     ["-m", "empirical", "--help"],
     ["-m", "empirical", "run", "--help"],
+    ["-m", "empirical", "run", "insecure-code", "--help"],
     ["-m", "empirical.gpu_check", "--help"],
 ]
 

@@ -50,14 +50,13 @@ def parse_sets(items: Sequence[str]) -> tuple[dict, dict, dict, dict]:
 
 def _list() -> None:
     from empirical.checks import CHECKS
-    from empirical.data import DATASETS
-    from empirical.models import MODELS
+    from empirical.options import data_names, model_names
 
     for check in CHECKS.values():
         print(f"{check.name:24s} lemmas: {', '.join(check.lemma_ids)}\n{'':24s} {check.description}")
         print(f"{'':24s} settings: " + ", ".join(f"{k}={v}" for k, v in check.defaults.items()))
     print(f"{'insecure-code':24s} LLaMA poisoned with insecure code, then unlearned (run insecure-code --help)")
-    print(f"models: {', '.join(MODELS)}\ndata:   {', '.join(DATASETS)}")
+    print(f"models: {', '.join(model_names())}\ndata:   {', '.join(data_names())}")
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -113,7 +112,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
-    """The parser; ``full_help`` adds every --set key to ``run --help`` (imports torch, so only for --help)."""
+    """The parser; ``full_help`` adds every --set key to ``run --help`` (read from the source: no torch)."""
     parser = _Parser(prog="python -m empirical", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

@@ -4,17 +4,19 @@ Four groups: ``model.K`` (keyword arguments of the model's constructor), ``data.
 ``train.K`` (fields of :class:`empirical.train.TrainConfig`) and the check's own settings (its ``DEFAULTS``).
 The valid keys and their defaults are read from those signatures, so help and validation follow the code;
 a key that is not among them is an error listing the valid ones (``train.epoch=2`` would otherwise be
-stored and ignored, leaving the network untrained). This module imports no torch.
+stored and ignored, leaving the network untrained). The signatures are read from the source
+(:mod:`empirical.source_specs`), not imported: this module imports no torch, and ``run --help`` lists every
+key in well under a second.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import math
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-__all__ = ["MEANINGS", "model_keys", "data_keys", "train_keys", "check_options", "check_finite_values", "help_text"]
+from empirical import source_specs
+
+__all__ = ["MEANINGS", "model_names", "data_names", "model_keys", "data_keys", "train_keys", "check_options", "check_finite_values", "help_text"]
 
 #: One line per key: what it means (keys shared by several groups mean the same everywhere).
 MEANINGS = {
@@ -60,48 +62,50 @@ MEANINGS = {
 }
 
 # constructor arguments filled from the data, not by the user
-_FILLED = {"num_classes", "in_channels", "in_features", "dtype", "device", "self", "tokenizer"}
+_FILLED = frozenset({"num_classes", "in_channels", "in_features", "dtype", "device", "self", "tokenizer"})
+
+#: Where each model's constructor is defined (the names of empirical.models.MODELS).
+_CONSTRUCTORS = {"resnet18": "ResNet18", "small-cnn": "SmallCNN", "mlp": "MLP", "linear": "LinearModel",
+                 "llama": "build_llama"}
 
 
-def _signature_defaults(function: Callable) -> dict[str, Any]:
-    defaults = {}
-    for name, parameter in inspect.signature(function).parameters.items():
-        if name in _FILLED or parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
-            continue
-        defaults[name] = None if parameter.default is parameter.empty else parameter.default
-    return defaults
+def _defaults(package: str, name: str) -> dict[str, Any]:
+    """Keyword defaults of ``name`` as ``package`` exposes it (read from the module that defines it)."""
+    return source_specs.keyword_defaults(source_specs.imported_from(package, name), name, skip=_FILLED)
+
+
+def model_names() -> tuple[str, ...]:
+    """The names of empirical.models.MODELS."""
+    return tuple(source_specs.constant("empirical.models", "MODELS"))
+
+
+def data_names() -> tuple[str, ...]:
+    """The names of empirical.data.DATASETS (the keys of its loader table)."""
+    return tuple(source_specs.name_mapping("empirical.data", "_LOADERS"))
 
 
 def model_keys(model: str) -> dict[str, Any]:
     """``{key: default}`` of the ``model.K`` options of ``model`` (a name of empirical.models.MODELS)."""
-    from empirical import models
-
+    if model not in model_names() or model not in _CONSTRUCTORS:
+        raise ValueError(f"model must be one of {model_names()}, got {model!r}")
+    keys = _defaults("empirical.models", _CONSTRUCTORS[model])
     if model == "llama":
-        keys = _signature_defaults(models.build_llama)
-        keys.update({key: value for key, value in models.llama._SIZES["tiny"].items()})
+        keys.update(source_specs.constant("empirical.models.llama", "_SIZES")["tiny"])
         keys.update({"rms_norm_eps": 1e-5, "tie_word_embeddings": True, "rope_theta": 10000.0})
-        return keys
-    constructor = {"resnet18": models.ResNet18, "small-cnn": models.SmallCNN, "mlp": models.MLP,
-                   "linear": models.LinearModel}.get(model)
-    if constructor is None:
-        raise ValueError(f"model must be one of {models.MODELS}, got {model!r}")
-    return _signature_defaults(constructor)
+    return keys
 
 
 def data_keys(data: str) -> dict[str, Any]:
     """``{key: default}`` of the ``data.K`` options of dataset ``data``."""
-    from empirical.data import DATASETS, _LOADERS
-
-    if data not in _LOADERS:
-        raise ValueError(f"data must be one of {DATASETS}, got {data!r}")
-    return _signature_defaults(_LOADERS[data])
+    loaders = source_specs.name_mapping("empirical.data", "_LOADERS")
+    if data not in loaders:
+        raise ValueError(f"data must be one of {tuple(loaders)}, got {data!r}")
+    return _defaults("empirical.data", loaders[data])
 
 
 def train_keys() -> dict[str, Any]:
     """``{key: default}`` of the ``train.K`` options (the fields of TrainConfig)."""
-    from empirical.train import TrainConfig
-
-    keys = {field.name: field.default for field in dataclasses.fields(TrainConfig)}
+    keys = source_specs.dataclass_defaults("empirical.train", "TrainConfig")
     return {**keys, "epochs": 0}  # the command line trains only when train.epochs > 0
 
 
@@ -139,15 +143,13 @@ def _line(prefix: str, key: str, default: Any) -> str:
 def help_text() -> str:
     """Every ``--set`` key with its default and meaning, per model, dataset, training and check."""
     from empirical.checks import CHECKS
-    from empirical.data import DATASETS
-    from empirical.models import MODELS
 
     lines = ["--set keys (KEY=VALUE, repeatable; lists comma-separated; defaults shown):", "  training (train.K):"]
     lines += [_line("train.", key, value) for key, value in train_keys().items()]
-    for model in MODELS:
+    for model in model_names():
         lines.append(f"  model {model} (model.K):")
         lines += [_line("model.", key, value) for key, value in model_keys(model).items()] or ["    (no options)"]
-    for data in DATASETS:
+    for data in data_names():
         lines.append(f"  data {data} (data.K):")
         lines += [_line("data.", key, value) for key, value in data_keys(data).items()] or ["    (no options)"]
     for check in CHECKS.values():

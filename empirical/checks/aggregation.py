@@ -32,15 +32,15 @@ import numpy as np
 import torch
 
 from empirical.checks.base import Row, progress, summary
+from empirical.checks.settings import AGGREGATION_DEFAULTS, AGGREGATION_LEMMA
 from empirical.functional import flatten, unflatten
 from empirical.per_example import per_example_gradients
-from theory.aggregation import AGGREGATORS, aggregate
+from theory.aggregation import aggregate
 
 __all__ = ["DEFAULTS", "run", "train_aggregated", "label_flips"]
 
-DEFAULTS = {"aggregators": list(AGGREGATORS), "n_train": 512, "poison_fraction": 0.2, "batch_size": 16,
-            "epochs": 4, "lr": 0.5, "order_seed": 3}
-LEMMA = "aggregator-breakdown"
+DEFAULTS = AGGREGATION_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
+LEMMA = AGGREGATION_LEMMA
 
 
 def label_flips(targets: torch.Tensor, fraction: float, classes: int, seed: int) -> tuple[torch.Tensor, np.ndarray]:

@@ -18,11 +18,12 @@ from typing import Any, Mapping
 
 from empirical.checks.base import Row, progress
 from empirical.checks.second_order import lr_grid, sweep_rows
+from empirical.checks.settings import ASCENT_ERROR_DEFAULTS
 from empirical.functional import Objective, Tree, point, tree_add, tree_norm, tree_scale
 
 __all__ = ["DEFAULTS", "ascent_error", "ascent_error_prediction", "run"]
 
-DEFAULTS = {"n_points": 4, "lr_min": 1e-9, "lr_max": 10.0, "n_lrs": 21, "tolerance": 0.1, "point_seed": 0}
+DEFAULTS = ASCENT_ERROR_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
 def ascent_error(objective: Objective, params: Tree, batch: tuple, lr: float) -> Tree:

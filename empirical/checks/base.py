@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 from sims.progress import progress_bar
 from sims.results import ResultStore
 
-__all__ = ["Row", "Check", "resolve_settings", "summary", "write_rows", "progress"]
+__all__ = ["Row", "Check", "lazy_runner", "resolve_settings", "summary", "write_rows", "progress"]
 
 
 def progress(items: Iterable, description: str) -> Iterable:
@@ -50,6 +50,19 @@ class Check:
     run: Callable[..., list[Row]] = field(repr=False)
     #: counts (``n_*``) for which 0 means "switch this part off" rather than "nothing to measure"
     optional_counts: frozenset[str] = frozenset()
+
+
+def lazy_runner(module: str, function: str = "run") -> Callable[..., list[Row]]:
+    """``module.function``, imported on the first call: the registry of checks stays free of torch, so
+    ``python -m empirical list`` and ``run --help`` start in a fraction of a second."""
+
+    def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
+        from importlib import import_module
+
+        return getattr(import_module(module), function)(setup, settings)
+
+    run.__qualname__ = run.__name__ = f"{module}.{function}"
+    return run
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -19,12 +19,12 @@ import numpy as np
 
 from empirical.checks.base import Row, progress
 from empirical.checks.second_order import lr_grid, sweep_rows
+from empirical.checks.settings import COMMUTATOR_DEFAULTS
 from empirical.functional import Objective, Tree, point, tree_add, tree_norm
 
 __all__ = ["DEFAULTS", "commutator", "commutator_prediction", "draw_pairs", "run"]
 
-DEFAULTS = {"n_pairs": 4, "lr_min": 1e-9, "lr_max": 10.0, "n_lrs": 21, "tolerance": 0.1, "point_seed": 1,
-            "same_class": False}
+DEFAULTS = COMMUTATOR_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
 def commutator(objective: Objective, params: Tree, batch_a: tuple, batch_b: tuple, lr: float) -> Tree:

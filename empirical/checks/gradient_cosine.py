@@ -23,14 +23,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from empirical.checks.base import Row, summary
+from empirical.checks.settings import GRADIENT_COSINE_DEFAULTS
 from empirical.functional import point, tree_add, tree_cosine, tree_norm
 from empirical.train import TrainConfig, batches, train
 
 __all__ = ["DEFAULTS", "pretrain", "run"]
 
-DEFAULTS = {"pretrain_epochs": [0, 1, 2, 5], "interleaved": [1, 2, 5, 10, 20, 50, 100, 200, 500], "n_points": 3,
-            "lr": 0.05, "batch_size": 32, "train_lr": 0.1, "train_batch_size": 64, "steps_per_epoch": 0,
-            "point_seed": 3}
+DEFAULTS = GRADIENT_COSINE_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
 def pretrain(setup: Any, settings: Mapping[str, Any]) -> dict[int, dict]:

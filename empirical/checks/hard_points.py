@@ -24,12 +24,13 @@ from torch.func import grad
 
 from empirical.checks.ascent_error import ascent_error
 from empirical.checks.base import Row, progress, summary
+from empirical.checks.settings import HARD_POINTS_DEFAULTS
 from empirical.functional import Objective, Tree, point, tree_norm
 from empirical.spectrum import extreme_eigenvalues, hessian_operator
 
 __all__ = ["DEFAULTS", "QUANTITIES", "fgsm_point", "run"]
 
-DEFAULTS = {"n_points": 12, "lr": 0.05, "fgsm_eps": 0.05, "lanczos_tol": 1e-4, "point_seed": 5}
+DEFAULTS = HARD_POINTS_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 QUANTITIES = ("loss", "grad_norm", "hessian_norm", "ascent_error")
 
 

@@ -29,6 +29,7 @@ import torch
 from scipy.sparse.linalg import LinearOperator, minres
 
 from empirical.checks.base import Row, progress, summary
+from empirical.checks.settings import INVERSION_DEFAULTS
 from empirical.functional import Objective, Tree, flatten, point, tree_add, tree_norm, unflatten
 from empirical.hvp import HessianVectorProduct
 from empirical.spectrum import extreme_eigenvalues, hessian_operator
@@ -45,8 +46,7 @@ CONVERGED = 1e-6
 #: makes theta' = theta_{t+1} itself such a preimage).
 PREIMAGE, DISTINCT = 1e-10, 1e-4
 
-DEFAULTS = {"n_points": 3, "lr": 0.05, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 40,
-            "newton_iterations": 10, "krylov_iterations": 50, "lanczos_tol": 1e-6, "point_seed": 2}
+DEFAULTS = INVERSION_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
 def fixed_point_errors(objective: Objective, theta_next: Tree, target: Tree, batch: tuple, lr: float,

@@ -24,11 +24,12 @@ from torch.func import grad
 
 from empirical.checks.ascent_error import ascent_error
 from empirical.checks.base import Row, progress, summary
+from empirical.checks.settings import ORTHOGONAL_CRAFT_DEFAULTS
 from empirical.functional import Objective, Tree, point, tree_add, tree_cosine, tree_norm
 
 __all__ = ["DEFAULTS", "cosine_after_step", "craft", "run"]
 
-DEFAULTS = {"n_points": 3, "lr": 0.05, "steps": 30, "adam_lr": 0.02, "record_every": 5, "point_seed": 4}
+DEFAULTS = ORTHOGONAL_CRAFT_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
 def cosine_after_step(objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor,

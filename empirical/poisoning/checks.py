@@ -16,41 +16,21 @@ The runners are imported when a check runs (the experiments use :mod:`empirical.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from empirical.checks.base import Check, Row
+from empirical.checks.base import Check, lazy_runner
 from empirical.poisoning.settings import COST_DEFAULTS, HESSIAN_DEFAULTS, POISON_DEFAULTS
 
 __all__ = ["POISONING_CHECKS"]
-
-
-def _poison_unlearning(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
-    from empirical.poisoning.experiments import run_poison_unlearning
-
-    return run_poison_unlearning(setup, settings)
-
-
-def _hessian_poisons(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
-    from empirical.poisoning.experiments import run_hessian_poisons
-
-    return run_hessian_poisons(setup, settings)
-
-
-def _delta_influence_cost(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
-    from empirical.poisoning.cost import run
-
-    return run(setup, settings)
 
 
 POISONING_CHECKS = {check.name: check for check in (
     Check("poison-unlearning", ("unlearning-fails-poisons", "gus-gaussian-null", "gus-fgsm-variant-null",
                                 "poisons-large-gradients", "three-hard-kinds-equivalent"),
           "attack x unlearning method x 10 poisons: distance to the retrained model, GUS, MIA, accuracy",
-          POISON_DEFAULTS, _poison_unlearning, optional_counts=frozenset({"n_shadow"})),  # 0 shadows: no LiRA
+          POISON_DEFAULTS, lazy_runner("empirical.poisoning.experiments", "run_poison_unlearning"), optional_counts=frozenset({"n_shadow"})),  # 0 shadows: no LiRA
     Check("hessian-poisons", ("hessian-poison-ascent-error",),
           "Hessian attack over alpha: Hessian measure vs gradient norm, ascent error vs clean points",
-          HESSIAN_DEFAULTS, _hessian_poisons),
+          HESSIAN_DEFAULTS, lazy_runner("empirical.poisoning.experiments", "run_hessian_poisons")),
     Check("delta-influence-cost", ("delta-influence-defender-cost", "delta-influence-attacker-cost"),
           "defender's influence-with-transformations cost vs attacker's cost; fitted exponents",
-          COST_DEFAULTS, _delta_influence_cost),
+          COST_DEFAULTS, lazy_runner("empirical.poisoning.cost")),
 )}
