@@ -218,9 +218,9 @@ def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     Columns :math:`H e_i` by forward-over-reverse products vectorised over ``chunk`` basis vectors at a time
     (``vmap`` of ``jvp(grad)``, i.e. ``jacfwd(grad(f))``; correct with BatchNorm batch statistics too, see the
     module docstring). The memory is estimated before any product (:func:`dense_hessian_bytes`, with the
-    activations measured by :func:`activation_bytes`); ``chunk`` defaults to the largest block (at most
-    ``DEFAULT_MAX_CHUNK`` columns) that fits ``budget_bytes``, and when even one column does not fit, the call is refused with a
-    one-line ``MemoryError`` naming the sizes.
+    activations measured by :func:`activation_bytes`); ``chunk`` defaults to :func:`default_dense_chunk`, the
+    largest block (at most ``DEFAULT_MAX_CHUNK`` columns) that fits ``budget_bytes``, and when even one column
+    does not fit, the call is refused with a one-line ``MemoryError`` naming the sizes.
     """
     like = next(iter(params.values()))
     size = sum(value.numel() for value in params.values())

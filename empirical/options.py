@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 from empirical import source_specs
 
-__all__ = ["MEANINGS", "model_names", "data_names", "model_keys", "data_keys", "train_keys", "check_options", "check_finite_values", "help_text"]
+__all__ = ["MEANINGS", "model_names", "data_names", "model_keys", "data_keys", "train_keys", "check_options",
+           "check_finite_values", "help_text"]
 
 #: One line per key: what it means (keys shared by several groups mean the same everywhere).
 MEANINGS = {

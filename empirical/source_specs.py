@@ -82,7 +82,8 @@ def dataclass_defaults(module: str, name: str) -> dict[str, Any]:
     out = {}
     for item in node.body:
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            out[item.target.id] = None if item.value is None else _literal(item.value, f"{module}.{name}.{item.target.id}")
+            where = f"{module}.{name}.{item.target.id}"
+            out[item.target.id] = None if item.value is None else _literal(item.value, where)
     return out
 
 
@@ -90,7 +91,10 @@ def constant(module: str, name: str) -> Any:
     """The literal value of the module-level assignment ``name = ...`` in ``module``."""
     path, tree = module_source(module)
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
         if any(isinstance(target, ast.Name) and target.id == name for target in targets) and node.value is not None:
             return _literal(node.value, f"{module}.{name}")
     raise LookupError(f"{path}: no module-level constant {name!r}")
@@ -102,8 +106,8 @@ def name_mapping(module: str, name: str) -> dict[str, str]:
     for node in tree.body:
         if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
                 and isinstance(node.value, ast.Dict)):
-            return {_literal(key, f"{module}.{name}"): value.id for key, value in zip(node.value.keys, node.value.values)
-                    if isinstance(value, ast.Name)}
+            pairs = zip(node.value.keys, node.value.values)
+            return {_literal(key, f"{module}.{name}"): value.id for key, value in pairs if isinstance(value, ast.Name)}
     raise LookupError(f"{path}: no module-level dict {name!r}")
 
 
@@ -112,7 +116,7 @@ def imported_from(module: str, name: str) -> str:
     ``name`` is defined there."""
     _, tree = module_source(module)
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and any(alias.name == name and alias.asname is None for alias in node.names):
+        if isinstance(node, ast.ImportFrom) and any(alias.name == name and not alias.asname for alias in node.names):
             if node.level:
                 raise ValueError(f"{module}: relative import of {name!r} is not supported")
             return node.module

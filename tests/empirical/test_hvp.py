@@ -219,7 +219,7 @@ def test_dense_hessian_memory_estimate_bounds_the_measured_peak(examples, chunk)
                           capture_output=True, text=True, timeout=300, check=True)
     grown, estimate = map(int, done.stdout.split())
     assert grown > 0
-    assert grown <= estimate, f"dense_hessian grew the peak by {grown / 2**20:.0f} MiB, estimate {estimate / 2**20:.0f} MiB"
+    assert grown <= estimate, f"the peak grew by {grown / 2**20:.0f} MiB, estimate {estimate / 2**20:.0f} MiB"
 
 
 @pytest.mark.parametrize("size, activations, budget", [(1466, 2_590_000, 2 * 2**30), (1466, 2_590_000, 90 * 2**20),
