@@ -38,9 +38,8 @@ apply_thread_policy()
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import os  # noqa: E402
-import time  # noqa: E402
-
 import statistics  # noqa: E402
+import time  # noqa: E402
 
 import torch  # noqa: E402
 from scipy.sparse.linalg import LinearOperator  # noqa: E402

@@ -26,7 +26,8 @@ POISONING_CHECKS = {check.name: check for check in (
     Check("poison-unlearning", ("unlearning-fails-poisons", "gus-gaussian-null", "gus-fgsm-variant-null",
                                 "poisons-large-gradients", "three-hard-kinds-equivalent"),
           "attack x unlearning method x 10 poisons: distance to the retrained model, GUS, MIA, accuracy",
-          POISON_DEFAULTS, lazy_runner("empirical.poisoning.experiments", "run_poison_unlearning"), optional_counts=frozenset({"n_shadow"})),  # 0 shadows: no LiRA
+          POISON_DEFAULTS, lazy_runner("empirical.poisoning.experiments", "run_poison_unlearning"),
+          optional_counts=frozenset({"n_shadow"})),  # 0 shadows: no LiRA
     Check("hessian-poisons", ("hessian-poison-ascent-error",),
           "Hessian attack over alpha: Hessian measure vs gradient norm, ascent error vs clean points",
           HESSIAN_DEFAULTS, lazy_runner("empirical.poisoning.experiments", "run_hessian_poisons")),
