@@ -15,12 +15,12 @@ import numpy as np
 from sims.results import read_table
 
 from theory import figure_style
-from theory.figure_style import colour, legend_outside, log_plot, pyplot
+from theory.figure_style import colour, legend_outside, log_plot, pyplot, styles
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["load_frame", "save_figure", "power_law_fit", "pyplot", "subplots", "colour", "legend_outside",
+__all__ = ["load_frame", "save_figure", "power_law_fit", "pyplot", "subplots", "colour", "styles", "legend_outside",
            "log_plot"]
 
 

@@ -5,7 +5,9 @@
   ones: no text under :data:`MIN_FONT_PT` (7 pt).
 * Colours: :func:`colour` gives every method, problem, model and setting name one colour (Okabe-Ito, safe for
   colour-blind readers), the same in every figure; names not in :data:`COLOURS` get a stable colour from a
-  hash of the name.
+  hash of the name. Six readable colours cannot tell eight methods apart: :func:`markers` gives the names
+  of one legend that share a colour different markers (and :func:`styles` the pair), so no two entries of
+  a legend look alike (tests/sims/test_plotting.py checks every sweep's figure for that).
 * Legends go outside the axes (:func:`legend_outside`), so they never cover data.
 * Exact zeros: on a log axis a value of exactly 0 has no place; :func:`log_plot` draws the positive values
   and marks the exact zeros with a hollow triangle on the axis floor, labelled "exact 0", instead of
@@ -26,7 +28,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np  # noqa: E402
 
-__all__ = ["SINGLE_COLUMN", "DOUBLE_COLUMN", "MIN_FONT_PT", "RC", "COLOURS", "colour", "use", "figure",
+__all__ = ["SINGLE_COLUMN", "DOUBLE_COLUMN", "MIN_FONT_PT", "RC", "COLOURS", "MARKERS", "colour", "markers",
+           "styles", "use", "figure",
            "legend_outside", "log_plot", "training_state", "save", "pyplot"]
 
 SINGLE_COLUMN = 3.3  # inches
@@ -57,6 +60,7 @@ COLOURS: dict[str, str] = {
     "retrain": _PALETTE[7], "ascent": _PALETTE[1], "gradient_ascent": _PALETTE[1], "neggrad_plus": _PALETTE[3],
     "finetune": _PALETTE[2], "rewind_replay": _PALETTE[0], "inversion": _PALETTE[4], "neumann": _PALETTE[4],
     "fixed_point": _PALETTE[5], "exact": _PALETTE[7], "closed": _PALETTE[7], "newton": _PALETTE[3],
+    "inversion_closed": _PALETTE[7], "inversion_neumann": _PALETTE[4], "inversion_fixed_point": _PALETTE[5],
     # aggregates and positions
     "mean": _PALETTE[0], "median": _PALETTE[1], "interleaved": _PALETTE[2], "early": _PALETTE[5], "late": _PALETTE[3],
     # data orders; kinds of points
@@ -71,6 +75,28 @@ def colour(name: Any) -> str:
         return COLOURS[key]
     readable = _PALETTE[:6]  # yellow and black are kept for named roles: yellow is faint on white
     return readable[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(readable)]
+
+
+#: Markers in the order they are handed to names that share a colour within one legend.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def markers(names: Iterable[Any]) -> dict[str, str]:
+    """A marker per name such that names of the same :func:`colour` get different markers: the first name of a
+    colour (in the given order) gets ``"o"``, the next ``"s"``, and so on through :data:`MARKERS`."""
+    used: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for name in dict.fromkeys(str(name) for name in names):
+        shade = colour(name)
+        out[name] = MARKERS[used.get(shade, 0) % len(MARKERS)]
+        used[shade] = used.get(shade, 0) + 1
+    return out
+
+
+def styles(names: Iterable[Any]) -> dict[str, dict[str, str]]:
+    """``{name: {"color": ..., "marker": ...}}`` for the names of one legend (:func:`colour`, :func:`markers`)."""
+    chosen = markers(names)
+    return {name: {"color": colour(name), "marker": marker} for name, marker in chosen.items()}
 
 
 def pyplot() -> Any:
@@ -176,16 +202,21 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _tidy_log_ticks(axis) -> None:
-    """On a log axis spanning less than a decade, matplotlib labels every minor tick and the labels overlap:
-    use three plain ticks there instead."""
+    """On a log axis spanning less than two decades, matplotlib labels minor ticks too ("2 x 10^1", "3 x 10^1",
+    ...) and the labels overlap: use three plain ticks below a decade, and plain ticks at 1, 2, 5 times the
+    powers of ten below two decades."""
     from matplotlib import ticker
 
     for which, limits in ((axis.xaxis, axis.get_xlim()), (axis.yaxis, axis.get_ylim())):
         low, high = sorted(limits)
-        if which.get_scale() == "log" and low > 0 and high / low < 10:
+        if which.get_scale() != "log" or low <= 0 or high / low >= 100:
+            continue
+        if high / low < 10:
             which.set_major_locator(ticker.MaxNLocator(nbins=3))
-            which.set_major_formatter(ticker.FormatStrFormatter("%.3g"))
-            which.set_minor_formatter(ticker.NullFormatter())
+        else:
+            which.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        which.set_major_formatter(ticker.FormatStrFormatter("%.3g"))
+        which.set_minor_formatter(ticker.NullFormatter())
 
 
 def wrap_labels(fig) -> None:

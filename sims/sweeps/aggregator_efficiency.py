@@ -26,7 +26,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
+from sims.plotting import legend_outside, log_plot, save_figure, styles, subplots
 from sims.sweeps.spec import Param, Sweep
 from theory.aggregation import AGGREGATORS, aggregate, parse_aggregator
 from theory.aggregation.efficiency import median_efficiency, median_variance_even
@@ -85,11 +85,12 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(2)
+    look = styles(frame["aggregator"].unique())  # the noise law is the line style: solid Gaussian, dashed other
     for (law, name), group in frame.groupby(["noise", "aggregator"]):
         g = group.groupby("batch_size").mean(numeric_only=True)
-        style = "o-" if law == "gaussian" else "s--"
-        axes[0, 0].semilogx(g.index, g["efficiency"], style, color=colour(name), label=f"{name} ({law})")
-        log_plot(axes[0, 1], g.index, g["excess_loss"], style, color=colour(name), label=f"{name} ({law})")
+        line = "-" if law == "gaussian" else "--"
+        axes[0, 0].semilogx(g.index, g["efficiency"], line, label=f"{name} ({law})", **look[name])
+        log_plot(axes[0, 1], g.index, g["excess_loss"], line, label=f"{name} ({law})", **look[name])
         if name == "median":
             axes[0, 0].semilogx(g.index, g["efficiency_predicted"], "k:", linewidth=0.8)
     axes[0, 0].axhline(2 / np.pi, color="k", linewidth=0.5)

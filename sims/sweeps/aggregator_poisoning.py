@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines import aggregate_gradients, make_model, make_schedule
-from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
+from sims.plotting import legend_outside, log_plot, save_figure, styles, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, neggrad_plus, retrain,
@@ -102,11 +102,12 @@ def cell(params: dict) -> dict:
 
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(3)
+    look = styles(frame["aggregator"].unique())
     for name, group in frame.groupby("aggregator"):
         g = group.groupby("poison_fraction").mean(numeric_only=True)
-        log_plot(axes[0, 0], g.index, g["trace"], "o-", color=colour(name), label=name)
-        axes[0, 1].semilogx(g.index, g["distance_step_correction"], "o-", color=colour(name), label=name)
-        axes[0, 2].semilogx(g.index, g["distance_finetune"], "o-", color=colour(name), label=name)
+        log_plot(axes[0, 0], g.index, g["trace"], "-", label=name, **look[name])
+        axes[0, 1].semilogx(g.index, g["distance_step_correction"], "-", label=name, **look[name])
+        axes[0, 2].semilogx(g.index, g["distance_finetune"], "-", label=name, **look[name])
     axes[0, 0].set(xlabel="poisoned fraction", ylabel=r"$|\theta_{\mathrm{poisoned}} - \theta_{\mathrm{clean}}|$",
                    title="trace of the poison")
     axes[0, 1].set(xlabel="poisoned fraction", ylabel="distance to clean / trace", title="per-step correction")

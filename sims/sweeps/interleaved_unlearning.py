@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sims.engines import Schedule, make_model, make_schedule
-from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, styles, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, linear_inversion, neggrad_plus,
@@ -108,9 +108,10 @@ def plot(frame, figures_dir) -> list:
     lr_small, b_small = inter["lr"].min(), inter["batch_size"].min()
     sub = inter[np.isclose(inter["lr"], lr_small) & (inter["batch_size"] == b_small)]
     mean = sub.groupby("forget_fraction").mean(numeric_only=True)
+    look = styles(METHODS)
     for method in METHODS:
-        log_plot(axes[0, 0], mean.index, mean[f"distance_{method}"], "o-", color=colour(method), label=method)
-        axes[0, 1].semilogx(mean.index, mean[f"cost_{method}"], "o-", color=colour(method), label=method)
+        log_plot(axes[0, 0], mean.index, mean[f"distance_{method}"], "-", label=method, **look[method])
+        axes[0, 1].semilogx(mean.index, mean[f"cost_{method}"], "-", label=method, **look[method])
     axes[0, 1].semilogx(mean.index, mean["predicted_rewind_cost"], "k--", label="predicted rewind $1-1/(E(m+1))$")
     axes[0, 0].set(xlabel="forget fraction (dimensionless)", ylabel="$|\\theta_M-\\theta_{re}|/|\\theta_T-\\theta_{re}|$ (ratio)",
                    title=f"distance to retrained, $\\lambda$={lr_small:g}, B={b_small}")
