@@ -13,7 +13,7 @@ interactively; see :func:`theory.profiles.default_profile_name`). ``--no-record`
 ``export`` is the one command that writes the tracked docs: it runs the checks under profile ``ci``
 (or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/ and the
 lemma graph; ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
-about 20 minutes on one core) and writes docs/verification-thorough.json only. ``cite-check`` reads
+over an hour on one core at 115 lemmas) and writes docs/verification-thorough.json only. ``cite-check`` reads
 ``--record`` if given, else evaluates the cited lemmas.
 
 Exit codes: 0 success; 1 a lemma has problems (``verify``, ``export``) or a citation is not citable
@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"record to write (default {DEFAULT_RECORD}; --out is the old name)")
     verify.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
                         help="stop the search after this many seconds (default: none; the thorough profile "
-                             "takes about 20 minutes on one core)")
+                             "takes over an hour on one core)")
     profile_option(verify)
     verify.set_defaults(handler=_cmd_verify)
 
@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--record", default=None,
                         help="render this verification record instead of running the checks")
     export.add_argument("--thorough", action="store_true",
-                        help=f"run profile thorough and write {THOROUGH_RECORD.name} only (about 20 minutes)")
+                        help=f"run profile thorough and write {THOROUGH_RECORD.name} only (over an hour on one core)")
     export.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
                         help="stop the search after this many seconds (default: none)")
     profile_option(export, default="ci, derandomized: the tracked record is reproducible")
