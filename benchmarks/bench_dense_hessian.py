@@ -22,6 +22,7 @@ from theory.threads import apply_thread_policy
 apply_thread_policy()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
 
@@ -59,10 +60,7 @@ def main() -> None:
     for chunk in chunks:
         peak = PeakResidentMemory() if measure else None
         start = time.perf_counter()
-        if peak is not None:
-            with peak:
-                matrix = dense_hessian(objective, params, batch, chunk=chunk, budget_bytes=10**13)
-        else:
+        with peak or contextlib.nullcontext():
             matrix = dense_hessian(objective, params, batch, chunk=chunk, budget_bytes=10**13)
         seconds[chunk] = time.perf_counter() - start
         estimate = dense_hessian_bytes(size, itemsize, chunk, activations)

@@ -32,11 +32,17 @@ def _status_bytes(field: str) -> int:
     raise RuntimeError(f"{_STATUS} has no {field} line")
 
 
+def _reset_high_water_mark() -> None:
+    """Set ``VmHWM`` to the current resident size (``5`` into ``clear_refs``); OSError where unsupported."""
+    _CLEAR_REFS.write_text("5")
+
+
 def peak_memory_supported() -> bool:
-    """Whether this system lets a process reset and read its resident high-water mark (Linux 4.0+)."""
+    """Whether this system lets a process reset and read its resident high-water mark (Linux 4.0+); trying
+    resets the mark, which is harmless (every measurement resets it first)."""
     try:
         _status_bytes("VmHWM")
-        _CLEAR_REFS.write_text("5")
+        _reset_high_water_mark()
     except (OSError, RuntimeError):
         return False
     return True
@@ -50,8 +56,10 @@ class PeakResidentMemory:
         self.grown = 0
 
     def __enter__(self) -> "PeakResidentMemory":
-        if not peak_memory_supported():
-            raise RuntimeError(f"cannot reset the resident high-water mark ({_CLEAR_REFS}): Linux 4.0+ only")
+        try:
+            _reset_high_water_mark()
+        except OSError:
+            raise RuntimeError(f"cannot reset the resident high-water mark ({_CLEAR_REFS}): Linux 4.0+ only") from None
         self.before = _status_bytes("VmRSS")
         return self
 
