@@ -2,7 +2,7 @@
 
 For batch sizes n and parameter counts P (grid capped at n P <= --cap entries, so that every batch fits in
 memory on the shared machine), the script times one aggregation of a ``(n, P)`` float64 batch of Gaussian
-gradients with every aggregator of ``theory.aggregation`` (best of --repeats, the mean timed in the same
+gradients with every aggregator of ``theory.models.aggregation`` (best of --repeats, the mean timed in the same
 process as the baseline) and prints the ratio to the mean. Expected orders: median, trimmed mean and
 mean-around-median sort (O(n P log n)); the geometric median costs O(n P) per Weiszfeld iteration (iterations
 printed); Krum forms the n x n Gram matrix (O(n^2 P)). Then the memory, in bytes, of the exact median (every
@@ -24,8 +24,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from theory.aggregation import AGGREGATORS, aggregate, weiszfeld  # noqa: E402
-from theory.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes  # noqa: E402
+from theory.models.aggregation import AGGREGATORS, aggregate, weiszfeld  # noqa: E402
+from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes  # noqa: E402
 
 
 def best_of(repeats: int, function) -> float:

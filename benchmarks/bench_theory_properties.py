@@ -15,9 +15,9 @@ import time
 
 from hypothesis import settings
 
-from theory.profiles import PROFILES, register_profiles
-from theory.registry import PropertyCheck, registry
-from theory.status import run_check
+from theory.checking.profiles import PROFILES, register_profiles
+from theory.checking.registry import PropertyCheck, registry
+from theory.checking.status import run_check
 
 
 def main() -> None:

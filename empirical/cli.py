@@ -60,7 +60,7 @@ def _list() -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from theory.validation import check_output_dir
+    from theory.support.validation import check_output_dir
 
     check_output_dir(args.out)
     if args.figures is not None:

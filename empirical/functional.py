@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, grad
 
-from theory.validation import check_learning_rate
+from theory.support.validation import check_learning_rate
 
 __all__ = [
     "TASKS", "BN_MODES", "Tree", "Objective", "split_state", "batchnorm_mode", "task_loss",

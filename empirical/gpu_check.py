@@ -247,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         from empirical.setup import resolve_device
-        from theory.validation import check_output_dir
+        from theory.support.validation import check_output_dir
 
         args.device = resolve_device(args.device)
         check_output_dir(args.out)

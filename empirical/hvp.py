@@ -50,7 +50,7 @@ from torch import Tensor
 from torch.func import grad, jacfwd, jacrev, jvp, vjp
 
 from empirical.functional import Batch, Objective, Tree, flatten, unflatten
-from theory.validation import check_learning_rate
+from theory.support.validation import check_learning_rate
 
 __all__ = ["HVP_MODES", "HessianVectorProduct", "dense_hessian", "dense_hessian_bytes", "step_jacobian",
            "DENSE_HESSIAN_BUDGET_BYTES", "COLUMN_ACTIVATION_FACTOR", "FIXED_ACTIVATION_FACTOR",

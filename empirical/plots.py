@@ -20,8 +20,8 @@ import numpy as np  # noqa: E402
 
 from empirical.poisoning.plots import PLOTTERS as POISONING_PLOTTERS  # noqa: E402
 from sims.results import ResultStore  # noqa: E402
-from theory import figure_style  # noqa: E402
-from theory.figure_style import colour, legend_outside, log_plot  # noqa: E402
+from theory.support import figure_style  # noqa: E402
+from theory.support.figure_style import colour, legend_outside, log_plot  # noqa: E402
 
 figure_style.use()
 

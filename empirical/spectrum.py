@@ -38,7 +38,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from empirical.functional import num_elements
 from empirical.hvp import HessianVectorProduct
-from theory.validation import check_positive, check_positive_int
+from theory.support.validation import check_positive, check_positive_int
 
 __all__ = ["ExtremeEigenvalues", "Eigenpairs", "HessianOperator", "hessian_operator", "extreme_eigenvalues",
            "top_eigenvalues", "top_eigenvalue_lanczos", "power_iteration", "hutchinson_trace", "hutchinson_diagonal"]

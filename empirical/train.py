@@ -27,7 +27,7 @@ from empirical.data.dataset import Dataset
 from empirical.functional import task_loss
 from sims.progress import progress_bar
 from sims.results import atomic_path, atomic_write_bytes
-from theory.validation import check_finite_scalar, check_learning_rate, check_positive_int
+from theory.support.validation import check_finite_scalar, check_learning_rate, check_positive_int
 
 __all__ = ["TrainConfig", "train", "evaluate", "batches", "epoch_order"]
 

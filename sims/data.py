@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.validation import check_positive, check_positive_int
+from theory.support.validation import check_positive, check_positive_int
 
 __all__ = ["Dataset", "synthetic_regression", "synthetic_classification", "load_dataset", "DATASETS", "covariance"]
 

@@ -1,4 +1,4 @@
-"""Figure helpers shared by the sweeps: the paper style of :mod:`theory.figure_style` (print sizes, fixed
+"""Figure helpers shared by the sweeps: the paper style of :mod:`theory.support.figure_style` (print sizes, fixed
 colours, legends outside the data, exact zeros marked), PDF + PNG output, stored results as a DataFrame.
 
 Plots read only the stored table (``<out>/<sweep>/results.csv``), never rerun a cell.
@@ -14,8 +14,8 @@ import numpy as np
 
 from sims.results import read_table
 
-from theory import figure_style
-from theory.figure_style import colour, legend_outside, log_plot, pyplot, styles
+from theory.support import figure_style
+from theory.support.figure_style import colour, legend_outside, log_plot, pyplot, styles
 
 if TYPE_CHECKING:
     import pandas as pd

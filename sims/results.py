@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from theory.provenance import provenance
+from theory.support.provenance import provenance
 
 __all__ = ["ResultStore", "cell_key", "read_table", "atomic_write_bytes", "atomic_path", "parameters_key"]
 

@@ -242,13 +242,13 @@ def case_api_make_schedule_batch_larger_than_data(tmp):
 
 
 def case_api_complex_theta(tmp):
-    from theory.linear_regression import gradient
+    from theory.models.linear_regression import gradient
 
     return _api_error(lambda: gradient(np.array([1 + 2j, 0.0]), [1.0, 0.0], 1.0), ValueError, "theta")
 
 
 def case_api_neumann_huge_terms(tmp):
-    from theory.linear_regression import neumann_inverse
+    from theory.models.linear_regression import neumann_inverse
 
     return _api_error(lambda: neumann_inverse([0.1, 0.2], [0.3, 0.1], 1.0, 0.1, terms=10**9), ValueError, "terms",
                       seconds=20)
@@ -546,7 +546,7 @@ def case_api_load_frame_foreign(tmp):
 
 
 def case_api_theta_nan(tmp):
-    from theory.linear_regression import descent_step
+    from theory.models.linear_regression import descent_step
 
     return _api_error(lambda: descent_step([np.nan, 1.0], [1.0, 0.0], 1.0, 0.1), ValueError, "theta")
 

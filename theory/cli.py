@@ -1,15 +1,15 @@
 """The ``theory`` command line: ``python -m theory list | show ID | verify | export | cite-check | annotate``.
 
-Where statuses come from. A status is derived by running a lemma's checks (:mod:`theory.status`).
+Where statuses come from. A status is derived by running a lemma's checks (:mod:`theory.checking.status`).
 ``verify`` always runs them and writes the verification record under results/ (default
 ``results/verification.json``, or ``--record PATH``), so it never dirties the git tree;
 ``verify --only ID...`` keeps the other lemmas of a fresh record of the same profile there.
 ``verify --budget SECONDS`` stops the search when the time is up (lemmas not reached are a problem).
 ``list`` and ``show`` read that record (or ``--record PATH``; without one, the tracked
 ``docs/verification.json``) when it is *fresh* -- written from the current ``theory`` sources
-(:func:`theory.verify.record_is_fresh`) and, if ``--profile`` is given, under that profile -- and
+(:func:`theory.checking.verify.record_is_fresh`) and, if ``--profile`` is given, under that profile -- and
 evaluate whatever it lacks, with a progress bar on stderr, under ``--profile`` (default ``dev``
-interactively; see :func:`theory.profiles.default_profile_name`). ``--no-record`` always evaluates.
+interactively; see :func:`theory.checking.profiles.default_profile_name`). ``--no-record`` always evaluates.
 ``export`` is the one command that writes the tracked docs: it runs the checks under profile ``ci``
 (or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/ and the
 lemma graph; ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
@@ -33,10 +33,10 @@ import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
-from theory.links import measured_by
-from theory.profiles import PROFILES
-from theory.registry import Lemma, get, registry
-from theory.verify import (DEFAULT_RECORD, THOROUGH_RECORD, TRACKED_RECORD, default_record, merge_records,
+from theory.checking.links import measured_by
+from theory.checking.profiles import PROFILES
+from theory.checking.registry import Lemma, get, registry
+from theory.checking.verify import (DEFAULT_RECORD, THOROUGH_RECORD, TRACKED_RECORD, default_record, merge_records,
                            read_record, resolve_entries, run_verification, status_counts, write_record)
 
 __all__ = ["main", "build_parser", "format_table"]
@@ -103,7 +103,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print(format_table(("id", "status", "claim", "source", "title"), rows))
     print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
     if not args.only:
-        from theory.claims import coverage_line
+        from theory.paper.claims import coverage_line
 
         print(coverage_line({lemma_id: entry["status"] for lemma_id, entry in entries.items()}))
     if any(not entry["ok"] for entry in entries.values()):
@@ -212,7 +212,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- export and cite-check
 def _cmd_export(args: argparse.Namespace) -> int:
-    from theory.export import export_all
+    from theory.paper.export import export_all
 
     out_dir = Path(args.out_dir)
     if args.thorough:  # the thorough record only: the catalog and the LaTeX stay on the ci record
@@ -237,7 +237,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_cite_check(args: argparse.Namespace) -> int:
-    from theory.cite_check import run_cite_check
+    from theory.paper.cite_check import run_cite_check
 
     code, report = run_cite_check(args.paper, record_path=args.record, profile=args.profile,
                                   progress=not args.no_progress)
@@ -309,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile_option(cite)
     cite.set_defaults(handler=_cmd_cite_check)
 
-    from theory.annotate import register_command as register_annotate
+    from theory.paper.annotate import register_command as register_annotate
     register_annotate(commands)
     return parser
 

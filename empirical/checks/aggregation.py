@@ -5,7 +5,7 @@ Draft, opening notes ("possible suboptimality of the median as an aggregator") a
 network at CPU scale: ``n_train`` training points, a ``poison_fraction`` of them label-flipped
 (:math:`y \to (y + 1) \bmod C`, the forget set); from one initialisation :math:`\theta_0`, mini-batch SGD where
 each step takes the per-example gradients of the batch (``torch.func.vmap``, :mod:`empirical.per_example`),
-flattens them to ``(B, P)`` and aggregates them with :func:`theory.aggregation.aggregate` (the same code sims
+flattens them to ``(B, P)`` and aggregates them with :func:`theory.models.aggregation.aggregate` (the same code sims
 and the lemmas run). Per aggregator, the same batches: the poisoned model, the clean model (retrained with the
 poisons removed from their batches), and the unlearning methods ``rewind_replay`` (from the checkpoint before
 the first poisoned step: exact), ``amnesiac`` (subtract the poisoned steps' updates), ``gradient_ascent``
@@ -35,7 +35,7 @@ from empirical.checks.base import Row, progress, summary
 from empirical.checks.settings import AGGREGATION_DEFAULTS, AGGREGATION_LEMMA
 from empirical.functional import flatten, unflatten
 from empirical.per_example import per_example_gradients
-from theory.aggregation import aggregate
+from theory.models.aggregation import aggregate
 
 __all__ = ["DEFAULTS", "run", "train_aggregated", "label_flips"]
 

@@ -7,7 +7,7 @@ Draft, "Inverting many gradient steps is hard since they don't commute": for two
 
 with gradients and Hessians at :math:`\theta` (lemma commutator-logistic; Smith et al. 2021). For the
 linear model it is exact: :math:`\lambda^2 (x_A \cdot x_B)(r_A x_B - r_B x_A)` (lemma lr-commutator-formula,
-`theory.linear_regression.commutator_closed_form` with z = B applied last). Pairs are drawn from different
+`theory.models.linear_regression.commutator_closed_form` with z = B applied last). Pairs are drawn from different
 classes by default (the draft's "different classes" hypothesis) and swept over learning rates.
 """
 

@@ -4,7 +4,7 @@ torch. Each check module re-exports its entry as ``DEFAULTS``."""
 
 from __future__ import annotations
 
-from theory.aggregation import AGGREGATORS
+from theory.models.aggregation import AGGREGATORS
 
 __all__ = ["ASCENT_ERROR_DEFAULTS", "COMMUTATOR_DEFAULTS", "INVERSION_DEFAULTS", "GRADIENT_COSINE_DEFAULTS",
            "ORTHOGONAL_CRAFT_DEFAULTS", "HARD_POINTS_DEFAULTS", "AGGREGATION_DEFAULTS", "AGGREGATION_LEMMA"]

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from empirical.data.dataset import Dataset
-from theory.validation import check_memory, check_positive_int
+from theory.support.validation import check_memory, check_positive_int
 
 __all__ = ["ByteTokenizer", "load_chat_jsonl", "read_chat_jsonl", "random_tokens", "encode_conversation"]
 

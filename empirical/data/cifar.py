@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from empirical.data.dataset import Dataset
-from theory.validation import check_positive_int
+from theory.support.validation import check_positive_int
 
 __all__ = ["CIFAR10_FILES", "CIFAR10_MEAN", "CIFAR10_STD", "default_cifar10_root", "load_cifar10",
            "write_fake_cifar10"]

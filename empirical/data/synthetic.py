@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from empirical.data.dataset import Dataset
-from theory.validation import check_memory, check_positive_int
+from theory.support.validation import check_memory, check_positive_int
 
 __all__ = ["load_digits", "cifar_synthetic", "regression"]
 

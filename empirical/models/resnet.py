@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from theory.validation import check_positive_int
+from theory.support.validation import check_positive_int
 
 __all__ = ["BasicBlock", "ResNet18"]
 

@@ -2,7 +2,7 @@
 
 The linear model :math:`h_\\theta(x) = \\theta \\cdot x` (no bias) with the half squared loss is the draft's
 linear regression (section "The case of linear regression"): run through the same ``torch.func`` code as the
-networks, it must reproduce `theory.linear_regression`'s closed forms to float64 rounding.
+networks, it must reproduce `theory.models.linear_regression`'s closed forms to float64 rounding.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from theory.validation import check_positive_int
+from theory.support.validation import check_positive_int
 
 __all__ = ["SmallCNN", "MLP", "LinearModel"]
 

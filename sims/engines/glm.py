@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validation import check_positive_int
+from theory.support.validation import check_positive_int
 
 __all__ = ["GeneralizedLinearModel"]
 

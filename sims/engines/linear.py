@@ -1,7 +1,7 @@
 r"""Linear-regression engine: :math:`h_\theta(x) = \theta\cdot x`, :math:`\ell = \frac12(\theta\cdot x - y)^2`.
 
 The draft's best case (section "The case of linear regression"): :math:`g_z(\theta) = (\theta\cdot x - y)x`
-and :math:`\Phi_z(\theta) = (I - \lambda x x^\top)\theta + \lambda y x` (see :mod:`theory.linear_regression`
+and :math:`\Phi_z(\theta) = (I - \lambda x x^\top)\theta + \lambda y x` (see :mod:`theory.models.linear_regression`
 for the validated single-trajectory maps this engine stacks over trajectories).
 """
 

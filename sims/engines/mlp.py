@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, jvp, vmap
 
-from theory.validation import check_positive_int
+from theory.support.validation import check_positive_int
 
 __all__ = ["MLP"]
 

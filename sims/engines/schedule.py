@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.validation import check_memory, check_positive_int
+from theory.support.validation import check_memory, check_positive_int
 
 __all__ = ["Schedule", "make_schedule", "pack", "ORDERS"]
 

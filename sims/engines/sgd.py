@@ -17,7 +17,7 @@ with ``sign`` :math:`\sigma = +1` for descent, :math:`-1` for ascent, a learning
 
 * ``mean``: :math:`\sum_b w_b g_b / \sum_b w_b` (a step with all weights 0 does nothing);
 * ``median``: the coordinate-wise median of the :math:`g_b` with :math:`w_b \ne 0` (robust aggregation);
-  likewise every robust aggregator of :mod:`theory.aggregation.robust` (``trimmed_mean``, ``mean_around_median``,
+  likewise every robust aggregator of :mod:`theory.models.aggregation.robust` (``trimmed_mean``, ``mean_around_median``,
   ``geometric_median``, ``krum``, ``multi_krum``; ``name:beta`` sets the corrupted fraction), applied to the
   examples with :math:`w_b \ne 0`;
 * ``sum``: :math:`\sum_b w_b g_b`, for signed objectives such as NegGrad+.
@@ -41,9 +41,9 @@ from typing import Protocol
 
 import numpy as np
 
-from theory.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
+from theory.models.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
 from sims.engines.schedule import Schedule
-from theory.validation import check_matrix, check_memory
+from theory.support.validation import check_matrix, check_memory
 
 __all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "record_bytes", "AGGREGATES",
            "RECORDS", "ENGINES", "as_rates", "check_aggregate"]
@@ -100,7 +100,7 @@ def batch_mean_weights(weights: np.ndarray) -> np.ndarray:
 
 
 def check_aggregate(aggregate: str) -> str:
-    """``aggregate`` if it names ``sum`` or an aggregator of :mod:`theory.aggregation.robust` (``name[:beta]``)."""
+    """``aggregate`` if it names ``sum`` or an aggregator of :mod:`theory.models.aggregation.robust` (``name[:beta]``)."""
     if aggregate != "sum":
         try:
             parse_aggregator(aggregate)

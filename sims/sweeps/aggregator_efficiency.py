@@ -28,8 +28,8 @@ import numpy as np
 
 from sims.plotting import legend_outside, log_plot, save_figure, styles, subplots
 from sims.sweeps.spec import Param, Sweep
-from theory.aggregation import AGGREGATORS, aggregate, parse_aggregator
-from theory.aggregation.efficiency import median_efficiency, median_variance_even
+from theory.models.aggregation import AGGREGATORS, aggregate, parse_aggregator
+from theory.models.aggregation.efficiency import median_efficiency, median_variance_even
 
 LEMMAS = ("median-suboptimal", "median-suboptimal-any-noise", "median-efficiency-finite", "median-efficiency-asymptotic")
 

@@ -1,7 +1,7 @@
 r"""Sweep ``aggregator-poisoning``: the poison's trace per aggregator, and what each unlearning method costs.
 
 Extends ``poisoned-batches`` (draft, "Poisoned batches": poisons in a batch act as Byzantine gradients,
-Farhadkhani et al. 2022) from mean / median to every aggregator of :mod:`theory.aggregation.robust`, against
+Farhadkhani et al. 2022) from mean / median to every aggregator of :mod:`theory.models.aggregation.robust`, against
 the fraction of poisoned points. Data: ``n_samples`` rows of diabetes (unit-scaled) plus
 ``poison_fraction * n`` poisons, copies of random rows with the label shifted by ``amplitude``; linear
 regression, mini-batches of ``batch_size``, the same random orders for every aggregator (seeded).
@@ -29,7 +29,7 @@ from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, neggrad_plus, retrain,
                              rewind_replay)
-from theory.aggregation import AGGREGATORS
+from theory.models.aggregation import AGGREGATORS
 
 LEMMAS = ("aggregator-breakdown", "median-removal-not-from-median", "median-window-suffices", "batch-weighted-decomposition")
 

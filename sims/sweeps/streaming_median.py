@@ -3,7 +3,7 @@ r"""Sweep ``streaming-median``: one-pass median estimates against the exact medi
 Draft, opening notes: "Efficient streaming median". A stream of ``n_gradients`` gradients in
 :math:`\mathbb R^P`, :math:`x_t = c + \sigma \xi_t` (a fixed centre :math:`c \sim N(0, I)`, i.i.d. noise ``noise``:
 Gaussian or Student t with 3 degrees of freedom, scale :math:`\sigma`), fed in chunks of ``chunk``. Estimates
-(:mod:`theory.aggregation.streaming`): the fixed-bin histogram on ``[-range_halfwidth, range_halfwidth]`` with
+(:mod:`theory.models.aggregation.streaming`): the fixed-bin histogram on ``[-range_halfwidth, range_halfwidth]`` with
 ``bins`` bins, error at most :math:`w/2` (+ rounding, ``histogram_bound``) where both middle order statistics
 are in range (lemma streaming-median-histogram), and the Robbins-Monro median (no worst-case bound). Metrics:
 ``histogram_error`` and ``stochastic_error`` (max over coordinates of :math:`|\hat m - m|`), the share of
@@ -18,7 +18,7 @@ import numpy as np
 
 from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.spec import Param, Sweep
-from theory.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
+from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
 
 LEMMAS = ("streaming-median-histogram", "streaming-median-exact", "exact-streaming-median-memory")
 

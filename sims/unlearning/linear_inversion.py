@@ -8,11 +8,11 @@ batch step :math:`\Phi_B(\theta) = (I - \lambda A_B)\theta + \lambda c_B` with
 :math:`\tilde\theta = \theta_{s+1} - \lambda c_B`:
 
 * ``closed``: :math:`\theta_s = (I - \lambda A_B)^{-1}\tilde\theta` (Sherman-Morrison when :math:`|B| = 1`,
-  :func:`theory.linear_regression.inverse_step`); exact iff :math:`\lambda|x|^2 \ne 1` (lemma lr-inverse-iff);
-* ``neumann``: :math:`\sum_{k=0}^{K} (\lambda A_B)^k \tilde\theta` (:func:`theory.linear_regression.neumann_inverse`),
+  :func:`theory.models.linear_regression.inverse_step`); exact iff :math:`\lambda|x|^2 \ne 1` (lemma lr-inverse-iff);
+* ``neumann``: :math:`\sum_{k=0}^{K} (\lambda A_B)^k \tilde\theta` (:func:`theory.models.linear_regression.neumann_inverse`),
   converges iff :math:`\lambda\,\rho(A_B) < 1` (lemma neumann-converges-iff);
 * ``fixed_point``: :math:`K` iterations (any engine model) of :math:`\Psi` from :math:`\theta_{s+1}`
-  (:func:`theory.linear_regression.fixed_point_inverse`), contracts iff :math:`\lambda\,\rho(A_B) < 1`
+  (:func:`theory.models.linear_regression.fixed_point_inverse`), contracts iff :math:`\lambda\,\rho(A_B) < 1`
   (lemma psi-contraction-iff).
 
 Cost convention: inverting a step costs :math:`|B|` evaluations per matrix application (``closed``

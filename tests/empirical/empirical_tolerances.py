@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.error_model import float64_tolerance
+from theory.checking.error_model import float64_tolerance
 
 
 def step_magnitude(theta: np.ndarray, x: np.ndarray, y: float, lr: float) -> float:

@@ -23,7 +23,7 @@ from torch.func import hessian
 
 from empirical.functional import Objective, flatten, split_state, tree_like, unflatten
 from empirical.hvp import HessianVectorProduct, dense_hessian, step_jacobian
-from theory.error_model import float64_tolerance
+from theory.checking.error_model import float64_tolerance
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import theory.linear_regression as lr_theory
+import theory.models.linear_regression as lr_theory
 from empirical.checks import CHECKS, resolve_settings
 from empirical.checks.ascent_error import ascent_error, ascent_error_prediction
 from empirical.functional import flatten

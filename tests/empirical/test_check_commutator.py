@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import theory.linear_regression as lr_theory
+import theory.models.linear_regression as lr_theory
 from empirical.checks import CHECKS, resolve_settings
 from empirical.checks.commutator import commutator, commutator_prediction, draw_pairs
 from empirical.functional import flatten

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from empirical.checks import CHECKS, resolve_settings
-from theory.error_model import UNIT_ROUNDOFF
+from theory.checking.error_model import UNIT_ROUNDOFF
 
 SETTINGS = {"pretrain_epochs": [0, 1], "interleaved": [1, 3], "n_points": 2, "steps_per_epoch": 2,
             "train_batch_size": 16, "batch_size": 8}

@@ -6,7 +6,7 @@ import numpy as np
 
 from empirical.checks import CHECKS, resolve_settings
 from empirical.checks.hard_points import QUANTITIES
-from theory.error_model import float64_tolerance
+from theory.checking.error_model import float64_tolerance
 
 
 def test_linear_hard_kinds_are_tied(linear_setup):

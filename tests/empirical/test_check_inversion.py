@@ -7,7 +7,7 @@ import numpy as np
 from empirical.checks import CHECKS, resolve_settings
 from empirical.checks.inversion import fixed_point_errors, newton_krylov_inverse, observed_rate
 from empirical.functional import tree_add, tree_norm
-from theory.error_model import UNIT_ROUNDOFF, float64_tolerance, gamma
+from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance, gamma
 
 SETTINGS = {"n_points": 2, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 30, "newton_iterations": 2,
             "krylov_iterations": 10, "lanczos_tol": 1e-12}

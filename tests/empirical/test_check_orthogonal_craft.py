@@ -7,7 +7,7 @@ import torch
 from empirical.checks import CHECKS, resolve_settings
 from empirical.checks.orthogonal_craft import cosine_after_step, craft
 from empirical.functional import tree_cosine
-from theory.error_model import UNIT_ROUNDOFF
+from theory.checking.error_model import UNIT_ROUNDOFF
 
 
 def test_cosine_after_step_matches_two_explicit_gradients(mlp_setup):

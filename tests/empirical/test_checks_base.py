@@ -22,8 +22,8 @@ def test_settings_are_converted_to_the_types_of_the_defaults():
 
 
 def test_every_check_names_lemma_ids_of_theory():
-    """Lemma ids are bound verbatim: each is registered in theory (theory.links derives the way back)."""
-    from theory.registry import registry
+    """Lemma ids are bound verbatim: each is registered in theory (theory.checking.links derives the way back)."""
+    from theory.checking.registry import registry
 
     lemmas = registry()
     for check in CHECKS.values():

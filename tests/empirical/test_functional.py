@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-import theory.linear_regression as lr_theory
+import theory.models.linear_regression as lr_theory
 from empirical.functional import (Objective, batchnorm_mode, flatten, split_state, task_loss, tree_add, tree_cosine,
                                   tree_dot, tree_like, unflatten)
 from empirical.models import SmallCNN
 from tests.empirical.empirical_tolerances import chain_tolerance
-from theory.error_model import UNIT_ROUNDOFF
+from theory.checking.error_model import UNIT_ROUNDOFF
 
 
 def test_flatten_unflatten_round_trip(mlp_setup):

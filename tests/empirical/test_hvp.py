@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-import theory.linear_regression as lr_theory
+import theory.models.linear_regression as lr_theory
 from empirical.functional import Objective, flatten, split_state, tree_like
 from empirical.hvp import HessianVectorProduct, dense_hessian, step_jacobian
-from theory.error_model import UNIT_ROUNDOFF, float64_tolerance
+from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance
 
 
 def _error_bound(hessian: torch.Tensor, vector: torch.Tensor, depth: int) -> float:

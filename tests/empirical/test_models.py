@@ -10,7 +10,7 @@ from empirical.functional import flatten, point, tree_like
 from empirical.hvp import HessianVectorProduct
 from empirical.models import MLP, LinearModel, ResNet18, SmallCNN, build_llama, build_model, llama_config, parameter_selector
 from empirical.setup import Setup
-from theory.error_model import gamma
+from theory.checking.error_model import gamma
 
 
 def _resnet18_count(width: int, classes: int, channels: int = 3) -> int:

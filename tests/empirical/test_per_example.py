@@ -7,7 +7,7 @@ import torch
 
 from empirical.functional import flatten
 from empirical.per_example import per_example_gradients, per_example_gradients_loop
-from theory.error_model import UNIT_ROUNDOFF
+from theory.checking.error_model import UNIT_ROUNDOFF
 
 
 @pytest.mark.parametrize("chunk_size", [None, 3])

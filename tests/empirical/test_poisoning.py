@@ -23,7 +23,7 @@ from empirical.poisoning.measures import hessian_probes, input_gradients, per_ex
 from empirical.poisoning.methods import METHODS, UnlearningProblem, unlearn
 from empirical.poisoning.training import train_with_poisons
 from empirical.train import TrainConfig
-from theory.error_model import UNIT_ROUNDOFF, float64_tolerance
+from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance
 
 #: Level of every statistical test below: a correct implementation fails one with probability <= this (fixed seeds
 #: make each run deterministic; the level says how unlucky a seed would have to be).

@@ -12,7 +12,7 @@ from empirical.hvp import dense_hessian
 from empirical.setup import prepare
 from empirical.spectrum import (extreme_eigenvalues, hessian_operator, hutchinson_diagonal, hutchinson_trace,
                                 power_iteration, top_eigenvalue_lanczos, top_eigenvalues)
-from theory.error_model import float64_tolerance
+from theory.checking.error_model import float64_tolerance
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Independent slow references for the engine tests: one trajectory, one example at a time, plain Python.
 
-Error model of :func:`engine_tolerance` (Higham ch. 3, see ``theory.error_model``): one step computes, for
+Error model of :func:`engine_tolerance` (Higham ch. 3, see ``theory.checking.error_model``): one step computes, for
 each example, a dot product of length ``p`` and a scaled axpy, then a mean (or median) of ``B`` terms, so
 its longest operation chain has depth ``p + B + 4`` and its rounding error is at most
 ``gamma(p + B + 4) * M_s`` with ``M_s = |theta_s| + lr * agg_b |g_b|_abs`` the absolute-value evaluation.
@@ -17,7 +17,7 @@ import statistics
 
 import numpy as np
 
-from theory.error_model import gamma
+from theory.checking.error_model import gamma
 
 
 def slow_sgd(grad_fn, hess_norm_fn, X, y, theta0, indices, weights, lr, aggregate, sign=1.0):

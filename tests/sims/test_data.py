@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sims.data import covariance, load_dataset, synthetic_classification, synthetic_regression
-from theory.error_model import gamma
+from theory.checking.error_model import gamma
 
 
 def test_covariance_has_requested_trace_and_condition():

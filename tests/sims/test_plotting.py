@@ -1,4 +1,4 @@
-"""Figures of every sweep from tiny runs, in the paper style of theory.figure_style: print width, text >= 7 pt,
+"""Figures of every sweep from tiny runs, in the paper style of theory.support.figure_style: print width, text >= 7 pt,
 legends outside the axes, fixed colours, exact zeros marked instead of plotted at a tiny number."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sims.registry import get_sweep
 from sims.runner import run_sweep
 from sims.plotting import load_frame
 from tests.sims.test_registry import TINY
-from theory import figure_style
+from theory.support import figure_style
 
 
 @pytest.mark.parametrize("name", sorted(TINY))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sims.registry import SWEEP_LEMMAS, SWEEPS, get_sweep
-from theory.error_model import gamma
+from theory.checking.error_model import gamma
 
 TINY = {
     "ascent-error": {"models": "linear,logistic,mlp", "lrs": "0.1", "input_scales": "1", "n_points": "4",

@@ -1,7 +1,7 @@
 """`python -m theory annotate`: each quote one marked element with its derived status, stale quotes, errors, browser.
 
 The unit tests use a small draft written here and fake lemmas whose statuses are derived by
-:func:`theory.status.evaluate` (a sympy identity, an mpmath case that holds, one that breaks, no check).
+:func:`theory.checking.status.evaluate` (a sympy identity, an mpmath case that holds, one that breaks, no check).
 The browser test renders the real draft and reads the page back through headless Chromium.
 """
 
@@ -23,14 +23,14 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import theory.registry as registry_module
-import theory.verify
-from theory.annotate import (HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME, annotate, default_draft_path, find_quote,
+import theory.checking.registry as registry_module
+import theory.checking.verify
+from theory.paper.annotate import (HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME, annotate, default_draft_path, find_quote,
                              math_sentences, normalise)
-from theory.annotate_html import inject_markers, place_claims, render_markdown
+from theory.paper.annotate_html import inject_markers, place_claims, render_markdown
 from theory.cli import main
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, registry
-from theory.status import evaluate
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, registry
+from theory.checking.status import evaluate
 
 DRAFT = r"""# A small draft
 
@@ -151,7 +151,7 @@ def fake_registry(monkeypatch, tmp_path):
     registry()  # load the real lemmas once, then replace them by the fakes
     monkeypatch.setattr(registry_module, "_REGISTRY", {lemma.id: lemma for lemma in LEMMAS})
     links = {"fake-framework": {"sims": ("order-dependence",), "empirical": ()}}
-    monkeypatch.setattr(theory.verify, "measured_by", lambda lemma_id: links.get(lemma_id, {"sims": (), "empirical": ()}))
+    monkeypatch.setattr(theory.checking.verify, "measured_by", lambda lemma_id: links.get(lemma_id, {"sims": (), "empirical": ()}))
     fake = types.ModuleType("empirical.records")  # the latest measurement of the open claim, from a run folder
     (tmp_path / "results" / "fake-check").mkdir(parents=True)
     fake.latest_measurements = lambda out_dir="results", checks=None: {
@@ -321,10 +321,10 @@ def test_the_real_draft_renders_in_headless_chromium_with_one_element_per_quoted
             pytest.fail("the draft is missing: set NONCOMMUTE_DRAFT or provide shared/paper/draft.md")
         pytest.skip("the draft (shared/paper/draft.md beside the repository) is not here; set NONCOMMUTE_DRAFT")
     text = draft.read_text(encoding="utf-8")
-    # the expected count, computed independently of theory.annotate's matcher: plain substring of normalised text
+    # the expected count, computed independently of theory.paper.annotate's matcher: plain substring of normalised text
     quoted = [lemma.id for lemma in registry().values() if lemma.quote and normalise(lemma.quote) in normalise(text)]
     out = tmp_path / "annotate"
-    record = theory.verify.DEFAULT_RECORD if theory.verify.DEFAULT_RECORD.is_file() else None
+    record = theory.checking.verify.DEFAULT_RECORD if theory.checking.verify.DEFAULT_RECORD.is_file() else None
     summary = annotate(draft, out, record_path=record)
     assert summary["marked"] == len(quoted)
     page = out / HTML_NAME

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from theory.cite_check import Citation, citation_problems, find_citations, strip_comments
+from theory.paper.cite_check import Citation, citation_problems, find_citations, strip_comments
 from theory.cli import main
-from theory.export import export_entries, latex_header
-from theory.latex_export import write_latex
-from theory.lemma_graph import graph_statuses
-from theory.verify import run_verification, write_record
+from theory.paper.export import export_entries, latex_header
+from theory.paper.latex_export import write_latex
+from theory.paper.lemma_graph import graph_statuses
+from theory.checking.verify import run_verification, write_record
 
 REFUTED, PROVED, PROVED_TOO = "ga-error-middle-step", "ga-linear-error", "ga-exact-iff"
 
@@ -169,7 +169,7 @@ def test_every_place_of_a_citation_is_named_and_messages_say_what_to_do():
 
 
 def test_includes_are_followed_once_with_or_without_extension_and_missing_ones_are_noted(tmp_path):
-    from theory.cite_check import read_paper
+    from theory.paper.cite_check import read_paper
 
     (tmp_path / "a.tex").write_text("\\input{b}\n\\ref{lem:x}\n% \\input{commented}\n")
     (tmp_path / "b.tex").write_text("\\include{a.tex}\n\\cref{lem:y}\n\\subfile{absent}\n")
@@ -181,8 +181,8 @@ def test_includes_are_followed_once_with_or_without_extension_and_missing_ones_a
 
 
 def test_typeset_labels_follow_corrections_of_refuted_claims_transitively():
-    from theory.cite_check import typeset_labels, undefined_problems
-    from theory.registry import registry
+    from theory.paper.cite_check import typeset_labels, undefined_problems
+    from theory.checking.registry import registry
 
     lemmas = registry()
     refuted = next(i for i, lemma in lemmas.items() if lemma.counterexample is not None)
@@ -214,7 +214,7 @@ def test_a_paper_that_cites_nothing_reads_no_record(tmp_path, capsys):
 
 
 def test_an_input_without_extension_finds_the_file_as_named_first(tmp_path):
-    from theory.cite_check import read_paper
+    from theory.paper.cite_check import read_paper
 
     (tmp_path / "chapter").write_text("\\ref{lem:x}\n")  # TeX would also read a file without extension
     (tmp_path / "main.tex").write_text("\\input{chapter}\n")

@@ -1,13 +1,13 @@
-"""The claims inventory (theory.claims): quotes occur in the draft, lemma ids exist, every as-written lemma is
+"""The claims inventory (theory.paper.claims): quotes occur in the draft, lemma ids exist, every as-written lemma is
 listed, docs/claims.md is current, and coverage() counts what the inventory says."""
 
 from __future__ import annotations
 
 import pytest
 
-from theory.claims import CHECKABLE_KINDS, CLAIMS, DEFAULT_OUTPUT, Claim, coverage, coverage_line, render_markdown
-from theory.draft import contains_quote, default_draft_path, read_draft
-from theory.registry import registry
+from theory.paper.claims import CHECKABLE_KINDS, CLAIMS, DEFAULT_OUTPUT, Claim, coverage, coverage_line, render_markdown
+from theory.paper.draft import contains_quote, default_draft_path, read_draft
+from theory.checking.registry import registry
 
 DRAFT = default_draft_path()
 LEMMAS = registry()
@@ -28,7 +28,7 @@ def test_inventory_names_only_registered_lemmas():
 def test_every_as_written_lemma_is_in_the_inventory():
     listed = {lemma for claim in CLAIMS for lemma in claim.lemmas}
     missing = [lemma.id for lemma in LEMMAS.values() if lemma.as_written and lemma.id not in listed]
-    assert not missing, f"as-written lemmas missing from theory/claims.py: {missing}"
+    assert not missing, f"as-written lemmas missing from theory/paper/claims.py: {missing}"
 
 
 def test_a_lemma_claim_must_list_lemmas_and_kinds_are_known():
@@ -39,9 +39,9 @@ def test_a_lemma_claim_must_list_lemmas_and_kinds_are_known():
 
 
 def test_docs_claims_md_is_current():
-    assert DEFAULT_OUTPUT.is_file(), "docs/claims.md is missing: run `python -m theory.claims`"
+    assert DEFAULT_OUTPUT.is_file(), "docs/claims.md is missing: run `python -m theory.paper.claims`"
     assert DEFAULT_OUTPUT.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/claims.md is stale: run `python -m theory.claims` and commit it")
+        "docs/claims.md is stale: run `python -m theory.paper.claims` and commit it")
 
 
 def test_coverage_counts():
@@ -60,7 +60,7 @@ def test_coverage_counts():
 
 
 def test_readings_table_lists_each_reading_with_its_verdict():
-    from theory.claims import readings, readings_table
+    from theory.paper.claims import readings, readings_table
 
     rows = readings({"lr-inverse-small-shift": "refuted"})
     keys = {row[0] for row in rows}

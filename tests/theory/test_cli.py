@@ -6,11 +6,11 @@ import json
 
 from hypothesis import settings
 
-import theory.registry as registry_module
+import theory.checking.registry as registry_module
 from theory.cli import format_table, main
-from theory.profiles import PROFILES
-from theory.registry import Lemma, SympyProof, get, registry
-from theory.status import evaluate
+from theory.checking.profiles import PROFILES
+from theory.checking.registry import Lemma, SympyProof, get, registry
+from theory.checking.status import evaluate
 
 REFUTED = "ga-error-middle-step"  # a claim of the draft with a stored counterexample
 PROVED = "ga-linear-error"  # its correction, a sympy proof

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from theory.error_model import UNIT_ROUNDOFF, float64_tolerance, gamma, oracle_tolerance, within
-from theory.strategies import dimensions, scales, vectors
+from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance, gamma, oracle_tolerance, within
+from theory.checking.strategies import dimensions, scales, vectors
 
 
 def test_unit_roundoff_is_half_machine_epsilon():
@@ -50,7 +50,7 @@ def test_oracle_tolerance_is_far_below_float64():
 # Exact values of every formula of the error model: a tolerance inflated (or deflated) by any factor,
 # a shifted boundary or a changed constant changes one of these numbers (mutation testing's survivors).
 def test_the_constants_are_binary64_and_sixty_digits():
-    from theory.error_model import ORACLE_DPS, oracle_unit_roundoff
+    from theory.checking.error_model import ORACLE_DPS, oracle_unit_roundoff
 
     assert ORACLE_DPS == 60
     assert oracle_unit_roundoff() == 0.5 * 10.0**-59 and oracle_unit_roundoff(11) == 0.5 * 10.0**-10
@@ -68,7 +68,7 @@ def test_gamma_is_nu_over_one_minus_nu_with_its_boundaries():
 def test_the_tolerances_are_gamma_times_magnitude_plus_a_floor():
     tiny = np.finfo(np.float64).tiny
     assert float64_tolerance(0, 5.0) == tiny and float64_tolerance(3, 2.0) == gamma(3) * 2.0 + tiny
-    from theory.error_model import oracle_unit_roundoff
+    from theory.checking.error_model import oracle_unit_roundoff
 
     assert oracle_tolerance(0, 1.0) == 10.0**-120 and oracle_tolerance(0, 1.0, dps=10) == 10.0**-20
     assert oracle_tolerance(4, 3.0) == gamma(4, oracle_unit_roundoff(60)) * 3.0 + 10.0**-120

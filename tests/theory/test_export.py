@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 import theory.cli as cli
-from theory.cite_check import strip_comments
+from theory.paper.cite_check import strip_comments
 from theory.cli import main
-from theory.export import escape_latex, export_entries, latex_prose
-from theory.latex_export import STY_TEMPLATE
-from theory.lemma_graph import graph_statuses
-from theory.registry import registry
-from theory.verify import run_verification, status_counts, write_record
+from theory.paper.export import escape_latex, export_entries, latex_prose
+from theory.paper.latex_export import STY_TEMPLATE
+from theory.paper.lemma_graph import graph_statuses
+from theory.checking.registry import registry
+from theory.checking.verify import run_verification, status_counts, write_record
 
 CHECKED = ("ga-error-middle-step", "ga-exact-iff", "ga-linear-error")  # refuted, proved, proved with Hypothesis evidence
 
@@ -150,7 +150,7 @@ def test_catalog_has_counts_anchors_statuses_and_counterexamples(exported):
 
 def test_export_runs_the_ci_checks_and_writes_the_tracked_record_and_thorough_writes_only_its_record(tmp_path,
                                                                                                       monkeypatch):
-    import theory.export
+    import theory.paper.export
 
     real, profiles = cli.run_verification, []
 
@@ -158,7 +158,7 @@ def test_export_runs_the_ci_checks_and_writes_the_tracked_record_and_thorough_wr
         profiles.append(profile)
         return real(CHECKED[:1], "dev", progress, budget)  # a small run stands in for the whole registry
 
-    monkeypatch.setattr(theory.export, "draw_graph", lambda entries, graph, out_dir: [])  # drawn in the fixture
+    monkeypatch.setattr(theory.paper.export, "draw_graph", lambda entries, graph, out_dir: [])  # drawn in the fixture
     monkeypatch.setattr(cli, "run_verification", small_run)
     docs = tmp_path / "docs"
     assert main(["export", "--out-dir", str(docs), "--no-progress"]) == 0

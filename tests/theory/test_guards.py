@@ -1,4 +1,4 @@
-"""The two guards of theory.guards, and their sabotage checks (issue 9, items 4 and 5).
+"""The two guards of theory.checking.guards, and their sabotage checks (issue 9, items 4 and 5).
 
 * Vacuity: a strategy patched to draw only zeros must make `verify` fail, naming the vacuous check.
 * Implementation vs mathematics: float64 drift injected into an implementation must make `verify` fail
@@ -14,16 +14,16 @@ import pytest
 from hypothesis import strategies as st
 
 import theory.lemmas.commutation as commutation
-import theory.registry as registry_module
-import theory.strategies as strategies
-from theory.checking import compare, float_identity, oracle_identity
+import theory.checking.registry as registry_module
+import theory.checking.strategies as strategies
+from theory.checking.building_blocks import compare, float_identity, oracle_identity
 from theory.cli import main
-from theory.guards import (FLOOR_RULE, MIN_SUPPORTING, comparisons, degenerate, failure_kind, oracle_floor,
+from theory.checking.guards import (FLOOR_RULE, MIN_SUPPORTING, comparisons, degenerate, failure_kind, oracle_floor,
                            record_comparison, vacuity_floor)
-from theory.oracle import mp_vector, precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, get
-from theory.status import evaluate
-from theory.strategies import linear_points
+from theory.checking.oracle import mp_vector, precision
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, get
+from theory.checking.status import evaluate
+from theory.checking.strategies import linear_points
 
 FUZZED = "ga-linear-error"  # proved by sympy, with a 60-digit Hypothesis property over linear_points
 IMPLEMENTED = "lr-commutator-formula"  # proved by sympy, with a float64-vs-60-digits property of `commutator`

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from theory.registry import registry
-from theory.status import evaluate
+from theory.checking.registry import registry
+from theory.checking.status import evaluate
 
 LEMMAS = list(registry().values())
 

@@ -1,6 +1,6 @@
-"""theory.linear_regression: float64 results against the 60-digit mpmath oracle, and input validation.
+"""theory.models.linear_regression: float64 results against the 60-digit mpmath oracle, and input validation.
 
-Every comparison uses the float64 error model of :mod:`theory.error_model`: ``gamma(depth)`` times the
+Every comparison uses the float64 error model of :mod:`theory.checking.error_model`: ``gamma(depth)`` times the
 absolute-value evaluation of the expression (inputs replaced by their absolute values, subtractions
 by additions), for polynomial computations; divisions by ``d = 1 - lr|x|^2`` add the condition factor
 ``1/|d|`` of :func:`theory.lemmas.single_step_inversion.sherman_morrison_magnitude`, valid while the
@@ -18,20 +18,20 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from theory import linear_regression as lr_module
-from theory.checking import mp_case
-from theory.error_model import UNIT_ROUNDOFF, oracle_tolerance
-from theory.inversion_bounds import (
+from theory.models import linear_regression as lr_module
+from theory.checking.building_blocks import mp_case
+from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance
+from theory.models.inversion_bounds import (
     fixed_point_reference, float_identity_with_underflow, neumann_reference, sherman_morrison_magnitude,
     sherman_morrison_regime, sherman_morrison_underflow, underflow_allowance,
 )
-from theory.linear_regression import (
+from theory.models.linear_regression import (
     ascent_error_closed_form, ascent_step, commutator, commutator_closed_form, commutator_core, descent_step,
     descent_then_ascent, exact_ascent_rate, fixed_point_inverse, gradient, gradient_core, hessian,
     hyperplane_projection, inverse_step, loss, neumann_inverse, residual, residual_core, step_core,
 )
-from theory.oracle import abs_vector, precision
-from theory.strategies import learning_rates, linear_points, near_singular_points, point_pairs
+from theory.checking.oracle import abs_vector, precision
+from theory.checking.strategies import learning_rates, linear_points, near_singular_points, point_pairs
 
 
 # ----------------------------------------------------------------------------- oracle helpers
@@ -262,7 +262,7 @@ def test_every_public_function_on_a_dyadic_case_is_exact():
     float64 computes each result exactly (no rounding: the error model's bound is 0) and equality is the
     right comparison. Kills sign flips (an ascent step turned into descent), swapped operands and
     changed constants that the fuzzed tests, comparing two float64 paths, can miss."""
-    from theory import linear_regression as lin
+    from theory.models import linear_regression as lin
 
     theta, x, y, lr = [1.0, 2.0], [2.0, -1.0], 0.5, 0.125
     assert lin.residual(theta, x, y) == -0.5 and lin.loss(theta, x, y) == 0.125
@@ -288,7 +288,7 @@ def test_every_public_function_on_a_dyadic_case_is_exact():
 
 @pytest.mark.parametrize("function", ["commutator", "commutator_closed_form"])
 def test_the_second_point_of_a_commutator_is_validated_by_name(function):
-    from theory import linear_regression as lin
+    from theory.models import linear_regression as lin
 
     call = getattr(lin, function)
     with pytest.raises(ValueError, match="x_other"):

@@ -1,11 +1,11 @@
-"""The registry points back at the sweeps and lifted checks that name a lemma (theory.links)."""
+"""The registry points back at the sweeps and lifted checks that name a lemma (theory.checking.links)."""
 
 from __future__ import annotations
 
 from empirical.checks import CHECKS
 from sims.registry import SWEEP_LEMMAS
-from theory.links import checks_by_lemma, measured_by, sweeps_by_lemma
-from theory.registry import registry
+from theory.checking.links import checks_by_lemma, measured_by, sweeps_by_lemma
+from theory.checking.registry import registry
 
 
 def test_links_invert_the_declarations_of_sweeps_and_checks():

@@ -1,6 +1,6 @@
-"""theory.logistic_regression: bad input, derivatives against sympy, float64 against the 60-digit oracle.
+"""theory.models.logistic_regression: bad input, derivatives against sympy, float64 against the 60-digit oracle.
 
-Float64 error model (Higham ch. 3, as in theory.error_model). The margin s = y x.theta is a dot product,
+Float64 error model (Higham ch. 3, as in theory.checking.error_model). The margin s = y x.theta is a dot product,
 so |fl(s) - s| <= e_s = gamma_{p+1} sum_i |x_i theta_i|. An error e in s changes sigma(-s) and
 sigma(s) sigma(-s) by a relative factor at most expm1(|e|) (|d log sigma(-s)/ds| = sigma(s) <= 1,
 |d log(sigma(s) sigma(-s))/ds| = |1 - 2 sigma(s)| <= 1) and softplus(-s) by at most |e| absolutely
@@ -16,11 +16,11 @@ import pytest
 import sympy
 from hypothesis import given
 
-from theory import logistic_regression as logistic
-from theory.checking import mp_case, symbolic_vector
-from theory.error_model import float64_tolerance, gamma, oracle_tolerance
-from theory.oracle import abs_vector, mp_max_abs, precision
-from theory.strategies import linear_points
+from theory.models import logistic_regression as logistic
+from theory.checking.building_blocks import mp_case, symbolic_vector
+from theory.checking.error_model import float64_tolerance, gamma, oracle_tolerance
+from theory.checking.oracle import abs_vector, mp_max_abs, precision
+from theory.checking.strategies import linear_points
 
 TINY = float(np.finfo(np.float64).tiny)
 GOOD = {"theta": [0.5, -1.0, 2.0], "x": [1.0, 0.25, -0.5], "y": -1.0}
@@ -181,7 +181,7 @@ def test_extreme_margins_stay_finite_and_accurate():
 def test_margin_labels_and_step_directions_on_exact_cases():
     """margin = y theta.x; at margin 0, sigma = 1/2 exactly, so l' = -1/2 and l'' = 1/4: the gradient,
     Hessian and the two steps have exact values (ascent = theta + lr g, descent = theta - lr g)."""
-    from theory import logistic_regression as logistic
+    from theory.models import logistic_regression as logistic
 
     assert logistic.margin([1.0, 2.0], [3.0, -1.0], -1.0) == -1.0 and logistic.margin([1.0], [2.0], 1.0) == 2.0
     theta, x, y, lr = [1.0, 1.0], [1.0, -1.0], 1.0, 0.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from theory.provenance import git_commit, provenance
+from theory.support.provenance import git_commit, provenance
 
 
 def test_provenance_records_what_reproduces_a_run():

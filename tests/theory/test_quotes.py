@@ -1,6 +1,6 @@
 """Every as-written lemma quotes the draft, and every quote occurs in it (whitespace-normalised).
 
-The draft is ``../shared/paper/draft.md`` from the repository root (:func:`theory.draft.default_draft_path`,
+The draft is ``../shared/paper/draft.md`` from the repository root (:func:`theory.paper.draft.default_draft_path`,
 or ``$NONCOMMUTE_DRAFT``); the occurrence tests skip, saying so, only when that file is absent.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from theory.draft import contains_quote, default_draft_path, find_quote, normalise, read_draft
-from theory.registry import registry
+from theory.paper.draft import contains_quote, default_draft_path, find_quote, normalise, read_draft
+from theory.checking.registry import registry
 
 LEMMAS = [lemma for lemma in registry().values() if lemma.as_written]
 DRAFT = default_draft_path()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from theory.registry import SympyProof, registry
+from theory.checking.registry import SympyProof, registry
 
 REFUTED = [lemma for lemma in registry().values() if lemma.counterexample is not None]
 

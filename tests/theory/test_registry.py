@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from theory.registry import Lemma, PropertyCheck, SympyProof, get, registry
-from theory.strategies import linear_points
+from theory.checking.registry import Lemma, PropertyCheck, SympyProof, get, registry
+from theory.checking.strategies import linear_points
 
 LEMMAS = registry()
 
@@ -45,7 +45,7 @@ def test_lemma_ids_are_latex_and_pytest_friendly(bad_id):
 
 
 def test_a_counterexample_needs_a_correction_and_a_known_check():
-    from theory.registry import Counterexample, Outcome
+    from theory.checking.registry import Counterexample, Outcome
 
     check = PropertyCheck("c", linear_points(), lambda case: Outcome(True), "r")
     with pytest.raises(ValueError, match="corrected_by"):
@@ -64,7 +64,7 @@ def test_get_suggests_close_ids():
 
 
 def test_a_failing_sympy_proof_is_a_problem_not_a_proof():
-    from theory.status import evaluate
+    from theory.checking.status import evaluate
 
     lemma = Lemma(id="false-identity", title="t", statement="s", source="x", as_written=False,
                   checks=(SympyProof("p", lambda: False, "always fails"),))
@@ -73,8 +73,8 @@ def test_a_failing_sympy_proof_is_a_problem_not_a_proof():
 
 
 def test_a_broken_property_yields_a_shrunk_counterexample():
-    from theory.registry import Outcome
-    from theory.status import evaluate
+    from theory.checking.registry import Outcome
+    from theory.checking.status import evaluate
 
     # "every learning rate is below 1" is false; Hypothesis must find and shrink a counterexample
     check = PropertyCheck("lr-below-one", linear_points(), lambda case: Outcome(case["lr"] < 1.0, case["lr"]), "r")

@@ -1,7 +1,7 @@
-"""theory.registry's own API on synthetic lemmas: register, get, check, claim_key and the validation messages.
+"""theory.checking.registry's own API on synthetic lemmas: register, get, check, claim_key and the validation messages.
 
 (tests/theory/test_registry.py checks the registered lemmas themselves; these tests kill the mutants
-that mutation testing found surviving in theory/registry.py.)
+that mutation testing found surviving in theory/checking/registry.py.)
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import difflib
 
 import pytest
 
-import theory.registry as registry_module
-from theory.registry import Lemma, Outcome, SympyProof, get, register, registry
+import theory.checking.registry as registry_module
+from theory.checking.registry import Lemma, Outcome, SympyProof, get, register, registry
 
 
 def _lemma(lemma_id: str, *checks, **fields) -> Lemma:

@@ -1,7 +1,7 @@
-"""theory.second_order: predictions against exact closed forms, the logistic remainder, bad input.
+"""theory.models.second_order: predictions against exact closed forms, the logistic remainder, bad input.
 
 References: for linear regression the predictions must equal the package's independent closed forms
-(theory.linear_regression.ascent_error_closed_form and commutator_closed_form, derived by hand); for a
+(theory.models.linear_regression.ascent_error_closed_form and commutator_closed_form, derived by hand); for a
 quadratic loss with a full matrix the prediction equals the exact two-step result (lemmas
 ascent-error-quadratic, commutator-quadratic), checked at 60 digits; for logistic regression the exact
 result lies within the Taylor remainder bound of the prediction, and a wrong-sign prediction does not.
@@ -16,13 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import linear_regression as linear
-from theory import logistic_regression as logistic
-from theory import second_order
-from theory.checking import mp_case
-from theory.error_model import float64_tolerance, oracle_tolerance
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
-from theory.strategies import dimensions, point_pairs, vectors
+from theory.models import linear_regression as linear
+from theory.models import logistic_regression as logistic
+from theory.models import second_order
+from theory.checking.building_blocks import mp_case
+from theory.checking.error_model import float64_tolerance, oracle_tolerance
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
+from theory.checking.strategies import dimensions, point_pairs, vectors
 
 
 TINY = float(np.finfo(np.float64).tiny)

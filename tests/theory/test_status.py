@@ -1,7 +1,7 @@
-"""theory.status on small synthetic lemmas: every rule of the status derivation, and its failure paths.
+"""theory.checking.status on small synthetic lemmas: every rule of the status derivation, and its failure paths.
 
 Fast on purpose (trivial predicates), so that mutation testing (docs/authors-guide.md) can run them for
-every mutant of theory/status.py. Each test names the bug it would catch.
+every mutant of theory/checking/status.py. Each test names the bug it would catch.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import time
 import pytest
 from hypothesis import strategies as st
 
-from theory.checking import compare
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
-from theory.status import STATUSES, Verdict, budget_exhausted, evaluate, run_check, time_budget
-from theory.profiles import PROFILES
-from theory.strategies import linear_points
-from theory.verify import using_profile
+from theory.checking.building_blocks import compare
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
+from theory.checking.status import STATUSES, Verdict, budget_exhausted, evaluate, run_check, time_budget
+from theory.checking.profiles import PROFILES
+from theory.checking.strategies import linear_points
+from theory.checking.verify import using_profile
 
 
 def _lemma(*checks, **fields) -> Lemma:
@@ -225,7 +225,7 @@ def test_the_vacuity_problem_of_a_property_counts_its_examples_and_budget_skips_
 
 
 def test_only_supporting_cases_feed_target(monkeypatch):
-    import theory.status as status
+    import theory.checking.status as status
 
     scores = []
     monkeypatch.setattr(status, "target", lambda score, label: scores.append((score, label)))

@@ -7,7 +7,7 @@ import math
 
 from hypothesis import given
 
-from theory.strategies import LR_DECADES, MAX_DIMENSION, SCALE_DECADES, learning_rates, linear_points, point_pairs
+from theory.checking.strategies import LR_DECADES, MAX_DIMENSION, SCALE_DECADES, learning_rates, linear_points, point_pairs
 
 
 @given(learning_rates())

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from theory import linear_regression as lr_maps
-from theory.validation import (check_finite_scalar, check_learning_rate, check_matrix, check_positive_int,
+from theory.models import linear_regression as lr_maps
+from theory.support.validation import (check_finite_scalar, check_learning_rate, check_matrix, check_positive_int,
                                check_same_length, check_vector)
 
 

@@ -1,4 +1,4 @@
-"""theory.verify: the record's helpers, on synthetic lemmas (fast, for mutation testing)."""
+"""theory.checking.verify: the record's helpers, on synthetic lemmas (fast, for mutation testing)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-import theory.registry as registry_module
-import theory.verify as verify
-from theory.profiles import default_profile_name
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
-from theory.strategies import linear_points
-from theory.verify import (RECORD_SCHEMA, check_description, evidence_summary, format_score, json_safe, lemma_entry,
+import theory.checking.registry as registry_module
+import theory.checking.verify as verify
+from theory.checking.profiles import default_profile_name
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
+from theory.checking.strategies import linear_points
+from theory.checking.verify import (RECORD_SCHEMA, check_description, evidence_summary, format_score, json_safe, lemma_entry,
                            merge_records, profile_settings, read_record, record_is_fresh, resolve_entries,
                            run_verification, source_fingerprint, status_counts, write_record)
 
@@ -171,19 +171,24 @@ def test_resolve_entries_uses_a_fresh_record_and_evaluates_what_it_lacks(tmp_pat
 
 
 def test_the_fingerprint_ignores_presentation_modules_only(monkeypatch, tmp_path):
-    import theory
-
     package = tmp_path / "theory"
-    package.mkdir()
-    (package / "status.py").write_text("a = 1\n")
+    for part in ("checking", "paper"):
+        (package / part).mkdir(parents=True)
+    (package / "checking" / "status.py").write_text("a = 1\n")
     (package / "cli.py").write_text("b = 1\n")
-    (package / "verify.py").write_text(verify.__file__ and "")
-    monkeypatch.setattr(verify, "__file__", str(package / "verify.py"))
+    (package / "paper" / "export.py").write_text("c = 1\n")
+    (package / "paper" / "lemma_graph.py").write_text("d = 1\n")
+    (package / "checking" / "verify.py").write_text("")
+    monkeypatch.setattr(verify, "__file__", str(package / "checking" / "verify.py"))
     first = source_fingerprint()
     (package / "cli.py").write_text("b = 2\n")
+    (package / "paper" / "export.py").write_text("c = 2\n")
     assert source_fingerprint() == first
-    (package / "status.py").write_text("a = 2\n")
-    assert source_fingerprint() != first and len(first) == 64 and theory
+    (package / "paper" / "lemma_graph.py").write_text("d = 2\n")  # derived graph statuses count
+    second = source_fingerprint()
+    assert second != first
+    (package / "checking" / "status.py").write_text("a = 2\n")
+    assert source_fingerprint() not in (first, second) and len(first) == 64
 
 
 def test_the_run_reports_progress_durations_and_a_budget_that_ran_out(registered, capsys, tmp_path):

@@ -5,15 +5,15 @@ depending on batch size)" and "Efficient streaming median: good explanation [her
 section "Poisoned batches" (poisons as Byzantine gradients). The statements:
 
 * efficiency of the median against the mean, :math:`e(n) = \mathrm{Var}(\bar x)/\mathrm{Var}(\mathrm{med})`
-  (:mod:`theory.aggregation.efficiency`): below 1 for Gaussian noise and :math:`n \ge 3`, decreasing to
+  (:mod:`theory.models.aggregation.efficiency`): below 1 for Gaussian noise and :math:`n \ge 3`, decreasing to
   :math:`2/\pi`; above 1 for Laplace noise already at :math:`n = 3` (so "suboptimal" depends on the noise);
-* breakdown points of every aggregator of :mod:`theory.aggregation.robust`, checked on the implementation
-  itself at 60 digits (:mod:`theory.aggregation.breakdown`);
-* unlearning through the median (:mod:`theory.aggregation.order_stats`): the stored median does not
+* breakdown points of every aggregator of :mod:`theory.models.aggregation.robust`, checked on the implementation
+  itself at 60 digits (:mod:`theory.models.aggregation.breakdown`);
+* unlearning through the median (:mod:`theory.models.aggregation.order_stats`): the stored median does not
   determine the median after a removal (:math:`n \ge 3`); the :math:`r + 1` or :math:`r + 2` order statistics
   around it do, and no fewer ranks;
 * streaming: an exact one-pass median needs memory growing with the stream; a fixed-bin histogram
-  (:mod:`theory.aggregation.streaming`) has a stated error in fixed memory.
+  (:mod:`theory.models.aggregation.streaming`) has a stated error in fixed memory.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.aggregation import breakdown, efficiency
-from theory.aggregation.order_stats import median_after_removal, window_ranks, window_ranks_used
-from theory.aggregation.streaming import HistogramMedian
-from theory.checking import compare
-from theory.oracle import precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.models.aggregation import breakdown, efficiency
+from theory.models.aggregation.order_stats import median_after_removal, window_ranks, window_ranks_used
+from theory.models.aggregation.streaming import HistogramMedian
+from theory.checking.building_blocks import compare
+from theory.checking.oracle import precision
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
 
 SECTION = "Opening notes / Poisoned batches"
 NOTE_MEDIAN = "possible suboptimality of the median as an aggregator (we discard lots of info depending on batch size)"
@@ -326,7 +326,7 @@ register(
         statement=r"$e(n) = \frac{1/n}{\int x^2 \frac{n!}{k!^2}\Phi^k(1-\Phi)^k\varphi\,dx}$ for $n = 2k+1$; "
                   r"$e(3) = \frac{\pi}{3(\pi - \sqrt 3)} \approx 0.743$, and $e$ decreases strictly over odd $n$ towards $2/\pi$.",
         source=SECTION, as_written=False,
-        interpretation="Even n: e(2) = 1, e(4) = 0.838, e(8) = 0.743, e(32) = 0.665 (float64, theory.aggregation."
+        interpretation="Even n: e(2) = 1, e(4) = 0.838, e(8) = 0.743, e(32) = 0.665 (float64, theory.models.aggregation."
                        "efficiency.median_variance_even); the sweep aggregator-efficiency measures them.",
         checks=(OracleCheck("odd-sizes", lambda: ({"n": n} for n in ODD_SIZES), _finite_efficiency,
                             "60-digit mpmath: e(3) against its closed form within 1e-45; 2/pi < e(n') < e(n) < 1 for consecutive sizes n < n' of (3, 5, ..., 15, 19, 25, 31, 41)"),),
@@ -351,7 +351,7 @@ register(
                   r"$f$ (trimmed mean, mean-around-median, Krum and Multi-Krum with $n - 2f - 2 > 0$), and a cluster of "
                   r"$a = 1$, $\lfloor (n-1)/2 \rfloor + 1$, $f + 1$, resp. $n - f - 1$ corrupted points drives it to infinity.",
         source=SECTION, as_written=False,
-        interpretation="Bounds and constructions in theory.aggregation.breakdown; checked on the package's aggregators "
+        interpretation="Bounds and constructions in theory.models.aggregation.breakdown; checked on the package's aggregators "
                        "at 60 digits. Krum between f and n - f - 1 corruptions is left undecided.",
         checks=_breakdown_checks(),
     ),
@@ -377,7 +377,7 @@ register(
                   r"some removal.",
         source=SECTION, as_written=False,
         interpretation="Memory to unlearn up to r points per step from median aggregation: r + 2 values per coordinate "
-                       "instead of the batch's n (theory.aggregation.order_stats.median_after_removal).",
+                       "instead of the batch's n (theory.models.aggregation.order_stats.median_after_removal).",
         checks=(PropertyCheck("window-recovers", _removals(), _window_recovers,
                               "n in [1, 15]; values small integers (ties) or floats in [-1e6, 1e6]; any r < n removed; "
                               "exact medians in mpmath", oracle=True),),
@@ -412,7 +412,7 @@ register(
                   r"whatever the number of gradients.",
         source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="bounded-error", claim="efficient-streaming-median",
         interpretation="Read as: an approximate median with a stated error in memory fixed before the run "
-                       "(theory.aggregation.streaming.HistogramMedian).",
+                       "(theory.models.aggregation.streaming.HistogramMedian).",
         checks=(PropertyCheck("within-bound", _streams(), _histogram_within_bound, STREAM_RANGES, oracle=True),),
     ),
 )

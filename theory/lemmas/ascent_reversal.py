@@ -25,12 +25,12 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays
+from theory.checking.building_blocks import is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays
 from theory.lemmas.gradient_ascent import _prove_nontrivial_step
-from theory.linear_regression import gradient_core, step_core
-from theory.oracle import abs_vector, mp_max_abs, mp_vector, precision
-from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.strategies import LINEAR_POINT_RANGES, dimensions, learning_rates, linear_points, scales, vectors
+from theory.models.linear_regression import gradient_core, step_core
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_vector, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.strategies import LINEAR_POINT_RANGES, dimensions, learning_rates, linear_points, scales, vectors
 
 SECTION = "Gradient ascent does not revert gradient descent"
 CONCLUSION = f"{SECTION} / Conclusion on gradient ascent"

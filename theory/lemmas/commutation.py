@@ -2,7 +2,7 @@ r"""Draft section "Inverting many gradient steps is hard since they don't commut
 
 With :math:`\Phi_z(\theta) = \theta - \lambda (\theta\cdot x - y)\,x`, residuals :math:`r = \theta\cdot x - y`,
 :math:`r' = \theta\cdot x' - y'` and the commutator :math:`C = \Phi_z(\Phi_{z'}(\theta)) - \Phi_{z'}(\Phi_z(\theta))`
-(:func:`theory.linear_regression.commutator`):
+(:func:`theory.models.linear_regression.commutator`):
 
 .. math::
     C = \lambda^2 (x\cdot x')\,(r' x - r x'), \qquad
@@ -12,7 +12,7 @@ With :math:`\Phi_z(\theta) = \theta - \lambda (\theta\cdot x - y)\,x`, residuals
 So two steps commute iff :math:`x \perp x'`, or :math:`z'` is a multiple of :math:`z`, or one input is 0; the
 commutator is quadratic in the learning rate and in the amplitude of a point, and for random unit
 inputs :math:`E|C|^2 = \lambda^4 (r^2 + r'^2)/p` *decreases* with the dimension. Order dependence of
-whole trajectories and the cost of interleaving are in :mod:`theory.lemmas.order_dependence`. Symbolic proofs use dimension k = number of vectors involved (see :mod:`theory.checking`).
+whole trajectories and the cost of interleaving are in :mod:`theory.lemmas.order_dependence`. Symbolic proofs use dimension k = number of vectors involved (see :mod:`theory.checking.building_blocks`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import (oracle_property, compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
+from theory.checking.building_blocks import (oracle_property, compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
                              sym_gradient, sym_step, symbolic_vector)
-from theory.error_model import float64_tolerance, oracle_tolerance
-from theory.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.strategies import POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs, scales, vectors
+from theory.checking.error_model import float64_tolerance, oracle_tolerance
+from theory.models.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.strategies import POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs, scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
 HARD = f"{SECTION} / Difficult cases where gradient steps do not commute"

@@ -11,8 +11,8 @@ Reverting :math:`\theta_{t+1} = \Phi_z(\theta_t)` is finding a fixed point of
   :math:`1 \le q < 2` training is stable while the inversion cannot contract.
 * :math:`\mathrm{Lip}(\Phi_z) = \max(1, |1 - q|)` for :math:`p \ge 2`: the forward step itself never contracts.
 
-Error models: :mod:`theory.inversion_bounds`. Symbolic proofs run the package's ``*_core`` functions on
-object arrays of sympy symbols, in dimension 2 or 3 (the number of vectors involved, see :mod:`theory.checking`).
+Error models: :mod:`theory.models.inversion_bounds`. Symbolic proofs run the package's ``*_core`` functions on
+object arrays of sympy symbols, in dimension 2 or 3 (the number of vectors involved, see :mod:`theory.checking.building_blocks`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
-from theory.error_model import oracle_tolerance, oracle_unit_roundoff
-from theory.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
+from theory.checking.building_blocks import oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
+from theory.checking.error_model import oracle_tolerance, oracle_unit_roundoff
+from theory.models.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
                                      float_identity_with_underflow, sherman_morrison_magnitude, sherman_morrison_regime,
                                      underflow_allowance)
-from theory.linear_regression import (fixed_point_core, fixed_point_inverse, gradient_core, inverse_step_core,
+from theory.models.linear_regression import (fixed_point_core, fixed_point_inverse, gradient_core, inverse_step_core,
                                       residual_core, step_core)
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
                                iteration_points, linear_points, log_uniform, vectors)
 
 SECTION = "Inverting a single gradient step is hard"

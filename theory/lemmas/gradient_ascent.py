@@ -8,7 +8,7 @@ One descent step :math:`\theta_1 = \theta_0 - \lambda g_z(\theta_0)`, then one a
     \theta_2 - \theta_0 = r\,x\,\big(\mu (1 - \lambda |x|^2) - \lambda\big)
     \overset{\mu=\lambda}{=} -\lambda^2 r |x|^2 x .
 
-Symbolic proofs use dimension 2 (two vectors, theta_0 and x; see :mod:`theory.checking` for why
+Symbolic proofs use dimension 2 (two vectors, theta_0 and x; see :mod:`theory.checking.building_blocks` for why
 that suffices for every p); the fuzzed checks re-evaluate the identities at 60 digits for p up to 512.
 """
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-from theory.checking import oracle_property, compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
-from theory.error_model import oracle_tolerance
-from theory.linear_regression import gradient_core, residual_core, step_core
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.strategies import LINEAR_POINT_RANGES, POINT_PAIR_RANGES, linear_points, point_pairs
+from theory.checking.building_blocks import oracle_property, compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
+from theory.checking.error_model import oracle_tolerance
+from theory.models.linear_regression import gradient_core, residual_core, step_core
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.strategies import LINEAR_POINT_RANGES, POINT_PAIR_RANGES, linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent"
 LINEAR = f"{SECTION} / Approximation error in the linear case"

@@ -17,15 +17,15 @@ semi-definite: :math:`v^\top xx^\top v = (v\cdot x)^2 \ge 0` (the draft's "the m
 
 The batch identities are proved for a symbolic batch size ``B`` (sympy ``Sum``), coordinate by
 coordinate (every coordinate of a vector identity that is linear in the gradients is the same
-scalar identity). Linear-regression identities are proved in dimension 3 (see :mod:`theory.checking`).
+scalar identity). Linear-regression identities are proved in dimension 3 (see :mod:`theory.checking.building_blocks`).
 """
 
 from __future__ import annotations
 
 import sympy
 
-from theory.checking import is_zero, is_zero_matrix, symbolic_vector
-from theory.registry import Lemma, SympyProof, register
+from theory.checking.building_blocks import is_zero, is_zero_matrix, symbolic_vector
+from theory.checking.registry import Lemma, SympyProof, register
 
 NOTATIONS = "Background / Notations"
 LINEAR_CASE = "Background / The case of linear regression"

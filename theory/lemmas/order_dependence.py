@@ -23,12 +23,12 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import oracle_property, compare, is_zero, is_zero_matrix, sym_dot, sym_step, symbolic_vector
-from theory.error_model import oracle_tolerance, oracle_unit_roundoff
-from theory.linear_regression import step_core
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
-from theory.strategies import scales, vectors
+from theory.checking.building_blocks import oracle_property, compare, is_zero, is_zero_matrix, sym_dot, sym_step, symbolic_vector
+from theory.checking.error_model import oracle_tolerance, oracle_unit_roundoff
+from theory.models.linear_regression import step_core
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
+from theory.checking.strategies import scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
 EASY = f"{SECTION} / Easier cases where gradient steps might almost commute"

@@ -19,10 +19,10 @@ from __future__ import annotations
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import is_zero, oracle_identity
-from theory.oracle import abs_vector, mp_max_abs, mp_vector, precision
-from theory.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
-from theory.strategies import dimensions, scales, vectors
+from theory.checking.building_blocks import is_zero, oracle_identity
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_vector, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.strategies import dimensions, scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute / Poisoned batches"
 MAX_BATCH = 8

@@ -32,11 +32,11 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking import compare, is_zero
-from theory.error_model import oracle_tolerance
-from theory.oracle import mp_vector, precision
-from theory.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
-from theory.strategies import dimensions, scales, vectors
+from theory.checking.building_blocks import compare, is_zero
+from theory.checking.error_model import oracle_tolerance
+from theory.checking.oracle import mp_vector, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.strategies import dimensions, scales, vectors
 
 GENERAL = "Gradient ascent does not revert gradient descent / Towards the general case"
 HIGH_LOSS = f"{GENERAL} / Adversarial poisons with high loss"

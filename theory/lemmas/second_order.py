@@ -1,14 +1,14 @@
 r"""Second-order forms for any smooth loss (issue 2, item 3; field notes: Smith et al. 2021).
 
 For steps :math:`\Phi_A = \mathrm{id} - \lambda g_A`, with gradients and Hessians at the start point
-(:mod:`theory.second_order`):
+(:mod:`theory.models.second_order`):
 
 .. math::
     \theta_2 - \theta_0 = -\lambda^2 H g + R, \qquad
     \Phi_B(\Phi_A(\theta)) - \Phi_A(\Phi_B(\theta)) = \lambda^2 (H_B g_A - H_A g_B) + R',
 
 with :math:`R = R' = 0` for quadratic losses (proved for matrix symbols of any size) and, for logistic
-regression (:mod:`theory.logistic_regression`, :math:`l(s) = \log(1 + e^{-s})`, :math:`s = y\,x\cdot\theta`),
+regression (:mod:`theory.models.logistic_regression`, :math:`l(s) = \log(1 + e^{-s})`, :math:`s = y\,x\cdot\theta`),
 Taylor's theorem with Lagrange remainder applied to :math:`l'` along :math:`x`:
 
 .. math::
@@ -25,14 +25,14 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-from theory import logistic_regression as logistic
-from theory.checking import compare, mp_case
-from theory.error_model import oracle_tolerance
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Lemma, PropertyCheck, SympyProof, register
-from theory.second_order import (ascent_error_exact_core, ascent_error_prediction_core, commutator_exact_core,
+from theory.models import logistic_regression as logistic
+from theory.checking.building_blocks import compare, mp_case
+from theory.checking.error_model import oracle_tolerance
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.checking.registry import Lemma, PropertyCheck, SympyProof, register
+from theory.models.second_order import (ascent_error_exact_core, ascent_error_prediction_core, commutator_exact_core,
                                  commutator_prediction_core)
-from theory.strategies import linear_points, point_pairs
+from theory.checking.strategies import linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent / Towards the general case"
 COMMUTE = "Inverting many gradient steps is hard since they don't commute"
@@ -145,7 +145,7 @@ def _ascent_remainder(case):
 
 
 def _commutator_remainder(case):
-    """A = z' = (x2, y2), B = z = (x, y), so the commutator is the one of theory.linear_regression:
+    """A = z' = (x2, y2), B = z = (x, y), so the commutator is the one of theory.models.linear_regression:
     |C - lr^2 (H_B g_A - H_A g_B)| <= lr^3 c3 [(x_A.g_B)^2 |x_A| + (x_B.g_A)^2 |x_B|] / 2 + rounding."""
     with precision():
         c = mp_case(case)

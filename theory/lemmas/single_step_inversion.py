@@ -13,7 +13,7 @@ Write :math:`q = \lambda|x|^2`, :math:`\tilde\theta = \theta_{t+1} - \lambda yx`
   Sherman-Morrison inverse, with truncation error :math:`\frac{q^{K+1}}{1-q}\frac{(\tilde\theta\cdot x)x}{|x|^2}`.
 
 The fixed-point formulation is in :mod:`theory.lemmas.fixed_point`; the error models of the fuzzed
-checks are in :mod:`theory.inversion_bounds`. Symbolic proofs run the package's own ``*_core`` functions
+checks are in :mod:`theory.models.inversion_bounds`. Symbolic proofs run the package's own ``*_core`` functions
 on numpy object arrays of sympy symbols.
 """
 
@@ -23,17 +23,17 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.checking import (oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
+from theory.checking.building_blocks import (oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
                              symbolic_vector)
-from theory.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
-from theory.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
+from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
+from theory.models.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
                                      neumann_reference, sherman_morrison_magnitude, sherman_morrison_regime,
                                      sherman_morrison_underflow, underflow_allowance)
-from theory.linear_regression import (gradient_core, inverse_step, inverse_step_core, neumann_core, neumann_inverse,
+from theory.models.linear_regression import (gradient_core, inverse_step, inverse_step_core, neumann_core, neumann_inverse,
                                       step_core)
-from theory.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
-from theory.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
+from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
+from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
                                NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points)
 
 SECTION = "Inverting a single gradient step is hard"
@@ -459,7 +459,7 @@ register(
         source=SECTION,
         as_written=False,
         checks=(SympyProof("identity", _prove_tilde_corrected,
-                           "sympy identity on step_core, dimension 2 (vectors theta, x; see theory.checking for why "
+                           "sympy identity on step_core, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
                            "that suffices for every p)"),
                 oracle_property("identity-60-digits", linear_points(), _tilde_corrected)),
     ),

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import sympy
 
-from theory.checking import is_zero
-from theory.registry import Lemma, SympyProof, register
+from theory.checking.building_blocks import is_zero
+from theory.checking.registry import Lemma, SympyProof, register
 
 COMMUTE = "Inverting many gradient steps is hard since they don't commute"
 EASY = f"{COMMUTE} / Easier cases where gradient steps might almost commute"

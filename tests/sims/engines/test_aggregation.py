@@ -1,4 +1,4 @@
-"""sims' SGD aggregates through theory.aggregation: masked batches equal the aggregate of the used examples."""
+"""sims' SGD aggregates through theory.models.aggregation: masked batches equal the aggregate of the used examples."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sims.engines import AGGREGATES, aggregate_gradients, make_model, make_schedule, run_sgd
-from theory.aggregation import aggregate
+from theory.models.aggregation import aggregate
 
 
 @pytest.mark.parametrize("name", ["median", "trimmed_mean:0.2", "mean_around_median", "geometric_median", "krum:0.1",

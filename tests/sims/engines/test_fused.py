@@ -16,7 +16,7 @@ from sims.engines import fused
 from sims.engines.schedule import Schedule
 from tests.sims.engines.test_glm import REFERENCES, _data
 from tests.sims.reference import engine_tolerance, slow_sgd
-from theory.error_model import gamma
+from theory.checking.error_model import gamma
 
 pytestmark = pytest.mark.skipif(not fused.numba_available(), reason="numba (the sims extra) is not installed")
 

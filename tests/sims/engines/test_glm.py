@@ -10,8 +10,8 @@ import pytest
 from sims.engines import make_model, make_schedule, run_sgd
 from sims.engines.schedule import Schedule
 from tests.sims.reference import engine_tolerance, slow_sgd
-from theory.error_model import gamma
-from theory.linear_regression import gradient as linear_gradient
+from theory.checking.error_model import gamma
+from theory.models.linear_regression import gradient as linear_gradient
 
 
 def _logistic_gradient(theta, x, y):

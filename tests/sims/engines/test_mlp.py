@@ -9,7 +9,7 @@ import torch
 from sims.engines import make_schedule, run_sgd
 from sims.engines.mlp import MLP
 from tests.sims.reference import engine_tolerance, slow_sgd
-from theory.error_model import gamma
+from theory.checking.error_model import gamma
 
 
 def _module_from_flat(net: MLP, flat) -> torch.nn.Module:

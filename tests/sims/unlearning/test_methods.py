@@ -9,8 +9,8 @@ from sims.engines import make_model, make_schedule
 from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, linear_inversion, neggrad_plus,
                              retrain, rewind_replay)
 from tests.sims.reference import engine_tolerance, slow_sgd
-from theory.error_model import gamma
-from theory.linear_regression import fixed_point_inverse, gradient, inverse_step, neumann_inverse
+from theory.checking.error_model import gamma
+from theory.models.linear_regression import fixed_point_inverse, gradient, inverse_step, neumann_inverse
 
 
 def _problem(batch_size=2, aggregate="mean", lr=0.05, T=3, n=16, p=3, seed=0):
@@ -124,7 +124,7 @@ def test_linear_inversion_exact_and_cost(method, terms):
 
 
 def test_single_step_inversion_matches_theory_cores():
-    """With one point per step, the batched inverse is theory.linear_regression's inverse (per trajectory)."""
+    """With one point per step, the batched inverse is theory.models.linear_regression's inverse (per trajectory)."""
     from sims.unlearning.linear_inversion import invert_batch_step
 
     rng = np.random.default_rng(2)

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from theory.aggregation.order_stats import median_after_removal, window_ranks, window_ranks_used
+from theory.models.aggregation.order_stats import median_after_removal, window_ranks, window_ranks_used
 
 
 def _median(values):

@@ -8,9 +8,9 @@ import pytest
 import torch
 from scipy.optimize import minimize
 
-from theory.aggregation import robust
-from theory.aggregation.breakdown import breaks_at, survives
-from theory.error_model import gamma
+from theory.models.aggregation import robust
+from theory.models.aggregation.breakdown import breaks_at, survives
+from theory.checking.error_model import gamma
 
 RNG = np.random.default_rng(0)
 
@@ -113,7 +113,7 @@ def test_weiszfeld_in_mpmath_warns_when_it_stops_early():
     at -2.8e19; capped at 3 iterations it must warn, not raise, and return a point."""
     import mpmath
 
-    from theory.oracle import precision
+    from theory.checking.oracle import precision
 
     points = [[-2.8496608138084413e19, 0.0], [-0.8988265991210938, 1e-05], [0.0, -0.7201961278915405],
               [0.25160759687423706, 0.0]]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from theory.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
+from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
 
 
 @settings(max_examples=60, deadline=None)

@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["git_commit", "package_versions", "provenance"]
 
-_REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+_REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 _TRACKED_PACKAGES = (
     "noncommute", "numpy", "scipy", "sympy", "mpmath", "hypothesis", "matplotlib",
     "torch", "transformers", "scikit-learn", "pandas",

@@ -6,7 +6,7 @@ and, for a claim that a check refuted, the shrunk counterexample and the lemma t
 An as-written lemma also carries ``quote``, the draft's own words verbatim (whitespace may differ);
 a claim with several natural readings is one lemma per reading, each naming its ``reading`` and
 sharing one ``claim`` key, so that the catalog can show the readings side by side.
-Its *status* is never written down: :func:`theory.status.evaluate` derives it by running the checks.
+Its *status* is never written down: :func:`theory.checking.status.evaluate` derives it by running the checks.
 
 Statuses (see ``docs/authors-guide.md``):
 

@@ -2,7 +2,7 @@ r"""The LaTeX export: ``noncommute.sty`` and one generated file per lemma, so a 
 
 ``python -m theory export`` writes, into ``<out-dir>/latex/`` (default ``docs/latex/``):
 
-* ``noncommute.sty`` -- copied unchanged from ``theory/templates/noncommute.sty``: loads amsmath, amssymb
+* ``noncommute.sty`` -- copied unchanged from ``theory/paper/templates/noncommute.sty``: loads amsmath, amssymb
   and amsthm, defines ``\noncommutecite{<id>}`` (typeset lemma ``<id>`` once, where it stands, with the
   label ``lem:<id>``) and the environments it uses;
 * ``noncommute-<id>.tex`` -- one per registered lemma: the statement, then its status, source,
@@ -30,6 +30,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from theory.paper.record_text import (GENERATED_MARKER, case_text, escape_latex, evidence_rows, graph_words,
+                                     latex_prose, trouble)
+
 __all__ = ["STY_TEMPLATE", "LEMMA_FILE_PREFIX", "lemma_file_name", "render_lemma_file", "render_catalog",
            "write_latex"]
 
@@ -43,8 +46,6 @@ def lemma_file_name(lemma_id: str) -> str:
 
 
 def _refs(ids: Iterable[str], known: set[str]) -> str:
-    from theory.export import escape_latex
-
     return ", ".join(f"\\noncommuteref{{{i}}}" if i in known else f"\\texttt{{{escape_latex(i)}}} (not registered)"
                      for i in ids)
 
@@ -56,8 +57,6 @@ def _field(name: str, text: str) -> str:
 def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str],
                       used_by: list[str], header: str) -> str:
     """``noncommute-<id>.tex`` of one record entry (see the module docstring)."""
-    from theory.export import _case_text, _evidence_rows, _graph_words, _trouble, escape_latex, latex_prose
-
     lemma_id, status = entry["id"], entry["status"]
     refuted = status == "refuted"
     environment = "noncommuteclaim" if refuted else "noncommutelemma"
@@ -68,7 +67,7 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
              f"\\end{{{environment}}}",
              f"\\begin{{noncommuteevidence}}{{{status}}}",
              _field(claim, f"source: ``{latex_prose(entry['source'])}''; graph: "
-                           f"{escape_latex(_graph_words(graph_status))}; id \\texttt{{{escape_latex(lemma_id)}}}.")]
+                           f"{escape_latex(graph_words(graph_status))}; id \\texttt{{{escape_latex(lemma_id)}}}.")]
     if entry.get("quote"):
         lines.append(_field("The draft's words", f"``{latex_prose(entry['quote'])}''"))
     if entry.get("reading"):
@@ -84,10 +83,10 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
     if entry["counterexample"] is not None:
         reproduced = " (reproduced on this run)" if entry["counterexample_reproduced"] else ""
         lines.append(_field(f"Counterexample{reproduced}",
-                            f"\\texttt{{{escape_latex(_case_text(entry['counterexample']))}}}"))
+                            f"\\texttt{{{escape_latex(case_text(entry['counterexample']))}}}"))
     if entry["corrected_by"]:
         lines.append(_field("Corrected by", _refs(entry["corrected_by"], known) + "."))
-    rows = _evidence_rows(entry)
+    rows = evidence_rows(entry)
     if rows:
         items = [f"\\item \\texttt{{{escape_latex(name)}}} ({escape_latex(kind)}): {escape_latex(result)}, "
                  f"{escape_latex(amount)}. {latex_prose(what)}" for name, kind, result, amount, what in rows]
@@ -95,7 +94,7 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
     else:
         lines.append(_field("Evidence", escape_latex(entry["evidence_summary"]) + "."))
     if entry["problems"]:
-        lines.append(_field("Problems" + escape_latex(_trouble(entry)), " ".join(escape_latex(p) for p in entry["problems"])))
+        lines.append(_field("Problems" + escape_latex(trouble(entry)), " ".join(escape_latex(p) for p in entry["problems"])))
     lines.append("\\end{noncommuteevidence}")
     if refuted:  # the correction follows the refuted claim, so its reference resolves
         lines += [f"\\noncommutecite{{{corrected}}}" for corrected in entry["corrected_by"] if corrected in known]
@@ -128,8 +127,6 @@ def write_latex(entries: list[dict[str, Any]], graph: Mapping[str, dict[str, Any
         path.write_text(render_lemma_file(entry, graph[entry["id"]], known, used_by,
                                           header.replace("<file>", path.name)), encoding="utf-8")
         written.append(path)
-    from theory.export import GENERATED_MARKER
-
     marker = GENERATED_MARKER
     for stale in out_dir.glob(f"{LEMMA_FILE_PREFIX}*.tex"):
         lemma_id = stale.name[len(LEMMA_FILE_PREFIX):-len(".tex")]

@@ -1,6 +1,6 @@
 r"""The claims inventory: every sentence of the draft with mathematical or quantitative content, paragraph by paragraph.
 
-Each :class:`Claim` quotes the draft verbatim (whitespace-normalised, :mod:`theory.draft`) and either lists the
+Each :class:`Claim` quotes the draft verbatim (whitespace-normalised, :mod:`theory.paper.draft`) and either lists the
 lemmas that encode it or says, by its ``kind``, why it is not checked here:
 
 ``lemma``      a mathematical claim encoded by the listed lemmas (one per reading).
@@ -13,7 +13,7 @@ lemmas that encode it or says, by its ``kind``, why it is not checked here:
 ``argument``   an opinion or an informal argument with no precise statement to check.
 
 :func:`coverage` counts them (and, given statuses, the statuses of the lemmas); :func:`render_markdown` writes
-``docs/claims.md`` (``python -m theory.claims`` regenerates it; a test checks that the file is current).
+``docs/claims.md`` (``python -m theory.paper.claims`` regenerates it; a test checks that the file is current).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["Claim", "CLAIMS", "KINDS", "CHECKABLE_KINDS", "coverage", "coverage_
 KINDS = ("lemma", "summary", "delegated", "definition", "empirical", "citation", "plan", "argument")
 #: Kinds that carry a mathematical claim someone must judge: they count in the coverage.
 CHECKABLE_KINDS = ("lemma", "summary", "delegated")
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "claims.md"
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "claims.md"
 ISSUE_7 = "encoded by theory/lemmas/poisoning.py (issue 7)"
 ISSUE_10 = "encoded by theory/lemmas/aggregation.py (issue 10)"
 
@@ -95,7 +95,7 @@ CLAIMS: tuple[Claim, ...] = (
     _c(TOP, "Efficient streaming median: good explanation", "delegated",
        ("streaming-median-exact", "streaming-median-histogram", "exact-streaming-median-memory"), note=ISSUE_10),
     _c(TOP, "(+ dimension-aware geometric mean around median)", "plan",
-       note="a method to try: theory.aggregation has the geometric median and the mean around the median, not this "
+       note="a method to try: theory.models.aggregation has the geometric median and the mean around the median, not this "
             "combination"),
     _c(TOP, "Fixed-point theorems = Non working solutions in paper", "plan",
        note="an editorial note; the fixed-point claims are judged in their section"),
@@ -136,7 +136,7 @@ CLAIMS: tuple[Claim, ...] = (
                                                       "omniscient-defender-networks")),
     _c(NOTATIONS, r"$\theta_{t+1} = \Phi_t(\theta_t)$ where $\Phi_t$ is the optimization function", "definition"),
     _c(NOTATIONS, r"$$\Phi_t (\theta) = \Phi_{z_t} = \theta - \lambda \nabla_\theta l(h_\theta (x_t), y_t)$$", "definition",
-       note="implemented by theory.linear_regression.step_core and theory.logistic_regression"),
+       note="implemented by theory.models.linear_regression.step_core and theory.models.logistic_regression"),
     _c(NOTATIONS, r"$z_t := (x_t, y_t) \in \mathscr{Z} = \mathscr{X} \times \mathscr{Y}$ is a data point, $l: \mathscr{Y} "
                   r"\times \mathscr{Y} \to \mathbb{R}$ is the loss function and $\lambda \in \mathbb{R}$ the learning rate",
        "definition", note="the checks draw lr > 0 (descent); lr < 0 is an ascent step"),
@@ -153,7 +153,7 @@ CLAIMS: tuple[Claim, ...] = (
     _c(NOTATIONS, "Indeed, when considering data poisoning on non-robust machine learning systems, any batch that contains "
                   "poisons can be considered as corrupted", "citation"),
     _c(LINEAR, r"h_\theta: x \mapsto \theta \cdot x \\ l: (y, y') \mapsto \frac{1}{2} |y' - y|^2", "definition",
-       ("lr-gradient-affine",), note="implemented by theory.linear_regression"),
+       ("lr-gradient-affine",), note="implemented by theory.models.linear_regression"),
     _c(LINEAR, r"where $\theta, x \in \Theta = \mathscr{X} = \mathbb{R}^p$ and $\mathscr{Y} = \mathbb{R}$.", "definition",
        note="the checks draw p in [1, 512]"),
     _c(LINEAR, "Linear regression corresponds to a best-case scenario for machine unlearning : the model is convex and has "
@@ -452,7 +452,7 @@ def coverage_line(statuses: Mapping[str, str] | None = None) -> str:
 def readings(statuses: Mapping[str, str] | None = None) -> list[tuple[str, str, str, str]]:
     """``(claim key, lemma id, reading, status)`` for every claim of the registry with more than one reading, in
     registration order (status ``"?"`` when ``statuses`` lacks it)."""
-    from theory.registry import registry
+    from theory.checking.registry import registry
 
     groups: dict[str, list] = {}
     for lemma in registry().values():
@@ -476,10 +476,10 @@ def render_markdown(claims: tuple[Claim, ...] = CLAIMS) -> str:
     """``docs/claims.md``: a table per draft section, then the coverage counts."""
     report = coverage(claims=claims)
     lines = ["# Claims inventory", "",
-             "Generated by `python -m theory.claims` from `theory/claims.py`; do not edit by hand.", "",
+             "Generated by `python -m theory.paper.claims` from `theory/paper/claims.py`; do not edit by hand.", "",
              "Every sentence of the draft with mathematical or quantitative content, paragraph by paragraph: the "
              "lemmas that encode it (one per reading), or why it is not checked here. Kinds: "
-             + ", ".join(f"`{kind}`" for kind in KINDS) + " (see `theory/claims.py`). `python -m theory list` prints "
+             + ", ".join(f"`{kind}`" for kind in KINDS) + " (see `theory/paper/claims.py`). `python -m theory list` prints "
              "the statuses of the lemmas.", ""]
     section = None
     for claim in claims:
@@ -498,7 +498,7 @@ def render_markdown(claims: tuple[Claim, ...] = CLAIMS) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m theory.claims [PATH]``: write the inventory (default ``docs/claims.md``)."""
+    """``python -m theory.paper.claims [PATH]``: write the inventory (default ``docs/claims.md``)."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv

@@ -11,11 +11,11 @@ second-order forms of issue 2 (field notes: Smith et al. 2021, order dependence 
     g_z(\theta) = l'(s)\,y\,x, \qquad \nabla^2_\theta L(z, \theta) = l''(s)\,x x^\top, \qquad
     \nabla^2_\theta L\,v = l''(s)\,(x\cdot v)\,x, \qquad \Phi_z(\theta) = \theta - \lambda g_z(\theta),
 
-with :math:`\sigma` the logistic sigmoid (:math:`y^2 = 1`). As in :mod:`theory.linear_regression` the
+with :math:`\sigma` the logistic sigmoid (:math:`y^2 = 1`). As in :mod:`theory.models.linear_regression` the
 functions come in two layers:
 
 * ``*_core`` functions take arrays of any element type (float64 numpy arrays, or object arrays of
-  ``mpmath.mpf`` for the oracle of :mod:`theory.oracle`) and do no validation; the sigmoid and the
+  ``mpmath.mpf`` for the oracle of :mod:`theory.checking.oracle`) and do no validation; the sigmoid and the
   softplus dispatch on the element type (``scipy.special.expit`` / ``numpy.logaddexp`` in float64,
   which never overflow, and ``mpmath.exp`` / ``mpmath.log1p`` otherwise);
 * the public functions validate their arguments (shape, finiteness, ``y`` in {-1, +1}, ``lr > 0``)
@@ -28,7 +28,7 @@ import mpmath
 import numpy as np
 from scipy.special import expit
 
-from theory.validation import check_finite_scalar, check_learning_rate, check_vector
+from theory.support.validation import check_finite_scalar, check_learning_rate, check_vector
 
 __all__ = [
     "margin", "loss", "gradient", "hessian", "hessian_vector_product", "descent_step", "ascent_step",

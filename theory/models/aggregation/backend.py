@@ -1,6 +1,6 @@
 """Two thin array backends (numpy and torch) with the few operations the aggregators need.
 
-The aggregators of :mod:`theory.aggregation.robust` are written once against this interface, so that
+The aggregators of :mod:`theory.models.aggregation.robust` are written once against this interface, so that
 ``sims`` (numpy, stacked trajectories) and ``empirical`` (torch per-example gradients from ``vmap``) run the
 same code. numpy and torch agree on most names; they differ on ``sort`` (torch returns values and indices),
 ``take_along_axis`` (torch: ``take_along_dim``), keyword ``axis``/``dim`` and stable ``argsort``. Torch is

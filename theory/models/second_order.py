@@ -27,7 +27,7 @@ from typing import Callable
 
 import numpy as np
 
-from theory.validation import check_learning_rate, check_vector
+from theory.support.validation import check_learning_rate, check_vector
 
 __all__ = ["ascent_error_prediction", "commutator_prediction", "ascent_error_exact", "commutator_exact"]
 

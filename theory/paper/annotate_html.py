@@ -1,6 +1,6 @@
 r"""The HTML of ``python -m theory annotate``: the draft rendered with its claims marked in place.
 
-How a claim is marked. Each quote was located in the draft's *source* (:mod:`theory.annotate`); here one
+How a claim is marked. Each quote was located in the draft's *source* (:mod:`theory.paper.annotate`); here one
 private-use character is injected where its span opens (``U+E000 + i``) and one where it closes
 (``U+EC00 + i``), and the source is rendered by markdown-it-py (CommonMark, tables, strikethrough, and
 the dollar-math plugin). The markers pass through the parser as ordinary text, then:
@@ -27,14 +27,14 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
 
-from theory.lemma_graph import BORDERS, FILLS
+from theory.paper.lemma_graph import BORDERS, FILLS
 
 __all__ = ["OPEN_BASE", "CLOSE_BASE", "STATUS_COLOURS", "inject_markers", "render_markdown", "place_claims",
            "render_inline", "page"]
 
 OPEN_BASE, CLOSE_BASE, MARKER_LIMIT = 0xE000, 0xEC00, 0x0C00
 
-#: status -> (fill, border): the lemma graph's legend (theory.lemma_graph), one colour per derived status.
+#: status -> (fill, border): the lemma graph's legend (theory.paper.lemma_graph), one colour per derived status.
 STATUS_COLOURS = {
     "proved": (FILLS["proved"], BORDERS["checked"]),
     "verified": (FILLS["verified"], BORDERS["checked"]),

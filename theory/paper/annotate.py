@@ -2,11 +2,11 @@ r"""The draft, annotated in place: ``python -m theory annotate DRAFT.md [--out D
 
 Every as-written lemma carries ``quote``, the draft's own words (whitespace may differ). This command
 finds each quote in the draft's Markdown source, derives the lemmas' statuses (from a fresh verification
-record, else by running their checks: :func:`theory.verify.resolve_entries`), and writes under ``--out``
+record, else by running their checks: :func:`theory.checking.verify.resolve_entries`), and writes under ``--out``
 (default ``results/annotate``), never into the tree:
 
 ``annotated-draft.html``
-    the draft rendered by markdown-it-py with MathML mathematics (:mod:`theory.annotate_html`); each
+    the draft rendered by markdown-it-py with MathML mathematics (:mod:`theory.paper.annotate_html`); each
     found quote is one element with ``data-lemma`` and ``data-status``, coloured with the lemma graph's
     legend, whose pop-over (and note at the end of the page) gives the statement, the other readings of
     the claim with their verdicts, the checks, the stored counterexample, the corrections with their
@@ -29,22 +29,20 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
-import os
 import re
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from theory.draft import default_draft_path, find_quote, find_quotes, normalise
-from theory.registry import Lemma, registry
+from theory.paper.draft import default_draft_path, find_quote, find_quotes, normalise
+from theory.checking.registry import Lemma, registry
+from theory.paper.annotation import Anchor, Annotation, figure_links, relative_href
 
 __all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path",
            "read_draft", "figure_links", "relative_href",
            "locate_quotes", "math_sentences", "annotate", "register_command"]
 
 DEFAULT_OUT = Path("results") / "annotate"
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME = "annotated-draft.html", "annotated-draft.md", "annotate.json"
 
 
@@ -66,16 +64,6 @@ def read_draft(path: str | Path) -> str:
     except UnicodeDecodeError as error:
         raise DraftError(f"draft {path} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
                          "save it as UTF-8 and run again") from None
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """Where a lemma's quote occurs: source offsets of its first occurrence, and how many there are."""
-
-    lemma_id: str
-    start: int
-    end: int
-    occurrences: int
 
 
 def locate_quotes(draft_text: str, lemmas: Sequence[Lemma]) -> tuple[list[Anchor], list[Lemma]]:
@@ -122,8 +110,8 @@ def math_sentences(draft_text: str) -> list[tuple[int, int]]:
 
 def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
     """Two counts: sentences of this draft holding a formula that a marked claim touches, and the claims
-    inventory of :mod:`theory.claims` (every mathematical sentence of the draft, with or without a lemma)."""
-    from theory.claims import coverage as inventory_coverage
+    inventory of :mod:`theory.paper.claims` (every mathematical sentence of the draft, with or without a lemma)."""
+    from theory.paper.claims import coverage as inventory_coverage
 
     sentences = math_sentences(draft_text)
     starts = [anchor.start for anchor in anchors]
@@ -133,36 +121,11 @@ def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
         if any(anchor.end > start for anchor in anchors[:first]):
             checked += 1
     return {"mathematical_sentences": len(sentences), "with_a_marked_claim": checked,
-            "counted_by": "theory.annotate.math_sentences (sentences that hold a formula, and displayed formulas)",
+            "counted_by": "theory.paper.annotate.math_sentences (sentences that hold a formula, and displayed formulas)",
             "inventory": inventory_coverage()}
 
 
 # ----------------------------------------------------------------------------- statuses and links
-def relative_href(target: Path, out_dir: Path) -> str:
-    return Path(os.path.relpath(target.resolve(), out_dir.resolve())).as_posix()
-
-
-def figure_links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list[tuple[str, str]]:
-    """(label, relative href) of the figures and result folders of the sweeps and checks that measure a lemma."""
-    docs = REPOSITORY_ROOT / "docs"
-    links: list[tuple[str, str]] = []
-    for kind, names in (("sims", entry.get("sims") or ()), ("empirical", entry.get("empirical") or ())):
-        for name in names:
-            figures = sorted((docs / "sims").glob(f"{name}.png")) if kind == "sims" else \
-                sorted((docs / "empirical").glob(f"{name}_*.png"))
-            figures += sorted((results / name / "figures").glob("*.png"))
-            links += [(f"{kind} {name}: {path.name}", relative_href(path, out_dir)) for path in figures]
-            archived = docs / "empirical" / "results" / f"{name}.csv"
-            if kind == "empirical" and archived.is_file():
-                links.append((f"{kind} {name}: archived table", relative_href(archived, out_dir)))
-            if (results / name).is_dir():
-                links.append((f"{kind} {name}: results folder", relative_href(results / name, out_dir)))
-            if not figures and not (results / name).is_dir():
-                command = "sims run" if kind == "sims" else "empirical run"
-                links.append((f"{kind} {name}: not run yet (python -m {command} {name})", ""))
-    return links
-
-
 def _measurements(results: Path, checks: Sequence[str]) -> tuple[dict[str, Any], str]:
     """The latest empirical measurement per lemma from the tables of ``checks`` (empirical.records), or why none."""
     try:
@@ -175,45 +138,10 @@ def _measurements(results: Path, checks: Sequence[str]) -> tuple[dict[str, Any],
         return {}, f"could not read measurements from {results}: {type(error).__name__}: {error}"
 
 
-@dataclass
-class Annotation:
-    """Everything the two renderings need: the anchors, the entries (statuses) and the context of each lemma."""
-
-    draft_path: Path
-    draft_text: str
-    lemmas: dict[str, Lemma]
-    anchors: list[Anchor]
-    stale: list[Lemma]
-    entries: dict[str, dict[str, Any]]
-    origin: str
-    coverage: dict[str, Any]
-    measurements: dict[str, Any] = field(default_factory=dict)
-    measurement_note: str = ""
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    def status(self, lemma_id: str) -> str:
-        entry = self.entries.get(lemma_id)
-        if entry is None:
-            return "unverified"
-        return entry["status"] if entry.get("ok", True) else "error"
-
-    def readings(self, lemma_id: str) -> list[Lemma]:
-        """The other readings of the same claim (same ``claim_key``), in registry order."""
-        key = self.lemmas[lemma_id].claim_key
-        return [lemma for lemma in self.lemmas.values() if lemma.claim_key == key and lemma.id != lemma_id]
-
-    def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for anchor in self.anchors:
-            counts[self.status(anchor.lemma_id)] = counts.get(self.status(anchor.lemma_id), 0) + 1
-        order = ("proved", "verified", "refuted", "open")
-        return {s: counts[s] for s in (*order, *sorted(set(counts) - set(order))) if s in counts}
-
-
 def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], profile: str | None,
             record_path: Path | None, results: Path, progress: bool) -> Annotation:
     """Locate the quotes and resolve the statuses of the lemmas a note mentions (quoted, readings, corrections)."""
-    from theory.verify import resolve_entries
+    from theory.checking.verify import resolve_entries
 
     lemmas = dict(lemmas)
     anchors, stale = locate_quotes(draft_text, list(lemmas.values()))
@@ -252,8 +180,8 @@ def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: s
              record_path: str | Path | None = None, results: str | Path = "results",
              lemmas: Mapping[str, Lemma] | None = None, progress: bool = False) -> dict[str, Any]:
     """Write the annotated draft (HTML, Markdown, summary JSON) under ``out_dir``; return the summary."""
-    from theory.annotate_render import render_html, render_annotated_markdown
-    from theory.provenance import provenance
+    from theory.paper.annotate_render import render_html, render_annotated_markdown
+    from theory.support.provenance import provenance
 
     started = time.perf_counter()
     draft_path = Path(draft)
@@ -287,7 +215,7 @@ def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: s
 
 # ----------------------------------------------------------------------------- command line
 def _run(args: argparse.Namespace) -> int:
-    from theory.verify import DEFAULT_RECORD
+    from theory.checking.verify import DEFAULT_RECORD
 
     record = None if args.no_record else Path(args.record or DEFAULT_RECORD)
     if args.draft is None:
@@ -314,7 +242,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def register_command(commands: Any) -> argparse.ArgumentParser:
     """Add ``annotate`` to the subcommands of ``python -m theory``."""
-    from theory.profiles import PROFILES
+    from theory.checking.profiles import PROFILES
 
     command = commands.add_parser("annotate", help="the draft as HTML and Markdown, each claim marked with its verdict",
                                   description=__doc__.split("\n\n")[0])

@@ -28,7 +28,7 @@ bracketed as above, and the :math:`n - a \ge n - f` honest values lie within :ma
 value does too. *Geometric median* (:math:`g(y) = \sum_i |x_i - y|`): for :math:`|y| = t`, honest terms exceed
 their value at 0 by at least :math:`t - 2R`, corrupted ones fall by at most :math:`t`, so
 :math:`g(y) - g(0) \ge (n - 2a)t - 2(n - a)R`; an output with certificate :math:`g(y) - g^* \le \epsilon`
-(:func:`~theory.aggregation.robust.weiszfeld`) has :math:`t \le (2(n-a)R + \epsilon)/(n - 2a)`; for
+(:func:`~theory.models.aggregation.robust.weiszfeld`) has :math:`t \le (2(n-a)R + \epsilon)/(n - 2a)`; for
 :math:`a \ge n/2` a cluster of :math:`a` points at :math:`Mu` is a minimiser (:math:`r \le \eta` there).
 *Krum* (Blanchard et al. 2017, Prop. 1 in deterministic form): an honest point's :math:`k = n - f - 2`
 nearest can all be honest (:math:`n - a - 1 \ge k`), so the best score is at most :math:`k(2R)^2`; the selected
@@ -45,7 +45,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from theory.aggregation import robust
+from theory.models.aggregation import robust
 
 __all__ = ["AGGREGATOR_NAMES", "survives", "breaks_at", "honest_bound_holds", "run"]
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from theory.registry import get, registry
-from theory.verify import resolve_entries
+from theory.checking.registry import get, registry
+from theory.checking.verify import resolve_entries
 
 __all__ = ["Citation", "Paper", "strip_comments", "find_citations", "find_typeset", "find_labels", "read_paper",
            "collect_citations", "typeset_labels", "undefined_problems", "citation_problems", "run_cite_check",
@@ -143,7 +143,7 @@ def read_paper(paper: str | Path) -> Paper:
     paper = Path(paper)
     if paper.is_dir() or not paper.exists():
         raise FileNotFoundError(f"no LaTeX file at {paper}; give the path of the paper's main .tex file")
-    from theory.export import GENERATED_MARKER
+    from theory.paper.record_text import GENERATED_MARKER
 
     result = Paper([], [], set(), [])
     seen, queue = set(), [paper]

@@ -1,6 +1,6 @@
 """Derive a lemma's status by running its checks, and collect the evidence.
 
-Rules (the registry's module docstring defines the statuses; :mod:`theory.guards` the two guards):
+Rules (the registry's module docstring defines the statuses; :mod:`theory.checking.guards` the two guards):
 
 1. A lemma with a stored counterexample is ``refuted`` when its check still breaks the *statement* on
    that case. If the case no longer breaks it, the counterexample is stale: a *problem*. If the case
@@ -15,7 +15,7 @@ Rules (the registry's module docstring defines the statuses; :mod:`theory.guards
    a :func:`theory.checking.float_identity` comparison) is an *implementation problem*: it is named,
    with its first failing case, and never refutes; the property goes on exploring the statement.
 5. A check with too few cases that met the premises and were not degenerate is *vacuous*
-   (:func:`theory.guards.vacuity_floor`): a problem, and no evidence either way.
+   (:func:`theory.checking.guards.vacuity_floor`): a problem, and no evidence either way.
 6. With every check passing: ``proved`` if a sympy proof is among them, else ``verified`` if a
    non-vacuous mpmath evaluation took part; fuzzing in float64 alone proves and verifies nothing (a
    problem). A lemma whose sympy proof did not go through stays ``open``, with the problem reported.
@@ -33,8 +33,8 @@ from typing import Any, Iterator
 import hypothesis
 from hypothesis import example, given, settings, target
 
-from theory.guards import FLOOR_RULE, comparisons, degenerate, failure_kind, oracle_floor, vacuity_floor
-from theory.registry import Check, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
+from theory.checking.guards import FLOOR_RULE, comparisons, degenerate, failure_kind, oracle_floor, vacuity_floor
+from theory.checking.registry import Check, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
 
 __all__ = ["Verdict", "evaluate", "run_check", "STATUSES", "time_budget", "budget_exhausted"]
 
@@ -105,7 +105,7 @@ def _outcome_of(predicate: Any, case: Any, float64_only: bool) -> tuple[Outcome,
 
 
 def _tally(stats: dict[str, Any], case: Any, outcome: Outcome, failed: str | None) -> bool:
-    """Count one evaluated case in ``stats``; True when the case supports the statement (see theory.guards)."""
+    """Count one evaluated case in ``stats``; True when the case supports the statement (see theory.checking.guards)."""
     stats["examples"] += 1
     if not outcome.premises_met:
         stats["premises_violated"] += 1
@@ -230,7 +230,7 @@ def _reproduce(lemma: Lemma) -> Verdict:
 
 
 def _guard_problems(lemma: Lemma, record: dict[str, Any]) -> list[str]:
-    """Vacuity and implementation problems of one check's evidence (see theory.guards)."""
+    """Vacuity and implementation problems of one check's evidence (see theory.checking.guards)."""
     problems = []
     if record.get("vacuous"):
         ran = record.get("examples", record.get("cases"))

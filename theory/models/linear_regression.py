@@ -11,7 +11,7 @@ point :math:`z = (x, y)` with residual :math:`r = \theta \cdot x - y`:
 The functions come in two layers:
 
 * ``*_core`` functions take arrays of any element type (float64 numpy arrays, or object arrays of
-  ``mpmath.mpf`` for the high-precision oracle of :mod:`theory.oracle`) and do no validation;
+  ``mpmath.mpf`` for the high-precision oracle of :mod:`theory.checking.oracle`) and do no validation;
 * the public functions validate their arguments (shape, finiteness, ``lr > 0``) and work in float64.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validation import (MAX_ITERATIONS, check_finite_scalar, check_learning_rate, check_positive_int,
+from theory.support.validation import (MAX_ITERATIONS, check_finite_scalar, check_learning_rate, check_positive_int,
                                check_vector)
 
 __all__ = [

@@ -2,7 +2,7 @@ r"""Error models and exact references of the three ways to invert one linear-reg
 
 Draft section "Inverting a single gradient step is hard": the Sherman-Morrison inverse, the truncated
 Neumann series and fixed-point iteration of :math:`\Psi(\theta) = \theta_{t+1} + \lambda g_z(\theta)`
-(:mod:`theory.linear_regression`). Each float64 result is compared with its 60-digit value under
+(:mod:`theory.models.linear_regression`). Each float64 result is compared with its 60-digit value under
 
 * the polynomial model (Higham, ch. 3): Neumann sums and fixed-point iterates are straight-line
   computations, so their error is at most ``gamma(depth)`` times their absolute-value evaluation (the
@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import mpmath
 
-from theory.checking import compare, float_identity
-from theory.error_model import float64_tolerance, gamma
-from theory.oracle import abs_vector, mp_max_abs
-from theory.registry import Outcome
+from theory.checking.building_blocks import compare, float_identity
+from theory.checking.error_model import float64_tolerance, gamma
+from theory.checking.oracle import abs_vector, mp_max_abs
+from theory.checking.registry import Outcome
 
 __all__ = ["sherman_morrison_magnitude", "sherman_morrison_underflow", "sherman_morrison_regime", "UNDERFLOW_ETA",
            "underflow_allowance", "float_identity_with_underflow", "neumann_reference", "fixed_point_reference",

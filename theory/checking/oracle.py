@@ -1,10 +1,10 @@
 """The mpmath high-precision oracle.
 
 Float64 inputs are converted *exactly* to mpmath numbers (every binary64 value is a dyadic
-rational), the statement is evaluated at :data:`theory.error_model.ORACLE_DPS` decimal digits
-(60), and the result is compared with the error model of :mod:`theory.error_model` at that
+rational), the statement is evaluated at :data:`theory.checking.error_model.ORACLE_DPS` decimal digits
+(60), and the result is compared with the error model of :mod:`theory.checking.error_model` at that
 precision. Vectors are numpy object arrays of ``mpf``, so the dtype-generic ``*_core`` functions of
-:mod:`theory.linear_regression` run unchanged in high precision.
+:mod:`theory.models.linear_regression` run unchanged in high precision.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 import mpmath
 import numpy as np
 
-from theory.error_model import ORACLE_DPS, oracle_tolerance
+from theory.checking.error_model import ORACLE_DPS, oracle_tolerance
 
 __all__ = ["precision", "mp_vector", "mp_scalar", "mp_norm", "mp_max_abs", "relative_gap", "abs_vector"]
 

@@ -79,7 +79,7 @@ def contains_quote(draft_text: str, quote: str) -> bool:
 
 
 def _repository_root() -> Path:
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def _main_checkout(root: Path) -> Path | None:

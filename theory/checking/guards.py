@@ -2,7 +2,7 @@ r"""What a check's evidence is worth: the vacuity guard, and statement failures 
 
 **Vacuity guard** (issue 9, item 4). A drawn case *supports* a statement only when
 
-* its :class:`~theory.registry.Outcome` has ``premises_met=True`` (the predicate says the case is inside
+* its :class:`~theory.checking.registry.Outcome` has ``premises_met=True`` (the predicate says the case is inside
   the statement's premises), and
 * it is not *degenerate* by :func:`degenerate`: a case that holds vectors, every one of them all zero
   (nested lists included). This generic detector guards every existing lemma without rewriting it; a
@@ -11,9 +11,9 @@ r"""What a check's evidence is worth: the vacuity guard, and statement failures 
 A check is *vacuous* when fewer cases supported it than :func:`vacuity_floor` asks:
 
 * a Hypothesis property: at least ``VACUITY_FRACTION`` (one half) of the examples it ran, and at least
-  ``MIN_SUPPORTING`` (5, or every example when fewer ran). Per profile (``theory.profiles``): dev runs up
+  ``MIN_SUPPORTING`` (5, or every example when fewer ran). Per profile (``theory.checking.profiles``): dev runs up
   to 40 examples per property (floor 20), ci 60 (floor 30), thorough 10,000 (floor 5,000);
-* an mpmath :class:`~theory.registry.OracleCheck`: at least half of its hand-chosen cases, and at least one.
+* an mpmath :class:`~theory.checking.registry.OracleCheck`: at least half of its hand-chosen cases, and at least one.
 
 A vacuous check is a *problem* (``verify`` fails, the pytest case fails) and establishes nothing: it
 neither passes nor refutes. A case with ``premises_met=False`` also refutes nothing, even when its
@@ -32,7 +32,7 @@ runs is written to a ledger (:func:`comparisons`, :func:`record_comparison`); wh
 * ``"statement"`` otherwise (an exact or 60-digit evaluation of the statement broke it).
 
 Only a statement failure can make a lemma ``refuted``. An implementation failure is a problem that names
-the implementation and the case; the check goes on exploring the statement (:mod:`theory.status`).
+the implementation and the case; the check goes on exploring the statement (:mod:`theory.checking.status`).
 """
 
 from __future__ import annotations

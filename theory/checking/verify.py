@@ -7,13 +7,13 @@ A *verification record* is what ``list``, ``show``, the catalog, the LaTeX expor
 profile ``ci``) and, with ``--thorough``, :data:`THOROUGH_RECORD` (``docs/verification-thorough.json``).
 It holds
 
-* ``provenance``: :func:`theory.provenance.provenance` (git commit, package versions, machine, time);
+* ``provenance``: :func:`theory.support.provenance.provenance` (git commit, package versions, machine, time);
 * ``profile``: the Hypothesis profile's name and settings (``max_examples``, ``derandomize``, ...);
 * ``registry``: the lemma ids checked and ``source_sha256``, a hash of the ``theory`` sources that
   decide a status (every module except the command line and exports);
 * ``lemmas``: one entry per lemma: its registry data, the derived ``status``, ``ok``, ``problems``,
   ``counterexample`` (stored or newly found, else null), whether a stored counterexample was
-  reproduced, the evidence of every check (:mod:`theory.status`) and a one-line evidence summary.
+  reproduced, the evidence of every check (:mod:`theory.checking.status`) and a one-line evidence summary.
 
 When may a record stand in for running the checks (``list``, ``show``)? The git commit changes
 whenever anything is committed (the record itself included), so it cannot decide; the record is
@@ -35,11 +35,11 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from hypothesis import settings
 
-from theory.links import measured_by
-from theory.profiles import PROFILES, load_profile, register_profiles
-from theory.provenance import provenance
-from theory.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
-from theory.status import budget_exhausted, evaluate, time_budget
+from theory.checking.links import measured_by
+from theory.checking.profiles import PROFILES, load_profile, register_profiles
+from theory.support.provenance import provenance
+from theory.checking.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
+from theory.checking.status import budget_exhausted, evaluate, time_budget
 
 __all__ = [
     "DEFAULT_RECORD", "TRACKED_RECORD", "THOROUGH_RECORD", "default_record", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
@@ -52,9 +52,11 @@ TRACKED_RECORD = Path("docs") / "verification.json"
 THOROUGH_RECORD = Path("docs") / "verification-thorough.json"
 RECORD_SCHEMA = 1
 # modules that present statuses but do not decide them: editing them keeps a record fresh
-_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "verify.py", "export.py", "latex_export.py", "cite_check.py",
-                                   "annotate.py", "annotate_html.py", "annotate_render.py", "claims.py", "draft.py",
-                                   "figure_style.py", "threads.py"})
+# relative to theory/: the command line, the record writer and the paper tools decide no status
+_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "threads.py", "checking/verify.py",
+                                   "support/figure_style.py"})
+_PRESENTATION_PACKAGES = ("paper/",)
+_STATUS_DECIDING_PAPER_MODULES = frozenset({"paper/lemma_graph.py"})  # derived graph statuses
 _LONG_VECTOR = 8  # worst cases (not counterexamples) with longer vectors are abbreviated in the record
 
 
@@ -91,11 +93,13 @@ def _abbreviate(case: Any) -> Any:
 
 def source_fingerprint() -> str:
     """SHA-256 of the ``theory`` modules that decide statuses (all but the command line and exports)."""
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        if relative in _PRESENTATION_MODULES or "__pycache__" in relative:
+        presentation = relative in _PRESENTATION_MODULES or (relative.startswith(_PRESENTATION_PACKAGES)
+                                                              and relative not in _STATUS_DECIDING_PAPER_MODULES)
+        if presentation or "__pycache__" in relative:
             continue
         digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -143,7 +147,7 @@ def format_score(value: Any) -> str:
 
 
 def _guard_words(record: dict[str, Any]) -> str:
-    """How many cases supported the statement, against the vacuity floor (theory.guards)."""
+    """How many cases supported the statement, against the vacuity floor (theory.checking.guards)."""
     return f"{record.get('supporting')} supporting, floor {record.get('vacuity_floor')}"
 
 
@@ -215,7 +219,7 @@ def _evaluate_one(lemma: Lemma) -> dict[str, Any]:
 def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True, budget: float | None = None) -> list[dict[str, Any]]:
     """Evaluate lemmas under the loaded Hypothesis profile, with a tqdm progress bar on stderr.
 
-    With a ``budget`` in seconds (:func:`theory.status.time_budget`), properties stop evaluating cases
+    With a ``budget`` in seconds (:func:`theory.checking.status.time_budget`), properties stop evaluating cases
     when it runs out, and the lemmas not started by then are entered as ``unverified`` with a problem.
     """
     from tqdm import tqdm
@@ -236,8 +240,8 @@ def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True, budget: floa
 
 
 def _select(only: Sequence[str] | None) -> list[Lemma]:
-    """The lemmas named by ``only`` (each checked with :func:`theory.registry.get`), else all."""
-    from theory.registry import get
+    """The lemmas named by ``only`` (each checked with :func:`theory.checking.registry.get`), else all."""
+    from theory.checking.registry import get
 
     lemmas = registry()
     return [get(lemma_id) for lemma_id in dict.fromkeys(only)] if only else list(lemmas.values())
@@ -346,7 +350,7 @@ def resolve_entries(lemmas: Sequence[Lemma], profile: str | None = None,
 
     A record stands in only when it is fresh (:func:`record_is_fresh`) and, if ``profile`` is given,
     was made under that profile. Lemmas it lacks are evaluated under ``profile`` (default
-    :func:`theory.profiles.default_profile_name`: ``dev`` interactively). Returns the entries by id
+    :func:`theory.checking.profiles.default_profile_name`: ``dev`` interactively). Returns the entries by id
     and a sentence saying where the statuses come from.
     """
     entries: dict[str, dict[str, Any]] = {}

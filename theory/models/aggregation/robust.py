@@ -54,7 +54,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from theory.aggregation.backend import backend_of
+from theory.models.aggregation.backend import backend_of
 
 __all__ = ["AGGREGATORS", "ROBUST", "DEFAULT_BETA", "GM_TOL", "GM_MAX_ITER", "AggregatorSpec", "parse_aggregator",
            "aggregate", "mean", "median", "trimmed_mean", "mean_around_median", "geometric_median", "weiszfeld",

@@ -1,7 +1,7 @@
 """The contents of the annotated draft: the banner, one note per marked claim, the HTML page and the Markdown copy.
 
-:mod:`theory.annotate` gathers the :class:`~theory.annotate.Annotation` (anchors, statuses, coverage);
-:mod:`theory.annotate_html` renders Markdown and places the claims. This module writes what a reader sees.
+:mod:`theory.paper.annotate` gathers the :class:`~theory.paper.annotate.Annotation` (anchors, statuses, coverage);
+:mod:`theory.paper.annotate_html` renders Markdown and places the claims. This module writes what a reader sees.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ import html
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from theory.annotate_html import (STATUS_COLOURS, SYMBOLS, inject_markers, page, place_claims, render_inline,
+from theory.paper.annotate_html import (STATUS_COLOURS, SYMBOLS, inject_markers, page, place_claims, render_inline,
                                   render_markdown)
 
-if TYPE_CHECKING:
-    from theory.annotate import Annotation
+from theory.paper.annotation import Annotation, figure_links, relative_href
 
 __all__ = ["render_html", "render_annotated_markdown", "banner_lines"]
 
@@ -89,8 +88,6 @@ def _lemma_line(annotation: "Annotation", lemma_id: str, failures: list[str]) ->
 
 
 def _note(annotation: "Annotation", lemma_id: str, out_dir: Path, results: Path, failures: list[str]) -> str:
-    from theory.annotate import figure_links, relative_href
-
     lemma, entry = annotation.lemmas[lemma_id], annotation.entries.get(lemma_id, {})
     status = annotation.status(lemma_id)
     rows = [("Statement", render_inline(lemma.statement, failures))]
@@ -177,8 +174,6 @@ def _one_line(text: str) -> str:
 
 def render_annotated_markdown(annotation: "Annotation", out_dir: Path, results: Path) -> str:
     """The draft with ``badge[^id]`` after each found quote, footnotes at the end and the banner on top."""
-    from theory.annotate import figure_links
-
     text = annotation.draft_text
     insertions = []
     for anchor in annotation.anchors:

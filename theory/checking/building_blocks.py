@@ -6,7 +6,7 @@
   for generic symbolic vectors of ``R^k`` holds in every dimension ``p``; the proofs use ``p = k``
   (and say so) for that reason.
 * :func:`mp_case` -- the exact mpmath version of a drawn case.
-* :func:`compare` -- an :class:`~theory.registry.Outcome` from an error and its error-model bound.
+* :func:`compare` -- an :class:`~theory.checking.registry.Outcome` from an error and its error-model bound.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.error_model import float64_tolerance, oracle_tolerance, within
-from theory.guards import record_comparison
-from theory.oracle import mp_max_abs, mp_vector
-from theory.registry import Outcome, PropertyCheck
-from theory.strategies import LINEAR_POINT_RANGES
+from theory.checking.error_model import float64_tolerance, oracle_tolerance, within
+from theory.checking.guards import record_comparison
+from theory.checking.oracle import mp_max_abs, mp_vector
+from theory.checking.registry import Outcome, PropertyCheck
+from theory.checking.strategies import LINEAR_POINT_RANGES
 
 __all__ = ["symbolic_vector", "symbolic_arrays", "is_zero_array", "sym_dot", "sym_gradient", "sym_step", "is_zero_matrix", "is_zero", "mp_case",
            "compare", "oracle_identity", "float_identity", "oracle_property"]
@@ -87,7 +87,7 @@ def mp_case(case: Mapping[str, Any]) -> dict[str, Any]:
 def compare(error: float, tolerance: float, detail: str = "", implementation: bool = False) -> Outcome:
     """The outcome of ``error <= tolerance``; the score (error / tolerance) is what ``target()`` climbs.
 
-    The comparison is written to the ledger of :mod:`theory.guards`; ``implementation=True`` marks one
+    The comparison is written to the ledger of :mod:`theory.checking.guards`; ``implementation=True`` marks one
     that tests a float64 implementation against its error model rather than the statement itself (its
     failure is a bug of the implementation, never a counterexample).
     """
@@ -111,7 +111,7 @@ def oracle_identity(left: np.ndarray, right: np.ndarray, magnitude: Any, depth: 
 def float_identity(computed: np.ndarray, exact: np.ndarray, magnitude: Any, depth: int) -> Outcome:
     """Compare a float64 result with its exact (mpmath) value under the float64 error model.
 
-    This tests the implementation, not the statement: a failure is an implementation problem (:mod:`theory.guards`)."""
+    This tests the implementation, not the statement: a failure is an implementation problem (:mod:`theory.checking.guards`)."""
     gap = mp_max_abs(mp_vector(np.asarray(computed, dtype=np.float64).ravel().tolist())
                      - np.asarray(exact, dtype=object).ravel())
     return compare(float(gap), float64_tolerance(depth, float(magnitude)),
