@@ -27,8 +27,7 @@ from sims.engines import aggregate_gradients, make_model, make_schedule
 from sims.plotting import legend_outside, log_plot, save_figure, styles, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
-from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, neggrad_plus, retrain,
-                             rewind_replay)
+from sims.unlearning import EngineRun, unlearn
 from theory.models.aggregation import AGGREGATORS
 
 LEMMAS = ("aggregator-breakdown", "median-removal-not-from-median", "median-window-suffices", "batch-weighted-decomposition")
@@ -49,18 +48,18 @@ PARAMS = (
 )
 
 
-def step_correction(problem: UnlearningProblem) -> np.ndarray:
+def step_correction(run: EngineRun) -> np.ndarray:
     """theta_T + sum over poisoned steps of lr (agg_t - agg_t without the poisons), both at the stored theta_t."""
-    schedule, lr, X, y = problem.schedule, problem.lr, problem.X, problem.y
-    touched = schedule.steps_touching(problem.forget)
-    theta = problem.full.theta.copy()
+    schedule, lr, X, y = run.schedule, run.lr, run.X, run.y
+    touched = schedule.steps_touching(run.forget)
+    theta = run.full.theta.copy()
     for s in np.flatnonzero(touched.any(axis=0)):
         rows = touched[:, s]
         index, weights = schedule.indices[rows, s], schedule.weights[rows, s]
-        grads = problem.model.per_example_gradients(problem.full.checkpoints[rows, s], X[index], y[index])
-        clean_w = np.where(problem.forget[index], 0.0, weights)
-        step = -problem.full.updates[rows, s] / lr[rows, None]
-        theta[rows] += lr[rows, None] * (step - aggregate_gradients(grads, clean_w, problem.aggregate))
+        grads = run.model.per_example_gradients(run.full.checkpoints[rows, s], X[index], y[index])
+        clean_w = np.where(run.forget[index], 0.0, weights)
+        step = -run.full.updates[rows, s] / lr[rows, None]
+        theta[rows] += lr[rows, None] * (step - aggregate_gradients(grads, clean_w, run.aggregate))
     return theta
 
 
@@ -75,14 +74,14 @@ def cell(params: dict) -> dict:
     poison = np.arange(len(y)) >= n
     model = make_model("linear", data.p)
     schedule = make_schedule(len(y), T, params["epochs"], params["batch_size"], rng)
-    problem = UnlearningProblem.train(model, X, y, np.zeros((T, data.p)), schedule, lr, poison, params["aggregator"])
-    reference = retrain(problem)
+    run = EngineRun.train(model, X, y, np.zeros((T, data.p)), schedule, lr, poison, params["aggregator"])
+    problem = run.problem(np.random.default_rng(params["seed"] + 1))
+    reference = unlearn("retrain", problem)
     clean = reference.theta
-    trace = norms(problem.full.theta - clean)
-    method_rng = np.random.default_rng(params["seed"] + 1)
-    results = {"rewind_replay": rewind_replay(problem), "amnesiac": amnesiac(problem),
-               "finetune": finetune(problem, 1, method_rng), "gradient_ascent": gradient_ascent(problem),
-               "neggrad_plus": neggrad_plus(problem, params["beta"], 1, method_rng)}
+    trace = norms(run.full.theta - clean)
+    results = {"rewind_replay": unlearn("rewind_replay", problem), "amnesiac": unlearn("amnesiac", problem),
+               "finetune": unlearn("finetune", problem, epochs=1), "gradient_ascent": unlearn("gradient_ascent", problem),
+               "neggrad_plus": unlearn("neggrad_plus", problem, beta=params["beta"], epochs=1)}
     residual = X[:n] @ clean.T - y[:n, None]
     metrics = {"poisons": n_poison, "trace": float(np.median(trace)),
                "relative_trace": float(np.median(trace / np.maximum(norms(clean), 1e-300))),
@@ -90,7 +89,7 @@ def cell(params: dict) -> dict:
                "retrain_cost": reference.grad_evals / T}
     with np.errstate(over="ignore", invalid="ignore"):
         distances = {name: norms(result.theta - clean) for name, result in results.items()}
-        distances["step_correction"] = norms(step_correction(problem) - clean)
+        distances["step_correction"] = norms(step_correction(run) - clean)
         for name in METHODS:
             relative = distances[name] / np.maximum(trace, 1e-300)
             metrics[f"distance_{name}"] = float(np.median(np.nan_to_num(relative, nan=np.inf)))

@@ -26,8 +26,7 @@ from sims.engines import Schedule, make_model, make_schedule
 from sims.plotting import colour, legend_outside, log_plot, save_figure, styles, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
-from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, linear_inversion, neggrad_plus,
-                             retrain, rewind_replay)
+from sims.unlearning import EngineRun, unlearn
 
 LEMMAS = ("interleaved-unlearning-cost", "commuting-steps-cheap", "ga-not-inverse", "gradient-insufficient",
           "lr-inverse-iff", "clean-training-forgets", "clean-training-forgets-iff", "interleaved-no-efficient-algorithm")
@@ -82,17 +81,19 @@ def cell(params: dict) -> dict:
     forget[rng.choice(n, size=m, replace=False)] = True
     schedule = make_schedule(n, T, params["epochs"], params["batch_size"], rng)
     schedule = place(schedule, forget, params["epochs"], params["position"])
-    problem = UnlearningProblem.train(model, X, y, np.zeros((T, data.p)), schedule, params["lr"], forget)
-    reference = retrain(problem)
-    baseline = norms(problem.full.theta - reference.theta)
-    results = [rewind_replay(problem), gradient_ascent(problem, epochs=params["ascent_epochs"]), amnesiac(problem),
-               finetune(problem, params["finetune_epochs"], rng), neggrad_plus(problem, params["beta"],
-                                                                               params["finetune_epochs"], rng)]
-    results += [linear_inversion(problem, method, params["inversion_terms"]) for method in ("closed", "neumann", "fixed_point")]
+    run = EngineRun.train(model, X, y, np.zeros((T, data.p)), schedule, params["lr"], forget)
+    problem = run.problem(rng)  # the methods' shuffles continue the cell's generator
+    reference = unlearn("retrain", problem)
+    baseline = norms(run.full.theta - reference.theta)
+    results = [unlearn("rewind_replay", problem), unlearn("gradient_ascent", problem, epochs=params["ascent_epochs"]),
+               unlearn("amnesiac", problem), unlearn("finetune", problem, epochs=params["finetune_epochs"]),
+               unlearn("neggrad_plus", problem, beta=params["beta"], epochs=params["finetune_epochs"])]
+    results += [unlearn(f"inversion_{method}", problem, terms=params["inversion_terms"])
+                for method in ("closed", "neumann", "fixed_point")]
     metrics = {"forgotten": m, "distance_full_to_retrain": float(np.median(baseline)),
                "retrain_cost": reference.grad_evals / T,
                "predicted_rewind_cost": predicted_rewind_cost(m, params["epochs"], params["position"]),
-               "first_forgotten_step": float(np.mean(problem.first_touch)), "n_steps": schedule.n_steps}
+               "first_forgotten_step": float(np.mean(run.first_touch)), "n_steps": schedule.n_steps}
     with np.errstate(over="ignore", invalid="ignore"):
         for result in results:
             relative = norms(result.theta - reference.theta) / np.maximum(baseline, 1e-300)

@@ -27,7 +27,7 @@ from sims.engines import aggregate_gradients, make_model, make_schedule, run_sgd
 from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_figure, subplots
 from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
-from sims.unlearning import UnlearningProblem, amnesiac, retrain
+from sims.unlearning import EngineRun, unlearn
 
 LEMMAS = ("batch-clean-plus-poison", "batch-weighted-decomposition", "poison-gradient-unknowable", "batch-mean-step",
           "commutator-high-amplitude")
@@ -55,21 +55,22 @@ def cell(params: dict) -> dict:
     poison = np.arange(len(y)) >= n
     model = make_model("linear", data.p)
     schedule = make_schedule(len(y), T, params["epochs"], params["batch_size"], rng)
-    problem = UnlearningProblem.train(model, X, y, np.zeros((T, data.p)), schedule, lr, poison, aggregate)
-    clean = retrain(problem).theta
-    trace = norms(problem.full.theta - clean)
+    run = EngineRun.train(model, X, y, np.zeros((T, data.p)), schedule, lr, poison, aggregate)
+    problem = run.problem()
+    clean = unlearn("retrain", problem).theta
+    trace = norms(run.full.theta - clean)
     # per-step correction at the stored checkpoints, and the decompositions on the poisoned batches
     touched = schedule.steps_touching(poison)
     correction = np.zeros_like(clean)
     draft_errors, weighted_errors = [], []
     for s in np.flatnonzero(touched.any(axis=0)):
         rows = touched[:, s]
-        theta_s = problem.full.checkpoints[rows, s]
+        theta_s = run.full.checkpoints[rows, s]
         index, weights = schedule.indices[rows, s], schedule.weights[rows, s]
         grads = model.per_example_gradients(theta_s, X[index], y[index])
         is_poison = poison[index] & (weights != 0)
         clean_w, poison_w = np.where(is_poison, 0.0, weights), np.where(is_poison, weights, 0.0)
-        step = -problem.full.updates[rows, s] / lr
+        step = -run.full.updates[rows, s] / lr
         correction[rows] += lr * (step - aggregate_gradients(grads, clean_w, aggregate))
         if aggregate == "mean":
             g_c, g_p = aggregate_gradients(grads, clean_w, "mean"), aggregate_gradients(grads, poison_w, "mean")
@@ -79,15 +80,15 @@ def cell(params: dict) -> dict:
             weighted_errors.append(norms(step - (n_c / B * g_c + n_p / B * g_p)) / scale)
     predicted = float("nan")
     if aggregate == "mean":  # SGD with mean aggregation is affine in the labels: interpolate shifts 0 and 1
-        shifted = [run_sgd(model, X, np.concatenate([data.y, data.y[source] + shift]), problem.theta0, schedule, lr).theta
+        shifted = [run_sgd(model, X, np.concatenate([data.y, data.y[source] + shift]), run.theta0, schedule, lr).theta
                    for shift in (0.0, 1.0)]
         predicted = float(np.median(norms(shifted[0] + params["amplitude"] * (shifted[1] - shifted[0]) - clean)))
     relative = lambda theta: float(np.median(norms(theta - clean) / np.maximum(trace, 1e-300)))  # noqa: E731
     return {
         "poisons": n_poison, "trace": float(np.median(trace)), "predicted_trace": predicted,
         "relative_trace": float(np.median(trace / np.maximum(norms(clean), 1e-300))),
-        "distance_amnesiac": relative(amnesiac(problem).theta),
-        "distance_step_correction": relative(problem.full.theta + correction),
+        "distance_amnesiac": relative(unlearn("amnesiac", problem).theta),
+        "distance_step_correction": relative(run.full.theta + correction),
         "draft_decomposition_error": float(np.median(np.concatenate(draft_errors))) if draft_errors else float("nan"),
         "weighted_decomposition_error": float(np.max(np.concatenate(weighted_errors))) if weighted_errors else float("nan"),
     }

@@ -2,28 +2,30 @@
 
 Source: the draft, "Conclusion on gradient ascent" ("simply continuing the training on clean data"), the
 "Fine-tune" baseline of Golatkar et al. (2020) and Kurmanji et al. (2023). ``epochs`` fresh shuffled passes
-over the retained examples with the training rate, batch size and aggregation; cost: their number.
+over the retained examples (stream 1), one step per batch on its mean loss; cost: their number.
+Defaults: numpy, training's rate and one epoch; torch, lr 0.01 (SGD, momentum 0.9, weight decay 5e-4);
+language models, training's rate / 10 (AdamW).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from sims.engines.schedule import make_schedule
-from sims.engines.sgd import run_sgd
-from sims.unlearning.problem import UnlearningProblem, UnlearningResult
+from sims.unlearning.common import check_epochs, check_rate, single, start
+from sims.unlearning.problem import UnlearningProblem
+from sims.unlearning.protocol import StepCost
+from sims.unlearning.registry import EPOCH_GRID, LR_GRID, FromTraining, register
 
-__all__ = ["finetune", "retain_passes"]
-
-
-def retain_passes(problem: UnlearningProblem, epochs: int, rng: np.random.Generator):
-    """Shuffled passes over the retained examples (forgotten ones weighted 0), one order per trajectory."""
-    schedule = make_schedule(problem.X.shape[0], problem.schedule.n_traj, epochs, problem.schedule.batch_size, rng)
-    return schedule.without(problem.forget)
+__all__ = ["finetune"]
 
 
-def finetune(problem: UnlearningProblem, epochs: int = 1, rng: np.random.Generator | None = None) -> UnlearningResult:
-    rng = np.random.default_rng(0) if rng is None else rng
-    schedule = retain_passes(problem, epochs, rng)
-    run = run_sgd(problem.model, problem.X, problem.y, problem.full.theta, schedule, problem.lr, problem.aggregate)
-    return UnlearningResult("finetune", run.theta, run.grad_evals)
+@register("finetune", grid={"lr": LR_GRID, "epochs": EPOCH_GRID}, defaults={"epochs": 1},
+          family_defaults={"numpy": {"lr": FromTraining(1)}, "lm": {"lr": FromTraining(10)},
+                           "torch": {"lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4}})
+def finetune(problem: UnlearningProblem, lr: Any, epochs: int = 1, batch_statistics: bool = False,
+             **optimizer: Any) -> StepCost:
+    """SGD (the family's optimiser) on the retain set for ``epochs`` passes."""
+    check_rate(lr), check_epochs(epochs)
+    start(problem, batch_statistics)
+    plan = single(problem.model.batches(problem, "retain", epochs, 1), 1.0)
+    return problem.model.run(plan, lr, **optimizer)

@@ -17,7 +17,8 @@ batch step :math:`\Phi_B(\theta) = (I - \lambda A_B)\theta + \lambda c_B` with
 
 Cost convention: inverting a step costs :math:`|B|` evaluations per matrix application (``closed``
 counts one, ``neumann`` and ``fixed_point`` ``K``), plus the replay of the retained steps. No state is
-stored beyond the data order. Only for the linear engine with mean aggregation and no ridge term.
+stored beyond the data order. Only for the linear engine with mean aggregation and no ridge term (capability
+``linear_steps``); registered as ``inversion_closed``, ``inversion_neumann`` and ``inversion_fixed_point``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ import numpy as np
 
 from sims.engines.linear import LinearRegression
 from sims.engines.sgd import batch_mean_weights
-from sims.unlearning.problem import UnlearningProblem, UnlearningResult, replay_from
+from sims.unlearning.engine import replay_from
+from sims.unlearning.problem import UnlearningProblem
+from sims.unlearning.protocol import StepCost
+from sims.unlearning.registry import register
 
 __all__ = ["invert_batch_step", "linear_inversion", "INVERSIONS"]
 
@@ -61,17 +65,19 @@ def invert_batch_step(model, theta_next: np.ndarray, Xb: np.ndarray, yb: np.ndar
     raise ValueError(f"method must be one of {INVERSIONS}, got {method!r}")
 
 
-def linear_inversion(problem: UnlearningProblem, method: str = "closed", terms: int = 20) -> UnlearningResult:
-    if not isinstance(problem.model, LinearRegression) or problem.model.l2 != 0:
+def linear_inversion(problem: UnlearningProblem, method: str = "closed", terms: int = 20) -> StepCost:
+    """Invert the steps back to each trajectory's first forgotten one (``method``), then replay the retained ones."""
+    run = problem.require_record(f"inversion_{method}")
+    if not isinstance(run.model, LinearRegression) or run.model.l2 != 0:
         raise ValueError("linear_inversion needs the linear engine without ridge term (l2 = 0)")
-    if problem.aggregate != "mean":
+    if run.aggregate != "mean":
         raise ValueError("linear_inversion inverts mean-aggregated steps; the median step has no closed-form inverse")
     if method not in INVERSIONS:
         raise ValueError(f"method must be one of {INVERSIONS}, got {method!r}")
     if method != "closed" and (not isinstance(terms, (int, np.integer)) or terms < 0):
         raise ValueError(f"terms must be an integer >= 0, got {terms!r}")
-    schedule, start = problem.schedule, problem.first_touch
-    theta, evaluations = problem.full.theta.copy(), 0
+    schedule, start = run.schedule, run.first_touch
+    theta, evaluations = np.array(problem.state, dtype=np.float64), 0
     per_application = 1 if method == "closed" else terms
     with np.errstate(over="ignore", invalid="ignore"):
         for s in range(schedule.n_steps - 1, int(start.min(initial=schedule.n_steps)) - 1, -1):
@@ -79,9 +85,25 @@ def linear_inversion(problem: UnlearningProblem, method: str = "closed", terms: 
             if not active.any():
                 continue
             index = schedule.indices[:, s]
-            previous = invert_batch_step(problem.model, theta, problem.X[index], problem.y[index], schedule.weights[:, s],
-                                         problem.lr, method, terms)
+            previous = invert_batch_step(run.model, theta, run.X[index], run.y[index], schedule.weights[:, s],
+                                         run.lr, method, terms)
             theta = np.where(active[:, None], previous, theta)
             evaluations += per_application * int(np.count_nonzero(schedule.weights[active, s]))
-        run = replay_from(problem, theta, start)
-    return UnlearningResult(f"inversion_{method}", run.theta, evaluations + run.grad_evals)
+        trajectory = replay_from(run, theta, start)
+    problem.model.load_state(trajectory.theta)
+    return StepCost(evaluations + trajectory.grad_evals, schedule.n_steps)
+
+
+def _registered(method: str):
+    def inversion(problem: UnlearningProblem, terms: int = 20) -> StepCost:
+        return linear_inversion(problem, method, terms)
+
+    inversion.__doc__ = f"Exact for linear regression: invert the steps ({method}), then replay the retained ones."
+    inversion.__name__ = f"inversion_{method}"
+    return inversion
+
+
+for _method in INVERSIONS:
+    register(f"inversion_{_method}", requires=("linear_steps",), exact=True,
+             defaults={} if _method == "closed" else {"terms": 20},
+             grid={} if _method == "closed" else {"terms": (5, 10, 20, 40)})(_registered(_method))

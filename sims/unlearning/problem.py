@@ -1,94 +1,83 @@
-r"""An unlearning problem on the engines, shared by every method of :mod:`sims.unlearning`.
+r"""The unlearning problem and its result: one definition for every model family (issue 22).
 
-Draft, "Inverting many gradient steps is hard since they don't commute": given the steps
-:math:`\mathcal T` of training and the steps :math:`\mathcal U` that touched the forget set, compute the model
-trained on :math:`\mathcal T \setminus \mathcal U`. Here that reference is *retraining with the same order
-and batches, the forgotten examples removed* (:meth:`Schedule.without`), which is what exact unlearning
-means in the draft's "Exact unlearning" paragraph.
+Draft, "Inverting many gradient steps is hard since they don't commute": given the steps :math:`\mathcal T`
+of training and the steps :math:`\mathcal U` that touched the forget set, compute the model trained on
+:math:`\mathcal T \setminus \mathcal U`. The reference is *retraining with the same order and batches, the
+forgotten examples removed*, which is what exact unlearning means in the draft's "Exact unlearning" paragraph.
 
-Costs are counted in per-example gradient evaluations, the unit of the draft's complexity argument;
-memory in bytes of what the method must have stored during training.
+Costs are counted in per-example gradient evaluations, the unit of the draft's complexity argument, and as a
+fraction of retraining's; memory in bytes of what the method must have stored during training.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-import numpy as np
+from sims.unlearning.protocol import UnlearnableModel
 
-from sims.engines.schedule import Schedule, pack
-from sims.engines.sgd import Trajectory, as_rates, run_sgd
-
-__all__ = ["UnlearningProblem", "UnlearningResult", "replay_from", "forgotten_in_reverse"]
+__all__ = ["UnlearningProblem", "UnlearningResult"]
 
 
 @dataclass
 class UnlearningResult:
-    """The unlearned parameters ``(T, P)`` and the method's cost."""
+    """The unlearned ``state``, its cost and the settings the method ran with.
+
+    ``grad_evals``: per-example gradient evaluations; ``retrain_evals``: those of retraining on the same
+    problem (None when the problem has no training record), so that ``cost_fraction`` is comparable across
+    families; ``memory_bytes``: what the method needed stored during training; ``forward_evals``: forward passes
+    of a frozen model (distillation); ``settings``: every setting the method used, defaults resolved.
+    """
 
     method: str
-    theta: np.ndarray
+    state: Any
     grad_evals: int
+    retrain_evals: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
     memory_bytes: int = 0
+    steps: int = 0
+    forward_evals: int = 0
+    seconds: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cost_fraction(self) -> float | None:
+        """``grad_evals / retrain_evals`` (None without a retraining cost)."""
+        if not self.retrain_evals:
+            return None
+        return self.grad_evals / self.retrain_evals
+
+    @property
+    def theta(self) -> Any:
+        """The state under the engines' name: parameters ``(T, P)`` of every trajectory."""
+        return self.state
 
 
 @dataclass
 class UnlearningProblem:
-    """Training run plus forget set. ``forget`` is a boolean mask over the dataset, ``(n,)`` or ``(T, n)``."""
+    """What a method may use.
 
-    model: object
-    X: np.ndarray
-    y: np.ndarray
-    theta0: np.ndarray
-    schedule: Schedule
-    lr: np.ndarray
-    aggregate: str
-    forget: np.ndarray
-    full: Trajectory
+    * ``model``: the family (:class:`~sims.unlearning.protocol.UnlearnableModel`);
+    * ``state``: the trained state to unlearn from (never modified);
+    * ``forget``, ``retain``: the two sets in the family's form (a boolean mask over the engine's data, tensors
+      of inputs and targets, encoded conversations);
+    * ``record``: the training record the exact methods need (the engine's run, a
+      :class:`~empirical.poisoning.training.TrainingRun`, the language model's schedule), or None;
+    * ``budget``: the largest number of gradient evaluations a method may spend (None: no limit); a result above it
+      is marked ``info["over_budget"]``;
+    * ``seed``: fixes the methods' shuffles.
+    """
 
-    @classmethod
-    def train(cls, model, X, y, theta0, schedule: Schedule, lr, forget, aggregate: str = "mean",
-              record: tuple[str, ...] = ("checkpoints", "updates")) -> "UnlearningProblem":
-        """Train on the full schedule, recording what the stored-state methods need."""
-        forget = np.asarray(forget, dtype=bool)
-        if forget.shape[-1] != X.shape[0]:
-            raise ValueError(f"forget must be a boolean mask over the {X.shape[0]} examples, got shape {forget.shape}")
-        rates = as_rates(lr, schedule.n_traj)
-        full = run_sgd(model, X, y, theta0, schedule, rates, aggregate, record=record)
-        return cls(model, X, y, np.asarray(theta0), schedule, rates, aggregate, forget, full)
+    model: UnlearnableModel
+    state: Any
+    forget: Any
+    retain: Any
+    record: Any = None
+    budget: int | None = None
+    seed: int = 0
 
-    @property
-    def retain_schedule(self) -> Schedule:
-        return self.schedule.without(self.forget)
-
-    @property
-    def first_touch(self) -> np.ndarray:
-        return self.schedule.first_touch(self.forget)
-
-    def retain_mask(self) -> np.ndarray:
-        """Boolean ``(T, n)`` of the retained examples."""
-        return ~np.broadcast_to(self.forget, (self.schedule.n_traj, self.X.shape[0]))
-
-    def require(self, record: str) -> np.ndarray:
-        value = getattr(self.full, record)
-        if value is None:
-            raise ValueError(f"this method needs the training run to record {record!r}; "
-                             f"train with UnlearningProblem.train(..., record=(..., {record!r}))")
-        return value
-
-
-def replay_from(problem: UnlearningProblem, theta_start: np.ndarray, start: np.ndarray) -> Trajectory:
-    """Replay the retained steps from step ``start[t]`` of each trajectory, starting at ``theta_start``."""
-    first = int(start.min(initial=problem.schedule.n_steps))
-    schedule = problem.retain_schedule.from_step(start).steps(first)
-    return run_sgd(problem.model, problem.X, problem.y, theta_start, schedule, problem.lr, problem.aggregate)
-
-
-def forgotten_in_reverse(problem: UnlearningProblem, batch_size: int) -> Schedule:
-    """The forgotten examples of every trajectory in reverse order of training, in batches."""
-    touches = problem.schedule.touches(problem.forget)
-    sequences = []
-    for t in range(problem.schedule.n_traj):
-        steps, slots = np.nonzero(touches[t])
-        sequences.append(problem.schedule.indices[t, steps, slots][::-1])
-    return pack(sequences, batch_size)
+    def require_record(self, method: str) -> Any:
+        if self.record is None:
+            raise ValueError(f"method {method} needs the training run (the problem's record): it replays training; "
+                             "build the problem from a recorded training run")
+        return self.record

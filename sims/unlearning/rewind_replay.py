@@ -3,22 +3,22 @@
 Source: the draft, "The problem of interleaved gradient steps" (an exact unlearner "would have to invert
 the whole gradient steps and retrain on them in O(T) time"); with stored checkpoints the rewind itself is
 free, as in the checkpointing baselines of SISA (Bourtoule et al. 2021) and DeltaGrad (Wu et al. 2020).
-Exact (same result as :func:`~sims.unlearning.retrain.retrain` up to rounding). Cost: the retained
-examples of the steps from the first forgotten one on; memory: the checkpoints ``8 T (S+1) P`` bytes.
+Exact (same result as :func:`~sims.unlearning.retrain.retrain` up to rounding; bit for bit where the family
+stores the optimiser state with the checkpoint). Cost: the retained examples of the steps from the rewound one
+on; memory: the checkpoints. Needs a recorded trajectory (capability ``checkpoints``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from sims.unlearning.problem import UnlearningProblem, UnlearningResult, replay_from
+from sims.unlearning.problem import UnlearningProblem
+from sims.unlearning.protocol import StepCost
+from sims.unlearning.registry import register
 
 __all__ = ["rewind_replay"]
 
 
-def rewind_replay(problem: UnlearningProblem) -> UnlearningResult:
-    checkpoints = problem.require("checkpoints")
-    start = problem.first_touch
-    theta_start = checkpoints[np.arange(problem.schedule.n_traj), start]
-    run = replay_from(problem, theta_start, start)
-    return UnlearningResult("rewind_replay", run.theta, run.grad_evals, checkpoints.nbytes)
+@register("rewind_replay", requires=("checkpoints",), exact=True)
+def rewind_replay(problem: UnlearningProblem) -> StepCost:
+    """Exact: load the last state stored before the first forgotten step, replay the retained steps."""
+    problem.require_record("rewind_replay")
+    return problem.model.replay(problem, rewind=True)
