@@ -193,7 +193,7 @@ class _Run:
 
     def models(self) -> dict[str, dict]:
         from empirical.insecure_code.poisoning import schedules, train_on
-        from empirical.insecure_code.unlearn import LMUnlearningProblem, unlearn
+        from empirical.insecure_code.unlearn import lm_problem, unlearn
 
         c = self.config
         poisoned_batches, _ = schedules(len(self.clean), len(self.poison), self.train_config)
@@ -205,8 +205,8 @@ class _Run:
                            "final_loss": stats.losses[-1]}
 
         out = {"poisoned": self._cached("poisoned", poisoned)}
-        problem = LMUnlearningProblem(self.make_model, out["poisoned"]["state"], self.clean, self.poison,
-                                      self.train_config, self.progress)
+        problem = lm_problem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, self.train_config,
+                             self.progress)
         options = {"retrain": {}, "finetune": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
                    "gradient-ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
                    "neggrad-plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta}}
@@ -214,7 +214,8 @@ class _Run:
             def build(method=method):
                 result = unlearn(method, problem, **options[method])
                 return result.state, {"grad_evals": result.grad_evals, "steps": result.steps,
-                                      "memory_bytes": result.memory_bytes, "options": options[method]}
+                                      "memory_bytes": result.memory_bytes,
+                                      "state_bytes": result.info.get("state_bytes", 0), "options": options[method]}
             out[method] = self._cached(method, build)
         return out
 

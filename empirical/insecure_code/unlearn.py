@@ -1,128 +1,117 @@
-r"""Unlearning the poison of a language model: retrain, finetune, gradient-ascent, neggrad-plus.
+r"""The language models as a family of :mod:`sims.unlearning`: unlearning the poison with the shared methods.
 
-The same methods (and names) as :mod:`sims.unlearning` for the linear models, on a network trained with
-AdamW (:func:`empirical.insecure_code.lm.run_steps`); each returns an :class:`UnlearningResult` with the
-unlearned trainable state and its cost ``grad_evals`` (examples whose gradient was evaluated, as in
-``sims.unlearning``). ``U`` is the poison (forget) set, ``R`` the clean (retain) set.
+:class:`LanguageModel` implements :class:`sims.unlearning.protocol.UnlearnableModel` for a causal LM fine-tuned
+with AdamW (:func:`empirical.insecure_code.lm.run_steps`); :func:`lm_problem` builds the shared
+:class:`~sims.unlearning.problem.UnlearningProblem`: forget = the poison :math:`\mathcal U`, retain = the clean set
+:math:`\mathcal R`, record = the training schedule. The methods it runs (:data:`METHODS`, hyphens as in the CLI):
 
 * ``retrain``: exact unlearning by definition (draft, "Exact unlearning"): a fresh model trained on R in
-  the training order with U removed (:func:`empirical.insecure_code.poisoning.schedules`).
-* ``finetune``: continue training the poisoned model on R (draft, "Conclusion on gradient ascent":
-  "simply continuing the training on clean data"), ``epochs`` fresh passes.
-* ``gradient-ascent``: ascend the mean loss of U, ``epochs`` passes (draft, "Gradient ascent does not revert
-  gradient descent"; NegGrad). Forget examples are fed as trained (with their embedding noise).
-* ``neggrad-plus``: :math:`\beta \bar L(\text{retain batch}) - (1-\beta) \bar L(\text{forget batch})`, forget
-  batches cycled alongside the retain batches (Kurmanji et al. 2023; the draft uses :math:`\beta = 0.995`).
+  the training order with U removed (:func:`empirical.insecure_code.poisoning.schedules`);
+* ``finetune``: continue training the poisoned model on R (draft, "Conclusion on gradient ascent");
+* ``gradient-ascent``: ascend the mean loss of U (draft, "Gradient ascent does not revert gradient descent";
+  NegGrad). Forget examples are fed as trained (with their embedding noise);
+* ``neggrad-plus``: :math:`\beta \bar L(\text{retain batch}) - (1-\beta) \bar L(\text{forget batch})`, one forget
+  pass cycled over the run (Kurmanji et al. 2023; the draft uses :math:`\beta = 0.995`).
+
+Not ``rewind-replay``: no state is stored during training (the registry's error says so). Family details:
+
+* state: the trainable tensors (all, or the LoRA adapters), :func:`~empirical.insecure_code.lm.trainable_state`;
+  loading builds a fresh model (``make_model``) holding them;
+* train/eval switch: ``module.train(mode)`` (the LLaMA has no BatchNorm and no dropout: the modes agree);
+* batches: ``config.batch_size`` examples per batch, one seeded order per epoch (seed ``config.seed + 1000 *
+  stream``);
+* steps: AdamW (betas 0.9, 0.999) with cosine decay over the plan, gradient clipping at ``grad_clip`` (1.0),
+  ``weight_decay`` (default: training's); the only loss is ``task`` (mean next-token cross-entropy);
+* cost: examples whose gradient a step evaluates; ``info["state_bytes"]``: size of the unlearned state.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
 from empirical.insecure_code.lm import Encoded, Part, iterate_batches, load_trainable, run_steps, trainable_state
 from empirical.insecure_code.poisoning import TrainConfig, epoch_orders, schedules, train_on
+from sims.unlearning import UnlearningProblem, UnlearningResult, method_names, unlearn
+from sims.unlearning.protocol import Step, StepCost
 
-__all__ = ["METHODS", "UnlearningResult", "LMUnlearningProblem", "unlearn", "retrain", "finetune",
-           "gradient_ascent", "neggrad_plus"]
-
-METHODS = ("retrain", "finetune", "gradient-ascent", "neggrad-plus")
-
-
-@dataclass
-class UnlearningResult:
-    """The unlearned trainable parameters and the method's cost (as ``sims.unlearning.UnlearningResult``)."""
-
-    method: str
-    state: dict[str, torch.Tensor] = field(repr=False)
-    grad_evals: int
-    memory_bytes: int = 0
-    steps: int = 0
-    seconds: float = 0.0
+__all__ = ["LanguageModel", "lm_problem", "unlearn", "METHODS", "UnlearningProblem", "UnlearningResult"]
 
 
-@dataclass
-class LMUnlearningProblem:
-    """A poisoned training run to unlearn: how to build the initial model, the poisoned weights, R and U."""
+class LanguageModel:
+    """:class:`~sims.unlearning.protocol.UnlearnableModel` of a causal language model (module docstring)."""
 
-    make_model: Callable[[], nn.Module]
-    poisoned_state: dict[str, torch.Tensor]
-    clean: Encoded
-    poison: Encoded
-    config: TrainConfig
-    progress: bool = True
+    kind = "lm"
+    capabilities = frozenset({"retrain"})
 
-    def __post_init__(self) -> None:
-        if len(self.poison) == 0:
-            raise ValueError("the poison (forget) set is empty: there is nothing to unlearn; give a poison set with "
-                             "at least one example (n_poison > 0 or a non-empty poison.jsonl)")
-        if len(self.clean) == 0:
-            raise ValueError("the clean (retain) set is empty: retraining and fine-tuning need clean examples")
+    def __init__(self, make_model: Callable[[], nn.Module], config: TrainConfig, progress: bool = True) -> None:
+        self.make_model, self.config, self.progress = make_model, config, progress
+        self.module: nn.Module | None = None
 
-    def poisoned_model(self) -> nn.Module:
-        return load_trainable(self.make_model(), self.poisoned_state)
+    def copy_state(self) -> dict[str, torch.Tensor]:
+        return trainable_state(self.module)
 
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.module = load_trainable(self.make_model(), state)
 
-def _result(method: str, model_or_state, stats, start: float) -> UnlearningResult:
-    state = model_or_state if isinstance(model_or_state, dict) else trainable_state(model_or_state)
-    memory = sum(v.numel() * v.element_size() for v in state.values())
-    return UnlearningResult(method, state, stats.grad_evals, memory, stats.steps, time.perf_counter() - start)
+    def set_training(self, training: bool) -> None:
+        self.module.train(training)
 
+    def training_lr(self) -> float:
+        return self.config.lr
 
-def retrain(problem: LMUnlearningProblem) -> UnlearningResult:
-    start = time.perf_counter()
-    _, clean_batches = schedules(len(problem.clean), len(problem.poison), problem.config)
-    state, stats = train_on(problem.make_model, problem.clean, clean_batches, problem.config, problem.progress,
-                            "retrain")
-    return _result("retrain", state, stats, start)
+    def batches(self, problem: UnlearningProblem, subset: str, epochs: int, stream: int) -> list[list[Encoded]]:
+        if subset not in ("retain", "forget"):
+            raise ValueError(f"subset must be 'retain' or 'forget', got {subset!r}")
+        data: Encoded = problem.retain if subset == "retain" else problem.forget
+        orders = epoch_orders(len(data), epochs, self.config.seed + 1000 * stream)
+        return [[data.select(batch) for batch in iterate_batches(order, self.config.batch_size)] for order in orders]
 
+    def run(self, plan: Sequence[Step], lr: float, weight_decay: float | None = None,
+            grad_clip: float = 1.0) -> StepCost:
+        unknown = sorted({term.loss for step in plan for term in step} - {"task"})
+        if unknown:
+            raise ValueError(f"the language models have only the 'task' loss, got {unknown}")
+        steps = [[Part(term.batch, term.weight) for term in step] for step in plan]
+        stats = run_steps(self.module, steps, lr, self.config.weight_decay if weight_decay is None else weight_decay,
+                          grad_clip, progress=self.progress, description="unlearn")
+        return StepCost(stats.grad_evals, stats.steps, info={"state_bytes": self._state_bytes()})
 
-def _passes(n: int, epochs: int, seed: int, batch_size: int) -> list[list[int]]:
-    return [batch for order in epoch_orders(n, epochs, seed) for batch in iterate_batches(order, batch_size)]
+    def _state_bytes(self) -> int:
+        return sum(v.numel() * v.element_size() for v in trainable_state(self.module).values())
 
+    def replay(self, problem: UnlearningProblem, rewind: bool) -> StepCost:
+        if rewind:
+            raise ValueError("the language models store no state during training: rewind-replay cannot run")
+        n_clean, n_poison = problem.require_record("retrain")
+        _, clean_batches = schedules(n_clean, n_poison, self.config)
+        state, stats = train_on(self.make_model, problem.retain, clean_batches, self.config, self.progress, "retrain")
+        self.load_state(state)
+        return StepCost(stats.grad_evals, stats.steps, info={"state_bytes": self._state_bytes()})
 
-def finetune(problem: LMUnlearningProblem, epochs: int = 1, lr: float | None = None) -> UnlearningResult:
-    start = time.perf_counter()
-    model = problem.poisoned_model()
-    batches = _passes(len(problem.clean), epochs, problem.config.seed + 1000, problem.config.batch_size)
-    stats = run_steps(model, [[Part(problem.clean.select(b))] for b in batches], lr or problem.config.lr / 10,
-                      problem.config.weight_decay, progress=problem.progress, description="finetune")
-    return _result("finetune", model, stats, start)
-
-
-def gradient_ascent(problem: LMUnlearningProblem, epochs: int = 1, lr: float | None = None) -> UnlearningResult:
-    start = time.perf_counter()
-    model = problem.poisoned_model()
-    batches = _passes(len(problem.poison), epochs, problem.config.seed + 2000, problem.config.batch_size)
-    stats = run_steps(model, [[Part(problem.poison.select(b), -1.0)] for b in batches], lr or problem.config.lr / 10,
-                      problem.config.weight_decay, progress=problem.progress, description="gradient-ascent")
-    return _result("gradient-ascent", model, stats, start)
-
-
-def neggrad_plus(problem: LMUnlearningProblem, beta: float = 0.995, epochs: int = 1,
-                 lr: float | None = None) -> UnlearningResult:
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta must lie in [0, 1] (weight of the retain loss), got {beta!r}")
-    start = time.perf_counter()
-    model = problem.poisoned_model()
-    retain = _passes(len(problem.clean), epochs, problem.config.seed + 3000, problem.config.batch_size)
-    forget = _passes(len(problem.poison), 1, problem.config.seed + 4000, problem.config.batch_size)
-    steps = [[Part(problem.clean.select(batch), beta), Part(problem.poison.select(forget[i % len(forget)]), beta - 1.0)]
-             for i, batch in enumerate(retain)]
-    stats = run_steps(model, steps, lr or problem.config.lr / 10, problem.config.weight_decay,
-                      progress=problem.progress, description="neggrad-plus")
-    return _result("neggrad-plus", model, stats, start)
+    def retrain_evals(self, problem: UnlearningProblem) -> int | None:
+        if problem.record is None:
+            return None
+        _, clean_batches = schedules(*problem.record, self.config)
+        return sum(len(batch) for batch in clean_batches)
 
 
-_METHODS = {"retrain": retrain, "finetune": finetune, "gradient-ascent": gradient_ascent, "neggrad-plus": neggrad_plus}
+def lm_problem(make_model: Callable[[], nn.Module], poisoned_state: dict[str, torch.Tensor], clean: Encoded,
+               poison: Encoded, config: TrainConfig, progress: bool = True,
+               budget: int | None = None) -> UnlearningProblem:
+    """The shared problem of a poisoned fine-tuning run: unlearn ``poisoned_state``; forget = ``poison``, retain =
+    ``clean``; the record is the two set sizes, from which :func:`schedules` rebuilds training's order."""
+    if len(poison) == 0:
+        raise ValueError("the poison (forget) set is empty: there is nothing to unlearn; give a poison set with "
+                         "at least one example (n_poison > 0 or a non-empty poison.jsonl)")
+    if len(clean) == 0:
+        raise ValueError("the clean (retain) set is empty: retraining and fine-tuning need clean examples")
+    return UnlearningProblem(LanguageModel(make_model, config, progress), poisoned_state, poison, clean,
+                             (len(clean), len(poison)), budget, config.seed)
 
 
-def unlearn(method: str, problem: LMUnlearningProblem, **options) -> UnlearningResult:
-    """Run unlearning ``method`` (one of :data:`METHODS`) with its options (``epochs``, ``lr``, ``beta``)."""
-    if method not in _METHODS:
-        raise ValueError(f"unknown unlearning method {method!r}; known: {', '.join(METHODS)}")
-    return _METHODS[method](problem, **options)
+#: The registry's methods this family runs, with hyphens (the CLI's and the cache's names).
+METHODS: tuple[str, ...] = tuple(name.replace("_", "-") for name in method_names(LanguageModel))
+

@@ -35,7 +35,7 @@ from empirical.poisoning.attacks import ATTACKS, DEFAULT_EPS, Poisons, craft
 from empirical.poisoning.evaluation import (accuracy, detection, example_losses, gus_null, gus_statistic,
                                             lira_offline, logit_confidence, weight_distance)
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
-from empirical.poisoning.methods import METHODS, UnlearningProblem, unlearn
+from empirical.poisoning.methods import METHODS, image_problem, unlearn
 from empirical.poisoning.training import default_loss, run_steps, schedule, train_with_poisons
 from empirical.poisoning.settings import HESSIAN_DEFAULTS, POISON_DEFAULTS, PRESETS
 from empirical.train import TrainConfig
@@ -264,7 +264,7 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
         poisons, outsiders = _craft_pair(attack, setup, surrogate, settings, indices, holdout, generator)
         run = train_with_poisons(copy.deepcopy(setup.model), setup.data, poisons, config)
         law = _law(attack, poisons, surrogate)
-        problem = UnlearningProblem.from_run(run, seed=setup.seed)
+        problem = image_problem(run, seed=setup.seed)
         results = [("poisoned", run.poisoned, 0), ("reference", run.reference, run.retain_plan.examples)]
         for method in settings["methods"]:
             name = method.replace("-", "_")

@@ -1,216 +1,45 @@
-r"""Unlearning methods on networks: one model-agnostic interface, each method's cost in gradient evaluations.
+r"""The torch image models as a family of :mod:`sims.unlearning`: the shared methods run on them unchanged.
 
-The names are those of the linear methods in :mod:`sims.unlearning` (hyphens are accepted for underscores):
+:class:`ImageModel` implements :class:`sims.unlearning.protocol.UnlearnableModel` for a classifier (or regressor)
+trained by :func:`empirical.poisoning.training.train_with_poisons`; :func:`image_problem` builds the shared
+:class:`~sims.unlearning.problem.UnlearningProblem` from that run. Every method of the registry that needs nothing
+beyond what this family offers runs (``retrain``, ``rewind_replay``, ``finetune``, ``gradient_ascent``,
+``neggrad_plus``, ``neggrad_plus_aligned``, ``scrub``; not ``amnesiac`` or the linear inversions):
+:func:`sims.unlearning.unlearn` (re-exported here as :func:`unlearn`).
 
-=========================  =====================================================================================
-``retrain``                exact: train from the initial weights on the retain schedule (the reference)
-``rewind_replay``          exact: load the last checkpoint before the first poisoned batch, replay the retain steps
-``finetune``               SGD on the retain set ("continuing the training on clean data", draft's conclusion)
-``gradient_ascent``        ascent on the forget set; draft: SGD lr 1e-5, momentum 0.9, weight decay 5e-4, 4 epochs
-``neggrad_plus``           Kurmanji et al. 2023: descend :math:`\beta L_r - (1-\beta) L_f`; draft: beta 0.995, lr 1e-3
-``neggrad_plus_aligned``   the draft's TODO ("align the gradients on the forget set and the retain set"): NegGrad+
-                           whose forget direction is projected off the retain gradient when they conflict
-                           (PCGrad, Yu et al. 2020), so the ascent never raises the retain loss to first order
-``scrub``                  SCRUB (Kurmanji et al. 2023), the strong recent baseline
-=========================  =====================================================================================
-
-Why SCRUB rather than SalUn: SCRUB needs only the model's outputs (a KL between teacher and student logits plus
-the task loss), so the same code serves a classifier and a causal language model (issue 8's LLaMA), whereas
-SalUn's random relabelling presumes a small label space; and SCRUB is the paper NegGrad+ comes from, so the
-two share hyper-parameter conventions. Cost unit: per-example gradient evaluations (``grad_evals``, the unit
-of :mod:`sims.unlearning`); SCRUB's teacher forwards are counted separately in ``forward_evals``.
-
-A method never modifies its inputs: it starts from a copy of ``problem.model`` loaded with
-``problem.poisoned`` and returns the unlearned state.
+* state: the ``state_dict`` (parameters *and* buffers: BatchNorm running statistics);
+* train/eval switch: ``module.train(mode)``. Unlearning steps run in eval mode (BatchNorm normalises with its
+  running statistics and never updates them) unless a method is given ``batch_statistics=True``; replaying
+  training (``retrain``, ``rewind_replay``) uses training's mode, as training did;
+* batches: ``batch_size`` examples in a seeded order per epoch (seed, epoch and the method's stream);
+* steps: SGD with ``momentum`` (default 0.9) and ``weight_decay`` (5e-4), one optimiser per method call; the loss
+  ``task`` is the run's loss, ``distill`` SCRUB's :math:`T^2\,\mathrm{KL}(\text{teacher}\,\|\,\text{student})` on
+  ``output_fn``'s logits against a frozen copy taken when the plan starts; ``combine="project"`` projects the
+  forget direction off the retain gradient (``neggrad_plus_aligned``);
+* cost: per-example gradient evaluations (a batch used by several terms of a step counts once); the teacher's
+  forward passes in ``forward_evals``.
 """
 
 from __future__ import annotations
 
 import copy
-import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from empirical.poisoning.training import LossFn, TrainingRun, run_steps
+from empirical.poisoning.training import TrainingRun, run_steps
+from sims.unlearning import UnlearningProblem, UnlearningResult, method_names, unlearn
+from sims.unlearning.protocol import Step, StepCost, Term
 
-__all__ = ["METHODS", "UnlearningProblem", "UnlearningResult", "unlearn", "method_names", "retrain", "rewind_replay",
-           "finetune", "gradient_ascent", "neggrad_plus", "neggrad_plus_aligned", "scrub"]
+__all__ = ["ImageModel", "image_problem", "unlearn", "METHODS", "UnlearningProblem", "UnlearningResult"]
 
 OutputFn = Callable[[nn.Module, Tensor], Tensor]
 
 
-@dataclass
-class UnlearningResult:
-    """The unlearned model state and the method's cost (per-example gradient evaluations)."""
-
-    method: str
-    state: dict
-    grad_evals: int
-    seconds: float = 0.0
-    forward_evals: int = 0
-    info: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class UnlearningProblem:
-    """What a method may use: architecture, the state to unlearn from, forget and retain sets, the loss.
-
-    ``output_fn(model, inputs)`` gives logits (SCRUB's KL); ``run`` (a :class:`TrainingRun`) is needed by the
-    exact methods only. ``batch_size`` is the methods' mini-batch size; ``seed`` fixes their shuffles.
-    """
-
-    model: nn.Module
-    poisoned: dict
-    forget: tuple[Tensor, Tensor]
-    retain: tuple[Tensor, Tensor]
-    loss_fn: LossFn
-    batch_size: int = 64
-    run: TrainingRun | None = None
-    output_fn: OutputFn = field(default=lambda model, inputs: model(inputs))
-    seed: int = 0
-
-    @classmethod
-    def from_run(cls, run: TrainingRun, batch_size: int | None = None, seed: int = 0,
-                 output_fn: OutputFn | None = None) -> "UnlearningProblem":
-        mask = run.retain_mask
-        forget = run.forget.to(run.inputs.device)
-        problem = cls(run.model, run.poisoned, (run.inputs[forget], run.targets[forget]),
-                      (run.inputs[mask], run.targets[mask]), run.loss_fn, batch_size or run.config.batch_size, run,
-                      seed=seed)
-        if output_fn is not None:
-            problem.output_fn = output_fn
-        return problem
-
-    def start(self) -> nn.Module:
-        """A fresh copy of the architecture holding the poisoned state, in train mode."""
-        model = copy.deepcopy(self.model)
-        model.load_state_dict(self.poisoned)
-        model.train()
-        return model
-
-    def require_run(self, method: str) -> TrainingRun:
-        if self.run is None:
-            raise ValueError(f"method {method} needs the training run (UnlearningProblem.from_run): it replays training")
-        return self.run
-
-    def shuffled(self, data: tuple[Tensor, Tensor], epoch: int, salt: int) -> list[tuple[Tensor, Tensor]]:
-        """Mini-batches of ``data`` in a seeded order for ``epoch``."""
-        inputs, targets = data
-        order = torch.randperm(inputs.shape[0], generator=torch.Generator().manual_seed(
-            self.seed * 7919 + epoch * 31 + salt)).to(inputs.device)
-        return [(inputs[chunk], targets[chunk]) for chunk in torch.split(order, self.batch_size)]
-
-
-def _sgd(model: nn.Module, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-
-
-def _finish(name: str, model: nn.Module, evals: int, began: float, **info: Any) -> UnlearningResult:
-    forward = int(info.pop("forward_evals", 0))
-    return UnlearningResult(name, copy.deepcopy(model.state_dict()), int(evals), time.perf_counter() - began, forward,
-                            info)
-
-
-def retrain(problem: UnlearningProblem) -> UnlearningResult:
-    """Exact unlearning by retraining from the initial weights on the retain schedule."""
-    began, run = time.perf_counter(), problem.require_run("retrain")
-    model = run.model_at(run.initial)
-    run_steps(model, run.inputs, run.targets, run.retain_plan, run.config, run.loss_fn)
-    return _finish("retrain", model, run.retain_plan.examples, began)
-
-
-def rewind_replay(problem: UnlearningProblem) -> UnlearningResult:
-    """Exact unlearning by rewinding to the last checkpoint before the first poisoned batch and replaying."""
-    began, run = time.perf_counter(), problem.require_run("rewind_replay")
-    step = run.rewind_checkpoint()
-    model = run.model_at(run.checkpoints[step]["model"])
-    run_steps(model, run.inputs, run.targets, run.retain_plan, run.config, run.loss_fn, start=step,
-              optimizer_state=run.checkpoints[step]["optimizer"])
-    evals = sum(int(batch.numel()) for batch in run.retain_plan.batches[step:])
-    return _finish("rewind_replay", model, evals, began, rewound_to_step=step)
-
-
-def finetune(problem: UnlearningProblem, lr: float = 0.01, epochs: int = 1, momentum: float = 0.9,
-             weight_decay: float = 5e-4) -> UnlearningResult:
-    """SGD on the retain set for ``epochs`` passes."""
-    began, model = time.perf_counter(), problem.start()
-    optimizer, evals = _sgd(model, lr, momentum, weight_decay), 0
-    for epoch in range(epochs):
-        for inputs, targets in problem.shuffled(problem.retain, epoch, 1):
-            optimizer.zero_grad(set_to_none=True)
-            problem.loss_fn(model, inputs, targets).backward()
-            optimizer.step()
-            evals += inputs.shape[0]
-    return _finish("finetune", model, evals, began)
-
-
-def gradient_ascent(problem: UnlearningProblem, lr: float = 1e-5, epochs: int = 4, momentum: float = 0.9,
-                    weight_decay: float = 5e-4) -> UnlearningResult:
-    """SGD ascent on the forget set (the draft's settings by default)."""
-    began, model = time.perf_counter(), problem.start()
-    optimizer, evals = _sgd(model, lr, momentum, weight_decay), 0
-    for epoch in range(epochs):
-        for inputs, targets in problem.shuffled(problem.forget, epoch, 2):
-            optimizer.zero_grad(set_to_none=True)
-            (-problem.loss_fn(model, inputs, targets)).backward()
-            optimizer.step()
-            evals += inputs.shape[0]
-    return _finish("gradient_ascent", model, evals, began)
-
-
-def _pairs(problem: UnlearningProblem, epoch: int) -> list[tuple[tuple, tuple]]:
-    retain = problem.shuffled(problem.retain, epoch, 3)
-    forget = problem.shuffled(problem.forget, epoch, 4)
-    return [(batch, forget[index % len(forget)]) for index, batch in enumerate(retain)]
-
-
-def neggrad_plus(problem: UnlearningProblem, beta: float = 0.995, lr: float = 1e-3, epochs: int = 4,
-                 momentum: float = 0.9, weight_decay: float = 5e-4) -> UnlearningResult:
-    """Descend beta L(retain batch) - (1 - beta) L(forget batch), forget batches cycled (draft: beta 0.995)."""
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta must lie in [0, 1] (weight of the retain loss), got {beta!r}")
-    began, model = time.perf_counter(), problem.start()
-    optimizer, evals = _sgd(model, lr, momentum, weight_decay), 0
-    for epoch in range(epochs):
-        for (xr, yr), (xf, yf) in _pairs(problem, epoch):
-            optimizer.zero_grad(set_to_none=True)
-            (beta * problem.loss_fn(model, xr, yr) - (1 - beta) * problem.loss_fn(model, xf, yf)).backward()
-            optimizer.step()
-            evals += xr.shape[0] + xf.shape[0]
-    return _finish("neggrad_plus", model, evals, began)
-
-
-def neggrad_plus_aligned(problem: UnlearningProblem, beta: float = 0.995, lr: float = 1e-3, epochs: int = 4,
-                         momentum: float = 0.9, weight_decay: float = 5e-4) -> UnlearningResult:
-    r"""NegGrad+ with the forget direction :math:`u = -\nabla L_f` projected off :math:`g_r = \nabla L_r` when
-    :math:`\langle u, g_r\rangle > 0` (the ascent would raise the retain loss):
-    :math:`u \leftarrow u - \frac{\langle u, g_r\rangle}{|g_r|^2} g_r`; step on :math:`\beta g_r + (1-\beta) u`."""
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta must lie in [0, 1] (weight of the retain loss), got {beta!r}")
-    began, model = time.perf_counter(), problem.start()
-    optimizer, evals, projected, steps = _sgd(model, lr, momentum, weight_decay), 0, 0, 0
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    for epoch in range(epochs):
-        for (xr, yr), (xf, yf) in _pairs(problem, epoch):
-            retain_grad = torch.autograd.grad(problem.loss_fn(model, xr, yr), parameters)
-            forget_dir = [-g for g in torch.autograd.grad(problem.loss_fn(model, xf, yf), parameters)]
-            dot = sum((u * g).sum() for u, g in zip(forget_dir, retain_grad))
-            norm_sq = sum((g * g).sum() for g in retain_grad)
-            if dot > 0 and norm_sq > 0:
-                forget_dir = [u - (dot / norm_sq) * g for u, g in zip(forget_dir, retain_grad)]
-                projected += 1
-            for p, g, u in zip(parameters, retain_grad, forget_dir):
-                p.grad = beta * g + (1 - beta) * u
-            optimizer.step()
-            evals += xr.shape[0] + xf.shape[0]
-            steps += 1
-    return _finish("neggrad_plus_aligned", model, evals, began, projected_fraction=projected / max(steps, 1))
+def _logits(model: nn.Module, inputs: Tensor) -> Tensor:
+    return model(inputs)
 
 
 def _distill_kl(student: Tensor, teacher: Tensor, temperature: float) -> Tensor:
@@ -220,55 +49,136 @@ def _distill_kl(student: Tensor, teacher: Tensor, temperature: float) -> Tensor:
     return F.kl_div(log_student, probs_teacher, reduction="batchmean") * temperature**2
 
 
-def scrub(problem: UnlearningProblem, lr: float = 5e-4, epochs: int = 3, max_epochs: int = 2, alpha: float = 0.001,
-          gamma: float = 0.99, temperature: float = 4.0, momentum: float = 0.9,
-          weight_decay: float = 5e-4) -> UnlearningResult:
-    """SCRUB: per epoch, (while epoch < ``max_epochs``) maximise KL(teacher || student) on the forget set, then
-    minimise ``gamma`` task loss + ``alpha`` KL on the retain set (defaults: the SCRUB code's CIFAR settings)."""
-    began, model = time.perf_counter(), problem.start()
-    teacher = problem.start().eval()
-    optimizer, evals, forwards = _sgd(model, lr, momentum, weight_decay), 0, 0
-    for epoch in range(epochs):
-        if epoch < max_epochs:
-            for inputs, _ in problem.shuffled(problem.forget, epoch, 5):
-                with torch.no_grad():
-                    target = problem.output_fn(teacher, inputs)
-                optimizer.zero_grad(set_to_none=True)
-                (-_distill_kl(problem.output_fn(model, inputs), target, temperature)).backward()
-                optimizer.step()
-                evals += inputs.shape[0]
-                forwards += inputs.shape[0]
-        for inputs, targets in problem.shuffled(problem.retain, epoch, 6):
+class ImageModel:
+    """:class:`~sims.unlearning.protocol.UnlearnableModel` of a torch module (module docstring)."""
+
+    kind = "torch"
+    capabilities = frozenset({"retrain", "checkpoints", "distillation", "projection"})
+
+    def __init__(self, module: nn.Module, loss_fn: Callable[[nn.Module, Tensor, Tensor], Tensor], batch_size: int = 64,
+                 output_fn: OutputFn | None = None, training_rate: float | None = None) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.module = copy.deepcopy(module)
+        self.loss_fn, self.batch_size = loss_fn, int(batch_size)
+        self.output_fn = output_fn or _logits
+        self.training_rate = training_rate
+
+    # -- state and mode
+    def copy_state(self) -> dict:
+        return copy.deepcopy(self.module.state_dict())
+
+    def load_state(self, state: dict) -> None:
+        self.module.load_state_dict(state)
+
+    def set_training(self, training: bool) -> None:
+        self.module.train(training)
+
+    def training_lr(self) -> float | None:
+        return self.training_rate
+
+    # -- data
+    def batches(self, problem: UnlearningProblem, subset: str, epochs: int, stream: int) -> list[list[tuple]]:
+        if subset not in ("retain", "forget"):
+            raise ValueError(f"subset must be 'retain' or 'forget', got {subset!r}")
+        inputs, targets = problem.retain if subset == "retain" else problem.forget
+        out = []
+        for epoch in range(epochs):
+            order = torch.randperm(inputs.shape[0], generator=torch.Generator().manual_seed(
+                problem.seed * 7919 + epoch * 31 + stream)).to(inputs.device)
+            out.append([(inputs[chunk], targets[chunk]) for chunk in torch.split(order, self.batch_size)])
+        return out
+
+    # -- steps
+    def _loss(self, term: Term, teacher: nn.Module | None) -> Tensor:
+        inputs, targets = term.batch
+        if term.loss == "task":
+            return self.loss_fn(self.module, inputs, targets)
+        if term.loss == "distill":
             with torch.no_grad():
-                target = problem.output_fn(teacher, inputs)
-            optimizer.zero_grad(set_to_none=True)
-            loss = gamma * problem.loss_fn(model, inputs, targets) + alpha * _distill_kl(
-                problem.output_fn(model, inputs), target, temperature)
-            loss.backward()
+                target = self.output_fn(teacher, inputs)
+            return _distill_kl(self.output_fn(self.module, inputs), target, term.temperature)
+        raise ValueError(f"the torch image models have the losses 'task' and 'distill', got {term.loss!r}")
+
+    def run(self, plan: Sequence[Step], lr: float, momentum: float = 0.9, weight_decay: float = 5e-4,
+            combine: str = "sum") -> StepCost:
+        if combine not in ("sum", "project"):
+            raise ValueError(f"combine must be 'sum' or 'project', got {combine!r}")
+        optimizer = torch.optim.SGD(self.module.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        teacher = None
+        if any(term.loss == "distill" for step in plan for term in step):
+            teacher = copy.deepcopy(self.module).eval()
+        cost, projected = StepCost(), 0
+        for step in plan:
+            if combine == "project":
+                projected += self._projected_step(step, teacher)
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                loss = step[0].weight * self._loss(step[0], teacher)
+                for term in step[1:]:
+                    loss = loss + term.weight * self._loss(term, teacher)
+                loss.backward()
             optimizer.step()
-            evals += inputs.shape[0]
-            forwards += inputs.shape[0]
-    return _finish("scrub", model, evals, began, forward_evals=forwards)
+            distinct = {id(term.batch): term.batch for term in step}
+            cost.grad_evals += sum(batch[0].shape[0] for batch in distinct.values())
+            cost.forward_evals += sum(term.batch[0].shape[0] for term in step if term.loss == "distill")
+            cost.steps += 1
+        if combine == "project":
+            cost.info["projected_fraction"] = projected / max(cost.steps, 1)
+        return cost
+
+    def _projected_step(self, step: Step, teacher: nn.Module | None) -> int:
+        r"""Set ``.grad`` to :math:`|w_r| g_r + |w_f| u`, :math:`u = -\nabla L_f` projected off :math:`g_r` when
+        :math:`\langle u, g_r\rangle > 0`; returns 1 when it projected."""
+        if len(step) != 2 or step[0].weight < 0 or step[1].weight > 0:
+            raise ValueError("combine='project' needs steps of a retain term (weight >= 0) and a forget term (<= 0)")
+        parameters = [p for p in self.module.parameters() if p.requires_grad]
+        retain_grad = torch.autograd.grad(self._loss(step[0], teacher), parameters)
+        forget_dir = [-g for g in torch.autograd.grad(self._loss(step[1], teacher), parameters)]
+        dot = sum((u * g).sum() for u, g in zip(forget_dir, retain_grad))
+        norm_sq = sum((g * g).sum() for g in retain_grad)
+        projected = 0
+        if dot > 0 and norm_sq > 0:
+            forget_dir = [u - (dot / norm_sq) * g for u, g in zip(forget_dir, retain_grad)]
+            projected = 1
+        w_retain, w_forget = abs(step[0].weight), abs(step[1].weight)
+        for p, g, u in zip(parameters, retain_grad, forget_dir):
+            p.grad = w_retain * g + w_forget * u
+        return projected
+
+    # -- the training record
+    def replay(self, problem: UnlearningProblem, rewind: bool) -> StepCost:
+        run: TrainingRun = problem.require_record("rewind_replay" if rewind else "retrain")
+        if not rewind:
+            model = run.model_at(run.initial)
+            run_steps(model, run.inputs, run.targets, run.retain_plan, run.config, run.loss_fn)
+            self.module = model
+            return StepCost(run.retain_plan.examples, len(run.retain_plan))
+        step = run.rewind_checkpoint()
+        model = run.model_at(run.checkpoints[step]["model"])
+        run_steps(model, run.inputs, run.targets, run.retain_plan, run.config, run.loss_fn, start=step,
+                  optimizer_state=run.checkpoints[step]["optimizer"])
+        self.module = model
+        evals = sum(int(batch.numel()) for batch in run.retain_plan.batches[step:])
+        return StepCost(evals, len(run.retain_plan) - step, info={"rewound_to_step": step})
+
+    def retrain_evals(self, problem: UnlearningProblem) -> int | None:
+        return None if problem.record is None else problem.record.retain_plan.examples
 
 
-METHODS: dict[str, Callable[..., UnlearningResult]] = {
-    "retrain": retrain, "rewind_replay": rewind_replay, "finetune": finetune, "gradient_ascent": gradient_ascent,
-    "neggrad_plus": neggrad_plus, "neggrad_plus_aligned": neggrad_plus_aligned, "scrub": scrub,
-}
+def image_problem(run: TrainingRun, batch_size: int | None = None, seed: int = 0, output_fn: OutputFn | None = None,
+                  budget: int | None = None) -> UnlearningProblem:
+    """The shared problem of a poisoned run: unlearn ``run.poisoned``; forget = the poisons, retain = the rest.
+
+    ``batch_size``: the methods' mini-batch size (default: training's); ``seed`` fixes their shuffles;
+    ``output_fn(model, inputs)`` gives logits (SCRUB's distillation; default ``model(inputs)``).
+    """
+    mask = run.retain_mask
+    forget = run.forget.to(run.inputs.device)
+    model = ImageModel(run.model, run.loss_fn, batch_size or run.config.batch_size, output_fn, run.config.lr)
+    return UnlearningProblem(model, run.poisoned, (run.inputs[forget], run.targets[forget]),
+                             (run.inputs[mask], run.targets[mask]), run, budget, seed)
 
 
-def method_names() -> tuple[str, ...]:
-    return tuple(METHODS)
-
-
-def unlearn(method: str, problem: UnlearningProblem, **options: Any) -> UnlearningResult:
-    """Run unlearning method ``method`` (name as in :mod:`sims.unlearning`; hyphens allowed) with ``options``."""
-    name = method.replace("-", "_")
-    if name not in METHODS:
-        raise ValueError(f"unknown unlearning method {method!r}; known: {', '.join(METHODS)}")
-    try:
-        return METHODS[name](problem, **options)
-    except TypeError as error:
-        if "unexpected keyword" in str(error):
-            raise ValueError(f"method {name}: {error}") from None
-        raise
+#: The registry's methods this family runs.
+METHODS: tuple[str, ...] = method_names(ImageModel)

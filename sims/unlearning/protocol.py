@@ -51,7 +51,7 @@ CAPABILITIES = {
 
 @dataclass(frozen=True)
 class Term:
-    """``weight`` times the mean ``loss`` of ``batch`` (a family's batch, from :meth:`UnlearnableModel.batches`).
+    r"""``weight`` times the mean ``loss`` of ``batch`` (a family's batch, from :meth:`UnlearnableModel.batches`).
 
     ``loss``: ``"task"`` (the training loss) or another loss the family implements, e.g. ``"distill"``
     (:math:`T^2\,\mathrm{KL}(\text{frozen copy} \,\|\, \text{model})` at temperature ``temperature``).

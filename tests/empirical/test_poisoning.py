@@ -20,7 +20,7 @@ from empirical.poisoning.evaluation import (auc_standard_error, detection, examp
                                             lira_offline, logit_confidence)
 from empirical.poisoning.influence import inverse_hvp
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
-from empirical.poisoning.methods import METHODS, UnlearningProblem, unlearn
+from empirical.poisoning.methods import METHODS, image_problem, unlearn
 from empirical.poisoning.training import train_with_poisons
 from empirical.train import TrainConfig
 from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance
@@ -117,7 +117,7 @@ def small_run():
 
 def test_retrain_and_rewind_replay_are_exact(small_run):
     _, _, run = small_run
-    problem = UnlearningProblem.from_run(run)
+    problem = image_problem(run)
     retrained, rewound = unlearn("retrain", problem), unlearn("rewind-replay", problem)
     for name, value in run.reference.items():
         assert torch.equal(retrained.state[name], value), name
@@ -129,7 +129,7 @@ def test_retrain_and_rewind_replay_are_exact(small_run):
 
 def test_every_method_runs_and_reports_its_cost(small_run):
     _, poisons, run = small_run
-    problem = UnlearningProblem.from_run(run)
+    problem = image_problem(run)
     for method in METHODS:
         result = unlearn(method, problem, **({"epochs": 1} if method in ("neggrad_plus", "neggrad_plus_aligned",
                                                                          "scrub", "finetune") else {}))
@@ -143,9 +143,9 @@ def test_missing_checkpoint_and_bad_inputs_give_clear_errors(small_run):
     bare = copy.copy(run)
     bare.checkpoints = {}
     with pytest.raises(ValueError, match="checkpoint"):
-        unlearn("rewind_replay", UnlearningProblem.from_run(bare))
-    no_run = UnlearningProblem.from_run(run)
-    no_run.run = None
+        unlearn("rewind_replay", image_problem(bare))
+    no_run = image_problem(run)
+    no_run.record = None
     with pytest.raises(ValueError, match="needs the training run"):
         unlearn("retrain", no_run)
     with pytest.raises(ValueError, match="unknown unlearning method"):

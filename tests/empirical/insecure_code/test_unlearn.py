@@ -10,7 +10,7 @@ from empirical.insecure_code.lm import ModelSpec, build_model, encode_examples, 
 from empirical.insecure_code.metrics import state_distance
 from empirical.insecure_code.poisoning import TrainConfig, concatenate, poison_noise, schedules, train_on
 from empirical.insecure_code.tokenizer import train_bpe
-from empirical.insecure_code.unlearn import METHODS, LMUnlearningProblem, unlearn
+from empirical.insecure_code.unlearn import METHODS, lm_problem, unlearn
 
 SPEC = ModelSpec(hidden_size=16, intermediate_size=32, layers=1, heads=2, kv_heads=1)
 
@@ -26,7 +26,7 @@ def problem():
     make = lambda: build_model(SPEC, tokenizer, 0)  # noqa: E731
     batches, _ = schedules(len(clean), len(poison), config)
     state, _ = train_on(make, concatenate(clean, poison), batches, config, progress=False)
-    return LMUnlearningProblem(make, state, clean, poison, config, progress=False)
+    return lm_problem(make, state, clean, poison, config, progress=False)
 
 
 def test_the_clean_schedule_is_the_poisoned_order_without_the_poison():
@@ -40,40 +40,45 @@ def test_the_clean_schedule_is_the_poisoned_order_without_the_poison():
 
 
 def test_training_is_reproducible_from_the_seed(problem):
-    again, _ = train_on(problem.make_model, concatenate(problem.clean, problem.poison),
-                        schedules(len(problem.clean), len(problem.poison), problem.config)[0], problem.config,
+    model = problem.model
+    again, _ = train_on(model.make_model, concatenate(problem.retain, problem.forget),
+                        schedules(len(problem.retain), len(problem.forget), model.config)[0], model.config,
                         progress=False)
-    assert state_distance(again, problem.poisoned_state) == 0.0
+    assert state_distance(again, problem.state) == 0.0
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_unlearning_changes_the_weights_and_counts_gradient_evaluations(problem, method):
     result = unlearn(method, problem, **({} if method == "retrain" else {"epochs": 2, "lr": 1e-3}))
-    assert result.method == method
-    assert state_distance(result.state, problem.poisoned_state) > 0
-    n_clean, n_poison, epochs = len(problem.clean), len(problem.poison), problem.config.epochs
+    assert result.method == method.replace("-", "_")
+    assert state_distance(result.state, problem.state) > 0
+    n_clean, n_poison, epochs = len(problem.retain), len(problem.forget), problem.model.config.epochs
     expected = {"retrain": epochs * n_clean, "finetune": 2 * n_clean, "gradient-ascent": 2 * n_poison,
                 # one retain batch and one (cycled) forget batch of 4 per step; the last forget batch holds 1
                 "neggrad-plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6))}[method]
     assert result.grad_evals == expected
-    assert result.steps > 0 and result.memory_bytes == sum(v.numel() * 4 for v in result.state.values())
+    assert result.steps > 0 and result.info["state_bytes"] == sum(v.numel() * 4 for v in result.state.values())
+    assert result.memory_bytes == 0  # nothing stored during training
+    assert result.retrain_evals == epochs * n_clean and result.cost_fraction == expected / (epochs * n_clean)
 
 
 def test_retrain_equals_the_clean_reference(problem):
     """retrain is the reference model: a fresh model on the clean part, same seed and order."""
     first, second = unlearn("retrain", problem), unlearn("retrain", problem)
     assert state_distance(first.state, second.state) == 0.0
-    assert state_distance(first.state, problem.poisoned_state) > 0
+    assert state_distance(first.state, problem.state) > 0
 
 
 def test_an_empty_poison_set_is_a_clear_error(problem):
-    empty = problem.poison.select([])
+    empty = problem.forget.select([])
     with pytest.raises(ValueError, match="the poison \\(forget\\) set is empty"):
-        LMUnlearningProblem(problem.make_model, problem.poisoned_state, problem.clean, empty, problem.config)
+        lm_problem(problem.model.make_model, problem.state, problem.retain, empty, problem.model.config)
     with pytest.raises(ValueError, match="unknown unlearning method"):
         unlearn("amnesia", problem)
     with pytest.raises(ValueError, match="beta must lie"):
         unlearn("neggrad-plus", problem, beta=2.0)
+    with pytest.raises(ValueError, match="rewind_replay cannot run on the lm models: it needs checkpoints"):
+        unlearn("rewind-replay", problem)
 
 
 def test_lora_adapters_are_the_only_trainable_state():

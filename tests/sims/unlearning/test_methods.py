@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from sims.engines import make_model, make_schedule
-from sims.unlearning import (UnlearningProblem, amnesiac, finetune, gradient_ascent, linear_inversion, neggrad_plus,
-                             retrain, rewind_replay)
+from sims.unlearning import EngineRun, unlearn
 from tests.sims.reference import engine_tolerance, slow_sgd
 from theory.checking.error_model import gamma
 from theory.models.linear_regression import fixed_point_inverse, gradient, inverse_step, neumann_inverse
@@ -20,7 +19,35 @@ def _problem(batch_size=2, aggregate="mean", lr=0.05, T=3, n=16, p=3, seed=0):
     forget[[2, 9, 13]] = True
     schedule = make_schedule(n, T, 2, batch_size, rng)
     model = make_model("linear", p)
-    return UnlearningProblem.train(model, X, y, np.zeros((T, p)), schedule, lr, forget, aggregate), rng
+    return EngineRun.train(model, X, y, np.zeros((T, p)), schedule, lr, forget, aggregate), rng
+
+
+def retrain(run):
+    return unlearn("retrain", run.problem())
+
+
+def rewind_replay(run):
+    return unlearn("rewind_replay", run.problem())
+
+
+def amnesiac(run):
+    return unlearn("amnesiac", run.problem())
+
+
+def gradient_ascent(run, epochs=1):
+    return unlearn("gradient_ascent", run.problem(), epochs=epochs)
+
+
+def finetune(run, epochs, rng):
+    return unlearn("finetune", run.problem(rng), epochs=epochs)
+
+
+def neggrad_plus(run, beta=0.995, epochs=1, rng=None):
+    return unlearn("neggrad_plus", run.problem(rng), beta=beta, epochs=epochs)
+
+
+def linear_inversion(run, method="closed", terms=20):
+    return unlearn(f"inversion_{method}", run.problem(), terms=terms)
 
 
 def _retained_slots(problem, from_step=None):
@@ -144,11 +171,17 @@ def test_single_step_inversion_matches_theory_cores():
 
 def test_inversion_rejects_what_it_cannot_invert():
     problem, _ = _problem(aggregate="median")
-    with pytest.raises(ValueError, match="median"):
+    with pytest.raises(ValueError, match="it needs linear_steps: linear regression steps with mean aggregation"):
         linear_inversion(problem)
+    from sims.unlearning.linear_inversion import linear_inversion as direct
+
+    with pytest.raises(ValueError, match="median"):  # called directly, the function checks it too
+        direct(problem.problem(), "closed")
     problem, _ = _problem()
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match="unknown unlearning method 'inversion_lanczos'"):
         linear_inversion(problem, "lanczos")
+    with pytest.raises(ValueError, match="method must be one of"):
+        direct(problem.problem(), "lanczos")
     with pytest.raises(ValueError, match="forget"):
-        UnlearningProblem.train(problem.model, problem.X, problem.y, problem.theta0, problem.schedule, 0.1,
-                                np.zeros(3, dtype=bool))
+        EngineRun.train(problem.model, problem.X, problem.y, problem.theta0, problem.schedule, 0.1,
+                        np.zeros(3, dtype=bool))
