@@ -5,7 +5,7 @@
 * :mod:`.measures`: per-example loss, gradient norm and Hessian measures (spectral, trace, diagonal).
 * :mod:`.influence`: damped conjugate-gradient inverse-HVP with its residual; perturbation influence.
 * :mod:`.training`: poisons interleaved in training, the exact reference, checkpoints for rewinding.
-* :mod:`.methods`: unlearning methods on any ``nn.Module`` (the names of :mod:`sims.unlearning`).
+* :mod:`.methods`: the torch family of :mod:`sims.unlearning` (its methods run on any ``nn.Module``).
 * :mod:`.evaluation`: GUS, loss-threshold MIA, distances, accuracies.
 * :mod:`.experiments`, :mod:`.cost`: the checks poison-unlearning, hessian-poisons, delta-influence-cost.
 """
