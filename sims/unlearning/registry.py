@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -93,9 +94,7 @@ def methods() -> dict[str, MethodSpec]:
     """Every registered method, after importing every method module of this package (once)."""
     global _LOADED
     if not _LOADED:
-        import sims.unlearning as package
-
-        for module in pkgutil.iter_modules(package.__path__):
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
             if module.name not in _INFRASTRUCTURE:
                 importlib.import_module(f"sims.unlearning.{module.name}")
         _LOADED = True
