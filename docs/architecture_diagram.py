@@ -2,8 +2,9 @@
 
 Nodes: each subpackage of ``theory``, ``sims``, ``empirical`` (``theory.checking``, ``sims.unlearning``, ...), plus
 one node per root for its top-level modules (``theory (modules)``: ``cli``, ``threads``, ...) and ``benchmarks``.
-An edge ``A --> B`` means some module of A imports some module of B (at module level or inside a function); dotted (``-.->``) when every one of them is an exception declared in the
-``[tool.importlinter]`` contracts of pyproject.toml. The Mermaid block between the markers of docs/architecture.md is replaced.
+An edge ``A --> B`` means some module of A imports some module of B (at module level or inside a function);
+dotted (``-.->``) when every one of them is an exception declared in the ``[tool.importlinter]`` contracts of
+pyproject.toml. The Mermaid block between the markers of docs/architecture.md is replaced.
 
 Run: ``PYTHONPATH=$PWD python docs/architecture_diagram.py`` (``--check``: exit 1 if the page is out of date;
 tests/test_architecture.py runs that).
@@ -37,8 +38,9 @@ def node(module: str, packages: set[str]) -> str:
 def declared_exceptions(pyproject: Path = PYPROJECT) -> list[tuple[re.Pattern, re.Pattern]]:
     """The ``ignore_imports`` of every contract as (importer, imported) patterns (``*``: one name, ``**``: any)."""
     config = tomllib.loads(pyproject.read_text())["tool"]["importlinter"]
-    pattern = lambda text: re.compile("^" + re.escape(text.strip()).replace(r"\*\*", ".+").replace(r"\*", "[^.]+")
-                                      + "$")  # noqa: E731
+    def pattern(text: str) -> re.Pattern:
+        return re.compile("^" + re.escape(text.strip()).replace(r"\*\*", ".+").replace(r"\*", "[^.]+") + "$")
+
     return [tuple(pattern(side) for side in entry.split("->"))
             for contract in config["contracts"] for entry in contract.get("ignore_imports", [])]
 

@@ -74,7 +74,8 @@ def _write_tree(root: Path, extra: dict[str, str]) -> None:
     ({"sims/registry.py": "import empirical.records\n"}, "sims is not allowed to import empirical"),
     ({"theory/models/__init__.py": "def f():\n    import theory.lemmas\n"},
      "theory.models is not allowed to import theory.lemmas"),
-    ({"theory/support/__init__.py": "import theory.threads\n"}, "theory.support is not allowed to import theory.threads"),
+    ({"theory/support/__init__.py": "import theory.threads\n"},
+     "theory.support is not allowed to import theory.threads"),
 ])
 def test_the_contracts_reject_an_upward_import(tmp_path, violation, broken):
     """Negative control: the same contracts on a small tree, clean (kept) and with one upward import (broken)."""

@@ -18,8 +18,8 @@ Not ``rewind-replay``: no state is stored during training (the registry's error 
 * state: the trainable tensors (all, or the LoRA adapters), :func:`~empirical.insecure_code.lm.trainable_state`;
   loading builds a fresh model (``make_model``) holding them;
 * train/eval switch: ``module.train(mode)`` (the LLaMA has no BatchNorm and no dropout: the modes agree);
-* batches: ``config.batch_size`` examples per batch, one seeded order per epoch (seed ``config.seed + 1000 *
-  stream``);
+* batches: ``config.batch_size`` examples per batch, one seeded order per epoch (seed ``problem.seed + 1000 *
+  stream``; :func:`lm_problem` sets ``problem.seed = config.seed``);
 * steps: AdamW (betas 0.9, 0.999) with cosine decay over the plan, gradient clipping at ``grad_clip`` (1.0),
   ``weight_decay`` (default: training's); the only loss is ``task`` (mean next-token cross-entropy);
 * cost: examples whose gradient a step evaluates; ``info["state_bytes"]``: size of the unlearned state.
@@ -66,7 +66,7 @@ class LanguageModel:
         if subset not in ("retain", "forget"):
             raise ValueError(f"subset must be 'retain' or 'forget', got {subset!r}")
         data: Encoded = problem.retain if subset == "retain" else problem.forget
-        orders = epoch_orders(len(data), epochs, self.config.seed + 1000 * stream)
+        orders = epoch_orders(len(data), epochs, problem.seed + 1000 * stream)
         return [[data.select(batch) for batch in iterate_batches(order, self.config.batch_size)] for order in orders]
 
     def run(self, plan: Sequence[Step], lr: float, weight_decay: float | None = None,

@@ -23,7 +23,7 @@ beyond what this family offers runs (``retrain``, ``rewind_replay``, ``finetune`
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F

@@ -80,7 +80,8 @@ def cell(params: dict) -> dict:
     clean = reference.theta
     trace = norms(run.full.theta - clean)
     results = {"rewind_replay": unlearn("rewind_replay", problem), "amnesiac": unlearn("amnesiac", problem),
-               "finetune": unlearn("finetune", problem, epochs=1), "gradient_ascent": unlearn("gradient_ascent", problem),
+               "finetune": unlearn("finetune", problem, epochs=1),
+               "gradient_ascent": unlearn("gradient_ascent", problem),
                "neggrad_plus": unlearn("neggrad_plus", problem, beta=params["beta"], epochs=1)}
     residual = X[:n] @ clean.T - y[:n, None]
     metrics = {"poisons": n_poison, "trace": float(np.median(trace)),

@@ -7,9 +7,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from sims.unlearning.problem import UnlearningProblem
-from sims.unlearning.protocol import Step, StepCost, Term
+from sims.unlearning.protocol import Step, Term
 
-__all__ = ["start", "check_beta", "check_rate", "check_epochs", "paired", "CYCLES"]
+__all__ = ["start", "check_beta", "check_rate", "check_epochs", "paired", "single", "CYCLES"]
 
 #: How NegGrad+ cycles forget batches alongside retain batches: ``epoch`` restarts a fresh forget pass at every
 #: retain epoch (the SCRUB code's loaders); ``run`` cycles one forget pass over the whole run.
@@ -63,8 +63,3 @@ def paired(problem: UnlearningProblem, epochs: int, cycle: str, retain_stream: i
 def single(batches: Sequence[Sequence[Any]], weight: float) -> list[Step]:
     """One step per batch, each the batch's mean loss times ``weight``."""
     return [(Term(batch, weight),) for epoch in batches for batch in epoch]
-
-
-def cost_of(cost: StepCost, **info: Any) -> StepCost:
-    cost.info.update(info)
-    return cost

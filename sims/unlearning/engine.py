@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from sims.engines.linear import LinearRegression
 from sims.engines.schedule import Schedule, make_schedule, pack
 from sims.engines.sgd import Trajectory, as_rates, batch_mean_weights, run_sgd
 from sims.unlearning.problem import UnlearningProblem
@@ -127,13 +128,14 @@ class EngineModel:
     def __init__(self, run: EngineRun, rng: np.random.Generator) -> None:
         self.run_record, self.rng = run, rng
         self.theta = np.array(run.full.theta)
-        caps = {"retrain", "checkpoints" if run.full.checkpoints is not None else None,
-                "updates" if run.full.updates is not None else None}
-        from sims.engines.linear import LinearRegression
-
+        caps = {"retrain"}
+        if run.full.checkpoints is not None:
+            caps.add("checkpoints")
+        if run.full.updates is not None:
+            caps.add("updates")
         if isinstance(run.model, LinearRegression) and run.model.l2 == 0 and run.aggregate == "mean":
             caps.add("linear_steps")
-        self.capabilities = frozenset(c for c in caps if c)
+        self.capabilities = frozenset(caps)
 
     def copy_state(self) -> np.ndarray:
         return self.theta.copy()
@@ -180,7 +182,7 @@ class EngineModel:
             weights = np.concatenate([np.array([step[k].weight for step in plan])[None, :, None]
                                       * batch_mean_weights(parts[k][1]) for k in range(terms)], axis=2)
             schedule, sign, aggregate = Schedule(indices, weights), 1.0, "sum"
-        if rates is None:  # a zero rate moves nothing; the engines refuse lr <= 0 for training, so no run
+        if rates is None:  # a zero rate moves nothing; run_sgd refuses lr <= 0 (a training error), so it is not called
             return StepCost(schedule.evaluations(), schedule.n_steps)
         trajectory = run_sgd(run.model, run.X, run.y, self.theta, schedule, rates, aggregate, sign=sign)
         self.theta = trajectory.theta

@@ -141,8 +141,10 @@ def unlearn(method: str, problem: UnlearningProblem, **settings: Any) -> Unlearn
     try:
         cost = spec.function(problem, **resolved)
     except TypeError as error:
-        if "unexpected keyword" in str(error) or "got an unexpected" in str(error):
-            raise ValueError(f"method {spec.name}: {error}; its settings: {', '.join(spec.defaults_for(problem.model.kind))}") from None
+        if "unexpected keyword" in str(error):
+            known = ", ".join(spec.defaults_for(problem.model.kind)) or "none"
+            raise ValueError(f"method {spec.name}: {error}; its settings on the {problem.model.kind} models: "
+                             f"{known}") from None
         raise
     state = problem.model.copy_state()
     info = dict(cost.info)

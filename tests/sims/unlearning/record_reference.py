@@ -1,8 +1,11 @@
 """Write reference_outputs.npz: every unlearning method on the fixed problems of reference_problems.py.
 
-Run once at the commit *before* the three implementations were merged (issue 22), with the methods of that time:
-``PYTHONPATH=$PWD python tests/sims/unlearning/record_reference.py``. Kept for the record; the test
-(test_reference_outputs.py) compares the shared methods against the file, it never rewrites it.
+Run once at commit ca56f11, *before* the three implementations were merged (issue 22), with the methods of that
+time (``sims.unlearning.UnlearningProblem.train``, ``empirical.poisoning.methods.UnlearningProblem.from_run``,
+``empirical.insecure_code.unlearn.LMUnlearningProblem``, which no longer exist): ``git checkout ca56f11`` then
+``PYTHONPATH=$PWD python tests/sims/unlearning/record_reference.py``. Kept as the record of how the fixture was
+made; the tests (tests/sims/unlearning/test_reference_outputs.py, tests/empirical/test_unlearning_reference.py)
+compare the shared methods against the files and never rewrite them.
 """
 
 from __future__ import annotations
