@@ -53,7 +53,7 @@ def edges() -> tuple[Counter, Counter]:
     """(module pairs per node pair, those of them that are declared exceptions)."""
     import grimp
 
-    graph = grimp.build_graph(*ROOTS, exclude_type_checking_imports=True)
+    graph = grimp.build_graph(*ROOTS, exclude_type_checking_imports=True, cache_dir=None)
     packages = {m for m in graph.modules if m.count(".") == 1 and graph.find_children(m)}
     exceptions = declared_exceptions()
     counts: Counter = Counter()

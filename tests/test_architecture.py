@@ -100,7 +100,7 @@ def _cycles(graph, package: str, exceptions) -> list[set[str]]:
 
 
 def _graph():
-    return grimp.build_graph("theory", "sims", "empirical", exclude_type_checking_imports=True)
+    return grimp.build_graph("theory", "sims", "empirical", exclude_type_checking_imports=True, cache_dir=None)
 
 
 @pytest.fixture(scope="module")
