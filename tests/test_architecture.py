@@ -50,7 +50,6 @@ def test_the_import_linter_contracts_hold(tmp_path):
 FAKE_TREE = {
     "theory/__init__.py": "", "theory/threads.py": "", "theory/cli.py": "import empirical.records\n",
     "theory/support/__init__.py": "", "theory/models/__init__.py": "import theory.support\n",
-    "theory/models/inversion_bounds.py": "import theory.checking.registry\n",
     "theory/checking/__init__.py": "import theory.models\n",
     "theory/checking/registry.py": "def registry():\n    import theory.lemmas\n",
     "theory/checking/links.py": "def links():\n    import sims.registry\n    import empirical.checks\n",

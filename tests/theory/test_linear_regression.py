@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from theory.models import linear_regression as lr_module
 from theory.checking.building_blocks import mp_case
 from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance
-from theory.models.inversion_bounds import (
+from theory.checking.inversion_bounds import (
     fixed_point_reference, float_identity_with_underflow, neumann_reference, sherman_morrison_magnitude,
     sherman_morrison_regime, sherman_morrison_underflow, underflow_allowance,
 )

@@ -6,6 +6,8 @@
 * :mod:`~theory.checking.oracle`, :mod:`~theory.checking.error_model` -- the 60-digit oracle and the float64 error
   model that turns a float disagreement into "implementation problem" rather than "refuted";
 * :mod:`~theory.checking.guards` -- vacuity and implementation guards;
+* :mod:`~theory.checking.inversion_bounds` -- error models and exact references of the three ways to invert one
+  step (draft, "Inverting a single gradient step is hard");
 * :mod:`~theory.checking.status`, :mod:`~theory.checking.verify` -- statuses derived by running the checks, and
   the verification record;
 * :mod:`~theory.checking.links` -- which sweeps and checks measure a lemma (reads ``sims`` and ``empirical``

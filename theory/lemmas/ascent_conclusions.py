@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from theory.checking.building_blocks import compare, oracle_property, is_zero, mp_case, symbolic_vector
 from theory.checking.error_model import gamma, oracle_tolerance
-from theory.models.inversion_bounds import sherman_morrison_magnitude
+from theory.checking.inversion_bounds import sherman_morrison_magnitude
 from theory.models.linear_regression import gradient_core, inverse_step_core, step_core
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
 from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register

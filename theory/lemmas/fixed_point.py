@@ -11,7 +11,7 @@ Reverting :math:`\theta_{t+1} = \Phi_z(\theta_t)` is finding a fixed point of
   :math:`1 \le q < 2` training is stable while the inversion cannot contract.
 * :math:`\mathrm{Lip}(\Phi_z) = \max(1, |1 - q|)` for :math:`p \ge 2`: the forward step itself never contracts.
 
-Error models: :mod:`theory.models.inversion_bounds`. Symbolic proofs run the package's ``*_core`` functions on
+Error models: :mod:`theory.checking.inversion_bounds`. Symbolic proofs run the package's ``*_core`` functions on
 object arrays of sympy symbols, in dimension 2 or 3 (the number of vectors involved, see :mod:`theory.checking.building_blocks`).
 """
 
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from theory.checking.building_blocks import oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
 from theory.checking.error_model import oracle_tolerance, oracle_unit_roundoff
-from theory.models.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
+from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
                                      float_identity_with_underflow, sherman_morrison_magnitude, sherman_morrison_regime,
                                      underflow_allowance)
 from theory.models.linear_regression import (fixed_point_core, fixed_point_inverse, gradient_core, inverse_step_core,

@@ -13,7 +13,7 @@ Write :math:`q = \lambda|x|^2`, :math:`\tilde\theta = \theta_{t+1} - \lambda yx`
   Sherman-Morrison inverse, with truncation error :math:`\frac{q^{K+1}}{1-q}\frac{(\tilde\theta\cdot x)x}{|x|^2}`.
 
 The fixed-point formulation is in :mod:`theory.lemmas.fixed_point`; the error models of the fuzzed
-checks are in :mod:`theory.models.inversion_bounds`. Symbolic proofs run the package's own ``*_core`` functions
+checks are in :mod:`theory.checking.inversion_bounds`. Symbolic proofs run the package's own ``*_core`` functions
 on numpy object arrays of sympy symbols.
 """
 
@@ -26,7 +26,7 @@ import sympy
 from theory.checking.building_blocks import (oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
                              symbolic_vector)
 from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
-from theory.models.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
+from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
                                      neumann_reference, sherman_morrison_magnitude, sherman_morrison_regime,
                                      sherman_morrison_underflow, underflow_allowance)
 from theory.models.linear_regression import (gradient_core, inverse_step, inverse_step_core, neumann_core, neumann_inverse,

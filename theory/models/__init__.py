@@ -3,7 +3,6 @@
 * :mod:`~theory.models.linear_regression`, :mod:`~theory.models.logistic_regression` -- the step maps
   ``Phi_z = id - lambda g_z`` of the draft's models (draft, "Notations" and "The case of linear regression");
 * :mod:`~theory.models.second_order` -- second-order forms of a step for any smooth loss;
-* :mod:`~theory.models.inversion_bounds` -- bounds for inverting a step ("Inverting a single gradient step is hard");
 * :mod:`~theory.models.aggregation` -- robust aggregators, the streaming median, median unlearning ("Poisoned batches").
 
 May import :mod:`theory.support`; never the registry, the lemmas or the paper tools.
