@@ -21,7 +21,7 @@ __all__ = [
     "EXPLICIT_ENTRIES", "MAX_DIMENSION", "LR_DECADES", "SCALE_DECADES",
     "dimensions", "log_uniform", "learning_rates", "scales", "vectors", "linear_points", "point_pairs",
     "near_singular_points", "iteration_points", "LINEAR_POINT_RANGES", "POINT_PAIR_RANGES", "NEAR_SINGULAR_RANGES", "ITERATION_RANGES",
-    "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES",
+    "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES", "SIGNED_LR_RANGES", "signed_ranges",
 ]
 
 #: Up to this many coordinates, entries are drawn individually (shrinkable).
@@ -46,9 +46,18 @@ def log_uniform(decades: tuple[float, float]) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False).map(lambda exponent: float(10.0**exponent))
 
 
-def learning_rates(decades: tuple[float, float] = LR_DECADES) -> st.SearchStrategy[float]:
-    """Learning rates log-uniform over ``decades`` (default 1e-8 to 1e2)."""
-    return log_uniform(decades)
+def learning_rates(decades: tuple[float, float] = LR_DECADES, signed: bool = False) -> st.SearchStrategy[float]:
+    """Learning rates log-uniform over ``decades`` (default 1e-8 to 1e2).
+
+    ``signed=True`` draws from the draft's stated domain, "lambda in R" (section Notations): the magnitude is
+    log-uniform as above and the sign is drawn, negative in half of the draws (a negative rate is an ascent
+    step). A lemma that needs lambda > 0 must then say so as a premise (``premises_met=False``), so a hidden
+    sign premise is found by the fuzzer instead of being built into the strategy.
+    """
+    magnitudes = log_uniform(decades)
+    if not signed:
+        return magnitudes
+    return st.tuples(st.sampled_from([1.0, -1.0]), magnitudes).map(lambda pair: pair[0] * pair[1])
 
 
 def scales(decades: tuple[float, float] = SCALE_DECADES) -> st.SearchStrategy[float]:
@@ -74,15 +83,16 @@ def vectors(draw: st.DrawFn, dim: int, scale: float = 1.0) -> list[float]:
 
 @st.composite
 def linear_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
-                  lr_decades: tuple[float, float] = LR_DECADES) -> dict[str, Any]:
-    """A linear-regression case ``{"theta", "x", "y", "lr"}`` with independent scales for x and theta."""
+                  lr_decades: tuple[float, float] = LR_DECADES, signed: bool = False) -> dict[str, Any]:
+    """A linear-regression case ``{"theta", "x", "y", "lr"}`` with independent scales for x and theta
+    (``signed=True``: lr drawn from the draft's lambda in R, see :func:`learning_rates`)."""
     dim = draw(dimensions(max_dim))
     x_scale, theta_scale = draw(scales()), draw(scales())
     return {
         "theta": draw(vectors(dim, theta_scale)),
         "x": draw(vectors(dim, x_scale)),
         "y": float(draw(st.floats(-1.0, 1.0)) * draw(scales())),
-        "lr": draw(learning_rates(lr_decades)),
+        "lr": draw(learning_rates(lr_decades, signed)),
     }
 
 
@@ -108,6 +118,16 @@ NEAR_SINGULAR_RANGES = (LINEAR_POINT_RANGES + "; half of the draws replace lr by
 ITERATION_RANGES = ("p in [1, 512]; q = lr |x|^2 log-uniform in [1e-8, 10] (half of the draws within 10^-15..10^-0.3 "
                     "of 1); |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3; K in [0, 20]")
 
+#: How a signed draw reads in the evidence (the draft's domain "lambda in R").
+SIGNED_LR_RANGES = "lr in R: sign drawn (+-), magnitude log-uniform in [1e-8, 1e2]"
+
+
+def signed_ranges(ranges: str) -> str:
+    """``ranges`` with its learning-rate entry replaced by the signed one (the draft's lambda in R)."""
+    return (ranges.replace("lr log-uniform in [1e-8, 1e2]", SIGNED_LR_RANGES)
+            .replace("q = lr |x|^2 log-uniform", "q = lr |x|^2 with a drawn sign, |q| log-uniform"))
+
+
 #: The 60-digit runs of the O(pK) step iterations are capped in dimension to stay fast.
 ITERATION_ORACLE_MAX_DIM = 48
 ITERATION_ORACLE_RANGES = ITERATION_RANGES.replace(
@@ -132,12 +152,16 @@ def near_singular_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[
 
 
 @st.composite
-def iteration_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[str, Any]:
-    """A case with lr = q / |x|^2 for a drawn q (half near 1, half log-uniform in [1e-8, 10]) and K = ``terms`` in [0, 20]."""
+def iteration_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION, signed: bool = False) -> dict[str, Any]:
+    """A case with lr = q / |x|^2 for a drawn q (half near 1, half log-uniform in [1e-8, 10]) and K = ``terms`` in [0, 20].
+
+    ``signed=True``: q (so lr) gets a drawn sign, the draft's lambda in R (near -1 as well as near 1)."""
     case = draw(linear_points(max_dim))
     norm2 = float(np.dot(case["x"], case["x"]))
     if norm2 > 1e-200:
         q = _near_one(draw) if draw(st.booleans()) else draw(log_uniform((-8.0, 1.0)))
+        if signed:
+            q *= draw(st.sampled_from([1.0, -1.0]))
         if np.isfinite(q / norm2):
             case["lr"] = float(q / norm2)
     case["terms"] = draw(st.integers(0, 20))
