@@ -303,8 +303,10 @@ register(
                   r"\mathrm{Var}(\bar x_n)$: the efficiency $e(n) = \mathrm{Var}(\bar x_n)/\mathrm{Var}(\mathrm{med}_n) < 1$, "
                   r"and it depends on $n$.",
         source=SECTION, as_written=True, quote=NOTE_MEDIAN, reading="gaussian-noise", claim="median-suboptimality",
-        interpretation="Read as: for Gaussian gradient noise the median loses statistical efficiency against the mean. "
-                       "For n <= 2 the median is the mean (no loss).",
+        assumptions=("i.i.d. Gaussian per-example gradient noise", "batch size n >= 3 odd (n <= 2: the median is the mean)"),
+        interpretation="The charitable reading of 'possible suboptimality': there is a common noise (Gaussian) for "
+                       "which the median loses statistical efficiency against the mean. For n <= 2 the median is the "
+                       "mean (no loss).",
         checks=(OracleCheck("exact-efficiency", _efficiency_cases, _gaussian_only,
                             "60-digit mpmath order-statistic integrals of Var(med_n), n in (3, 5, ..., 15, 19, 25, 31, 41)"),),
         uses=("median-efficiency-finite",),
@@ -314,7 +316,11 @@ register(
         title="The median is a less efficient aggregator than the mean, whatever the noise",
         statement=r"For every noise distribution and $n \ge 3$, $\mathrm{Var}(\mathrm{med}_n) > \mathrm{Var}(\bar x_n)$.",
         source=SECTION, as_written=True, quote=NOTE_MEDIAN, reading="any-noise", claim="median-suboptimality",
-        interpretation="Refuted by Laplace noise: e(3) = 24/23 > 1 (the median is the better estimator), and e(n) -> 2.",
+        strengthened=True,
+        assumptions=("any i.i.d. noise distribution with a density", "batch size n >= 3 odd"),
+        interpretation="A strengthened reading: the draft writes 'possible suboptimality'; this reading claims it for "
+                       "every noise. Refuted by Laplace noise: e(3) = 24/23 > 1 (the median is the better estimator), "
+                       "and e(n) -> 2. It does not drive the claim's headline (median-suboptimal does).",
         checks=(OracleCheck("exact-efficiency", _efficiency_cases, _median_worse,
                             "60-digit mpmath order-statistic integrals, Gaussian and Laplace noise, n in (3, 5, ..., 15, 19, 25, 31, 41)"),),
         corrected_by=("median-suboptimal", "median-efficiency-asymptotic"),
@@ -383,12 +389,28 @@ register(
                               "exact medians in mpmath", oracle=True),),
     ),
     Lemma(
+        id="streaming-median-histogram",
+        title="A fixed-bin streaming median: error at most half a bin, memory fixed before the run",
+        statement=r"The histogram estimate on $[l, h]$ with $K$ bins is within $w/2 + 16u(|l| + |h|)$, $w = (h-l)/K$, of "
+                  r"the exact median wherever both middle order statistics lie in $[l, h]$, in $8P(K+2) + 8$ bytes "
+                  r"whatever the number of gradients.",
+        source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="bounded-error", claim="efficient-streaming-median",
+        assumptions=("both middle order statistics lie in the histogram range [l, h]", "K >= 1 bins fixed before the run"),
+        interpretation="The charitable reading of a note that only links a paper: an efficient streaming median exists "
+                       "as an approximate median with a stated error in memory fixed before the run "
+                       "(theory.models.aggregation.streaming.HistogramMedian).",
+        checks=(PropertyCheck("within-bound", _streams(), _histogram_within_bound, STREAM_RANGES, oracle=True),),
+    ),
+    Lemma(
         id="streaming-median-exact",
         title="An exact streaming median in memory independent of the stream",
         statement=r"The coordinate-wise median of a stream of gradients can be computed exactly in one pass with memory "
                   r"independent of the number of gradients.",
         source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="exact", claim="efficient-streaming-median",
-        interpretation="Refuted: the state after k + 1 values must determine their sorted multiset (a continuation "
+        strengthened=True,
+        assumptions=("one pass over the stream", "the exact coordinate-wise median"),
+        interpretation="A strengthened reading: the draft only writes 'Efficient streaming median: good explanation "
+                       "here' and links a paper; it does not claim exactness. Refuted: the state after k + 1 values must determine their sorted multiset (a continuation "
                        "separates any two), so it needs log2 of the number of (k+1)-multisets bits (Munro & Paterson 1980).",
         checks=(PropertyCheck("one-state", _first_halves(), _one_state_suffices, HALVES_RANGES, oracle=True),),
         corrected_by=("exact-streaming-median-memory", "streaming-median-histogram"),
@@ -403,16 +425,5 @@ register(
         source=SECTION, as_written=False,
         checks=(PropertyCheck("continuation-separates", _first_halves(), _state_determines_half, HALVES_RANGES,
                               oracle=True),),
-    ),
-    Lemma(
-        id="streaming-median-histogram",
-        title="A fixed-bin streaming median: error at most half a bin, memory fixed before the run",
-        statement=r"The histogram estimate on $[l, h]$ with $K$ bins is within $w/2 + 16u(|l| + |h|)$, $w = (h-l)/K$, of "
-                  r"the exact median wherever both middle order statistics lie in $[l, h]$, in $8P(K+2) + 8$ bytes "
-                  r"whatever the number of gradients.",
-        source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="bounded-error", claim="efficient-streaming-median",
-        interpretation="Read as: an approximate median with a stated error in memory fixed before the run "
-                       "(theory.models.aggregation.streaming.HistogramMedian).",
-        checks=(PropertyCheck("within-bound", _streams(), _histogram_within_bound, STREAM_RANGES, oracle=True),),
     ),
 )

@@ -156,6 +156,25 @@ def _gradient_idempotent(case):
         return oracle_identity(twice, once, magnitude, depth=2 * len(c["x"]) + 8)
 
 
+def _gradient_is_displacement(case):
+    """Draft, geometry as written: g_z(theta) is the orthogonal displacement of theta from the hyperplane theta.x = y,
+    theta - P_z(theta) = (theta.x - y) x / |x|^2 (its projection on the line of x), at 60 digits (premise x != 0)."""
+    with precision():
+        c = mp_case(case)
+        norm2 = c["x"].dot(c["x"])
+        if norm2 == 0:
+            return Outcome(True, 0.0, "x = 0: no hyperplane", premises_met=False)
+        gradient = gradient_core(c["theta"], c["x"], c["y"])
+        displacement = gradient / norm2
+        abs_x = abs_vector(c["x"])
+        magnitude = mp_max_abs((abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x) * (1 + 1 / norm2)
+        return oracle_identity(gradient, displacement, magnitude, depth=3 * len(c["x"]) + 8)
+
+
+#: |x| = 2: the gradient (-2) is |x|^2 = 4 times the displacement (-1/2) from the hyperplane 2 theta = 1.
+_SCALED_CASE = {"theta": [0.0], "x": [2.0], "y": 1.0, "lr": 1.0}
+
+
 def _commute_only_if_equal(case):
     """Draft: Phi_z and Phi_z' commute (C = 0 for all theta) only if z = z'. C is affine in theta, so it
     vanishes everywhere iff it vanishes at theta = 0 and at the p unit vectors."""
@@ -359,18 +378,37 @@ register(
     ),
     Lemma(
         id="lr-gradient-projection-geometry",
-        title="The linear-regression gradient points from the hyperplane to theta, along x (geometry reading)",
-        statement=r"$g_z(\theta) = |x|^2\,(\theta - P_z(\theta))$ where $\theta - P_z(\theta) = \frac{\theta\cdot x - y}{|x|^2}x$ is the "
-                  r"orthogonal displacement of $\theta$ from the hyperplane $\theta\cdot x = y$: it lies on $x$, is orthogonal "
-                  r"to the hyperplane, and has length $\mathrm{dist}(\theta, \{\theta\cdot x = y\})$. For $|x| = 1$ the "
-                  r"gradient is exactly that displacement; otherwise it is that displacement scaled by $|x|^2$.",
+        title="The linear-regression gradient is theta's orthogonal displacement from the hyperplane (geometry reading)",
+        statement=r"$g_z(\theta) = (\theta\cdot x - y)\,x$ is the affine projection of $\theta$ on the vector $x$, orthogonally "
+                  r"to the hyperplane $\theta\cdot x = y$: $g_z(\theta) = \theta - P_z(\theta) = "
+                  r"\frac{\theta\cdot x - y}{|x|^2}x$ ($x \ne 0$).",
         source=SECTION,
         as_written=True,
         quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
         claim="lr-gradient-projection",
         reading="the geometry described: on x, orthogonal to the hyperplane",
-        interpretation="The geometry the sentence describes holds: the gradient is the orthogonal projection of theta's "
-                       "offset from the hyperplane onto the line of x, up to the factor |x|^2, which the draft omits "
+        assumptions=("x != 0 (else there is no hyperplane)", "linear regression, any p"),
+        interpretation="The geometry the sentence describes, taken as written: the gradient is theta's displacement "
+                       "from the hyperplane along x. It is that displacement times |x|^2, a factor the draft omits: "
+                       "refuted for |x| != 1 (x = 2: gradient -2, displacement -1/2). The package's earlier encoding "
+                       "proved the scaled identity under this name; it is now the corrected lemma "
+                       "lr-gradient-projection-scaled.",
+        checks=(oracle_property("gradient-is-displacement", linear_points(), _gradient_is_displacement,
+                                examples=(_SCALED_CASE,)),),
+        corrected_by=("lr-gradient-projection-scaled",),
+        counterexample=Counterexample("gradient-is-displacement", _SCALED_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="lr-gradient-projection-scaled",
+        title="The linear-regression gradient is |x|^2 times theta's displacement from the hyperplane",
+        statement=r"$g_z(\theta) = |x|^2\,(\theta - P_z(\theta))$ where $\theta - P_z(\theta) = \frac{\theta\cdot x - y}{|x|^2}x$ is the "
+                  r"orthogonal displacement of $\theta$ from the hyperplane $\theta\cdot x = y$: it lies on $x$, is orthogonal "
+                  r"to the hyperplane, and has length $\mathrm{dist}(\theta, \{\theta\cdot x = y\})$. For $|x| = 1$ the "
+                  r"gradient is exactly that displacement; otherwise it is that displacement scaled by $|x|^2$.",
+        source=SECTION,
+        as_written=False,
+        assumptions=("x != 0", "linear regression, any p"),
+        interpretation="The correction of lr-gradient-projection-geometry: the geometry holds up to the factor |x|^2 "
                        "(exact for unit inputs).",
         uses=("lr-hyperplane-projection",),
         checks=(SympyProof("displacement-geometry", _prove_gradient_geometry,
