@@ -114,6 +114,35 @@ def _beta_moments(case):
         return compare(float(gap), oracle_tolerance(16, 1.0 / dim), f"Beta moment gap {mpmath.nstr(gap, 5)} (p = {dim})")
 
 
+# ----------------------------------------------------------------------------- the span of two gradients
+@st.composite
+def _gradient_pairs(draw):
+    dim = draw(st.integers(3, 64))
+    return {"g0": draw(vectors(dim, draw(scales()))), "g1": draw(vectors(dim, draw(scales())))}
+
+
+def _span_dimension_large(case):
+    """The claim at one data point: dim span(g0, g1) >= 3. The rank of the p x 2 matrix [g0 g1] at 60 digits (Gram
+    determinant: rank 2 iff |g0|^2 |g1|^2 - (g0.g1)^2 > 0)."""
+    with precision():
+        g0, g1 = mp_vector(case["g0"]), mp_vector(case["g1"])
+        if mp_max_abs(g0) == 0 and mp_max_abs(g1) == 0:
+            return Outcome(True, 0.0, "both gradients zero", premises_met=False)
+        gram = g0.dot(g0) * g1.dot(g1) - g0.dot(g1) ** 2
+        rank = 2 if gram > 0 else 1
+        return Outcome(rank >= 3, 0.0 if rank >= 3 else 2.0,
+                       f"dim V_z = {rank} <= 2 (p = {len(g0)}); every z of every model alike (span-dim-at-most-two)")
+
+
+def _prove_span_at_most_two() -> bool:
+    a, b = symbolic_vector("a", 3), symbolic_vector("b", 3)
+    s, t = sympy.symbols("s t", real=True)
+    return is_zero(sympy.Matrix.hstack(a, b, s * a + t * b).det())
+
+
+_SPAN_CASE = {"g0": [1.0, 0.0, 0.0], "g1": [0.0, 1.0, 0.0]}
+
+
 # ----------------------------------------------------------------------------- Hessians (mpmath, eigsy)
 @st.composite
 def _single_points(draw):
@@ -421,14 +450,40 @@ register(
     Lemma(
         id="span-dim-large",
         title="Large models have data points whose gradients span a large space",
-        statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ lie in a span $V_z$, and for large models there are data points "
-                  r"$z$ with $\dim V_z$ large.",
+        statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ lie in a span $V_z$, and for large models ($p \ge 3$ parameters) "
+                  r"there are data points $z$ with $\dim V_z$ large, i.e. at least 3.",
         source=NONLINEAR,
         as_written=True,
         quote=r"With large models, there exists data points $z$ such that $\dim V_z$ is large",
-        interpretation="A hypothesis about networks: in linear regression dim V_z = 1 (ga-collinear). The empirical "
-                       "gradient-cosine check measures cos(g_z(theta_0), g_z(theta_1)) after interleaved batches.",
+        assumptions=("V_z = span(g_z(theta_0), g_z(theta_1)), the span the hypothesis box names",
+                     "'large' read as the weakest size beyond the trivial one: dim V_z >= 3", "p >= 3"),
+        interpretation="Encoded as written: V_z is the span of the two gradients the box names, so dim V_z <= 2 for "
+                       "every z and every model (span-dim-at-most-two, proved). The check evaluates dim V_z at 60 digits "
+                       "on drawn gradient pairs; every z of every model is a counterexample, which is why one stored case "
+                       "suffices. What can be large in high dimension is the angle between the two gradients "
+                       "(high-dim-orthogonal-gradients, open), or the span of the gradients along a whole trajectory, "
+                       "which the draft does not write.",
         uses=("ga-collinear", "high-dim-orthogonal"),
+        checks=(oracle_property("span-dimension", _gradient_pairs(), _span_dimension_large,
+                                "p in [3, 64]; two gradient vectors with scales log-uniform in [1e-3, 1e3]; rank by "
+                                "mpmath at 60 digits", examples=(_SPAN_CASE,)),),
+        corrected_by=("span-dim-at-most-two",),
+        counterexample=Counterexample("span-dimension", _SPAN_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="span-dim-at-most-two",
+        title="The span of the two gradients has dimension at most 2",
+        statement=r"$\dim \mathrm{span}(g_z(\theta_0), g_z(\theta_1)) \le 2$ for every model, data point and $p$, with "
+                  r"equality iff the gradients are not collinear (in linear regression it is 1: ga-collinear).",
+        source=NONLINEAR,
+        as_written=False,
+        assumptions=("any model, any p",),
+        interpretation="The correction of span-dim-large: any three vectors of the span are dependent. The quantity "
+                       "that can grow with the model is the angle between the gradients (high-dim-orthogonal).",
+        uses=("ga-collinear",),
+        checks=(SympyProof("three-vectors-dependent", _prove_span_at_most_two,
+                           "sympy: det[a, b, s a + t b] = 0 for symbolic a, b in R^3 and s, t (any three vectors of "
+                           "span(a, b) are dependent; a 3 x 3 minor of p-vectors is the same identity in every p)"),),
     ),
     Lemma(
         id="hessian-pd-convex",

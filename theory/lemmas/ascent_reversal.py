@@ -53,8 +53,12 @@ def _prove_exact_rate_is_inverse() -> bool:
     The induction over T uses exactly this: A_1 o ... o A_T o Phi_T o ... o Phi_1 loses its innermost pair."""
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
     rate = lr / (1 - lr * x.dot(x))
+    # the sign of mu* for lr > 0: q = 1 - s (0 < s < 1) gives mu* > 0, q = 1 + s gives mu* < 0 (a descent step)
+    s = sympy.Symbol("s", positive=True)
+    below, above = lr / (1 - (1 - s)), lr / (1 - (1 + s))
     return (is_zero_array(step_core(step_core(theta, x, y, lr), x, y, -rate) - theta)
-            and is_zero_array(step_core(step_core(theta, x, y, -rate), x, y, lr) - theta))
+            and is_zero_array(step_core(step_core(theta, x, y, -rate), x, y, lr) - theta)
+            and bool(sympy.simplify(below).is_positive) and bool(sympy.simplify(above).is_negative))
 
 
 def _prove_replay_slope() -> bool:
@@ -320,9 +324,13 @@ register(
                   r"$\mu^\ast = \lambda/(1 - q)$ is $\Phi_z^{-1}$. Hence for every $T$, ascent in reverse order with the "
                   r"rates $\mu^\ast_t$ returns $\theta_0$ exactly; one rate $\mu$ reverts step $t$ iff $\mu = \mu^\ast_t$ or "
                   r"$g_{z_t}(\theta_{t-1}) = 0$, and at $q_t = 1$ no rate does. An ascent step at rate $\mu$ shifts the "
-                  r"model by $\frac{\mu}{\mu^\ast}$ times the shift exact unlearning needs.",
+                  r"model by $\frac{\mu}{\mu^\ast}$ times the shift exact unlearning needs. The sign of $\mu^\ast$: for "
+                  r"$\lambda > 0$ it is positive (a genuine ascent step) iff $q < 1$; for $q > 1$ it is negative, so the "
+                  r"inverse 'ascent' step is a descent step $\theta - |\mu^\ast| g_z(\theta)$.",
         source=CONCLUSION,
         as_written=False,
+        assumptions=("lr in R (the identities hold for either sign)", "q_t = lr|x_t|^2 != 1 for every step",
+                     "mu* > 0 (an ascent step proper) iff 0 < q < 1 when lr > 0; for q > 1, mu* < 0: a descent step"),
         interpretation="What an omniscient defender (who knows every z_t and lr) can do with gradient ascent in linear "
                        "regression. The T-step statement is proved for every T: induction peeling the innermost pair "
                        "A_T o Phi_T = id (the one-step identity); the fuzzed replay re-checks it at 60 digits.",
