@@ -7,7 +7,8 @@ import math
 
 from hypothesis import given
 
-from theory.checking.strategies import LR_DECADES, MAX_DIMENSION, SCALE_DECADES, learning_rates, linear_points, point_pairs
+from theory.checking.strategies import (LR_DECADES, MAX_DIMENSION, SCALE_DECADES, iteration_points, learning_rates, linear_points,
+                                       point_pairs, signed_ranges)
 
 
 @given(learning_rates())
@@ -27,3 +28,26 @@ def test_linear_points_are_consistent_json_cases(case):
 @given(point_pairs())
 def test_point_pairs_share_the_dimension(case):
     assert len(case["x2"]) == len(case["x"]) == len(case["theta"])
+
+
+@given(learning_rates(signed=True))
+def test_signed_learning_rates_keep_their_magnitude(lr):
+    assert 10 ** LR_DECADES[0] * (1 - 2**-52) <= abs(lr) <= 10 ** LR_DECADES[1] * (1 + 2**-52)
+
+
+def test_signed_draws_reach_both_signs_and_unsigned_ones_stay_positive():
+    """The draft's lambda in R: a signed strategy must draw negative rates (else a hidden lr > 0 premise hides)."""
+    from hypothesis import find
+
+    assert find(learning_rates(signed=True), lambda lr: lr < 0) < 0
+    assert find(linear_points(8, signed=True), lambda case: case["lr"] < 0)["lr"] < 0
+    assert find(iteration_points(8, signed=True), lambda case: case["lr"] < 0)["lr"] < 0
+    import pytest
+    from hypothesis.errors import NoSuchExample
+
+    with pytest.raises(NoSuchExample):
+        find(learning_rates(), lambda lr: lr <= 0)
+
+
+def test_signed_ranges_say_lambda_in_r():
+    assert "lr in R" in signed_ranges("p in [1, 512]; lr log-uniform in [1e-8, 1e2]")
