@@ -43,7 +43,7 @@ OMNISCIENT_QUOTE = ("Therefore, even an omniscient defender would be unable to r
 #: |1 - q| below this is treated as q = 1 (no inverse; the exact rate mu* = lr/(1 - q) blows up).
 SINGULAR_GAP = 1e-6
 MAX_STEPS = 4
-RUN_RANGES = (f"T in [1, {MAX_STEPS}] steps; p in [1, 8]; lr log-uniform in [1e-8, 1e2]; |x_t|, |theta_0| scales "
+RUN_RANGES = (f"T in [1, {MAX_STEPS}] steps; p in [1, 8]; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]; |x_t|, |theta_0| scales "
               "log-uniform in [1e-3, 1e3]; |y_t| <= 1e3")
 
 
@@ -251,6 +251,9 @@ def _replay_not_identity(case):
         predicted = mpmath.fprod([1 - q**2 for q in qs])
         dim, steps = len(c["theta"]), len(c["xs"])
         tolerance = oracle_tolerance(16 * dim**3 + 8 * steps * dim, float(mpmath.fprod([(1 + q) ** 2 for q in qs]) * dim))
+        if 1 - predicted <= tolerance:
+            return Outcome(True, 0.0, f"prod (1 - q_t^2) = 1 - {mpmath.nstr(1 - predicted, 3)}: within the oracle's "
+                                      "resolution of 1", premises_met=False)
         matches = abs(determinant - predicted) <= tolerance
         not_identity = predicted < 1 - tolerance
         return Outcome(bool(matches and not_identity), float(abs(determinant - predicted) / tolerance),
@@ -363,7 +366,7 @@ register(
                            "sympy: det(I +- lr x x^T) = 1 +- q in dimension 3 (the matrix determinant lemma in every p), "
                            "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)"),
                 oracle_property("determinant-60-digits", _small_step_runs(), _replay_not_identity,
-                                RUN_RANGES.replace("lr log-uniform in [1e-8, 1e2]",
+                                RUN_RANGES.replace("lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]",
                                                    "lr = u / max_t |x_t|^2, u log-uniform in [1e-8, 0.99]"))),
     ),
     Lemma(

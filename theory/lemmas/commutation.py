@@ -28,7 +28,8 @@ from theory.checking.error_model import float64_tolerance, oracle_tolerance
 from theory.models.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.checking.strategies import POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs, scales, vectors
+from theory.checking.strategies import (POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs,
+                                        positive_ranges, scales, vectors)
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
 HARD = f"{SECTION} / Difficult cases where gradient steps do not commute"
@@ -351,7 +352,7 @@ def _random_input_cases(draw):
 
 
 SMALL_RANGES = RANGES.replace("p in [1, 512]", f"p in [1, {SMALL_DIM}] (O(p^2) mpmath work per case)")
-DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr log-uniform in [1e-8, 1e2]"
+DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]"
 MC_RANGES = (f"p in [1, 512]; norms a, b log-uniform in [1e-3, 1e3]; |r|, |r'| <= 1e3; lr in [1e-8, 1e2]; "
              f"{MC_SAMPLES} Monte Carlo draws per case, tolerance {MC_SIGMAS} standard errors")
 ORTHOGONAL_PAIR = {"theta": [0.0, 0.0], "x": [1.0, 0.0], "y": 1.0, "lr": 0.5, "x2": [0.0, 1.0], "y2": -1.0}
@@ -458,7 +459,8 @@ register(
         checks=(SympyProof("closed-form-and-iff", _prove_commutator_formula,
                            "sympy identities in dimension 3 (vectors theta, x, x'): closed form, its Jacobian, the "
                            "Lagrange identity and the parallel case x' = c x"),
-                oracle_property("float64-vs-60-digits", point_pairs(), _commutator_formula)),
+                oracle_property("float64-vs-60-digits", point_pairs(signed=False), _commutator_formula,
+                                positive_ranges(RANGES))),
     ),
     Lemma(
         id="projectors-commute-iff-equal",

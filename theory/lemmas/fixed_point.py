@@ -31,7 +31,7 @@ from theory.models.linear_regression import (fixed_point_core, fixed_point_inver
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
 from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
 from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
-                               iteration_points, linear_points, log_uniform, signed_ranges, vectors)
+                               iteration_points, linear_points, log_uniform, positive_ranges, signed_ranges, vectors)
 
 SECTION = "Inverting a single gradient step is hard"
 FIXED_POINT = f"{SECTION} / The fixed-point formulation"
@@ -543,9 +543,11 @@ register(
                        "theta^(0), theta_t, x); the contraction criterion is psi-lipschitz's exact modulus |q|"),
             oracle_property("criterion-60-digits", _psi_cases(), lambda case: _contraction_criterion(case, True),
                             SIGNED_PSI_RANGES, examples=(_NEGATIVE_LR_CASE,)),
-            oracle_property("float64-fixed-point", iteration_points(), _fixed_point_float64, ITERATION_RANGES,
+            oracle_property("float64-fixed-point", iteration_points(signed=False), _fixed_point_float64,
+                            positive_ranges(ITERATION_RANGES),
                       examples=UNDERFLOW_EXAMPLES),
-            oracle_property("rate-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _fixed_point_rate, ITERATION_ORACLE_RANGES),
+            oracle_property("rate-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM, signed=False), _fixed_point_rate,
+                            positive_ranges(ITERATION_ORACLE_RANGES)),
         ),
     ),
     Lemma(
@@ -607,7 +609,7 @@ register(
                        "absorbed a change of regulariser; it is now the corrected lemma pathway-regularizer-weight-decay.",
         uses=("phi-lipschitz",),
         checks=(oracle_property("l1-step-contracts", _l1_pairs(), _l1_contracts,
-                                "p in [1, 64]; lr log-uniform in [1e-8, 1e2]; alpha log-uniform in [1e-3, 1e3]; |x|, "
+                                "p in [1, 64]; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]; alpha log-uniform in [1e-3, 1e3]; |x|, "
                                 "|theta| scales log-uniform in [1e-3, 1e3]; b - a on x^perp in half of the draws",
                                 examples=(_L1_PAIR,)),),
         corrected_by=("pathway-regularizer-weight-decay",),
@@ -647,7 +649,7 @@ register(
                        "contraction. Smaller |theta| without a regularizer changes nothing here: Lip(Psi) = lr|x|^2 "
                        "does not depend on theta (psi-lipschitz).",
         checks=(oracle_property("decay-does-not-stretch-psi", _decay_cases(), _decay_helps_psi,
-                                "p in [1, 64]; lr log-uniform in [1e-8, 1e2]; alpha log-uniform in [1e-3, 1e3]; "
+                                "p in [1, 64]; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]; alpha log-uniform in [1e-3, 1e3]; "
                                 "|x|, |theta| scales log-uniform in [1e-3, 1e3]", examples=(_DECAY_CASE,)),),
         corrected_by=("pathway-regularizer-weight-decay",),
         counterexample=Counterexample("decay-does-not-stretch-psi", _DECAY_CASE, found_by="example"),

@@ -95,13 +95,13 @@ def _prove_hard_kinds() -> bool:
 
 # ----------------------------------------------------------------------------- predicates (mpmath, 60 digits)
 def _descent_ascent(case):
-    """theta_1, theta_2 and the magnitude bound of the computation, in mpmath."""
+    """theta_1, theta_2 and the magnitude bound of the computation, in mpmath (either sign of lr: |lr| in the bound)."""
     c = mp_case(case)
     theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
     theta2 = step_core(theta1, c["x"], c["y"], -c["lr"])
     abs_x = abs_vector(c["x"])
     magnitude = (mp_max_abs(c["theta"]) + mp_max_abs(theta1)
-                 + 2 * c["lr"] * (abs_vector(theta1).dot(abs_x) + abs(c["y"])) * mp_max_abs(c["x"])
+                 + 2 * abs(c["lr"]) * (abs_vector(theta1).dot(abs_x) + abs(c["y"])) * mp_max_abs(c["x"])
                  + c["lr"] ** 2 * abs(residual_core(c["theta"], c["x"], c["y"])) * abs_x.dot(abs_x) * mp_max_abs(c["x"]))
     return c, theta1, theta2, magnitude
 

@@ -36,7 +36,7 @@ from theory.checking.strategies import linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent / Towards the general case"
 COMMUTE = "Inverting many gradient steps is hard since they don't commute"
-RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
+RANGES = ("p in [1, 512]; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
           "labels y in {-1, +1} (sign of a drawn number, 0 -> +1)")
 
 
@@ -134,9 +134,9 @@ def _ascent_remainder(case):
         exact = ascent_error_exact_core(gradient, theta, lr)
         predicted = ascent_error_prediction_core(gradient, hvp, theta, lr)
         slope = x.dot(gradient(theta))
-        bound = lr**3 * _c3() * slope**2 * mp_norm(x) / 2
+        bound = abs(lr) ** 3 * _c3() * slope**2 * mp_norm(x) / 2  # the Taylor remainder carries |lr|^3 (lr in R)
         abs_x = abs_vector(x)
-        magnitude = (mp_max_abs(theta) + _path_magnitude(theta, (x, x), lr)
+        magnitude = (mp_max_abs(theta) + _path_magnitude(theta, (x, x), abs(lr))
                      + lr**2 * mp_max_abs(x) * abs_x.dot(abs_x) * (1 + abs_x.dot(abs_vector(theta))))
         rounding = oracle_tolerance(4 * len(x) + 60, float(magnitude)) * len(x) ** 0.5
         remainder = mp_norm(exact - predicted)
@@ -155,10 +155,10 @@ def _commutator_remainder(case):
         exact = commutator_exact_core(gradient_a, gradient_b, theta, lr)
         predicted = commutator_prediction_core(gradient_a, hvp_a, gradient_b, hvp_b, theta, lr)
         g_a, g_b = gradient_a(theta), gradient_b(theta)
-        bound = lr**3 * _c3() * (x_a.dot(g_b) ** 2 * mp_norm(x_a) + x_b.dot(g_a) ** 2 * mp_norm(x_b)) / 2
+        bound = abs(lr) ** 3 * _c3() * (x_a.dot(g_b) ** 2 * mp_norm(x_a) + x_b.dot(g_a) ** 2 * mp_norm(x_b)) / 2
         abs_a, abs_b = abs_vector(x_a), abs_vector(x_b)
         margins = 1 + (abs_a + abs_b).dot(abs_vector(theta))
-        magnitude = (_path_magnitude(theta, (x_a, x_b), lr) + _path_magnitude(theta, (x_b, x_a), lr)
+        magnitude = (_path_magnitude(theta, (x_a, x_b), abs(lr)) + _path_magnitude(theta, (x_b, x_a), abs(lr))
                      + lr**2 * abs_a.dot(abs_b) * (mp_max_abs(x_a) + mp_max_abs(x_b)) * margins)
         rounding = oracle_tolerance(4 * len(theta) + 60, float(magnitude)) * len(theta) ** 0.5
         remainder = mp_norm(exact - predicted)

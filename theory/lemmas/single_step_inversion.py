@@ -34,7 +34,8 @@ from theory.models.linear_regression import (gradient_core, inverse_step, invers
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
 from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
-                               NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points, signed_ranges)
+                               NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points, positive_ranges,
+                               signed_ranges)
 
 SECTION = "Inverting a single gradient step is hard"
 RANGES = LINEAR_POINT_RANGES
@@ -153,8 +154,8 @@ def _inverse_roundtrip(case):
         preimage = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
         back = step_core(preimage, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
-        amplification = 1 + c["lr"] * mp_max_abs(c["x"]) * sum(abs_x)
-        step_magnitude = mp_max_abs(abs_vector(preimage) + c["lr"] * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x)
+        amplification = 1 + abs(c["lr"]) * mp_max_abs(c["x"]) * sum(abs_x)
+        step_magnitude = mp_max_abs(abs_vector(preimage) + abs(c["lr"]) * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x)
         return oracle_identity(back, c["theta"], sherman_morrison_magnitude(c) * amplification + step_magnitude, depth=2 * dim + 16)
 
 
@@ -206,7 +207,7 @@ def _neumann_criterion(case, absolute: bool):
 
 
 def _draft_tilde_limit(case):
-    """Operator-norm reading with the draft's own theta~ := Phi_z(theta) + lr y x: for 0 < lr|x|^2 < 1 the series
+    """Operator-norm reading with the draft's own theta~ := Phi_z(theta) + lr y x: for |lr||x|^2 < 1 the series
     sum_k lr^k l^k(theta~) converges to theta~ + lr/(1 - q) (theta~ . x) x (its closed form, neumann-converges-iff);
     the draft says the limit is theta. Here theta is the point before the step (60 digits)."""
     with precision():
@@ -219,8 +220,8 @@ def _draft_tilde_limit(case):
         draft_tilde = step_core(theta, x, y, lr) + lr * y * x
         limit = draft_tilde + lr / (1 - q) * draft_tilde.dot(x) * x
         abs_x = abs_vector(x)
-        size = mp_max_abs(abs_vector(theta)) + lr * (mp_norm(theta) * mp_norm(x) + 2 * abs(y)) * mp_max_abs(x)
-        magnitude = size * (1 + lr / (1 - q) * sum(abs_x) * mp_max_abs(x)) + mp_max_abs(abs_vector(theta))
+        size = mp_max_abs(abs_vector(theta)) + abs(lr) * (mp_norm(theta) * mp_norm(x) + 2 * abs(y)) * mp_max_abs(x)
+        magnitude = size * (1 + abs(lr) / abs(1 - q) * sum(abs_x) * mp_max_abs(x)) + mp_max_abs(abs_vector(theta))
         return oracle_identity(limit, theta, magnitude, depth=6 * len(x) + 16)
 
 
@@ -265,7 +266,7 @@ def _prove_operator_norm_inverse() -> bool:
     """||lr l||_2 = lr|x|^2 = q (l = x x^T is symmetric with l x = |x|^2 x and l w = 0 for w = x cross u, which
     spans x^perp), det(I - lr l) = 1 - q, and 1 - q > 0 on q < 1 (q = 1 - s, s > 0)."""
     x, u = symbolic_vector("x", 3), symbolic_vector("u", 3)
-    lr, s = sympy.Symbol("lambda", positive=True), sympy.Symbol("s", positive=True)
+    lr, s = sympy.Symbol("lambda", real=True), sympy.Symbol("s", positive=True)  # lr in R: the norm is |q|
     linear = x * x.T
     q = lr * (x.T * x)[0]
     return (linear.is_symmetric() and is_zero_matrix(lr * linear * x - q * x)
@@ -285,12 +286,13 @@ def _prove_neumann_limit() -> bool:
 
 
 def _operator_norm_premise(c):
-    """Premise of the operator-norm reading: x != 0 and ||lr l||_2 = lr|x|^2 < 1 (None when met, else the outcome)."""
-    q = c["lr"] * c["x"].dot(c["x"])
-    if q == 0:
+    """Premise of the operator-norm reading: x != 0 and ||lr l||_2 = |lr||x|^2 < 1 (lr in R; None when met, else the
+    outcome)."""
+    norm = abs(c["lr"]) * c["x"].dot(c["x"])
+    if norm == 0:
         return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
-    if q >= 1:
-        return Outcome(True, 0.0, f"||lr l|| = lr|x|^2 = {mpmath.nstr(q, 5)} >= 1: outside the premise", premises_met=False)
+    if norm >= 1:
+        return Outcome(True, 0.0, f"||lr l|| = |lr||x|^2 = {mpmath.nstr(norm, 5)} >= 1: outside the premise", premises_met=False)
     return None
 
 
@@ -317,7 +319,7 @@ def _operator_small_neumann(case):
         if mp_norm(first) == 0:
             return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
         ratio = mp_norm(second) / mp_norm(first)
-        return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= lr|x|^2 < 1)")
+        return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= |lr||x|^2 < 1)")
 
 
 # ----------------------------------------------------------------------------- the draft's shifted point
@@ -405,7 +407,8 @@ register(
                        "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)"),
             SympyProof("core-inverts-step", _prove_core_inverts_step,
                        "sympy on the package's inverse_step_core and step_core, dimension 2 (vectors theta, x)"),
-            oracle_property("float64-inverse", near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
+            oracle_property("float64-inverse", near_singular_points(signed=False), _inverse_float64,
+                            positive_ranges(NEAR_SINGULAR_RANGES)),
             oracle_property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
         ),
     ),
@@ -430,14 +433,16 @@ register(
     Lemma(
         id="lr-inverse-small-shift-operator",
         title="A small model shift gives an analytic inverse of the step (operator-norm reading)",
-        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$ (the operator norm of the linear part of $\lambda g_z$), then "
-                  r"$\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the analytic inverse "
+        statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$ (the operator norm of the linear part of $\lambda g_z$, "
+                  r"$\lambda \in \mathbb{R}$), then $\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the "
+                  r"analytic inverse "
                   r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$.",
         source=SECTION,
         as_written=True,
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         claim="lr-inverse-small-shift",
         reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
+        assumptions=("|lr||x|^2 < 1, x != 0 (lr in R: the norm of lr x x^T is |lr||x|^2)",),
         interpretation="||lr g_z|| read as the norm of the map lr g_z, i.e. of its linear part lr l = lr x x^T (the "
                        "Lipschitz constant of lr g_z): the premise is lr|x|^2 < 1, and then the step is invertible. "
                        "The sufficient side of lr-inverse-iff.",
@@ -450,14 +455,14 @@ register(
     Lemma(
         id="neumann-converges-small-shift-operator",
         title="A small model shift makes the Neumann series of the inverse converge to theta (operator-norm reading, the draft's theta~)",
-        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$, then with the draft's $\tilde\theta := \Phi_z(\theta) + \lambda yx$ "
+        statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$, then with the draft's $\tilde\theta := \Phi_z(\theta) + \lambda yx$ "
                   r"the series $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to $\theta$.",
         source=SECTION,
         as_written=True,
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
         claim="neumann-converges-small-shift",
         reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
-        assumptions=("0 < lr|x|^2 < 1 (the operator-norm premise; lr > 0 is part of it)", "theta~ as the draft defines it"),
+        assumptions=("|lr||x|^2 < 1, x != 0 (the operator-norm premise; lr in R)", "theta~ as the draft defines it"),
         interpretation="The usual Neumann-series condition ||lr l|| < 1 makes the series converge, but with the "
                        "draft's theta~ (label term added) the limit is theta + 2 lr y (I - lr x x^T)^{-1} x, not theta: "
                        "refuted whenever y != 0 (the sign error of tilde-theta-as-written). The package's earlier "
@@ -471,18 +476,18 @@ register(
     Lemma(
         id="neumann-converges-operator-corrected",
         title="Under the operator-norm premise the Neumann series of the corrected theta~ converges to theta_t",
-        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$, then with $\tilde\theta = \theta_{t+1} - \lambda yx$ "
+        statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$, then with $\tilde\theta = \theta_{t+1} - \lambda yx$ "
                   r"(tilde-theta-corrected) $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to "
-                  r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $\lambda|x|^2$.",
+                  r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $|\lambda|\,|x|^2$.",
         source=SECTION,
         as_written=False,
-        assumptions=("0 < lr|x|^2 < 1", "theta~ = theta_{t+1} - lr y x (the label term subtracted)"),
+        assumptions=("|lr||x|^2 < 1, x != 0 (lr in R)", "theta~ = theta_{t+1} - lr y x (the label term subtracted)"),
         interpretation="The correction of neumann-converges-small-shift-operator: the draft's claim with its theta~ "
                        "fixed as tilde-theta-corrected says.",
         uses=("neumann-converges-iff", "tilde-theta-corrected"),
         checks=(SympyProof("geometric-limit", _prove_neumann_limit,
                            "sympy: partial sums by induction on symbolic K (neumann-converges-iff) and their limit for "
-                           "0 < q < 1 written q = exp(-s), s > 0"),
+                           "0 < q < 1 written q = exp(-s), s > 0; lr < 0 (-1 < q < 0) by the 60-digit property"),
                 oracle_property("terms-shrink-under-premise", linear_points(), _operator_small_neumann)),
     ),
     Lemma(
@@ -510,9 +515,10 @@ register(
             oracle_property("criterion-60-digits", linear_points(64, signed=True), lambda case: _neumann_criterion(case, True),
                             signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
                             examples=(_NEGATIVE_LR_NEUMANN,)),
-            oracle_property("float64-neumann", iteration_points(), _neumann_float64, ITERATION_RANGES,
+            oracle_property("float64-neumann", iteration_points(signed=False), _neumann_float64, positive_ranges(ITERATION_RANGES),
                       examples=UNDERFLOW_EXAMPLES),
-            oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _neumann_closed_form, ITERATION_ORACLE_RANGES),
+            oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM, signed=False), _neumann_closed_form,
+                            positive_ranges(ITERATION_ORACLE_RANGES)),
         ),
     ),
     Lemma(
