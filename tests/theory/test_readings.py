@@ -130,3 +130,17 @@ def test_signed_premise_lemmas_state_the_domain():
         assert any("lr in R" in assumption for assumption in lemma.assumptions), lemma_id
     assert any("mu* < 0" in assumption for assumption in registry()["ascent-exact-rate"].assumptions)
     assert any("copysign" in assumption for assumption in registry()["gus-fgsm-variant-null"].assumptions)
+
+
+def test_every_lemma_states_its_domain():
+    """Issue 19, item 3: premises explicit. Every lemma lists its assumptions (the model, the sign of lr, non-zero
+    vectors, ...); a statement involving the learning rate says which values of lr it covers."""
+    missing = [lemma.id for lemma in registry().values() if not lemma.assumptions]
+    assert not missing, f"lemmas without assumptions: {missing}"
+    import re
+
+    rate = re.compile(r"\\lambda(?!_)")  # the learning rate, not lambda_min(H)
+    mentions_rate = [lemma for lemma in registry().values() if rate.search(lemma.statement) and lemma.checks]
+    unsaid = [lemma.id for lemma in mentions_rate
+              if not any("lr" in assumption or "rate" in assumption for assumption in lemma.assumptions)]
+    assert not unsaid, f"statements with lr whose assumptions do not say which lr: {unsaid}"

@@ -332,6 +332,7 @@ register(
         statement=r"$e(n) = \frac{1/n}{\int x^2 \frac{n!}{k!^2}\Phi^k(1-\Phi)^k\varphi\,dx}$ for $n = 2k+1$; "
                   r"$e(3) = \frac{\pi}{3(\pi - \sqrt 3)} \approx 0.743$, and $e$ decreases strictly over odd $n$ towards $2/\pi$.",
         source=SECTION, as_written=False,
+        assumptions=('i.i.d. Gaussian noise', 'odd n = 2k + 1 >= 3'),
         interpretation="Even n: e(2) = 1, e(4) = 0.838, e(8) = 0.743, e(32) = 0.665 (float64, theory.models.aggregation."
                        "efficiency.median_variance_even); the sweep aggregator-efficiency measures them.",
         checks=(OracleCheck("odd-sizes", lambda: ({"n": n} for n in ODD_SIZES), _finite_efficiency,
@@ -357,6 +358,7 @@ register(
                   r"$f$ (trimmed mean, mean-around-median, Krum and Multi-Krum with $n - 2f - 2 > 0$), and a cluster of "
                   r"$a = 1$, $\lfloor (n-1)/2 \rfloor + 1$, $f + 1$, resp. $n - f - 1$ corrupted points drives it to infinity.",
         source=SECTION, as_written=False,
+        assumptions=('n gradients, f = floor(beta n) declared corruptions', 'honest points bounded'),
         interpretation="Bounds and constructions in theory.models.aggregation.breakdown; checked on the package's aggregators "
                        "at 60 digits. Krum between f and n - f - 1 corruptions is left undecided.",
         checks=_breakdown_checks(),
@@ -368,6 +370,7 @@ register(
                   r"common point $z$ with $\mathrm{med}(A \setminus z) \ne \mathrm{med}(A' \setminus z)$; for $n = 2$, "
                   r"$\mathrm{med}(A \setminus z) = 2\,\mathrm{med}(A) - z$.",
         source=SECTION, as_written=False,
+        assumptions=('batches of n >= 2 reals',),
         interpretation="So exact unlearning of one point from a median-aggregated step needs more than the stored "
                        "median (coordinate-wise, so also in R^P). Construction: A = (1..n); n odd: lower x_(k) by 1/2 "
                        "and remove the maximum; n even: move x_(k), x_(k+1) apart by 1/2 and remove the minimum.",
@@ -382,6 +385,7 @@ register(
                   r"($r + 1$ values for odd $m$, $r + 2$ for even $m$); each of those ranks is the new median's for "
                   r"some removal.",
         source=SECTION, as_written=False,
+        assumptions=('n reals, r < n removed', 'the order statistics of the batch known'),
         interpretation="Memory to unlearn up to r points per step from median aggregation: r + 2 values per coordinate "
                        "instead of the batch's n (theory.models.aggregation.order_stats.median_after_removal).",
         checks=(PropertyCheck("window-recovers", _removals(), _window_recovers,
@@ -423,6 +427,7 @@ register(
                   r"$q-1$ above both gives the $2k+1$ values the medians $S_{(q)}$ and $S'_{(q)}$, which differ for some "
                   r"$q$: the state must determine $S$, hence needs memory growing with $k$.",
         source=SECTION, as_written=False,
+        assumptions=('one pass, exact median', '2k + 1 values'),
         checks=(PropertyCheck("continuation-separates", _first_halves(), _state_determines_half, HALVES_RANGES,
                               oracle=True),),
     ),

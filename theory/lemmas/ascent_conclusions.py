@@ -397,6 +397,7 @@ register(
                   r"$\sum_{j=1}^p u_j^2/|u|^2 = 1$, so exchangeable coordinates give $E[u_1^2/|u|^2] = 1/p$.",
         source=NONLINEAR,
         as_written=False,
+        assumptions=('p >= 2 (p = 1: cos^2 = 1)', 'u with exchangeable coordinates, u != 0'),
         interpretation="The symbolic half of high-dim-orthogonal: identities about the Beta moments and the coordinate "
                        "sum. That cos^2(u, v) follows this Beta law is a distributional fact (rotation invariance), "
                        "which sympy does not check: high-dim-orthogonal therefore stays verified, not proved.",
@@ -414,6 +415,7 @@ register(
                   r"$E[\cos^2(u,v)] = 1/p$ and $\mathrm{Var}[\cos^2(u,v)] = \frac{2(p-1)}{p^2(p+2)}$.",
         source=NONLINEAR,
         as_written=True,
+        assumptions=('u, v independent standard Gaussian in R^p, p >= 1',),
         quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
         interpretation="The draft: 'in large dimensions, in average two vectors are almost orthogonal'. Made precise "
                        "for independent isotropic Gaussian directions: cos^2 has mean 1/p and standard deviation "
@@ -438,6 +440,7 @@ register(
         statement=r"For large networks, $\cos(g_z(\theta_0), g_z(\theta_1))$ is close to 0 on average over data points.",
         source=NONLINEAR,
         as_written=True,
+        assumptions=('trained networks; averages over data points z', 'theta_1 = theta_0 after a step on z'),
         quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
         claim="high-dim-orthogonal",
         reading="the gradients g_z(theta_0), g_z(theta_1) of one network",
@@ -491,6 +494,7 @@ register(
         statement=r"If $L(z, \theta)$ is convex in $\theta$, then $\nabla^2_\theta L(z, \theta) \succ 0$.",
         source=PITFALL,
         as_written=True,
+        assumptions=('L twice differentiable and convex in theta',),
         quote=r"Assuming $L(z, \theta)$ is convex w.r.t $\theta$, its hessian $\nabla_\theta^2 L(z, \theta)$ is positive definite",
         interpretation="Checked on linear regression, the draft's convex case: the smallest eigenvalue of x x^T must "
                        "be > 0 (beyond the 60-digit eigenvalue resolution).",
@@ -509,6 +513,7 @@ register(
                   r"$\operatorname{tr}H \le p\max_j H_{jj}$.",
         source=PITFALL,
         as_written=False,
+        assumptions=('H = (1/n) sum x_i x_i^T, n >= 1 points of R^p',),
         interpretation="Corrects the draft's pitfall note: the Hessian is positive semi-definite (rank <= n, so singular "
                        "for n < p), and maximizing the sum of eigenvalues or the diagonal instead of ||H||_2 optimizes a "
                        "proxy that can be off by a factor p (equal eigenvalues) and never by more.",
@@ -568,6 +573,7 @@ register(
                   r"poisoned model $\theta_p$ and from the clean model $\theta_c$, converges to the same limit.",
         source=CONCLUSION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'full-batch descent on any retain set X_r', '0 < lr < 2/L, L the largest eigenvalue of H_r'),
         quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
         interpretation="'Simply continuing the training on clean data is enough to forget the poisoned samples' is read "
                        "as: the limit of clean training does not depend on whether the poison was seen. Checked on "
@@ -593,6 +599,7 @@ register(
                   r"gap contracts by $\max_i|1 - \lambda\mu_i| < 1$ per step.",
         source=CONCLUSION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'X_r of full column rank', '0 < lr < 2/L'),
         quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
         claim="clean-training-forgets",
         reading="the retain data span the parameter space (full column rank)",
@@ -612,6 +619,7 @@ register(
                   r"always when $X_r$ has full column rank (then the gap contracts by $\max_i|1 - \lambda\mu_i| < 1$ per step).",
         source=CONCLUSION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'any retain set X_r', '0 < lr < 2/L for the limit statement'),
         uses=("batch-mean-step", "lr-convex"),
         checks=(
             SympyProof("kernel-invariance", _prove_kernel_invariance,

@@ -367,6 +367,7 @@ register(
                   r"hyperplane $\theta\cdot x = y$: $g_z(g_z(\theta)) = g_z(\theta)$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R',),
         quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
         interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
                        "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
@@ -425,6 +426,7 @@ register(
                   r"exactly the projection (Kaczmarz) at $\lambda|x|^2 = 1$ ($x \ne 0$).",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'x != 0', "lr in R, the draft's domain (either sign)"),
         checks=(SympyProof("projection-identities", _prove_hyperplane_projection,
                            "sympy identities in dimension 2 (vectors theta, x), rational in |x|^2 != 0"),),
     ),
@@ -434,6 +436,7 @@ register(
         statement=r"$\Phi_z \circ \Phi_{z'} = \Phi_{z'} \circ \Phi_z$ implies $z = z'$ (linear regression).",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr != 0 (lr in R)'),
         quote=r"so $\Phi_z$ and $\Phi_{z'}$ don't commute unless $z = z'$.",
         interpretation="Checked on the maps: C(theta) is affine in theta, so the steps commute iff C vanishes at theta = 0 "
                        "and at the p unit vectors (60-digit evaluation). Orthogonal inputs, multiples z' = c z and zero "
@@ -452,6 +455,7 @@ register(
                   r"$x\cdot x' = 0$, or $x = 0$, or $x' = 0$, or $z'$ is a multiple of $z$ ($x' = c x$, $y' = c y$).",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", "two data points z, z'"),
         interpretation="Iff part: the Jacobian of C is lr^2 (x.x')(x x'^T - x' x^T), whose squared Frobenius norm is "
                        "2 lr^4 (x.x')^2 (|x|^2|x'|^2 - (x.x')^2) (Lagrange); it vanishes iff x.x' = 0 or x' is parallel "
                        "to x, and for x' = c x the constant C = lr^2 c |x|^2 (c y - y') x vanishes iff c = 0 or y' = c y.",
@@ -468,6 +472,7 @@ register(
         statement=r"For $u, v \ne 0$ and $P_w = w w^\top / |w|^2$: $P_u P_v = P_v P_u$ implies $P_u = P_v$.",
         source=SECTION,
         as_written=True,
+        assumptions=('u, v in R^p nonzero, any p',),
         quote=r"Even two linear orthogonal projectors of rank $1$ don't commute unless equal.",
         interpretation="Exactly orthogonal float vectors are rare among random draws: Hypothesis alone passes 60 "
                        "examples, so the orthogonal pair is a hand-picked example (the closed form of "
@@ -485,6 +490,7 @@ register(
                   r"$u\cdot v = 0$ or $u \parallel v$.",
         source=SECTION,
         as_written=False,
+        assumptions=('u, v in R^p nonzero, any p',),
         interpretation="|u v^T - v u^T|_F^2 = 2(|u|^2|v|^2 - (u.v)^2) (Lagrange), zero iff u and v are parallel (Cauchy-Schwarz).",
         checks=(SympyProof("closed-form", _prove_projectors,
                            "sympy identities in dimension 3 (vectors u, v; dimension 3 keeps the wedge non-trivial)"),),
@@ -495,6 +501,7 @@ register(
         statement=r"Scaling $z' = (x', y')$ to $(s x', s y')$ scales $\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z$ by $s^2$.",
         source=HARD,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 's in R'),
         quote=r"Poisons with high amplitude are hard to unlearn, since the clean and the poisoned samples would differ by a lot.",
         interpretation="'Poisons with high amplitude are hard to unlearn': the amplitude of a point is a common factor s of "
                        "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
@@ -508,6 +515,7 @@ register(
                   r"and $\lambda$, $E|C|^2$ is non-decreasing in $p$.",
         source=HARD,
         as_written=True,
+        assumptions=("x, x' independent uniform on the unit sphere of R^p", "fixed residuals r, r' and lr in R"),
         quote=r"Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult to achieve.",
         interpretation="'Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult "
                        "to achieve'. Inputs are normalised (lr |x|^2 fixed, as the stability condition lr |x|^2 < 2 asks); "
@@ -526,6 +534,7 @@ register(
                   r"$E|C|^2 = \lambda^4 (r^2 + r'^2)/p$.",
         source=HARD,
         as_written=False,
+        assumptions=("x = a u, x' = b v with u, v independent uniform on the unit sphere of R^p, p >= 1", "fixed residuals r, r'; lr in R"),
         interpretation="|C|^2 = lr^4 a^2 b^2 t^2 (a^2 r'^2 + b^2 r^2 - 2 a b r r' t) with t = u.v; E t^2 = 1/p "
                        "((u.v)^2 ~ Beta(1/2, (p-1)/2)) and E t^3 = 0 (t is symmetric).",
         uses=("lr-commutator-formula",),
@@ -537,6 +546,7 @@ register(
         statement=r"$|C| \le \lambda^2\,|x\cdot x'|\,(|r'|\,|x| + |r|\,|x'|)$ while $|\Phi_z(\theta) - \theta| = \lambda |r|\,|x|$.",
         source=EASY,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"learning rate is low (such as in finetuning), thus the model shift is small enough to be unlearned.",
         interpretation="'Learning rate is low (such as in finetuning)' => near commutation: read as |C| = O(lr^2) against "
                        "steps of size O(lr), with the explicit constant.",
@@ -553,6 +563,7 @@ register(
                   r"- \delta y) x - r\,\delta x)$, so $|C| \le \lambda^2 |x||x'|\,((|\theta||x| + |r|)|\delta x| + |x||\delta y|)$.",
         source=EASY,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", "z' = z + (dx, dy)"),
         quote=r"the model is trained on a sequence of similar data points (e.g in the same class).",
         interpretation="'Trained on a sequence of similar data points (e.g. in the same class)': read as: the commutator "
                        "vanishes at z' = z and is Lipschitz in z' - z with the explicit constant.",
@@ -568,6 +579,7 @@ register(
                   r"compared with same-class pairs.",
         source=HARD,
         as_written=True,
+        assumptions=('networks; pairs of data points of different classes against same-class pairs',),
         quote=r"Gradient steps are unlikely to commute for two data points that are very different (i.e of different classes).",
         interpretation="An empirical hypothesis on networks and datasets; the linear closed form shows it can fail "
                        "(orthogonal inputs commute whatever their labels). Measured by sims and empirical.",

@@ -407,6 +407,7 @@ register(
                   r"$\theta_{t+1}$, and $\theta_t$ is one.",
         source=FIXED_POINT,
         as_written=True,
+        assumptions=('any model with a gradient field g_z', "lr in R, the draft's domain (either sign)"),
         quote=r"In the case of gradient descent, another formulation of this problem can be expressed by finding a fixed point of the application $$\Psi_{t+1} (\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$$",
         checks=(SympyProof("fixed-points-are-preimages", _prove_fixed_point_formulation,
                            "sympy with an arbitrary gradient field g (undefined functions), dimension 2 (the identity is "
@@ -422,7 +423,8 @@ register(
         quote=r"Since $h_\theta$ is usally irregular, even less its derivative, $g_{z_t}$ is not continous.",
         claim="brouwer-discontinuous",
         reading="'in general' = not for every model: irregular h_theta",
-        assumptions=("the squared loss on a ReLU unit h_theta(x) = max(0, theta . x), p = 1, x = y = 1",),
+        assumptions=("the squared loss on a ReLU unit h_theta(x) = max(0, theta . x), p = 1, x = y = 1",
+                     "lr != 0 (lr in R): Psi jumps by |lr|"),
         interpretation="'Can't be applied in general' read as: the theorem's continuity hypothesis fails for some of "
                        "the models considered (those with irregular h_theta). Proved by a witness; it says nothing about "
                        "how common such points are in a trained network, nor whether a fixed point exists anyway.",
@@ -499,6 +501,7 @@ register(
                   r"$\Psi_{t+1}$ is not a contraction: $\|\Psi(a + x) - \Psi(a)\| = \lambda|x|^2\,|x|$.",
         source=f"{FIXED_POINT} / Banach's fixed point theorem",
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr|x|^2 >= 1 (so lr > 0)', 'x != 0'),
         quote=r"Therefore $\Psi_{t+1}$ is likely not a contraction mapping.",
         claim="banach-not-contraction",
         reading="existence: for some z and lr",
@@ -517,6 +520,7 @@ register(
                   r"(its Lipschitz constant $\lambda\sup\|\nabla^2_\theta L\|$ near $\theta_t$ is $\ge 1$).",
         source=f"{FIXED_POINT} / Banach's fixed point theorem",
         as_written=True,
+        assumptions=('trained networks with irregular gradients g_{z_t}', 'lr > 0, the training rate'),
         quote=r"Therefore $\Psi_{t+1}$ is likely not a contraction mapping.",
         claim="banach-not-contraction",
         reading="likely / in general, for the irregular g of networks",
@@ -573,6 +577,7 @@ register(
                   r"$\Psi_{t+1}$ stretches the direction $x$ by $\lambda|x|^2 \ge 1$ and is not a contraction.",
         source=f"{FIXED_POINT} / Banach's fixed point theorem",
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', '1 <= lr|x|^2 < 2 (so lr > 0)'),
         uses=("psi-contraction-iff", "phi-lipschitz"),
         checks=(SympyProof("residual-and-stretch", _prove_stable_not_invertible,
                            "sympy: residual recursion on step_core (dimension 2), the solution set of (1 - q)^2 < 1, "
@@ -585,6 +590,7 @@ register(
                   r"(on $x$), so $\mathrm{Lip}(\Phi_z) = \max(1, |1 - \lambda|x|^2|) \ge 1$ for $p \ge 2$.",
         source=f"{FIXED_POINT} / Pathways for success",
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'p >= 2 for Lip >= 1'),
         uses=("lr-gradient-affine",),
         checks=(SympyProof("spectrum", _prove_phi_spectrum,
                            "sympy: characteristic polynomial and eigenvectors in dimension 3 (x and x cross w spanning "
@@ -641,6 +647,7 @@ register(
                   r"$\mathrm{Lip}(\Psi^\alpha) \le \mathrm{Lip}(\Psi)$.",
         source=f"{FIXED_POINT} / Pathways for success",
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', '0 < lr alpha < 1 (weight decay alpha > 0, lr > 0)', 'x != 0'),
         quote=r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. This may contribute to the condition that $\Phi_z$ is a contraction mapping.",
         claim="pathway-regularizer",
         reading="Psi_{t+1}, the map the fixed-point theorems are applied to",
@@ -660,6 +667,7 @@ register(
         statement=r"For networks, steps that decrease $|\theta|$ make $\Phi_z$ (and $\Psi_{t+1}$) closer to a contraction.",
         source=f"{FIXED_POINT} / Pathways for success",
         as_written=True,
+        assumptions=('networks; steps that decrease |theta|',),
         quote=r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. This may contribute to the condition that $\Phi_z$ is a contraction mapping.",
         claim="pathway-regularizer",
         reading="networks: the effect of |theta| itself",

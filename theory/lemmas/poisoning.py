@@ -307,6 +307,7 @@ register(
                   r"\sim N(0, I_d)$.",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=('s = sign(grad_x l) Rademacher with independent coordinates, independent of eta', 'eta ~ N(0, I_d)'),
         quote=r"Assuming that $\mathrm{sign}(\nabla_x l(h_\theta(x), y)) \sim \mathcal{U}(\{-1, 1\})$ is a Rademacher "
               r"vector with independent coordinates, $\mathrm{copysign}(\eta, \nabla_x l(h_\theta(x), y))$ is also "
               r"gaussian-distributed.",
@@ -326,6 +327,7 @@ register(
         statement=r"For a fixed $x$ and model, $\mathrm{copysign}(\eta, \nabla_x l) \sim N(0, I_d)$.",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=('x and the model fixed (so the sign vector s is fixed)', 'eta ~ N(0, I_d)'),
         quote=r"$\mathrm{copysign}(\eta, \nabla_x l(h_\theta(x), y))$ is also gaussian-distributed",
         reading="conditional on the point and the model",
         claim="fgsm-variant-noise",
@@ -345,6 +347,7 @@ register(
                   r"$T = \langle \xi, g\rangle / (\varepsilon |g|) \sim N(0, 1)$.",
         source=HIGH_LOSS,
         as_written=False,
+        assumptions=('xi ~ N(0, eps^2 I_d) independent of g', 'g != 0', 'eps > 0'),
         interpretation="The null that the Gaussian Unlearning Score (Pawelczyk et al. 2024) assumes, which the draft "
                        "uses 'before poisoning and after poisoning'. Proved through the moment generating function "
                        "exp(u^2 sum g_i^2 / (2|g|^2)) = exp(u^2/2). The empirical check measures T on the retrained "
@@ -387,6 +390,7 @@ register(
         statement=r"The poisons' gradients $|\nabla_\theta L(z, \theta)|$ are large (compared with clean points).",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=("the draft's FGSM-variant poisons on a network",),
         quote="The poisons are likely to deeply affect the model since their gradients are very large.",
         interpretation="An empirical statement about networks: poison-unlearning measures the poisons' gradient norms on "
                        "the poisoned model against random clean points (summary poisons_over_clean_grad_norm).",
@@ -398,6 +402,7 @@ register(
                   r"one because of them.",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=("the draft's poisoning experiment (ResNet18 on CIFAR-10, 10 poisons)",),
         quote="We find that both unlearning algorithms fail to remove the influence of the 10 poisons samples.",
         interpretation="Measured by poison-unlearning against the exactly retrained model: the distance ratio "
                        "|theta_u - theta_r| / |theta_p - theta_r| (1 = nothing removed), GUS and loss-threshold MIA "
@@ -409,6 +414,7 @@ register(
         statement=r"If $L$ is strictly convex in $\theta$ then $H_\theta \succ 0$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('any loss strictly convex and twice differentiable in theta',),
         quote=r"In the case of a strictly convex loss function, the influence function of a data point $z$ on the "
               r"parameters $\theta$ is given by",
         reading="any twice-differentiable strictly convex loss",
@@ -428,6 +434,7 @@ register(
                   r"logistic) is positive definite iff $x_1, \dots, x_n$ span $\mathbb R^p$ (iff the loss is strictly convex).",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('linear or logistic regression, n >= 1 points of R^p', 'weights w_i > 0'),
         quote=r"is positive definite.",
         reading="the draft's models (linear and logistic regression)",
         claim="influence-hessian-pd",
@@ -444,6 +451,7 @@ register(
                   r"$\nabla_\theta L(z, \theta)$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('H_theta invertible',),
         quote=r"Since $\mathcal{I}_{\mathrm{up,params}}$ is linear with respect to $\nabla_\theta L(z, \theta)$",
         interpretation="With H fixed (the training set's Hessian at theta, which does not depend on z).",
         checks=(SympyProof("linear-map", _prove_influence_linear,
@@ -455,6 +463,7 @@ register(
         statement=r"For $H \succ 0$: $|\nabla_\theta L(z)| \ge \lambda_{\min}(H)\,|\mathcal I_{\mathrm{up,params}}(z)|$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('H positive definite',),
         quote=r"for an influential data point $z$, $\nabla_\theta L(z, \theta)$ is large",
         reading="norm bound",
         claim="influential-large-gradient",
@@ -469,6 +478,7 @@ register(
         statement=r"$|H^{-1} g| > |H^{-1} h| \Rightarrow |g| > |h|$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('H positive definite', 'g, h any two gradients'),
         quote=r"for an influential data point $z$, $\nabla_\theta L(z, \theta)$ is large",
         reading="ranking",
         claim="influential-large-gradient",
@@ -488,6 +498,7 @@ register(
                   r"$\max_{\|x\|_\infty \le M} |x|^2 = pM^2$ at every corner.",
         source=IRREGULAR,
         as_written=False,
+        assumptions=("linear (w = 1) or logistic (w = sigma'(theta . x)) regression", 'M > 0 for the box'),
         interpretation="The Hessian attack on linear regression (w = 1) therefore has a closed-form optimum for alpha "
                        "near 1: a corner of the box (for logistic regression w depends on x too). The trace is exact "
                        "here, the diagonal norm within sqrt(p); empirical tests compare the measures of "
@@ -504,6 +515,7 @@ register(
         statement=r"A poison $z$ with large $\|\nabla^2_\theta L(z, \theta)\|$ makes the ascent error large.",
         source=IRREGULAR,
         as_written=True,
+        assumptions=("networks; the draft's Hessian attack",),
         quote=r"Consider a data poisoning attack that crafts a data point $z$ such that $\nabla_\theta^2 L(z, \theta)$ "
               r"is large, so Gradient Ascent makes a large error when estimating $\nabla_\theta L(z, \theta)$.",
         interpretation="Measured by hessian-poisons: the ascent error of one descent-then-ascent step on Hessian poisons "

@@ -371,7 +371,8 @@ register(
         quote=EQUATION_QUOTE,
         claim="orthogonal-craft-equation",
         reading="notation: the right side is the objective F(z) that the left side minimises",
-        assumptions=("linear regression for the symbolic check (the identity is the definition of g_z in every model)",),
+        assumptions=("linear regression for the symbolic check (the identity is the definition of g_z in every model)",
+                     "lr in R, the draft's domain"),
         interpretation="The charitable reading of an ill-formed equation (z is bound on the left and free on the "
                        "right): the author rewrites the objective in the g_z notation. `python -m empirical run "
                        "orthogonal-craft` minimises it.",
@@ -389,7 +390,7 @@ register(
         quote=EQUATION_QUOTE,
         claim="orthogonal-craft-equation",
         reading="an equation for every z (z free on the right)",
-        assumptions=("ridge regression (mu > 0) as the model", "nonzero gradients"),
+        assumptions=("ridge regression (mu > 0) as the model", "nonzero gradients", "lr in R, the draft's domain"),
         interpretation="Refuted in ridge regression, where the gradients are not collinear with x: theta = (1, 0), "
                        "mu = 1, lr = 1/2 gives F = 1/sqrt(2) at z = ((0, 1), 1) and F = 1 at ((0, 1), 0), so the "
                        "second is not the minimum. (In linear and logistic regression F = 1 for every z.)",

@@ -376,6 +376,7 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\Phi_z$ is invertible: $\det(I - \lambda xx^\top) \ne 0$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'the update-vector reading: ||lr g_z(theta_t)|| < 1', 'x != 0'),
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         interpretation="The draft: 'Assuming that the model shift is small (||lr g_z|| < 1), there is an analytical "
                        "inverse of Phi_z'. This reading takes the model shift as the update vector lr g_z(theta_t) of "
@@ -400,6 +401,7 @@ register(
                   r"$\tilde\theta = \theta_{t+1} - \lambda yx$, whatever the size of the step.",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1 for the inverse'),
         uses=("lr-gradient-affine", "step-non-injective"),
         checks=(
             SympyProof("determinant-and-inverse", _prove_determinant_and_inverse,
@@ -418,6 +420,7 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges (to $\theta_t$).",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'the update-vector reading: ||lr g_z(theta_t)|| < 1', 'x != 0'),
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
         interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector "
                        "lr g_z(theta_t), a vector norm): refuted. Under the operator-norm reading the series converges "
@@ -544,6 +547,7 @@ register(
                   r"$l(v) = (v\cdot x)x$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"$\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$",
         interpretation="Read with the draft's own l (the linear part of g_z, 'g_z(theta) = l(theta) - y x'). Since "
                        "Phi_z(theta) = theta - lr l(theta) + lr y x, the two sides differ by 2 lr y x: the label term "
@@ -560,6 +564,7 @@ register(
                   r"$\Phi_z(\theta) + \lambda y x$ exceeds it by $2\lambda y x$.",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         checks=(SympyProof("identity", _prove_tilde_corrected,
                            "sympy identity on step_core, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
                            "that suffices for every p)"),
@@ -572,6 +577,7 @@ register(
                   r"\frac{\lambda^2|x|^2}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x = O(\lambda^2)$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1; O(lr^2) as lr -> 0 at fixed theta~, x'),
         quote=r"\sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta) \approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$",
         interpretation="The draft's '~=' is read as a first-order approximation in lr; the exact error is given.",
         uses=("neumann-converges-iff", "lr-inverse-iff"),
@@ -584,6 +590,7 @@ register(
         statement=r"If $\lambda|x|^2 = 1$ then $\Phi_z(\theta + sx) = \Phi_z(\theta)$ for all $s\in\mathbb{R}$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr|x|^2 = 1 (so lr > 0, x != 0)', 's in R'),
         quote=r"Furthermore, $\Phi_{z_t}$ may well be non-injective.",
         interpretation="The draft: 'Phi_{z_t} may well be non-injective'; made precise as: it happens already in "
                        "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",
