@@ -364,7 +364,7 @@ register(
                        "part has determinant prod (1 - q_t^2) < 1, so it is not the identity and returns only a null "
                        "set of starts. The stronger 'never, for any start' reading (omniscient-defender-training-rate) "
                        "is refuted by one exceptional start.",
-        uses=("ascent-replay-affine", "ga-linear-error"),
+        uses=("ascent-replay-affine",),
         checks=(SympyProof("replay-determinant", _prove_replay_determinant,
                            "sympy: det(I +- lr x x^T) = 1 +- q in dimension 3 (the matrix determinant lemma in every p), "
                            "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)"),
