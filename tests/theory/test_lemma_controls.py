@@ -113,3 +113,17 @@ def test_robust_witness_and_smooth_network():
     assert not side_remarks._robust_is_lipschitz({"L": 1e6}).holds
     assert side_remarks._curvature_needed({"k": 1000.0, "eps": 0.1}).holds
     assert not side_remarks._no_smooth_approximant({"k": 1.0, "eps": 0.01}).holds
+
+
+def test_sympy_proofs_written_for_issue_19_reject_a_perturbed_statement():
+    """Each proof, run on its statement, goes through; run on a perturbed statement (one constant or term changed),
+    the same proof code says no."""
+    assert delta_influence._prove_defender_bound() and not delta_influence._prove_defender_bound(offset=1)
+    assert delta_influence._prove_lissa_no_train_factor()
+    assert not delta_influence._prove_lissa_no_train_factor(lambda n, d, r, b: 2 * r * n * d)  # the CG cost
+    assert gradient_ascent._prove_cross_example_bound() and not gradient_ascent._prove_cross_example_bound(7)
+    assert ascent_reversal._prove_replay_determinant() and not ascent_reversal._prove_replay_determinant(2)
+    assert side_remarks._prove_curvature_bound() and not side_remarks._prove_curvature_bound(4)
+    assert side_remarks._prove_hessian_cost() and not side_remarks._prove_hessian_cost(3)
+    assert side_remarks._prove_gradient_of_loss() and not side_remarks._prove_gradient_of_loss(1)
+    assert side_remarks._prove_notation() and not side_remarks._prove_notation(moved_point=False)

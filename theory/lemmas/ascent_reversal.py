@@ -199,10 +199,11 @@ def _exact_rates_revert(case):
         return oracle_identity(end, c["theta"], magnitude * 4, depth=8 * len(c["xs"]) * (len(c["theta"]) + 4))
 
 
-def _prove_replay_determinant() -> bool:
+def _prove_replay_determinant(coefficient: int = 1) -> bool:
     """det(I + lr x x^T) = 1 + q and det(I - lr x x^T) = 1 - q (matrix determinant lemma, dimension 3, lr real), so
     the replay's linear part, a product of T such pairs, has determinant prod_t (1 - q_t^2) (det is multiplicative),
-    which lies in (0, 1) when every q_t lies in (0, 1): the replay is not the identity."""
+    which lies in (0, 1) when every q_t lies in (0, 1): the replay is not the identity. ``coefficient`` multiplies q
+    in the stated determinants; another value (a perturbed statement) must fail."""
     x = symbolic_vector("x", 3)
     lr = sympy.Symbol("lambda", real=True)
     q = lr * (x.T * x)[0]
@@ -210,7 +211,8 @@ def _prove_replay_determinant() -> bool:
     # factors lies in (0, 1) too (induction: (0, 1) is closed under products)
     s_symbol = sympy.Symbol("s", positive=True)
     factor = sympy.factor(1 - (1 / (1 + s_symbol)) ** 2)
-    return (is_zero((sympy.eye(3) + lr * x * x.T).det() - (1 + q)) and is_zero((sympy.eye(3) - lr * x * x.T).det() - (1 - q))
+    return (is_zero((sympy.eye(3) + lr * x * x.T).det() - (1 + coefficient * q))
+            and is_zero((sympy.eye(3) - lr * x * x.T).det() - (1 - coefficient * q))
             and bool(factor.is_positive) and bool(sympy.factor(1 - factor).is_positive))
 
 

@@ -244,14 +244,15 @@ def ascent_error_within_loss_bound(case, stable: bool, constant: float = CROSS_E
                        f"(lr|x|^2 = {mpmath.nstr(q, 5)})")
 
 
-def _prove_cross_example_bound() -> bool:
+def _prove_cross_example_bound(cube_bound: int = 8) -> bool:
     """|theta_2 - theta_0|^2 = lr^4 |x|^6 r^2 (ga-error-norm) = lr q^3 r^2 with q = lr|x|^2, n = |x|^2; and
-    q^3 < 8 exactly on 0 < q < 2, so the error is below sqrt(8 lr) |r| = 4 sqrt(lr L) there (lr > 0 follows from q > 0)."""
+    q^3 < 8 exactly on 0 < q < 2, so the error is below sqrt(8 lr) |r| = 4 sqrt(lr L) there (lr > 0 follows from q > 0).
+    ``cube_bound`` is the 8 of the statement; a smaller one (a perturbed statement) must fail."""
     lr, norm2, residual = sympy.Symbol("lambda", positive=True), sympy.Symbol("n", positive=True), sympy.Symbol("r", real=True)
     q = sympy.Symbol("q", positive=True)
     identity = is_zero(lr**4 * norm2**3 * residual**2 - lr * (lr * norm2) ** 3 * residual**2)
-    below = sympy.solve_univariate_inequality(q**3 < 8, q, relational=False)
-    bound = is_zero(8 * lr * residual**2 - 16 * lr * residual**2 / 2)
+    below = sympy.solve_univariate_inequality(q**3 < cube_bound, q, relational=False)
+    bound = is_zero(cube_bound * lr * residual**2 - 16 * lr * residual**2 / 2)
     return identity and bound and sympy.Interval.open(0, 2).is_subset(below) and not sympy.Interval.open(0, 2 + sympy.Rational(1, 10)).is_subset(below)
 
 
