@@ -20,6 +20,8 @@ from theory.models import logistic_regression as logistic
 from theory.checking.building_blocks import mp_case, symbolic_vector
 from theory.checking.error_model import float64_tolerance, gamma, oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, precision
+# signed=False: the float64 implementations' domain is lr > 0 (ascent has its own functions); the lemmas draw
+# from the draft's lambda in R (theory.checking.strategies).
 from theory.checking.strategies import linear_points
 
 TINY = float(np.finfo(np.float64).tiny)
@@ -30,7 +32,7 @@ def _labelled(case):
     return {**case, "y": -1.0 if case["y"] < 0 else 1.0}
 
 
-POINTS = linear_points().map(_labelled)
+POINTS = linear_points(signed=False).map(_labelled)
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -41,10 +41,11 @@ def sherman_morrison_magnitude(c) -> mpmath.mpf:
     bound :math:`\gamma_{p+12}\max_i[S_i + \frac{\lambda}{|d|}A|x_i|(1 + \frac{2(1+q)}{|d|})]` (first order).
     """
     abs_x = abs_vector(c["x"])
-    shifted = abs_vector(c["theta"]) + c["lr"] * abs(c["y"]) * abs_x
+    rate = abs(c["lr"])  # lambda in R: the absolute-value evaluation takes |lr| (and 1 + |q| below)
+    shifted = abs_vector(c["theta"]) + rate * abs(c["y"]) * abs_x
     q = c["lr"] * c["x"].dot(c["x"])
     d = abs(1 - q)
-    correction = c["lr"] / d * shifted.dot(abs_x) * (1 + 2 * (1 + q) / d)
+    correction = rate / d * shifted.dot(abs_x) * (1 + 2 * (1 + abs(q)) / d)
     return mp_max_abs(shifted + correction * abs_x)
 
 

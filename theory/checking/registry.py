@@ -133,6 +133,9 @@ class Lemma:
     quote: str = ""
     reading: str = ""
     claim: str = ""
+    #: this reading strengthens the draft's words (every noise, every model, a ranking the draft does not state);
+    #: it never drives the claim's headline verdict (:func:`theory.paper.claims.headline`)
+    strengthened: bool = False
 
     def __post_init__(self) -> None:
         if not LEMMA_ID_PATTERN.match(self.id):

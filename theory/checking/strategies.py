@@ -21,7 +21,8 @@ __all__ = [
     "EXPLICIT_ENTRIES", "MAX_DIMENSION", "LR_DECADES", "SCALE_DECADES",
     "dimensions", "log_uniform", "learning_rates", "scales", "vectors", "linear_points", "point_pairs",
     "near_singular_points", "iteration_points", "LINEAR_POINT_RANGES", "POINT_PAIR_RANGES", "NEAR_SINGULAR_RANGES", "ITERATION_RANGES",
-    "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES",
+    "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES", "SIGNED_LR_RANGES", "POSITIVE_LR_RANGES", "signed_ranges",
+    "positive_ranges",
 ]
 
 #: Up to this many coordinates, entries are drawn individually (shrinkable).
@@ -46,9 +47,20 @@ def log_uniform(decades: tuple[float, float]) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False).map(lambda exponent: float(10.0**exponent))
 
 
-def learning_rates(decades: tuple[float, float] = LR_DECADES) -> st.SearchStrategy[float]:
-    """Learning rates log-uniform over ``decades`` (default 1e-8 to 1e2)."""
-    return log_uniform(decades)
+def learning_rates(decades: tuple[float, float] = LR_DECADES, signed: bool = True) -> st.SearchStrategy[float]:
+    """Learning rates with magnitude log-uniform over ``decades`` (default 1e-8 to 1e2).
+
+    By default (``signed=True``) they come from the draft's stated domain, "lambda in R" (section Notations): the
+    sign is drawn, negative in half of the draws (a negative rate is an ascent step). A lemma that needs lambda > 0
+    says so as a premise (``premises_met=False``), so a hidden sign premise is found by the fuzzer instead of being
+    built into the strategy. ``signed=False`` (lambda > 0) is for checks of a float64 implementation whose domain is
+    lambda > 0 (``theory.models.linear_regression`` refuses lr <= 0: ascent has its own functions) and for error
+    models written for lambda > 0; such a check says so in its ranges.
+    """
+    magnitudes = log_uniform(decades)
+    if not signed:
+        return magnitudes
+    return st.tuples(st.sampled_from([1.0, -1.0]), magnitudes).map(lambda pair: pair[0] * pair[1])
 
 
 def scales(decades: tuple[float, float] = SCALE_DECADES) -> st.SearchStrategy[float]:
@@ -74,23 +86,25 @@ def vectors(draw: st.DrawFn, dim: int, scale: float = 1.0) -> list[float]:
 
 @st.composite
 def linear_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
-                  lr_decades: tuple[float, float] = LR_DECADES) -> dict[str, Any]:
-    """A linear-regression case ``{"theta", "x", "y", "lr"}`` with independent scales for x and theta."""
+                  lr_decades: tuple[float, float] = LR_DECADES, signed: bool = True) -> dict[str, Any]:
+    """A linear-regression case ``{"theta", "x", "y", "lr"}`` with independent scales for x and theta
+    (``signed=True``: lr drawn from the draft's lambda in R, see :func:`learning_rates`)."""
     dim = draw(dimensions(max_dim))
     x_scale, theta_scale = draw(scales()), draw(scales())
     return {
         "theta": draw(vectors(dim, theta_scale)),
         "x": draw(vectors(dim, x_scale)),
         "y": float(draw(st.floats(-1.0, 1.0)) * draw(scales())),
-        "lr": draw(learning_rates(lr_decades)),
+        "lr": draw(learning_rates(lr_decades, signed)),
     }
 
 
 @st.composite
 def point_pairs(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
-                lr_decades: tuple[float, float] = LR_DECADES) -> dict[str, Any]:
-    """Two data points ``z = (x, y)``, ``z' = (x2, y2)``, a parameter ``theta`` and a learning rate."""
-    case = draw(linear_points(max_dim, lr_decades))
+                lr_decades: tuple[float, float] = LR_DECADES, signed: bool = True) -> dict[str, Any]:
+    """Two data points ``z = (x, y)``, ``z' = (x2, y2)``, a parameter ``theta`` and a learning rate (lr in R unless
+    ``signed=False``)."""
+    case = draw(linear_points(max_dim, lr_decades, signed))
     dim = len(case["x"])
     case["x2"] = draw(vectors(dim, draw(scales())))
     case["y2"] = float(draw(st.floats(-1.0, 1.0)) * draw(scales()))
@@ -98,15 +112,34 @@ def point_pairs(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
 
 
 #: What :func:`linear_points` draws, for the evidence of a check.
-LINEAR_POINT_RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
+#: How a signed draw reads in the evidence (the draft's domain "lambda in R").
+SIGNED_LR_RANGES = "lr in R: sign drawn (+-), magnitude log-uniform in [1e-8, 1e2]"
+#: How an unsigned draw reads (checks whose implementation or error model needs lambda > 0).
+POSITIVE_LR_RANGES = ("lr log-uniform in [1e-8, 1e2] (lr > 0 only: the float64 implementation's domain and its "
+                      "error model)")
+LINEAR_POINT_RANGES = (f"p in [1, 512]; {SIGNED_LR_RANGES}; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
                        "|y| <= 1e3")
 #: What :func:`point_pairs` draws.
-POINT_PAIR_RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; "
+POINT_PAIR_RANGES = (f"p in [1, 512]; {SIGNED_LR_RANGES}; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; "
                      "|y|, |y'| <= 1e3")
 NEAR_SINGULAR_RANGES = (LINEAR_POINT_RANGES + "; half of the draws replace lr by (1 +- 10^e) / |x|^2, e in [-15, -0.3] "
                         "(lr |x|^2 within 1e-15 of the singular value 1)")
-ITERATION_RANGES = ("p in [1, 512]; q = lr |x|^2 log-uniform in [1e-8, 10] (half of the draws within 10^-15..10^-0.3 "
-                    "of 1); |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3; K in [0, 20]")
+ITERATION_RANGES = ("p in [1, 512]; q = lr |x|^2 with a drawn sign (lr in R), |q| log-uniform in [1e-8, 10] (half of "
+                    "the draws within 10^-15..10^-0.3 of +-1); |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
+                    "|y| <= 1e3; K in [0, 20]")
+
+
+def signed_ranges(ranges: str) -> str:
+    """``ranges`` as drawn from the draft's lambda in R (the default ranges already say so; kept for clarity)."""
+    return ranges.replace(POSITIVE_LR_RANGES, SIGNED_LR_RANGES)
+
+
+def positive_ranges(ranges: str) -> str:
+    """``ranges`` for a ``signed=False`` draw (lambda > 0), saying why."""
+    return (ranges.replace(SIGNED_LR_RANGES, POSITIVE_LR_RANGES)
+            .replace("q = lr |x|^2 with a drawn sign (lr in R), |q| log-uniform", "q = lr |x|^2 > 0 log-uniform")
+            .replace("of +-1)", "of 1; lr > 0 only: the float64 implementation's domain and its error model)"))
+
 
 #: The 60-digit runs of the O(pK) step iterations are capped in dimension to stay fast.
 ITERATION_ORACLE_MAX_DIM = 48
@@ -120,9 +153,9 @@ def _near_one(draw: st.DrawFn) -> float:
 
 
 @st.composite
-def near_singular_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[str, Any]:
+def near_singular_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION, signed: bool = True) -> dict[str, Any]:
     """:func:`linear_points`; half of the draws move lr to (1 +- 10^e) / |x|^2 (condition 1/|1 - lr|x|^2| up to 1e15)."""
-    case = draw(linear_points(max_dim))
+    case = draw(linear_points(max_dim, signed=signed))
     norm2 = float(np.dot(case["x"], case["x"]))
     if norm2 > 1e-200 and draw(st.booleans()):
         lr = _near_one(draw) / norm2
@@ -132,12 +165,16 @@ def near_singular_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[
 
 
 @st.composite
-def iteration_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION) -> dict[str, Any]:
-    """A case with lr = q / |x|^2 for a drawn q (half near 1, half log-uniform in [1e-8, 10]) and K = ``terms`` in [0, 20]."""
-    case = draw(linear_points(max_dim))
+def iteration_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION, signed: bool = True) -> dict[str, Any]:
+    """A case with lr = q / |x|^2 for a drawn q (half near 1, half log-uniform in [1e-8, 10]) and K = ``terms`` in [0, 20].
+
+    ``signed=True`` (default): q (so lr) gets a drawn sign, the draft's lambda in R (near -1 as well as near 1)."""
+    case = draw(linear_points(max_dim, signed=signed))
     norm2 = float(np.dot(case["x"], case["x"]))
     if norm2 > 1e-200:
         q = _near_one(draw) if draw(st.booleans()) else draw(log_uniform((-8.0, 1.0)))
+        if signed:
+            q *= draw(st.sampled_from([1.0, -1.0]))
         if np.isfinite(q / norm2):
             case["lr"] = float(q / norm2)
     case["terms"] = draw(st.integers(0, 20))

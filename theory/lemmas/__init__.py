@@ -13,5 +13,7 @@ from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
     unlearning_scope,
     second_order,
     poisoning,
+    delta_influence,
+    side_remarks,
     aggregation,
 )

@@ -303,8 +303,10 @@ register(
                   r"\mathrm{Var}(\bar x_n)$: the efficiency $e(n) = \mathrm{Var}(\bar x_n)/\mathrm{Var}(\mathrm{med}_n) < 1$, "
                   r"and it depends on $n$.",
         source=SECTION, as_written=True, quote=NOTE_MEDIAN, reading="gaussian-noise", claim="median-suboptimality",
-        interpretation="Read as: for Gaussian gradient noise the median loses statistical efficiency against the mean. "
-                       "For n <= 2 the median is the mean (no loss).",
+        assumptions=("i.i.d. Gaussian per-example gradient noise", "batch size n >= 3 odd (n <= 2: the median is the mean)"),
+        interpretation="The charitable reading of 'possible suboptimality': there is a common noise (Gaussian) for "
+                       "which the median loses statistical efficiency against the mean. For n <= 2 the median is the "
+                       "mean (no loss).",
         checks=(OracleCheck("exact-efficiency", _efficiency_cases, _gaussian_only,
                             "60-digit mpmath order-statistic integrals of Var(med_n), n in (3, 5, ..., 15, 19, 25, 31, 41)"),),
         uses=("median-efficiency-finite",),
@@ -314,7 +316,11 @@ register(
         title="The median is a less efficient aggregator than the mean, whatever the noise",
         statement=r"For every noise distribution and $n \ge 3$, $\mathrm{Var}(\mathrm{med}_n) > \mathrm{Var}(\bar x_n)$.",
         source=SECTION, as_written=True, quote=NOTE_MEDIAN, reading="any-noise", claim="median-suboptimality",
-        interpretation="Refuted by Laplace noise: e(3) = 24/23 > 1 (the median is the better estimator), and e(n) -> 2.",
+        strengthened=True,
+        assumptions=("any i.i.d. noise distribution with a density", "batch size n >= 3 odd"),
+        interpretation="A strengthened reading: the draft writes 'possible suboptimality'; this reading claims it for "
+                       "every noise. Refuted by Laplace noise: e(3) = 24/23 > 1 (the median is the better estimator), "
+                       "and e(n) -> 2. It does not drive the claim's headline (median-suboptimal does).",
         checks=(OracleCheck("exact-efficiency", _efficiency_cases, _median_worse,
                             "60-digit mpmath order-statistic integrals, Gaussian and Laplace noise, n in (3, 5, ..., 15, 19, 25, 31, 41)"),),
         corrected_by=("median-suboptimal", "median-efficiency-asymptotic"),
@@ -326,6 +332,7 @@ register(
         statement=r"$e(n) = \frac{1/n}{\int x^2 \frac{n!}{k!^2}\Phi^k(1-\Phi)^k\varphi\,dx}$ for $n = 2k+1$; "
                   r"$e(3) = \frac{\pi}{3(\pi - \sqrt 3)} \approx 0.743$, and $e$ decreases strictly over odd $n$ towards $2/\pi$.",
         source=SECTION, as_written=False,
+        assumptions=('i.i.d. Gaussian noise', 'odd n = 2k + 1 >= 3'),
         interpretation="Even n: e(2) = 1, e(4) = 0.838, e(8) = 0.743, e(32) = 0.665 (float64, theory.models.aggregation."
                        "efficiency.median_variance_even); the sweep aggregator-efficiency measures them.",
         checks=(OracleCheck("odd-sizes", lambda: ({"n": n} for n in ODD_SIZES), _finite_efficiency,
@@ -351,6 +358,7 @@ register(
                   r"$f$ (trimmed mean, mean-around-median, Krum and Multi-Krum with $n - 2f - 2 > 0$), and a cluster of "
                   r"$a = 1$, $\lfloor (n-1)/2 \rfloor + 1$, $f + 1$, resp. $n - f - 1$ corrupted points drives it to infinity.",
         source=SECTION, as_written=False,
+        assumptions=('n gradients, f = floor(beta n) declared corruptions', 'honest points bounded'),
         interpretation="Bounds and constructions in theory.models.aggregation.breakdown; checked on the package's aggregators "
                        "at 60 digits. Krum between f and n - f - 1 corruptions is left undecided.",
         checks=_breakdown_checks(),
@@ -362,6 +370,7 @@ register(
                   r"common point $z$ with $\mathrm{med}(A \setminus z) \ne \mathrm{med}(A' \setminus z)$; for $n = 2$, "
                   r"$\mathrm{med}(A \setminus z) = 2\,\mathrm{med}(A) - z$.",
         source=SECTION, as_written=False,
+        assumptions=('batches of n >= 2 reals',),
         interpretation="So exact unlearning of one point from a median-aggregated step needs more than the stored "
                        "median (coordinate-wise, so also in R^P). Construction: A = (1..n); n odd: lower x_(k) by 1/2 "
                        "and remove the maximum; n even: move x_(k), x_(k+1) apart by 1/2 and remove the minimum.",
@@ -376,6 +385,7 @@ register(
                   r"($r + 1$ values for odd $m$, $r + 2$ for even $m$); each of those ranks is the new median's for "
                   r"some removal.",
         source=SECTION, as_written=False,
+        assumptions=('n reals, r < n removed', 'the order statistics of the batch known'),
         interpretation="Memory to unlearn up to r points per step from median aggregation: r + 2 values per coordinate "
                        "instead of the batch's n (theory.models.aggregation.order_stats.median_after_removal).",
         checks=(PropertyCheck("window-recovers", _removals(), _window_recovers,
@@ -383,12 +393,28 @@ register(
                               "exact medians in mpmath", oracle=True),),
     ),
     Lemma(
+        id="streaming-median-histogram",
+        title="A fixed-bin streaming median: error at most half a bin, memory fixed before the run",
+        statement=r"The histogram estimate on $[l, h]$ with $K$ bins is within $w/2 + 16u(|l| + |h|)$, $w = (h-l)/K$, of "
+                  r"the exact median wherever both middle order statistics lie in $[l, h]$, in $8P(K+2) + 8$ bytes "
+                  r"whatever the number of gradients.",
+        source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="bounded-error", claim="efficient-streaming-median",
+        assumptions=("both middle order statistics lie in the histogram range [l, h]", "K >= 1 bins fixed before the run"),
+        interpretation="The charitable reading of a note that only links a paper: an efficient streaming median exists "
+                       "as an approximate median with a stated error in memory fixed before the run "
+                       "(theory.models.aggregation.streaming.HistogramMedian).",
+        checks=(PropertyCheck("within-bound", _streams(), _histogram_within_bound, STREAM_RANGES, oracle=True),),
+    ),
+    Lemma(
         id="streaming-median-exact",
         title="An exact streaming median in memory independent of the stream",
         statement=r"The coordinate-wise median of a stream of gradients can be computed exactly in one pass with memory "
                   r"independent of the number of gradients.",
         source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="exact", claim="efficient-streaming-median",
-        interpretation="Refuted: the state after k + 1 values must determine their sorted multiset (a continuation "
+        strengthened=True,
+        assumptions=("one pass over the stream", "the exact coordinate-wise median"),
+        interpretation="A strengthened reading: the draft only writes 'Efficient streaming median: good explanation "
+                       "here' and links a paper; it does not claim exactness. Refuted: the state after k + 1 values must determine their sorted multiset (a continuation "
                        "separates any two), so it needs log2 of the number of (k+1)-multisets bits (Munro & Paterson 1980).",
         checks=(PropertyCheck("one-state", _first_halves(), _one_state_suffices, HALVES_RANGES, oracle=True),),
         corrected_by=("exact-streaming-median-memory", "streaming-median-histogram"),
@@ -401,18 +427,8 @@ register(
                   r"$q-1$ above both gives the $2k+1$ values the medians $S_{(q)}$ and $S'_{(q)}$, which differ for some "
                   r"$q$: the state must determine $S$, hence needs memory growing with $k$.",
         source=SECTION, as_written=False,
+        assumptions=('one pass, exact median', '2k + 1 values'),
         checks=(PropertyCheck("continuation-separates", _first_halves(), _state_determines_half, HALVES_RANGES,
                               oracle=True),),
-    ),
-    Lemma(
-        id="streaming-median-histogram",
-        title="A fixed-bin streaming median: error at most half a bin, memory fixed before the run",
-        statement=r"The histogram estimate on $[l, h]$ with $K$ bins is within $w/2 + 16u(|l| + |h|)$, $w = (h-l)/K$, of "
-                  r"the exact median wherever both middle order statistics lie in $[l, h]$, in $8P(K+2) + 8$ bytes "
-                  r"whatever the number of gradients.",
-        source=SECTION, as_written=True, quote=NOTE_STREAMING, reading="bounded-error", claim="efficient-streaming-median",
-        interpretation="Read as: an approximate median with a stated error in memory fixed before the run "
-                       "(theory.models.aggregation.streaming.HistogramMedian).",
-        checks=(PropertyCheck("within-bound", _streams(), _histogram_within_bound, STREAM_RANGES, oracle=True),),
     ),
 )

@@ -114,6 +114,35 @@ def _beta_moments(case):
         return compare(float(gap), oracle_tolerance(16, 1.0 / dim), f"Beta moment gap {mpmath.nstr(gap, 5)} (p = {dim})")
 
 
+# ----------------------------------------------------------------------------- the span of two gradients
+@st.composite
+def _gradient_pairs(draw):
+    dim = draw(st.integers(3, 64))
+    return {"g0": draw(vectors(dim, draw(scales()))), "g1": draw(vectors(dim, draw(scales())))}
+
+
+def _span_dimension_large(case):
+    """The claim at one data point: dim span(g0, g1) >= 3. The rank of the p x 2 matrix [g0 g1] at 60 digits (Gram
+    determinant: rank 2 iff |g0|^2 |g1|^2 - (g0.g1)^2 > 0)."""
+    with precision():
+        g0, g1 = mp_vector(case["g0"]), mp_vector(case["g1"])
+        if mp_max_abs(g0) == 0 and mp_max_abs(g1) == 0:
+            return Outcome(True, 0.0, "both gradients zero", premises_met=False)
+        gram = g0.dot(g0) * g1.dot(g1) - g0.dot(g1) ** 2
+        rank = 2 if gram > 0 else 1
+        return Outcome(rank >= 3, 0.0 if rank >= 3 else 2.0,
+                       f"dim V_z = {rank} <= 2 (p = {len(g0)}); every z of every model alike (span-dim-at-most-two)")
+
+
+def _prove_span_at_most_two() -> bool:
+    a, b = symbolic_vector("a", 3), symbolic_vector("b", 3)
+    s, t = sympy.symbols("s t", real=True)
+    return is_zero(sympy.Matrix.hstack(a, b, s * a + t * b).det())
+
+
+_SPAN_CASE = {"g0": [1.0, 0.0, 0.0], "g1": [0.0, 1.0, 0.0]}
+
+
 # ----------------------------------------------------------------------------- Hessians (mpmath, eigsy)
 @st.composite
 def _single_points(draw):
@@ -368,6 +397,7 @@ register(
                   r"$\sum_{j=1}^p u_j^2/|u|^2 = 1$, so exchangeable coordinates give $E[u_1^2/|u|^2] = 1/p$.",
         source=NONLINEAR,
         as_written=False,
+        assumptions=('p >= 2 (p = 1: cos^2 = 1)', 'u with exchangeable coordinates, u != 0'),
         interpretation="The symbolic half of high-dim-orthogonal: identities about the Beta moments and the coordinate "
                        "sum. That cos^2(u, v) follows this Beta law is a distributional fact (rotation invariance), "
                        "which sympy does not check: high-dim-orthogonal therefore stays verified, not proved.",
@@ -385,6 +415,7 @@ register(
                   r"$E[\cos^2(u,v)] = 1/p$ and $\mathrm{Var}[\cos^2(u,v)] = \frac{2(p-1)}{p^2(p+2)}$.",
         source=NONLINEAR,
         as_written=True,
+        assumptions=('u, v independent standard Gaussian in R^p, p >= 1',),
         quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
         interpretation="The draft: 'in large dimensions, in average two vectors are almost orthogonal'. Made precise "
                        "for independent isotropic Gaussian directions: cos^2 has mean 1/p and standard deviation "
@@ -409,6 +440,7 @@ register(
         statement=r"For large networks, $\cos(g_z(\theta_0), g_z(\theta_1))$ is close to 0 on average over data points.",
         source=NONLINEAR,
         as_written=True,
+        assumptions=('trained networks; averages over data points z', 'theta_1 = theta_0 after a step on z'),
         quote=r"Note that in large dimensions, in average two vectors are almost orthogonal.",
         claim="high-dim-orthogonal",
         reading="the gradients g_z(theta_0), g_z(theta_1) of one network",
@@ -421,14 +453,40 @@ register(
     Lemma(
         id="span-dim-large",
         title="Large models have data points whose gradients span a large space",
-        statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ lie in a span $V_z$, and for large models there are data points "
-                  r"$z$ with $\dim V_z$ large.",
+        statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ lie in a span $V_z$, and for large models ($p \ge 3$ parameters) "
+                  r"there are data points $z$ with $\dim V_z$ large, i.e. at least 3.",
         source=NONLINEAR,
         as_written=True,
         quote=r"With large models, there exists data points $z$ such that $\dim V_z$ is large",
-        interpretation="A hypothesis about networks: in linear regression dim V_z = 1 (ga-collinear). The empirical "
-                       "gradient-cosine check measures cos(g_z(theta_0), g_z(theta_1)) after interleaved batches.",
+        assumptions=("V_z = span(g_z(theta_0), g_z(theta_1)), the span the hypothesis box names",
+                     "'large' read as the weakest size beyond the trivial one: dim V_z >= 3", "p >= 3"),
+        interpretation="Encoded as written: V_z is the span of the two gradients the box names, so dim V_z <= 2 for "
+                       "every z and every model (span-dim-at-most-two, proved). The check evaluates dim V_z at 60 digits "
+                       "on drawn gradient pairs; every z of every model is a counterexample, which is why one stored case "
+                       "suffices. What can be large in high dimension is the angle between the two gradients "
+                       "(high-dim-orthogonal-gradients, open), or the span of the gradients along a whole trajectory, "
+                       "which the draft does not write.",
         uses=("ga-collinear", "high-dim-orthogonal"),
+        checks=(oracle_property("span-dimension", _gradient_pairs(), _span_dimension_large,
+                                "p in [3, 64]; two gradient vectors with scales log-uniform in [1e-3, 1e3]; rank by "
+                                "mpmath at 60 digits", examples=(_SPAN_CASE,)),),
+        corrected_by=("span-dim-at-most-two",),
+        counterexample=Counterexample("span-dimension", _SPAN_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="span-dim-at-most-two",
+        title="The span of the two gradients has dimension at most 2",
+        statement=r"$\dim \mathrm{span}(g_z(\theta_0), g_z(\theta_1)) \le 2$ for every model, data point and $p$, with "
+                  r"equality iff the gradients are not collinear (in linear regression it is 1: ga-collinear).",
+        source=NONLINEAR,
+        as_written=False,
+        assumptions=("any model, any p",),
+        interpretation="The correction of span-dim-large: any three vectors of the span are dependent. The quantity "
+                       "that can grow with the model is the angle between the gradients (high-dim-orthogonal).",
+        uses=("ga-collinear",),
+        checks=(SympyProof("three-vectors-dependent", _prove_span_at_most_two,
+                           "sympy: det[a, b, s a + t b] = 0 for symbolic a, b in R^3 and s, t (any three vectors of "
+                           "span(a, b) are dependent; a 3 x 3 minor of p-vectors is the same identity in every p)"),),
     ),
     Lemma(
         id="hessian-pd-convex",
@@ -436,6 +494,7 @@ register(
         statement=r"If $L(z, \theta)$ is convex in $\theta$, then $\nabla^2_\theta L(z, \theta) \succ 0$.",
         source=PITFALL,
         as_written=True,
+        assumptions=('L twice differentiable and convex in theta',),
         quote=r"Assuming $L(z, \theta)$ is convex w.r.t $\theta$, its hessian $\nabla_\theta^2 L(z, \theta)$ is positive definite",
         interpretation="Checked on linear regression, the draft's convex case: the smallest eigenvalue of x x^T must "
                        "be > 0 (beyond the 60-digit eigenvalue resolution).",
@@ -454,6 +513,7 @@ register(
                   r"$\operatorname{tr}H \le p\max_j H_{jj}$.",
         source=PITFALL,
         as_written=False,
+        assumptions=('H = (1/n) sum x_i x_i^T, n >= 1 points of R^p',),
         interpretation="Corrects the draft's pitfall note: the Hessian is positive semi-definite (rank <= n, so singular "
                        "for n < p), and maximizing the sum of eigenvalues or the diagonal instead of ||H||_2 optimizes a "
                        "proxy that can be off by a factor p (equal eigenvalues) and never by more.",
@@ -461,27 +521,6 @@ register(
         checks=(PropertyCheck("eigenvalue-bounds", _batches(), _trace_proxy,
                               f"p in [1, {MAX_EIG_DIM}], n in [1, 4] points, each with its scale log-uniform in "
                               "[1e-3, 1e3]; eigenvalues by mpmath eigsy at 60 digits", oracle=True),),
-    ),
-    Lemma(
-        id="gradient-insufficient",
-        title="The gradient at theta_1 does not determine theta_0 (omniscient defender)",
-        statement=r"$\theta_0$ cannot be recovered from $\theta_1 = \Phi_z(\theta_0)$, $z$ and $\lambda$ (with "
-                  r"$g_z(\theta_1)$).",
-        source=CONCLUSION,
-        as_written=True,
-        quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
-        interpretation="The draft concludes that 'computing the gradient at theta_1 alone does not provide sufficient "
-                       "information to determine theta_0'. Read as: even an omniscient defender who knows z, lr and "
-                       "theta_1 (hence g_z at every point) cannot recover theta_0. Checked on linear regression: the "
-                       "check recovers theta_0 with the Sherman-Morrison inverse. What fails is gradient *ascent* "
-                       "(ga-linear-error), not every inversion.",
-        claim="gradient-insufficient",
-        reading="the defender knows z, lr and theta_1 (so g_z at every point)",
-        uses=("lr-inverse-iff",),
-        checks=(PropertyCheck("theta0-not-recovered", linear_points(), _theta0_not_recoverable, RANGES,
-                              examples=(_RECOVERY_CASE,)),),
-        corrected_by=("lr-inverse-iff",),
-        counterexample=Counterexample("theta0-not-recovered", _RECOVERY_CASE),
     ),
     Lemma(
         id="gradient-insufficient-value",
@@ -494,6 +533,7 @@ register(
         quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
         claim="gradient-insufficient",
         reading="the defender knows theta_1, lr and the gradient vector only",
+        assumptions=("linear regression, any p >= 1", "the defender knows theta_1, lr and the vector g_z(theta_1), not z"),
         interpretation="'The gradient alone': the information gradient ascent uses, the value g_z(theta_1). Proved by "
                        "an exact witness (an existence statement needs one): two points with the same gradient at "
                        "theta_1 and different preimages.",
@@ -503,12 +543,37 @@ register(
                            "to every p), lr = 1/4, x = e_1 and e_1/2"),),
     ),
     Lemma(
+        id="gradient-insufficient",
+        title="The gradient at theta_1 does not determine theta_0 (omniscient defender)",
+        statement=r"$\theta_0$ cannot be recovered from $\theta_1 = \Phi_z(\theta_0)$, $z$ and $\lambda$ (with "
+                  r"$g_z(\theta_1)$).",
+        source=CONCLUSION,
+        as_written=True,
+        quote=r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not provide sufficient information to determine $\theta_0$.",
+        interpretation="A strengthened reading: the draft says 'the gradient ... alone'; this reading gives the "
+                       "defender z, lr and theta_1 (hence g_z at every point) as well, and claims theta_0 still cannot be "
+                       "recovered. Checked on linear regression: the check recovers theta_0 with the Sherman-Morrison "
+                       "inverse, so this stronger claim is refuted. What fails is gradient *ascent* (ga-linear-error), "
+                       "not every inversion. The charitable reading, gradient-insufficient-value, holds and gives the "
+                       "claim's headline.",
+        claim="gradient-insufficient",
+        reading="the defender knows z, lr and theta_1 (so g_z at every point)",
+        strengthened=True,
+        assumptions=("linear regression; z, lr and theta_1 known to the defender", "lr|x|^2 != 1"),
+        uses=("lr-inverse-iff",),
+        checks=(PropertyCheck("theta0-not-recovered", linear_points(), _theta0_not_recoverable, RANGES,
+                              examples=(_RECOVERY_CASE,)),),
+        corrected_by=("lr-inverse-iff",),
+        counterexample=Counterexample("theta0-not-recovered", _RECOVERY_CASE),
+    ),
+    Lemma(
         id="clean-training-forgets",
         title="In linear regression, continuing training on clean data forgets the poison",
         statement=r"Full-batch gradient descent on the retain set with a stable rate $0 < \lambda < 2/L$, started from the "
                   r"poisoned model $\theta_p$ and from the clean model $\theta_c$, converges to the same limit.",
         source=CONCLUSION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'full-batch descent on any retain set X_r', '0 < lr < 2/L, L the largest eigenvalue of H_r'),
         quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
         interpretation="'Simply continuing the training on clean data is enough to forget the poisoned samples' is read "
                        "as: the limit of clean training does not depend on whether the poison was seen. Checked on "
@@ -534,6 +599,7 @@ register(
                   r"gap contracts by $\max_i|1 - \lambda\mu_i| < 1$ per step.",
         source=CONCLUSION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'X_r of full column rank', '0 < lr < 2/L'),
         quote=r"Of course, in the case of linear regression, simply continuing the training on clean data is enough to forget the poisoned samples.",
         claim="clean-training-forgets",
         reading="the retain data span the parameter space (full column rank)",
@@ -553,6 +619,7 @@ register(
                   r"always when $X_r$ has full column rank (then the gap contracts by $\max_i|1 - \lambda\mu_i| < 1$ per step).",
         source=CONCLUSION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'any retain set X_r', '0 < lr < 2/L for the limit statement'),
         uses=("batch-mean-step", "lr-convex"),
         checks=(
             SympyProof("kernel-invariance", _prove_kernel_invariance,

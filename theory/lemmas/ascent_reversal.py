@@ -21,13 +21,16 @@ then one ascent step at the training rate is exact (ga-not-inverse).
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays
+from theory.checking.building_blocks import is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays, symbolic_vector
 from theory.lemmas.gradient_ascent import _prove_nontrivial_step
 from theory.models.linear_regression import gradient_core, step_core
+from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_vector, precision
 from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
 from theory.checking.strategies import LINEAR_POINT_RANGES, dimensions, learning_rates, linear_points, scales, vectors
@@ -40,7 +43,7 @@ OMNISCIENT_QUOTE = ("Therefore, even an omniscient defender would be unable to r
 #: |1 - q| below this is treated as q = 1 (no inverse; the exact rate mu* = lr/(1 - q) blows up).
 SINGULAR_GAP = 1e-6
 MAX_STEPS = 4
-RUN_RANGES = (f"T in [1, {MAX_STEPS}] steps; p in [1, 8]; lr log-uniform in [1e-8, 1e2]; |x_t|, |theta_0| scales "
+RUN_RANGES = (f"T in [1, {MAX_STEPS}] steps; p in [1, 8]; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]; |x_t|, |theta_0| scales "
               "log-uniform in [1e-3, 1e3]; |y_t| <= 1e3")
 
 
@@ -50,8 +53,12 @@ def _prove_exact_rate_is_inverse() -> bool:
     The induction over T uses exactly this: A_1 o ... o A_T o Phi_T o ... o Phi_1 loses its innermost pair."""
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
     rate = lr / (1 - lr * x.dot(x))
+    # the sign of mu* for lr > 0: q = 1 - s (0 < s < 1) gives mu* > 0, q = 1 + s gives mu* < 0 (a descent step)
+    s = sympy.Symbol("s", positive=True)
+    below, above = lr / (1 - (1 - s)), lr / (1 - (1 + s))
     return (is_zero_array(step_core(step_core(theta, x, y, lr), x, y, -rate) - theta)
-            and is_zero_array(step_core(step_core(theta, x, y, -rate), x, y, lr) - theta))
+            and is_zero_array(step_core(step_core(theta, x, y, -rate), x, y, lr) - theta)
+            and bool(sympy.simplify(below).is_positive) and bool(sympy.simplify(above).is_negative))
 
 
 def _prove_replay_slope() -> bool:
@@ -192,6 +199,70 @@ def _exact_rates_revert(case):
         return oracle_identity(end, c["theta"], magnitude * 4, depth=8 * len(c["xs"]) * (len(c["theta"]) + 4))
 
 
+def _prove_replay_determinant(coefficient: int = 1) -> bool:
+    """det(I + lr x x^T) = 1 + q and det(I - lr x x^T) = 1 - q (matrix determinant lemma, dimension 3, lr real), so
+    the replay's linear part, a product of T such pairs, has determinant prod_t (1 - q_t^2) (det is multiplicative),
+    which lies in (0, 1) when every q_t lies in (0, 1): the replay is not the identity. ``coefficient`` multiplies q
+    in the stated determinants; another value (a perturbed statement) must fail."""
+    x = symbolic_vector("x", 3)
+    lr = sympy.Symbol("lambda", real=True)
+    q = lr * (x.T * x)[0]
+    # a factor 1 - q_t^2 with q_t = 1/(1 + s), s > 0 (every q_t in (0, 1)) lies in (0, 1); a product of T such
+    # factors lies in (0, 1) too (induction: (0, 1) is closed under products)
+    s_symbol = sympy.Symbol("s", positive=True)
+    factor = sympy.factor(1 - (1 / (1 + s_symbol)) ** 2)
+    return (is_zero((sympy.eye(3) + lr * x * x.T).det() - (1 + coefficient * q))
+            and is_zero((sympy.eye(3) - lr * x * x.T).det() - (1 - coefficient * q))
+            and bool(factor.is_positive) and bool(sympy.factor(1 - factor).is_positive))
+
+
+@st.composite
+def _small_step_runs(draw):
+    """A run whose steps all have q_t = lr|x_t|^2 in (0, 1): lr = u / max_t |x_t|^2, u log-uniform in [1e-8, 0.99]."""
+    case = draw(_runs())
+    largest = max(sum(v * v for v in x) for x in case["xs"])
+    if largest > 1e-200:
+        lr = draw(st.floats(-8.0, math.log10(0.99)).map(lambda exponent: 10.0**exponent)) / largest
+        if math.isfinite(lr) and lr > 0:
+            case["lr"] = float(lr)
+    return case
+
+
+def _replay_linear_part(c):
+    """The linear part of A_1 o ... o A_T o Phi_T o ... o Phi_1 as an mpmath matrix (Phi_t = I - lr x x^T, A_t = I + lr x x^T)."""
+    dim = len(c["theta"])
+    product = mpmath.eye(dim)
+    for x in c["xs"]:  # Phi_1 first (rightmost), then Phi_2, ...
+        column = mpmath.matrix([[value] for value in x])
+        product = (mpmath.eye(dim) - c["lr"] * column * column.T) * product
+    for x in reversed(c["xs"]):  # then A_T, ..., A_1
+        column = mpmath.matrix([[value] for value in x])
+        product = (mpmath.eye(dim) + c["lr"] * column * column.T) * product
+    return product
+
+
+def _replay_not_identity(case):
+    """Generic reading: the training-rate ascent replay is not the identity, so only a null set of starting points is
+    returned exactly. Its linear part M has det M = prod_t (1 - q_t^2) < 1 (q_t in (0, 1)), evaluated at 60 digits."""
+    with precision():
+        c = _mp_run(case)
+        qs = [c["lr"] * x.dot(x) for x in c["xs"]]
+        if not all(0 < q < 1 for q in qs):
+            return Outcome(True, 0.0, "a step with lr|x_t|^2 outside (0, 1) (or x_t = 0)", premises_met=False)
+        determinant = mpmath.det(_replay_linear_part(c))
+        predicted = mpmath.fprod([1 - q**2 for q in qs])
+        dim, steps = len(c["theta"]), len(c["xs"])
+        tolerance = oracle_tolerance(16 * dim**3 + 8 * steps * dim, float(mpmath.fprod([(1 + q) ** 2 for q in qs]) * dim))
+        if 1 - predicted <= tolerance:
+            return Outcome(True, 0.0, f"prod (1 - q_t^2) = 1 - {mpmath.nstr(1 - predicted, 3)}: within the oracle's "
+                                      "resolution of 1", premises_met=False)
+        matches = abs(determinant - predicted) <= tolerance
+        not_identity = predicted < 1 - tolerance
+        return Outcome(bool(matches and not_identity), float(abs(determinant - predicted) / tolerance),
+                       f"det M = {mpmath.nstr(determinant, 8)}, prod (1 - q_t^2) = {mpmath.nstr(predicted, 8)}: "
+                       + ("M != I, the replay returns only a null set of starts" if not_identity else "M may be I"))
+
+
 #: Hinge loss inside the margin: g(theta_1) = g(theta_0) = -x, one ascent step lands exactly on theta_0.
 _HINGE_CASE = {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 0.25}
 #: mu* = 0.5 / (1 - 0.5) = 1 reverts the step 0 -> 0.5 exactly.
@@ -208,6 +279,7 @@ register(
                   r"the model: $\|\theta_2 - \theta_0\| = \lambda^2|x|^2\|g_z(\theta_0)\| > 0$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr != 0 (lr in R)', 'a step that moved the model: g_z(theta_0) != 0, x != 0'),
         quote=NEVER_QUOTE,
         claim="ga-never-exact",
         reading="gradient ascent at the training rate, linear regression, one step",
@@ -222,6 +294,7 @@ register(
                   r"model ($g_z(\theta_0) \ne 0$).",
         source=SECTION,
         as_written=True,
+        assumptions=('any differentiable model', 'lr > 0', 'g_z(theta_0) != 0'),
         quote=NEVER_QUOTE,
         claim="ga-never-exact",
         reading="gradient ascent at the training rate, any model",
@@ -242,6 +315,7 @@ register(
                   r"descent step that moved the model.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr > 0; any ascent rate mu in R', 'g_z(theta_0) != 0'),
         quote=NEVER_QUOTE,
         claim="ga-never-exact",
         reading="gradient ascent with an unlearning rate chosen freely",
@@ -258,9 +332,13 @@ register(
                   r"$\mu^\ast = \lambda/(1 - q)$ is $\Phi_z^{-1}$. Hence for every $T$, ascent in reverse order with the "
                   r"rates $\mu^\ast_t$ returns $\theta_0$ exactly; one rate $\mu$ reverts step $t$ iff $\mu = \mu^\ast_t$ or "
                   r"$g_{z_t}(\theta_{t-1}) = 0$, and at $q_t = 1$ no rate does. An ascent step at rate $\mu$ shifts the "
-                  r"model by $\frac{\mu}{\mu^\ast}$ times the shift exact unlearning needs.",
+                  r"model by $\frac{\mu}{\mu^\ast}$ times the shift exact unlearning needs. The sign of $\mu^\ast$: for "
+                  r"$\lambda > 0$ it is positive (a genuine ascent step) iff $q < 1$; for $q > 1$ it is negative, so the "
+                  r"inverse 'ascent' step is a descent step $\theta - |\mu^\ast| g_z(\theta)$.",
         source=CONCLUSION,
         as_written=False,
+        assumptions=("lr in R (the identities hold for either sign)", "q_t = lr|x_t|^2 != 1 for every step",
+                     "mu* > 0 (an ascent step proper) iff 0 < q < 1 when lr > 0; for q > 1, mu* < 0: a descent step"),
         interpretation="What an omniscient defender (who knows every z_t and lr) can do with gradient ascent in linear "
                        "regression. The T-step statement is proved for every T: induction peeling the innermost pair "
                        "A_T o Phi_T = id (the one-step identity); the fuzzed replay re-checks it at 60 digits.",
@@ -271,6 +349,32 @@ register(
                 oracle_property("replay-60-digits", _runs(), _exact_rates_revert, RUN_RANGES)),
     ),
     Lemma(
+        id="omniscient-defender-generic-start",
+        title="Even an omniscient defender cannot revert training with gradient ascent (training rate, almost every start)",
+        statement=r"For $T$ descent steps with $0 < q_t = \lambda|x_t|^2 < 1$, the training-rate ascent replay "
+                  r"$R = A_1\circ\dots\circ A_T\circ\Phi_T\circ\dots\circ\Phi_1$ is affine with linear part of determinant "
+                  r"$\prod_t (1 - q_t^2) \in (0, 1)$: $R \ne \mathrm{id}$, the starts it returns exactly form a proper "
+                  r"affine subspace (a null set), and for almost every $\theta_0$ the replay misses $\theta_0$.",
+        source=CONCLUSION,
+        as_written=True,
+        quote=OMNISCIENT_QUOTE,
+        claim="omniscient-defender",
+        reading="ascent at the training rate, T steps replayed in reverse, for a generic start theta_0",
+        assumptions=("linear regression, any p, any T", "every step small: 0 < lr|x_t|^2 < 1"),
+        interpretation="The charitable reading: 'unable to revert model training' means the replay does not revert "
+                       "training in general, not that no starting point at all is returned. Holds: the replay's linear "
+                       "part has determinant prod (1 - q_t^2) < 1, so it is not the identity and returns only a null "
+                       "set of starts. The stronger 'never, for any start' reading (omniscient-defender-training-rate) "
+                       "is refuted by one exceptional start.",
+        uses=("ascent-replay-affine",),
+        checks=(SympyProof("replay-determinant", _prove_replay_determinant,
+                           "sympy: det(I +- lr x x^T) = 1 +- q in dimension 3 (the matrix determinant lemma in every p), "
+                           "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)"),
+                oracle_property("determinant-60-digits", _small_step_runs(), _replay_not_identity,
+                                RUN_RANGES.replace("lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]",
+                                                   "lr = u / max_t |x_t|^2, u log-uniform in [1e-8, 0.99]"))),
+    ),
+    Lemma(
         id="omniscient-defender-training-rate",
         title="Even an omniscient defender cannot revert training with gradient ascent (training rate, T steps)",
         statement=r"Replaying ascent steps at the training rate in reverse order never returns $\theta_0$ after $T$ "
@@ -279,10 +383,14 @@ register(
         as_written=True,
         quote=OMNISCIENT_QUOTE,
         claim="omniscient-defender",
-        reading="ascent at the training rate, T steps replayed in reverse",
-        interpretation="Holds for T = 1 (ga-never-exact). For T >= 2 the errors of the steps can cancel: refuted by "
-                       "two steps in p = 1 whose replay lands exactly on theta_0 (the fixed point of the replay map, "
-                       "ascent-replay-affine). Such starting points are exceptional (one per data sequence).",
+        reading="ascent at the training rate, T steps replayed in reverse, every start theta_0",
+        strengthened=True,
+        assumptions=("linear regression", "every step moved the model (g_{z_t}(theta_{t-1}) != 0)"),
+        interpretation="A strengthened reading: 'never, for any start'. Holds for T = 1 (ga-never-exact). For T >= 2 "
+                       "the errors of the steps can cancel: refuted by two steps in p = 1 whose replay lands exactly on "
+                       "theta_0 (the fixed point of the replay map, ascent-replay-affine). Such starting points are "
+                       "exceptional (a null set): the charitable reading omniscient-defender-generic-start holds and "
+                       "gives the claim's headline.",
         checks=(oracle_property("replay-never-exact", _runs(), _training_rate_never_reverts, RUN_RANGES,
                                 examples=(_REPLAY_CASE,)),),
         corrected_by=("ascent-replay-affine",),
@@ -296,6 +404,7 @@ register(
                   r"$q_t \in (0, 1)$) it returns exactly one starting point to itself and moves every other.",
         source=CONCLUSION,
         as_written=False,
+        assumptions=('linear regression with p = 1', "lr in R, the draft's domain (either sign)", 'q_t = lr x_t^2'),
         interpretation="Proved for every T by induction on the number of steps (sympy checks the step and the base).",
         uses=("ga-linear-error",),
         checks=(SympyProof("slope-induction", _prove_replay_slope,
@@ -307,6 +416,7 @@ register(
         statement=r"No choice of ascent rates $\mu_1, \dots, \mu_T$ makes the reverse ascent replay return $\theta_0$.",
         source=CONCLUSION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'any rates mu_t in R', 'every step moved the model'),
         quote=OMNISCIENT_QUOTE,
         claim="omniscient-defender",
         reading="ascent with rates the omniscient defender chooses (linear regression)",
@@ -323,6 +433,7 @@ register(
                   r"$\theta_0$ after training.",
         source=CONCLUSION,
         as_written=True,
+        assumptions=('non-trivial networks, practical rates',),
         quote=OMNISCIENT_QUOTE,
         claim="omniscient-defender",
         reading="non-trivial networks",

@@ -28,7 +28,8 @@ from theory.checking.error_model import float64_tolerance, oracle_tolerance
 from theory.models.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.checking.strategies import POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs, scales, vectors
+from theory.checking.strategies import (POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs,
+                                        positive_ranges, scales, vectors)
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
 HARD = f"{SECTION} / Difficult cases where gradient steps do not commute"
@@ -154,6 +155,25 @@ def _gradient_idempotent(case):
         once_abs = (abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x
         magnitude = mp_max_abs(once_abs) + mp_max_abs((once_abs.dot(abs_x) + abs(c["y"])) * abs_x)
         return oracle_identity(twice, once, magnitude, depth=2 * len(c["x"]) + 8)
+
+
+def _gradient_is_displacement(case):
+    """Draft, geometry as written: g_z(theta) is the orthogonal displacement of theta from the hyperplane theta.x = y,
+    theta - P_z(theta) = (theta.x - y) x / |x|^2 (its projection on the line of x), at 60 digits (premise x != 0)."""
+    with precision():
+        c = mp_case(case)
+        norm2 = c["x"].dot(c["x"])
+        if norm2 == 0:
+            return Outcome(True, 0.0, "x = 0: no hyperplane", premises_met=False)
+        gradient = gradient_core(c["theta"], c["x"], c["y"])
+        displacement = gradient / norm2
+        abs_x = abs_vector(c["x"])
+        magnitude = mp_max_abs((abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x) * (1 + 1 / norm2)
+        return oracle_identity(gradient, displacement, magnitude, depth=3 * len(c["x"]) + 8)
+
+
+#: |x| = 2: the gradient (-2) is |x|^2 = 4 times the displacement (-1/2) from the hyperplane 2 theta = 1.
+_SCALED_CASE = {"theta": [0.0], "x": [2.0], "y": 1.0, "lr": 1.0}
 
 
 def _commute_only_if_equal(case):
@@ -332,7 +352,7 @@ def _random_input_cases(draw):
 
 
 SMALL_RANGES = RANGES.replace("p in [1, 512]", f"p in [1, {SMALL_DIM}] (O(p^2) mpmath work per case)")
-DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr log-uniform in [1e-8, 1e2]"
+DIMENSION_RANGES = "p, q in [1, 512]; |r|, |r'| <= 1e3; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]"
 MC_RANGES = (f"p in [1, 512]; norms a, b log-uniform in [1e-3, 1e3]; |r|, |r'| <= 1e3; lr in [1e-8, 1e2]; "
              f"{MC_SAMPLES} Monte Carlo draws per case, tolerance {MC_SIGMAS} standard errors")
 ORTHOGONAL_PAIR = {"theta": [0.0, 0.0], "x": [1.0, 0.0], "y": 1.0, "lr": 0.5, "x2": [0.0, 1.0], "y2": -1.0}
@@ -347,6 +367,7 @@ register(
                   r"hyperplane $\theta\cdot x = y$: $g_z(g_z(\theta)) = g_z(\theta)$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R',),
         quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
         interpretation="A projection is an idempotent map; read as: g_z is idempotent. It is not (g_z(g_z(theta)) = "
                        "(r|x|^2 - y) x), except when |x| = 1 and y = 0. The map the draft describes is the orthogonal "
@@ -359,18 +380,37 @@ register(
     ),
     Lemma(
         id="lr-gradient-projection-geometry",
-        title="The linear-regression gradient points from the hyperplane to theta, along x (geometry reading)",
-        statement=r"$g_z(\theta) = |x|^2\,(\theta - P_z(\theta))$ where $\theta - P_z(\theta) = \frac{\theta\cdot x - y}{|x|^2}x$ is the "
-                  r"orthogonal displacement of $\theta$ from the hyperplane $\theta\cdot x = y$: it lies on $x$, is orthogonal "
-                  r"to the hyperplane, and has length $\mathrm{dist}(\theta, \{\theta\cdot x = y\})$. For $|x| = 1$ the "
-                  r"gradient is exactly that displacement; otherwise it is that displacement scaled by $|x|^2$.",
+        title="The linear-regression gradient is theta's orthogonal displacement from the hyperplane (geometry reading)",
+        statement=r"$g_z(\theta) = (\theta\cdot x - y)\,x$ is the affine projection of $\theta$ on the vector $x$, orthogonally "
+                  r"to the hyperplane $\theta\cdot x = y$: $g_z(\theta) = \theta - P_z(\theta) = "
+                  r"\frac{\theta\cdot x - y}{|x|^2}x$ ($x \ne 0$).",
         source=SECTION,
         as_written=True,
         quote=r"We have $\nabla_\theta l(h_\theta (x), y) = (\theta \cdot x - y) x$, which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
         claim="lr-gradient-projection",
         reading="the geometry described: on x, orthogonal to the hyperplane",
-        interpretation="The geometry the sentence describes holds: the gradient is the orthogonal projection of theta's "
-                       "offset from the hyperplane onto the line of x, up to the factor |x|^2, which the draft omits "
+        assumptions=("x != 0 (else there is no hyperplane)", "linear regression, any p"),
+        interpretation="The geometry the sentence describes, taken as written: the gradient is theta's displacement "
+                       "from the hyperplane along x. It is that displacement times |x|^2, a factor the draft omits: "
+                       "refuted for |x| != 1 (x = 2: gradient -2, displacement -1/2). The package's earlier encoding "
+                       "proved the scaled identity under this name; it is now the corrected lemma "
+                       "lr-gradient-projection-scaled.",
+        checks=(oracle_property("gradient-is-displacement", linear_points(), _gradient_is_displacement,
+                                examples=(_SCALED_CASE,)),),
+        corrected_by=("lr-gradient-projection-scaled",),
+        counterexample=Counterexample("gradient-is-displacement", _SCALED_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="lr-gradient-projection-scaled",
+        title="The linear-regression gradient is |x|^2 times theta's displacement from the hyperplane",
+        statement=r"$g_z(\theta) = |x|^2\,(\theta - P_z(\theta))$ where $\theta - P_z(\theta) = \frac{\theta\cdot x - y}{|x|^2}x$ is the "
+                  r"orthogonal displacement of $\theta$ from the hyperplane $\theta\cdot x = y$: it lies on $x$, is orthogonal "
+                  r"to the hyperplane, and has length $\mathrm{dist}(\theta, \{\theta\cdot x = y\})$. For $|x| = 1$ the "
+                  r"gradient is exactly that displacement; otherwise it is that displacement scaled by $|x|^2$.",
+        source=SECTION,
+        as_written=False,
+        assumptions=("x != 0", "linear regression, any p"),
+        interpretation="The correction of lr-gradient-projection-geometry: the geometry holds up to the factor |x|^2 "
                        "(exact for unit inputs).",
         uses=("lr-hyperplane-projection",),
         checks=(SympyProof("displacement-geometry", _prove_gradient_geometry,
@@ -386,6 +426,7 @@ register(
                   r"exactly the projection (Kaczmarz) at $\lambda|x|^2 = 1$ ($x \ne 0$).",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'x != 0', "lr in R, the draft's domain (either sign)"),
         checks=(SympyProof("projection-identities", _prove_hyperplane_projection,
                            "sympy identities in dimension 2 (vectors theta, x), rational in |x|^2 != 0"),),
     ),
@@ -395,6 +436,7 @@ register(
         statement=r"$\Phi_z \circ \Phi_{z'} = \Phi_{z'} \circ \Phi_z$ implies $z = z'$ (linear regression).",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr != 0 (lr in R)'),
         quote=r"so $\Phi_z$ and $\Phi_{z'}$ don't commute unless $z = z'$.",
         interpretation="Checked on the maps: C(theta) is affine in theta, so the steps commute iff C vanishes at theta = 0 "
                        "and at the p unit vectors (60-digit evaluation). Orthogonal inputs, multiples z' = c z and zero "
@@ -413,6 +455,7 @@ register(
                   r"$x\cdot x' = 0$, or $x = 0$, or $x' = 0$, or $z'$ is a multiple of $z$ ($x' = c x$, $y' = c y$).",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", "two data points z, z'"),
         interpretation="Iff part: the Jacobian of C is lr^2 (x.x')(x x'^T - x' x^T), whose squared Frobenius norm is "
                        "2 lr^4 (x.x')^2 (|x|^2|x'|^2 - (x.x')^2) (Lagrange); it vanishes iff x.x' = 0 or x' is parallel "
                        "to x, and for x' = c x the constant C = lr^2 c |x|^2 (c y - y') x vanishes iff c = 0 or y' = c y.",
@@ -420,7 +463,8 @@ register(
         checks=(SympyProof("closed-form-and-iff", _prove_commutator_formula,
                            "sympy identities in dimension 3 (vectors theta, x, x'): closed form, its Jacobian, the "
                            "Lagrange identity and the parallel case x' = c x"),
-                oracle_property("float64-vs-60-digits", point_pairs(), _commutator_formula)),
+                oracle_property("float64-vs-60-digits", point_pairs(signed=False), _commutator_formula,
+                                positive_ranges(RANGES))),
     ),
     Lemma(
         id="projectors-commute-iff-equal",
@@ -428,6 +472,7 @@ register(
         statement=r"For $u, v \ne 0$ and $P_w = w w^\top / |w|^2$: $P_u P_v = P_v P_u$ implies $P_u = P_v$.",
         source=SECTION,
         as_written=True,
+        assumptions=('u, v in R^p nonzero, any p',),
         quote=r"Even two linear orthogonal projectors of rank $1$ don't commute unless equal.",
         interpretation="Exactly orthogonal float vectors are rare among random draws: Hypothesis alone passes 60 "
                        "examples, so the orthogonal pair is a hand-picked example (the closed form of "
@@ -445,6 +490,7 @@ register(
                   r"$u\cdot v = 0$ or $u \parallel v$.",
         source=SECTION,
         as_written=False,
+        assumptions=('u, v in R^p nonzero, any p',),
         interpretation="|u v^T - v u^T|_F^2 = 2(|u|^2|v|^2 - (u.v)^2) (Lagrange), zero iff u and v are parallel (Cauchy-Schwarz).",
         checks=(SympyProof("closed-form", _prove_projectors,
                            "sympy identities in dimension 3 (vectors u, v; dimension 3 keeps the wedge non-trivial)"),),
@@ -455,6 +501,7 @@ register(
         statement=r"Scaling $z' = (x', y')$ to $(s x', s y')$ scales $\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z$ by $s^2$.",
         source=HARD,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 's in R'),
         quote=r"Poisons with high amplitude are hard to unlearn, since the clean and the poisoned samples would differ by a lot.",
         interpretation="'Poisons with high amplitude are hard to unlearn': the amplitude of a point is a common factor s of "
                        "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
@@ -468,6 +515,7 @@ register(
                   r"and $\lambda$, $E|C|^2$ is non-decreasing in $p$.",
         source=HARD,
         as_written=True,
+        assumptions=("x, x' independent uniform on the unit sphere of R^p", "fixed residuals r, r' and lr in R"),
         quote=r"Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult to achieve.",
         interpretation="'Machine unlearning gets harder with higher-dimensional input spaces since collinearity is difficult "
                        "to achieve'. Inputs are normalised (lr |x|^2 fixed, as the stability condition lr |x|^2 < 2 asks); "
@@ -486,6 +534,7 @@ register(
                   r"$E|C|^2 = \lambda^4 (r^2 + r'^2)/p$.",
         source=HARD,
         as_written=False,
+        assumptions=("x = a u, x' = b v with u, v independent uniform on the unit sphere of R^p, p >= 1", "fixed residuals r, r'; lr in R"),
         interpretation="|C|^2 = lr^4 a^2 b^2 t^2 (a^2 r'^2 + b^2 r^2 - 2 a b r r' t) with t = u.v; E t^2 = 1/p "
                        "((u.v)^2 ~ Beta(1/2, (p-1)/2)) and E t^3 = 0 (t is symmetric).",
         uses=("lr-commutator-formula",),
@@ -497,6 +546,7 @@ register(
         statement=r"$|C| \le \lambda^2\,|x\cdot x'|\,(|r'|\,|x| + |r|\,|x'|)$ while $|\Phi_z(\theta) - \theta| = \lambda |r|\,|x|$.",
         source=EASY,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"learning rate is low (such as in finetuning), thus the model shift is small enough to be unlearned.",
         interpretation="'Learning rate is low (such as in finetuning)' => near commutation: read as |C| = O(lr^2) against "
                        "steps of size O(lr), with the explicit constant.",
@@ -513,6 +563,7 @@ register(
                   r"- \delta y) x - r\,\delta x)$, so $|C| \le \lambda^2 |x||x'|\,((|\theta||x| + |r|)|\delta x| + |x||\delta y|)$.",
         source=EASY,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", "z' = z + (dx, dy)"),
         quote=r"the model is trained on a sequence of similar data points (e.g in the same class).",
         interpretation="'Trained on a sequence of similar data points (e.g. in the same class)': read as: the commutator "
                        "vanishes at z' = z and is Lipschitz in z' - z with the explicit constant.",
@@ -528,6 +579,7 @@ register(
                   r"compared with same-class pairs.",
         source=HARD,
         as_written=True,
+        assumptions=('networks; pairs of data points of different classes against same-class pairs',),
         quote=r"Gradient steps are unlikely to commute for two data points that are very different (i.e of different classes).",
         interpretation="An empirical hypothesis on networks and datasets; the linear closed form shows it can fail "
                        "(orthogonal inputs commute whatever their labels). Measured by sims and empirical.",

@@ -22,7 +22,8 @@ from theory.checking.error_model import oracle_tolerance
 from theory.models.linear_regression import gradient_core, residual_core, step_core
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
-from theory.checking.strategies import LINEAR_POINT_RANGES, POINT_PAIR_RANGES, linear_points, point_pairs
+from theory.checking.strategies import (ITERATION_RANGES, LINEAR_POINT_RANGES, POINT_PAIR_RANGES, iteration_points, linear_points,
+                                        point_pairs, signed_ranges)
 
 SECTION = "Gradient ascent does not revert gradient descent"
 LINEAR = f"{SECTION} / Approximation error in the linear case"
@@ -94,13 +95,13 @@ def _prove_hard_kinds() -> bool:
 
 # ----------------------------------------------------------------------------- predicates (mpmath, 60 digits)
 def _descent_ascent(case):
-    """theta_1, theta_2 and the magnitude bound of the computation, in mpmath."""
+    """theta_1, theta_2 and the magnitude bound of the computation, in mpmath (either sign of lr: |lr| in the bound)."""
     c = mp_case(case)
     theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
     theta2 = step_core(theta1, c["x"], c["y"], -c["lr"])
     abs_x = abs_vector(c["x"])
     magnitude = (mp_max_abs(c["theta"]) + mp_max_abs(theta1)
-                 + 2 * c["lr"] * (abs_vector(theta1).dot(abs_x) + abs(c["y"])) * mp_max_abs(c["x"])
+                 + 2 * abs(c["lr"]) * (abs_vector(theta1).dot(abs_x) + abs(c["y"])) * mp_max_abs(c["x"])
                  + c["lr"] ** 2 * abs(residual_core(c["theta"], c["x"], c["y"])) * abs_x.dot(abs_x) * mp_max_abs(c["x"]))
     return c, theta1, theta2, magnitude
 
@@ -214,6 +215,51 @@ def _error_order_follows_loss(case):
 _SMALL_LOSS_LARGE_ERROR = {"theta": [0.0], "x": [1.25], "y": -0.125, "lr": 1.0, "x2": [0.5], "y2": -0.5}
 
 
+#: The cross-example constant: for 0 < lr|x|^2 < 2, |theta_2 - theta_0|^2 = lr q^3 r^2 < 8 lr r^2 = 16 lr L.
+CROSS_EXAMPLE_CONSTANT = 4
+
+
+def ascent_error_within_loss_bound(case, stable: bool, constant: float = CROSS_EXAMPLE_CONSTANT):
+    """Across data points at one rate: |theta_2 - theta_0| <= constant sqrt(|lr| L(z, theta_0)) at 60 digits, with
+    theta_2 computed by a descent then an ascent step (step_core). ``stable``: premise 0 < lr|x|^2 < 2 (stable
+    descent on z); otherwise only x != 0, lr != 0 (the draft states no premise). ``constant`` exists so that a test
+    can perturb the statement (a constant below 4 must be rejected near lr|x|^2 = 2)."""
+    with precision():
+        c = mp_case(case)
+        theta, x, y, lr = c["theta"], c["x"], c["y"], c["lr"]
+        norm2 = x.dot(x)
+        q = lr * norm2
+        if norm2 == 0 or lr == 0:
+            return Outcome(True, 0.0, "x = 0 or lr = 0: no step", premises_met=False)
+        if stable and not 0 < q < 2:
+            return Outcome(True, 0.0, f"lr|x|^2 = {mpmath.nstr(q, 5)} outside (0, 2): not a stable step", premises_met=False)
+        residual = residual_core(theta, x, y)
+        theta2 = step_core(step_core(theta, x, y, lr), x, y, -lr)  # descent, then ascent at the same rate
+        error = mp_norm(theta2 - theta)
+        bound = constant * mpmath.sqrt(abs(lr) * residual**2 / 2)
+        magnitude = (mp_max_abs(abs_vector(theta)) + abs(lr) * (mp_norm(theta) * mp_norm(x) + abs(y)) * mp_max_abs(x)) \
+            * (1 + abs(lr) * norm2) ** 2
+        return compare(float(error), float(bound) + oracle_tolerance(6 * len(x) + 16, float(magnitude)),
+                       f"error {mpmath.nstr(error, 6)} vs {constant} sqrt(|lr| L) = {mpmath.nstr(bound, 6)} "
+                       f"(lr|x|^2 = {mpmath.nstr(q, 5)})")
+
+
+def _prove_cross_example_bound(cube_bound: int = 8) -> bool:
+    """|theta_2 - theta_0|^2 = lr^4 |x|^6 r^2 (ga-error-norm) = lr q^3 r^2 with q = lr|x|^2, n = |x|^2; and
+    q^3 < 8 exactly on 0 < q < 2, so the error is below sqrt(8 lr) |r| = 4 sqrt(lr L) there (lr > 0 follows from q > 0).
+    ``cube_bound`` is the 8 of the statement; a smaller one (a perturbed statement) must fail."""
+    lr, norm2, residual = sympy.Symbol("lambda", positive=True), sympy.Symbol("n", positive=True), sympy.Symbol("r", real=True)
+    q = sympy.Symbol("q", positive=True)
+    identity = is_zero(lr**4 * norm2**3 * residual**2 - lr * (lr * norm2) ** 3 * residual**2)
+    below = sympy.solve_univariate_inequality(q**3 < cube_bound, q, relational=False)
+    bound = is_zero(cube_bound * lr * residual**2 - 16 * lr * residual**2 / 2)
+    return identity and bound and sympy.Interval.open(0, 2).is_subset(below) and not sympy.Interval.open(0, 2 + sympy.Rational(1, 10)).is_subset(below)
+
+
+#: q = lr|x|^2 = 4 (an unstable step): error lr^2 |x|^3 |r| = 8 against 4 sqrt(lr L) = 2.83.
+UNSTABLE_CASE = {"theta": [0.0], "x": [2.0], "y": 1.0, "lr": 1.0}
+
+
 #: A point fitted exactly (residual 0) with x != 0: one ascent step reverts the descent step exactly.
 _ZERO_RESIDUAL = {"theta": [1.0], "x": [1.0], "y": 1.0, "lr": 1.0}
 #: z: zero loss and gradient, Hessian |x|^2 = 100; z': loss 1/2, gradient 1, Hessian 1.
@@ -229,6 +275,7 @@ register(
                   r"$g_z(\theta_1) \ne g_z(\theta_0)$ implies $\theta_2 = \theta_1 + \lambda g_z(\theta_1) \ne \theta_0$.",
         source=f"{SECTION} / First observations",
         as_written=True,
+        assumptions=('any differentiable model', 'lr != 0 (lr in R)'),
         quote=r"$$\theta_2 = \theta_1 + \lambda g_z (\theta_1) \ne \theta_0$$ since $g_z (\theta_1) \ne g_z (\theta_0)$.",
         claim="ga-not-inverse",
         reading="with the draft's stated premise g_z(theta_1) != g_z(theta_0)",
@@ -250,6 +297,7 @@ register(
                   r"$g_z(\theta_1) \ne g_z(\theta_0)$ always holds.",
         source=f"{SECTION} / First observations",
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr != 0 (lr in R); a step that moves the model: g_z(theta_0) != 0'),
         quote=r"$$\theta_2 = \theta_1 + \lambda g_z (\theta_1) \ne \theta_0$$ since $g_z (\theta_1) \ne g_z (\theta_0)$.",
         claim="ga-not-inverse",
         reading="linear regression, every step that moves the model (g_z(theta_0) != 0)",
@@ -264,6 +312,7 @@ register(
         statement=r"$\|\theta_2 - \theta_0\|^2 = \lambda^4 r^2 |x|^6$, so $\theta_2 = \theta_0$ iff $r = \theta_0\cdot x - y = 0$ or $x = 0$.",
         source=f"{SECTION} / First observations",
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr != 0 (lr in R; lr = 0 makes every step trivially reverted)'),
         uses=("ga-linear-error",),
         checks=(SympyProof("squared-norm", _prove_exact_iff, "sympy identity in dimension 2 (two vectors theta_0, x)"),),
     ),
@@ -273,6 +322,7 @@ register(
         statement=r"$g_z(\theta_1) - g_z(\theta_0) = ((\theta_1 - \theta_0)\cdot x)\,x$ for all $\theta_0, \theta_1$.",
         source=LINEAR,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'theta_0, theta_1 any'),
         quote=r"$g_z (\theta_1) - g_z (\theta_0) = (\theta_1 \cdot x) x - (\theta_0 \cdot x) x = ((\theta_1 - \theta_0) \cdot x) x$",
         uses=("lr-gradient-affine",),
         checks=(SympyProof("identity", _prove_gradient_difference, "sympy identity in dimension 3 (vectors theta_0, theta_1, x)"),),
@@ -283,6 +333,7 @@ register(
         statement=r"$\lambda g_z(\theta_1) - \lambda g_z(\theta_0) = ((-\lambda(\theta_0\cdot x - y)x)\cdot x)\,x$.",
         source=LINEAR,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x",
         interpretation="The draft's chain theta_2 - theta_0 = lr g(theta_1) - lr g(theta_0) = ((-lr r x).x)x = -lr^2 r |x|^2 x "
                        "has a middle term missing a factor lr; its two ends agree (lemma ga-linear-error).",
@@ -296,6 +347,7 @@ register(
         statement=r"$\theta_2 - \theta_0 = -\lambda^2 (\theta_0\cdot x - y)\,|x|^2\,x$.",
         source=LINEAR,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x = -\lambda^2 (\theta_0 \cdot x - y) |x|^2 x",
         uses=("ga-gradient-difference",),
         checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
@@ -309,6 +361,7 @@ register(
                   r"linearly in $\sqrt{L}$, and vanishes iff the loss does ($x \ne 0$).",
         source=LINEAR,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", "x != 0 for 'vanishes iff the loss does'; x and lr fixed"),
         quote=r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is exact for examples such that the loss $l(h_{\theta_0}(x), y) = \frac{1}{2} (\theta \cdot x - y)^2$ is small and / or such that the gradient $g_z (\theta) = (\theta \cdot x - y) x$ is small.",
         claim="ga-small-loss",
         reading="at a fixed input and rate: the error vanishes with the loss",
@@ -332,13 +385,61 @@ register(
         quote=r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is exact for examples such that the loss $l(h_{\theta_0}(x), y) = \frac{1}{2} (\theta \cdot x - y)^2$ is small and / or such that the gradient $g_z (\theta) = (\theta \cdot x - y) x$ is small.",
         claim="ga-small-loss",
         reading="across data points: the loss (or gradient) ranks the ascent errors",
-        interpretation="'Exact for examples such that the loss is small' read as a criterion to pick the examples on "
-                       "which ascent works: refuted. The error lr^2 |x|^2 |g| also carries the curvature |x|^2, so a "
-                       "point with a smaller loss and a smaller gradient can have the larger error.",
+        strengthened=True,
+        assumptions=("one rate lr for both points, 0 < lr|x|^2, lr|x'|^2 < 2", "x, x' != 0"),
+        interpretation="A strengthened reading: the draft states no ranking; this reading turns 'exact for examples "
+                       "such that the loss is small' into an order of the errors. Refuted: the error lr^2 |x|^2 |g| "
+                       "also carries the curvature |x|^2, so a point with a smaller loss and a smaller gradient can "
+                       "have the larger error. The natural cross-example reading is ga-small-loss-any-step (no "
+                       "premise: refuted) and its correction ga-small-loss-stable-steps (holds).",
         checks=(oracle_property("error-follows-loss", point_pairs(), _error_order_follows_loss, POINT_PAIR_RANGES,
                                 examples=(_SMALL_LOSS_LARGE_ERROR,)),),
         corrected_by=("ga-error-norm",),
         counterexample=Counterexample("error-follows-loss", _SMALL_LOSS_LARGE_ERROR, found_by="example"),
+    ),
+    Lemma(
+        id="ga-small-loss-any-step",
+        title="Across data points at one rate, a small loss means a small ascent error (no stability premise)",
+        statement=r"For one rate $\lambda \in \mathbb{R}$ and every data point $z$ ($x \ne 0$): "
+                  r"$\|\theta_2 - \theta_0\| \le 4\sqrt{|\lambda|\,L(z, \theta_0)}$, so small-loss examples are the ones on "
+                  r"which ascent is nearly exact.",
+        source=LINEAR,
+        as_written=True,
+        quote=r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is exact for examples such that the loss $l(h_{\theta_0}(x), y) = \frac{1}{2} (\theta \cdot x - y)^2$ is small and / or such that the gradient $g_z (\theta) = (\theta \cdot x - y) x$ is small.",
+        claim="ga-small-loss",
+        reading="across data points at one rate, no premise on the step (the draft states none)",
+        assumptions=("lr in R, the draft's domain", "x != 0"),
+        interpretation="The most natural cross-example reading: 'examples such that the loss is small' are those with "
+                       "a small ascent error, at the rate of training. The error is lr^2 |x|^3 |r| = sqrt(|lr| q^3) |r| "
+                       "with q = lr|x|^2, so no bound in the loss alone holds across all points: refuted at q = 4 "
+                       "(error 8 against 4 sqrt(lr L) = 2.83). With the stability premise 0 < q < 2 the bound holds: "
+                       "ga-small-loss-stable-steps.",
+        uses=("ga-error-norm",),
+        checks=(oracle_property("error-within-loss-bound", linear_points(signed=True),
+                                lambda case: ascent_error_within_loss_bound(case, stable=False),
+                                signed_ranges(LINEAR_POINT_RANGES), examples=(UNSTABLE_CASE,)),),
+        corrected_by=("ga-small-loss-stable-steps",),
+        counterexample=Counterexample("error-within-loss-bound", UNSTABLE_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="ga-small-loss-stable-steps",
+        title="Across data points at one rate, stable steps: the ascent error is at most 4 sqrt(lr L)",
+        statement=r"For one rate $\lambda$ and every data point whose descent step is stable, $0 < \lambda|x|^2 < 2$: "
+                  r"$\|\theta_2 - \theta_0\|^2 = \lambda q^3 (\theta_0\cdot x - y)^2 < 16\,\lambda\,L(z, \theta_0)$, so "
+                  r"$\|\theta_2 - \theta_0\| < 4\sqrt{\lambda L(z, \theta_0)}$: across such points a small loss means a "
+                  r"small ascent error; the constant 4 is sharp as $q \to 2$.",
+        source=LINEAR,
+        as_written=False,
+        assumptions=("one rate lr; every point with 0 < lr|x|^2 < 2 (stable descent on z; implies lr > 0)",),
+        interpretation="The correction of ga-small-loss-any-step: the draft's cross-example reading holds once the "
+                       "step is stable. An unstable step (q > 2) breaks it.",
+        uses=("ga-error-norm",),
+        checks=(SympyProof("stable-bound", _prove_cross_example_bound,
+                           "sympy: the error identity in the scalars lr, n = |x|^2, r (dimension-free: ga-error-norm gives "
+                           "the norm in every p) and the solution set of q^3 < 8"),
+                oracle_property("bound-60-digits", iteration_points(64),
+                                lambda case: ascent_error_within_loss_bound(case, stable=True),
+                                ITERATION_RANGES.replace("p in [1, 512]", "p in [1, 64]"))),
     ),
     Lemma(
         id="ga-error-norm",
@@ -348,6 +449,7 @@ register(
                   r"$\lambda|x|^2$ does not depend on the loss.",
         source=LINEAR,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         uses=("ga-linear-error",),
         checks=(SympyProof("norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)"),),
     ),
@@ -359,6 +461,7 @@ register(
                   r"$\mu < \mu^\ast$ leaves the larger error $|r|\,|x|\,(\lambda - \mu(1-\lambda|x|^2))$.",
         source=f"{SECTION} / First observations",
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1 for mu*; lr > 0 and lr|x|^2 < 1 for the comparison mu < mu*'),
         interpretation="The draft notes that practice uses an unlearning rate much smaller than the learning rate; in "
                        "linear regression this moves the error away from the one exact rate mu*.",
         uses=("ga-linear-error",),
@@ -370,6 +473,7 @@ register(
         statement=r"$g_z(\theta_0)$ and $g_z(\theta_1)$ both lie on the line $\mathbb{R}x$.",
         source=f"{SECTION} / Approximation error in a nonlinear setting",
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'theta_0, theta_1 any'),
         quote=r"Note that in linear regression, $g_z(\theta_0)$ and $g_z(\theta_1)$ are still collinear to $x$.",
         checks=(SympyProof("minors-vanish", _prove_collinear, "all 2x2 minors of [g(theta_0), g(theta_1)] vanish, dimension 3"),),
     ),
@@ -380,6 +484,7 @@ register(
                   r"$\|\nabla^2_\theta L(z,\theta)\|_2$ gives the same order.",
         source=f"{SECTION} / Towards the general case",
         as_written=True,
+        assumptions=('any loss convex in theta, twice differentiable', 'data points compared at one theta'),
         quote=r"Note that when the loss function $L(z, \theta)$ is convex w.r.t $\theta$, these three cases are equivalent.",
         interpretation="'Equivalent' is read as: the three criteria rank any two points the same way. Checked on "
                        "linear regression, the draft's convex best case. Hypothesis shrinks to inputs x = 0; the stored "
@@ -397,6 +502,7 @@ register(
                   r"product of the other two, and a point can have a large Hessian with zero loss.",
         source=f"{SECTION} / Towards the general case",
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         uses=("ga-error-norm",),
         checks=(SympyProof("gradient-loss-hessian", _prove_hard_kinds, "sympy identity in dimension 2 (vectors theta, x)"),),
     ),

@@ -110,6 +110,7 @@ register(
                   r"with $g_t = \frac1B\sum_i g_{z_i}(\theta_t)$: removing $z_k$ needs its gradient at $\theta_t$.",
         source=NOTATIONS,
         as_written=False,
+        assumptions=("lr in R, the draft's domain (either sign)", 'batch size B >= 1 (B >= 2 for the removal formula); any model with gradients g_{z_i}'),
         interpretation="Makes precise the draft's remark that an exact unlearner must compute each per-example "
                        "gradient of a batch, not only the stored mean g_t.",
         checks=(
@@ -127,6 +128,7 @@ register(
                   r"$l(v) = (v\cdot x)\,x$.",
         source=SINGLE_STEP,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R',),
         quote=r"$g_z(\theta) = l(\theta) - y x = (\theta \cdot x) x - y x$ is an affine map of $\theta$",
         checks=(SympyProof("gradient-and-linearity", _prove_gradient_affine,
                            "sympy: gradient by differentiation and linearity of l, dimension 3 (coordinate j of the "
@@ -139,6 +141,7 @@ register(
                   r"$tL(z,a) + (1-t)L(z,b) - L(z, ta + (1-t)b) = \tfrac{t(1-t)}{2}((a-b)\cdot x)^2 \ge 0$ for $t\in[0,1]$.",
         source=LINEAR_CASE,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 't in [0, 1]'),
         quote=r"Linear regression corresponds to a best-case scenario for machine unlearning : the model is convex and has few parameters.",
         interpretation="The draft calls linear regression 'a best-case scenario: the model is convex'. Checked: the "
                        "loss of one point is convex in theta (its Hessian is PSD; the convexity gap is a square). "

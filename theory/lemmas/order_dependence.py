@@ -270,6 +270,7 @@ register(
                   r"limit for every order of the data points (least squares with a unique minimiser).",
         source=EASY,
         as_written=True,
+        assumptions=('least squares with a unique minimiser', 'cyclic steps, a constant rate 0 < lr|x_i|^2 < 2'),
         quote=r"the loss function has a single minimum $\theta^*$. In that case we could observe _asymptotic commutativity_, meaning that **any** order of the optimization steps converges towards the same optimum.",
         interpretation="'Any order of the optimization steps converges towards the same optimum; true for convex models': "
                        "read with the draft's constant step Phi_z. Order (z1, z2) with z1 = (1, 0), z2 = (1, 1), lr = 1/2 "
@@ -292,6 +293,7 @@ register(
                   r"$\rho = \|M|_{R}\|_2 < 1$ per epoch ($M$ the epoch map, $R$ the span of the inputs).",
         source=EASY,
         as_written=False,
+        assumptions=('consistent least squares: the hyperplanes share a point', '0 < lr|x_i|^2 < 2 for every i'),
         interpretation="Relaxed Kaczmarz: errors theta - theta_proj stay in R, and each relaxed projection is non-expansive "
                        "and strictly shortens the component along its x_i. Checked by computing rho at 60 digits and "
                        "iterating 30 epochs.",
@@ -307,6 +309,7 @@ register(
                   r"by $\frac{\lambda}{2-\lambda}$, average to the minimiser $\frac12$ and both tend to it as $\lambda \to 0$.",
         source=EASY,
         as_written=False,
+        assumptions=('p = 1, z_1 = (1, 0), z_2 = (1, 1)', '0 < lr < 2'),
         checks=(SympyProof("fixed-points", _prove_inconsistent_gap,
                            "sympy: fixed points of both epoch maps (contraction factor (1 - lr)^2), their gap, mean and "
                            "limits as lr -> 0"),),
@@ -320,6 +323,7 @@ register(
                   r"($T - m$) by $\frac{T(m-1) + 2m}{m+1} \ge 0$ and their ratio tends to $\frac{2m}{m+1}$ (every $T \ge m \ge 1$).",
         source=INTERLEAVED,
         as_written=True,
+        assumptions=('m forgotten steps at uniformly random positions among T, 1 <= m <= T', 'inverting a step costs one step'),
         quote=r"Indeed, such an algorithm would have to invert the whole gradient steps $\mathcal{T}$ and retrain on them in $\mathcal{O}(T)$ time, which defeats the purpose of efficient machine unlearning.",
         claim="interleaved-unlearning-cost",
         reading="the cost of the rewind-and-replay algorithm the draft describes",
@@ -343,6 +347,7 @@ register(
                   r"gradient-step inversion (each in $O(1)$ w.r.t. $T$) needs $\Omega(T)$ time.",
         source=INTERLEAVED,
         as_written=True,
+        assumptions=('steps that do not commute', 'inversion of a single step in O(1) w.r.t. T'),
         quote=r"If of the gradient steps commute, there is no efficient algorithm for unlearning $\mathcal{U}$ using gradient step inversion.",
         claim="interleaved-unlearning-cost",
         reading="lower bound over all algorithms",
@@ -363,6 +368,7 @@ register(
                   r"$\mathcal U$ and unlearning $m$ steps costs $m$ inversions ($\lambda|x_i|^2 \ne 1$).",
         source=INTERLEAVED,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'pairwise orthogonal inputs', "lr in R, the draft's domain (either sign)"),
         interpretation="Proved for every T by induction (inserting one step between two compositions of disjoint "
                        "sets, products across orthogonal blocks vanishing); the T = 3 instance checks the inversion "
                        "step on explicit vectors. For commuting maps in general the same reordering argument applies "

@@ -116,6 +116,7 @@ register(
                   r"samples of the batch.",
         source=SECTION,
         as_written=True,
+        assumptions=('a batch of B >= 2 points, n_c clean and n_p poisoned, both >= 1',),
         quote=r"We may write $g_t = g_{t,c} + g_{t,p}$ where $g_{t,c}$ is the average gradient over clean samples and $g_{t,p}$ is the average gradient over poisoned samples.",
         interpretation="With averages the two parts carry the weights n_c/B and n_p/B (for B = 2: g_t = (g_c + g_p)/2); "
                        "the sum form holds for the sums of gradients divided by B, not for averages.",
@@ -132,6 +133,7 @@ register(
                   r"poisoned average.",
         source=SECTION,
         as_written=False,
+        assumptions=('a batch of B points, n_c + n_p = B, n_p >= 1', 'lr != 0 for g_t from theta_t, theta_{t+1}'),
         interpretation="Only the poisoned average is determined, not the individual poisoned gradients when n_p >= 2; "
                        "the retrained step theta_t - lr gbar_c needs neither. What stays hard is that every later step "
                        "started from a poisoned theta (the commutation lemmas).",
@@ -147,6 +149,7 @@ register(
         statement=r"Even knowing $g_{t,c}$, the defender has no knowledge of $g_{t,p}$.",
         source=SECTION,
         as_written=True,
+        assumptions=('the batch mean g_t (or theta_t and theta_{t+1}) stored', 'n_p >= 1'),
         quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
         interpretation="Read as: g_{t,p} is not determined by g_t and g_{t,c}, where g_t is known from the stored batch "
                        "mean or from theta_t, theta_{t+1} and lr. Without g_t (no checkpoint of the step) the claim "
@@ -166,6 +169,7 @@ register(
                   r"the same $\theta_{t+1}$ ($B = 2$, one clean and one poisoned point).",
         source=SECTION,
         as_written=True,
+        assumptions=('B = 2, one clean and one poisoned point', 'neither g_t nor theta_t stored', "lr != 0, known to the defender"),
         quote=r"Even if the defender could estimate $g_{t,c}$ (like NegGrad+ does), they have no knowledge of the poisoned gradient $g_{t,p}$.",
         claim="poison-gradient-unknowable",
         reading="nothing of the step is stored: neither g_t nor theta_t",

@@ -18,8 +18,9 @@ r"""Draft section "Towards the general case": the poisons, influence functions, 
   :math:`w = 1` or :math:`\sigma'(\theta\cdot x)`: spectral norm = trace = :math:`w|x|^2`, diagonal norm
   :math:`w(\sum_i x_i^4)^{1/2} \in [w|x|^2/\sqrt p, w|x|^2]`; under :math:`\|x\|_\infty \le M` the maximum of
   :math:`|x|^2` is :math:`pM^2` (any corner), so for linear regression the Hessian attack's optimum is known.
-* **Experiments and complexity claims** are ``open`` here: they are measured by the ``poison-unlearning``,
-  ``hessian-poisons`` and ``delta-influence-cost`` checks of :mod:`empirical` (``python -m empirical show``).
+* **Experiments** are ``open`` here: they are measured by the ``poison-unlearning`` and ``hessian-poisons`` checks
+  of :mod:`empirical` (``python -m empirical show``). The delta-influence **complexity claims** are judged on the
+  cost model of ``delta-influence-cost`` in :mod:`theory.lemmas.delta_influence`.
 
 The three kinds of hard points and their equivalence under convexity are lemmas of
 :mod:`theory.lemmas.gradient_ascent` (three-hard-kinds-equivalent, hard-kinds-linear); the Hessian pitfall
@@ -28,6 +29,8 @@ The three kinds of hard points and their equivalence under convexity are lemmas 
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import sympy
 from hypothesis import strategies as st
@@ -35,7 +38,7 @@ from hypothesis import strategies as st
 from theory.checking.building_blocks import compare, is_zero
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
 from theory.checking.strategies import dimensions, scales, vectors
 
 GENERAL = "Gradient ascent does not revert gradient descent / Towards the general case"
@@ -102,6 +105,30 @@ def _prove_gus_fgsm_moments() -> bool:
                 and is_zero(variance - (1 - 2 / sympy.pi))):
             return False
     return True
+
+
+def sign_bit(value: float) -> float:
+    """The sign copysign uses: +1 or -1 from the sign bit, also for +0.0 and -0.0 (math.copysign, torch.copysign)."""
+    return math.copysign(1.0, value)
+
+
+def _copysign_coordinate_mean(case, sign=sign_bit):
+    """E[copysign(eta, g0_i)] for eta ~ N(0, 1), by 60-digit quadrature of copysign(t, g0_i) phi(t) on each half-line
+    (IEEE copysign takes g0_i's sign bit: +0.0 gives |eta|), against sqrt(2/pi) sign(g0_i). ``sign`` is the sign in
+    the statement: sign_bit (the corrected statement) or numpy's sign (0 at 0: the statement before the premise)."""
+    with precision():
+        g = case["g0"]
+        phi = lambda t: mpmath.exp(-t**2 / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
+        integrand = lambda t: math.copysign(1.0, g) * abs(t) * phi(t)  # copysign(t, g) = sign_bit(g) |t|  # noqa: E731
+        mean = mpmath.quad(integrand, [-mpmath.inf, 0]) + mpmath.quad(integrand, [0, mpmath.inf])
+        stated = mpmath.sqrt(2 / mpmath.pi) * sign(g)
+        return compare(float(abs(mean - stated)), oracle_tolerance(64, 1.0),
+                       f"g0_i = {g!r}: E[copysign(eta, g0_i)] = {mpmath.nstr(mean, 8)}, stated {mpmath.nstr(stated, 8)}")
+
+
+def _coordinate_cases():
+    for value in (0.0, -0.0, 1.5, -2.0, 5e-324, -1e300):
+        yield {"g0": value}
 
 
 def _prove_gus_gaussian_null() -> bool:
@@ -280,6 +307,7 @@ register(
                   r"\sim N(0, I_d)$.",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=('s = sign(grad_x l) Rademacher with independent coordinates, independent of eta', 'eta ~ N(0, I_d)'),
         quote=r"Assuming that $\mathrm{sign}(\nabla_x l(h_\theta(x), y)) \sim \mathcal{U}(\{-1, 1\})$ is a Rademacher "
               r"vector with independent coordinates, $\mathrm{copysign}(\eta, \nabla_x l(h_\theta(x), y))$ is also "
               r"gaussian-distributed.",
@@ -299,6 +327,7 @@ register(
         statement=r"For a fixed $x$ and model, $\mathrm{copysign}(\eta, \nabla_x l) \sim N(0, I_d)$.",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=('x and the model fixed (so the sign vector s is fixed)', 'eta ~ N(0, I_d)'),
         quote=r"$\mathrm{copysign}(\eta, \nabla_x l(h_\theta(x), y))$ is also gaussian-distributed",
         reading="conditional on the point and the model",
         claim="fgsm-variant-noise",
@@ -318,6 +347,7 @@ register(
                   r"$T = \langle \xi, g\rangle / (\varepsilon |g|) \sim N(0, 1)$.",
         source=HIGH_LOSS,
         as_written=False,
+        assumptions=('xi ~ N(0, eps^2 I_d) independent of g', 'g != 0', 'eps > 0'),
         interpretation="The null that the Gaussian Unlearning Score (Pawelczyk et al. 2024) assumes, which the draft "
                        "uses 'before poisoning and after poisoning'. Proved through the moment generating function "
                        "exp(u^2 sum g_i^2 / (2|g|^2)) = exp(u^2/2). The empirical check measures T on the retrained "
@@ -329,20 +359,30 @@ register(
     ),
     Lemma(
         id="gus-fgsm-variant-null",
-        title="GUS's statistic on the FGSM variant's noise has mean sqrt(2/pi)<sign(g0), g>/|g| and variance 1 - 2/pi",
+        title="GUS's statistic on the FGSM variant's noise has mean sqrt(2/pi)<s, g>/|g|, s = copysign(1, g0), and variance 1 - 2/pi",
         statement=r"For $\xi = \varepsilon\,\mathrm{copysign}(\eta, g_0)$, $\eta \sim N(0, I_d)$, and a model with input "
-                  r"gradient $g \ne 0$ independent of $\eta$: $E[T] = \sqrt{2/\pi}\,\langle \mathrm{sign}(g_0), g\rangle/|g|$, "
+                  r"gradient $g \ne 0$ independent of $\eta$: with $s = \mathrm{copysign}(1, g_0) \in \{-1, 1\}^d$ (the sign "
+                  r"bit of each coordinate, so $s_i = \pm1$ also where $g_{0,i} = \pm 0$; $s = \mathrm{sign}(g_0)$ when $g_0$ "
+                  r"has no zero coordinate), $E[T] = \sqrt{2/\pi}\,\langle s, g\rangle/|g|$ and "
                   r"$\mathrm{Var}[T] = 1 - 2/\pi$; for $g = g_0$, $E[T] = \sqrt{2/\pi}\,|g_0|_1/|g_0|_2 \ge \sqrt{2/\pi}$.",
         source=HIGH_LOSS,
         as_written=False,
+        assumptions=("eta ~ N(0, I_d) independent of g and g0", "g != 0",
+                     "s = copysign(1, g0): with sign(g0) instead, a zero coordinate of g0 breaks the mean (copysign "
+                     "gives |eta_i| there, not 0)"),
         interpretation="Corrects the conditional reading of fgsm-variant-noise for GUS: the N(0, 1) null fails even "
                        "for a model that never saw the poison whenever its input gradient correlates with the crafting "
                        "model's (the retrained reference, say): the fresh null must draw noise of the attack's law. "
-                       "poison-unlearning measures E[T] on the reference.",
+                       "poison-unlearning measures E[T] on the reference. Stated before with sign(g0), which is 0 at a "
+                       "zero coordinate while copysign keeps the sign bit: the coordinate-mean check rejects that form "
+                       "at g0_i = 0 (tests/theory/test_readings.py).",
         uses=("gus-gaussian-null",),
         checks=(SympyProof("half-normal-moments", _prove_gus_fgsm_moments,
                            "sympy: E|eta| = sqrt(2/pi), E eta^2 = 1 by integration; mean and variance of T for symbolic "
-                           f"g and signs (s_i^2 = 1), p = 1..{MAX_SYMBOLIC_DIM}; the sum is linear in p"),),
+                           f"g and signs (s_i^2 = 1), p = 1..{MAX_SYMBOLIC_DIM}; the sum is linear in p"),
+                OracleCheck("coordinate-mean-quadrature", _coordinate_cases, _copysign_coordinate_mean,
+                            "60-digit quadrature of E[copysign(eta, g0_i)] at g0_i = +0.0, -0.0, 1.5, -2.0, the smallest "
+                            "subnormal and -1e300, against sqrt(2/pi) copysign(1, g0_i)")),
     ),
     Lemma(
         id="poisons-large-gradients",
@@ -350,6 +390,7 @@ register(
         statement=r"The poisons' gradients $|\nabla_\theta L(z, \theta)|$ are large (compared with clean points).",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=("the draft's FGSM-variant poisons on a network",),
         quote="The poisons are likely to deeply affect the model since their gradients are very large.",
         interpretation="An empirical statement about networks: poison-unlearning measures the poisons' gradient norms on "
                        "the poisoned model against random clean points (summary poisons_over_clean_grad_norm).",
@@ -361,6 +402,7 @@ register(
                   r"one because of them.",
         source=HIGH_LOSS,
         as_written=True,
+        assumptions=("the draft's poisoning experiment (ResNet18 on CIFAR-10, 10 poisons)",),
         quote="We find that both unlearning algorithms fail to remove the influence of the 10 poisons samples.",
         interpretation="Measured by poison-unlearning against the exactly retrained model: the distance ratio "
                        "|theta_u - theta_r| / |theta_p - theta_r| (1 = nothing removed), GUS and loss-threshold MIA "
@@ -372,6 +414,7 @@ register(
         statement=r"If $L$ is strictly convex in $\theta$ then $H_\theta \succ 0$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('any loss strictly convex and twice differentiable in theta',),
         quote=r"In the case of a strictly convex loss function, the influence function of a data point $z$ on the "
               r"parameters $\theta$ is given by",
         reading="any twice-differentiable strictly convex loss",
@@ -391,6 +434,7 @@ register(
                   r"logistic) is positive definite iff $x_1, \dots, x_n$ span $\mathbb R^p$ (iff the loss is strictly convex).",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('linear or logistic regression, n >= 1 points of R^p', 'weights w_i > 0'),
         quote=r"is positive definite.",
         reading="the draft's models (linear and logistic regression)",
         claim="influence-hessian-pd",
@@ -407,6 +451,7 @@ register(
                   r"$\nabla_\theta L(z, \theta)$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('H_theta invertible',),
         quote=r"Since $\mathcal{I}_{\mathrm{up,params}}$ is linear with respect to $\nabla_\theta L(z, \theta)$",
         interpretation="With H fixed (the training set's Hessian at theta, which does not depend on z).",
         checks=(SympyProof("linear-map", _prove_influence_linear,
@@ -418,6 +463,7 @@ register(
         statement=r"For $H \succ 0$: $|\nabla_\theta L(z)| \ge \lambda_{\min}(H)\,|\mathcal I_{\mathrm{up,params}}(z)|$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('H positive definite',),
         quote=r"for an influential data point $z$, $\nabla_\theta L(z, \theta)$ is large",
         reading="norm bound",
         claim="influential-large-gradient",
@@ -432,6 +478,7 @@ register(
         statement=r"$|H^{-1} g| > |H^{-1} h| \Rightarrow |g| > |h|$.",
         source=INFLUENCE,
         as_written=True,
+        assumptions=('H positive definite', 'g, h any two gradients'),
         quote=r"for an influential data point $z$, $\nabla_\theta L(z, \theta)$ is large",
         reading="ranking",
         claim="influential-large-gradient",
@@ -451,6 +498,7 @@ register(
                   r"$\max_{\|x\|_\infty \le M} |x|^2 = pM^2$ at every corner.",
         source=IRREGULAR,
         as_written=False,
+        assumptions=("linear (w = 1) or logistic (w = sigma'(theta . x)) regression", 'M > 0 for the box'),
         interpretation="The Hessian attack on linear regression (w = 1) therefore has a closed-form optimum for alpha "
                        "near 1: a corner of the box (for logistic regression w depends on x too). The trace is exact "
                        "here, the diagonal norm within sqrt(p); empirical tests compare the measures of "
@@ -467,34 +515,11 @@ register(
         statement=r"A poison $z$ with large $\|\nabla^2_\theta L(z, \theta)\|$ makes the ascent error large.",
         source=IRREGULAR,
         as_written=True,
+        assumptions=("networks; the draft's Hessian attack",),
         quote=r"Consider a data poisoning attack that crafts a data point $z$ such that $\nabla_\theta^2 L(z, \theta)$ "
               r"is large, so Gradient Ascent makes a large error when estimating $\nabla_\theta L(z, \theta)$.",
         interpretation="Measured by hessian-poisons: the ascent error of one descent-then-ascent step on Hessian poisons "
                        "(alpha sweep) over clean points.",
         uses=("ascent-error-logistic",),
-    ),
-    Lemma(
-        id="delta-influence-defender-cost",
-        title="Identifying poisons by delta-influence costs O(N_train N_test n_transformations d)",
-        statement=r"$O(N_{\mathrm{train}} N_{\mathrm{test}} n_{\mathrm{transformations}} d)$ plus the influence computation.",
-        source=DELTA,
-        as_written=True,
-        quote=r"Complexity of identifying poisons: $O(N_{\mathrm{train}} N_{\mathrm{test}} n_{\mathrm{transformations}} d)$ "
-              r"at worst",
-        interpretation="Counted: with cached per-example gradients and k CG steps per inverse-HVP, "
-                       "N_train d (gradients) + N_test n_T (2 k N_train d + N_train d): every factor enters linearly, but "
-                       "the 'multiply by Hessian inverse in O(d)' of the same sentence is O(k N_train d) by CG (a "
-                       "stored dense inverse would be O(d^2)). delta-influence-cost fits the wall-time exponents.",
-    ),
-    Lemma(
-        id="delta-influence-attacker-cost",
-        title="The attacker's cost has no N_train factor",
-        statement=r"Crafting the poisons costs $O(N_{\mathrm{poison}} d)$.",
-        source=DELTA,
-        as_written=True,
-        quote=r"attacker does not have the $N_{\mathrm{train}}$ factor, complexity ~~ $O(N_{\mathrm{poison}} d)$",
-        interpretation="True of the FGSM-type attacks (one input gradient per poison); the influence attack needs an "
-                       "inverse-HVP over the training set, so it does carry the N_train factor. delta-influence-cost "
-                       "measures both.",
     ),
 )

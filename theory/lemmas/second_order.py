@@ -36,7 +36,7 @@ from theory.checking.strategies import linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent / Towards the general case"
 COMMUTE = "Inverting many gradient steps is hard since they don't commute"
-RANGES = ("p in [1, 512]; lr log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
+RANGES = ("p in [1, 512]; lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
           "labels y in {-1, +1} (sign of a drawn number, 0 -> +1)")
 
 
@@ -134,9 +134,9 @@ def _ascent_remainder(case):
         exact = ascent_error_exact_core(gradient, theta, lr)
         predicted = ascent_error_prediction_core(gradient, hvp, theta, lr)
         slope = x.dot(gradient(theta))
-        bound = lr**3 * _c3() * slope**2 * mp_norm(x) / 2
+        bound = abs(lr) ** 3 * _c3() * slope**2 * mp_norm(x) / 2  # the Taylor remainder carries |lr|^3 (lr in R)
         abs_x = abs_vector(x)
-        magnitude = (mp_max_abs(theta) + _path_magnitude(theta, (x, x), lr)
+        magnitude = (mp_max_abs(theta) + _path_magnitude(theta, (x, x), abs(lr))
                      + lr**2 * mp_max_abs(x) * abs_x.dot(abs_x) * (1 + abs_x.dot(abs_vector(theta))))
         rounding = oracle_tolerance(4 * len(x) + 60, float(magnitude)) * len(x) ** 0.5
         remainder = mp_norm(exact - predicted)
@@ -155,10 +155,10 @@ def _commutator_remainder(case):
         exact = commutator_exact_core(gradient_a, gradient_b, theta, lr)
         predicted = commutator_prediction_core(gradient_a, hvp_a, gradient_b, hvp_b, theta, lr)
         g_a, g_b = gradient_a(theta), gradient_b(theta)
-        bound = lr**3 * _c3() * (x_a.dot(g_b) ** 2 * mp_norm(x_a) + x_b.dot(g_a) ** 2 * mp_norm(x_b)) / 2
+        bound = abs(lr) ** 3 * _c3() * (x_a.dot(g_b) ** 2 * mp_norm(x_a) + x_b.dot(g_a) ** 2 * mp_norm(x_b)) / 2
         abs_a, abs_b = abs_vector(x_a), abs_vector(x_b)
         margins = 1 + (abs_a + abs_b).dot(abs_vector(theta))
-        magnitude = (_path_magnitude(theta, (x_a, x_b), lr) + _path_magnitude(theta, (x_b, x_a), lr)
+        magnitude = (_path_magnitude(theta, (x_a, x_b), abs(lr)) + _path_magnitude(theta, (x_b, x_a), abs(lr))
                      + lr**2 * abs_a.dot(abs_b) * (mp_max_abs(x_a) + mp_max_abs(x_b)) * margins)
         rounding = oracle_tolerance(4 * len(theta) + 60, float(magnitude)) * len(theta) ** 0.5
         remainder = mp_norm(exact - predicted)
@@ -174,6 +174,7 @@ register(
                   r"$|l'''(s)| \le \frac{1}{6\sqrt3}$ for all real $s$ ($\sigma$ the logistic sigmoid).",
         source=f"{SECTION} (general second-order forms, issue 2)",
         as_written=False,
+        assumptions=('s in R',),
         checks=(SympyProof("maximum", _prove_third_derivative_bound,
                            "sympy: l''' in terms of sigma, then the maximum of |q(1-q)(1-2q)| on [0, 1] at its critical "
                            "points (3 +- sqrt 3)/6 and end points"),),
@@ -185,6 +186,7 @@ register(
                   r"exactly, where $\theta_1 = \theta_0 - \lambda g(\theta_0)$, $\theta_2 = \theta_1 + \lambda g(\theta_1)$.",
         source=f"{SECTION} (general second-order forms, issue 2)",
         as_written=False,
+        assumptions=('A symmetric (any sign), b in R^p', "lr in R, the draft's domain (either sign)"),
         interpretation="With A = x x^T this is ga-linear-error. The proof needs only g(theta) = A theta - b "
                        "(symmetry of A is not used).",
         checks=(SympyProof("identity", _prove_ascent_quadratic,
@@ -197,6 +199,7 @@ register(
                   r"$|R| \le \frac12 \lambda^3 c_3 (x\cdot g)^2 |x|$, $c_3 = \frac{1}{6\sqrt3}$.",
         source=f"{SECTION} (general second-order forms, issue 2)",
         as_written=False,
+        assumptions=('logistic regression, labels y in {-1, 1}', "lr in R, the draft's domain (either sign)"),
         interpretation="theta_2 - theta_0 = lr (g(theta_1) - g(theta_0)) = lr y x (l'(s + d) - l'(s)) with "
                        "d = -lr y x.g; Taylor with Lagrange remainder gives the -lr^2 H g term and the bound.",
         uses=("logistic-third-derivative-bound", "ascent-error-quadratic"),
@@ -210,6 +213,7 @@ register(
                   r"\lambda^2 (H_B g_A(\theta) - H_A g_B(\theta))$ exactly.",
         source=f"{COMMUTE} (general second-order forms, issue 2; field notes: Smith et al. 2021)",
         as_written=False,
+        assumptions=('quadratic losses with symmetric Hessians H_A, H_B', "lr in R, the draft's domain (either sign)"),
         interpretation="With H = x x^T and g = r x this is lr-commutator-formula.",
         checks=(SympyProof("identity", _prove_commutator_quadratic,
                            "sympy identity for matrix symbols H_A, H_B (n x n), theta, a, b (n x 1) with symbolic n"),),
@@ -221,6 +225,7 @@ register(
                   r"$|R'| \le \frac12\lambda^3 c_3 \big[(x_A\cdot g_B)^2 |x_A| + (x_B\cdot g_A)^2 |x_B|\big]$.",
         source=f"{COMMUTE} (general second-order forms, issue 2; field notes: Smith et al. 2021)",
         as_written=False,
+        assumptions=('logistic regression, labels in {-1, 1}', "lr in R, the draft's domain (either sign)"),
         interpretation="Each composition expands g_B(theta - lr g_A) (resp. g_A(theta - lr g_B)) along x_B (x_A) with "
                        "a Lagrange remainder bounded by c3.",
         uses=("logistic-third-derivative-bound", "commutator-quadratic"),

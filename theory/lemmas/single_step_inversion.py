@@ -34,7 +34,8 @@ from theory.models.linear_regression import (gradient_core, inverse_step, invers
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
 from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
-                               NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points)
+                               NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points, positive_ranges,
+                               signed_ranges)
 
 SECTION = "Inverting a single gradient step is hard"
 RANGES = LINEAR_POINT_RANGES
@@ -85,8 +86,10 @@ def _neumann_coefficient(lr, norm2, terms):
 
 
 def _prove_partial_sums() -> bool:
-    """c_0 = 0 and c_{K+1} - c_K = lr^{K+1} |x|^{2K} (the (K+1)-th term), symbolic K; truncation error."""
-    lr, norm2 = sympy.symbols("lambda n", positive=True)  # n = |x|^2
+    """c_0 = 0 and c_{K+1} - c_K = lr^{K+1} |x|^{2K} (the (K+1)-th term), symbolic K; truncation error. lr is a real
+    symbol of either sign (the draft's lambda in R)."""
+    lr = sympy.Symbol("lambda", real=True, nonzero=True)
+    norm2 = sympy.Symbol("n", positive=True)  # n = |x|^2
     terms = sympy.Symbol("K", integer=True, nonnegative=True)
     q = lr * norm2
     step = _neumann_coefficient(lr, norm2, terms + 1) - _neumann_coefficient(lr, norm2, terms)
@@ -151,8 +154,8 @@ def _inverse_roundtrip(case):
         preimage = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
         back = step_core(preimage, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
-        amplification = 1 + c["lr"] * mp_max_abs(c["x"]) * sum(abs_x)
-        step_magnitude = mp_max_abs(abs_vector(preimage) + c["lr"] * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x)
+        amplification = 1 + abs(c["lr"]) * mp_max_abs(c["x"]) * sum(abs_x)
+        step_magnitude = mp_max_abs(abs_vector(preimage) + abs(c["lr"]) * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x)
         return oracle_identity(back, c["theta"], sherman_morrison_magnitude(c) * amplification + step_magnitude, depth=2 * dim + 16)
 
 
@@ -177,6 +180,55 @@ def _neumann_converges_small_shift(case):
         ratio = mp_norm(second) / mp_norm(first)
         return Outcome(bool(ratio < 1 - oracle_tolerance(2 * dim + 12, 1.0)), float(ratio),
                        f"shift {float(shift):.3e} < 1, term ratio |t_2| / |t_1| = lr|x|^2 = {mpmath.nstr(ratio, 8)}")
+
+
+def _neumann_criterion(case, absolute: bool):
+    """The series sum_k lr^k l^k(theta~) converges iff |q| < 1 (``absolute``; or lr|x|^2 < 1, the sign of lr unsaid)
+    or theta~ . x = 0. Its terms are geometric from k = 1 with ratio q (power-formula), so it converges iff the
+    2nd term is smaller than the 1st; both are evaluated at 60 digits (theta = theta_{t+1}, lr in R)."""
+    with precision():
+        c = mp_case(case)
+        if mp_max_abs(c["x"]) == 0:
+            return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
+        shifted = c["theta"] - c["lr"] * c["y"] * c["x"]
+        first = c["lr"] * shifted.dot(c["x"]) * c["x"]
+        second = c["lr"] * first.dot(c["x"]) * c["x"]
+        q = c["lr"] * c["x"].dot(c["x"])
+        criterion = (abs(q) if absolute else q) < 1
+        if mp_norm(first) == 0:
+            return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
+        ratio = mp_norm(second) / mp_norm(first)
+        if abs(ratio - 1) < mpmath.mpf(10) ** -40:
+            return Outcome(True, 0.0, "|q| = 1 within the oracle's resolution: on the boundary", premises_met=False)
+        converges = ratio < 1
+        return Outcome(converges == criterion, 0.0 if converges == criterion else 2.0,
+                       f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
+                       f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 8)}")
+
+
+def _draft_tilde_limit(case):
+    """Operator-norm reading with the draft's own theta~ := Phi_z(theta) + lr y x: for |lr||x|^2 < 1 the series
+    sum_k lr^k l^k(theta~) converges to theta~ + lr/(1 - q) (theta~ . x) x (its closed form, neumann-converges-iff);
+    the draft says the limit is theta. Here theta is the point before the step (60 digits)."""
+    with precision():
+        c = mp_case(case)
+        outside = _operator_norm_premise(c)
+        if outside is not None:
+            return outside
+        theta, x, y, lr = c["theta"], c["x"], c["y"], c["lr"]
+        q = lr * x.dot(x)
+        draft_tilde = step_core(theta, x, y, lr) + lr * y * x
+        limit = draft_tilde + lr / (1 - q) * draft_tilde.dot(x) * x
+        abs_x = abs_vector(x)
+        size = mp_max_abs(abs_vector(theta)) + abs(lr) * (mp_norm(theta) * mp_norm(x) + 2 * abs(y)) * mp_max_abs(x)
+        magnitude = size * (1 + abs(lr) / abs(1 - q) * sum(abs_x) * mp_max_abs(x)) + mp_max_abs(abs_vector(theta))
+        return oracle_identity(limit, theta, magnitude, depth=6 * len(x) + 16)
+
+
+#: lr = -2, |x| = 1 (issue 19): lr|x|^2 = -2 < 1, but the terms double in size: the series diverges.
+_NEGATIVE_LR_NEUMANN = {"theta": [1.0], "x": [1.0], "y": 0.0, "lr": -2.0}
+#: theta = 0, x = y = 1, lr = 1/2: theta_{t+1} = 1/2, the draft's theta~ = 1, the series sums to 2, not 0.
+_DRAFT_TILDE_CASE = {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 0.5}
 
 
 def _neumann_float64(case):
@@ -214,7 +266,7 @@ def _prove_operator_norm_inverse() -> bool:
     """||lr l||_2 = lr|x|^2 = q (l = x x^T is symmetric with l x = |x|^2 x and l w = 0 for w = x cross u, which
     spans x^perp), det(I - lr l) = 1 - q, and 1 - q > 0 on q < 1 (q = 1 - s, s > 0)."""
     x, u = symbolic_vector("x", 3), symbolic_vector("u", 3)
-    lr, s = sympy.Symbol("lambda", positive=True), sympy.Symbol("s", positive=True)
+    lr, s = sympy.Symbol("lambda", real=True), sympy.Symbol("s", positive=True)  # lr in R: the norm is |q|
     linear = x * x.T
     q = lr * (x.T * x)[0]
     return (linear.is_symmetric() and is_zero_matrix(lr * linear * x - q * x)
@@ -234,12 +286,13 @@ def _prove_neumann_limit() -> bool:
 
 
 def _operator_norm_premise(c):
-    """Premise of the operator-norm reading: x != 0 and ||lr l||_2 = lr|x|^2 < 1 (None when met, else the outcome)."""
-    q = c["lr"] * c["x"].dot(c["x"])
-    if q == 0:
+    """Premise of the operator-norm reading: x != 0 and ||lr l||_2 = |lr||x|^2 < 1 (lr in R; None when met, else the
+    outcome)."""
+    norm = abs(c["lr"]) * c["x"].dot(c["x"])
+    if norm == 0:
         return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
-    if q >= 1:
-        return Outcome(True, 0.0, f"||lr l|| = lr|x|^2 = {mpmath.nstr(q, 5)} >= 1: outside the premise", premises_met=False)
+    if norm >= 1:
+        return Outcome(True, 0.0, f"||lr l|| = |lr||x|^2 = {mpmath.nstr(norm, 5)} >= 1: outside the premise", premises_met=False)
     return None
 
 
@@ -266,7 +319,7 @@ def _operator_small_neumann(case):
         if mp_norm(first) == 0:
             return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
         ratio = mp_norm(second) / mp_norm(first)
-        return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= lr|x|^2 < 1)")
+        return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= |lr||x|^2 < 1)")
 
 
 # ----------------------------------------------------------------------------- the draft's shifted point
@@ -323,6 +376,7 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\Phi_z$ is invertible: $\det(I - \lambda xx^\top) \ne 0$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'the update-vector reading: ||lr g_z(theta_t)|| < 1', 'x != 0'),
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         interpretation="The draft: 'Assuming that the model shift is small (||lr g_z|| < 1), there is an analytical "
                        "inverse of Phi_z'. This reading takes the model shift as the update vector lr g_z(theta_t) of "
@@ -347,6 +401,7 @@ register(
                   r"$\tilde\theta = \theta_{t+1} - \lambda yx$, whatever the size of the step.",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1 for the inverse'),
         uses=("lr-gradient-affine", "step-non-injective"),
         checks=(
             SympyProof("determinant-and-inverse", _prove_determinant_and_inverse,
@@ -354,7 +409,8 @@ register(
                        "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)"),
             SympyProof("core-inverts-step", _prove_core_inverts_step,
                        "sympy on the package's inverse_step_core and step_core, dimension 2 (vectors theta, x)"),
-            oracle_property("float64-inverse", near_singular_points(), _inverse_float64, NEAR_SINGULAR_RANGES),
+            oracle_property("float64-inverse", near_singular_points(signed=False), _inverse_float64,
+                            positive_ranges(NEAR_SINGULAR_RANGES)),
             oracle_property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
         ),
     ),
@@ -364,6 +420,7 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges (to $\theta_t$).",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'the update-vector reading: ||lr g_z(theta_t)|| < 1', 'x != 0'),
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
         interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector "
                        "lr g_z(theta_t), a vector norm): refuted. Under the operator-norm reading the series converges "
@@ -379,14 +436,16 @@ register(
     Lemma(
         id="lr-inverse-small-shift-operator",
         title="A small model shift gives an analytic inverse of the step (operator-norm reading)",
-        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$ (the operator norm of the linear part of $\lambda g_z$), then "
-                  r"$\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the analytic inverse "
+        statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$ (the operator norm of the linear part of $\lambda g_z$, "
+                  r"$\lambda \in \mathbb{R}$), then $\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the "
+                  r"analytic inverse "
                   r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$.",
         source=SECTION,
         as_written=True,
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         claim="lr-inverse-small-shift",
         reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
+        assumptions=("|lr||x|^2 < 1, x != 0 (lr in R: the norm of lr x x^T is |lr||x|^2)",),
         interpretation="||lr g_z|| read as the norm of the map lr g_z, i.e. of its linear part lr l = lr x x^T (the "
                        "Lipschitz constant of lr g_z): the premise is lr|x|^2 < 1, and then the step is invertible. "
                        "The sufficient side of lr-inverse-iff.",
@@ -398,42 +457,88 @@ register(
     ),
     Lemma(
         id="neumann-converges-small-shift-operator",
-        title="A small model shift makes the Neumann series of the inverse converge (operator-norm reading)",
-        statement=r"If $\|\lambda l\|_2 = \lambda|x|^2 < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to "
-                  r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $\lambda|x|^2$.",
+        title="A small model shift makes the Neumann series of the inverse converge to theta (operator-norm reading, the draft's theta~)",
+        statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$, then with the draft's $\tilde\theta := \Phi_z(\theta) + \lambda yx$ "
+                  r"the series $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to $\theta$.",
         source=SECTION,
         as_written=True,
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
         claim="neumann-converges-small-shift",
         reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
-        interpretation="The usual Neumann-series condition ||lr l|| < 1 on the operator whose powers are summed: holds.",
-        uses=("neumann-converges-iff",),
+        assumptions=("|lr||x|^2 < 1, x != 0 (the operator-norm premise; lr in R)", "theta~ as the draft defines it"),
+        interpretation="The usual Neumann-series condition ||lr l|| < 1 makes the series converge, but with the "
+                       "draft's theta~ (label term added) the limit is theta + 2 lr y (I - lr x x^T)^{-1} x, not theta: "
+                       "refuted whenever y != 0 (the sign error of tilde-theta-as-written). The package's earlier "
+                       "encoding used the corrected theta~ = theta_{t+1} - lr y x and was proved; that is now the "
+                       "corrected lemma neumann-converges-operator-corrected.",
+        uses=("neumann-converges-iff", "tilde-theta-as-written"),
+        checks=(oracle_property("limit-is-theta", linear_points(), _draft_tilde_limit, examples=(_DRAFT_TILDE_CASE,)),),
+        corrected_by=("neumann-converges-operator-corrected",),
+        counterexample=Counterexample("limit-is-theta", _DRAFT_TILDE_CASE, found_by="example"),
+    ),
+    Lemma(
+        id="neumann-converges-operator-corrected",
+        title="Under the operator-norm premise the Neumann series of the corrected theta~ converges to theta_t",
+        statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$, then with $\tilde\theta = \theta_{t+1} - \lambda yx$ "
+                  r"(tilde-theta-corrected) $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to "
+                  r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $|\lambda|\,|x|^2$.",
+        source=SECTION,
+        as_written=False,
+        assumptions=("|lr||x|^2 < 1, x != 0 (lr in R)", "theta~ = theta_{t+1} - lr y x (the label term subtracted)"),
+        interpretation="The correction of neumann-converges-small-shift-operator: the draft's claim with its theta~ "
+                       "fixed as tilde-theta-corrected says.",
+        uses=("neumann-converges-iff", "tilde-theta-corrected"),
         checks=(SympyProof("geometric-limit", _prove_neumann_limit,
                            "sympy: partial sums by induction on symbolic K (neumann-converges-iff) and their limit for "
-                           "0 < q < 1 written q = exp(-s), s > 0"),
+                           "0 < q < 1 written q = exp(-s), s > 0; lr < 0 (-1 < q < 0) by the 60-digit property"),
                 oracle_property("terms-shrink-under-premise", linear_points(), _operator_small_neumann)),
     ),
     Lemma(
         id="neumann-converges-iff",
-        title="The Neumann series converges iff lr |x|^2 < 1 or theta~ . x = 0",
-        statement=r"$l^k(v) = |x|^{2(k-1)}(v\cdot x)x$ ($k \ge 1$), so with $q = \lambda|x|^2$: "
+        title="The Neumann series converges iff |lr| |x|^2 < 1 or theta~ . x = 0 (lr in R)",
+        statement=r"For $\lambda \in \mathbb{R}$: $l^k(v) = |x|^{2(k-1)}(v\cdot x)x$ ($k \ge 1$), so with $q = \lambda|x|^2$: "
                   r"$S_K = \sum_{k=0}^K\lambda^k l^k(\tilde\theta) = \tilde\theta + \lambda\frac{1-q^K}{1-q}(\tilde\theta\cdot x)x$. "
-                  r"It converges iff $q < 1$ or $\tilde\theta\cdot x = 0$, to $\Phi_z^{-1}(\theta_{t+1})$, with error "
+                  r"It converges iff $|q| < 1$ (for $\lambda > 0$: $q < 1$) or $\tilde\theta\cdot x = 0$, to "
+                  r"$\Phi_z^{-1}(\theta_{t+1})$, with error "
                   r"$\Phi_z^{-1}(\theta_{t+1}) - S_K = \frac{q^{K+1}}{1-q}\frac{(\tilde\theta\cdot x)x}{|x|^2}$.",
         source=SECTION,
         as_written=False,
-        interpretation="For q >= 1 and theta~.x != 0 the k-th term has norm lr q^(k-1) |theta~.x| |x|, which does not "
-                       "tend to 0, so the series diverges; for 0 <= q < 1, q^K -> 0 and the error formula gives the limit.",
+        assumptions=("lr in R, the draft's domain (either sign)", "theta~ = theta_{t+1} - lr y x"),
+        interpretation="For |q| >= 1 and theta~.x != 0 the k-th term has norm |lr| |q|^(k-1) |theta~.x| |x|, which does "
+                       "not tend to 0, so the series diverges; for |q| < 1, q^K -> 0 and the error formula gives the "
+                       "limit. The criterion q < 1 that the package first stated assumed lr > 0: over the draft's lr in "
+                       "R it is neumann-converges-iff-any-lr, refuted at lr = -2, |x| = 1.",
         uses=("lr-inverse-iff", "lr-gradient-affine"),
         checks=(
             SympyProof("power-formula", _prove_power_formula,
                        "sympy induction on symbolic k, dimension 2 (vectors v, x)"),
             SympyProof("partial-sums", _prove_partial_sums,
-                       "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error"),
-            oracle_property("float64-neumann", iteration_points(), _neumann_float64, ITERATION_RANGES,
+                       "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error, "
+                       "with a real (either-sign) lr"),
+            oracle_property("criterion-60-digits", linear_points(64, signed=True), lambda case: _neumann_criterion(case, True),
+                            signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
+                            examples=(_NEGATIVE_LR_NEUMANN,)),
+            oracle_property("float64-neumann", iteration_points(signed=False), _neumann_float64, positive_ranges(ITERATION_RANGES),
                       examples=UNDERFLOW_EXAMPLES),
-            oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM), _neumann_closed_form, ITERATION_ORACLE_RANGES),
+            oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM, signed=False), _neumann_closed_form,
+                            positive_ranges(ITERATION_ORACLE_RANGES)),
         ),
+    ),
+    Lemma(
+        id="neumann-converges-iff-any-lr",
+        title="The Neumann series converges iff lr |x|^2 < 1, the sign of lr unsaid (read over lr in R)",
+        statement=r"For every $\lambda \in \mathbb{R}$ (the draft's domain): $\sum_k\lambda^k l^k(\tilde\theta)$ converges "
+                  r"iff $\lambda|x|^2 < 1$ or $\tilde\theta\cdot x = 0$.",
+        source=SECTION,
+        as_written=False,
+        assumptions=("lr in R, the draft's domain: the premise lr > 0 was left unsaid", "x != 0"),
+        interpretation="The package's earlier criterion, over the draft's lr in R: refuted at lr = -2, |x| = 1 "
+                       "(lr|x|^2 = -2 < 1, the terms double). Corrected by neumann-converges-iff (|q| < 1).",
+        checks=(oracle_property("criterion-unsigned", linear_points(64, signed=True), lambda case: _neumann_criterion(case, False),
+                                signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
+                                examples=(_NEGATIVE_LR_NEUMANN,)),),
+        corrected_by=("neumann-converges-iff",),
+        counterexample=Counterexample("criterion-unsigned", _NEGATIVE_LR_NEUMANN, found_by="example"),
     ),
     Lemma(
         id="tilde-theta-as-written",
@@ -442,6 +547,7 @@ register(
                   r"$l(v) = (v\cdot x)x$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"$\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$",
         interpretation="Read with the draft's own l (the linear part of g_z, 'g_z(theta) = l(theta) - y x'). Since "
                        "Phi_z(theta) = theta - lr l(theta) + lr y x, the two sides differ by 2 lr y x: the label term "
@@ -458,6 +564,7 @@ register(
                   r"$\Phi_z(\theta) + \lambda y x$ exceeds it by $2\lambda y x$.",
         source=SECTION,
         as_written=False,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         checks=(SympyProof("identity", _prove_tilde_corrected,
                            "sympy identity on step_core, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
                            "that suffices for every p)"),
@@ -470,6 +577,7 @@ register(
                   r"\frac{\lambda^2|x|^2}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x = O(\lambda^2)$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1; O(lr^2) as lr -> 0 at fixed theta~, x'),
         quote=r"\sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta) \approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$",
         interpretation="The draft's '~=' is read as a first-order approximation in lr; the exact error is given.",
         uses=("neumann-converges-iff", "lr-inverse-iff"),
@@ -482,6 +590,7 @@ register(
         statement=r"If $\lambda|x|^2 = 1$ then $\Phi_z(\theta + sx) = \Phi_z(\theta)$ for all $s\in\mathbb{R}$.",
         source=SECTION,
         as_written=True,
+        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr|x|^2 = 1 (so lr > 0, x != 0)', 's in R'),
         quote=r"Furthermore, $\Phi_{z_t}$ may well be non-injective.",
         interpretation="The draft: 'Phi_{z_t} may well be non-injective'; made precise as: it happens already in "
                        "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",

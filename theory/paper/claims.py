@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Mapping
 
 __all__ = ["Claim", "CLAIMS", "KINDS", "CHECKABLE_KINDS", "coverage", "coverage_line", "readings", "readings_table",
-           "render_markdown", "DEFAULT_OUTPUT", "main"]
+           "registry_verdict", "headline", "headlines", "headline_counts", "render_readings", "render_markdown",
+           "DEFAULT_OUTPUT", "READINGS_OUTPUT", "main"]
 
 KINDS = ("lemma", "summary", "delegated", "definition", "empirical", "citation", "plan", "argument")
 #: Kinds that carry a mathematical claim someone must judge: they count in the coverage.
@@ -93,7 +94,8 @@ CLAIMS: tuple[Claim, ...] = (
                      "median-efficiency-asymptotic", "median-removal-not-from-median"), note=ISSUE_10),
     _c(TOP, "GUS interpretation and concrete proof of unlearning failure ? by MIA ?", "plan"),
     _c(TOP, "Efficient streaming median: good explanation", "delegated",
-       ("streaming-median-exact", "streaming-median-histogram", "exact-streaming-median-memory"), note=ISSUE_10),
+       ("streaming-median-histogram", "streaming-median-exact", "exact-streaming-median-memory"),
+       note=ISSUE_10 + "; the note only links a paper: the exact reading is strengthened"),
     _c(TOP, "(+ dimension-aware geometric mean around median)", "plan",
        note="a method to try: theory.models.aggregation has the geometric median and the mean around the median, not this "
             "combination"),
@@ -128,18 +130,23 @@ CLAIMS: tuple[Claim, ...] = (
                   "are proven correct with convex models.", "citation"),
     _c(APPROX_BG, "However, this hypothesis is too restrictive for the vast majority of neural networks.", "argument"),
     _c(APPROX_BG, "Indeed, most non-trivial neural networks need to display non-smooth behavior in order to be useful "
-                  "(consider the universal approximation theorem for irregular functions).", "argument",
-       note="a conjecture about networks; the universal approximation theorem does not require non-smoothness"),
+                  "(consider the universal approximation theorem for irregular functions).", "lemma",
+       ("irregular-targets-need-curvature", "irregular-targets-need-nondifferentiable"),
+       note="non-smooth read as irregular (large curvature): holds; read as non-differentiable: refuted (smooth "
+            "activations are universal approximators)"),
     _c(APPROX_BG, "Adversarial examples provide further evidence that neural networks are highly irregular", "citation"),
     _c(APPROX_BG, "In this work, we provide intuition that exact unlearning is impossible with approximate, gradient-based "
-                  "unlearning methods.", "summary", ("ga-never-exact", "omniscient-defender-training-rate",
-                                                      "omniscient-defender-networks")),
+                  "unlearning methods.", "summary", ("ga-never-exact", "omniscient-defender-generic-start",
+                                                      "omniscient-defender-training-rate", "omniscient-defender-networks")),
     _c(NOTATIONS, r"$\theta_{t+1} = \Phi_t(\theta_t)$ where $\Phi_t$ is the optimization function", "definition"),
     _c(NOTATIONS, r"$$\Phi_t (\theta) = \Phi_{z_t} = \theta - \lambda \nabla_\theta l(h_\theta (x_t), y_t)$$", "definition",
        note="implemented by theory.models.linear_regression.step_core and theory.models.logistic_regression"),
     _c(NOTATIONS, r"$z_t := (x_t, y_t) \in \mathscr{Z} = \mathscr{X} \times \mathscr{Y}$ is a data point, $l: \mathscr{Y} "
                   r"\times \mathscr{Y} \to \mathbb{R}$ is the loss function and $\lambda \in \mathbb{R}$ the learning rate",
-       "definition", note="the checks draw lr > 0 (descent); lr < 0 is an ascent step"),
+       "definition", note="lambda in R: checks whose statement depends on the sign draw lr in R (signed strategies, "
+                           "theory.checking.strategies) and state lr > 0 as a premise where they need it; lr < 0 is an "
+                           "ascent step (psi-lipschitz-any-lr, psi-contraction-iff-any-lr, neumann-converges-iff-any-lr: "
+                           "the premise lr > 0 left unsaid, refuted at lr = -2)"),
     _c(NOTATIONS, r"We note $g_z: \theta \mapsto \nabla_\theta l(h_{\theta} (x), y)$ the loss function gradient w.r.t $\theta$ "
                   r"computed on the data point $z = (x, y)$. We may now write $\Phi_z = id - \lambda g_z$.", "definition",
        ("fixed-point-formulation",)),
@@ -187,13 +194,17 @@ CLAIMS: tuple[Claim, ...] = (
                   r"x) \cdot x) x = -\lambda^2 (\theta_0 \cdot x - y) |x|^2 x", "lemma",
        ("ga-error-middle-step", "ga-linear-error")),
     _c(GA_LINEAR, r"So $\theta_2 - \theta_0$ is small if $\theta_0 \cdot x - y \approx 0$, meaning that gradient ascent is "
-                  r"exact for examples such that the loss", "lemma", ("ga-small-loss", "ga-small-loss-across-points")),
+                  r"exact for examples such that the loss", "lemma", ("ga-small-loss", "ga-small-loss-any-step", "ga-small-loss-stable-steps",
+                                                   "ga-small-loss-across-points")),
     _c(NONLINEAR, r"Note that in linear regression, $g_z(\theta_0)$ and $g_z(\theta_1)$ are still collinear to $x$.", "lemma",
        ("ga-collinear",)),
     _c(NONLINEAR, r"When it comes to large, non-linear models, it may be likely that $g_z(\theta_0)$ and $g_z(\theta_1)$ are "
-                  r"almost orthogonal.", "lemma", ("span-dim-large",), note="open: measured by empirical gradient-cosine"),
-    _c(NONLINEAR, r"$g_z(\theta_0)$ and $g_z(\theta_1)$ belong in a span $V_z$", "lemma", ("span-dim-large",)),
-    _c(NONLINEAR, r"With large models, there exists data points $z$ such that $\dim V_z$ is large", "lemma", ("span-dim-large",)),
+                  r"almost orthogonal.", "lemma", ("high-dim-orthogonal-gradients",),
+       note="open: measured by empirical gradient-cosine"),
+    _c(NONLINEAR, r"$g_z(\theta_0)$ and $g_z(\theta_1)$ belong in a span $V_z$", "lemma", ("span-dim-at-most-two",),
+       note="V_z = span(g_z(theta_0), g_z(theta_1)): dimension <= 2"),
+    _c(NONLINEAR, r"With large models, there exists data points $z$ such that $\dim V_z$ is large", "lemma",
+       ("span-dim-large", "span-dim-at-most-two"), note="as written: dim V_z <= 2 for every z, so refuted"),
     _c(NONLINEAR, "Note that in large dimensions, in average two vectors are almost orthogonal.", "lemma",
        ("high-dim-orthogonal", "high-dim-orthogonal-gradients", "beta-moments")),
     _c(NONLINEAR, r"we computed the correlation $\cos(g_z(\theta_0), g_z(\theta_1))$ with $\theta_1$ the result of training "
@@ -205,9 +216,10 @@ CLAIMS: tuple[Claim, ...] = (
                   "surprisingly, the higher the number of interleaved batches, the higher the similarity.", "empirical",
        note="`python -m empirical run gradient-cosine`"),
     _c(NONLINEAR, r"$$\min_z |\cos \left( \nabla_\theta L(\theta - \lambda \nabla_\theta L(\theta, z), z), \nabla_\theta "
-                  r"L(\theta, z) \right)| = |\cos \left( g_z(\theta - \lambda g_z(\theta)), g_z(\theta) \right)|$$", "empirical",
-       note="an objective to optimise (`python -m empirical run orthogonal-craft`); the right side drops the min_z: "
-            "read as the same objective in the g_z notation"),
+                  r"L(\theta, z) \right)| = |\cos \left( g_z(\theta - \lambda g_z(\theta)), g_z(\theta) \right)|$$", "lemma",
+       ("orthogonal-craft-notation", "orthogonal-craft-equation"),
+       note="ill-formed (z bound on the left, free on the right): as notation, an identity; as an equation for every "
+            "z, refuted in ridge regression. The objective is optimised by `python -m empirical run orthogonal-craft`"),
     # ------------------------------------------------------------------ towards the general case (issue 7)
     _c(GENERAL, "Conversely, we hypothesize gradient ascent makes large errors on three types of points:", "delegated",
        ("hard-kinds-linear", "ascent-error-quadratic", "ascent-error-logistic"), note=ISSUE_7),
@@ -246,7 +258,9 @@ CLAIMS: tuple[Claim, ...] = (
     _c(INFLUENCE, r"by iterating $z \leftarrow z + \varepsilon \mathrm{sign}(\mathcal{I}_{\mathrm{pert,loss}}(z, "
                   r"z_{\mathrm{test}}))$", "citation"),
     _c(INFLUENCE, "This is additional evidence of the similarity between maximizing the loss and maximizing the loss gradient.",
-       "argument", note="an interpretation of Koh et al. §5.2; the attack itself is empirical.poisoning.attacks (influence)"),
+       "lemma", ("loss-gradient-same-order-fixed-input", "loss-gradient-same-maximiser-over-inputs"),
+       note="the evidence is Koh et al. §5.2 (the attack: empirical.poisoning.attacks, influence); the similarity "
+            "itself is checked in linear regression"),
     _c(INFLUENCE, "showing that data points with large gradients are indeed vulnerable to gradient attacks.", "citation"),
     _c(INFLUENCE, r"More generally, the influence of $z$ on $f(\theta)$ is defined by the scalar $-\nabla_\theta "
                   r"f(\theta)^T H^{-1} \nabla_\theta L(\theta, z)$.", "definition", note="implemented by empirical.poisoning.influence (damped CG inverse-HVP)"),
@@ -272,29 +286,32 @@ CLAIMS: tuple[Claim, ...] = (
     _c(IRREGULAR, r"where $\alpha \in (0, 1)$ is a hyperparameter.", "definition", note=ISSUE_7),
     _c(IRREGULAR, "Solving this optimization problem can be done with Adam updates and data point projection to the valid "
                   "data range", "plan"),
-    _c(IRREGULAR, r"$\nabla_\theta^2 L(z, \theta)$ is expensive to compute.", "argument",
-       note="O(d^2) memory for d parameters; not a claim the package checks"),
+    _c(IRREGULAR, r"$\nabla_\theta^2 L(z, \theta)$ is expensive to compute.", "lemma", ("hessian-expensive",),
+       note="2d gradients and d^2 memory against d, on the HVP cost model"),
     _c(IRREGULAR, r"Assuming $L(z, \theta)$ is convex w.r.t $\theta$, its hessian $\nabla_\theta^2 L(z, \theta)$ is positive "
                   r"definite, and by the spectral theorem we can instead maximize the sum of its eigenvalues.", "lemma",
        ("hessian-pd-convex", "hessian-psd-trace-proxy")),
     _c(IRREGULAR, "Maximize the norm of the hessian's diagonal.", "lemma", ("hessian-psd-trace-proxy",)),
     _c(IRREGULAR, "Problem: Delta-influence use accuracy as criterion, but we need another metric (GUS is narrow)", "plan"),
     _c(DELTA, r"Complexity of identifying poisons: $O(N_{\mathrm{train}} N_{\mathrm{test}} n_{\mathrm{transformations}} d)$ "
-              r"at worst", "delegated", ("delta-influence-defender-cost",), note=ISSUE_7),
+              r"at worst", "lemma", ("delta-influence-defender-cost",),
+       note="judged on the cost model of empirical.poisoning.cost (theory/lemmas/delta_influence.py)"),
     _c(DELTA, r"(compute gradient in $O(d)$, and multiply by Hessian inverse in $O(d)$ where $d$ is the number of parameters)",
-       "delegated", ("delta-influence-defender-cost",), note=ISSUE_7),
+       "lemma", ("delta-influence-inverse-hvp-lissa", "delta-influence-inverse-hvp-cg", "delta-influence-defender-cost"),
+       note="O(d) with a stochastic inverse-HVP of fixed depth (LiSSA); O(k N_train d) by CG over the training set"),
     _c(DELTA, r"In comparison: attacker does not have the $N_{\mathrm{train}}$ factor, complexity ~~ $O(N_{\mathrm{poison}} d)$",
-       "delegated", ("delta-influence-attacker-cost",), note=ISSUE_7),
+       "lemma", ("delta-influence-attacker-cost", "delta-influence-attacker-cost-any-attack"),
+       note="true of the draft's attacks (FGSM variant, Hessian attack); Koh et al.'s influence attack carries N_train"),
     _c(DELTA, "Plus backdoor would not be detected (maybe other detection algos can do that?)", "plan"),
     _c(DELTA, "Unlearning methods: CFk, EUk -> either inefficient or do not scale with very deep models (hypothesis)",
        "empirical"),
     _c(CONCLUSION_GA, r"We conclude that computing the gradient $\nabla_{\theta_1} l(h_{\theta_1} (x), y)$ alone does not "
                       r"provide sufficient information to determine $\theta_0$.", "lemma",
-       ("gradient-insufficient", "gradient-insufficient-value")),
+       ("gradient-insufficient-value", "gradient-insufficient")),
     _c(CONCLUSION_GA, "Therefore, even an omniscient defender would be unable to revert model training with gradient ascent, "
                       "let alone unlearning poisons.", "lemma",
-       ("omniscient-defender-training-rate", "omniscient-defender-chosen-rates", "omniscient-defender-networks",
-        "ascent-exact-rate", "ascent-replay-affine")),
+       ("omniscient-defender-generic-start", "omniscient-defender-training-rate", "omniscient-defender-chosen-rates",
+        "omniscient-defender-networks", "ascent-exact-rate", "ascent-replay-affine")),
     _c(CONCLUSION_GA, "Of course, in the case of linear regression, simply continuing the training on clean data is enough to "
                       "forget the poisoned samples.", "lemma", ("clean-training-forgets", "clean-training-forgets-full-rank", "clean-training-forgets-iff")),
     _c(CONCLUSION_GA, "However this is not true for non-trivial data such as CIFAR-10 or ImageNet, where gradient descent does "
@@ -323,26 +340,30 @@ CLAIMS: tuple[Claim, ...] = (
     _c(SINGLE, r"$\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of "
                r"$\theta$", "lemma", ("tilde-theta-as-written", "tilde-theta-corrected", "lr-gradient-affine", "lr-inverse-iff")),
     _c(SINGLE, r"inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)", "lemma",
-       ("neumann-converges-small-shift", "neumann-converges-small-shift-operator", "neumann-converges-iff")),
+       ("neumann-converges-small-shift", "neumann-converges-small-shift-operator", "neumann-converges-operator-corrected",
+        "neumann-converges-iff", "neumann-converges-iff-any-lr")),
     _c(SINGLE, r"\approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$", "lemma", ("neumann-first-order",)),
     _c(SINGLE, r"However, analytical formulas fall short with complex models since there are no guarantees on the regularity "
                r"of $g_z(\theta)$.", "argument"),
     _c(SINGLE, r"Furthermore, $\Phi_{z_t}$ may well be non-injective.", "lemma", ("step-non-injective",)),
     _c(FIXED, r"$$\Psi_{t+1} (\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$$", "lemma", ("fixed-point-formulation",)),
     _c(BROUWER, r"Brouwer's fixed-point theorem can't be applied in general since $\Psi_{t+1}$ is not continuous with respect "
-                r"to $\theta$.", "lemma", ("brouwer-discontinuous", "brouwer-discontinuous-some-model", "psi-lipschitz")),
+                r"to $\theta$.", "lemma", ("brouwer-discontinuous-some-model", "brouwer-discontinuous", "psi-lipschitz")),
     _c(BROUWER, r"Since $h_\theta$ is usally irregular, even less its derivative, $g_{z_t}$ is not continous.", "lemma",
        ("brouwer-discontinuous-some-model",)),
     _c(BANACH, r"$\Psi_{t+1} (\theta_2) - \Psi_{t+1} (\theta_1) = \lambda (g_{z_t} (\theta_2) - g_{z_t} (\theta_1))$ may not be "
                r"bounded by $\theta_2 - \theta_1$ since $g_{z_t}$ is irregular.", "lemma",
-       ("psi-lipschitz", "psi-contraction-iff")),
+       ("psi-lipschitz", "psi-contraction-iff", "psi-lipschitz-any-lr", "psi-contraction-iff-any-lr")),
     _c(BANACH, r"Therefore $\Psi_{t+1}$ is likely not a contraction mapping.", "lemma",
        ("banach-not-contraction", "banach-not-contraction-likely")),
     _c(PATHWAYS, r"$\Phi_z$ acts as a regularizer, making the model parameters sparser thus decreasing their norm $|\theta|$. "
                  r"This may contribute to the condition that $\Phi_z$ is a contraction mapping.", "lemma",
-       ("pathway-regularizer", "pathway-regularizer-psi", "pathway-regularizer-networks")),
-    _c(PATHWAYS, r"$\theta$ is robust to small variations in the inputs, so $h_\theta$ is Lipschitz.", "argument",
-       note="a conjecture about networks; Lipschitz in x, while the fixed-point hypotheses need regularity in theta"),
+       ("pathway-regularizer", "pathway-regularizer-weight-decay", "pathway-regularizer-psi", "pathway-regularizer-networks"),
+       note="'sparser' read as L1 (as written: refuted); weight decay is the correction"),
+    _c(PATHWAYS, r"$\theta$ is robust to small variations in the inputs, so $h_\theta$ is Lipschitz.", "lemma",
+       ("robust-implies-lipschitz", "lipschitz-from-linear-robustness"),
+       note="robust (uniformly continuous) does not give Lipschitz: sqrt|x|; note the fixed-point hypotheses need "
+            "regularity in theta, not x"),
     _c(PATHWAYS, "We argue that better unlearning, if possible, would require a holistic approach tackling both model "
                  "architecture and training method, towards robust and explainable machine learning.", "argument"),
     # ------------------------------------------------------------------ non-commutativity
@@ -351,7 +372,8 @@ CLAIMS: tuple[Claim, ...] = (
     _c(COMMUTE, "In the case of gradient descent, this noncommutativity occurs since the gradient depends on $\\theta$.",
        "lemma", ("lr-commutator-formula", "commutator-quadratic")),
     _c(COMMUTE, r"which is an affine projection on the vector $x$, orthogonally to hyperplane of equation $\theta \cdot x = y$.",
-       "lemma", ("lr-gradient-projection", "lr-gradient-projection-geometry", "lr-hyperplane-projection")),
+       "lemma", ("lr-gradient-projection", "lr-gradient-projection-geometry", "lr-gradient-projection-scaled",
+                 "lr-hyperplane-projection")),
     _c(COMMUTE, r"It follows that $\Phi_z (\theta) = \theta - \lambda (\theta \cdot x - y) x$ is also an affine application, "
                 r"so $\Phi_z$ and $\Phi_{z'}$ don't commute unless $z = z'$.", "lemma",
        ("steps-commute-iff-equal", "lr-commutator-formula")),
@@ -449,23 +471,98 @@ def coverage_line(statuses: Mapping[str, str] | None = None) -> str:
     return line + "."
 
 
-def readings(statuses: Mapping[str, str] | None = None) -> list[tuple[str, str, str, str]]:
-    """``(claim key, lemma id, reading, status)`` for every claim of the registry with more than one reading, in
-    registration order (status ``"?"`` when ``statuses`` lacks it)."""
+def registry_verdict(lemma) -> str:
+    """The verdict the registry states for a lemma (test_lemmas checks that its checks reproduce it): ``refuted``
+    (a stored counterexample), ``holds`` (checks and no counterexample: proved or verified, `theory list` says which)
+    or ``open`` (no checks)."""
+    if lemma.counterexample is not None:
+        return "refuted"
+    return "holds" if lemma.checks else "open"
+
+
+def _claim_groups() -> dict[str, list]:
+    """As-written lemmas grouped by claim key, in registration order (the draft's order)."""
     from theory.checking.registry import registry
 
     groups: dict[str, list] = {}
     for lemma in registry().values():
-        groups.setdefault(lemma.claim_key, []).append(lemma)
-    return [(key, lemma.id, lemma.reading, (statuses or {}).get(lemma.id, "?"))
-            for key, lemmas in groups.items() if len(lemmas) > 1 for lemma in lemmas]
+        if lemma.as_written:
+            groups.setdefault(lemma.claim_key, []).append(lemma)
+    return groups
+
+
+def headline(readings_of_claim: list) -> str:
+    """The id of the reading that gives a claim its headline verdict: the first reading (the most natural, charitable
+    one; the registry lists it first) that is not ``strengthened``. A strengthened reading never drives the headline."""
+    for lemma in readings_of_claim:
+        if not lemma.strengthened:
+            return lemma.id
+    raise ValueError(f"claim {readings_of_claim[0].claim_key!r}: every reading is strengthened; the charitable reading "
+                     "must be registered")
+
+
+def _status(lemma, statuses: Mapping[str, str] | None) -> str:
+    return (statuses or {}).get(lemma.id) or registry_verdict(lemma)
+
+
+def headlines(statuses: Mapping[str, str] | None = None) -> dict[str, tuple[str, str]]:
+    """claim key -> (headline lemma id, its status) for every claim of the draft (``statuses`` from a verification
+    record; without it, the registry's verdict of :func:`registry_verdict`)."""
+    from theory.checking.registry import get
+
+    return {key: (lemma_id, _status(get(lemma_id), statuses))
+            for key, lemmas in _claim_groups().items() for lemma_id in (headline(lemmas),)}
+
+
+def headline_counts(statuses: Mapping[str, str] | None = None) -> dict[str, int]:
+    """How many claims of the draft have each headline status (one per claim, its charitable reading)."""
+    return dict(Counter(status for _, status in headlines(statuses).values()))
+
+
+def readings(statuses: Mapping[str, str] | None = None) -> list[tuple[str, str, str, str, bool]]:
+    """``(claim key, lemma id, reading, status, strengthened)`` for every claim with more than one reading or a
+    strengthened one, in registration order (status from ``statuses``, else the registry's verdict)."""
+    return [(key, lemma.id, lemma.reading, _status(lemma, statuses), lemma.strengthened)
+            for key, lemmas in _claim_groups().items()
+            if len(lemmas) > 1 or any(lemma.strengthened for lemma in lemmas) for lemma in lemmas]
 
 
 def readings_table(statuses: Mapping[str, str] | None = None) -> str:
-    """A markdown table claim x reading x verdict (for the catalog and the closing notes)."""
-    lines = ["| claim | reading | lemma | verdict |", "| --- | --- | --- | --- |"]
-    lines += [f"| {key} | {_cell(reading)} | `{lemma}` | {status} |" for key, lemma, reading, status in readings(statuses)]
+    """A markdown table claim x reading x verdict, marking the headline (charitable) reading and strengthened ones."""
+    heads = {lemma_id for lemma_id, _ in headlines(statuses).values()}
+    lines = ["| claim | reading | lemma | kind | verdict |", "| --- | --- | --- | --- | --- |"]
+    for key, lemma, reading, status, strengthened in readings(statuses):
+        kind = "strengthened" if strengthened else ("**headline** (charitable)" if lemma in heads else "other reading")
+        lines.append(f"| {key} | {_cell(reading)} | `{lemma}` | {kind} | {status} |")
     return "\n".join(lines)
+
+
+def render_readings(statuses: Mapping[str, str] | None = None) -> str:
+    """``docs/readings.md``: the readings table and the headline counts (one verdict per claim)."""
+    heads = headlines(statuses)
+    counts = headline_counts(statuses)
+    strengthened = sum(1 for row in readings(statuses) if row[4])
+    changed = [(key, lemma_id) for key, (lemma_id, _) in heads.items() if lemma_id != key]
+    lines = ["# Readings of the draft's claims", "",
+             "Generated by `python -m theory.paper.claims` from the registry (`theory/lemmas/`); do not edit by hand.", "",
+             "A claim of the draft is encoded as one lemma per natural reading, sharing a claim key. The first reading "
+             "registered is the most natural, charitable one and gives the claim its **headline** verdict; a reading "
+             "that strengthens the draft's words (every noise, every model, a ranking the draft does not state) is "
+             "marked *strengthened* (`Lemma.strengthened`) and never drives the headline "
+             "(`theory.paper.claims.headline`). Verdicts are the registry's: `refuted` (a stored counterexample, "
+             "reproduced by `theory verify`), `holds` (proved or verified: `python -m theory list` says which), `open`.",
+             "", "## Headline counts", "",
+             f"{len(heads)} claims of the draft (as-written lemmas grouped by claim): "
+             + ", ".join(f"{counts.get(status, 0)} {status}" for status in ("holds", "refuted", "open"))
+             + f"; {strengthened} strengthened readings.", "",
+             "## Claims with several readings", "", readings_table(statuses), ""]
+    if changed:
+        lines += ["Claims whose headline reading is not the lemma named like the claim: "
+                  + ", ".join(f"{key} -> `{lemma_id}`" for key, lemma_id in changed) + ".", ""]
+    return "\n".join(lines)
+
+
+READINGS_OUTPUT = DEFAULT_OUTPUT.with_name("readings.md")
 
 
 def _cell(text: str) -> str:
@@ -498,13 +595,16 @@ def render_markdown(claims: tuple[Claim, ...] = CLAIMS) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m theory.paper.claims [PATH]``: write the inventory (default ``docs/claims.md``)."""
+    """``python -m theory.paper.claims [PATH]``: write the inventory (default ``docs/claims.md``) and, beside it,
+    ``readings.md`` (the readings table and the headline counts)."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0]) if args else DEFAULT_OUTPUT
     target.write_text(render_markdown(), encoding="utf-8")
-    print(f"wrote {target}")
+    readings_target = target.with_name("readings.md")
+    readings_target.write_text(render_readings(), encoding="utf-8")
+    print(f"wrote {target} and {readings_target}")
     return 0
 
 
