@@ -52,7 +52,8 @@ def test_gus_on_a_model_that_never_saw_the_noise_is_standard_normal(mlp_setup):
 
 
 def test_gus_on_the_fgsm_variant_noise_has_the_predicted_biased_mean(mlp_setup):
-    """Lemma gus-fgsm-variant-null: on the crafting model, E[T] = sqrt(2/pi) |g|_1/|g|_2 and Var T = 1 - 2/pi."""
+    """Lemma gus-fgsm-variant-null: on the crafting model, E[T] = sqrt(2/pi) |g|_1/|g|_2 and Var T = 1 - 2/pi, for the
+    lemma's T = -s (the package's score s is positive when remembered: empirical.gus)."""
     objective, params = mlp_setup.objective()
     x, y = mlp_setup.batch(np.arange(50))
     gradient = input_gradients(objective, params, x, y)
@@ -62,12 +63,12 @@ def test_gus_on_the_fgsm_variant_noise_has_the_predicted_biased_mean(mlp_setup):
     draws = 20
     values = torch.stack([gus_statistic(objective, params, x, y, 0.05 * torch.copysign(
         torch.randn(x.shape, generator=generator, dtype=torch.float64), gradient), 0.05) for _ in range(draws)])
-    centred = (values - predicted).reshape(-1).numpy()
+    centred = (-values - predicted).reshape(-1).numpy()
     # The centred values are iid-per-point with variance 1 - 2/pi: their mean is within z_{LEVEL/2} standard errors.
     z = stats.norm.isf(LEVEL / 2)
     assert abs(centred.mean()) <= z * math.sqrt((1 - 2 / math.pi) / centred.size)
     assert abs(centred.var() - (1 - 2 / math.pi)) <= 0.15  # chi-square spread of 1000 draws: sd 0.4 * sqrt(2/999) ~ 0.02
-    assert values.mean() > math.sqrt(2 / math.pi) - 0.1  # so the N(0, 1) null is far off (mean 0)
+    assert -values.mean() > math.sqrt(2 / math.pi) - 0.1  # so the N(0, 1) null is far off (mean 0)
     assert stats.kstest(values.reshape(-1).numpy(), "norm").pvalue < LEVEL
 
 
