@@ -293,11 +293,11 @@ def test_hessian_poisons_and_cost_checks_run_tiny(mlp_setup):
     assert abs(fit_exponent([1, 2, 4], [3, 12, 48]) - 2.0) <= float64_tolerance(16, 4.0)
 
 
-def test_cli_reports_a_bad_setting(capsys):
+def test_cli_reports_a_bad_setting(capsys, tmp_path):
     from empirical.cli import main
 
     assert main(["run", "poison-unlearning", "--model", "mlp", "--set", "model.hidden=4", "--set", "attacks=pgd",
-                 "--out", "/tmp/noncommute-test-poisoning"]) == 2
+                 "--out", str(tmp_path)]) == 2
     assert "unknown attack" in capsys.readouterr().err
 
 
