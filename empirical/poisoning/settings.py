@@ -19,7 +19,7 @@ PROTOCOL_DEFAULTS = {"attacks": list(ATTACK_NAMES), "methods": ["finetune", "gra
                      "seeds": 5, "tune_seeds": 1, "seed0": 0, "grid": "full", "tolerance": 0.02, "n_poisons": 10,
                      "epochs": 4, "batch_size": 64, "lr": 0.1, "eps": 0.0, "n_shadow": 4, "influence_steps": 5,
                      "hessian_steps": 10, "damping": 0.1, "backend": "loky", "jobs": 2, "scheduler": ""}
-HESSIAN_DEFAULTS = {"alphas": [0.1, 0.5, 0.9], "measure": "spectral", "n_poisons": 6, "steps": 15, "epochs": 4,
+HESSIAN_DEFAULTS = {"alphas": [0.1, 0.5, 0.9], "balance": "none", "measure": "spectral", "n_poisons": 6, "steps": 15, "epochs": 4,
                     "batch_size": 64, "lr": 0.1, "ascent_lr": 0.05, "preset": "cpu", "point_seed": 0}
 #: The draft's ResNet18 / CIFAR-10 settings (``--set preset=paper``): longer training, the draft's 10 poisons.
 PRESETS = {"cpu": {}, "paper": {"epochs": 30, "batch_size": 128, "n_poisons": 10, "gus_draws": 1000,

@@ -319,3 +319,51 @@ def test_paper_preset_runs_on_cifar10_batches_read_from_a_local_folder(tmp_path)
                                                                             "gradient_ascent"}
     with pytest.raises(ValueError, match="preset"):
         run_poison_unlearning(setup, {**settings, "preset": "huge"})
+
+
+# ----------------------------------------------------------------------------- the Hessian attack trades its terms
+def test_hessian_attack_optimum_on_a_model_where_it_is_known():
+    """1-D linear regression theta x, loss (theta x - y)^2 / 2: H_z = x^2 (spectral norm), |g_z|^2 = (theta x - y)^2 x^2,
+    so the draft's objective L(x) = -alpha x^4 + (1 - alpha)(theta x - y)^2 x^2 on [-1, 1] has its minimiser on a
+    dense grid. For theta = 1, y = 0.5 it sits near x = 0.5 (gradient zero) at alpha 0.1 and at x = 1 (Hessian
+    largest) at alpha 0.9: the optimiser must land on each, so alpha does trade the Hessian against the gradient."""
+    from empirical.data import load_data
+
+    data = load_data("regression", dim=1, n_train=4, n_test=2)
+    torch.manual_seed(0)
+    model = build_model("linear", data).double()
+    with torch.no_grad():
+        model.linear.weight.fill_(1.0)
+    params, frozen = split_state(model)
+    objective = Objective(model, "regression", frozen, bn_mode="eval")
+    sources, targets = torch.full((1, 1), 0.3, dtype=torch.float64), torch.full((1,), 0.5, dtype=torch.float64)
+    lower, upper = torch.tensor([-1.0], dtype=torch.float64), torch.tensor([1.0], dtype=torch.float64)
+    grid = torch.linspace(-1, 1, 200_001, dtype=torch.float64)
+    found = {}
+    for alpha in (0.1, 0.9):
+        optimum = float(grid[torch.argmin(-alpha * grid**4 + (1 - alpha) * (grid - 0.5) ** 2 * grid**2)])
+        poisons = craft("hessian", objective, params, sources, targets, torch.arange(1), lower, upper,
+                        generator=torch.Generator().manual_seed(0), alpha=alpha, steps=150, lr=0.02, power_iters=1)
+        found[alpha] = float(poisons.inputs)
+        assert abs(found[alpha] - optimum) < 0.05, (alpha, found[alpha], optimum)  # Adam jitters by ~ lr near the end
+    assert found[0.9] - found[0.1] > 0.3
+
+
+def test_alpha_changes_the_hessian_poisons_when_the_terms_are_balanced(mlp_setup):
+    """As the draft writes it, |H|^2 >> |g|^2 and Adam's scale invariance make alpha in (0, 1) nearly irrelevant
+    (issue 17: identical poisons for 0.1 / 0.5 / 0.9); with each term relative to the source (balance="source")
+    alpha 0.1 must give different poisons than 0.9, and smaller gradient norms (its objective weighs the gradient
+    9 times more)."""
+    objective, params = mlp_setup.objective()
+    x, y = mlp_setup.batch(np.arange(4))
+    made = {alpha: craft("hessian", objective, params, x, y, torch.arange(4), mlp_setup.data.lower,
+                         mlp_setup.data.upper, generator=torch.Generator().manual_seed(0), alpha=alpha, steps=10,
+                         balance="source") for alpha in (0.1, 0.9)}
+    assert float((made[0.1].inputs - made[0.9].inputs).abs().max()) > 0.1
+    norms = {alpha: per_example_summary(objective, params, p.inputs, p.targets, "spectral", power_iters=10,
+                                        generator=torch.Generator().manual_seed(0))["grad_norm"]
+             for alpha, p in made.items()}
+    assert float(norms[0.1].median()) < float(norms[0.9].median())
+    with pytest.raises(ValueError, match="balance"):
+        craft("hessian", objective, params, x, y, torch.arange(4), mlp_setup.data.lower, mlp_setup.data.upper,
+              balance="both")
