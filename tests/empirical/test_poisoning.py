@@ -290,7 +290,18 @@ def test_hessian_poisons_and_cost_checks_run_tiny(mlp_setup):
                            "cg_iters": 2, "repeats": 1, "n_poisons": 2})
     work = [r for r in rows if r.params.get("metric") == "defender/exponent_n_train/work"]
     assert len(work) == 1 and abs(work[0].metrics["value"] - 1.0) < 0.05  # counted cost: linear in N_train
+    # counted FLOPs (torch.utils.flop_counter), not a cost model: the defender's grow with N_train, the FGSM
+    # attacker's do not (the draft's claims: exponents 1 and 0)
+    flops = {r.params["metric"]: r.metrics["value"] for r in rows if r.params.get("measure") == "flops"}
+    assert abs(flops["defender/exponent_n_train/flops"] - 1.0) < 0.1
+    assert abs(flops["attacker_fgsm/exponent_n_train/flops"]) < 1e-9
     assert abs(fit_exponent([1, 2, 4], [3, 12, 48]) - 2.0) <= float64_tolerance(16, 4.0)
+    from empirical.poisoning.cost import fit_exponent_interval
+
+    slope, low, high = fit_exponent_interval([1, 2, 4, 8], [3, 12, 48, 192])
+    assert abs(slope - 2.0) <= float64_tolerance(16, 4.0) and high - low <= 1e-6
+    slope, low, high = fit_exponent_interval([1, 2, 4, 8], [1.0, 1.9, 1.1, 2.0])  # noisy: a wide interval
+    assert low < slope < high and high - low > 0.5
 
 
 def test_cli_reports_a_bad_setting(capsys, tmp_path):
