@@ -40,7 +40,7 @@ def _poison_unlearning(rows: Rows) -> plt.Figure:
 def _protocol(rows: Rows) -> plt.Figure:
     """poison-unlearning (the protocol): per attack and measure, each model's mean with its 95 % interval; the grey
     band is the reference's value +- the exact-retrain noise floor."""
-    data = [r for r in rows if r.get("measure") and r.get("model") and r.get("role", "measurement") == "measurement"]
+    data = [r for r in rows if r.get("measure") and r.get("unlearner") and r.get("role", "measurement") == "measurement"]
     measures = [m for m in ("forget_loss", "mia_auc", "lira_auc", "test_accuracy")
                 if any(np.isfinite(float(r["mean"])) for r in data if r["measure"] == m)]
     attacks = list(dict.fromkeys(r["attack"] for r in data))
@@ -49,14 +49,14 @@ def _protocol(rows: Rows) -> plt.Figure:
         labels, position = [], 0
         for attack in attacks:
             group = [r for r in data if r["attack"] == attack and r["measure"] == measure]
-            reference = next((r for r in group if r["model"] == "reference"), None)
+            reference = next((r for r in group if r["unlearner"] == "reference"), None)
             start = position
             for row in group:
                 mean, low, high = (float(row[k]) for k in ("mean", "low", "high"))
-                colour = "k" if row["model"] in ("reference", "poisoned") else ("C0" if row["variant"] == "draft" else "C3")
+                colour = "k" if row["unlearner"] in ("reference", "poisoned") else ("C0" if row["variant"] == "draft" else "C3")
                 axis.errorbar(position, mean, yerr=[[max(mean - low, 0)], [max(high - mean, 0)]] if np.isfinite(low)
                               else None, fmt="o" if row["variant"] != "tuned" else "s", color=colour, ms=4)
-                labels.append(f"{attack}/{row['model']}/{row['variant']}")
+                labels.append(f"{attack}/{row['unlearner']}/{row['variant']}")
                 position += 1
             if reference is not None:
                 centre, floor = float(reference["mean"]), float(reference["floor"])

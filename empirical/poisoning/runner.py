@@ -176,7 +176,7 @@ def _aggregate(table, attacks, methods, choices) -> list[Row]:
             gaps = floor_gaps(measure, reference, floors)
             f_mean, f_low, f_high = seed_interval(list(gaps.values()))
             r_mean, r_low, r_high = seed_interval([r[measure] for r in reference.values()])
-            rows.append(Row({"lemma_id": lemma, "attack": attack, "model": "reference", "variant": "-", "setting": "-",
+            rows.append(Row({"lemma_id": lemma, "attack": attack, "unlearner": "reference", "variant": "-", "setting": "-",
                              "measure": measure},
                             {"mean": r_mean, "low": r_low, "high": r_high, "floor": f_mean, "floor_low": f_low,
                              "floor_high": f_high, "verdict": "reference", "cost_fraction": 1.0,
@@ -187,7 +187,7 @@ def _aggregate(table, attacks, methods, choices) -> list[Row]:
                     continue
                 mean, low, high = seed_interval([r[measure] for r in values.values()])
                 verdict = floor_verdict(measure, values, reference, gaps)
-                rows.append(Row({"lemma_id": lemma, "attack": attack, "model": model, "variant": variant,
+                rows.append(Row({"lemma_id": lemma, "attack": attack, "unlearner": model, "variant": variant,
                                  "setting": setting, "measure": measure},
                                 {"mean": mean, "low": low, "high": high, "floor": f_mean, "floor_low": f_low,
                                  "floor_high": f_high, **verdict,
@@ -195,7 +195,7 @@ def _aggregate(table, attacks, methods, choices) -> list[Row]:
                                  "nothing_to_remove": not success["significant"]}))
         for method in methods:
             chosen = choices[(attack, method)]
-            rows.append(Row({"lemma_id": lemma, "attack": attack, "model": method, "role": "tuning",
+            rows.append(Row({"lemma_id": lemma, "attack": attack, "unlearner": method, "role": "tuning",
                              "setting": chosen["setting"] or "none within tolerance"},
                             {"tolerance": chosen["tolerance"], "reference_val_accuracy": chosen["reference_accuracy"],
                              "val_accuracy": chosen["chosen"]["val_accuracy"] if chosen["chosen"] else math.nan,
@@ -238,24 +238,24 @@ def markdown_table(rows: list[Row], settings: Mapping[str, Any] | None = None) -
             lines.append(f"| {row.params['attack']} | {row.params['measure']} | "
                          f"{_interval({'mean': m['difference'], 'low': m['low'], 'high': m['high']})} | {m['p']:.2g} | "
                          f"{'works' if m['significant'] else 'no significant effect: nothing to remove'} |")
-    measured = [r for r in rows if r.role == "measurement" and "measure" in r.params and "model" in r.params]
+    measured = [r for r in rows if r.role == "measurement" and "measure" in r.params and "unlearner" in r.params]
     shown = [m for m in MEASURES if any(math.isfinite(r.metrics["mean"]) for r in measured if r.params["measure"] == m)]
     header = "| attack | model | variant | setting | cost/retrain | " + " | ".join(shown) + " |"
     lines += ["", header, "|" + "---|" * (5 + len(shown))]
     keys = []
     for row in measured:
-        key = (row.params["attack"], row.params["model"], row.params["variant"], row.params["setting"])
+        key = (row.params["attack"], row.params["unlearner"], row.params["variant"], row.params["setting"])
         if key not in keys:
             keys.append(key)
     for attack in dict.fromkeys(k[0] for k in keys):
         floor = {r.params["measure"]: r.metrics for r in measured
-                 if r.params["attack"] == attack and r.params["model"] == "reference"}
+                 if r.params["attack"] == attack and r.params["unlearner"] == "reference"}
         lines.append(f"| {attack} | floor | \\|F-R\\| | - | - | " + " | ".join(
             _interval({"mean": floor[m]["floor"], "low": floor[m]["floor_low"], "high": floor[m]["floor_high"]})
             for m in shown) + " |")
         for key in [k for k in keys if k[0] == attack]:
             cells = {r.params["measure"]: r.metrics for r in measured
-                     if (r.params["attack"], r.params["model"], r.params["variant"], r.params["setting"]) == key}
+                     if (r.params["attack"], r.params["unlearner"], r.params["variant"], r.params["setting"]) == key}
             cost = next(iter(cells.values()))["cost_fraction"]
             setting = key[3].replace("|", "/")
             lines.append(f"| {attack} | {key[1]} | {key[2]} | {setting} | {cost:.3g} | " + " | ".join(

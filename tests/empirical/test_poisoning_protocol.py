@@ -197,7 +197,7 @@ def test_poison_unlearning_protocol_runs_tiny(cnn_setup, tmp_path, capsys):
     for row in tuning:
         if row.params["setting"] != "none within tolerance":
             assert row.metrics["val_accuracy"] >= row.metrics["reference_val_accuracy"] - settings["tolerance"]
-    variants = {(r.params["model"], r.params.get("variant")) for r in rows if "measure" in r.params and "model" in r.params}
+    variants = {(r.params["unlearner"], r.params.get("variant")) for r in rows if "measure" in r.params and "unlearner" in r.params}
     assert {("poisoned", "-"), ("reference", "-"), ("gradient_ascent", "draft")} <= variants
     assert all(math.isfinite(r.metrics["floor"]) for r in rows if r.params.get("measure") == "forget_loss"
                and "floor" in r.metrics)
