@@ -27,6 +27,7 @@ draft's claims (:data:`DRAFT_EXPONENTS`) predict exponent 1 for every factor of 
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Callable, Mapping
 
@@ -107,8 +108,10 @@ def fit_exponent_interval(sizes, costs, level: float = 0.05) -> tuple[float, flo
     slope = fit_exponent(sizes, costs)
     if x.size < 3:
         return slope, float("nan"), float("nan")
-    fit = stats.linregress(x, y)
-    half = float(stats.t.isf(level / 2, x.size - 2) * fit.stderr)
+    intercept = float(np.mean(y) - slope * np.mean(x))
+    residual = float(np.sum((y - slope * x - intercept) ** 2))  # standard error by hand: a constant cost (slope
+    stderr = math.sqrt(residual / (x.size - 2) / float(np.sum((x - x.mean()) ** 2)))  # 0) has a 0-width interval
+    half = float(stats.t.isf(level / 2, x.size - 2) * stderr)
     return slope, slope - half, slope + half
 
 

@@ -300,6 +300,8 @@ def test_hessian_poisons_and_cost_checks_run_tiny(mlp_setup):
 
     slope, low, high = fit_exponent_interval([1, 2, 4, 8], [3, 12, 48, 192])
     assert abs(slope - 2.0) <= float64_tolerance(16, 4.0) and high - low <= 1e-6
+    flat = fit_exponent_interval([1, 2, 4], [5.0, 5.0, 5.0])  # a constant cost: exponent 0, a rounding-wide interval
+    assert all(abs(value) <= float64_tolerance(16, 4.0) for value in flat)
     slope, low, high = fit_exponent_interval([1, 2, 4, 8], [1.0, 1.9, 1.1, 2.0])  # noisy: a wide interval
     assert low < slope < high and high - low > 0.5
 
