@@ -237,7 +237,7 @@ def markdown_table(rows: list[Row], settings: Mapping[str, Any] | None = None) -
             m = row.metrics
             lines.append(f"| {row.params['attack']} | {row.params['measure']} | "
                          f"{_interval({'mean': m['difference'], 'low': m['low'], 'high': m['high']})} | {m['p']:.2g} | "
-                         f"{'works' if m['significant'] else 'no significant effect: nothing to remove'} |")
+                         f"{'significant effect' if m['significant'] else 'no significant effect: nothing to remove'} |")
     measured = [r for r in rows if r.role == "measurement" and "measure" in r.params and "unlearner" in r.params]
     shown = [m for m in MEASURES if any(math.isfinite(r.metrics["mean"]) for r in measured if r.params["measure"] == m)]
     header = "| attack | model | variant | setting | cost/retrain | " + " | ".join(shown) + " |"
