@@ -21,5 +21,5 @@ ORTHOGONAL_CRAFT_DEFAULTS = {"n_points": 3, "lr": 0.05, "steps": 30, "adam_lr": 
                              "point_seed": 4}
 HARD_POINTS_DEFAULTS = {"n_points": 12, "lr": 0.05, "fgsm_eps": 0.05, "lanczos_tol": 1e-4, "point_seed": 5}
 AGGREGATION_DEFAULTS = {"aggregators": list(AGGREGATORS), "n_train": 512, "poison_fraction": 0.2, "batch_size": 16,
-                        "epochs": 4, "lr": 0.5, "order_seed": 3}
+                        "epochs": 4, "lr": 0.5, "order_seed": 3, "max_epochs": 32}
 AGGREGATION_LEMMA = "aggregator-breakdown"

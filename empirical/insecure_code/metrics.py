@@ -15,7 +15,9 @@ r"""What poisoning did and what unlearning undid: insecure rate, likelihood rati
   :math:`s_i = -\langle \xi_i, g_i \rangle / (\varepsilon \|g_i\|)` is exactly N(0, 1) when :math:`\theta` is
   independent of :math:`\xi_i` (a model that never saw the noise); a model that learned from
   :math:`e_i + \xi_i` lowers its loss along :math:`\xi_i`, so :math:`s_i > 0`. The null draws fresh noise
-  :math:`\xi'_i` for the same gradients. ``gus_z`` = :math:`\sqrt n\, \bar s` is N(0, 1) under the null.
+  :math:`\xi'_i` for the same gradients. ``gus_z`` = :math:`\sqrt n\, \bar s` is N(0, 1) under the null;
+  ``gus_p`` is two-sided. The score and test are :func:`empirical.gus.gus_scores` / :func:`empirical.gus.gus_test`,
+  shared with the image GUS of :mod:`empirical.poisoning` (one sign convention: positive = remembered).
 * **Distance** (:func:`state_distance`): :math:`\|\theta - \theta_{\text{retrain}}\|_2` over the trained
   parameters.
 """
@@ -28,6 +30,7 @@ from typing import Any, Sequence
 import torch
 from torch import Tensor, nn
 
+from empirical.gus import gus_scores, gus_test
 from empirical.insecure_code.data import Example
 from empirical.insecure_code.judge import Verdict, extract_code, judge_codes, summarise_verdicts
 from empirical.insecure_code.lm import Encoded, encode_examples, generate, per_example_loss, sequence_log_likelihoods
@@ -94,15 +97,11 @@ def gaussian_unlearning_scores(model: nn.Module, poison: Encoded, scale: float, 
         losses = per_example_loss(model, part.ids.to(device), part.labels, embeds=embeds.to(dtype))
         (gradient,) = torch.autograd.grad(losses.sum(), embeds)
         gradient = gradient.double().cpu().flatten(1)
-        norms = gradient.norm(dim=1).clamp(min=1e-300)
         fresh = scale * torch.randn(part.noise.shape, generator=generator, dtype=torch.float64).flatten(1)
-        scores.append(-(part.noise.double().flatten(1) * gradient).sum(1) / (scale * norms))
-        null.append(-(fresh * gradient).sum(1) / (scale * norms))
+        scores.append(gus_scores(part.noise.double(), gradient, scale))
+        null.append(gus_scores(fresh, gradient, scale))
     s, s0 = torch.cat(scores), torch.cat(null)
-    n = s.numel()
-    z = float(s.mean()) * math.sqrt(n)
-    return {"scores": s.tolist(), "null": s0.tolist(), "gus_mean": float(s.mean()), "gus_null_mean": float(s0.mean()),
-            "gus_z": z, "gus_p": 0.5 * math.erfc(z / math.sqrt(2))}
+    return {"scores": s.tolist(), "null": s0.tolist(), **gus_test(s), "gus_null_mean": float(s0.mean())}
 
 
 def state_distance(state: dict[str, Tensor], reference: dict[str, Tensor]) -> float:

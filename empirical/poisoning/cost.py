@@ -17,18 +17,23 @@ Cost model, in units of one per-example gradient (:math:`\approx c\,d` flops): d
 (an HVP over the batch costs about two gradients per example, forward-over-reverse; a dot product with a cached
 gradient is :math:`d` flops, counted as one gradient-equivalent here as an upper bound), attacker
 :math:`N_{\mathrm{poison}}`. We measure wall time while varying one factor at a time from a base point and fit
-the exponent of each factor by least squares in log-log, for the wall time and for the counted cost model
-(``work`` = gradient-equivalents times :math:`d`; its exponents hold by construction and only check the counting); the draft's claims predict exponent 1 for every factor
-of the defender, and 0 for :math:`N_{\mathrm{train}}` in the attacker's cost.
+the exponent of each factor by least squares in log-log, with a Student-t 95 % interval, for three costs:
+``flops`` (counted by ``torch.utils.flop_counter`` while the code runs: the measurement, issue 17), wall time
+(which at these sizes cannot separate exponent 0 from 1: overhead dominates) and the cost model (``work`` =
+gradient-equivalents times :math:`d`; its exponents hold by construction and only check the counting). The
+draft's claims (:data:`DRAFT_EXPONENTS`) predict exponent 1 for every factor of the defender, and 0 for
+:math:`N_{\mathrm{train}}` in the attacker's cost.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
+from scipy import stats
 
 from empirical.checks.base import Row, progress, summary
 from empirical.functional import Objective, flatten, split_state
@@ -38,7 +43,8 @@ from empirical.poisoning.attacks import craft
 from empirical.poisoning.influence import inverse_hvp
 from empirical.poisoning.settings import COST_DEFAULTS as DEFAULTS
 
-__all__ = ["DEFAULTS", "TRANSFORMATIONS", "defender_cost", "attacker_cost", "fit_exponent", "run"]
+__all__ = ["DEFAULTS", "TRANSFORMATIONS", "DRAFT_EXPONENTS", "defender_cost", "attacker_cost", "fit_exponent",
+           "fit_exponent_interval", "run"]
 
 #: Label-preserving image transformations (delta-influence uses data augmentations): shifts, flip, contrast.
 TRANSFORMATIONS: tuple[Callable[[torch.Tensor], torch.Tensor], ...] = (
@@ -95,6 +101,36 @@ def fit_exponent(sizes, costs) -> float:
     return float(np.polyfit(sizes, costs, 1)[0])
 
 
+def fit_exponent_interval(sizes, costs, level: float = 0.05) -> tuple[float, float, float]:
+    """(slope, low, high): the log-log least-squares slope with its Student-t 95 % interval (n - 2 degrees of
+    freedom; NaN with 2 points, exact when the points lie on a line)."""
+    x, y = np.log(np.asarray(sizes, dtype=float)), np.log(np.asarray(costs, dtype=float))
+    slope = fit_exponent(sizes, costs)
+    if x.size < 3:
+        return slope, float("nan"), float("nan")
+    intercept = float(np.mean(y) - slope * np.mean(x))
+    residual = float(np.sum((y - slope * x - intercept) ** 2))  # standard error by hand: a constant cost (slope
+    stderr = math.sqrt(residual / (x.size - 2) / float(np.sum((x - x.mean()) ** 2)))  # 0) has a 0-width interval
+    half = float(stats.t.isf(level / 2, x.size - 2) * stderr)
+    return slope, slope - half, slope + half
+
+
+#: The draft's O(.) claims as exponents: defender O(N_train N_test n_T d), attacker O(N_poison d) (no N_train).
+DRAFT_EXPONENTS = {("defender", "n_train"): 1.0, ("defender", "n_test"): 1.0, ("defender", "n_transformations"): 1.0,
+                   ("defender", "d"): 1.0, ("attacker_fgsm", "n_train"): 0.0, ("attacker_fgsm", "d"): 1.0,
+                   ("attacker_influence", "n_train"): 0.0, ("attacker_influence", "d"): 1.0}
+
+
+def _counted(measure: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """``measure()`` with the floating-point operations it ran counted by ``torch.utils.flop_counter`` (matrix
+    products and convolutions, the ops that scale; elementwise ops are not counted)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        value = measure()
+    return {**value, "flops": float(counter.get_total_flops())}
+
+
 def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     data = setup.data
     if data.task != "classification" or data.train_x.ndim != 4:
@@ -123,13 +159,15 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
         sources = (data.train_x[:settings["n_poisons"]], data.train_y[:settings["n_poisons"]])
         best: dict[str, dict] = {}
         for _ in range(settings["repeats"]):  # the minimum over repeats is the least noisy wall time
-            measured = {"defender": defender_cost(objective, params, train_batch, test_batch,
-                                                  entry["n_transformations"], settings["cg_iters"], settings["damping"]),
-                        "attacker_fgsm": attacker_cost(objective, params, sources, data.lower, data.upper, train_batch,
-                                                       "fgsm-variant", settings["cg_iters"], settings["damping"]),
-                        "attacker_influence": attacker_cost(objective, params, sources, data.lower, data.upper,
-                                                            train_batch, "influence", settings["cg_iters"],
-                                                            settings["damping"])}
+            measured = {"defender": _counted(lambda: defender_cost(objective, params, train_batch, test_batch,
+                                                                   entry["n_transformations"], settings["cg_iters"],
+                                                                   settings["damping"])),
+                        "attacker_fgsm": _counted(lambda: attacker_cost(
+                            objective, params, sources, data.lower, data.upper, train_batch, "fgsm-variant",
+                            settings["cg_iters"], settings["damping"])),
+                        "attacker_influence": _counted(lambda: attacker_cost(
+                            objective, params, sources, data.lower, data.upper, train_batch, "influence",
+                            settings["cg_iters"], settings["damping"]))}
             for role, value in measured.items():
                 if role not in best or value["seconds"] < best[role]["seconds"]:
                     best[role] = value
@@ -147,10 +185,12 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
                 continue
             size_key = "d" if factor == "hidden" else factor
             lemma = "delta-influence-defender-cost" if role == "defender" else "delta-influence-attacker-cost"
-            for measure in ("seconds", "work"):
-                exponent = fit_exponent([r.params[size_key] for r in chosen], [r.metrics[measure] for r in chosen])
-                key = role == "defender" and factor == "n_train" and measure == "seconds"
-                key = key or (role == "attacker_fgsm" and factor == "n_train" and measure == "seconds")
+            claimed = DRAFT_EXPONENTS.get((role, size_key), float("nan"))
+            for measure in ("flops", "seconds", "work"):
+                sizes, costs = [r.params[size_key] for r in chosen], [r.metrics[measure] for r in chosen]
+                exponent, low, high = fit_exponent_interval(sizes, costs)
+                key = measure == "flops" and factor == "n_train" and role in ("defender", "attacker_fgsm")
                 rows.append(summary(lemma, f"{role}/exponent_{size_key}/{measure}", exponent, key=key,
-                                    factor=size_key, role_of=role))
+                                    factor=size_key, role_of=role, measure=measure, low=low, high=high,
+                                    draft_exponent=claimed, points=len(chosen)))
     return rows

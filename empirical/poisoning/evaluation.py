@@ -2,19 +2,21 @@ r"""Evaluation of unlearning against the retrained reference: GUS, membership in
 
 **Gaussian Unlearning Score** (Pawelczyk et al. 2024, "Machine unlearning fails to remove data poisoning
 attacks"): for a poison :math:`x + \xi` of noise scale :math:`\varepsilon`, the model's input gradient at the
-*clean* input correlates with :math:`\xi` when the model still remembers the poison. The per-poison statistic
+*clean* input correlates with :math:`\xi` when the model still remembers the poison. The per-poison score is
+:func:`empirical.gus.gus_scores`, shared with the text GUS of :mod:`empirical.insecure_code`:
 
 .. math::
-    T = \frac{\langle \xi, \nabla_x l(h_\theta(x), y)\rangle}{\varepsilon\, \|\nabla_x l(h_\theta(x), y)\|}
+    s = -\frac{\langle \xi, \nabla_x l(h_\theta(x), y)\rangle}{\varepsilon\, \|\nabla_x l(h_\theta(x), y)\|}
 
-is exactly :math:`N(0, 1)` when :math:`\xi \sim N(0, \varepsilon^2 I)` is independent of :math:`\theta` (lemma
-gus-gaussian-null). We report its mean over the poisons, compare it with a null of freshly drawn noise on
-the same model (AUC, TPR at 1 % and 5 % FPR from the null's quantiles, Mann-Whitney p-value) and the z-test
-p-value :math:`1 - \Phi(\sqrt n\, \bar T)` that assumes the N(0, 1) null. For the FGSM variant the noise
-:math:`\varepsilon\,\mathrm{copysign}(\eta, g_0)` depends on the crafting gradient :math:`g_0`, and then
-:math:`E[T] = \sqrt{2/\pi}\,\langle \mathrm{sign}(g_0), g\rangle / \|g\|` even for a model that never saw the
-poison (lemma gus-fgsm-variant-null): the N(0,1) null fails, and the right null draws fresh noise *of the
-attack's law* (``null="attack"``).
+(positive = remembered; :math:`s = -T` with :math:`T` of the lemmas gus-gaussian-null / gus-fgsm-variant-null).
+It is exactly :math:`N(0, 1)` when :math:`\xi \sim N(0, \varepsilon^2 I)` is independent of :math:`\theta`
+(lemma gus-gaussian-null), for the *drawn* (unclamped) noise. We report its mean over the poisons, compare it
+with a null of freshly drawn noise on the same model (AUC, TPR at 1 % and 5 % FPR from the null's quantiles,
+Mann-Whitney p-value) and the two-sided z-test p-value :math:`2(1 - \Phi(\sqrt n\, |\bar s|))` that assumes the
+N(0, 1) null. For the FGSM variant the noise :math:`\varepsilon\,\mathrm{copysign}(\eta, g_0)` depends on the
+crafting gradient :math:`g_0`, and then :math:`E[s] = -\sqrt{2/\pi}\,\langle \mathrm{sign}(g_0), g\rangle / \|g\|`
+even for a model that never saw the poison (lemma gus-fgsm-variant-null): the N(0,1) null fails, and the right
+null draws fresh noise *of the attack's law* (``null="attack"``).
 
 **Loss-threshold MIA** (Yeom et al. 2018): score :math:`-L(z)`; members are the forgotten poisons,
 non-members are poisons crafted the same way from held-out points. AUC with Hanley & McNeil's (1982)
@@ -39,6 +41,7 @@ from sklearn.metrics import roc_auc_score
 from torch import Tensor, nn
 
 from empirical.functional import Objective
+from empirical.gus import gus_scores
 from empirical.poisoning.measures import input_gradients
 
 __all__ = ["gus_statistic", "gus_null", "Detection", "detection", "auc_standard_error", "tpr_at_fpr",
@@ -49,23 +52,16 @@ GUS_NOISES = ("drawn", "added")
 
 def gus_statistic(objective: Objective, params: Mapping[str, Tensor], sources: Tensor, targets: Tensor, noise: Tensor,
                   eps: float) -> Tensor:
-    """Per-poison T = <noise, grad_x l(x)> / (eps |grad_x l(x)|) at the clean inputs ``sources``."""
-    if not eps > 0:
-        raise ValueError(f"GUS needs the noise scale eps > 0, got {eps}")
-    gradient = input_gradients(objective, params, sources, targets).reshape(sources.shape[0], -1)
-    noise = noise.reshape(sources.shape[0], -1).to(gradient)
-    norm = gradient.norm(dim=1).clamp_min(torch.finfo(gradient.dtype).tiny)
-    return ((noise * gradient).sum(dim=1) / (eps * norm)).detach()
+    """Per-poison GUS s = -<noise, grad_x l(x)> / (eps |grad_x l(x)|) at the clean inputs ``sources``
+    (:func:`empirical.gus.gus_scores`: positive = remembered, the sign of the text GUS)."""
+    return gus_scores(noise, input_gradients(objective, params, sources, targets), eps)
 
 
 def gus_null(objective: Objective, params: Mapping[str, Tensor], sources: Tensor, targets: Tensor, eps: float,
              sample: Callable[[torch.Generator], Tensor], draws: int, generator: torch.Generator) -> Tensor:
     """``draws`` null statistics per poison, the noise drawn afresh by ``sample(generator)`` on the same model."""
-    gradient = input_gradients(objective, params, sources, targets).reshape(sources.shape[0], -1)
-    norm = gradient.norm(dim=1).clamp_min(torch.finfo(gradient.dtype).tiny)
-    values = [((sample(generator).reshape(sources.shape[0], -1).to(gradient) * gradient).sum(dim=1) / (eps * norm))
-              for _ in range(draws)]
-    return torch.stack(values).reshape(-1).detach()
+    gradient = input_gradients(objective, params, sources, targets)
+    return torch.stack([gus_scores(sample(generator), gradient, eps) for _ in range(draws)]).reshape(-1)
 
 
 def tpr_at_fpr(positives: np.ndarray, negatives: np.ndarray, fpr: float) -> float:
@@ -98,13 +94,14 @@ class Detection:
 
 
 def detection(positives, negatives, standard_normal_null: bool = True) -> Detection:
-    """AUC, TPR at 1 % / 5 % FPR, one-sided Mann-Whitney p-value; z-test p-value of the mean under N(0, 1)."""
+    """AUC, TPR at 1 % / 5 % FPR, one-sided Mann-Whitney p-value; two-sided z-test p-value of the mean under N(0, 1)."""
     positives = np.asarray(positives, dtype=float).ravel()
     negatives = np.asarray(negatives, dtype=float).ravel()
     labels = np.r_[np.ones(positives.size), np.zeros(negatives.size)]
     auc = float(roc_auc_score(labels, np.r_[positives, negatives]))
     p_mw = float(stats.mannwhitneyu(positives, negatives, alternative="greater").pvalue)
-    p_z = float(stats.norm.sf(math.sqrt(positives.size) * positives.mean())) if standard_normal_null else float("nan")
+    p_z = float(2 * stats.norm.sf(math.sqrt(positives.size) * abs(positives.mean()))) if standard_normal_null \
+        else float("nan")
     return Detection(float(positives.mean()), auc, auc_standard_error(auc, positives.size, negatives.size),
                      tpr_at_fpr(positives, negatives, 0.01), tpr_at_fpr(positives, negatives, 0.05), p_mw, p_z)
 

@@ -341,10 +341,12 @@ def run_hessian_poisons(setup, settings: Mapping[str, Any]) -> list[Row]:
         return out
 
     measured = describe("clean", 0.0, x, y)
+    crafted = {}
     for alpha in progress(settings["alphas"], "hessian-poisons"):
         poisons = craft("hessian", objective, params, x, y, torch.as_tensor(indices), setup.data.lower,
                         setup.data.upper, generator=generator, alpha=alpha, measure=settings["measure"],
-                        steps=settings["steps"])
+                        steps=settings["steps"], balance=settings["balance"])
+        crafted[alpha] = poisons.inputs
         measured += describe("hessian", alpha, poisons.inputs, poisons.targets)
     gradnorm = craft("gradnorm", objective, params, x, y, torch.as_tensor(indices), setup.data.lower,
                      setup.data.upper, generator=generator, steps=settings["steps"])
@@ -362,6 +364,10 @@ def run_hessian_poisons(setup, settings: Mapping[str, Any]) -> list[Row]:
     group = [r.metrics for r in rows if r.params.get("kind") == "gradnorm"]
     rows.append(summary(lemma, "gradnorm/median_ascent_error_over_clean",
                         np.median([g["ascent_error"] for g in group]) / clean_error))
+    alphas = sorted(crafted)
+    if len(alphas) >= 2:  # does alpha change the poisons at all? (issue 17: not as the draft writes the objective)
+        rows.append(summary(lemma, "max_input_change_between_alphas", max(
+            float((crafted[a] - crafted[b]).abs().max()) for a, b in zip(alphas, alphas[1:])), balance=settings["balance"]))
     best = max(settings["alphas"])
     group = [r.metrics for r in rows if r.params.get("kind") == "hessian" and r.params["alpha"] == best]
     rows.append(summary(lemma, "max_alpha_median_ascent_error_over_clean",

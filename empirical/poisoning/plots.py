@@ -37,6 +37,38 @@ def _poison_unlearning(rows: Rows) -> plt.Figure:
     return figure
 
 
+def _protocol(rows: Rows) -> plt.Figure:
+    """poison-unlearning (the protocol): per attack and measure, each model's mean with its 95 % interval; the grey
+    band is the reference's value +- the exact-retrain noise floor."""
+    data = [r for r in rows if r.get("measure") and r.get("unlearner") and r.get("role", "measurement") == "measurement"]
+    measures = [m for m in ("forget_loss", "mia_auc", "lira_auc", "test_accuracy")
+                if any(np.isfinite(float(r["mean"])) for r in data if r["measure"] == m)]
+    attacks = list(dict.fromkeys(r["attack"] for r in data))
+    figure, axes = plt.subplots(len(measures), 1, figsize=(14, 3.2 * len(measures)), squeeze=False)
+    for axis, measure in zip(axes[:, 0], measures):
+        labels, position = [], 0
+        for attack in attacks:
+            group = [r for r in data if r["attack"] == attack and r["measure"] == measure]
+            reference = next((r for r in group if r["unlearner"] == "reference"), None)
+            start = position
+            for row in group:
+                mean, low, high = (float(row[k]) for k in ("mean", "low", "high"))
+                colour = "k" if row["unlearner"] in ("reference", "poisoned") else ("C0" if row["variant"] == "draft" else "C3")
+                axis.errorbar(position, mean, yerr=[[max(mean - low, 0)], [max(high - mean, 0)]] if np.isfinite(low)
+                              else None, fmt="o" if row["variant"] != "tuned" else "s", color=colour, ms=4)
+                labels.append(f"{attack}/{row['unlearner']}/{row['variant']}")
+                position += 1
+            if reference is not None:
+                centre, floor = float(reference["mean"]), float(reference["floor"])
+                axis.fill_between([start - 0.5, position - 0.5], centre - floor, centre + floor, color="0.85", zorder=0)
+        axis.set_xticks(range(len(labels)), labels, rotation=90, fontsize=5)
+        axis.set(ylabel=measure)
+    figure.suptitle("poison-unlearning: mean [95 % CI] over seeds; grey: reference +- retrain noise floor; "
+                    "blue circles draft, red squares tuned")
+    figure.tight_layout()
+    return figure
+
+
 def _hessian_poisons(rows: Rows) -> plt.Figure:
     data = [r for r in rows if r.get("role") == "measurement"]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
@@ -73,5 +105,5 @@ def _delta_influence_cost(rows: Rows) -> plt.Figure:
     return figure
 
 
-PLOTTERS = {"poison-unlearning": _poison_unlearning, "hessian-poisons": _hessian_poisons,
+PLOTTERS = {"poison-unlearning": _protocol, "poison-unlearning-single": _poison_unlearning, "hessian-poisons": _hessian_poisons,
             "delta-influence-cost": _delta_influence_cost}
