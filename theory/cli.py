@@ -91,6 +91,15 @@ def _counts_line(entries: Sequence[dict[str, Any]]) -> str:
     return ", ".join(f"{count} {status}" for status, count in status_counts(entries).items())
 
 
+def _scorecard_line(entries: Sequence[dict[str, Any]]) -> str:
+    """The scorecard (:mod:`theory.paper.scorecard`) of a record's entries; lemmas it lacks count as unverified."""
+    from theory.paper.scorecard import scorecard_from_entries
+
+    missing = len(set(registry()) - {entry["id"] for entry in entries})
+    note = f" ({missing} lemma(s) not in this record count as unverified)" if missing else ""
+    return scorecard_from_entries(entries).text() + note
+
+
 # ----------------------------------------------------------------------------- list
 def _cmd_list(args: argparse.Namespace) -> int:
     lemmas = _lemmas(args.only)
@@ -103,9 +112,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print(format_table(("id", "status", "claim", "source", "title"), rows))
     print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
     if not args.only:
-        from theory.paper.claims import coverage_line
+        from theory.paper.scorecard import scorecard_from_entries
 
-        print(coverage_line({lemma_id: entry["status"] for lemma_id, entry in entries.items()}))
+        print(scorecard_from_entries(entries).text())
     if any(not entry["ok"] for entry in entries.values()):
         print("(!) the checks did not reproduce the registry: see `python -m theory show ID`")
     return 0
@@ -149,7 +158,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     lines = [f"{lemma.id}  [{lemma.label}]", lemma.title, "",
              _field("status", status), _field("status from", origin),
              _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
-             _field("source", lemma.source), _field("statement", lemma.statement),
+             _field("source", lemma.source), _field("draft's words", lemma.quote or "(none: a lemma the package adds)"),
+             _field("statement", lemma.statement),
              _field("interpretation", lemma.interpretation), _field("assumptions", lemma.assumptions),
              _field("uses", lemma.uses), _field("used by", used_by),
              _field("corrected by", lemma.corrected_by), _field("corrects", corrects),
@@ -204,6 +214,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
           f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
           f"{record['summary']['problems']} with problems.\n"
           f"record: {path} (commit {record['provenance']['git_commit']})")
+    print(_scorecard_line(merged["lemmas"]))
     if record["summary"]["budget_exhausted"]:
         print(f"the time budget of {args.budget:g} s ran out: {record['summary']['cases_skipped_for_budget']} drawn "
               f"case(s) skipped, {len(record['summary']['unchecked'])} lemma(s) not checked", file=sys.stderr)
@@ -229,6 +240,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if not args.record or Path(args.record).resolve() != tracked.resolve():
         write_record(record, tracked)
     written = export_all(record, out_dir, record_name=tracked.as_posix())
+    readme = out_dir.resolve().parent / "README.md"  # the README beside docs/: its generated scorecard section
+    from theory.paper.scorecard import rewrite_readme, scorecard_from_entries
+
+    if rewrite_readme(readme, scorecard_from_entries(record["lemmas"])):
+        written.append(readme)
     print("\n".join(f"wrote {path}" for path in [tracked, *written]))
     if record["summary"]["problems"]:
         print(f"{record['summary']['problems']} lemma(s) with problems: see `python -m theory show ID`", file=sys.stderr)

@@ -27,13 +27,14 @@ next to it. ``python -m theory cite-check paper.tex`` checks the statuses and th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from theory.paper.record_text import (GENERATED_MARKER, case_text, escape_latex, evidence_rows, graph_words,
-                                     latex_prose, trouble)
+from theory.paper.record_text import (GENERATED_MARKER, case_latex, case_text, escape_latex, evidence_rows,
+                                     graph_words, latex_prose, trouble)
 
-__all__ = ["STY_TEMPLATE", "LEMMA_FILE_PREFIX", "lemma_file_name", "render_lemma_file", "render_catalog",
+__all__ = ["STY_TEMPLATE", "LEMMA_FILE_PREFIX", "ENVIRONMENTS", "lemma_file_name", "render_lemma_file", "render_catalog",
            "write_latex"]
 
 STY_TEMPLATE = Path(__file__).resolve().parent / "templates" / "noncommute.sty"
@@ -54,22 +55,53 @@ def _field(name: str, text: str) -> str:
     return f"\\noncommutefield{{{name}}}{{{text}}}"
 
 
-def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str],
-                      used_by: list[str], header: str) -> str:
-    """``noncommute-<id>.tex`` of one record entry (see the module docstring)."""
+#: theorem environment per status: a reader takes "Lemma" to mean proved
+ENVIRONMENTS = {"proved": "noncommutelemma", "verified": "noncommutelemma", "open": "noncommuteconjecture",
+                "refuted": "noncommuteclaim"}
+_UNCHECKED_NOTES = {"error": "check failed", "unverified": "not checked"}
+
+
+def _status_mark(entry: Mapping[str, Any]) -> str:
+    r"""The one-line status mark: ``\noncommutemark{<status>}{<detail>}{<id>}`` (coverage when the record has it)."""
+    status, coverage = entry["status"], entry.get("coverage")
+    detail = escape_latex(str(coverage)) if coverage and status in ("proved", "verified") else ""
+    if status == "open":
+        measured = ", ".join(entry.get("empirical") or entry.get("sims") or ())
+        detail = "not checkable here" + (f"; measured by {escape_latex(measured)}" if measured else "")
+    if not entry.get("ok", True):
+        detail = (detail + "; " if detail else "") + "the checks did not reproduce the registry"
+    return f"\\noncommutemark{{{status}}}{{{detail}}}{{{escape_latex(entry['id'])}}}"
+
+
+def _remark(entry: Mapping[str, Any], known: set[str]) -> list[str]:
+    """A refuted claim's short remark: the counterexample, in the draft's symbols, and the correction."""
+    if entry["counterexample"] is None and not entry["corrected_by"]:
+        return []
+    parts = []
+    if entry["counterexample"] is not None:
+        parts.append(f"Counterexample: {case_latex(entry['counterexample'])}.")
+    if entry["corrected_by"]:
+        parts.append(f"Corrected by {_refs(entry['corrected_by'], known)}.")
+    return ["\\begin{noncommuteremark}", " ".join(parts), "\\end{noncommuteremark}"]
+
+
+def _quote_latex(quote: str) -> str:
+    """The draft's words: prose with ``$...$`` maths as it is; a bare formula (LaTeX commands, no ``$``), as maths."""
+    if "$" not in quote and re.search(r"\\[A-Za-z]", quote):
+        return f"${' '.join(quote.split())}$"
+    return latex_prose(quote)
+
+
+def _audit(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str], used_by: list[str]) -> list[str]:
+    r"""The audit details (source, the draft's words, reading, assumptions, uses, evidence): typeset only under
+    the package option ``appendix`` (``\ifnoncommuteappendix``)."""
     lemma_id, status = entry["id"], entry["status"]
-    refuted = status == "refuted"
-    environment = "noncommuteclaim" if refuted else "noncommutelemma"
-    title = latex_prose(entry["title"])
-    note = f"refuted: {title}" if refuted else title
     claim = "Claim as written in the draft" if entry["as_written"] else "Lemma added by the package"
-    lines = [header, f"\\begin{{{environment}}}[{{{note}}}]\\label{{lem:{lemma_id}}}", entry["statement"],
-             f"\\end{{{environment}}}",
-             f"\\begin{{noncommuteevidence}}{{{status}}}",
+    lines = ["\\ifnoncommuteappendix", f"\\begin{{noncommuteevidence}}{{{status}}}",
              _field(claim, f"source: ``{latex_prose(entry['source'])}''; graph: "
                            f"{escape_latex(graph_words(graph_status))}; id \\texttt{{{escape_latex(lemma_id)}}}.")]
     if entry.get("quote"):
-        lines.append(_field("The draft's words", f"``{latex_prose(entry['quote'])}''"))
+        lines.append(_field("The draft's words", f"``{_quote_latex(entry['quote'])}''"))
     if entry.get("reading"):
         lines.append(_field("Reading", latex_prose(entry["reading"])))
     if entry["interpretation"]:
@@ -84,8 +116,6 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
         reproduced = " (reproduced on this run)" if entry["counterexample_reproduced"] else ""
         lines.append(_field(f"Counterexample{reproduced}",
                             f"\\texttt{{{escape_latex(case_text(entry['counterexample']))}}}"))
-    if entry["corrected_by"]:
-        lines.append(_field("Corrected by", _refs(entry["corrected_by"], known) + "."))
     rows = evidence_rows(entry)
     if rows:
         items = [f"\\item \\texttt{{{escape_latex(name)}}} ({escape_latex(kind)}): {escape_latex(result)}, "
@@ -95,15 +125,41 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
         lines.append(_field("Evidence", escape_latex(entry["evidence_summary"]) + "."))
     if entry["problems"]:
         lines.append(_field("Problems" + escape_latex(trouble(entry)), " ".join(escape_latex(p) for p in entry["problems"])))
-    lines.append("\\end{noncommuteevidence}")
-    if refuted:  # the correction follows the refuted claim, so its reference resolves
+    return lines + ["\\end{noncommuteevidence}", "\\fi"]
+
+
+def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str],
+                      used_by: list[str], header: str) -> str:
+    """``noncommute-<id>.tex`` of one record entry (see the module docstring).
+
+    Compact by default: the statement (the registry's LaTeX statement, or ``statement_latex`` when an entry
+    carries one), a one-line status mark, and for a refuted claim a remark with the counterexample and the
+    correction; the audit details follow only under the package option ``appendix``.
+    """
+    lemma_id, status = entry["id"], entry["status"]
+    environment = ENVIRONMENTS.get(status, "noncommuteclaim")
+    title = latex_prose(entry["title"])
+    note = {"refuted": f"refuted: {title}", **{k: f"{v}: {title}" for k, v in _UNCHECKED_NOTES.items()}}.get(status, title)
+    statement = entry.get("statement_latex") or entry["statement"]
+    lines = [header, f"\\begin{{{environment}}}[{{{note}}}]\\label{{lem:{lemma_id}}}", statement,
+             _status_mark(entry), f"\\end{{{environment}}}"]
+    if status == "open":
+        lines.append(f"\\noncommuteopen{{{lemma_id}}}")
+    lines += _remark(entry, known)
+    lines += _audit(entry, graph_status, known, used_by)
+    if status == "refuted":  # the correction follows the refuted claim, so its reference resolves
         lines += [f"\\noncommutecite{{{corrected}}}" for corrected in entry["corrected_by"] if corrected in known]
     return "\n".join(lines) + "\n"
 
 
 def render_catalog(entries: list[dict[str, Any]], header: str) -> str:
-    """``lemmas.tex``: every lemma, in registry order (needs ``\\usepackage{noncommute}``)."""
-    lines = [header, "% The whole catalog: \\input{lemmas} in the document body (needs \\usepackage{noncommute})."]
+    """``lemmas.tex``: the scorecard (:mod:`theory.paper.scorecard`), then every lemma in registry order
+    (needs ``\\usepackage{noncommute}``)."""
+    from theory.paper.scorecard import scorecard_from_entries
+
+    card = scorecard_from_entries(entries)
+    lines = [header, "% The whole catalog: \\input{lemmas} in the document body (needs \\usepackage{noncommute}).",
+             f"\\noncommutescorecard{{{escape_latex(card.text())}}}"]
     lines += [f"\\noncommutecite{{{entry['id']}}}" for entry in entries]
     return "\n".join(lines) + "\n"
 
