@@ -22,12 +22,13 @@ from theory.checking.registry import registry
 from theory.checking.verify import run_verification, status_counts, write_record
 
 CHECKED = ("ga-error-middle-step", "ga-exact-iff", "ga-linear-error")  # refuted, proved, proved with Hypothesis evidence
+OPEN = "high-dim-orthogonal-gradients"  # needs a network: open
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     folder = tmp_path_factory.mktemp("export")
-    record_path = write_record(run_verification(CHECKED, "dev", progress=False), folder / "verification.json")
+    record_path = write_record(run_verification(CHECKED + (OPEN,), "dev", progress=False), folder / "verification.json")
     assert main(["export", "--record", str(record_path), "--out-dir", str(folder / "docs")]) == 0
     return folder / "docs", json.loads(record_path.read_text())
 
@@ -123,6 +124,75 @@ def test_the_minimal_paper_of_the_guide_and_the_whole_catalog_compile_without_un
     undefined = re.compile(r"(Reference|Citation|Label) .* undefined|undefined references|multiply.defined" + changed,
                            re.IGNORECASE)
     assert not undefined.search(log), [line for line in log.splitlines() if undefined.search(line)]
+
+
+def _pdftotext_or_skip() -> str:
+    found = shutil.which("pdftotext")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is missing under CI: .ci/install installs poppler-utils with TeX")
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils); CI installs it and runs this test")
+    return found
+
+
+TWO_COLUMN = (r"""\documentclass[twocolumn]{article}
+\usepackage[OPTIONS]{noncommute}
+\noncommuteallowopen
+\begin{document}
+\section{Gradient ascent}
+\noncommutecite{ga-exact-iff}
+By Lemma~\ref{lem:ga-exact-iff}, one ascent step undoes a descent step only when the residual vanishes.
+\noncommutecite{ga-error-middle-step}
+The draft's middle step fails; Lemma~\ref{lem:ga-linear-error} corrects it.
+\noncommutecite{""" + OPEN + r"""}
+Conjecture~\ref{lem:""" + OPEN + r"""} is measured by the experiments.
+\end{document}
+""")
+
+
+@pytest.mark.parametrize("options", ["", "appendix"])
+def test_a_two_column_paper_typesets_compact_lemmas_conjectures_and_refuted_claims(exported, tmp_path, options):
+    _pdflatex_or_skip()
+    pdftotext = _pdftotext_or_skip()
+    for path in (exported[0] / "latex").iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    paper = TWO_COLUMN.replace("OPTIONS", options)
+    assert main(["cite-check", str(_write(tmp_path / "check.tex", paper)), "--record",
+                 str(exported[0] / "verification.json"), "--no-progress"]) == 0  # the paper opts in to open claims
+    _compile_twice(tmp_path, paper)
+    text = subprocess.run([pdftotext, "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True,
+                          check=True).stdout
+    flat = " ".join(text.split())
+    assert re.search(r"Lemma 1 \(When one ascent step reverts", flat)
+    assert re.search(r"Claim 2 \(refuted: The middle step", flat)
+    assert re.search(r"Remark\. Counterexample: θ = \(0\), x = \(1\), y = 1, λ = 10\. Corrected by Lemma 3", flat)
+    assert re.search(r"Lemma 3 \(Ascent error after one descent step", flat)
+    assert re.search(r"Conjecture 4 \(In large models", flat)
+    assert "[proved" in flat and "[refuted" in flat and "[open" in flat  # one status mark each
+    assert "\\" not in text  # no LaTeX source leaks into the paper: the maths is typeset
+    audit = ("Evidence.", "Used by.", "Status: proved.", "graph:")
+    if options == "appendix":
+        assert all(word in flat for word in audit)
+    else:
+        assert not any(word in flat for word in audit), [word for word in audit if word in flat]
+
+
+def test_the_lemma_files_are_compact_with_the_audit_behind_the_appendix_option(exported):
+    latex = exported[0] / "latex"
+    opened = strip_comments((latex / f"noncommute-{OPEN}.tex").read_text())
+    assert "\\begin{noncommuteconjecture}" in opened and f"\\noncommuteopen{{{OPEN}}}" in opened
+    for lemma_id in (*CHECKED, OPEN):
+        tex = strip_comments((latex / f"noncommute-{lemma_id}.tex").read_text())
+        compact, audit = tex.split("\\ifnoncommuteappendix", 1)
+        assert "\\noncommutemark{" in compact and "noncommutefield" not in compact and "Evidence" not in compact
+        assert audit.split("\\fi")[0].count("\\begin{noncommuteevidence}") == 1
+    marked = {"id": "x", "status": "proved", "coverage": "p ≤ 4", "ok": True}
+    from theory.paper.latex_export import _status_mark
+
+    assert _status_mark(marked) == "\\noncommutemark{proved}{p $\\le$ 4}{x}"  # the coverage (issue 19) when present
+    assert _status_mark({**marked, "coverage": None}) == "\\noncommutemark{proved}{}{x}"
+    catalog = (latex / "lemmas.tex").read_text()
+    assert "\\noncommutescorecard{Scorecard: " in catalog
 
 
 def _write(path: Path, text: str) -> Path:

@@ -67,7 +67,7 @@ def _status_mark(entry: Mapping[str, Any]) -> str:
     detail = escape_latex(str(coverage)) if coverage and status in ("proved", "verified") else ""
     if status == "open":
         measured = ", ".join(entry.get("empirical") or entry.get("sims") or ())
-        detail = "not checkable here" + (f"; measured by {escape_latex(measured)}" if measured else "")
+        detail = f"measured by {escape_latex(measured)}" if measured else "not checkable here"
     if not entry.get("ok", True):
         detail = (detail + "; " if detail else "") + "the checks did not reproduce the registry"
     return f"\\noncommutemark{{{status}}}{{{detail}}}{{{escape_latex(entry['id'])}}}"
