@@ -4,13 +4,18 @@ r"""The LaTeX export: ``noncommute.sty`` and one generated file per lemma, so a 
 
 * ``noncommute.sty`` -- copied unchanged from ``theory/paper/templates/noncommute.sty``: loads amsmath, amssymb
   and amsthm, defines ``\noncommutecite{<id>}`` (typeset lemma ``<id>`` once, where it stands, with the
-  label ``lem:<id>``) and the environments it uses;
-* ``noncommute-<id>.tex`` -- one per registered lemma: the statement, then its status, source,
-  interpretation, assumptions, counterexample and evidence, one field per line. A claim with status
-  ``refuted`` is typeset as *Claim (refuted)* with its counterexample, and its corrections are typeset
-  right after it, so "corrected by Lemma n" always resolves. References to other lemmas go through
-  ``\noncommuteref``: "Lemma n" when the paper typesets that lemma, else its id -- never "Lemma ??";
-* ``lemmas.tex`` -- the whole catalog (``\noncommutecite`` of every lemma), for an appendix.
+  label ``lem:<id>``), the environments it uses and the package options ``appendix`` (the audit details)
+  and ``allowopen`` (the paper's opt-in to open claims, also ``\noncommuteallowopen``);
+* ``noncommute-<id>.tex`` -- one per registered lemma, compact: the statement (the registry's LaTeX),
+  a one-line status mark (``\noncommutemark``, with the record's ``coverage`` when it has one) and, for a
+  refuted claim, a remark with the counterexample in the draft's symbols and the correction; then the
+  audit details (source, the draft's words, reading, interpretation, assumptions, uses, evidence) inside
+  ``\ifnoncommuteappendix``. Proved and verified lemmas are typeset as *Lemma*, open claims as *Conjecture*
+  (:data:`ENVIRONMENTS`), refuted claims as *Claim (refuted)*, and a refuted claim's corrections right after
+  it, so "corrected by Lemma n" always resolves. References to other lemmas go through ``\noncommuteref``:
+  "Lemma n" when the paper typesets that lemma, else its id -- never "Lemma ??";
+* ``lemmas.tex`` -- the scorecard (:mod:`theory.paper.scorecard`) and the whole catalog (``\noncommutecite``
+  of every lemma), for an appendix.
 
 A minimal paper (``docs/authors-guide.md``)::
 
