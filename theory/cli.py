@@ -110,11 +110,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
     rows = [(lemma.id, entries[lemma.id]["status"] + ("" if entries[lemma.id]["ok"] else " (!)"),
              "draft" if lemma.as_written else "added", _shorten(lemma.source, 48), lemma.title) for lemma in lemmas]
     print(format_table(("id", "status", "claim", "source", "title"), rows))
-    print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
-    if not args.only:
+    if args.only:
+        print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
+    else:  # the whole registry: the scorecard, the one set of counts every surface prints
         from theory.paper.scorecard import scorecard_from_entries
 
-        print(scorecard_from_entries(entries).text())
+        print(f"\nStatuses: {origin}.\n{scorecard_from_entries(entries).text()}")
     if any(not entry["ok"] for entry in entries.values()):
         print("(!) the checks did not reproduce the registry: see `python -m theory show ID`")
     return 0
