@@ -103,7 +103,7 @@ def _compile_twice(folder: Path, paper: str) -> str:
     return (folder / "paper.log").read_text(errors="replace")
 
 
-@pytest.mark.parametrize("paper", ["guide", "catalog"])
+@pytest.mark.parametrize("paper", ["guide", "catalog", "catalog-appendix"])
 def test_the_minimal_paper_of_the_guide_and_the_whole_catalog_compile_without_undefined_references(exported, tmp_path,
                                                                                                    paper):
     _pdflatex_or_skip()
@@ -114,7 +114,9 @@ def test_the_minimal_paper_of_the_guide_and_the_whole_catalog_compile_without_un
         assert main(["cite-check", str(_write(tmp_path / "check.tex", text)), "--record",
                      str(exported[0] / "verification.json"), "--no-progress"]) == 0
     else:  # every lemma file, in a paper with its own lemma environment and amsthm loaded first
-        text = ("\\documentclass{article}\n\\usepackage{amsthm}\\newtheorem{lemma}{Lemma}\n\\usepackage{noncommute}\n"
+        option = "[appendix]" if paper == "catalog-appendix" else ""
+        text = ("\\documentclass{article}\n\\usepackage{amsthm}\\newtheorem{lemma}{Lemma}\n"
+                f"\\usepackage{option}{{noncommute}}\n"
                 "\\begin{document}\n\\begin{lemma}An author's own lemma.\\end{lemma}\n\\input{lemmas}\n"
                 f"By Lemma~\\ref{{lem:{CHECKED[1]}}}.\n\\end{{document}}\n")
     log = _compile_twice(tmp_path, text)
@@ -124,6 +126,11 @@ def test_the_minimal_paper_of_the_guide_and_the_whole_catalog_compile_without_un
     undefined = re.compile(r"(Reference|Citation|Label) .* undefined|undefined references|multiply.defined" + changed,
                            re.IGNORECASE)
     assert not undefined.search(log), [line for line in log.splitlines() if undefined.search(line)]
+    if paper != "guide" and shutil.which("pdftotext"):  # every title, statement and quote typeset as maths
+        typeset = subprocess.run(["pdftotext", "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True,
+                                 check=True).stdout
+        assert not re.findall(r"\\[A-Za-z]{2,}", typeset)  # no LaTeX command shows (\setminus is "\ ")
+        assert ("Evidence." in typeset) == (paper == "catalog-appendix") and "Scorecard: " in typeset
 
 
 def _pdftotext_or_skip() -> str:
@@ -298,3 +305,19 @@ def test_latex_escaping_keeps_math_and_escapes_text():
     assert escape_latex("a_b & 50% #1 {x} ~ ^") == r"a\_b \& 50\% \#1 \{x\} \textasciitilde{} \textasciicircum{}"
     assert latex_prose(r"loss_1 is $\theta_0 \cdot x$, cost $5") == r"loss\_1 is $\theta_0 \cdot x$, cost \$5"
     assert latex_prose("λ|x|² < 1") == r"$\lambda$\textbar{}x\textbar{}$^2$ \textless{} 1"
+
+
+ASCII_FORMULA = re.compile(r"\b(lr|theta\w*|Psi|Phi\w*|sqrt|pi)\b|\^|_|!=|>=|<=")
+
+
+def test_titles_with_ascii_formulas_have_a_current_latex_form():
+    from theory.paper.latex_titles import LATEX_TITLES, latex_title
+
+    lemmas = registry()
+    stale = {i: title for i, (title, _) in LATEX_TITLES.items() if i not in lemmas or lemmas[i].title != title}
+    assert not stale, f"titles changed: rewrite their LaTeX forms in theory/paper/latex_titles.py: {stale}"
+    missing = {i: lemma.title for i, lemma in lemmas.items() if i not in LATEX_TITLES and ASCII_FORMULA.search(lemma.title)}
+    assert not missing, f"titles with ASCII formulas need a LaTeX form in theory/paper/latex_titles.py: {missing}"
+    assert latex_title("lr-inverse-iff", lemmas["lr-inverse-iff"].title).count("$") == 2
+    assert latex_title("lr-inverse-iff", "a changed title, lr_1") == "a changed title, lr\\_1"  # never stale
+    assert ASCII_FORMULA.search("invertible iff lr |x|^2 != 1")  # the check can fail

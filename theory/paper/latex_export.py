@@ -36,6 +36,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from theory.paper.latex_titles import latex_title
 from theory.paper.record_text import (GENERATED_MARKER, case_latex, case_text, escape_latex, evidence_rows,
                                      graph_words, latex_prose, trouble)
 
@@ -91,10 +92,17 @@ def _remark(entry: Mapping[str, Any], known: set[str]) -> list[str]:
 
 
 def _quote_latex(quote: str) -> str:
-    """The draft's words: prose with ``$...$`` maths as it is; a bare formula (LaTeX commands, no ``$``), as maths."""
-    if "$" not in quote and re.search(r"\\[A-Za-z]", quote):
-        return f"${' '.join(quote.split())}$"
-    return latex_prose(quote)
+    """The draft's words as LaTeX: prose with its ``$...$`` maths; a quote cut out of a formula (LaTeX commands
+    before its first ``$``, or an odd number of ``$``) has its formula closed, so that no source shows."""
+    text = " ".join(quote.replace("$$", "$").split())
+    first = text.find("$")
+    if first < 0:
+        return f"${text}$" if re.search(r"\\[A-Za-z]", text) else latex_prose(text)
+    if re.search(r"\\[A-Za-z]|[_^]", text[:first]):  # begins inside a formula
+        text = "$" + text
+    if len(re.findall(r"(?<!\\)\$", text)) % 2:  # ends inside one
+        text += "$"
+    return latex_prose(text)
 
 
 def _audit(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str], used_by: list[str]) -> list[str]:
@@ -143,7 +151,7 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
     """
     lemma_id, status = entry["id"], entry["status"]
     environment = ENVIRONMENTS.get(status, "noncommuteclaim")
-    title = latex_prose(entry["title"])
+    title = latex_title(lemma_id, entry["title"])
     note = {"refuted": f"refuted: {title}", **{k: f"{v}: {title}" for k, v in _UNCHECKED_NOTES.items()}}.get(status, title)
     statement = entry.get("statement_latex") or entry["statement"]
     lines = [header, f"\\begin{{{environment}}}[{{{note}}}]\\label{{lem:{lemma_id}}}", statement,
