@@ -94,6 +94,7 @@ def test_every_surface_prints_the_same_scorecard(tmp_path, monkeypatch, capsys):
     main(["export", "--record", str(record), "--out", str(tmp_path / "docs"), "--no-progress"])
     surfaces["README"] = _scorecard_line((tmp_path / "README.md").read_text())
     surfaces["LaTeX catalog"] = _scorecard_line((tmp_path / "docs" / "latex" / "lemmas.tex").read_text())
+    surfaces["Markdown catalog"] = _scorecard_line((tmp_path / "docs" / "lemmas.md").read_text())
 
     quoted = next(lemma for lemma in registry().values() if lemma.quote and "\n" not in lemma.quote)
     draft = tmp_path / "draft.md"
@@ -120,3 +121,14 @@ def test_a_partial_listing_prints_no_scorecard(monkeypatch, capsys):
     monkeypatch.setattr(verify_module, "evaluate_lemmas", _quick_entries)
     assert main(["list", "--only", next(iter(registry())), "--no-record", "--no-progress"]) == 0
     assert "Scorecard:" not in capsys.readouterr().out  # the counts need every lemma
+
+
+def test_the_readme_section_is_the_scorecard_of_the_tracked_record():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index(README_BEGIN) + len(README_BEGIN):readme.index(README_END)].strip()
+    tracked = read_record(root / "docs" / "verification.json")
+    assert section == scorecard_from_entries(tracked["lemmas"]).text(), \
+        "the README's scorecard is stale: `python -m theory export` rewrites it with docs/verification.json"
