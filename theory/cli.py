@@ -11,8 +11,10 @@ Where statuses come from. A status is derived by running a lemma's checks (:mod:
 evaluate whatever it lacks, with a progress bar on stderr, under ``--profile`` (default ``dev``
 interactively; see :func:`theory.checking.profiles.default_profile_name`). ``--no-record`` always evaluates.
 ``export`` is the one command that writes the tracked docs: it runs the checks under profile ``ci``
-(or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/ and the
-lemma graph; ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
+(or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/, the
+lemma graph and the scorecard section of the README beside the output folder (between its markers,
+:mod:`theory.paper.scorecard`; ``list``, ``verify``, ``annotate`` and the catalogs print the same
+scorecard); ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
 over an hour on one core at 115 lemmas) and writes docs/verification-thorough.json only. ``cite-check`` reads
 ``--record`` if given, else evaluates the cited lemmas.
 
@@ -308,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_cmd_verify)
 
     export = commands.add_parser("export", help="run the checks (profile ci) and write the tracked docs: "
-                                                "verification.json, lemmas.md, latex/ and the lemma graph")
+                                                "verification.json, lemmas.md, latex/, the lemma graph and the "
+                                                "README's scorecard")
     export.add_argument("--out", "--out-dir", dest="out_dir", default="docs",
                         help="output folder (default docs; --out-dir is an old alias)")
     export.add_argument("--record", default=None,
