@@ -42,7 +42,8 @@ myst_heading_anchors = 4
 # the API reference: one page per module, generated at build time into api/generated (git-ignored)
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"members": True, "show-inheritance": False}
+# members defined in each module only: a name re-exported through a module's __all__ is documented where it lives
+autodoc_default_options = {"members": True, "show-inheritance": False, "ignore-module-all": True}
 autodoc_typehints = "none"  # the docstrings state the types; signatures stay as written
 autodoc_member_order = "bysource"
 napoleon_numpy_docstring = True
@@ -56,6 +57,9 @@ html_title = "noncommute"
 API_EXCLUDED = {
     "theory.models.linear_regression": "|x| read as a substitution",
     "theory.models.inversion_bounds": "|x| read as a substitution",
+    "theory.checking.inversion_bounds": "|x| read as a substitution (the same module, moved on main)",
+    "theory.lemmas.gradient_ascent": "|x|^3 |r| read as a substitution (main, after issue 19)",
+    "theory.lemmas.fixed_point": "|x|, |y| read as substitutions (main, after issue 19)",
     "theory.models.logistic_regression": "|x| read as a substitution",
     "theory.models.aggregation.robust": "|x| read as a substitution",
     "theory.models.aggregation.breakdown": "a table wider than its columns",
@@ -73,6 +77,35 @@ API_EXCLUDED = {
     "empirical.spectrum": "|eigenvalue| read as a substitution",
 }
 
+
+
+def api_modules() -> list[str]:
+    """Every module of the three packages but ``__main__`` (it runs its command line on import) and
+    :data:`API_EXCLUDED`, in import-path order."""
+    import pkgutil
+
+    names = []
+    for top in ("theory", "sims", "empirical"):
+        names.append(top)
+        package = __import__(top)
+        names += sorted(info.name for info in pkgutil.walk_packages(package.__path__, top + ".")
+                        if not info.name.endswith("__main__"))
+    return [name for name in names if name not in API_EXCLUDED]
+
+
+def _write_api_list() -> None:
+    """``api/generated/modules.rst`` (git-ignored): the autosummary of :func:`api_modules`, so that a new module
+    joins the reference without editing a list; written before Sphinx looks for documents."""
+    folder = Path(__file__).resolve().parent / "api" / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = ("Modules\n=======\n\n.. autosummary::\n   :toctree: .\n\n"
+            + "".join(f"   {name}\n" for name in api_modules()))
+    target = folder / "modules.rst"
+    if not target.is_file() or target.read_text() != text:
+        target.write_text(text)
+
+
+_write_api_list()
 _ANCHOR = None
 
 
@@ -84,6 +117,23 @@ def _myst_targets(app, docname, source):
     global _ANCHOR
     _ANCHOR = _ANCHOR or re.compile(r'^<a id="([^"]+)"></a>$', re.MULTILINE)
     source[0] = _ANCHOR.sub(r"(\1)=", source[0])
+
+
+def extra_pages(index_text: str, srcdir: Path) -> list[str]:
+    """The Markdown pages of docs/ that the index does not list (a page added later joins the site on its own)."""
+    pages = sorted(path.relative_to(srcdir).with_suffix("").as_posix() for path in srcdir.rglob("*.md")
+                   if not {"_build", "api"} & set(path.relative_to(srcdir).parts) and path.name != "index.md")
+    listed = set(index_text.split())
+    return [page for page in pages if page not in listed]
+
+
+def _index_extra_pages(app, docname, source):
+    """The index gets a "More" toctree of :func:`extra_pages`."""
+    if docname != "index":
+        return
+    extra = extra_pages(source[0], Path(app.srcdir))
+    if extra:
+        source[0] += "\n```{toctree}\n:caption: More\n:maxdepth: 1\n\n" + "\n".join(extra) + "\n```\n"
 
 
 #: the experiments' pages whose folder holds their figures: the site shows each figure under the page
@@ -104,3 +154,7 @@ def _figures(app, docname, source):
 def setup(app):
     app.connect("source-read", _myst_targets)
     app.connect("source-read", _figures)
+    app.connect("source-read", _index_extra_pages)
+    from pygments.lexers.special import TextLexer
+
+    app.add_lexer("mermaid", TextLexer)  # mermaid diagrams render on GitHub; the site shows their source as text
