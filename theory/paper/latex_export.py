@@ -151,7 +151,7 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
     """
     lemma_id, status = entry["id"], entry["status"]
     environment = ENVIRONMENTS.get(status, "noncommuteclaim")
-    title = latex_title(lemma_id, entry["title"])
+    title = latex_title(entry["title"])
     note = {"refuted": f"refuted: {title}", **{k: f"{v}: {title}" for k, v in _UNCHECKED_NOTES.items()}}.get(status, title)
     statement = entry.get("statement_latex") or entry["statement"]
     lines = [header, f"\\begin{{{environment}}}[{{{note}}}]\\label{{lem:{lemma_id}}}", statement,
