@@ -44,13 +44,15 @@ def _grouped(rows: Rows, key: str) -> dict[Any, Rows]:
 def _sweep(rows: Rows, title: str) -> plt.Figure:
     figure, axes = figure_style.figure(2)
     left, right = axes[0]
-    for case, case_rows in _grouped(_measurements(rows), "case").items():
+    cases = _grouped(_measurements(rows), "case")
+    looks = figure_style.styles(cases)  # names sharing a colour get different markers
+    for case, case_rows in cases.items():
         case_rows.sort(key=lambda r: r["lr"])
         lr = np.array([r["lr"] for r in case_rows])
-        shade = colour(case)
-        log_plot(left, lr, [r["error_norm"] for r in case_rows], "o-", color=shade, label=case)
+        shade, marker = looks[str(case)]["color"], looks[str(case)]["marker"]
+        log_plot(left, lr, [r["error_norm"] for r in case_rows], f"{marker}-", color=shade, label=case)
         log_plot(left, lr, [r["prediction_norm"] for r in case_rows], "--", color=shade)
-        right.semilogx(lr, [r["ratio"] for r in case_rows], "o-", color=shade)
+        right.semilogx(lr, [r["ratio"] for r in case_rows], f"{marker}-", color=shade)
         left.loglog(lr, [r["roundoff_floor"] for r in case_rows], ":", color="grey")
     left.set(xlabel="learning rate $\\lambda$", ylabel="norm (parameter units)",
              title="measured (o-) vs $\\lambda^2$ prediction (--); rounding (:)")
@@ -110,12 +112,16 @@ def _inversion(rows: Rows) -> plt.Figure:
 def _cosine(rows: Rows) -> plt.Figure:
     figure, axes = figure_style.figure(1)
     axis = axes[0, 0]
-    for epochs, epoch_rows in sorted(_grouped(_measurements(rows), "pretrain_epochs").items()):
+    by_epochs = sorted(_grouped(_measurements(rows), "pretrain_epochs").items())
+    looks = figure_style.styles(f"pretrained {epochs}" for epochs, _ in by_epochs)
+    for epochs, epoch_rows in by_epochs:
         by_k = _grouped(epoch_rows, "interleaved")
         ks = sorted(by_k)
         values = [np.array([r["cosine"] for r in by_k[k]]) for k in ks]
-        shade = colour(f"pretrained {epochs}")
-        axis.semilogx(ks, [np.median(v) for v in values], "o-", color=shade, label=f"pretrained {epochs} ep.")
+        look = looks[f"pretrained {epochs}"]
+        shade = look["color"]
+        axis.semilogx(ks, [np.median(v) for v in values], f"{look['marker']}-", color=shade,
+                      label=f"pretrained {epochs} ep.")
         axis.fill_between(ks, [v.min() for v in values], [v.max() for v in values], color=shade, alpha=0.15)
     axis.set(xlabel="interleaved mini-batches $k$", ylabel="$\\cos(g_z(\\theta_0), g_z(\\theta_1))$",
              title="Experiment 1: median, min-max band")
@@ -126,10 +132,13 @@ def _cosine(rows: Rows) -> plt.Figure:
 def _craft(rows: Rows) -> plt.Figure:
     figure, axes = figure_style.figure(1)
     axis = axes[0, 0]
-    for point, point_rows in _grouped(_measurements(rows), "point").items():
+    points = _grouped(_measurements(rows), "point")
+    looks = figure_style.styles(f"z={point}" for point in points)
+    for point, point_rows in points.items():
         point_rows.sort(key=lambda r: r["step"])
-        axis.plot([r["step"] for r in point_rows], [r["abs_cosine"] for r in point_rows], "o-",
-                  color=colour(f"z={point}"), label=f"z={point}")
+        look = looks[f"z={point}"]
+        axis.plot([r["step"] for r in point_rows], [r["abs_cosine"] for r in point_rows], f"{look['marker']}-",
+                  color=look["color"], label=f"z={point}")
     axis.set(xlabel="Adam step on the input", ylabel="$|\\cos(g_z(\\theta - \\lambda g_z), g_z(\\theta))|$",
              title="Experiment 2: crafting an orthogonal point", ylim=(0, 1.05))
     legend_outside(axis, ncols=3)

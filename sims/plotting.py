@@ -64,6 +64,20 @@ def save_figure(fig, figures_dir: str | Path, name: str) -> list[Path]:
     return figure_style.save(fig, figures_dir, name)
 
 
+#: relative values below this are float64 round-off (10^4 ulps: sums over up to ~10^4 rounded steps), not a trend
+ROUNDOFF_RELATIVE = 1e4 * float(np.finfo(np.float64).eps)
+
+
+def slope_label(x, y, relative: bool = True) -> str:
+    """``"fit slope 1.50"`` for a power law fitted to ``y`` against ``x``, or ``"round-off level"`` when every
+    ``y`` (a relative quantity) lies below :data:`ROUNDOFF_RELATIVE`: a slope fitted to round-off noise means
+    nothing and is not printed."""
+    values = np.abs(np.asarray(y, dtype=float))
+    if relative and np.all(values[np.isfinite(values)] < ROUNDOFF_RELATIVE):
+        return "round-off level"
+    return f"fit slope {power_law_fit(x, y)[0]:.2f}"
+
+
 def power_law_fit(x, y) -> tuple[float, float]:
     """Least-squares slope and intercept of ``log10 y`` against ``log10 x`` (positive finite points only)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)

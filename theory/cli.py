@@ -11,8 +11,10 @@ Where statuses come from. A status is derived by running a lemma's checks (:mod:
 evaluate whatever it lacks, with a progress bar on stderr, under ``--profile`` (default ``dev``
 interactively; see :func:`theory.checking.profiles.default_profile_name`). ``--no-record`` always evaluates.
 ``export`` is the one command that writes the tracked docs: it runs the checks under profile ``ci``
-(or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/ and the
-lemma graph; ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
+(or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/, the
+lemma graph and the scorecard section of the README beside the output folder (between its markers,
+:mod:`theory.paper.scorecard`; ``list``, ``verify``, ``annotate`` and the catalogs print the same
+scorecard); ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
 over an hour on one core at 115 lemmas) and writes docs/verification-thorough.json only. ``cite-check`` reads
 ``--record`` if given, else evaluates the cited lemmas.
 
@@ -91,6 +93,15 @@ def _counts_line(entries: Sequence[dict[str, Any]]) -> str:
     return ", ".join(f"{count} {status}" for status, count in status_counts(entries).items())
 
 
+def _scorecard_line(entries: Sequence[dict[str, Any]]) -> str:
+    """The scorecard (:mod:`theory.paper.scorecard`) of a record's entries; lemmas it lacks count as unverified."""
+    from theory.paper.scorecard import scorecard_from_entries
+
+    missing = len(set(registry()) - {entry["id"] for entry in entries})
+    note = f" ({missing} lemma(s) not in this record count as unverified)" if missing else ""
+    return scorecard_from_entries(entries).text() + note
+
+
 # ----------------------------------------------------------------------------- list
 def _cmd_list(args: argparse.Namespace) -> int:
     lemmas = _lemmas(args.only)
@@ -101,11 +112,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
     rows = [(lemma.id, entries[lemma.id]["status"] + ("" if entries[lemma.id]["ok"] else " (!)"),
              "draft" if lemma.as_written else "added", _shorten(lemma.source, 48), lemma.title) for lemma in lemmas]
     print(format_table(("id", "status", "claim", "source", "title"), rows))
-    print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
-    if not args.only:
-        from theory.paper.claims import coverage_line
+    if args.only:
+        print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
+    else:  # the whole registry: the scorecard, the one set of counts every surface prints
+        from theory.paper.scorecard import scorecard_from_entries
 
-        print(coverage_line({lemma_id: entry["status"] for lemma_id, entry in entries.items()}))
+        print(f"\nStatuses: {origin}.\n{scorecard_from_entries(entries).text()}")
     if any(not entry["ok"] for entry in entries.values()):
         print("(!) the checks did not reproduce the registry: see `python -m theory show ID`")
     return 0
@@ -149,7 +161,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     lines = [f"{lemma.id}  [{lemma.label}]", lemma.title, "",
              _field("status", status), _field("status from", origin),
              _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
-             _field("source", lemma.source), _field("statement", lemma.statement),
+             _field("source", lemma.source), _field("draft's words", lemma.quote or "(none: a lemma the package adds)"),
+             _field("statement", lemma.statement),
              _field("interpretation", lemma.interpretation), _field("assumptions", lemma.assumptions),
              _field("uses", lemma.uses), _field("used by", used_by),
              _field("corrected by", lemma.corrected_by), _field("corrects", corrects),
@@ -204,6 +217,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
           f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
           f"{record['summary']['problems']} with problems.\n"
           f"record: {path} (commit {record['provenance']['git_commit']})")
+    print(_scorecard_line(merged["lemmas"]))
     if record["summary"]["budget_exhausted"]:
         print(f"the time budget of {args.budget:g} s ran out: {record['summary']['cases_skipped_for_budget']} drawn "
               f"case(s) skipped, {len(record['summary']['unchecked'])} lemma(s) not checked", file=sys.stderr)
@@ -229,6 +243,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if not args.record or Path(args.record).resolve() != tracked.resolve():
         write_record(record, tracked)
     written = export_all(record, out_dir, record_name=tracked.as_posix())
+    readme = out_dir.resolve().parent / "README.md"  # the README beside docs/: its generated scorecard section
+    from theory.paper.scorecard import rewrite_readme, scorecard_from_entries
+
+    if rewrite_readme(readme, scorecard_from_entries(record["lemmas"])):
+        written.append(readme)
     print("\n".join(f"wrote {path}" for path in [tracked, *written]))
     if record["summary"]["problems"]:
         print(f"{record['summary']['problems']} lemma(s) with problems: see `python -m theory show ID`", file=sys.stderr)
@@ -291,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_cmd_verify)
 
     export = commands.add_parser("export", help="run the checks (profile ci) and write the tracked docs: "
-                                                "verification.json, lemmas.md, latex/ and the lemma graph")
+                                                "verification.json, lemmas.md, latex/, the lemma graph and the "
+                                                "README's scorecard")
     export.add_argument("--out", "--out-dir", dest="out_dir", default="docs",
                         help="output folder (default docs; --out-dir is an old alias)")
     export.add_argument("--record", default=None,

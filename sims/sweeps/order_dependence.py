@@ -29,7 +29,7 @@ from sims.data import synthetic_classification, synthetic_regression
 from sims.engines import Schedule, make_model, make_schedule, point_gradient, run_sgd
 from sims.engines.linear import least_squares_optimum
 from sims.engines.logistic import logistic_optimum
-from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_figure, subplots
+from sims.plotting import colour, legend_outside, log_plot, save_figure, slope_label, subplots
 from sims.sweeps.common import norms
 from sims.sweeps.spec import Param, Sweep
 
@@ -115,8 +115,8 @@ def plot(frame, figures_dir) -> list:
     epochs_max, dim_mid = shuffled["epochs"].max(), sorted(shuffled["dim"].unique())[len(shuffled["dim"].unique()) // 2]
     for problem, group in shuffled[(shuffled["epochs"] == epochs_max) & (shuffled["dim"] == dim_mid)].groupby("problem"):
         mean = group.groupby("lr")["relative_spread"].mean()
-        slope, intercept = power_law_fit(mean.index, mean.values)
-        log_plot(axes[0, 0], mean.index, mean.values, "o", color=colour(problem), label=f"{problem} (fit slope {slope:.2f})")
+        log_plot(axes[0, 0], mean.index, mean.values, "o", color=colour(problem),
+                 label=f"{problem} ({slope_label(mean.index, mean.values)})")
         if problem != "consistent" and mean.iloc[-1] > 0:
             ref = mean.values[-1] * (mean.index / mean.index[-1]) ** 1.5
             axes[0, 0].loglog(mean.index, ref, "--", color=colour(problem),

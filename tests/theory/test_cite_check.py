@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,13 +15,14 @@ from theory.paper.lemma_graph import graph_statuses
 from theory.checking.verify import run_verification, write_record
 
 REFUTED, PROVED, PROVED_TOO = "ga-error-middle-step", "ga-linear-error", "ga-exact-iff"
+OPEN = "high-dim-orthogonal-gradients"  # needs a network: open
 
 
 @pytest.fixture(scope="module")
 def paper_folder(tmp_path_factory):
     """A folder with a verification record and the exported LaTeX files, as a paper would have them."""
     folder = tmp_path_factory.mktemp("paper")
-    record = run_verification((REFUTED, PROVED, PROVED_TOO), "dev", progress=False)
+    record = run_verification((REFUTED, PROVED, PROVED_TOO, OPEN), "dev", progress=False)
     write_record(record, folder / "verification.json")
     entries = export_entries(record)  # only the LaTeX files are needed: no graph drawing
     write_latex(entries, graph_statuses(entries), folder, latex_header(record, "verification.json"))
@@ -154,6 +156,29 @@ def test_open_crashed_and_troubled_lemmas_are_not_citable():
     assert "did not go through" in problems[2]
 
 
+def test_an_open_lemma_fails_cited_or_typeset_unless_the_paper_opts_in(paper_folder, capsys):
+    cited = _paper(paper_folder, "open-cited.tex", f"By Conjecture~\\ref{{lem:{OPEN}}}.", typeset=[OPEN, PROVED])
+    assert _check(cited, paper_folder) == 1
+    assert f"lem:{OPEN} is open" in capsys.readouterr().err
+    typeset_only = _paper(paper_folder, "open-typeset.tex", f"By \\ref{{lem:{PROVED}}}.", typeset=[OPEN, PROVED])
+    assert _check(typeset_only, paper_folder) == 1  # presented to the reader without a \ref: the same rule
+    assert f"lem:{OPEN} is open" in capsys.readouterr().err
+    for opt_in in ("\\noncommuteallowopen", "\\usepackage[appendix, allowopen]{noncommute}"):
+        text = Path(cited).read_text().replace("\\begin{document}", opt_in + "\n\\begin{document}")
+        allowed = paper_folder / "open-allowed.tex"
+        allowed.write_text(text)
+        assert _check(str(allowed), paper_folder) == 0
+        out = capsys.readouterr().out
+        assert "opts in to open claims" in out and OPEN in out and "or open by the paper's opt-in" in out
+    commented = paper_folder / "open-commented.tex"
+    commented.write_text(Path(cited).read_text().replace("\\begin{document}", "% \\noncommuteallowopen\n\\begin{document}"))
+    assert _check(str(commented), paper_folder) == 1  # an opt-in in a comment is no opt-in
+    capsys.readouterr()
+    assert citation_problems([Citation("o", "a.tex", 1)], {"o": {"status": "open", "corrected_by": []}}, True) == []
+    assert citation_problems([Citation("r", "a.tex", 1)], {"r": {"status": "refuted", "corrected_by": []}}, True) == [
+        "lem:r is refuted -- cited at a.tex:1"]  # the opt-in is for open claims only
+
+
 def test_every_place_of_a_citation_is_named_and_messages_say_what_to_do():
     citations = [Citation("r", "a.tex", 3), Citation("r", "b.tex", 7), Citation("o", "a.tex", 9),
                  Citation("ga-exact-iff", "a.tex", 1), Citation("v", "a.tex", 2)]
@@ -161,7 +186,8 @@ def test_every_place_of_a_citation_is_named_and_messages_say_what_to_do():
                "v": {"status": "verified", "corrected_by": [], "ok": False, "problems": []}}
     assert citation_problems(citations, entries) == [
         "lem:r is refuted; cite the correction lem:f, lem:g -- cited at a.tex:3, b.tex:7",
-        "lem:o is open; it is stated but not checked here -- cited at a.tex:9",
+        "lem:o is open; it is stated but not checked here (to cite it as a conjecture, add \\noncommuteallowopen to "
+        "the preamble) -- cited at a.tex:9",
         "lem:ga-exact-iff: has no status -- cited at a.tex:1",
         "lem:v is verified but its checks did not reproduce the registry (see `python -m theory show`) -- cited at a.tex:2"]
     assert citation_problems([Citation("r", "a.tex", 1)], {"r": {"status": "refuted", "corrected_by": []}}) == [

@@ -145,16 +145,10 @@ def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], prof
 
     lemmas = dict(lemmas)
     anchors, stale = locate_quotes(draft_text, list(lemmas.values()))
-    wanted: dict[str, None] = {}
-    for lemma_id in [anchor.lemma_id for anchor in anchors] + [lemma.id for lemma in stale]:
-        wanted[lemma_id] = None
-        key = lemmas[lemma_id].claim_key
-        wanted.update((other.id, None) for other in lemmas.values() if other.claim_key == key)
-        wanted.update((corrected, None) for corrected in lemmas[lemma_id].corrected_by if corrected in lemmas)
     started = time.perf_counter()
-    entries, origin = ({}, "no quoted lemma: nothing to evaluate")
-    if wanted:
-        entries, origin = resolve_entries([lemmas[lemma_id] for lemma_id in wanted], profile, record_path, progress)
+    entries, origin = ({}, "no lemma: nothing to evaluate")
+    if anchors or stale:  # every lemma: the banner's scorecard (theory.paper.scorecard) counts them all
+        entries, origin = resolve_entries(list(lemmas.values()), profile, record_path, progress)
     annotation = Annotation(draft_path, draft_text, lemmas, anchors, stale, entries, origin,
                             _coverage(draft_text, anchors))
     resolved = time.perf_counter()
@@ -199,6 +193,7 @@ def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: s
         "draft": str(draft_path), "html": str(html_path), "markdown": str(md_path),
         "quoted_lemmas": len(annotation.anchors) + len(annotation.stale), "marked": len(annotation.anchors),
         "counts": annotation.counts(), "coverage": annotation.coverage, "statuses_from": annotation.origin,
+        "scorecard": annotation.scorecard().as_dict(),
         "marked_lemmas": {anchor.lemma_id: annotation.status(anchor.lemma_id) for anchor in annotation.anchors},
         "repeated_quotes": {a.lemma_id: a.occurrences for a in annotation.anchors if a.occurrences > 1},
         "stale_quotes": [{"id": lemma.id, "quote": lemma.quote} for lemma in annotation.stale],
@@ -226,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
     coverage = summary["coverage"]
     print(f"wrote {summary['html']}\nwrote {summary['markdown']}\n"
           f"{summary['marked']} of {summary['quoted_lemmas']} quoted lemmas marked: {counts}. "
-          f"Statuses: {summary['statuses_from']}.\n"
+          f"Statuses: {summary['statuses_from']}.\n{summary['scorecard']['text']}\n"
           f"{coverage['mathematical_sentences']} mathematical sentences, {coverage['with_a_marked_claim']} "
           f"with a marked claim. Rendering took {summary['seconds']['rendering']:.2f} s (statuses "
           f"{summary['seconds']['statuses']:.2f} s, measurements {summary['seconds']['measurements']:.2f} s).")

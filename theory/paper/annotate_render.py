@@ -38,6 +38,7 @@ def banner_lines(annotation: "Annotation") -> dict[str, Any]:
     quoted = len(annotation.anchors) + len(annotation.stale)
     return {
         "counts": ", ".join(f"{count} {status}" for status, count in counts.items()) or "none",
+        "scorecard": annotation.scorecard().text(),
         "marked": f"{len(annotation.anchors)} of {quoted} quoted lemma(s) of the registry marked in this draft",
         "coverage": (f"{coverage['mathematical_sentences']} mathematical sentences; "
                      f"{coverage['with_a_marked_claim']} of them hold a marked claim "
@@ -58,7 +59,8 @@ def _banner_html(annotation: "Annotation") -> str:
     facts = banner_lines(annotation)
     parts = [f'<section class="banner" id="banner"><strong>Annotated draft</strong> '
              f'<code>{html.escape(str(annotation.draft_path))}</code>',
-             f"<p>{html.escape(facts['marked'])}: <strong>{html.escape(facts['counts'])}</strong>.<br>"
+             f"<p class=\"scorecard\"><strong>{html.escape(facts['scorecard'])}</strong></p>",
+             f"<p>{html.escape(facts['marked'])}: {html.escape(facts['counts'])}.<br>"
              f"{html.escape(facts['coverage'])}.<br>Statuses: {html.escape(facts['origin'])}.</p>"]
     legend = "".join(f'<span class="st-{s}" title="{html.escape(_MEANINGS[s])}">{html.escape(s)}</span>'
                      for s in STATUS_COLOURS)
@@ -189,7 +191,8 @@ def render_annotated_markdown(annotation: "Annotation", out_dir: Path, results: 
         cursor = position
     pieces.append(text[cursor:])
     facts = banner_lines(annotation)
-    top = [f"> **Annotated draft** (`python -m theory annotate`): {facts['marked']}: **{facts['counts']}**.",
+    top = [f"> **Annotated draft** (`python -m theory annotate`). **{facts['scorecard']}**", ">",
+           f"> {facts['marked']}: {facts['counts']}.",
            f"> {facts['coverage']}. Statuses: {facts['origin']}.",
            "> Badges: " + ", ".join(f"{_BADGES[s]} {s} ({_MEANINGS[s]})" for s in ("proved", "verified", "refuted", "open"))
            + "; each badge's footnote gives the lemma."]

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from theory.checking.registry import Lemma
+
+if TYPE_CHECKING:
+    from theory.paper.scorecard import Scorecard
 
 __all__ = ["REPOSITORY_ROOT", "Anchor", "Annotation", "relative_href", "figure_links"]
 
@@ -55,6 +58,12 @@ class Annotation:
         """The other readings of the same claim (same ``claim_key``), in registry order."""
         key = self.lemmas[lemma_id].claim_key
         return [lemma for lemma in self.lemmas.values() if lemma.claim_key == key and lemma.id != lemma_id]
+
+    def scorecard(self) -> "Scorecard":
+        """The scorecard (:mod:`theory.paper.scorecard`) of every lemma of this annotation."""
+        from theory.paper.scorecard import scorecard_from_entries
+
+        return scorecard_from_entries(self.entries, self.lemmas)
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -22,8 +22,10 @@ A cited lemma fails the check when
   lemma file that defines it, or ``\label`` it -- else LaTeX prints "??".
 
 ``\noncommutecite`` of an unknown id fails too; of a refuted claim it is a note (the claim is typeset as
-"Claim (refuted)"). Statuses come from ``--record PATH`` when given (lemmas missing there are
-evaluated), else from running the cited lemmas' checks now.
+"Claim (refuted)"). An ``open`` lemma -- cited, or typeset with ``\noncommutecite`` -- fails unless the
+paper opts in, in its main file, with ``\noncommuteallowopen`` or ``\usepackage[allowopen]{noncommute}``:
+then it is a note (noncommute.sty typesets it as "Conjecture"). Statuses come from ``--record PATH`` when
+given (lemmas missing there are evaluated), else from running the cited and typeset lemmas' checks now.
 """
 
 from __future__ import annotations
@@ -38,9 +40,12 @@ from theory.checking.verify import resolve_entries
 
 __all__ = ["Citation", "Paper", "strip_comments", "find_citations", "find_typeset", "find_labels", "read_paper",
            "collect_citations", "typeset_labels", "undefined_problems", "citation_problems", "run_cite_check",
-           "CITABLE"]
+           "CITABLE", "allows_open"]
 
 CITABLE = ("proved", "verified")
+# the paper's opt-in to citing open claims (typeset as "Conjecture"): the command, or the package option
+_ALLOW_OPEN = re.compile(r"\\noncommuteallowopen(?![A-Za-z])"
+                         r"|\\usepackage\s*\[[^\]]*\ballowopen\b[^\]]*\]\s*\{[^{}]*\bnoncommute\b[^{}]*\}")
 # reference commands whose last mandatory argument is a comma-separated list of keys (optional [...] args allowed)
 _REFERENCE_COMMANDS = ("ref", "eqref", "pageref", "nameref", "autoref", "Autoref", "cref", "Cref", "cpageref",
                        "Cpageref", "labelcref", "labelcpageref", "namecref", "nameCref", "lcnamecref", "namecrefs",
@@ -172,6 +177,12 @@ def read_paper(paper: str | Path) -> Paper:
     return result
 
 
+def allows_open(paper: str | Path) -> bool:
+    r"""Whether the paper's main file opts in to citing open claims: ``\noncommuteallowopen`` or
+    ``\usepackage[allowopen]{noncommute}`` outside comments."""
+    return bool(_ALLOW_OPEN.search(strip_comments(_read_tex(Path(paper)))))
+
+
 def collect_citations(paper: str | Path) -> tuple[list[Citation], list[str]]:
     """Citations of a paper and of the files it includes; also notes about skipped includes."""
     read = read_paper(paper)
@@ -205,8 +216,10 @@ def undefined_problems(citations: list[Citation], defined: set[str]) -> list[str
             for lemma_id, where in places.items()]
 
 
-def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """One message per cited id that is unknown (no entry) or not citable, naming all the places it is cited."""
+def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[str, Any]],
+                      allow_open: bool = False) -> list[str]:
+    """One message per cited id that is unknown (no entry) or not citable, naming all the places it is cited;
+    with ``allow_open`` (the paper's opt-in) an open lemma is citable."""
     places: dict[str, list[str]] = {}
     for citation in citations:
         places.setdefault(citation.lemma_id, []).append(f"{citation.path}:{citation.line}")
@@ -222,12 +235,13 @@ def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[s
             problems.append(f"lem:{lemma_id}: {reason} -- cited at {at}")
             continue
         entry = entries[lemma_id]
-        if entry["status"] not in CITABLE:
+        if entry["status"] not in CITABLE and not (allow_open and entry["status"] == "open"):
             fix = ""
             if entry["status"] == "refuted" and entry.get("corrected_by"):
                 fix = "; cite the correction " + ", ".join(f"lem:{c}" for c in entry["corrected_by"])
             elif entry["status"] == "open":
-                fix = "; it is stated but not checked here"
+                fix = ("; it is stated but not checked here (to cite it as a conjecture, add \\noncommuteallowopen "
+                       "to the preamble)")
             problems.append(f"lem:{lemma_id} is {entry['status']}{fix} -- cited at {at}")
         elif not entry.get("ok", True):
             problems.append(f"lem:{lemma_id} is {entry['status']} but its checks did not reproduce the registry "
@@ -242,11 +256,21 @@ def run_cite_check(paper: str | Path, record_path: str | Path | None = None, pro
     read = read_paper(paper)
     citations, notes = read.citations, list(read.notes)
     lemmas = registry()
-    cited = [lemmas[i] for i in dict.fromkeys(c.lemma_id for c in citations) if i in lemmas]
+    allow_open = allows_open(paper)
+    cited = [lemmas[i] for i in dict.fromkeys(c.lemma_id for c in [*citations, *read.typeset]) if i in lemmas]
     if record_path is not None and not Path(record_path).is_file():
         raise FileNotFoundError(f"no verification record at {record_path}; run `python -m theory verify` first")
     entries, origin = resolve_entries(cited, profile, record_path, progress) if cited else ({}, "")
-    problems = citation_problems(citations, entries)
+    problems = citation_problems(citations, entries, allow_open)
+    cited_ids = {c.lemma_id for c in citations}
+    # an open lemma typeset without a \ref is still presented to the reader: the same rule
+    problems += citation_problems([c for c in read.typeset if c.lemma_id in entries and c.lemma_id not in cited_ids
+                                   and entries[c.lemma_id]["status"] == "open"], entries, allow_open)
+    opened = sorted({i for i in cited_ids | {c.lemma_id for c in read.typeset}
+                     if i in entries and entries[i]["status"] == "open"})
+    if allow_open and opened:
+        notes.append(f"the paper opts in to open claims (\\noncommuteallowopen): {', '.join(opened)} typeset as "
+                     "\"Conjecture\", not checked here")
     unknown_typeset = [c for c in read.typeset if c.lemma_id not in lemmas]
     problems += citation_problems(unknown_typeset, {})  # \noncommutecite of an unknown id: no file to typeset
     known_problem_ids = {c.lemma_id for c in citations if c.lemma_id not in entries}
@@ -262,7 +286,8 @@ def run_cite_check(paper: str | Path, record_path: str | Path | None = None, pro
         lines += [f"{paper}: {len(problems)} of {distinct} cited lemma(s) cannot be cited:"]
         lines += [f"  - {problem}" for problem in problems]
     else:
-        lines.append(f"OK: {distinct} cited lemma(s), {len(citations)} citation(s) in {paper}, all proved or verified")
+        which = "all proved or verified" + (", or open by the paper's opt-in" if allow_open and opened else "")
+        lines.append(f"OK: {distinct} cited lemma(s), {len(citations)} citation(s) in {paper}, {which}")
     if origin:
         lines.append(f"statuses: {origin}")
     return (1 if problems else 0), "\n".join(lines)

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from theory.paper.lemma_graph import draw_graph, graph_statuses
 from theory.checking.registry import registry
 from theory.checking.verify import lemma_entry, record_is_fresh, status_counts
+from theory.paper.scorecard import scorecard_from_entries
 from theory.paper.latex_export import lemma_file_name, render_catalog, render_lemma_file, write_latex
 from theory.paper.record_text import (BADGES, GENERATED_MARKER, MEANINGS, case_text, escape_latex, evidence_rows,
                                      graph_words, latex_prose, trouble)
@@ -76,7 +77,7 @@ def render_markdown(record: Mapping[str, Any], entries: list[dict[str, Any]], gr
               "**fully proved** = proved, and every lemma it uses, transitively, is proved. *Draft* marks a claim "
               "as written in the draft, *added* a lemma of the package (a correction, a generalisation, a helper). "
               "A worst score is the largest error over its error-model tolerance among the examples (above 1 "
-              "breaks the statement).", "", "## Summary", ""]
+              "breaks the statement).", "", "## Summary", "", scorecard_from_entries(entries).text(), ""]
     lines.append(f"{len(entries)} lemmas: " + ", ".join(f"{BADGES.get(s, '')} {n} {s}" for s, n in counts.items())
                  + f"; {sum(g['fully_proved'] for g in graph.values())} fully proved, "
                  f"{sum(g['ready'] for g in graph.values())} ready; "
