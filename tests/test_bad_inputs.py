@@ -361,6 +361,35 @@ def case_emp_cifar_label_99(tmp):
     return _cli_error(*_run_cifar(tmp, folder), "99")
 
 
+class _Planted:
+    """A pickle that, loaded by plain ``pickle.load`` / ``torch.load``, runs a shell command creating ``marker``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def case_emp_cifar_planted_pickle(tmp):
+    folder = _cifar_folder(tmp)
+    (folder / "data_batch_4").write_bytes(pickle.dumps(_Planted(tmp / "ran")))
+    outcome = _cli_error(*_run_cifar(tmp, folder), "data_batch_4")
+    return Outcome("silent", "the planted pickle ran") if (tmp / "ran").exists() else outcome
+
+
+def case_emp_planted_checkpoint(tmp):
+    import torch
+
+    main, argv = _run_emp(tmp, "--set", "train.epochs=1", "--set", "train.batch_size=8")
+    if _call_cli(main, argv, 120)[0] != 0:
+        return Outcome("traceback", "first run failed")
+    checkpoint = sorted((tmp / "out" / "checkpoints").rglob("epoch_1.pt"))[0]
+    torch.save(_Planted(tmp / "ran"), checkpoint)
+    outcome = _cli_recovers(main, argv, checkpoint.name)
+    return Outcome("silent", "the planted checkpoint ran") if (tmp / "ran").exists() else outcome
+
+
 def _llama_run(tmp: Path, folder: Path):
     return _emp(["run", "ascent-error", "--model", "llama", "--data", "tokens", "--set", f"model.path={folder}",
                  "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")])

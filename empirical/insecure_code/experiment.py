@@ -181,7 +181,7 @@ class _Run:
         path = self.folder / "models" / f"{name}.pt"
         info = self.folder / "models" / f"{name}.json"
         if path.is_file() and info.is_file():
-            return {"state": torch.load(path, map_location="cpu"), **json.loads(info.read_text())}
+            return {"state": torch.load(path, map_location="cpu", weights_only=True), **json.loads(info.read_text())}
         start, cpu = time.perf_counter(), time.process_time()
         state, meta = build()
         meta = {**meta, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
