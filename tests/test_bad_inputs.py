@@ -580,6 +580,114 @@ def case_api_theta_nan(tmp):
     return _api_error(lambda: descent_step([np.nan, 1.0], [1.0, 0.0], 1.0, 0.1), ValueError, "theta")
 
 
+# ----------------------------------------------------------------------------- issue 20: options, budgets, sizes
+@contextlib.contextmanager
+def _memory_budget(value: str):
+    previous = os.environ.get("NONCOMMUTE_MEMORY_BUDGET")
+    os.environ["NONCOMMUTE_MEMORY_BUDGET"] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NONCOMMUTE_MEMORY_BUDGET", None)
+        else:
+            os.environ["NONCOMMUTE_MEMORY_BUDGET"] = previous
+
+
+def _run_poison(tmp: Path, *settings: str):
+    return _emp(["run", "poison-unlearning", "--model", "mlp", "--data", "digits", "--set", "attacks=gaussian",
+                 "--set", "methods=finetune", "--set", "epochs=1", "--out", str(tmp / "out"),
+                 *[item for setting in settings for item in ("--set", setting)]])
+
+
+def case_emp_poison_eps_negative(tmp):
+    return _cli_error(*_run_poison(tmp, "eps=-1"), "eps=-1")
+
+
+def case_emp_poison_epochs_zero(tmp):
+    return _cli_error(*_run_poison(tmp, "epochs=0"), "epochs=0")
+
+
+def case_emp_poison_one_shadow(tmp):
+    return _cli_error(*_run_poison(tmp, "n_shadow=1"), "n_shadow=1")
+
+
+def case_emp_poison_batch_larger_than_data(tmp):
+    return _cli_error(*_run_poison(tmp, "batch_size=100000"), "batch_size=100000")
+
+
+def case_emp_poison_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_run_poison(tmp), "memory")
+
+
+def case_emp_poison_models_memory_budget(tmp):
+    with _memory_budget("2400K"):  # the digits fit (2.2 MiB), 45 copies of the model do not
+        return _cli_error(*_run_poison(tmp, "n_shadow=40"), "poisoning runs")
+
+
+def case_emp_aggregation_n_train_above_data(tmp):
+    return _cli_error(*_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "n_train=100000",
+                             "--out", str(tmp)]), "n_train=100000")
+
+
+def case_emp_aggregation_epochs_zero(tmp):
+    return _cli_error(*_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "epochs=0",
+                             "--out", str(tmp)]), "epochs=0")
+
+
+def case_api_aggregation_small_batches(tmp):
+    """Valid input that crashed (n_train=64, batch_size=4): 4 flips in batches of 3 leave a last ascent batch of
+    one reversed index, whose negative stride torch refused."""
+    from empirical.checks import CHECKS, resolve_settings
+    from empirical.setup import prepare
+
+    setup = prepare("mlp", "digits", progress=False)
+    settings = resolve_settings(CHECKS["aggregation"], {"n_train": "20", "batch_size": "3", "epochs": "1",
+                                                        "aggregators": "mean"})
+    try:
+        rows = CHECKS["aggregation"].run(setup, settings)
+    except Exception as error:  # noqa: BLE001
+        return Outcome("traceback", f"{type(error).__name__}: {error}"[:200])
+    return Outcome("clear" if rows else "silent", f"{len(rows)} rows")
+
+
+def _insecure(argv):
+    from empirical.insecure_code.experiment import main
+
+    return main, argv
+
+
+def case_emp_insecure_lora_rank_negative(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--lora-rank", "-1", "--out", str(tmp)]), "--lora-rank -1")
+
+
+def case_emp_insecure_batch_larger_than_data(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--batch-size", "1000", "--out", str(tmp)]), "--batch-size 1000")
+
+
+def case_emp_insecure_lr_nan(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--lr", "nan", "--out", str(tmp)]), "--lr nan")
+
+
+def case_sims_data_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_sims(["run", "order-dependence", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
+                          "synthetic data")
+
+
+def case_sims_streaming_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_sims(["run", "streaming-median", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
+                          "memory")
+
+
+def case_sims_aggregator_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_sims(["run", "aggregator-efficiency", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
+                          "memory")
+
+
 CASES: dict[str, Callable[[Path], Outcome]] = {
     name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }

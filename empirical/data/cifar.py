@@ -20,7 +20,7 @@ import torch
 
 from empirical.data.dataset import Dataset
 from empirical.data.restricted_pickle import load_restricted
-from theory.support.validation import check_positive_int
+from theory.support.validation import check_memory, check_positive_int
 
 __all__ = ["CIFAR10_FILES", "CIFAR10_MEAN", "CIFAR10_STD", "default_cifar10_root", "load_cifar10",
            "write_fake_cifar10"]
@@ -70,6 +70,8 @@ def load_cifar10(root: str | os.PathLike[str] | None = None) -> Dataset:
             "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz, extract it and pass the "
             "cifar-10-batches-py folder with --set root=FOLDER or NONCOMMUTE_CIFAR10=FOLDER; or use "
             "--data cifar-synthetic for CIFAR-shaped synthetic data")
+    stored = sum((root / name).stat().st_size for name in CIFAR10_FILES)
+    check_memory(9.0 * stored, f"CIFAR-10 from {root} ({stored / 2**20:,.0f} MiB of batches)")  # uint8 + 2 x float32
     parts = [_read_batch(root / name) for name in CIFAR10_FILES]
     train_x = np.concatenate([p[0] for p in parts[:5]])
     train_y = np.concatenate([p[1] for p in parts[:5]])
