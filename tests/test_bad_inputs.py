@@ -688,6 +688,16 @@ def case_sims_aggregator_memory_budget(tmp):
                           "memory")
 
 
+def case_theory_annotate_draft_too_large(tmp):
+    from theory.cli import main
+
+    draft = tmp / "draft.md"
+    with draft.open("wb") as stream:  # 6 MiB, over the default limit of 5 MiB
+        stream.write(b"# Big\n\n" + b"Words $x$ here.\n\n" * (6 * 2**20 // 17))
+    return _cli_error(main, ["annotate", str(draft), "--out", str(tmp / "out"), "--no-record", "--no-progress"],
+                      "--max-size")
+
+
 CASES: dict[str, Callable[[Path], Outcome]] = {
     name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }

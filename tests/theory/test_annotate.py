@@ -295,6 +295,18 @@ def test_bad_drafts_get_a_one_line_error_and_exit_2(tmp_path, capsys, content, e
     assert not (tmp_path / "out").exists()
 
 
+def test_a_draft_over_the_size_limit_is_refused_before_it_is_read_and_the_flag_raises_the_limit(fake_registry,
+                                                                                                 tmp_path, capsys):
+    size = fake_registry.stat().st_size  # about 1 KiB
+    args = ["annotate", str(fake_registry), "--out", str(tmp_path / "out"), "--no-record", "--no-progress"]
+    assert main(args + ["--max-size", str(size / 2 / 2**20)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and len(error.strip().splitlines()) == 1
+    assert str(fake_registry) in error and "--max-size 1 " in error and not (tmp_path / "out").exists()
+    assert main(args + ["--max-size", "nan"]) == 2 and "--max-size nan" in capsys.readouterr().err
+    assert main(args + ["--max-size", str(2 * size / 2**20)]) == 0  # raised above the draft's size: annotated
+
+
 # ----------------------------------------------------------------------------- the real draft in a browser
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
