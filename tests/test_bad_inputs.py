@@ -698,6 +698,19 @@ def case_theory_annotate_draft_too_large(tmp):
                       "--max-size")
 
 
+def case_api_cite_check_reads_what_latex_reads(tmp):
+    """\\input file and \\import followed; verbatim and \\iffalse not read (false alarms before)."""
+    from theory.paper.cite_check import read_paper
+
+    (tmp / "sub").mkdir()
+    (tmp / "main.tex").write_text("\\input part\n\\import{sub/}{more}\n\\iffalse\\ref{lem:no}\\fi\n"
+                                  "\\begin{verbatim}\\ref{lem:no}\\end{verbatim}\n")
+    (tmp / "part.tex").write_text("\\ref{lem:yes-input}\n")
+    (tmp / "sub" / "more.tex").write_text("\\ref{lem:yes-import}\n")
+    cited = [citation.lemma_id for citation in read_paper(tmp / "main.tex").citations]
+    return Outcome("clear" if cited == ["yes-input", "yes-import"] else "silent", f"cited {cited}")
+
+
 CASES: dict[str, Callable[[Path], Outcome]] = {
     name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }
