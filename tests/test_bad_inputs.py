@@ -711,6 +711,116 @@ def case_api_cite_check_reads_what_latex_reads(tmp):
     return Outcome("clear" if cited == ["yes-input", "yes-import"] else "silent", f"cited {cited}")
 
 
+def _small_objective():
+    from empirical.setup import prepare
+
+    setup = prepare("linear", "regression", data_options={"dim": 4, "n_train": 8, "n_test": 4}, progress=False)
+    objective, params = setup.objective()
+    return objective, params, (setup.data.train_x[:4], setup.data.train_y[:4])
+
+
+def case_api_lanczos_operator_of_size_one(tmp):  # was scipy TypeError (k >= N)
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import top_eigenvalue_lanczos
+
+    value, _ = top_eigenvalue_lanczos(aslinearoperator(np.full((1, 1), 3.0)))
+    return Outcome("clear" if value == 3.0 else "silent", f"value {value}")
+
+
+def case_api_lanczos_ncv_above_size(tmp):  # was accepted silently
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import top_eigenvalue_lanczos
+
+    return _api_error(lambda: top_eigenvalue_lanczos(aslinearoperator(np.eye(6)), ncv=100), ValueError, "ncv=100")
+
+
+def case_api_eigenvalues_of_a_nan_operator(tmp):  # was ArpackError -9999
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import extreme_eigenvalues
+
+    return _api_error(lambda: extreme_eigenvalues(aslinearoperator(np.full((5, 5), np.nan))), ValueError, "NaN")
+
+
+def case_api_eigenvalues_of_an_empty_operator(tmp):  # was "need at least one array to concatenate"
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import extreme_eigenvalues
+
+    return _api_error(lambda: extreme_eigenvalues(aslinearoperator(np.ones((0, 0)))), ValueError, "(0, 0)")
+
+
+def case_api_hvp_empty_batch(tmp):  # was RuntimeError "neither reverse-over-reverse nor forward-over-reverse"
+    from empirical.hvp import HessianVectorProduct
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:0], targets[:0])), ValueError,
+                      "(0, 4)")
+
+
+def case_api_hvp_mismatched_batch(tmp):  # was RuntimeError
+    from empirical.hvp import HessianVectorProduct
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:3], targets[:2])), ValueError,
+                      "(3, 4) and (2,)")
+
+
+def case_api_hvp_vector_missing_keys(tmp):  # was KeyError
+    from empirical.hvp import HessianVectorProduct
+
+    objective, params, batch = _small_objective()
+    return _api_error(lambda: HessianVectorProduct(objective, params, batch)({}), ValueError, "lacks parameter")
+
+
+def case_api_dense_hessian_wrong_feature_size(tmp):  # was RuntimeError "mat1 and mat2 shapes"
+    from empirical.hvp import dense_hessian
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: dense_hessian(objective, params, (inputs[:, :2], targets)), ValueError, "(4, 2)")
+
+
+def case_api_step_jacobian_empty_batch(tmp):  # was RuntimeError "cannot reshape tensor of 0 elements"
+    from empirical.hvp import step_jacobian
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: step_jacobian(objective, params, (inputs[:0], targets[:0]), 0.1), ValueError, "(0, 4)")
+
+
+def case_api_per_example_wrong_feature_size(tmp):  # was RuntimeError from vmap
+    from empirical.per_example import per_example_gradients
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: per_example_gradients(objective, params, inputs[:, :2], targets), ValueError, "(4, 2)")
+
+
+def case_api_per_example_scalar_targets(tmp):  # was IndexError
+    from empirical.per_example import per_example_gradients
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: per_example_gradients(objective, params, inputs[0], targets[0]), ValueError, "()")
+
+
+def case_api_aggregate_list(tmp):  # was AttributeError
+    from theory.models.aggregation import aggregate
+
+    return _api_error(lambda: aggregate([[1.0, 2.0], [3.0, 4.0]], "mean"), ValueError, "list")
+
+
+def case_api_aggregate_objects(tmp):  # was mpmath TypeError
+    from theory.models.aggregation import aggregate
+
+    return _api_error(lambda: aggregate(np.array([[None, 1.0]]), "median"), ValueError, "NoneType")
+
+
+def case_api_aggregate_complex(tmp):  # was accepted silently
+    from theory.models.aggregation import aggregate
+
+    return _api_error(lambda: aggregate(np.ones((3, 2)) * 1j, "median"), ValueError, "complex")
+
+
 CASES: dict[str, Callable[[Path], Outcome]] = {
     name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }
