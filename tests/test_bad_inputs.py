@@ -666,6 +666,11 @@ def case_emp_insecure_batch_larger_than_data(tmp):
     return _cli_error(*_insecure(["--preset", "tiny", "--batch-size", "1000", "--out", str(tmp)]), "--batch-size 1000")
 
 
+def case_emp_insecure_lifted_points_above_poisons(tmp):  # were cut to the poisons silently
+    return _cli_error(*_insecure(["--preset", "tiny", "--lifted-points", "100", "--out", str(tmp)]),
+                      "--lifted-points 100")
+
+
 def case_emp_insecure_lr_nan(tmp):
     return _cli_error(*_insecure(["--preset", "tiny", "--lr", "nan", "--out", str(tmp)]), "--lr nan")
 

@@ -88,6 +88,17 @@ _POSITIVE = ("lr", "unlearn_lr", "ascent_lr", "gus_scale")
 _SHARES = {"secure_share": (0.0, 1.0), "beta": (0.0, 1.0)}
 
 
+def check_corpus_sizes(config: "ExperimentConfig", n_clean: int, n_poison: int) -> None:
+    """A batch larger than the training corpus, or more lifted points than it holds, is refused (never cut)."""
+    if config.batch_size > n_clean + n_poison:
+        raise ValueError(f"--batch-size {config.batch_size}: must be at most the training corpus ({n_clean} clean + "
+                         f"{n_poison} poison examples)")
+    if config.lifted and (config.lifted_points > n_poison or 2 * config.lifted_points > n_clean):
+        raise ValueError(f"--lifted-points {config.lifted_points}: must be at most the {n_poison} poison examples and "
+                         f"half of the {n_clean} clean ones (the lifted checks measure that many poisons and twice "
+                         "as many clean examples)")
+
+
 def check_config(config: "ExperimentConfig") -> None:
     """ValueError naming the first parameter out of its range (``--lora-rank -1``, ``--lr nan``, a batch larger
     than the training corpus); never a default put in its place."""
@@ -106,9 +117,8 @@ def check_config(config: "ExperimentConfig") -> None:
         value = getattr(config, name)
         if not (isinstance(value, (int, float)) and low <= value <= high):
             refuse(name, value, f"a share in [{low}, {high}]")
-    if config.batch_size > config.n_clean + config.n_poison:
-        refuse("batch_size", config.batch_size, f"at most the training corpus (n_clean + n_poison = "
-                                                f"{config.n_clean + config.n_poison})")
+    if config.data_dir is None:  # a corpus read from --data-dir is checked once read (check_corpus_sizes)
+        check_corpus_sizes(config, config.n_clean, config.n_poison)
     if config.device != "cpu" and not config.device.startswith("cuda"):
         refuse("device", config.device, "cpu, cuda or cuda:N")
 
@@ -170,6 +180,7 @@ class _Run:
         if not self.corpus.poison:
             raise ValueError(f"the poison set is empty ({c.data_dir or data_dir}/poison.jsonl has no records, or "
                              "n_poison=0): there is nothing to poison with or to unlearn")
+        check_corpus_sizes(c, len(self.corpus.clean), len(self.corpus.poison))
         overlap = {e.prompt for e in self.corpus.heldout} & self.corpus.training_prompts()
         if overlap:
             raise ValueError(f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
