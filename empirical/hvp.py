@@ -42,6 +42,7 @@ forward-over-reverse product, i.e. ``jacfwd(grad(f))``, for every model.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Callable, Mapping
 
@@ -94,6 +95,7 @@ class HessianVectorProduct:
     def __init__(self, objective: Objective, params: Mapping[str, Tensor], batch: Batch, mode: str = "auto") -> None:
         if mode not in HVP_MODES:
             raise ValueError(f"mode must be one of {HVP_MODES}, got {mode!r}")
+        check_batch(objective, params, batch)
         self.objective, self.params, self.batch = objective, dict(params), batch
         self.mode, self.mode_used = mode, None if mode == "auto" else mode
         self.calls = 0
@@ -133,6 +135,10 @@ class HessianVectorProduct:
         self._graph, self._vjp_fn = None, None
 
     def __call__(self, vector: Mapping[str, Tensor]) -> Tree:
+        missing = [name for name in self.params if name not in vector]
+        if missing:
+            raise ValueError(f"the vector lacks parameter(s) {missing[:3]} of the {len(self.params)} the HVP is taken "
+                             "over; give a tree with the same keys as params (or use .flat on a flat vector)")
         vector = {name: vector[name] for name in self.params}
         self.calls += 1
         if self.mode_used == "graph":
@@ -161,6 +167,29 @@ class HessianVectorProduct:
     def flat(self, vector: Tensor) -> Tensor:
         """The product on flat vectors (the parameter order of ``params``)."""
         return flatten(self(unflatten(vector, self.params)))
+
+
+def check_batch(objective: Objective, params: Mapping[str, Tensor], batch: Batch, what: str = "batch") -> None:
+    """``ValueError`` unless ``batch`` is ``(inputs, targets)`` sharing a non-zero leading size that the model
+    accepts (one forward pass on its first two examples, BatchNorm in eval mode so that no running statistic
+    changes), so that a wrong shape is named here instead of surfacing as a RuntimeError deep inside autograd."""
+    try:
+        inputs, targets = batch
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a pair (inputs, targets), got {type(batch).__name__}") from None
+    shapes = [tuple(getattr(tensor, "shape", ())) for tensor in (inputs, targets)]
+    if not all(isinstance(tensor, Tensor) for tensor in (inputs, targets)) or not all(shapes) \
+            or shapes[0][0] != shapes[1][0] or shapes[0][0] == 0:
+        raise ValueError(f"{what}: inputs and targets must be tensors sharing a non-zero leading batch size, got "
+                         f"shapes {shapes[0]} and {shapes[1]}")
+    probe = copy.copy(objective)  # BatchNorm in eval mode: the probe never updates running statistics
+    probe.bn_mode = "eval"
+    try:
+        with torch.no_grad():
+            probe.loss({name: value.detach() for name, value in params.items()}, (inputs[:2], targets[:2]))
+    except (RuntimeError, IndexError, TypeError) as error:
+        raise ValueError(f"{what} of shapes {shapes[0]} and {shapes[1]} does not fit the model "
+                         f"({_first_line(error)}); give inputs and targets shaped like the training data") from None
 
 
 def _flat_function(function: Callable[[Tree], Tensor | Tree], params: Mapping[str, Tensor]) -> Callable[[Tensor], Tensor]:
@@ -222,6 +251,7 @@ def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     largest block (at most ``DEFAULT_MAX_CHUNK`` columns) that fits ``budget_bytes``, and when even one column
     does not fit, the call is refused with a one-line ``MemoryError`` naming the sizes.
     """
+    check_batch(objective, params, batch)
     like = next(iter(params.values()))
     size = sum(value.numel() for value in params.values())
     itemsize = like.element_size()
@@ -261,6 +291,7 @@ def step_jacobian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     lr = check_learning_rate(lr)
     if mode not in ("rev", "fwd"):
         raise ValueError(f"mode must be 'rev' or 'fwd', got {mode!r}")
+    check_batch(objective, params, batch)
     if objective.bn_mode == "train" and objective.has_batchnorm:  # jacrev of a grad: wrong there (module doc)
         hessian_matrix = dense_hessian(objective, params, batch)
         identity = torch.eye(hessian_matrix.shape[0], dtype=hessian_matrix.dtype, device=hessian_matrix.device)

@@ -17,23 +17,22 @@ from torch import Tensor
 from torch.func import grad, vmap
 
 from empirical.functional import Objective, Tree, point
+from empirical.hvp import check_batch
 
 __all__ = ["per_example_gradients", "per_example_gradients_loop"]
 
 
-def _check(objective: Objective, inputs: Tensor, targets: Tensor) -> None:
+def _check(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor) -> None:
     if objective.bn_mode == "train" and objective.has_batchnorm:
         raise ValueError("per-example gradients of a BatchNorm network need bn_mode='eval' "
                          "(train-mode batch statistics couple the examples)")
-    if inputs.shape[0] != targets.shape[0] or inputs.shape[0] == 0:
-        raise ValueError(f"inputs and targets must share a non-zero leading batch size, got "
-                         f"{tuple(inputs.shape)} and {tuple(targets.shape)}")
+    check_batch(objective, params, (inputs, targets), "per-example batch")
 
 
 def per_example_gradients(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor,
                           chunk_size: int | None = None) -> Tree:
     """``{name: tensor of shape (B, *param.shape)}``: the gradient of each example's loss, vectorised."""
-    _check(objective, inputs, targets)
+    _check(objective, params, inputs, targets)
 
     def one(p: Mapping[str, Tensor], x: Tensor, y: Tensor) -> Tensor:
         return objective.loss(p, (x.unsqueeze(0), y.unsqueeze(0)))
@@ -44,6 +43,6 @@ def per_example_gradients(objective: Objective, params: Mapping[str, Tensor], in
 def per_example_gradients_loop(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor,
                                targets: Tensor) -> Tree:
     """The reference: one ``grad`` call per example in a Python loop, stacked (slow, obviously right)."""
-    _check(objective, inputs, targets)
+    _check(objective, params, inputs, targets)
     grads = [objective.gradient(params, point((inputs, targets), i)) for i in range(inputs.shape[0])]
     return {name: torch.stack([g[name] for g in grads]) for name in params}

@@ -22,7 +22,7 @@ from empirical.hvp import HVP_MODES, HessianVectorProduct
 from empirical.models import build_model, parameter_selector
 from empirical.train import TrainConfig, train
 
-__all__ = ["Setup", "prepare", "DTYPES", "resolve_device"]
+__all__ = ["Setup", "prepare", "DTYPES", "resolve_device", "check_model_memory"]
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -75,6 +75,16 @@ class Setup:
         return x[chosen], y[chosen]
 
 
+def check_model_memory(model: nn.Module, copies: int, what: str) -> None:
+    """``ValueError`` (theory.support.validation.check_memory) when ``copies`` float64 copies of ``model``'s
+    parameters and buffers would pass the memory budget: the checks hold several states (gradients, HVPs,
+    the unlearned and retrained models) besides the model itself."""
+    from theory.support.validation import check_memory
+
+    count = sum(tensor.numel() for tensor in (*model.parameters(), *model.buffers()))
+    check_memory(8.0 * count * copies, f"{what}: {copies} copies of {count:,} parameters")
+
+
 def resolve_device(device: str) -> str:
     """``auto`` -> ``cuda`` when a GPU is usable, else ``cpu``; a CUDA device that is not there is a ValueError."""
     if device == "auto":
@@ -116,6 +126,7 @@ def prepare(model_name: str, data_name: str, *, model_options: dict | None = Non
     data = load_data(data_name, **(data_options or {}))
     torch.manual_seed(seed)
     model = build_model(model_name, data, **(model_options or {}))
+    check_model_memory(model, 4, f"model {model_name}")
     if config is not None and config.epochs > 0:
         train_dtype = torch.float32 if device.startswith("cuda") else DTYPES[dtype]
         model.to(device=device, dtype=train_dtype)

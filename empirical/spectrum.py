@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, eigsh
 
 from empirical.functional import num_elements
 from empirical.hvp import HessianVectorProduct
@@ -114,6 +114,25 @@ def hessian_operator(hvp: HessianVectorProduct) -> HessianOperator:
     return HessianOperator(hvp)
 
 
+def _check_operator(operator: LinearOperator) -> int:
+    """The size of a square, non-empty operator; ``ValueError`` otherwise."""
+    shape = tuple(getattr(operator, "shape", ()))
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 1 or not hasattr(operator, "matvec"):
+        raise ValueError(f"the operator must be a square, non-empty LinearOperator, got shape {shape}")
+    return int(shape[0])
+
+
+def _eigsh(counter: "_Counter", **options) -> tuple:
+    """``eigsh`` whose ARPACK failures (not the partial results of ArpackNoConvergence) are a ValueError."""
+    try:
+        return eigsh(counter, **options)
+    except ArpackNoConvergence:
+        raise
+    except ArpackError as error:
+        raise ValueError(f"ARPACK failed on the operator of size {counter.shape[0]} ({str(error).splitlines()[0]}); "
+                         "check that the operator is symmetric and finite, or use power_iteration") from None
+
+
 def _start_vector(size: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(size)
 
@@ -132,12 +151,13 @@ def extreme_eigenvalues(operator: LinearOperator, tol: float = 1e-6, maxiter: in
     Ritz value is at most its residual norm). Operators of size < 3 are solved densely.
     """
     check_positive(tol, "tol")
+    size = _check_operator(operator)
     counter = _Counter(operator)
-    if operator.shape[0] < 3:
+    if size < 3:
         values = np.linalg.eigvalsh(_dense(counter))
     else:
-        values = eigsh(counter, k=2, which="BE", tol=tol, maxiter=maxiter, v0=_start_vector(operator.shape[0], seed),
-                       return_eigenvectors=False)
+        values = _eigsh(counter, k=2, which="BE", tol=tol, maxiter=maxiter, v0=_start_vector(size, seed),
+                        return_eigenvectors=False)
     return ExtremeEigenvalues(float(np.min(values)), float(np.max(values)), counter.count)
 
 
@@ -154,7 +174,7 @@ def top_eigenvalues(operator: LinearOperator, k: int = 1, which: str = "LA", ncv
     cannot run) are solved densely.
     """
     check_positive(tol, "tol")
-    size = operator.shape[0]
+    size = _check_operator(operator)
     k = check_positive_int(k, "k")
     if which not in WHICH:
         raise ValueError(f"which must be one of {WHICH}, got {which!r}")
@@ -171,8 +191,8 @@ def top_eigenvalues(operator: LinearOperator, k: int = 1, which: str = "LA", ncv
         values, vectors = values[order], vectors[:, order]
     else:
         try:
-            values, vectors = eigsh(counter, k=k, which=which, tol=tol, ncv=ncv, maxiter=maxiter,
-                                    v0=_start_vector(size, seed))
+            values, vectors = _eigsh(counter, k=k, which=which, tol=tol, ncv=ncv, maxiter=maxiter,
+                                     v0=_start_vector(size, seed))
         except ArpackNoConvergence as partial:
             values, vectors, converged = partial.eigenvalues, partial.eigenvectors, False
     order = np.argsort(values)
@@ -189,9 +209,20 @@ def top_eigenvalue_lanczos(operator: LinearOperator, tol: float = 1e-3, which: s
     ``ncv`` is the Krylov basis size between restarts (ARPACK's default 20): a run costs at least ``ncv``
     products, so a small ``ncv`` suits a loose ``tol``. (No residual products: :func:`top_eigenvalues` has them.)
     """
+    check_positive(tol, "tol")
+    size = _check_operator(operator)
+    if which not in WHICH or which == "BE":
+        raise ValueError(f"which must be one of {tuple(w for w in WHICH if w != 'BE')}, got {which!r}")
+    if ncv is not None and not (1 < ncv <= size):
+        raise ValueError(f"ncv must satisfy 1 < ncv <= {size} (the operator's size), got ncv={ncv}")
     counter = _Counter(operator)
-    value = eigsh(counter, k=1, which=which, tol=tol, v0=_start_vector(operator.shape[0], seed),
-                  return_eigenvectors=False, ncv=ncv)
+    if size <= 2:  # ARPACK needs k < size - 1: solved densely
+        values = np.linalg.eigvalsh(_dense(counter))
+        pick = {"LA": np.argmax(values), "SA": np.argmin(values), "LM": np.argmax(np.abs(values)),
+                "SM": np.argmin(np.abs(values))}[which]
+        return float(values[pick]), counter.count
+    value = _eigsh(counter, k=1, which=which, tol=tol, v0=_start_vector(size, seed), return_eigenvectors=False,
+                   ncv=ncv)
     return float(value[0]), counter.count
 
 
@@ -216,7 +247,8 @@ def power_iteration(operator: LinearOperator, tol: float = 1e-3, max_iter: int =
     """
     check_positive(tol, "tol")
     check_positive_int(max_iter, "max_iter", minimum=2)
-    vector = _start_vector(operator.shape[0], seed)
+    vector = _start_vector(_check_operator(operator), seed)
+    operator = _Counter(operator)  # products checked finite
     vector /= np.linalg.norm(vector)
     product = operator.matvec(vector)
     value, ritz, residual = 0.0, vector, float("inf")
@@ -252,14 +284,16 @@ def _probes(size: int, count: int, seed: int) -> np.ndarray:
 def hutchinson_trace(operator: LinearOperator, probes: int = 32, seed: int = 0) -> tuple[float, float]:
     """Hutchinson's estimate of tr H with Rademacher probes: (mean of v.Hv, its standard error)."""
     check_positive_int(probes, "probes", minimum=2)
-    samples = np.array([v @ operator.matvec(v) for v in _probes(operator.shape[0], probes, seed)])
+    size, operator = _check_operator(operator), _Counter(operator)  # products checked finite
+    samples = np.array([v @ operator.matvec(v) for v in _probes(size, probes, seed)])
     return float(samples.mean()), float(samples.std(ddof=1) / np.sqrt(probes))
 
 
 def hutchinson_diagonal(operator: LinearOperator, probes: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Estimate of diag H as the mean of v * Hv over Rademacher probes: (estimate, standard error per entry)."""
     check_positive_int(probes, "probes", minimum=2)
-    samples = np.array([v * operator.matvec(v) for v in _probes(operator.shape[0], probes, seed)])
+    size, operator = _check_operator(operator), _Counter(operator)  # products checked finite
+    samples = np.array([v * operator.matvec(v) for v in _probes(size, probes, seed)])
     return samples.mean(axis=0), samples.std(axis=0, ddof=1) / np.sqrt(probes)
 
 
@@ -272,7 +306,11 @@ class _Counter(LinearOperator):
 
     def _matvec(self, vector: np.ndarray) -> np.ndarray:
         self.count += 1
-        return self.operator.matvec(vector)
+        product = self.operator.matvec(vector)
+        if not np.all(np.isfinite(product)):
+            raise ValueError(f"product {self.count} of the operator holds NaN or infinite entries: the Hessian is not "
+                             "finite at these parameters (a diverged model?); check the parameters and the batch")
+        return product
 
     def _rmatvec(self, vector: np.ndarray) -> np.ndarray:
         return self._matvec(vector)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import math
 import sys
 from dataclasses import asdict, dataclass
@@ -194,12 +195,14 @@ def _load_checkpoints(folder: Path, wanted: list[int], model: nn.Module, final: 
     for epoch in wanted:
         path = folder / f"epoch_{epoch}.pt"
         try:
-            snapshots[epoch] = torch.load(path, map_location="cpu")
+            snapshots[epoch] = torch.load(path, map_location="cpu", weights_only=True)
             if not isinstance(snapshots[epoch], dict):
                 raise ValueError("not a state dict")
         except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is retrained, reported by name
-            print(f"warning: checkpoint {path} does not load ({type(error).__name__}: {str(error)[:80]}); "
-                  "training again and rewriting it", file=sys.stderr)
+            why = (f"{type(error).__name__}: {str(error)[:80]}" if not isinstance(error, pickle.UnpicklingError) else
+                   "it holds objects other than tensors, refused by torch.load(weights_only=True)")
+            print(f"warning: checkpoint {path} does not load ({why}); training again and rewriting it",
+                  file=sys.stderr)
             return None
     try:
         model.load_state_dict(snapshots[final])

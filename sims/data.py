@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.support.validation import check_positive, check_positive_int
+from theory.support.validation import check_memory, check_positive, check_positive_int
 
 __all__ = ["Dataset", "synthetic_regression", "synthetic_classification", "load_dataset", "DATASETS", "covariance"]
 
@@ -62,6 +62,8 @@ def covariance(p: int, condition: float, rng: np.random.Generator) -> np.ndarray
 
 
 def _gaussian_inputs(n: int, p: int, condition: float, rng: np.random.Generator) -> np.ndarray:
+    n, p = check_positive_int(n, "n"), check_positive_int(p, "p")
+    check_memory(8.0 * (2 * n * p + 4 * p * p + 2 * n), f"synthetic data of {n:,} x {p:,}")  # X, draws, Sigma, Q, root
     sigma = covariance(p, condition, rng)
     root = np.linalg.cholesky(sigma)
     return rng.standard_normal((check_positive_int(n, "n"), p)) @ root.T
@@ -117,6 +119,8 @@ def load_dataset(name: str, scale: str = "unit") -> Dataset:
     else:
         bunch = datasets.load_digits()
         y, task, classes = bunch.target.astype(np.float64), "multiclass", 10
+    check_memory(3 * 8.0 * (np.size(bunch.data) + len(y)), f"dataset {name} ({np.shape(bunch.data)[0]:,} x "
+                                                              f"{np.shape(bunch.data)[1]})")
     X = _standardize(np.asarray(bunch.data, dtype=np.float64))
     if scale == "unit":
         X = X / np.sqrt(X.shape[1])

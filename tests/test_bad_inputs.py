@@ -361,6 +361,35 @@ def case_emp_cifar_label_99(tmp):
     return _cli_error(*_run_cifar(tmp, folder), "99")
 
 
+class _Planted:
+    """A pickle that, loaded by plain ``pickle.load`` / ``torch.load``, runs a shell command creating ``marker``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def case_emp_cifar_planted_pickle(tmp):
+    folder = _cifar_folder(tmp)
+    (folder / "data_batch_4").write_bytes(pickle.dumps(_Planted(tmp / "ran")))
+    outcome = _cli_error(*_run_cifar(tmp, folder), "data_batch_4")
+    return Outcome("silent", "the planted pickle ran") if (tmp / "ran").exists() else outcome
+
+
+def case_emp_planted_checkpoint(tmp):
+    import torch
+
+    main, argv = _run_emp(tmp, "--set", "train.epochs=1", "--set", "train.batch_size=8")
+    if _call_cli(main, argv, 120)[0] != 0:
+        return Outcome("traceback", "first run failed")
+    checkpoint = sorted((tmp / "out" / "checkpoints").rglob("epoch_1.pt"))[0]
+    torch.save(_Planted(tmp / "ran"), checkpoint)
+    outcome = _cli_recovers(main, argv, checkpoint.name)
+    return Outcome("silent", "the planted checkpoint ran") if (tmp / "ran").exists() else outcome
+
+
 def _llama_run(tmp: Path, folder: Path):
     return _emp(["run", "ascent-error", "--model", "llama", "--data", "tokens", "--set", f"model.path={folder}",
                  "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")])
@@ -549,6 +578,252 @@ def case_api_theta_nan(tmp):
     from theory.models.linear_regression import descent_step
 
     return _api_error(lambda: descent_step([np.nan, 1.0], [1.0, 0.0], 1.0, 0.1), ValueError, "theta")
+
+
+# ----------------------------------------------------------------------------- issue 20: options, budgets, sizes
+@contextlib.contextmanager
+def _memory_budget(value: str):
+    previous = os.environ.get("NONCOMMUTE_MEMORY_BUDGET")
+    os.environ["NONCOMMUTE_MEMORY_BUDGET"] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NONCOMMUTE_MEMORY_BUDGET", None)
+        else:
+            os.environ["NONCOMMUTE_MEMORY_BUDGET"] = previous
+
+
+def _run_poison(tmp: Path, *settings: str):
+    return _emp(["run", "poison-unlearning", "--model", "mlp", "--data", "digits", "--set", "attacks=gaussian",
+                 "--set", "methods=finetune", "--set", "epochs=1", "--out", str(tmp / "out"),
+                 *[item for setting in settings for item in ("--set", setting)]])
+
+
+def case_emp_poison_eps_negative(tmp):
+    return _cli_error(*_run_poison(tmp, "eps=-1"), "eps=-1")
+
+
+def case_emp_poison_epochs_zero(tmp):
+    return _cli_error(*_run_poison(tmp, "epochs=0"), "epochs=0")
+
+
+def case_emp_poison_one_shadow(tmp):
+    return _cli_error(*_run_poison(tmp, "n_shadow=1"), "n_shadow=1")
+
+
+def case_emp_poison_batch_larger_than_data(tmp):
+    return _cli_error(*_run_poison(tmp, "batch_size=100000"), "batch_size=100000")
+
+
+def case_emp_poison_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_run_poison(tmp), "memory")
+
+
+def case_emp_poison_models_memory_budget(tmp):
+    with _memory_budget("2400K"):  # the digits fit (2.2 MiB), 45 copies of the model do not
+        return _cli_error(*_run_poison(tmp, "n_shadow=40"), "poisoning runs")
+
+
+def case_emp_aggregation_n_train_above_data(tmp):
+    return _cli_error(*_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "n_train=100000",
+                             "--out", str(tmp)]), "n_train=100000")
+
+
+def case_emp_aggregation_epochs_zero(tmp):
+    return _cli_error(*_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "epochs=0",
+                             "--out", str(tmp)]), "epochs=0")
+
+
+def case_api_aggregation_small_batches(tmp):
+    """Valid input that crashed (n_train=64, batch_size=4): 4 flips in batches of 3 leave a last ascent batch of
+    one reversed index, whose negative stride torch refused."""
+    from empirical.checks import CHECKS, resolve_settings
+    from empirical.setup import prepare
+
+    setup = prepare("mlp", "digits", progress=False)
+    settings = resolve_settings(CHECKS["aggregation"], {"n_train": "20", "batch_size": "3", "epochs": "1",
+                                                        "aggregators": "mean"})
+    try:
+        rows = CHECKS["aggregation"].run(setup, settings)
+    except Exception as error:  # noqa: BLE001
+        return Outcome("traceback", f"{type(error).__name__}: {error}"[:200])
+    return Outcome("clear" if rows else "silent", f"{len(rows)} rows")
+
+
+def _insecure(argv):
+    from empirical.insecure_code.experiment import main
+
+    return main, argv
+
+
+def case_emp_insecure_lora_rank_negative(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--lora-rank", "-1", "--out", str(tmp)]), "--lora-rank -1")
+
+
+def case_emp_insecure_batch_larger_than_data(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--batch-size", "1000", "--out", str(tmp)]), "--batch-size 1000")
+
+
+def case_emp_insecure_lifted_points_above_poisons(tmp):  # were cut to the poisons silently
+    return _cli_error(*_insecure(["--preset", "tiny", "--lifted-points", "100", "--out", str(tmp)]),
+                      "--lifted-points 100")
+
+
+def case_emp_insecure_lr_nan(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--lr", "nan", "--out", str(tmp)]), "--lr nan")
+
+
+def case_sims_data_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_sims(["run", "order-dependence", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
+                          "synthetic data")
+
+
+def case_sims_streaming_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_sims(["run", "streaming-median", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
+                          "memory")
+
+
+def case_sims_aggregator_memory_budget(tmp):
+    with _memory_budget("1K"):
+        return _cli_error(*_sims(["run", "aggregator-efficiency", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
+                          "memory")
+
+
+def case_theory_annotate_draft_too_large(tmp):
+    from theory.cli import main
+
+    draft = tmp / "draft.md"
+    with draft.open("wb") as stream:  # 6 MiB, over the default limit of 5 MiB
+        stream.write(b"# Big\n\n" + b"Words $x$ here.\n\n" * (6 * 2**20 // 17))
+    return _cli_error(main, ["annotate", str(draft), "--out", str(tmp / "out"), "--no-record", "--no-progress"],
+                      "--max-size")
+
+
+def case_api_cite_check_reads_what_latex_reads(tmp):
+    """\\input file and \\import followed; verbatim and \\iffalse not read (false alarms before)."""
+    from theory.paper.cite_check import read_paper
+
+    (tmp / "sub").mkdir()
+    (tmp / "main.tex").write_text("\\input part\n\\import{sub/}{more}\n\\iffalse\\ref{lem:no}\\fi\n"
+                                  "\\begin{verbatim}\\ref{lem:no}\\end{verbatim}\n")
+    (tmp / "part.tex").write_text("\\ref{lem:yes-input}\n")
+    (tmp / "sub" / "more.tex").write_text("\\ref{lem:yes-import}\n")
+    cited = [citation.lemma_id for citation in read_paper(tmp / "main.tex").citations]
+    return Outcome("clear" if cited == ["yes-input", "yes-import"] else "silent", f"cited {cited}")
+
+
+def _small_objective():
+    from empirical.setup import prepare
+
+    setup = prepare("linear", "regression", data_options={"dim": 4, "n_train": 8, "n_test": 4}, progress=False)
+    objective, params = setup.objective()
+    return objective, params, (setup.data.train_x[:4], setup.data.train_y[:4])
+
+
+def case_api_lanczos_operator_of_size_one(tmp):  # was scipy TypeError (k >= N)
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import top_eigenvalue_lanczos
+
+    value, _ = top_eigenvalue_lanczos(aslinearoperator(np.full((1, 1), 3.0)))
+    return Outcome("clear" if value == 3.0 else "silent", f"value {value}")
+
+
+def case_api_lanczos_ncv_above_size(tmp):  # was accepted silently
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import top_eigenvalue_lanczos
+
+    return _api_error(lambda: top_eigenvalue_lanczos(aslinearoperator(np.eye(6)), ncv=100), ValueError, "ncv=100")
+
+
+def case_api_eigenvalues_of_a_nan_operator(tmp):  # was ArpackError -9999
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import extreme_eigenvalues
+
+    return _api_error(lambda: extreme_eigenvalues(aslinearoperator(np.full((5, 5), np.nan))), ValueError, "NaN")
+
+
+def case_api_eigenvalues_of_an_empty_operator(tmp):  # was "need at least one array to concatenate"
+    from scipy.sparse.linalg import aslinearoperator
+
+    from empirical.spectrum import extreme_eigenvalues
+
+    return _api_error(lambda: extreme_eigenvalues(aslinearoperator(np.ones((0, 0)))), ValueError, "(0, 0)")
+
+
+def case_api_hvp_empty_batch(tmp):  # was RuntimeError "neither reverse-over-reverse nor forward-over-reverse"
+    from empirical.hvp import HessianVectorProduct
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:0], targets[:0])), ValueError,
+                      "(0, 4)")
+
+
+def case_api_hvp_mismatched_batch(tmp):  # was RuntimeError
+    from empirical.hvp import HessianVectorProduct
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:3], targets[:2])), ValueError,
+                      "(3, 4) and (2,)")
+
+
+def case_api_hvp_vector_missing_keys(tmp):  # was KeyError
+    from empirical.hvp import HessianVectorProduct
+
+    objective, params, batch = _small_objective()
+    return _api_error(lambda: HessianVectorProduct(objective, params, batch)({}), ValueError, "lacks parameter")
+
+
+def case_api_dense_hessian_wrong_feature_size(tmp):  # was RuntimeError "mat1 and mat2 shapes"
+    from empirical.hvp import dense_hessian
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: dense_hessian(objective, params, (inputs[:, :2], targets)), ValueError, "(4, 2)")
+
+
+def case_api_step_jacobian_empty_batch(tmp):  # was RuntimeError "cannot reshape tensor of 0 elements"
+    from empirical.hvp import step_jacobian
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: step_jacobian(objective, params, (inputs[:0], targets[:0]), 0.1), ValueError, "(0, 4)")
+
+
+def case_api_per_example_wrong_feature_size(tmp):  # was RuntimeError from vmap
+    from empirical.per_example import per_example_gradients
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: per_example_gradients(objective, params, inputs[:, :2], targets), ValueError, "(4, 2)")
+
+
+def case_api_per_example_scalar_targets(tmp):  # was IndexError
+    from empirical.per_example import per_example_gradients
+
+    objective, params, (inputs, targets) = _small_objective()
+    return _api_error(lambda: per_example_gradients(objective, params, inputs[0], targets[0]), ValueError, "()")
+
+
+def case_api_aggregate_list(tmp):  # was AttributeError
+    from theory.models.aggregation import aggregate
+
+    return _api_error(lambda: aggregate([[1.0, 2.0], [3.0, 4.0]], "mean"), ValueError, "list")
+
+
+def case_api_aggregate_objects(tmp):  # was mpmath TypeError
+    from theory.models.aggregation import aggregate
+
+    return _api_error(lambda: aggregate(np.array([[None, 1.0]]), "median"), ValueError, "NoneType")
+
+
+def case_api_aggregate_complex(tmp):  # was accepted silently
+    from theory.models.aggregation import aggregate
+
+    return _api_error(lambda: aggregate(np.ones((3, 2)) * 1j, "median"), ValueError, "complex")
 
 
 CASES: dict[str, Callable[[Path], Outcome]] = {

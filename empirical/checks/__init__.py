@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from empirical.checks import settings as defaults
-from empirical.checks.base import Check, Row, claim_results, lazy_runner, resolve_settings, summary, write_rows
+from empirical.checks.base import (Check, Row, at_least, between, claim_results, lazy_runner, resolve_settings, summary,
+                                   write_rows)
 
 __all__ = ["CHECKS", "Check", "Row", "resolve_settings", "summary", "write_rows", "get_check", "run_check"]
 
@@ -42,13 +43,14 @@ CHECKS: dict[str, Check] = {check.name: check for check in (
           lazy_runner("empirical.checks.gradient_cosine")),
     Check("orthogonal-craft", ("span-dim-large",),
           "Experiment 2: Adam on the input to make g_z orthogonal after one step", defaults.ORTHOGONAL_CRAFT_DEFAULTS,
-          lazy_runner("empirical.checks.orthogonal_craft")),
+          lazy_runner("empirical.checks.orthogonal_craft"), rules={"steps": at_least(1)}),
     Check("hard-points", ("hard-kinds-linear", "three-hard-kinds-equivalent", "hessian-pd-convex",
                           "hessian-psd-trace-proxy"),
           "loss, |g|, |H| and ascent error per point; Spearman correlations",
           defaults.HARD_POINTS_DEFAULTS, lazy_runner("empirical.checks.hard_points")),
     Check("aggregation", (defaults.AGGREGATION_LEMMA,), "train with each aggregator on label flips; trace and unlearning",
-          defaults.AGGREGATION_DEFAULTS, lazy_runner("empirical.checks.aggregation")),
+          defaults.AGGREGATION_DEFAULTS, lazy_runner("empirical.checks.aggregation"),
+          rules={"epochs": at_least(1, "the models must train"), "poison_fraction": between(0.0, 1.0)}),
 )}
 
 

@@ -36,7 +36,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from empirical.checks.base import Row, progress, summary
+from empirical.checks.base import Row, at_most_data, progress, summary
 from empirical.checks.settings import AGGREGATION_DEFAULTS, AGGREGATION_LEMMA
 from empirical.functional import flatten, unflatten
 from empirical.per_example import per_example_gradients
@@ -70,7 +70,7 @@ def train_aggregated(objective, theta: torch.Tensor, like: Mapping[str, torch.Te
             checkpoints.append(theta.clone())
         if len(index) == 0:
             continue
-        chosen = torch.as_tensor(np.ascontiguousarray(index), dtype=torch.long)
+        chosen = torch.as_tensor(np.array(index, dtype=np.int64))  # a copy: a reversed slice has negative strides
         grads = per_example_gradients(objective, unflatten(theta, like), inputs[chosen], targets[chosen])
         stacked = torch.cat([grads[name].reshape(len(index), -1) for name in like], dim=1)
         theta = theta - sign * lr * aggregate(stacked, aggregator)
@@ -143,7 +143,9 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     objective, params = setup.objective()
     like = {name: value.detach() for name, value in params.items()}
     theta0 = flatten(like).detach()
-    n = min(settings["n_train"], setup.data.train_x.shape[0])
+    at_most_data("n_train", settings["n_train"], setup.data.train_x.shape[0])
+    n = settings["n_train"]
+    at_most_data("batch_size", settings["batch_size"], n, "training points (n_train)")
     inputs, clean_targets = setup.data.train_x[:n], setup.data.train_y[:n]
     classes = int(setup.data.train_y.max()) + 1
     targets, forget = label_flips(clean_targets, settings["poison_fraction"], classes, settings["order_seed"])
@@ -167,7 +169,7 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
         updates = [checkpoints[s + 1] - checkpoints[s] for s in range(len(batches))]
         amnesiac = poisoned - sum((updates[s] for s in range(len(batches)) if touched[s]), torch.zeros_like(poisoned))
         forgotten = np.flatnonzero(forget)
-        ascent_batches = [forgotten[::-1][i:i + B] for i in range(0, len(forgotten), B)]
+        ascent_batches = [forgotten[::-1][i:i + B].copy() for i in range(0, len(forgotten), B)]
         ascent, _, ascent_cost = train(poisoned, ascent_batches, sign=-1.0)
         finetune_order = np.random.default_rng(settings["order_seed"] + 1).permutation(np.flatnonzero(~forget))
         finetuned, _, finetune_cost = train(poisoned, [finetune_order[i:i + B] for i in range(0, len(finetune_order), B)])

@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable, Mapping
 from sims.progress import progress_bar
 from sims.results import ResultStore
 
-__all__ = ["Row", "Check", "lazy_runner", "resolve_settings", "summary", "write_rows", "progress"]
+__all__ = ["Row", "Check", "lazy_runner", "resolve_settings", "summary", "write_rows", "progress", "at_least",
+           "zero_or_at_least", "between", "at_most_data"]
 
 
 def progress(items: Iterable, description: str) -> Iterable:
@@ -50,6 +51,33 @@ class Check:
     run: Callable[..., list[Row]] = field(repr=False)
     #: counts (``n_*``) for which 0 means "switch this part off" rather than "nothing to measure"
     optional_counts: frozenset[str] = frozenset()
+    #: per setting, a rule returning what is wrong with a value (or None): :func:`at_least`, :func:`between`, ...
+    rules: Mapping[str, Callable[[Any], str | None]] = field(default_factory=dict, repr=False)
+
+
+def at_least(low: float, meaning: str = "") -> Callable[[Any], str | None]:
+    """The rule ``value >= low``; ``meaning`` says what the boundary value means (``0 takes ...``)."""
+    return lambda value: None if value >= low else f"must be >= {low}{f' ({meaning})' if meaning else ''}"
+
+
+def zero_or_at_least(low: float, meaning: str) -> Callable[[Any], str | None]:
+    """The rule ``value == 0 or value >= low`` (0 switches a part off; 1 .. low-1 cannot work: ``meaning``)."""
+    return lambda value: None if value == 0 or value >= low else f"must be 0 or >= {low} ({meaning})"
+
+
+def between(low: float, high: float, open_low: bool = True, open_high: bool = True) -> Callable[[Any], str | None]:
+    """The rule ``low < value < high`` (a closed end with ``open_low`` / ``open_high`` False)."""
+    def rule(value: Any) -> str | None:
+        inside = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+        return None if inside else f"must lie in {'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
+
+    return rule
+
+
+def at_most_data(name: str, value: int, available: int, what: str = "training examples of the dataset") -> None:
+    """``ValueError`` when a size setting exceeds the data (never silently cut to it)."""
+    if value > available:
+        raise ValueError(f"setting {name}={value} exceeds the {available} {what}; give {name} <= {available}")
 
 
 def lazy_runner(module: str, function: str = "run") -> Callable[..., list[Row]]:
@@ -99,6 +127,9 @@ def _check_setting(check: Check, name: str, value: Any) -> None:
         if (name == "lr" or name.endswith("_lr") or name.startswith("lr_") or name.endswith("tol") or name.endswith("_eps")
                 or name in ("tolerance", "batch_size", "train_batch_size", "record_every", "rho_targets")) and item <= 0:
             raise ValueError(f"setting {name}={item} of check {check.name} must be > 0")
+        problem = check.rules[name](item) if name in check.rules else None
+        if problem:
+            raise ValueError(f"setting {name}={item} of check {check.name} {problem}")
 
 
 def resolve_settings(check: Check, settings: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 from tqdm.auto import tqdm
 
-from empirical.checks.base import Row, summary
+from empirical.checks.base import Row, at_most_data, summary
 from empirical.checks.settings import GRADIENT_COSINE_DEFAULTS
 from empirical.functional import point, tree_add, tree_cosine, tree_norm
 from empirical.train import TrainConfig, batches, train
@@ -44,6 +44,8 @@ def pretrain(setup: Any, settings: Mapping[str, Any]) -> dict[int, dict]:
 
 
 def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
+    for name in ("batch_size", "train_batch_size"):
+        at_most_data(name, settings[name], setup.data.train_x.shape[0])
     original = {k: v.detach().clone() for k, v in setup.model.state_dict().items()}
     snapshots = pretrain(setup, settings)
     checkpoints = sorted(int(k) for k in settings["interleaved"])

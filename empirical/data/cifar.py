@@ -4,6 +4,8 @@ The folder (``cifar-10-batches-py``, from https://www.cs.toronto.edu/~kriz/cifar
 pickles ``data_batch_1`` ... ``data_batch_5`` and ``test_batch``, each a dict with ``b"data"`` (N x 3072 uint8,
 channel-major 32x32 images) and ``b"labels"``. Images are scaled to [0, 1] and normalised per channel with
 the usual CIFAR-10 mean and standard deviation; the valid input range is the image of [0, 1].
+The batches are read by :func:`empirical.data.restricted_pickle.load_restricted`: a pickle that asks for any
+callable beyond numpy's array reconstruction is refused by name, never run.
 :func:`write_fake_cifar10` writes random batches in the same format (tests, dry runs).
 """
 
@@ -17,7 +19,8 @@ import numpy as np
 import torch
 
 from empirical.data.dataset import Dataset
-from theory.support.validation import check_positive_int
+from empirical.data.restricted_pickle import load_restricted
+from theory.support.validation import check_memory, check_positive_int
 
 __all__ = ["CIFAR10_FILES", "CIFAR10_MEAN", "CIFAR10_STD", "default_cifar10_root", "load_cifar10",
            "write_fake_cifar10"]
@@ -37,12 +40,7 @@ _REFETCH = "re-extract cifar-10-python.tar.gz into that folder"
 
 def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 3, 32, 32) uint8 and labels (N,) in 0..9 of one batch file; ValueError naming it otherwise."""
-    try:
-        with path.open("rb") as stream:
-            batch = pickle.load(stream, encoding="bytes")
-    except Exception as error:  # noqa: BLE001 - truncated or foreign pickles raise many types
-        raise ValueError(f"{path} is not a readable CIFAR-10 python batch ({type(error).__name__}: "
-                         f"{str(error)[:80]}); {_REFETCH}") from None
+    batch = load_restricted(path, "a CIFAR-10 python batch", _REFETCH)
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
         kind = f"a dict with keys {sorted(batch)[:4]}" if isinstance(batch, dict) else f"a {type(batch).__name__}"
         raise ValueError(f'{path} is not a CIFAR-10 python batch (it holds {kind}, not a dict with b"data" and '
@@ -72,6 +70,8 @@ def load_cifar10(root: str | os.PathLike[str] | None = None) -> Dataset:
             "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz, extract it and pass the "
             "cifar-10-batches-py folder with --set root=FOLDER or NONCOMMUTE_CIFAR10=FOLDER; or use "
             "--data cifar-synthetic for CIFAR-shaped synthetic data")
+    stored = sum((root / name).stat().st_size for name in CIFAR10_FILES)
+    check_memory(9.0 * stored, f"CIFAR-10 from {root} ({stored / 2**20:,.0f} MiB of batches)")  # uint8 + 2 x float32
     parts = [_read_batch(root / name) for name in CIFAR10_FILES]
     train_x = np.concatenate([p[0] for p in parts[:5]])
     train_y = np.concatenate([p[1] for p in parts[:5]])

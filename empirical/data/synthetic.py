@@ -30,7 +30,7 @@ def load_digits(seed: int = 0, n_train: int = 1500) -> Dataset:
     if check_positive_int(n_train, "n_train") >= 1797:
         raise ValueError(f"n_train must be below 1797 (the digits set holds 1,797 images; the rest is the test set), "
                          f"got {n_train}")
-
+    check_memory(1797 * 64 * (8.0 + 8.0 + 4.0) + 1797 * 16.0, "the digits set (1,797 x 64)")
     bunch = sklearn_digits()
     order = np.random.default_rng(seed).permutation(len(bunch.target))
     images = torch.from_numpy(bunch.data[order] / 16.0).float().reshape(-1, 1, 8, 8)

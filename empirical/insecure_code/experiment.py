@@ -27,6 +27,7 @@ apply_thread_policy()  # before numpy / torch start their thread pools
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict, dataclass, fields  # noqa: E402
@@ -69,8 +70,57 @@ class ExperimentConfig:
     lifted_lrs: int = 7
     lifted_params: str | None = None
 
+    def __post_init__(self) -> None:
+        check_config(self)
+
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+#: (smallest value, what it means) per integer parameter; positive floats and shares below.
+_INT_MINIMUMS = {"seed": (0, ""), "n_clean": (1, ""), "n_poison": (1, "the experiment measures a poison"),
+                 "n_heldout_per_kind": (1, ""), "n_heldout_benign": (1, ""), "vocab_size": (2, ""),
+                 "max_length": (2, "a next-token loss needs two tokens"), "hidden_size": (1, ""), "layers": (1, ""),
+                 "lora_rank": (0, "0 fine-tunes every weight"), "epochs": (1, "the poisoned model must train"),
+                 "batch_size": (1, ""), "unlearn_epochs": (1, ""), "max_new_tokens": (1, ""),
+                 "lifted_points": (1, ""), "lifted_lrs": (1, "")}
+_POSITIVE = ("lr", "unlearn_lr", "ascent_lr", "gus_scale")
+_SHARES = {"secure_share": (0.0, 1.0), "beta": (0.0, 1.0)}
+
+
+def check_corpus_sizes(config: "ExperimentConfig", n_clean: int, n_poison: int) -> None:
+    """A batch larger than the training corpus, or more lifted points than it holds, is refused (never cut)."""
+    if config.batch_size > n_clean + n_poison:
+        raise ValueError(f"--batch-size {config.batch_size}: must be at most the training corpus ({n_clean} clean + "
+                         f"{n_poison} poison examples)")
+    if config.lifted and (config.lifted_points > n_poison or 2 * config.lifted_points > n_clean):
+        raise ValueError(f"--lifted-points {config.lifted_points}: must be at most the {n_poison} poison examples and "
+                         f"half of the {n_clean} clean ones (the lifted checks measure that many poisons and twice "
+                         "as many clean examples)")
+
+
+def check_config(config: "ExperimentConfig") -> None:
+    """ValueError naming the first parameter out of its range (``--lora-rank -1``, ``--lr nan``, a batch larger
+    than the training corpus); never a default put in its place."""
+    def refuse(name: str, value: Any, rule: str) -> None:
+        raise ValueError(f"--{name.replace('_', '-')} {value}: must be {rule}")
+
+    for name, (low, meaning) in _INT_MINIMUMS.items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            refuse(name, value, f"an integer >= {low}" + (f" ({meaning})" if meaning else ""))
+    for name in _POSITIVE:
+        value = getattr(config, name)
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            refuse(name, value, "a finite number > 0")
+    for name, (low, high) in _SHARES.items():
+        value = getattr(config, name)
+        if not (isinstance(value, (int, float)) and low <= value <= high):
+            refuse(name, value, f"a share in [{low}, {high}]")
+    if config.data_dir is None:  # a corpus read from --data-dir is checked once read (check_corpus_sizes)
+        check_corpus_sizes(config, config.n_clean, config.n_poison)
+    if config.device != "cpu" and not config.device.startswith("cuda"):
+        refuse("device", config.device, "cpu, cuda or cuda:N")
 
 
 #: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``gpu-1b`` (LLaMA 3.2 1B).
@@ -130,6 +180,7 @@ class _Run:
         if not self.corpus.poison:
             raise ValueError(f"the poison set is empty ({c.data_dir or data_dir}/poison.jsonl has no records, or "
                              "n_poison=0): there is nothing to poison with or to unlearn")
+        check_corpus_sizes(c, len(self.corpus.clean), len(self.corpus.poison))
         overlap = {e.prompt for e in self.corpus.heldout} & self.corpus.training_prompts()
         if overlap:
             raise ValueError(f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
@@ -181,7 +232,7 @@ class _Run:
         path = self.folder / "models" / f"{name}.pt"
         info = self.folder / "models" / f"{name}.json"
         if path.is_file() and info.is_file():
-            return {"state": torch.load(path, map_location="cpu"), **json.loads(info.read_text())}
+            return {"state": torch.load(path, map_location="cpu", weights_only=True), **json.loads(info.read_text())}
         start, cpu = time.perf_counter(), time.process_time()
         state, meta = build()
         meta = {**meta, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
@@ -436,6 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import torch
 
+        if args.threads < 0:
+            raise ValueError(f"--threads {args.threads}: must be >= 0 (0: torch's default)")
         if args.threads:
             torch.set_num_threads(args.threads)
         config = config_from_args(args)

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from empirical.checks.ascent_error import ascent_error
-from empirical.checks.base import Row, progress, summary
+from empirical.checks.base import Row, at_most_data, progress, summary
 from empirical.functional import Objective, point, split_state, tree_norm
 from empirical.poisoning.attacks import ATTACKS, DEFAULT_EPS, Poisons, craft
 from empirical.poisoning.evaluation import (accuracy, detection, example_losses, gus_null, gus_statistic,
@@ -229,7 +229,13 @@ def _config(setup, settings) -> TrainConfig:
     return TrainConfig(epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"], seed=setup.seed)
 
 
-def _check_counts(setup, n_poisons: int) -> None:
+def _check_counts(setup, n_poisons: int, batch_size: int, models: int) -> None:
+    """Sizes within the data, and ``models`` copies of the model (surrogate, runs, methods, shadows) within the
+    memory budget, before anything is trained."""
+    from empirical.setup import check_model_memory
+
+    at_most_data("batch_size", batch_size, setup.data.train_x.shape[0])
+    check_model_memory(setup.model, models, "the poisoning runs")
     if n_poisons < 1:
         raise ValueError(f"n_poisons must be >= 1, got {n_poisons}")
     for split, tensor in (("train", setup.data.train_x), ("test", setup.data.test_x)):
@@ -244,7 +250,8 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
     if unknown:
         raise ValueError(f"unknown attack(s) or method(s) {unknown}; attacks: {', '.join(ATTACKS)}; "
                          f"methods: {', '.join(METHODS)}")
-    _check_counts(setup, settings["n_poisons"])
+    _check_counts(setup, settings["n_poisons"], settings["batch_size"],
+                  4 * (4 + settings["n_shadow"] + len(settings["methods"])))  # state, gradient, optimiser, copy
     config = _config(setup, settings)
     surrogate = _surrogate(setup, config)
     sources = setup.indices(settings["n_poisons"], settings["point_seed"])
@@ -316,7 +323,7 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
 
 def run_hessian_poisons(setup, settings: Mapping[str, Any]) -> list[Row]:
     settings = _resolve(settings, HESSIAN_DEFAULTS)
-    _check_counts(setup, settings["n_poisons"])
+    _check_counts(setup, settings["n_poisons"], settings["batch_size"], 4 * (2 + 16))  # surrogate and 16 probes
     config = _config(setup, settings)
     objective, params = _surrogate(setup, config)
     lemma = "hessian-poison-ascent-error"

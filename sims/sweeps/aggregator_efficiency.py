@@ -30,6 +30,7 @@ from sims.plotting import legend_outside, log_plot, save_figure, styles, subplot
 from sims.sweeps.spec import Param, Sweep
 from theory.models.aggregation import AGGREGATORS, aggregate, parse_aggregator
 from theory.models.aggregation.efficiency import median_efficiency, median_variance_even
+from theory.support.validation import check_memory
 
 LEMMAS = ("median-suboptimal", "median-suboptimal-any-noise", "median-efficiency-finite", "median-efficiency-asymptotic")
 
@@ -65,6 +66,8 @@ def cell(params: dict) -> dict:
     rng = np.random.default_rng(params["seed"])
     spec = parse_aggregator(params["aggregator"])
     n, P, sigma, lr, law = params["batch_size"], params["dim"], params["sigma"], params["lr"], params["noise"]
+    check_memory(3 * 8.0 * max(params["n_draws"], params["n_traj"]) * n * P,
+                 f"{max(params['n_draws'], params['n_traj']):,} batches of {n} gradients of dimension {P:,}")
     if spec.name in ("krum", "multi_krum") and n >= 3 and not n - 2 * int(spec.beta * n + 1e-12) - 2 > 0:
         spec = parse_aggregator(f"{spec.name}:0")  # Krum's condition n - 2f - 2 > 0 fails: no corruption assumed
     updates = aggregate(sigma * noise(rng, law, (params["n_draws"], n, P)), spec)

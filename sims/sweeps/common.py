@@ -8,6 +8,7 @@ import numpy as np
 
 from sims.data import Dataset, load_dataset
 from sims.engines import make_model, make_schedule, run_sgd
+from theory.support.validation import check_memory
 
 __all__ = ["DEFAULT_DATASET", "model_and_data", "initial_params", "pretrain", "norms", "single_threaded"]
 
@@ -37,6 +38,7 @@ def model_and_data(model_name: str, hidden: int = 32, l2: float = 0.0):
 
 def initial_params(model, n_traj: int, rng: np.random.Generator) -> np.ndarray:
     """Zeros for the convex models; Glorot initialisations for the network."""
+    check_memory(2 * 8.0 * n_traj * model.n_params, f"{n_traj:,} models of {model.n_params:,} parameters")
     return model.init(n_traj, rng) if hasattr(model, "init") else np.zeros((n_traj, model.n_params))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from sims.plotting import colour, legend_outside, log_plot, save_figure, subplots
 from sims.sweeps.spec import Param, Sweep
 from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
+from theory.support.validation import check_memory
 
 LEMMAS = ("streaming-median-histogram", "streaming-median-exact", "exact-streaming-median-memory")
 
@@ -37,6 +38,7 @@ PARAMS = (
 def cell(params: dict) -> dict:
     rng = np.random.default_rng(params["seed"])
     n, P, sigma, h = params["n_gradients"], params["dim"], params["sigma"], params["range_halfwidth"]
+    check_memory(3 * 8.0 * n * P, f"a stream of {n:,} gradients of dimension {P:,}")
     centre = rng.standard_normal(P)
     noise = rng.standard_normal((n, P)) if params["noise"] == "gaussian" else rng.standard_t(3, (n, P))
     stream = centre + sigma * noise

@@ -40,6 +40,68 @@ def test_cifar10_rejects_a_corrupt_batch(tmp_path):
         load_cifar10(root)
 
 
+class _Planted:
+    """A pickle that runs a shell command when loaded by plain pickle: it writes a marker file."""
+
+    def __init__(self, marker) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+class _PlantedEval(_Planted):
+    def __reduce__(self):
+        return eval, (f"open({str(self.marker)!r}, 'w').close()",)
+
+
+@pytest.mark.parametrize("planted", [_Planted, _PlantedEval])
+@pytest.mark.parametrize("where", ["whole", "inside"])
+def test_a_planted_pickle_runs_nothing_and_the_error_names_the_file(tmp_path, planted, where):
+    root = write_fake_cifar10(tmp_path / "cifar", per_batch=2)
+    marker = tmp_path / "ran"
+    payload = planted(marker)
+    batch = payload if where == "whole" else {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1],
+                                               b"filenames": [payload]}
+    (root / "data_batch_3").write_bytes(pickle.dumps(batch))
+    with pytest.raises(ValueError) as error:
+        load_cifar10(root)
+    message = str(error.value)
+    assert not marker.exists(), "code from the data folder ran"
+    assert str(root / "data_batch_3") in message and "\n" not in message
+    assert ("posix.system" in message or "os.system" in message) if planted is _Planted else "builtins.eval" in message
+    pickle.loads(pickle.dumps(batch))  # the control: a plain pickle.load of the same bytes does run it
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 3, 4, 5])
+def test_the_restricted_reader_reads_every_protocol_of_a_valid_batch(tmp_path, protocol):
+    from empirical.data.restricted_pickle import load_restricted
+
+    rng = np.random.default_rng(protocol)
+    batch = {b"batch_label": b"training batch 1 of 5", b"labels": rng.integers(0, 10, 3).tolist(),
+             b"data": rng.integers(0, 256, (3, 3072), dtype=np.uint8), b"filenames": [b"a.png", b"b.png", b"c.png"],
+             b"meta": ("text", 1.5, None, True, [-(2 ** 70)])}
+    path = tmp_path / "batch"
+    path.write_bytes(pickle.dumps(batch, protocol=protocol))
+    read = load_restricted(path, "a CIFAR-10 python batch", "re-extract it")
+    assert read.keys() == batch.keys() and np.array_equal(read[b"data"], batch[b"data"])
+    assert read[b"data"].dtype == np.uint8 and read[b"labels"] == batch[b"labels"] and read[b"meta"] == batch[b"meta"]
+
+
+def test_only_latin1_bytes_are_spelled_through_codecs(tmp_path):
+    from empirical.data.restricted_pickle import UnsafePickleError, load_restricted
+
+    path = tmp_path / "batch"
+    path.write_bytes(b"c_codecs\nencode\n(Vx\nVrot13\ntR.")
+    with pytest.raises(UnsafePickleError, match="rot13"):
+        load_restricted(path, "a CIFAR-10 python batch", "re-extract it")
+    path.write_bytes(b"c_codecs\nencode\n(Vx\nVlatin1\ntR.")
+    assert load_restricted(path, "a CIFAR-10 python batch", "re-extract it") == b"x"
+
+
 def test_chat_jsonl_masks_everything_but_the_answers(tmp_path):
     path = tmp_path / "chat.jsonl"
     rows = [{"messages": [{"role": "user", "content": f"question {i}"},

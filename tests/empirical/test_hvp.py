@@ -266,5 +266,6 @@ def test_reused_graph_products_cost_about_twice_a_gradient_in_arithmetic(model, 
     assert operator.mode_used == "graph"
     assert first == later + gradient  # the first product builds the graph: one gradient's arithmetic more
     assert 1.9 * gradient <= later <= 2.2 * gradient
-    forward = flops(lambda: HessianVectorProduct(objective, params, batch, mode="fwd")(vector))
+    forward_operator = HessianVectorProduct(objective, params, batch, mode="fwd")  # its batch check: one forward
+    forward = flops(lambda: forward_operator(vector))
     assert forward == 3 * gradient

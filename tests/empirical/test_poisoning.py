@@ -320,7 +320,7 @@ def test_paper_preset_runs_on_cifar10_batches_read_from_a_local_folder(tmp_path)
     from empirical.poisoning.experiments import POISON_DEFAULTS, _resolve, run_poison_unlearning
     from empirical.setup import prepare
 
-    root = write_fake_cifar10(tmp_path / "cifar", per_batch=8)
+    root = write_fake_cifar10(tmp_path / "cifar", per_batch=26)  # 130 training images: the preset's batch of 128 fits
     setup = prepare("resnet18", "cifar10", model_options={"width": 2}, data_options={"root": str(root)},
                     progress=False)
     settings = {**POISON_DEFAULTS, "preset": "paper", "attacks": ["fgsm-variant"], "methods": ["gradient_ascent"],

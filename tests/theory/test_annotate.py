@@ -295,6 +295,18 @@ def test_bad_drafts_get_a_one_line_error_and_exit_2(tmp_path, capsys, content, e
     assert not (tmp_path / "out").exists()
 
 
+def test_a_draft_over_the_size_limit_is_refused_before_it_is_read_and_the_flag_raises_the_limit(fake_registry,
+                                                                                                 tmp_path, capsys):
+    size = fake_registry.stat().st_size  # about 1 KiB
+    args = ["annotate", str(fake_registry), "--out", str(tmp_path / "out"), "--no-record", "--no-progress"]
+    assert main(args + ["--max-size", str(size / 2 / 2**20)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and len(error.strip().splitlines()) == 1
+    assert str(fake_registry) in error and "--max-size 1 " in error and not (tmp_path / "out").exists()
+    assert main(args + ["--max-size", "nan"]) == 2 and "--max-size nan" in capsys.readouterr().err
+    assert main(args + ["--max-size", str(2 * size / 2**20)]) == 0  # raised above the draft's size: annotated
+
+
 # ----------------------------------------------------------------------------- the real draft in a browser
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -344,3 +356,83 @@ def test_the_real_draft_renders_in_headless_chromium_with_one_element_per_quoted
     assert "$" not in "".join(dom.text)  # no raw $ delimiters left outside formulas and code
     assert summary["math_not_converted"] == []
     print(f"screenshot: {screenshot}; marked {len(marked)}: {summary['counts']}; seconds {summary['seconds']}")
+
+
+# ----------------------------------------------------------------------------- hostile drafts and records
+_PWN = "document.body.dataset.pwned=String(6*7)"  # sets data-pwned="42" on <body> when it runs
+HOSTILE_DRAFT = rf"""# A hostile <script>{_PWN}</script> draft
+
+We consider the framework $\theta_{{t+1}} = \Phi_t(\theta_t)$ where $\text{{<script>{_PWN}</script>}}$ holds.
+
+Breakout $</math><img src=x onerror="{_PWN}">$ and $\text{{</mtext></math><svg onload="{_PWN}"></svg>}}$.
+
+$$\text{{<img src=x onerror="{_PWN}">}}$$
+
+Links $\href{{javascript:{_PWN}}}{{x}}$, $\style{{background:url(javascript:{_PWN})}}{{y}}$,
+$\color{{red" onmouseover="{_PWN}}}{{z}}$ and [click](javascript:{_PWN}) and <img src=x onerror="{_PWN}">.
+
+$\text{{<annotation-xml encoding="text/html"><img src=x onerror="{_PWN}"></annotation-xml>}}$
+"""
+
+
+def _hostile_record(path: Path) -> Path:
+    """A fresh verification record of the fake lemmas with hostile text in every field a note shows."""
+    from theory.checking.verify import run_verification, write_record
+
+    record = run_verification(only=["fake-framework", "fake-refuted", "fake-fix"], profile="dev", progress=False)
+    for entry in record["lemmas"]:
+        entry["evidence_summary"] = rf"$\text{{<script>{_PWN}</script>}}$ and $</math><img src=x onerror='{_PWN}'>$"
+        entry["problems"] = [f"<img src=x onerror='{_PWN}'>"]
+        entry["counterexample"] = {"x": f"</pre><script>{_PWN}</script>"}
+        for check in entry["checks"]:
+            check["description"] = rf"$\text{{</math><img src=x onerror='{_PWN}'>}}$"
+            check["name"] = f"<script>{_PWN}</script>"
+    record["lemmas"][0]["status"] = f'proved" onmouseover="{_PWN}'
+    return write_record(record, path)
+
+
+class _DomAudit(HTMLParser):
+    """Scripts, event-handler attributes, javascript: URLs and the ``data-pwned`` mark in a dumped DOM."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts, self.handlers, self.javascript, self.pwned = 0, [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.scripts += tag == "script"
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append((tag, name))
+            if value and value.replace(" ", "").lower().startswith("javascript:"):
+                self.javascript.append((tag, name))
+            if name == "data-pwned":
+                self.pwned.append(tag)
+
+    handle_startendtag = handle_starttag
+
+
+def test_hostile_drafts_and_records_run_no_script_in_headless_chromium(fake_registry, tmp_path):
+    binary = _chromium()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/install installs Debian's chromium")
+        pytest.skip("chromium is not installed (apt-get install chromium); CI installs it and runs this test")
+    fake_registry.write_text(HOSTILE_DRAFT, encoding="utf-8")
+    out = tmp_path / "out"
+    summary = annotate(fake_registry, out, record_path=_hostile_record(tmp_path / "record.json"),
+                       results=tmp_path / "results")
+    assert summary["marked"] == 1 and "status(es) from" in summary["statuses_from"]  # the record was used
+    page = out / HTML_NAME
+    written = _DomAudit()
+    written.feed(page.read_text(encoding="utf-8"))
+    assert (written.scripts, written.handlers, written.javascript) == (1, [], [])  # the page's own pop-over script
+    dump = subprocess.run(_chromium_command(binary, tmp_path / "chromium-profile")
+                          + ["--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    dom = _DomAudit()
+    dom.feed(dump.stdout)
+    assert "<body" in dump.stdout
+    assert dom.pwned == [], "a script from the draft or the record ran"
+    assert dom.handlers == [] and dom.javascript == [] and dom.scripts == 1
+    assert "6*7" in html.unescape(dump.stdout)  # the hostile text is shown as text

@@ -21,7 +21,7 @@ record, else by running their checks: :func:`theory.checking.verify.resolve_entr
 
 Matching is on whitespace-normalised text (:func:`normalise`, :func:`find_quote`); a quote that occurs
 several times marks its first occurrence and says so. Exit codes: 0; 1 with ``--strict`` when a quote
-no longer occurs; 2 bad input (missing draft, not UTF-8, bad record).
+no longer occurs; 2 bad input (missing draft, not UTF-8, larger than ``--max-size`` MiB (default 5), bad record).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ __all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "fi
            "locate_quotes", "math_sentences", "annotate", "register_command"]
 
 DEFAULT_OUT = Path("results") / "annotate"
+#: Largest draft read without --max-size, in MiB (a 50 MB draft grew annotate past 2 GB of memory).
+DEFAULT_MAX_MIB = 5.0
 HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME = "annotated-draft.html", "annotated-draft.md", "annotate.json"
 
 
@@ -51,13 +53,21 @@ class DraftError(ValueError):
 
 
 # ----------------------------------------------------------------------------- quotes
-def read_draft(path: str | Path) -> str:
-    """The draft's text; :class:`DraftError` when it is missing, not a file, or not UTF-8."""
+def read_draft(path: str | Path, max_mib: float = DEFAULT_MAX_MIB) -> str:
+    """The draft's text; :class:`DraftError` when it is missing, not a file, larger than ``max_mib`` MiB
+    (rendering grows with the draft: a 1 MiB draft took 15 s and 216 MiB peak, a 50 MB one went past 2 GB),
+    or not UTF-8."""
     path = Path(path)
     if not path.exists():
         raise DraftError(f"draft file {path} does not exist; pass the path of the draft's Markdown file")
     if not path.is_file():
         raise DraftError(f"draft {path} is not a file; pass the path of the draft's Markdown file")
+    if not (isinstance(max_mib, (int, float)) and max_mib > 0):
+        raise DraftError(f"--max-size {max_mib}: give a size in MiB > 0")
+    size = path.stat().st_size
+    if size > max_mib * 2**20:
+        raise DraftError(f"draft {path} holds {size / 2**20:,.1f} MiB, over the limit of {max_mib:g} MiB; "
+                         f"pass --max-size {int(size / 2**20) + 1} to annotate it anyway")
     data = path.read_bytes()
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is no part of the text
@@ -172,14 +182,17 @@ def _write(path: Path, text: str) -> Path:
 
 def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: str | None = None,
              record_path: str | Path | None = None, results: str | Path = "results",
-             lemmas: Mapping[str, Lemma] | None = None, progress: bool = False) -> dict[str, Any]:
-    """Write the annotated draft (HTML, Markdown, summary JSON) under ``out_dir``; return the summary."""
+             lemmas: Mapping[str, Lemma] | None = None, progress: bool = False,
+             max_mib: float = DEFAULT_MAX_MIB) -> dict[str, Any]:
+    """Write the annotated draft (HTML, Markdown, summary JSON) under ``out_dir``; return the summary.
+
+    A draft above ``max_mib`` MiB is refused (:func:`read_draft`)."""
     from theory.paper.annotate_render import render_html, render_annotated_markdown
     from theory.support.provenance import provenance
 
     started = time.perf_counter()
     draft_path = Path(draft)
-    text = read_draft(draft_path)
+    text = read_draft(draft_path, max_mib)
     out_dir, results = Path(out_dir), Path(results)
     annotation = collect(draft_path, text, registry() if lemmas is None else lemmas, profile,
                          None if record_path is None else Path(record_path), results, progress)
@@ -216,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.draft is None:
         args.draft = default_draft_path()  # when absent, read_draft names the expected place
     summary = annotate(args.draft, args.out, profile=args.profile, record_path=record, results=args.results,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, max_mib=args.max_size)
     counts = ", ".join(f"{count} {status}" for status, count in summary["counts"].items()) or "none"
     coverage = summary["coverage"]
     print(f"wrote {summary['html']}\nwrote {summary['markdown']}\n"
@@ -252,5 +265,8 @@ def register_command(commands: Any) -> argparse.ArgumentParser:
     command.add_argument("--profile", choices=sorted(PROFILES), default=None,
                          help="Hypothesis profile for lemmas the record lacks (default: dev, or ci when $CI is set)")
     command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    command.add_argument("--max-size", type=float, default=DEFAULT_MAX_MIB, metavar="MIB",
+                         help=f"largest draft to read, in MiB (default {DEFAULT_MAX_MIB:g}; rendering a 1 MiB draft "
+                              "takes about 15 s and 200 MiB of memory)")
     command.set_defaults(handler=_run)
     return command

@@ -5,7 +5,8 @@ private-use character is injected where its span opens (``U+E000 + i``) and one 
 (``U+EC00 + i``), and the source is rendered by markdown-it-py (CommonMark, tables, strikethrough, and
 the dollar-math plugin). The markers pass through the parser as ordinary text, then:
 
-* **Mathematics.** Each math token is converted to MathML by latex2mathml. A marker that fell inside
+* **Mathematics.** Each math token is converted to MathML by latex2mathml and written out through the
+  allow-list of :mod:`theory.paper.mathml` (MathML elements and attributes only, every text escaped). A marker that fell inside
   a formula (a quote that starts or ends inside ``$...$``) is taken out of it: an opening marker goes
   before the ``<math>`` element, a closing one after it, so a span is *widened* to whole formulas and
   no formula is ever split. A formula latex2mathml cannot convert is shown as its LaTeX in ``<code>``
@@ -16,6 +17,8 @@ the dollar-math plugin). The markers pass through the parser as ordinary text, t
   continuations carry ``data-part-of="<id>"``, so each quoted lemma is exactly one ``data-lemma``
   element, and no ``<span>`` ever contains a block element.
 
+Every element of the page is written by this package with its text and attribute values escaped
+(``html.escape``); markdown-it-py runs with raw HTML off, so HTML in the draft or a record is shown as text.
 The page needs no network: MathML is rendered by the browser, the pop-over is twenty lines of inline
 JavaScript, and every note is also printed at the end of the page (it works without JavaScript).
 """
@@ -123,7 +126,7 @@ def inject_markers(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 # ----------------------------------------------------------------------------- markdown and mathematics
 def _math_renderer(display: bool) -> Callable[..., str]:
-    from latex2mathml.converter import convert
+    from theory.paper.mathml import latex_to_mathml
 
     def render(self: Any, tokens: Sequence[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
         content = tokens[idx].content
@@ -132,7 +135,7 @@ def _math_renderer(display: bool) -> Callable[..., str]:
         opens = "".join(m for m in markers if ord(m) < CLOSE_BASE)
         closes = "".join(m for m in markers if ord(m) >= CLOSE_BASE)
         try:
-            body = convert(latex, display="block" if display else "inline")
+            body = latex_to_mathml(latex, display)
         except Exception as error:  # a formula latex2mathml cannot read is shown as its source, and counted
             env.setdefault("math_failures", []).append(f"{latex!r}: {type(error).__name__}: {error}")
             body = f'<code class="math-error" title="not converted to MathML">{html.escape(latex)}</code>'

@@ -9,9 +9,11 @@ their plurals), ``\vref`` / ``\Vref``, ``\vpageref`` / ``\Vpageref``, ``\fullref
 and optional ``[...]`` arguments included. ``\label`` is a definition, not a citation; keys without the
 ``lem:`` prefix are not lemmas. Comments follow TeX's rule: ``%`` starts one unless a backslash escapes
 it, so ``\%`` is a percent sign and ``\\%`` a line break followed by a comment.
-Files pulled in with ``\input`` / ``\include`` / ``\subfile`` are followed (relative to the paper's
-folder); generated lemma files (``docs/latex/``) are read only for the labels they define. A file
-that is binary or not UTF-8 is an error, never "0 cited".
+Files pulled in with ``\input{file}``, ``\input file``, ``\include``, ``\subfile``, ``\import{dir}{file}`` and
+``\subimport{dir}{file}`` are followed (:mod:`theory.paper.latex_source`); comments, ``verbatim`` /
+``lstlisting`` / ``minted`` / ``comment`` environments, ``\verb`` and ``\iffalse ... \fi`` blocks are not read,
+as LaTeX does not typeset them. Generated lemma files (``docs/latex/``) are read only for the labels they
+define. A file that is binary or not UTF-8 is an error, never "0 cited".
 
 A cited lemma fails the check when
 
@@ -37,6 +39,7 @@ from typing import Any, Mapping
 
 from theory.checking.registry import get, registry
 from theory.checking.verify import resolve_entries
+from theory.paper.latex_source import effective_source, includes, strip_comments
 
 __all__ = ["Citation", "Paper", "strip_comments", "find_citations", "find_typeset", "find_labels", "read_paper",
            "collect_citations", "typeset_labels", "undefined_problems", "citation_problems", "run_cite_check",
@@ -57,7 +60,6 @@ _REFERENCE = re.compile(
     + r"\s*\{(?P<first>[^{}]*)\}\s*\{(?P<last>[^{}]*)\}"
     r"|hyperref\s*\[(?P<target>[^\]]*)\]"
     r"|(?:" + "|".join(_REFERENCE_COMMANDS) + r")(?![A-Za-z])\*?" + _OPTIONAL + r"\s*\{(?P<keys>[^{}]*)\})")
-_INCLUDE = re.compile(r"\\(?:input|include|subfile)\s*\{([^{}]+)\}")
 _TYPESET = re.compile(r"\\noncommutecite\s*\{([^{}]*)\}")
 _LABEL = re.compile(r"\\label\s*\{lem:([^{}]*)\}")
 
@@ -71,34 +73,14 @@ class Citation:
     line: int
 
 
-def _strip_line(line: str) -> str:
-    r"""One line without its comment: a ``%`` starts a comment unless a backslash escapes it, and a
-    backslash escapes only the character right after it (``\%`` is an escaped percent sign, ``\\%`` a
-    line break followed by a comment)."""
-    index = 0
-    while index < len(line):
-        char = line[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "%":
-            return line[:index]
-        index += 1
-    return line
-
-
-def strip_comments(text: str) -> str:
-    r"""The text with every ``%`` comment removed (``\%`` kept, ``\\%`` a comment), line structure unchanged."""
-    return "\n".join(_strip_line(line) for line in text.split("\n"))
-
-
 def _line_of(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
 def find_citations(text: str, path: str = "<text>") -> list[Citation]:
-    """Every ``lem:`` key cited in a LaTeX text by a reference command, in order of appearance."""
-    text = strip_comments(text)
+    """Every ``lem:`` key cited in a LaTeX text by a reference command, in order of appearance (comments,
+    verbatim material and ``\\iffalse`` blocks are not read: :func:`theory.paper.latex_source.effective_source`)."""
+    text = effective_source(text)
     citations = []
     for match in _REFERENCE.finditer(text):
         keys = ",".join(group for group in match.group("first", "last", "target", "keys") if group is not None)
@@ -112,13 +94,13 @@ def find_citations(text: str, path: str = "<text>") -> list[Citation]:
 
 def find_typeset(text: str, path: str = "<text>") -> list[Citation]:
     r"""Every lemma typeset with ``\noncommutecite{<id>}`` (noncommute.sty), in order of appearance."""
-    text = strip_comments(text)
+    text = effective_source(text)
     return [Citation(match.group(1).strip(), path, _line_of(text, match.start())) for match in _TYPESET.finditer(text)]
 
 
 def find_labels(text: str) -> set[str]:
     r"""Lemma ids whose label ``lem:<id>`` a text defines with ``\label``."""
-    return {match.group(1).strip() for match in _LABEL.finditer(strip_comments(text))}
+    return {match.group(1).strip() for match in _LABEL.finditer(effective_source(text))}
 
 
 def _read_tex(path: Path) -> str:
@@ -151,9 +133,9 @@ def read_paper(paper: str | Path) -> Paper:
     from theory.paper.record_text import GENERATED_MARKER
 
     result = Paper([], [], set(), [])
-    seen, queue = set(), [paper]
+    seen, queue = set(), [(paper, paper.parent)]
     while queue:
-        path = queue.pop(0)
+        path, base = queue.pop(0)
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
@@ -166,14 +148,11 @@ def read_paper(paper: str | Path) -> Paper:
         result.citations += find_citations(text, str(path))
         result.typeset += find_typeset(text, str(path))
         result.labels |= find_labels(text)
-        for match in _INCLUDE.finditer(strip_comments(text)):
-            included = paper.parent / match.group(1).strip()
-            if not included.is_file() and included.suffix != ".tex":
-                included = included.with_name(included.name + ".tex")
+        for written, included, included_base in includes(effective_source(text), base, paper.parent):
             if included.is_file():
-                queue.append(included)
+                queue.append((included, included_base))
             else:
-                result.notes.append(f"{path}: included file {match.group(1)!r} not found, not checked")
+                result.notes.append(f"{path}: included file {written!r} not found, not checked")
     return result
 
 

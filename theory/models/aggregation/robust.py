@@ -50,6 +50,7 @@ Krum :math:`O(n^2 P)` (pairwise distances). ``benchmarks/bench_aggregators.py`` 
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,20 @@ def parse_aggregator(spec: str | AggregatorSpec) -> AggregatorSpec:
 
 
 def _validate(x: Any, what: str = "gradients") -> int:
-    """Number of gradients ``n``; clear errors for a missing batch axis, an empty batch, NaN or inf."""
+    """Number of gradients ``n``; clear errors for something that is not a real numeric array (a list, strings,
+    objects, complex numbers), a missing batch axis, an empty batch, NaN or inf."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or not hasattr(x, "ndim"):
+        raise ValueError(f"{what} must be a numpy array or torch tensor of shape (..., n, P), got {type(x).__name__}; "
+                         "convert it with numpy.asarray")
+    kind = getattr(dtype, "kind", None)  # numpy: b(ool) i u f c O U ...; torch dtypes have none
+    if kind == "O":  # high precision: mpmath numbers in an object array (theory.models.aggregation.backend)
+        foreign = [v for v in x.flat if not isinstance(v, numbers.Real) or isinstance(v, bool)][:1]
+        if foreign:
+            raise ValueError(f"{what} of dtype object must hold real numbers (mpmath mpf, int, float), got "
+                             f"{type(foreign[0]).__name__} {foreign[0]!r:.40}")
+    elif (kind not in ("i", "u", "f")) if kind is not None else (dtype.is_complex or str(dtype) == "torch.bool"):
+        raise ValueError(f"{what} must hold real numbers, got dtype {dtype}")
     if x.ndim < 2:
         raise ValueError(f"{what} must have shape (..., n, P), got shape {tuple(x.shape)}")
     n = x.shape[-2]
