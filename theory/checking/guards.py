@@ -33,6 +33,15 @@ runs is written to a ledger (:func:`comparisons`, :func:`record_comparison`); wh
 
 Only a statement failure can make a lemma ``refuted``. An implementation failure is a problem that names
 the implementation and the case; the check goes on exploring the statement (:mod:`theory.checking.status`).
+
+**Negative controls** (issue 19, item 1). A check that cannot fail is no check. :func:`perturbed` switches on
+*perturbation mode* for a block: the engine (:mod:`theory.checking.status`) re-runs a passing proof, or a
+property's predicate on cases that supported it, inside that block, and every decision point of
+:mod:`theory.checking.building_blocks` then decides a perturbed statement instead of the real one
+(an identity with one term doubled, a comparison with its gap widened by twice its tolerance, a
+"differs" claim with both sides made equal). The check must reject the perturbed statement; one that
+still passes never ran its "no" path, and is a problem. :func:`note_perturbation` counts the decision
+points that were perturbed, so the evidence says how many the control reached.
 """
 
 from __future__ import annotations
@@ -44,7 +53,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 __all__ = ["VACUITY_FRACTION", "MIN_SUPPORTING", "ORACLE_FRACTION", "vacuity_floor", "oracle_floor", "degenerate",
-           "Comparison", "comparisons", "record_comparison", "failure_kind", "FLOOR_RULE"]
+           "Comparison", "comparisons", "record_comparison", "failure_kind", "FLOOR_RULE",
+           "perturbed", "perturbing", "note_perturbation"]
 
 #: Fraction of a property's examples that must support the statement.
 VACUITY_FRACTION = 0.5
@@ -142,3 +152,30 @@ def failure_kind(ledger: list[Comparison], float64_only: bool) -> str:
     if failing and all(comparison.implementation for comparison in failing):
         return "implementation"
     return "statement"
+
+
+_PERTURBATIONS: ContextVar[list[int] | None] = ContextVar("noncommute_perturbations", default=None)
+
+
+@contextlib.contextmanager
+def perturbed() -> Iterator[list[int]]:
+    """Perturbation mode for the block (see the module docstring); yields a one-item list counting the
+    decision points perturbed so far. Nesting starts a fresh count and restores the outer one."""
+    counter = [0]
+    token = _PERTURBATIONS.set(counter)
+    try:
+        yield counter
+    finally:
+        _PERTURBATIONS.reset(token)
+
+
+def perturbing() -> bool:
+    """Whether a negative control is running (decision points must decide the perturbed statement)."""
+    return _PERTURBATIONS.get() is not None
+
+
+def note_perturbation() -> None:
+    """Count one perturbed decision point (no-op outside :func:`perturbed`)."""
+    counter = _PERTURBATIONS.get()
+    if counter is not None:
+        counter[0] += 1
