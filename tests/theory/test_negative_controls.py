@@ -167,3 +167,22 @@ def test_planting_the_interleaved_all_sizes_proof_returning_true_makes_verify_fa
     monkeypatch.setattr(proof, "__code__", (lambda: True).__code__)
     assert _verify("interleaved-unlearning-cost", tmp_path) == 1
     assert "'expected-cost-all-sizes' accepted its negative control" in capsys.readouterr().out
+
+
+def test_list_shows_the_coverage_of_proved_and_verified_lemmas(tmp_path, capsys):
+    record = tmp_path / "record.json"
+    assert main(["verify", "--only", "ga-exact-iff", "influence-linear-in-gradient", "--record", str(record),
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--only", "ga-exact-iff", "influence-linear-in-gradient", "--record", str(record),
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "coverage" in out.splitlines()[0]
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("ga-exact-iff", "influence-linear"))}
+    assert "proved" in rows["ga-exact-iff"] and "all p (2 vectors in R^2)" in rows["ga-exact-iff"]
+    assert "verified" in rows["influence-linear-in-gradient"] and "p <= 3" in rows["influence-linear-in-gradient"]
+    import json
+
+    entry = {item["id"]: item for item in json.loads(record.read_text())["lemmas"]}["influence-linear-in-gradient"]
+    assert (entry["coverage"], entry["coverage_every_size"]) == ("p <= 3", False)
+    assert entry["coverage_by_check"] == {"linear-map": "p <= 3"}

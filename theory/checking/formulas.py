@@ -140,11 +140,12 @@ _MATCHES: dict[tuple[str, Any], bool] = {}
 
 
 def implementation_matches(name: str) -> bool:
-    """Whether the package's implementation of formula ``name`` equals the draft's, symbolically
-    (cached per implementation code object, so a changed implementation is compared afresh)."""
+    """Whether the package's implementation of formula ``name`` equals the draft's, symbolically (cached per
+    code of every implementation listed, since one may call another: a changed one is compared afresh)."""
     formula, module, function = IMPLEMENTATIONS[name]
     implementation = getattr(importlib.import_module(module), function)
-    key = (name, implementation.__code__)
+    key = (name, tuple(getattr(importlib.import_module(source), callee).__code__
+                       for _, source, callee in IMPLEMENTATIONS.values()))
     if key not in _MATCHES:
         arguments = _symbolic_arguments(name)
         computed = np.ravel(np.asarray(implementation(*arguments), dtype=object))
