@@ -99,6 +99,12 @@ def _coverage_cell(entry: dict[str, Any]) -> str:
     return _shorten(entry.get("coverage") or "undeclared", 36)
 
 
+def _coverage_words(entry: dict[str, Any]) -> str:
+    """The sizes the checks cover, and whether that is every size the statement quantifies over."""
+    text = entry.get("coverage") or "no checks"
+    return f"{text} ({'every size' if entry.get('coverage_every_size') else 'not every size: proved needs every size'})"
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     lemmas = _lemmas(args.only)
     entries, origin = resolve_entries(lemmas, args.profile, _record_path(args), progress=not args.no_progress)
@@ -155,7 +161,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if entry["counterexample_reproduced"]:
         status += " (stored counterexample reproduced)"
     lines = [f"{lemma.id}  [{lemma.label}]", lemma.title, "",
-             _field("status", status), _field("status from", origin),
+             _field("status", status), _field("coverage", _coverage_words(entry)), _field("status from", origin),
              _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
              _field("source", lemma.source), _field("statement", lemma.statement),
              _field("interpretation", lemma.interpretation), _field("assumptions", lemma.assumptions),

@@ -84,7 +84,8 @@ def test_perturbation_mode_flips_every_decision_point_on_true_statements():
 # ----------------------------------------------------------------------------- the engine runs the controls
 def test_a_proof_routed_through_is_zero_rejects_its_control_and_is_proved():
     record = run_check(SympyProof("p", _true_identity, "d", coverage=every_size("size-free")))
-    assert record["passed"] and record["negative_control"]["rejected"] and record["negative_control"]["perturbed"] == 1
+    control = record["negative_control"]
+    assert record["passed"] and control["rejected"] and control["points"] == 1 and control["load_bearing"] == 1
     assert (record["coverage"], record["every_size"]) == ("size-free", True)
     assert evaluate(_lemma(SympyProof("p", _true_identity, "d", coverage=every_size("size-free")))).status == "proved"
 
@@ -186,3 +187,15 @@ def test_list_shows_the_coverage_of_proved_and_verified_lemmas(tmp_path, capsys)
     entry = {item["id"]: item for item in json.loads(record.read_text())["lemmas"]}["influence-linear-in-gradient"]
     assert (entry["coverage"], entry["coverage_every_size"]) == ("p <= 3", False)
     assert entry["coverage_by_check"] == {"linear-map": "p <= 3"}
+
+
+def test_every_decision_point_of_a_proof_must_be_load_bearing():
+    def ignores_its_second_identity() -> bool:
+        first = _true_identity()
+        is_zero(A - A)  # decided, then dropped from the conclusion
+        return first
+
+    verdict = evaluate(_lemma(SympyProof("p", ignores_its_second_identity, "d", coverage=every_size("all p"))))
+    control = verdict.evidence[0]["negative_control"]
+    assert (control["points"], control["load_bearing"], control["rejected"]) == (2, 1, False)
+    assert verdict.status == "open" and "[1] of 2 perturbed alone: they are not load-bearing" in verdict.problems[0]

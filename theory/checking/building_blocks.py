@@ -27,7 +27,7 @@ import numpy as np
 import sympy
 
 from theory.checking.error_model import float64_tolerance, oracle_tolerance, within
-from theory.checking.guards import note_perturbation, perturbing, record_comparison
+from theory.checking.guards import perturb_here, record_comparison
 from theory.checking.oracle import mp_max_abs, mp_vector
 from theory.checking.registry import Coverage, Outcome, PropertyCheck, every_size
 from theory.checking.strategies import LINEAR_POINT_RANGES
@@ -86,9 +86,8 @@ def sym_step(theta: sympy.Matrix, x: sympy.Matrix, y: sympy.Expr, lr: sympy.Expr
 def perturb_identity(expression: Any) -> Any:
     """The expression itself, or under a negative control the perturbed identity (module docstring):
     its first term doubled, or a free symbol added when it has a single term (or is 0)."""
-    if not perturbing():
+    if not perturb_here():
         return expression
-    note_perturbation()
     expression = sympy.sympify(expression)
     terms = sympy.Add.make_args(expression)
     if len(terms) > 1:
@@ -109,8 +108,7 @@ def is_nonzero(expression: sympy.Expr) -> bool:
     """Whether sympy cannot reduce the expression to 0 and finds it non-zero: ``simplify(E) != 0``.
 
     Under a negative control it decides ``E - E != 0`` instead, which it must reject."""
-    if perturbing():
-        note_perturbation()
+    if perturb_here():
         expression = sympy.sympify(expression) - sympy.sympify(expression)
     return not _reduces_to_zero(expression)
 
@@ -118,8 +116,7 @@ def is_nonzero(expression: sympy.Expr) -> bool:
 def is_zero_matrix_expression(expression: Any) -> bool:
     """Whether a matrix-symbol expression (sympy ``MatrixSymbol`` algebra, symbolic size) expands to the zero
     matrix. Under a negative control its first term is doubled, or a free matrix symbol of its shape added."""
-    if perturbing():
-        note_perturbation()
+    if perturb_here():
         terms = sympy.MatAdd.make_args(expression)
         expression = expression + (terms[0] if len(terms) > 1 else sympy.MatrixSymbol("Delta", *expression.shape))
     return sympy.expand(expression) == sympy.ZeroMatrix(*expression.shape)
@@ -150,8 +147,7 @@ def compare(error: float, tolerance: float, detail: str = "", implementation: bo
     that tests a float64 implementation against its error model rather than the statement itself (its
     failure is a bug of the implementation, never a counterexample).
     """
-    if perturbing():  # implementation comparisons too: a float64 check must be able to fail as well
-        note_perturbation()
+    if perturb_here():  # implementation comparisons too: a float64 check must be able to fail as well
         error = abs(float(error)) + 2 * abs(float(tolerance))
         detail = f"negative control (gap widened by twice the tolerance): {detail}"
     score = float(error) / float(tolerance) if tolerance > 0 else float("inf")
@@ -166,8 +162,7 @@ def distinct(error: float, tolerance: float, detail: str = "") -> Outcome:
 
     The score is ``tolerance / error`` (> 1 breaks the claim). Under a negative control the gap is closed
     (error 0: both sides made equal), which the claim must reject."""
-    if perturbing():
-        note_perturbation()
+    if perturb_here():
         error, detail = 0.0, f"negative control (both sides made equal): {detail}"
     error, tolerance = float(error), float(tolerance)
     holds = bool(np.isfinite(error) and error > tolerance)
@@ -180,8 +175,7 @@ def distinct(error: float, tolerance: float, detail: str = "") -> Outcome:
 def strictly_below(value: Any, bound: Any, detail: str = "") -> Outcome:
     """The outcome of a strict inequality ``value < bound`` of the statement (exact or 60-digit numbers); the
     score is value / bound. Under a negative control the value is raised to ``|value| + 2 |bound|``."""
-    if perturbing():
-        note_perturbation()
+    if perturb_here():
         value = abs(value) + 2 * abs(bound)
         detail = f"negative control (value raised by twice the bound): {detail}"
     holds = bool(value < bound)
@@ -194,8 +188,7 @@ def strictly_below(value: Any, bound: Any, detail: str = "") -> Outcome:
 def at_least(value: Any, bound: Any, detail: str = "") -> Outcome:
     """The outcome of ``value >= bound`` (exact or 60-digit numbers); the score is bound / value. Under a negative
     control the value is lowered below the bound (to ``bound - |bound| - |value| - 1``)."""
-    if perturbing():
-        note_perturbation()
+    if perturb_here():
         value = bound - abs(bound) - abs(value) - 1
         detail = f"negative control (value lowered below the bound): {detail}"
     holds = bool(value >= bound)
@@ -208,8 +201,7 @@ def at_least(value: Any, bound: Any, detail: str = "") -> Outcome:
 def exactly_equal(left: Any, right: Any, detail: str = "") -> Outcome:
     """The outcome of an exact equality of the statement (integers, ``Fraction``); under a negative control the
     left side is shifted by 1."""
-    if perturbing():
-        note_perturbation()
+    if perturb_here():
         left, detail = left + 1, f"negative control (left side shifted by 1): {detail}"
     outcome = Outcome(bool(left == right), 0.0 if left == right else float("inf"), detail or f"{left} == {right}")
     record_comparison(False, outcome.holds, outcome.detail)

@@ -40,8 +40,10 @@ property's predicate on cases that supported it, inside that block, and every de
 :mod:`theory.checking.building_blocks` then decides a perturbed statement instead of the real one
 (an identity with one term doubled, a comparison with its gap widened by twice its tolerance, a
 "differs" claim with both sides made equal). The check must reject the perturbed statement; one that
-still passes never ran its "no" path, and is a problem. :func:`note_perturbation` counts the decision
-points that were perturbed, so the evidence says how many the control reached.
+still passes never ran its "no" path, and is a problem. :func:`perturb_here` counts the decision points
+reached, so the evidence says how many the control reached; ``perturbed(only=k)`` perturbs the k-th alone,
+with which the engine checks that every decision point of a sympy proof is load-bearing (perturbing it
+alone makes the proof fail).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from typing import Any, Iterator, Mapping
 
 __all__ = ["VACUITY_FRACTION", "MIN_SUPPORTING", "ORACLE_FRACTION", "vacuity_floor", "oracle_floor", "degenerate",
            "Comparison", "comparisons", "record_comparison", "failure_kind", "FLOOR_RULE",
-           "perturbed", "perturbing", "note_perturbation"]
+           "perturbed", "perturbing", "perturb_here", "COUNT_ONLY"]
 
 #: Fraction of a property's examples that must support the statement.
 VACUITY_FRACTION = 0.5
@@ -156,12 +158,16 @@ def failure_kind(ledger: list[Comparison], float64_only: bool) -> str:
 
 _PERTURBATIONS: ContextVar[list[int] | None] = ContextVar("noncommute_perturbations", default=None)
 
+#: ``perturbed(only=COUNT_ONLY)`` counts the decision points a run reaches and perturbs none of them.
+COUNT_ONLY = -1
+
 
 @contextlib.contextmanager
-def perturbed() -> Iterator[list[int]]:
+def perturbed(only: int | None = None) -> Iterator[list[int]]:
     """Perturbation mode for the block (see the module docstring); yields a one-item list counting the
-    decision points perturbed so far. Nesting starts a fresh count and restores the outer one."""
-    counter = [0]
+    decision points reached so far. ``only=k`` perturbs the k-th decision point reached (from 0) and no other,
+    ``only=COUNT_ONLY`` none (a counting run); ``None`` perturbs every one. Nesting restores the outer mode."""
+    counter = [0, only]
     token = _PERTURBATIONS.set(counter)
     try:
         yield counter
@@ -170,12 +176,16 @@ def perturbed() -> Iterator[list[int]]:
 
 
 def perturbing() -> bool:
-    """Whether a negative control is running (decision points must decide the perturbed statement)."""
+    """Whether a negative control (or its counting run) is running."""
     return _PERTURBATIONS.get() is not None
 
 
-def note_perturbation() -> None:
-    """Count one perturbed decision point (no-op outside :func:`perturbed`)."""
+def perturb_here() -> bool:
+    """Called by a decision point: counts it, and says whether it must decide the perturbed statement
+    (always False outside :func:`perturbed`)."""
     counter = _PERTURBATIONS.get()
-    if counter is not None:
-        counter[0] += 1
+    if counter is None:
+        return False
+    index, only = counter[0], counter[1]
+    counter[0] += 1
+    return only is None or index == only

@@ -17,7 +17,8 @@ Rules (the registry's module docstring defines the statuses; :mod:`theory.checki
 5. A check with too few cases that met the premises and were not degenerate is *vacuous*
    (:func:`theory.checking.guards.vacuity_floor`): a problem, and no evidence either way.
 6. Every passing check runs its *negative control* (:mod:`theory.checking.guards`, issue 19): a sympy proof
-   re-run on perturbed identities (or its explicit perturbed variant) must return False; a property's
+   re-run on perturbed identities, all at once and each of its first :data:`SINGLE_POINTS` decision points
+   alone (each must be load-bearing), or its explicit perturbed variant, must return False; a property's
    predicate re-run in perturbation mode on up to :data:`NEGATIVE_CASES` cases that supported the
    statement must break on each. A control that is not rejected is a problem: the proof counts as not
    gone through, the property as no evidence. The control is recorded in the check's evidence.
@@ -44,17 +45,19 @@ from typing import Any, Iterator
 import hypothesis
 from hypothesis import example, given, settings, target
 
-from theory.checking.guards import (FLOOR_RULE, comparisons, degenerate, failure_kind, oracle_floor, perturbed,
-                                    vacuity_floor)
+from theory.checking.guards import (COUNT_ONLY, FLOOR_RULE, comparisons, degenerate, failure_kind, oracle_floor,
+                                    perturbed, vacuity_floor)
 from theory.checking.registry import Check, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
 
 __all__ = ["Verdict", "evaluate", "run_check", "STATUSES", "time_budget", "budget_exhausted", "NEGATIVE_CASES",
-           "lemma_coverage"]
+           "SINGLE_POINTS", "lemma_coverage"]
 
 STATUSES = ("proved", "verified", "refuted", "open")
 
 #: How many supporting cases a property's negative control re-runs (the first ones that supported it).
 NEGATIVE_CASES = 3
+#: How many decision points of a sympy proof its negative control perturbs one at a time (the first ones).
+SINGLE_POINTS = 8
 
 
 @dataclass
@@ -74,31 +77,48 @@ class Verdict:
         return not self.problems
 
 
-def _sympy_negative_control(check: SympyProof) -> dict[str, Any]:
-    """Re-run the proof on a perturbed statement (rule 6): ``rejected`` when it returned False (or raised)."""
-    explicit = check.negative_control is not None
-    kind = "explicit perturbed variant" if explicit else "perturbed identities (one term doubled)"
-    reached = 0
-    try:
-        if explicit:
-            accepted = bool(check.negative_control())
-        else:
-            with perturbed() as counter:
-                accepted = bool(check.prove())
-            reached = counter[0]
-        detail = "accepted: the proof returned True" if accepted else "rejected: the proof returned False"
-    except Exception as error:  # the perturbed statement crashed the argument: it did not conclude
-        accepted, detail = False, f"rejected: raised {type(error).__name__}: {error}"
-    if not explicit:
-        detail += f" ({reached} decision point(s) perturbed)"
-    return {"kind": kind, "rejected": not accepted, "perturbed": reached, "detail": detail}
+def _sympy_negative_control(check: SympyProof, points: int) -> dict[str, Any]:
+    """Re-run the proof on perturbed statements (rule 6): every decision point at once, then each of the first
+    :data:`SINGLE_POINTS` of the ``points`` the proof reached alone. ``rejected`` when every run returned False
+    (or raised): no run may conclude True from a perturbed identity."""
+    def concludes(only: int | None) -> tuple[bool, int, str]:
+        try:
+            with perturbed(only) as counter:
+                return bool(check.prove()), counter[0], ""
+        except Exception as error:  # the perturbed statement crashed the argument: it did not conclude
+            return False, 0, f"{type(error).__name__}: {error}"
+
+    if check.negative_control is not None:
+        try:
+            accepted, error = bool(check.negative_control()), ""
+        except Exception as exception:
+            accepted, error = False, f"{type(exception).__name__}: {exception}"
+        detail = ("accepted: the perturbed variant returned True" if accepted else
+                  f"rejected: the perturbed variant {'raised ' + error if error else 'returned False'}")
+        return {"kind": "explicit perturbed variant", "rejected": not accepted, "points": points,
+                "load_bearing": None, "detail": detail}
+    accepted, reached, error = concludes(None)
+    alone = range(min(points, SINGLE_POINTS))
+    not_bearing = [index for index in alone if concludes(index)[0]]
+    if accepted:
+        detail = f"accepted: the proof returned True with all {reached} decision point(s) perturbed"
+    elif not_bearing:
+        detail = (f"accepted: the proof returned True with decision point(s) {not_bearing} of {points} perturbed "
+                  "alone: they are not load-bearing")
+    else:
+        detail = (f"rejected: the proof returned False with every decision point perturbed"
+                  f"{' (raised ' + error + ')' if error else ''}, and with each of {len(alone)} of {points} alone")
+    return {"kind": "perturbed identities (one term doubled)", "rejected": not accepted and not not_bearing,
+            "points": points, "load_bearing": len(alone) - len(not_bearing), "detail": detail}
 
 
 def _run_sympy(check: SympyProof) -> dict[str, Any]:
     started = time.perf_counter()
+    points = 0
     try:
-        passed = bool(check.prove())
-        detail = check.description
+        with perturbed(COUNT_ONLY) as counter:  # counts the decision points reached, perturbs none
+            passed = bool(check.prove())
+        points, detail = counter[0], check.description
     except Exception as error:  # a proof that crashes did not go through
         passed, detail = False, f"{check.description} -- raised {type(error).__name__}: {error}"
     coverage = check.coverage
@@ -106,7 +126,7 @@ def _run_sympy(check: SympyProof) -> dict[str, Any]:
               "coverage": coverage.text if coverage else None,
               "every_size": bool(coverage and coverage.every_size), "cross_check": check.cross_check}
     if passed:
-        record["negative_control"] = _sympy_negative_control(check)
+        record["negative_control"] = _sympy_negative_control(check, points)
     record["seconds"] = round(time.perf_counter() - started, 3)
     return record
 

@@ -91,13 +91,14 @@ def _prove_interleaved_cost_all_sizes() -> bool:
     symbolic in T and m."""
     T, m = sympy.symbols("T m", integer=True, positive=True)
     binomial = sympy.binomial
-    base = binomial(m, m) == 1 and binomial(m + 1, m + 1) == 1
-    pascal = sympy.combsimp(binomial(T + 2, m + 1) - binomial(T + 1, m + 1) - binomial(T + 1, m)) == 0
-    ratio = sympy.simplify(sympy.combsimp(binomial(T + 1, m + 1) / binomial(T, m)) - (T + 1) / (m + 1)) == 0
+    # every step is decided by is_zero, so the negative control perturbs each of them
+    base = is_zero(binomial(m, m) - 1) and is_zero(binomial(m + 1, m + 1) - 1)
+    pascal = is_zero(sympy.combsimp(binomial(T + 2, m + 1) - binomial(T + 1, m + 1) - binomial(T + 1, m)))
+    ratio = is_zero(sympy.combsimp(binomial(T + 1, m + 1) / binomial(T, m)) - (T + 1) / (m + 1))
     expected_kmin = (T + 1) / (m + 1)
     cost = 2 * (T - expected_kmin + 1) - m
     excess = is_zero(cost - (T - m) - (T * (m - 1) + 2 * m) / (m + 1))
-    ratio_limit = sympy.limit(cost / (T - m), T, sympy.oo) == 2 * m / (m + 1)
+    ratio_limit = is_zero(sympy.limit(cost / (T - m), T, sympy.oo) - 2 * m / (m + 1))
     return bool(base and pascal and ratio and excess and ratio_limit)
 
 
