@@ -18,6 +18,10 @@ the commutator :math:`\Phi_z\circ\Phi_{z'} - \Phi_{z'}\circ\Phi_z`, the Neumann 
 :math:`\Psi(\theta) = \theta_+ + \lambda g_z(\theta)`. This is a deliberate second version (N-version
 programming): the guide's "one piece of code" yields to the oracle's independence here.
 
+For logistic regression (labels :math:`y = \pm1`): :math:`g_z(\theta) = -y\,\sigma(-y\theta\cdot x)\,x` and the
+Hessian-vector product :math:`\sigma(s)\sigma(-s)(x\cdot v)\,x`, :math:`s = y\theta\cdot x`; and, for any gradient
+field, the descent-then-ascent error and the commutator of two steps (draft, "Second-order approximations").
+
 The engine (:mod:`theory.checking.status`, rule 8) records which formulas a lemma's checks evaluated
 (:func:`formulas_used`) and then compares the package's implementation of each with it symbolically
 (:func:`implementation_problems`): a bug in the implementation is an *implementation problem* of the
@@ -31,11 +35,13 @@ import importlib
 from contextvars import ContextVar
 from typing import Any, Iterator
 
+import mpmath
 import numpy as np
 import sympy
 
 __all__ = ["draft_residual", "draft_gradient", "draft_step", "draft_commutator", "draft_inverse_step",
-           "draft_neumann", "draft_fixed_point", "IMPLEMENTATIONS", "formulas_used", "implementation_matches",
+           "draft_neumann", "draft_fixed_point", "draft_logistic_gradient", "draft_logistic_hvp",
+           "draft_ascent_error", "draft_commutator_of", "IMPLEMENTATIONS", "formulas_used", "implementation_matches",
            "implementation_problems"]
 
 _USED: ContextVar[set[str] | None] = ContextVar("noncommute_formulas_used", default=None)
@@ -110,6 +116,36 @@ def draft_fixed_point(theta_next, x, y, lr, iterations, start):
     return theta
 
 
+def _sigmoid(t):
+    """1 / (1 + e^{-t}), evaluated with mpmath (this module serves the 60-digit oracle)."""
+    return 1 / (1 + mpmath.exp(-t))
+
+
+def draft_logistic_gradient(theta, x, y):
+    """Logistic regression (labels y = +-1), L = log(1 + exp(-y theta.x)): g = -y sigma(-y theta.x) x."""
+    _note("logistic_gradient")
+    return (-y * _sigmoid(-y * np.dot(x, theta))) * x
+
+
+def draft_logistic_hvp(theta, x, y, v):
+    """Its Hessian times v: sigma(s) sigma(-s) (x.v) x with s = y theta.x (y^2 = 1)."""
+    _note("logistic_hvp")
+    margin = y * np.dot(x, theta)
+    return (_sigmoid(margin) * _sigmoid(-margin) * np.dot(x, v)) * x
+
+
+def draft_ascent_error(gradient, theta, lr):
+    """theta_2 - theta_0 for a descent step then an ascent step at the same rate, any gradient field."""
+    after = theta - lr * gradient(theta)
+    return after + lr * gradient(after) - theta
+
+
+def draft_commutator_of(gradient_a, gradient_b, theta, lr):
+    """Phi_B(Phi_A(theta)) - Phi_A(Phi_B(theta)) for two gradient fields (A applied first on the left)."""
+    after_a, after_b = theta - lr * gradient_a(theta), theta - lr * gradient_b(theta)
+    return (after_a - lr * gradient_b(after_a)) - (after_b - lr * gradient_a(after_b))
+
+
 #: formula name -> (its draft version here, the implementation's module and function, the arguments'
 #: layout: how many vectors, then the scalar arguments in order).
 IMPLEMENTATIONS: dict[str, tuple[Any, str, str]] = {
@@ -120,7 +156,13 @@ IMPLEMENTATIONS: dict[str, tuple[Any, str, str]] = {
     "inverse_step": (draft_inverse_step, "theory.models.linear_regression", "inverse_step_core"),
     "neumann": (draft_neumann, "theory.models.linear_regression", "neumann_core"),
     "fixed_point": (draft_fixed_point, "theory.models.linear_regression", "fixed_point_core"),
+    "logistic_gradient": (draft_logistic_gradient, "theory.models.logistic_regression", "gradient_core"),
+    "logistic_hvp": (draft_logistic_hvp, "theory.models.logistic_regression", "hessian_vector_product_core"),
 }
+
+#: formulas compared at 60 digits on fixed points instead of symbolically (the implementation branches on
+#: the number type, so it does not run on sympy symbols).
+NUMERIC = {"logistic_gradient", "logistic_hvp"}
 
 
 def _symbolic_arguments(name: str) -> tuple:
@@ -139,6 +181,20 @@ def _symbolic_arguments(name: str) -> tuple:
 _MATCHES: dict[tuple[str, Any], bool] = {}
 
 
+def _matches_numerically(formula, implementation, name: str) -> bool:
+    """Both at 60 digits on three fixed points (labels +1 and -1, margins of both signs), within 1e-50."""
+    with mpmath.workdps(60):
+        points = [([0.5, -1.25, 2.0], [1.5, 0.25, -0.75], 1), ([-2.0, 0.5, 1.0], [0.75, -1.5, 0.5], -1),
+                  ([0.0, 3.0, -0.5], [-1.0, 0.5, 2.0], 1)]
+        for theta, x, y in points:
+            theta, x = (np.array([mpmath.mpf(value) for value in vector], dtype=object) for vector in (theta, x))
+            arguments = (theta, x, mpmath.mpf(y)) + ((x[::-1].copy(),) if name == "logistic_hvp" else ())
+            gap = np.asarray(formula(*arguments), dtype=object) - np.asarray(implementation(*arguments), dtype=object)
+            if not max(abs(entry) for entry in gap) <= mpmath.mpf(10) ** -50:
+                return False
+    return True
+
+
 def implementation_matches(name: str) -> bool:
     """Whether the package's implementation of formula ``name`` equals the draft's, symbolically (cached per
     code of every implementation listed, since one may call another: a changed one is compared afresh)."""
@@ -146,6 +202,8 @@ def implementation_matches(name: str) -> bool:
     implementation = getattr(importlib.import_module(module), function)
     key = (name, tuple(getattr(importlib.import_module(source), callee).__code__
                        for _, source, callee in IMPLEMENTATIONS.values()))
+    if key not in _MATCHES and name in NUMERIC:
+        _MATCHES[key] = _matches_numerically(formula, implementation, name)
     if key not in _MATCHES:
         arguments = _symbolic_arguments(name)
         computed = np.ravel(np.asarray(implementation(*arguments), dtype=object))

@@ -25,13 +25,11 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-from theory.models import logistic_regression as logistic
 from theory.checking.building_blocks import compare, is_zero, is_zero_matrix_expression, mp_case
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
 from theory.checking.registry import every_size, Lemma, PropertyCheck, SympyProof, register
-from theory.models.second_order import (ascent_error_exact_core, ascent_error_prediction_core, commutator_exact_core,
-                                 commutator_prediction_core)
+from theory.checking.formulas import draft_ascent_error, draft_commutator_of, draft_logistic_gradient, draft_logistic_hvp
 from theory.checking.strategies import linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent / Towards the general case"
@@ -105,8 +103,8 @@ def _with_labels(case):
 
 
 def _callables(x, y):
-    return (lambda theta: logistic.gradient_core(theta, x, y),
-            lambda theta, v: logistic.hessian_vector_product_core(theta, x, y, v))
+    return (lambda theta: draft_logistic_gradient(theta, x, y),
+            lambda theta, v: draft_logistic_hvp(theta, x, y, v))
 
 
 def _path_magnitude(theta, inputs, lr):
@@ -127,8 +125,8 @@ def _ascent_remainder(case):
         c = mp_case(case)
         x, theta, lr = c["x"], c["theta"], c["lr"]
         gradient, hvp = _callables(x, c["y"])
-        exact = ascent_error_exact_core(gradient, theta, lr)
-        predicted = ascent_error_prediction_core(gradient, hvp, theta, lr)
+        exact = draft_ascent_error(gradient, theta, lr)
+        predicted = -(lr**2) * hvp(theta, gradient(theta))  # the statement's second-order term
         slope = x.dot(gradient(theta))
         bound = lr**3 * _c3() * slope**2 * mp_norm(x) / 2
         abs_x = abs_vector(x)
@@ -148,8 +146,8 @@ def _commutator_remainder(case):
         theta, lr, x_a, x_b = c["theta"], c["lr"], c["x2"], c["x"]
         gradient_a, hvp_a = _callables(x_a, c["y2"])
         gradient_b, hvp_b = _callables(x_b, c["y"])
-        exact = commutator_exact_core(gradient_a, gradient_b, theta, lr)
-        predicted = commutator_prediction_core(gradient_a, hvp_a, gradient_b, hvp_b, theta, lr)
+        exact = draft_commutator_of(gradient_a, gradient_b, theta, lr)
+        predicted = lr**2 * (hvp_b(theta, gradient_a(theta)) - hvp_a(theta, gradient_b(theta)))  # the statement's term
         g_a, g_b = gradient_a(theta), gradient_b(theta)
         bound = lr**3 * _c3() * (x_a.dot(g_b) ** 2 * mp_norm(x_a) + x_b.dot(g_a) ** 2 * mp_norm(x_b)) / 2
         abs_a, abs_b = abs_vector(x_a), abs_vector(x_b)
