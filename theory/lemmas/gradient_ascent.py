@@ -164,8 +164,10 @@ def _ascent_differs_under_premise(case):
     with precision():
         c, theta1, theta2, magnitude = _descent_ascent(case)
         depth = 2 * len(c["x"]) + 12
-        gradients = oracle_identity(draft_gradient(theta1, c["x"], c["y"]), draft_gradient(c["theta"], c["x"], c["y"]),
-                                    magnitude, depth)
+        # the premise at the scale of theta_2 - theta_0 = lr (g_z(theta_1) - g_z(theta_0)): a gradient change that
+        # 60 digits resolve only before the factor lr is below the resolution of the conclusion too
+        gradients = oracle_identity(c["lr"] * draft_gradient(theta1, c["x"], c["y"]),
+                                    c["lr"] * draft_gradient(c["theta"], c["x"], c["y"]), magnitude, depth)
         if gradients.holds:
             return Outcome(True, 0.0, "g_z(theta_1) = g_z(theta_0) within 60-digit rounding: premise not met",
                            premises_met=False)
