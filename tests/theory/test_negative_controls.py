@@ -138,9 +138,14 @@ def test_the_six_fixed_size_lemmas_of_the_audit_are_not_proved():
     from theory.checking.registry import get
 
     for lemma_id in ("clean-training-forgets-iff", "gus-gaussian-null", "gus-fgsm-variant-null", "rank-one-hessian-proxies",
-                     "influence-linear-in-gradient", "median-removal-not-from-median"):
+                     "median-removal-not-from-median"):
         assert not lemma_coverage(get(lemma_id))["every_size"], lemma_id
     assert lemma_coverage(get("ga-exact-iff"))["text"] == "all p (2 vectors in R^2)"
+    # the sixth became symbolic in size (matrix symbols); its p <= 3 proof is kept as a cross-check
+    assert lemma_coverage(get("influence-linear-in-gradient")) == {
+        "text": "all p (matrix symbols of symbolic size)", "every_size": True,
+        "by_check": {"linear-map-any-size": "all p (matrix symbols of symbolic size)",
+                     "linear-map": "p <= 3 (cross-check)"}}
 
 
 # ----------------------------------------------------------------------------- the three plantings
@@ -172,21 +177,20 @@ def test_planting_the_interleaved_all_sizes_proof_returning_true_makes_verify_fa
 
 def test_list_shows_the_coverage_of_proved_and_verified_lemmas(tmp_path, capsys):
     record = tmp_path / "record.json"
-    assert main(["verify", "--only", "ga-exact-iff", "influence-linear-in-gradient", "--record", str(record),
-                 "--no-progress"]) == 0
+    lemmas = ["ga-exact-iff", "median-removal-not-from-median"]
+    assert main(["verify", "--only", *lemmas, "--record", str(record), "--no-progress"]) == 0
     capsys.readouterr()
-    assert main(["list", "--only", "ga-exact-iff", "influence-linear-in-gradient", "--record", str(record),
-                 "--no-progress"]) == 0
+    assert main(["list", "--only", *lemmas, "--record", str(record), "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "coverage" in out.splitlines()[0]
-    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("ga-exact-iff", "influence-linear"))}
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(tuple(lemmas))}
     assert "proved" in rows["ga-exact-iff"] and "all p (2 vectors in R^2)" in rows["ga-exact-iff"]
-    assert "verified" in rows["influence-linear-in-gradient"] and "p <= 3" in rows["influence-linear-in-gradient"]
+    assert "verified" in rows["median-removal-not-from-median"] and "n <= 64" in rows["median-removal-not-from-median"]
     import json
 
-    entry = {item["id"]: item for item in json.loads(record.read_text())["lemmas"]}["influence-linear-in-gradient"]
-    assert (entry["coverage"], entry["coverage_every_size"]) == ("p <= 3", False)
-    assert entry["coverage_by_check"] == {"linear-map": "p <= 3"}
+    entry = {item["id"]: item for item in json.loads(record.read_text())["lemmas"]}["median-removal-not-from-median"]
+    assert (entry["coverage"], entry["coverage_every_size"]) == ("n <= 64", False)
+    assert entry["coverage_by_check"] == {"explicit-pairs": "n <= 64"}
 
 
 def test_every_decision_point_of_a_proof_must_be_load_bearing():

@@ -32,7 +32,7 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import compare, exactly_equal, is_zero
+from theory.checking.building_blocks import compare, exactly_equal, is_zero, is_zero_matrix_expression
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import mp_vector, precision
 from theory.checking.registry import every_size, fixed_sizes, Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
@@ -180,6 +180,17 @@ def _prove_influence_linear() -> bool:
         if not all(is_zero(e) for e in (-inverse * (a * g + b * k) - (a * (-inverse * g) + b * (-inverse * k)))):
             return False
     return True
+
+
+def _prove_influence_linear_any_size() -> bool:
+    """-H^{-1}(a g + b h) = a(-H^{-1} g) + b(-H^{-1} h) for a matrix symbol H (p x p, symbolic p) and p x 1 symbols
+    g, h: H^{-1} is a matrix, and a matrix is a linear map, in every dimension."""
+    p = sympy.Symbol("p", integer=True, positive=True)
+    hessian = sympy.MatrixSymbol("H", p, p)
+    g, h = sympy.MatrixSymbol("g", p, 1), sympy.MatrixSymbol("h", p, 1)
+    a, b = sympy.symbols("a b", real=True)
+    inverse = hessian.I
+    return is_zero_matrix_expression(-inverse * (a * g + b * h) - (a * (-inverse * g) + b * (-inverse * h)))
 
 
 @st.composite
@@ -411,9 +422,12 @@ register(
         as_written=True,
         quote=r"Since $\mathcal{I}_{\mathrm{up,params}}$ is linear with respect to $\nabla_\theta L(z, \theta)$",
         interpretation="With H fixed (the training set's Hessian at theta, which does not depend on z).",
-        checks=(SympyProof("linear-map", _prove_influence_linear,
+        checks=(SympyProof("linear-map-any-size", _prove_influence_linear_any_size,
+                           "sympy identity for a matrix symbol H (p x p, symbolic p) and p x 1 symbols g, h",
+                           coverage=every_size("all p (matrix symbols of symbolic size)")),
+                SympyProof("linear-map", _prove_influence_linear,
                            "sympy: -H^{-1}(a g + b h) = a(-H^{-1}g) + b(-H^{-1}h), symbolic symmetric H, p = 1..3",
-                           coverage=fixed_sizes("p <= 3")),),
+                           coverage=fixed_sizes("p <= 3"), cross_check=True),),
     ),
     Lemma(
         id="influential-large-gradient",
