@@ -32,9 +32,10 @@ from theory.checking.oracle import mp_max_abs, mp_vector
 from theory.checking.registry import Coverage, Outcome, PropertyCheck, every_size
 from theory.checking.strategies import LINEAR_POINT_RANGES
 
-__all__ = ["vectors_span", "symbolic_vector", "symbolic_arrays", "is_zero_array", "sym_dot", "sym_gradient", "sym_step", "is_zero_matrix", "is_zero",
-           "is_nonzero", "is_zero_matrix_expression", "perturb_identity", "mp_case", "compare", "distinct", "strictly_below", "at_least", "exactly_equal", "all_hold", "oracle_identity", "float_identity",
-           "oracle_property"]
+__all__ = ["vectors_span", "symbolic_vector", "symbolic_arrays", "is_zero_array", "sym_dot", "sym_gradient", "sym_step",
+           "is_zero_matrix", "is_zero", "is_nonzero", "is_zero_matrix_expression", "perturb_identity", "mp_case",
+           "compare", "distinct", "strictly_below", "at_least", "exactly_equal", "all_hold", "oracle_identity",
+           "float_identity", "oracle_property"]
 
 #: The free symbol a negative control adds to a single-term identity.
 PERTURBATION = sympy.Symbol("delta_perturbation", positive=True)

@@ -37,8 +37,8 @@ from typing import Any, Callable, Iterable, Mapping
 from hypothesis.strategies import SearchStrategy
 
 __all__ = [
-    "Outcome", "Coverage", "every_size", "fixed_sizes", "SympyProof", "PropertyCheck", "OracleCheck", "Counterexample", "Lemma",
-    "register", "registry", "get", "LEMMA_ID_PATTERN",
+    "Outcome", "Coverage", "every_size", "fixed_sizes", "SympyProof", "PropertyCheck", "OracleCheck", "Counterexample",
+    "Lemma", "register", "registry", "get", "LEMMA_ID_PATTERN",
 ]
 
 LEMMA_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
