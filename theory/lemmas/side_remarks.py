@@ -33,7 +33,7 @@ from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import mp_norm, precision
 from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
 from theory.checking.strategies import LINEAR_POINT_RANGES, linear_points, log_uniform
-from theory.models.linear_regression import gradient_core, step_core
+from theory.checking.formulas import draft_gradient, draft_step
 
 APPROX_BG = "Background / Approximate unlearning"
 NONLINEAR = "Gradient ascent does not revert gradient descent / Approximation error in a nonlinear setting"
@@ -154,7 +154,7 @@ def _prove_gradient_of_loss(factor: int = 2) -> bool:
     """Linear regression: |g_z(theta)|^2 = |x|^2 (theta.x - y)^2 = 2 |x|^2 L(z, theta) (dimension 2, vectors theta, x):
     at a fixed input, |g| is an increasing function of L."""
     theta, x, y, _ = symbolic_arrays(2, "theta", "x")
-    gradient = gradient_core(theta, x, y)
+    gradient = draft_gradient(theta, x, y)
     loss = (theta.dot(x) - y) ** 2 / 2
     return is_zero(gradient.dot(gradient) - factor * x.dot(x) * loss)
 
@@ -193,19 +193,19 @@ _MAXIMISER_CASE = {"theta": [1.0, 0.0], "y": 0.0, "M": 1.0, "x": [1.0, 0.0]}
 # ----------------------------------------------------------------------------- Experiment 2's equation
 def _prove_notation(moved_point: bool = True) -> bool:
     """grad_theta L(theta', z) at theta' = theta - lr grad_theta L(theta, z) is g_z(theta - lr g_z(theta)): the
-    right side rewrites the left side's objective (linear regression's step_core and gradient_core, dimension 2).
+    right side rewrites the left side's objective (linear regression's draft_step and draft_gradient, dimension 2).
     ``moved_point=False`` compares with g_z at theta instead (a perturbed statement): it must fail."""
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
     symbols = list(theta)
     loss = (sum(t * v for t, v in zip(symbols, x)) - y) ** 2 / 2
-    moved = step_core(theta, x, y, lr)
+    moved = draft_step(theta, x, y, lr)
     autodiff = [sympy.diff(loss, t).subs(dict(zip(symbols, moved)), simultaneous=True) for t in symbols]
     at = moved if moved_point else theta
-    return is_zero_array(sympy.Matrix(autodiff) - sympy.Matrix(list(gradient_core(at, x, y))))
+    return is_zero_array(sympy.Matrix(autodiff) - sympy.Matrix(list(draft_gradient(at, x, y))))
 
 
 def _ridge_gradient(theta, x, y, mu):
-    return gradient_core(theta, x, y) + mu * theta
+    return draft_gradient(theta, x, y) + mu * theta
 
 
 def _ridge_cosine(c, x, y):
@@ -380,7 +380,7 @@ register(
                        "right): the author rewrites the objective in the g_z notation. `python -m empirical run "
                        "orthogonal-craft` minimises it.",
         checks=(SympyProof("objective-in-g-notation", _prove_notation,
-                           "sympy: the autodiff gradient of the loss at the moved point equals gradient_core there "
+                           "sympy: the autodiff gradient of the loss at the moved point equals draft_gradient there "
                            "(dimension 2, vectors theta, x)"),),
     ),
     Lemma(
