@@ -488,7 +488,9 @@ register(
         uses=("ga-collinear",),
         checks=(SympyProof("three-vectors-dependent", _prove_span_at_most_two,
                            "sympy: det[a, b, s a + t b] = 0 for symbolic a, b in R^3 and s, t (any three vectors of "
-                           "span(a, b) are dependent; a 3 x 3 minor of p-vectors is the same identity in every p)"),),
+                           "span(a, b) are dependent; a 3 x 3 minor of p-vectors is the same identity in every p)",
+                           coverage=every_size("all p (every 3 x 3 minor of p-vectors is this identity in R^3; "
+                                               "p < 3 has dimension <= 2 anyway)")),),
     ),
     Lemma(
         id="hessian-pd-convex",

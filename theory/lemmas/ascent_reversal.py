@@ -27,7 +27,7 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import (vectors_span, is_zero, is_zero_array, mp_case, oracle_identity, oracle_property,
+from theory.checking.building_blocks import (all_hold, compare, strictly_below, vectors_span, is_zero, is_zero_array, mp_case, oracle_identity, oracle_property,
                                              symbolic_arrays, symbolic_vector)
 from theory.lemmas.gradient_ascent import _prove_nontrivial_step
 from theory.checking.formulas import draft_gradient, draft_step
@@ -257,11 +257,10 @@ def _replay_not_identity(case):
         if 1 - predicted <= tolerance:
             return Outcome(True, 0.0, f"prod (1 - q_t^2) = 1 - {mpmath.nstr(1 - predicted, 3)}: within the oracle's "
                                       "resolution of 1", premises_met=False)
-        matches = abs(determinant - predicted) <= tolerance
-        not_identity = predicted < 1 - tolerance
-        return Outcome(bool(matches and not_identity), float(abs(determinant - predicted) / tolerance),
-                       f"det M = {mpmath.nstr(determinant, 8)}, prod (1 - q_t^2) = {mpmath.nstr(predicted, 8)}: "
-                       + ("M != I, the replay returns only a null set of starts" if not_identity else "M may be I"))
+        detail = f"det M = {mpmath.nstr(determinant, 8)}, prod (1 - q_t^2) = {mpmath.nstr(predicted, 8)}"
+        return all_hold(compare(float(abs(determinant - predicted)), tolerance, f"{detail}: det M = prod (1 - q_t^2)"),
+                        strictly_below(predicted, 1 - tolerance, f"{detail}: det M < 1, so M != I and the replay "
+                                                                 "returns only a null set of starts"))
 
 
 #: Hinge loss inside the margin: g(theta_1) = g(theta_0) = -x, one ascent step lands exactly on theta_0.
@@ -373,7 +372,9 @@ register(
         uses=("ascent-replay-affine",),
         checks=(SympyProof("replay-determinant", _prove_replay_determinant,
                            "sympy: det(I +- lr x x^T) = 1 +- q in dimension 3 (the matrix determinant lemma in every p), "
-                           "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)"),
+                           "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)",
+                           coverage=every_size("all p, all T (det(I + c x x^T) is rotation-invariant in one vector x, "
+                                               "proved in R^3; the product over T steps by induction)")),
                 oracle_property("determinant-60-digits", _small_step_runs(), _replay_not_identity,
                                 RUN_RANGES.replace("lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]",
                                                    "lr = u / max_t |x_t|^2, u log-uniform in [1e-8, 0.99]"))),

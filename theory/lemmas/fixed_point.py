@@ -21,7 +21,7 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
+from theory.checking.building_blocks import compare, exactly_equal, vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
 from theory.checking.error_model import oracle_tolerance, oracle_unit_roundoff
 from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
                                      float_identity_with_underflow, sherman_morrison_magnitude, sherman_morrison_regime,
@@ -195,7 +195,7 @@ def _psi_modulus(case, absolute: bool):
         factor = abs(c["lr"]) if absolute else c["lr"]
         modulus = factor * x.dot(x) * mp_norm(a - b)
         allowed = modulus + oracle_tolerance(2 * len(x) + 12, float(_psi_magnitude(c, a, b)))
-        return Outcome(bool(jump <= allowed), float(jump / allowed) if allowed > 0 else float("inf"),
+        return compare(float(jump), float(allowed),
                        f"|Psi(a) - Psi(b)| = {mpmath.nstr(jump, 5)} vs {'|lr|' if absolute else 'lr'} |x|^2 |a - b| = "
                        f"{mpmath.nstr(modulus, 5)} (lr = {mpmath.nstr(c['lr'], 5)})")
 
@@ -216,8 +216,8 @@ def _contraction_criterion(case, absolute: bool):
             return Outcome(True, 0.0, "Lip(Psi) = 1 within the oracle's resolution: on the boundary", premises_met=False)
         contraction = stretch < 1
         criterion = (abs(q) if absolute else q) < 1
-        return Outcome(contraction == criterion, 0.0 if contraction == criterion else 2.0,
-                       f"Lip(Psi) = {mpmath.nstr(stretch, 6)} ({'a' if contraction else 'not a'} contraction), "
+        return exactly_equal(contraction, criterion,
+                             f"Lip(Psi) = {mpmath.nstr(stretch, 6)} ({'a' if contraction else 'not a'} contraction), "
                        f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 6)}")
 
 

@@ -444,7 +444,8 @@ register(
         uses=("ga-error-norm",),
         checks=(SympyProof("stable-bound", _prove_cross_example_bound,
                            "sympy: the error identity in the scalars lr, n = |x|^2, r (dimension-free: ga-error-norm gives "
-                           "the norm in every p) and the solution set of q^3 < 8"),
+                           "the norm in every p) and the solution set of q^3 < 8",
+                           coverage=every_size("all p (scalars lr, |x|^2, r; ga-error-norm holds in every p)")),
                 oracle_property("bound-60-digits", iteration_points(64),
                                 lambda case: ascent_error_within_loss_bound(case, stable=True),
                                 ITERATION_RANGES.replace("p in [1, 512]", "p in [1, 64]"))),

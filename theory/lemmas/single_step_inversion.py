@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.checking.building_blocks import (strictly_below, vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
+from theory.checking.building_blocks import (exactly_equal, strictly_below, vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
                              symbolic_vector)
 from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
 from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
@@ -201,8 +201,8 @@ def _neumann_criterion(case, absolute: bool):
         if abs(ratio - 1) < mpmath.mpf(10) ** -40:
             return Outcome(True, 0.0, "|q| = 1 within the oracle's resolution: on the boundary", premises_met=False)
         converges = ratio < 1
-        return Outcome(converges == criterion, 0.0 if converges == criterion else 2.0,
-                       f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
+        return exactly_equal(converges, criterion,
+                             f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
                        f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 8)}")
 
 
