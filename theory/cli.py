@@ -103,6 +103,19 @@ def _scorecard_line(entries: Sequence[dict[str, Any]]) -> str:
 
 
 # ----------------------------------------------------------------------------- list
+def _coverage_cell(entry: dict[str, Any]) -> str:
+    """The sizes a proved or verified lemma's checks cover ("all p", "p <= 4"), shortened; "" otherwise."""
+    if entry["status"] not in ("proved", "verified"):
+        return ""
+    return _shorten(entry.get("coverage") or "undeclared", 36)
+
+
+def _coverage_words(entry: dict[str, Any]) -> str:
+    """The sizes the checks cover, and whether that is every size the statement quantifies over."""
+    text = entry.get("coverage") or "no checks"
+    return f"{text} ({'every size' if entry.get('coverage_every_size') else 'not every size: proved needs every size'})"
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     lemmas = _lemmas(args.only)
     entries, origin = resolve_entries(lemmas, args.profile, _record_path(args), progress=not args.no_progress)
@@ -110,8 +123,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([entries[lemma.id] for lemma in lemmas], indent=1, allow_nan=False))
         return 0
     rows = [(lemma.id, entries[lemma.id]["status"] + ("" if entries[lemma.id]["ok"] else " (!)"),
-             "draft" if lemma.as_written else "added", _shorten(lemma.source, 48), lemma.title) for lemma in lemmas]
-    print(format_table(("id", "status", "claim", "source", "title"), rows))
+             _coverage_cell(entries[lemma.id]), "draft" if lemma.as_written else "added", _shorten(lemma.source, 40),
+             lemma.title) for lemma in lemmas]
+    print(format_table(("id", "status", "coverage", "claim", "source", "title"), rows))
     if args.only:
         print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
     else:  # the whole registry: the scorecard, the one set of counts every surface prints
@@ -159,7 +173,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if entry["counterexample_reproduced"]:
         status += " (stored counterexample reproduced)"
     lines = [f"{lemma.id}  [{lemma.label}]", lemma.title, "",
-             _field("status", status), _field("status from", origin),
+             _field("status", status), _field("coverage", _coverage_words(entry)), _field("status from", origin),
              _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
              _field("source", lemma.source), _field("draft's words", lemma.quote or "(none: a lemma the package adds)"),
              _field("statement", lemma.statement),

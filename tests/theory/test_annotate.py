@@ -29,7 +29,8 @@ from theory.paper.annotate import (HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME, annot
                              math_sentences, normalise)
 from theory.paper.annotate_html import inject_markers, place_claims, render_markdown
 from theory.cli import main
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, registry
+from theory.checking.building_blocks import compare, is_zero
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, SympyProof, every_size, registry
 from theory.checking.status import evaluate
 
 DRAFT = r"""# A small draft
@@ -55,12 +56,12 @@ important** for unlearning.
 
 def _identity() -> bool:
     x = sympy.Symbol("x")
-    return sympy.expand((x + 1) ** 2 - x ** 2 - 2 * x - 1) == 0
+    return is_zero((x + 1) ** 2 - x ** 2 - 2 * x - 1)  # a decision point its negative control can reach
 
 
 def _oracle(name: str, holds: bool) -> OracleCheck:
-    return OracleCheck(name, lambda: [{"a": 1}], lambda case: Outcome(holds, score=0.0 if holds else 2.0,
-                                                                      detail="fake case"), "one fake case")
+    return OracleCheck(name, lambda: [{"a": 1}], lambda case: compare(0.0 if holds else 2.0, 1.0, "fake case"),
+                       "one fake case")
 
 
 def _lemma(lemma_id: str, quote: str, **fields) -> Lemma:
@@ -69,10 +70,10 @@ def _lemma(lemma_id: str, quote: str, **fields) -> Lemma:
 
 
 FIX = Lemma(id="fake-fix", title="the correction", statement="$a = 1$", source="added", as_written=False,
-            checks=(SympyProof("identity", _identity, "(x+1)^2 expands"),))
+            checks=(SympyProof("identity", _identity, "(x+1)^2 expands", coverage=every_size("size-free")),))
 LEMMAS = [
     _lemma("fake-framework", r"We consider the framework $\theta_{t+1} = \Phi_t(\theta_t)$ where",
-           checks=(SympyProof("identity", _identity, "(x+1)^2 expands"),)),
+           checks=(SympyProof("identity", _identity, "(x+1)^2 expands", coverage=every_size("size-free")),)),
     # starts inside a formula: widened to the whole formula, never split
     _lemma("fake-inside-math", r"\Phi_t$ is the optimization function.", checks=(_oracle("case", True),)),
     _lemma("fake-refuted", "Gradient steps do not\n   commute in general",

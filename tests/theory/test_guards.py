@@ -21,9 +21,19 @@ from theory.cli import main
 from theory.checking.guards import (FLOOR_RULE, MIN_SUPPORTING, comparisons, degenerate, failure_kind, oracle_floor,
                            record_comparison, vacuity_floor)
 from theory.checking.oracle import mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, get
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size, get
 from theory.checking.status import evaluate
 from theory.checking.strategies import linear_points
+
+def _identity() -> bool:
+    """A true identity decided by is_zero, so that its negative control is rejected."""
+    import sympy
+
+    from theory.checking.building_blocks import is_zero
+
+    a = sympy.Symbol("a", real=True)
+    return is_zero((a + 1) ** 2 - a**2 - 2 * a - 1)
+
 
 FUZZED = "ga-linear-error"  # proved by sympy, with a 60-digit Hypothesis property over linear_points
 IMPLEMENTED = "lr-commutator-formula"  # proved by sympy, with a float64-vs-60-digits property of `commutator`
@@ -111,10 +121,10 @@ def test_a_property_whose_cases_all_violate_the_premises_is_vacuous_and_refutes_
 
 def test_a_vacuous_oracle_check_establishes_nothing():
     cases = [{"x": [0.0, 0.0]}, {"x": [0.0]}, {"x": [1.0]}]
-    verdict = evaluate(_lemma(OracleCheck("hand", lambda: cases, lambda case: Outcome(True), "d")))
+    verdict = evaluate(_lemma(OracleCheck("hand", lambda: cases, lambda case: compare(0.0, 1.0), "d")))
     assert verdict.status == "open" and verdict.evidence[0]["supporting"] == 1 and verdict.evidence[0]["vacuous"]
     assert any("half of the hand-chosen cases" in problem for problem in verdict.problems)
-    enough = evaluate(_lemma(OracleCheck("hand", lambda: cases[1:], lambda case: Outcome(True), "d")))
+    enough = evaluate(_lemma(OracleCheck("hand", lambda: cases[1:], lambda case: compare(0.0, 1.0), "d")))
     assert enough.status == "verified" and enough.ok  # 1 of 2 meets the floor of one half
 
 
@@ -160,7 +170,7 @@ def test_an_oracle_check_with_a_drifting_implementation_is_not_refuted():
 def test_a_float64_only_property_that_fails_is_an_implementation_problem():
     check = PropertyCheck("float-only", linear_points(), lambda case: Outcome(case["lr"] < 1.0, case["lr"]), "r",
                           oracle=False)
-    verdict = evaluate(_lemma(check, SympyProof("p", lambda: True, "holds")))
+    verdict = evaluate(_lemma(check, SympyProof("p", _identity, "holds", coverage=every_size("all p"))))
     assert verdict.status == "proved" and verdict.counterexample is None
     assert any("implementation problem in check 'float-only'" in problem for problem in verdict.problems)
 

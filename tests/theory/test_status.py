@@ -11,8 +11,11 @@ import time
 import pytest
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import compare
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
+import sympy
+
+from theory.checking.building_blocks import compare, is_zero, strictly_below
+from theory.checking.registry import (Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size,
+                                      fixed_sizes)
 from theory.checking.status import STATUSES, Verdict, budget_exhausted, evaluate, run_check, time_budget
 from theory.checking.profiles import PROFILES
 from theory.checking.strategies import linear_points
@@ -24,11 +27,19 @@ def _lemma(*checks, **fields) -> Lemma:
 
 
 def _ok(case):
-    return Outcome(True, 0.25, "fine")
+    return compare(0.25, 1.0, "fine")
 
 
 def _lr_below_one(case):
-    return Outcome(case["lr"] < 1.0, case["lr"], "lr vs 1")  # breaks from lr = 1 on
+    return strictly_below(case["lr"], 1.0, "lr vs 1")  # breaks from lr = 1 on
+
+
+def _square_expanded() -> bool:
+    a = sympy.Symbol("a", real=True)
+    return is_zero((a + 1) ** 2 - a**2 - 2 * a - 1)
+
+
+PROOF = SympyProof("s", _square_expanded, "(a + 1)^2 expanded", coverage=every_size("size-free"))
 
 
 def test_statuses_and_verdict_ok():
@@ -52,7 +63,10 @@ def test_a_sympy_proof_that_raises_did_not_go_through():  # bug: a proof that ra
 def test_a_sympy_proof_that_returns_a_truthy_non_bool_counts_and_false_does_not():
     assert run_check(SympyProof("p", lambda: 1, "d"))["passed"] is True
     assert run_check(SympyProof("p", lambda: 0, "d"))["passed"] is False
-    assert evaluate(_lemma(SympyProof("p", lambda: True, "d"))).status == "proved"
+    assert evaluate(_lemma(PROOF)).status == "proved"
+    # a proof that cannot fail proves nothing: its negative control is accepted (issue 19)
+    cannot_fail = evaluate(_lemma(SympyProof("p", lambda: True, "d", coverage=every_size("all p"))))
+    assert cannot_fail.status == "open" and "accepted its negative control" in cannot_fail.problems[0]
 
 
 def test_a_failing_mpmath_oracle_case_is_recorded_and_refutes():  # bug: the failing case was never recorded
@@ -79,8 +93,10 @@ def test_only_mpmath_or_oracle_evidence_verifies_and_float64_alone_does_not():  
     both = evaluate(_lemma(PropertyCheck("p", linear_points(), _ok, "r", oracle=False),
                            OracleCheck("o", lambda: [{"a": 1.0}], _ok, "d")))
     assert (both.status, both.problems) == ("verified", [])
-    proved = evaluate(_lemma(PropertyCheck("p", linear_points(), _ok, "r", oracle=False), SympyProof("s", lambda: True, "d")))
+    proved = evaluate(_lemma(PropertyCheck("p", linear_points(), _ok, "r", oracle=False), PROOF))
     assert (proved.status, proved.problems) == ("proved", [])
+    fixed = evaluate(_lemma(SympyProof("s", _square_expanded, "d", coverage=fixed_sizes("p <= 4"))))
+    assert (fixed.status, fixed.problems, fixed.coverage) == ("verified", [], "p <= 4")
 
 
 def test_the_stored_counterexample_is_the_shrunk_one():  # bug: any failing case could be stored
@@ -102,7 +118,9 @@ def test_a_property_records_what_it_ran():
     with using_profile("ci"):
         record = run_check(PropertyCheck("p", linear_points(), predicate, "ranges", oracle=True,
                                          examples=({"theta": [1.0], "x": [2.0], "y": 0.0, "lr": 123.0},)))
-    assert record["examples"] == len(seen) and record["max_examples"] == PROFILES["ci"]["max_examples"]
+    # the negative control re-runs the predicate on the first supporting cases
+    assert record["examples"] + record["negative_control"]["cases"] == len(seen)
+    assert record["max_examples"] == PROFILES["ci"]["max_examples"]
     assert seen[0]["lr"] == 123.0  # the stored @example runs first
     assert record["worst_score"] == max(case["lr"] for case in seen) and record["worst_case"]["lr"] == record["worst_score"]
     assert record["ranges"] == "ranges" and record["oracle"] is True and record["failing"] is None
@@ -197,7 +215,7 @@ def test_every_check_reports_its_duration_in_seconds():
 
 def test_the_vacuity_problem_of_an_oracle_check_counts_its_cases():
     cases = [{"x": [0.0]}, {"x": [0.0, 0.0]}, {"x": [1.0]}]
-    verdict = evaluate(_lemma(OracleCheck("hand", lambda: cases, lambda case: Outcome(True), "d")))
+    verdict = evaluate(_lemma(OracleCheck("hand", lambda: cases, lambda case: compare(0.0, 1.0), "d")))
     assert verdict.problems == [
         "zz-status: check 'hand' is vacuous: only 1 of 3 cases met the premises and were not degenerate (0 outside "
         "the premises, 2 degenerate); the floor is 2 (half of the hand-chosen cases): fix the strategy"]

@@ -10,11 +10,21 @@ import pytest
 import theory.checking.registry as registry_module
 import theory.checking.verify as verify
 from theory.checking.profiles import default_profile_name
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size
 from theory.checking.strategies import linear_points
 from theory.checking.verify import (RECORD_SCHEMA, check_description, evidence_summary, format_score, json_safe, lemma_entry,
                            merge_records, profile_settings, read_record, record_is_fresh, resolve_entries,
                            run_verification, source_fingerprint, status_counts, write_record)
+
+def _identity() -> bool:
+    """A true identity decided by is_zero, so that its negative control is rejected."""
+    import sympy
+
+    from theory.checking.building_blocks import is_zero
+
+    a = sympy.Symbol("a", real=True)
+    return is_zero((a + 1) ** 2 - a**2 - 2 * a - 1)
+
 
 
 def _lemma(lemma_id="zz-verify", *checks, **fields) -> Lemma:
@@ -24,7 +34,7 @@ def _lemma(lemma_id="zz-verify", *checks, **fields) -> Lemma:
 @pytest.fixture
 def registered(monkeypatch):
     """Two synthetic lemmas in the registry: one proved by a proof that holds, one whose proof crashes."""
-    good = _lemma("zz-good", SympyProof("p", lambda: True, "holds"))
+    good = _lemma("zz-good", SympyProof("p", _identity, "holds", coverage=every_size("all p")))
     bad = _lemma("zz-bad", SympyProof("p", lambda: 1 / 0, "crashes"))
     crash = _lemma("zz-crash", OracleCheck("o", lambda: [{"a": 1}], lambda case: 1 / 0, "d"))
     for lemma in (good, bad, crash):
@@ -72,7 +82,9 @@ def test_lemma_entry_carries_the_registry_data_and_the_derived_status():
 
 
 def test_check_descriptions_and_scores():
-    assert check_description(SympyProof("s", lambda: True, "d")) == "sympy proof: d"
+    assert check_description(SympyProof("s", lambda: True, "d")) == "sympy proof (coverage undeclared): d"
+    assert check_description(SympyProof("s", lambda: True, "d", coverage=every_size("all p"), cross_check=True)) == \
+        "sympy proof (cross-check, all p): d"
     assert check_description(OracleCheck("o", lambda: [], lambda c: Outcome(True), "d")) == \
         "mpmath evaluation on chosen hard cases: d"
     assert check_description(PropertyCheck("p", linear_points(), lambda c: Outcome(True), "r")) == \
@@ -92,7 +104,7 @@ def test_evidence_summary_names_each_kind_and_every_trouble():
                  "passed": True},
                 {"check": "x", "kind": "other", "detail": "something"}]
     assert evidence_summary(evidence).split("; ") == [
-        "s: sympy proof went through", "t: sympy proof FAILED", "c: stored counterexample reproduced",
+        "s: sympy proof went through (coverage undeclared)", "t: sympy proof FAILED (coverage undeclared)", "c: stored counterexample reproduced",
         "d: stored counterexample NOT reproduced",
         "h: 60 Hypothesis examples (58 supporting, floor 30), mpmath oracle, worst score 0.5",
         "f: 40 Hypothesis examples (3 supporting, floor 20), float64 only, worst score 2, BROKEN, VACUOUS, "

@@ -5,7 +5,10 @@
 * :mod:`~theory.checking.strategies`, :mod:`~theory.checking.profiles` -- Hypothesis strategies and profiles;
 * :mod:`~theory.checking.oracle`, :mod:`~theory.checking.error_model` -- the 60-digit oracle and the float64 error
   model that turns a float disagreement into "implementation problem" rather than "refuted";
-* :mod:`~theory.checking.guards` -- vacuity and implementation guards;
+* :mod:`~theory.checking.formulas` -- the draft's formulas the oracle and the proofs judge with (never the
+  implementation they judge), and the comparison of the implementation with them;
+* :mod:`~theory.checking.guards` -- vacuity and implementation guards, and the perturbation mode of the negative
+  controls;
 * :mod:`~theory.checking.inversion_bounds` -- error models and exact references of the three ways to invert one
   step (draft, "Inverting a single gradient step is hard");
 * :mod:`~theory.checking.status`, :mod:`~theory.checking.verify` -- statuses derived by running the checks, and

@@ -33,6 +33,17 @@ runs is written to a ledger (:func:`comparisons`, :func:`record_comparison`); wh
 
 Only a statement failure can make a lemma ``refuted``. An implementation failure is a problem that names
 the implementation and the case; the check goes on exploring the statement (:mod:`theory.checking.status`).
+
+**Negative controls** (issue 19, item 1). A check that cannot fail is no check. :func:`perturbed` switches on
+*perturbation mode* for a block: the engine (:mod:`theory.checking.status`) re-runs a passing proof, or a
+property's predicate on cases that supported it, inside that block, and every decision point of
+:mod:`theory.checking.building_blocks` then decides a perturbed statement instead of the real one
+(an identity with one term doubled, a comparison with its gap widened by twice its tolerance, a
+"differs" claim with both sides made equal). The check must reject the perturbed statement; one that
+still passes never ran its "no" path, and is a problem. :func:`perturb_here` counts the decision points
+reached, so the evidence says how many the control reached; ``perturbed(only=k)`` perturbs the k-th alone,
+with which the engine checks that every decision point of a sympy proof is load-bearing (perturbing it
+alone makes the proof fail).
 """
 
 from __future__ import annotations
@@ -44,7 +55,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 __all__ = ["VACUITY_FRACTION", "MIN_SUPPORTING", "ORACLE_FRACTION", "vacuity_floor", "oracle_floor", "degenerate",
-           "Comparison", "comparisons", "record_comparison", "failure_kind", "FLOOR_RULE"]
+           "Comparison", "comparisons", "record_comparison", "failure_kind", "FLOOR_RULE",
+           "perturbed", "perturbing", "perturb_here", "COUNT_ONLY"]
 
 #: Fraction of a property's examples that must support the statement.
 VACUITY_FRACTION = 0.5
@@ -142,3 +154,38 @@ def failure_kind(ledger: list[Comparison], float64_only: bool) -> str:
     if failing and all(comparison.implementation for comparison in failing):
         return "implementation"
     return "statement"
+
+
+_PERTURBATIONS: ContextVar[list[int] | None] = ContextVar("noncommute_perturbations", default=None)
+
+#: ``perturbed(only=COUNT_ONLY)`` counts the decision points a run reaches and perturbs none of them.
+COUNT_ONLY = -1
+
+
+@contextlib.contextmanager
+def perturbed(only: int | None = None) -> Iterator[list[int]]:
+    """Perturbation mode for the block (see the module docstring); yields a one-item list counting the
+    decision points reached so far. ``only=k`` perturbs the k-th decision point reached (from 0) and no other,
+    ``only=COUNT_ONLY`` none (a counting run); ``None`` perturbs every one. Nesting restores the outer mode."""
+    counter = [0, only]
+    token = _PERTURBATIONS.set(counter)
+    try:
+        yield counter
+    finally:
+        _PERTURBATIONS.reset(token)
+
+
+def perturbing() -> bool:
+    """Whether a negative control (or its counting run) is running."""
+    return _PERTURBATIONS.get() is not None
+
+
+def perturb_here() -> bool:
+    """Called by a decision point: counts it, and says whether it must decide the perturbed statement
+    (always False outside :func:`perturbed`)."""
+    counter = _PERTURBATIONS.get()
+    if counter is None:
+        return False
+    index, only = counter[0], counter[1]
+    counter[0] += 1
+    return only is None or index == only

@@ -11,10 +11,13 @@ Its *status* is never written down: :func:`theory.checking.status.evaluate` deri
 Statuses (see ``docs/authors-guide.md``):
 
 ``proved``
-    a sympy identity established the statement (for symbolic, dimension-free or fixed-dimension
-    symbols, as the check's description says).
+    sympy established the statement in every size it quantifies over: every proof that is not a
+    cross-check declares a :class:`Coverage` made by :func:`every_size` (vector-symbolic, an induction
+    checked by sympy, or identities that hold for symbolic dimension), and every proof's negative
+    control was rejected.
 ``verified``
-    Hypothesis found no counterexample and an mpmath high-precision evaluation agrees.
+    sympy established it at the fixed sizes its proofs declare (:func:`fixed_sizes`: "p <= 4",
+    "n = 2 in R^3"), or Hypothesis found no counterexample and an mpmath high-precision evaluation agrees.
 ``refuted``
     a check found a counterexample (stored here, reproduced on every run); ``corrected_by`` names
     the corrected statement, which is its own lemma.
@@ -34,8 +37,8 @@ from typing import Any, Callable, Iterable, Mapping
 from hypothesis.strategies import SearchStrategy
 
 __all__ = [
-    "Outcome", "SympyProof", "PropertyCheck", "OracleCheck", "Counterexample", "Lemma",
-    "register", "registry", "get", "LEMMA_ID_PATTERN",
+    "Outcome", "Coverage", "every_size", "fixed_sizes", "SympyProof", "PropertyCheck", "OracleCheck", "Counterexample",
+    "Lemma", "register", "registry", "get", "LEMMA_ID_PATTERN",
 ]
 
 LEMMA_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -61,16 +64,51 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """The sizes a symbolic check covers, in words ("all p", "p <= 4", "n = 2 in R^3"), and whether that is
+    every size the statement quantifies over (only then can the lemma be ``proved``)."""
+
+    text: str
+    every_size: bool
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a coverage needs words saying which sizes it covers")
+
+
+def every_size(text: str) -> Coverage:
+    """Coverage of a proof symbolic in every quantified size; ``text`` says which and why ("all p: two
+    vectors span at most two dimensions", "all T >= m >= 1: induction")."""
+    return Coverage(text, True)
+
+
+def fixed_sizes(text: str) -> Coverage:
+    """Coverage of a proof at fixed sizes ("p <= 4", "n = 2 in R^3"): it verifies, it does not prove."""
+    return Coverage(text, False)
+
+
+@dataclass(frozen=True)
 class SympyProof:
     """A symbolic proof: ``prove()`` returns True when sympy establishes the identity.
 
-    ``description`` says exactly what was proved (dimension-free, or for which fixed dimension and
-    why that dimension suffices).
+    ``description`` says exactly what was proved; ``coverage`` which sizes (:func:`every_size` or
+    :func:`fixed_sizes`): it decides between ``proved`` and ``verified``. A ``cross_check`` re-derives
+    what another proof of the lemma establishes (a special case, an instance): its coverage does not
+    limit the lemma's.
+
+    Negative control (:mod:`theory.checking.guards`): the engine re-runs ``prove()`` in perturbation mode,
+    where the decision points of :mod:`theory.checking.building_blocks` decide perturbed identities, and the
+    proof must return False. A proof written as a multi-step argument whose conclusions do not pass
+    through those points gives ``negative_control`` instead: the same argument on a perturbed statement,
+    which must return False.
     """
 
     name: str
     prove: Callable[[], bool]
     description: str
+    coverage: Coverage | None = None
+    cross_check: bool = False
+    negative_control: Callable[[], bool] | None = None
     kind: str = field(default="sympy", init=False)
 
 
@@ -81,6 +119,12 @@ class PropertyCheck:
     ``ranges`` documents what the strategy draws (it is copied into the evidence); ``oracle`` is
     True when the predicate evaluates the statement with mpmath (so a pass counts as mpmath
     agreement); ``examples`` are regression cases run before the random ones (``@example``).
+
+    Negative control: the engine re-runs ``predicate`` on cases that supported the statement in
+    perturbation mode (:mod:`theory.checking.guards`), where its statement comparisons
+    (:func:`theory.checking.building_blocks.compare`, ``distinct``) decide a perturbed statement; the
+    outcome must break. A predicate whose verdict does not pass through them gives ``negative_control``:
+    the same evaluation of a perturbed statement, which must break on those cases.
     """
 
     name: str
@@ -89,17 +133,20 @@ class PropertyCheck:
     ranges: str
     oracle: bool = True
     examples: tuple[Case, ...] = ()
+    negative_control: Callable[[Case], Outcome] | None = None
     kind: str = field(default="hypothesis", init=False)
 
 
 @dataclass(frozen=True)
 class OracleCheck:
-    """An mpmath evaluation on chosen hard cases (near singularities, tiny learning rates)."""
+    """An mpmath evaluation on chosen hard cases (near singularities, tiny learning rates); its negative
+    control is a :class:`PropertyCheck`'s."""
 
     name: str
     cases: Callable[[], Iterable[Case]]
     predicate: Callable[[Case], Outcome]
     description: str
+    negative_control: Callable[[Case], Outcome] | None = None
     kind: str = field(default="mpmath", init=False)
 
 

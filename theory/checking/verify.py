@@ -13,7 +13,11 @@ It holds
   decide a status (every module except the command line and exports);
 * ``lemmas``: one entry per lemma: its registry data, the derived ``status``, ``ok``, ``problems``,
   ``counterexample`` (stored or newly found, else null), whether a stored counterexample was
-  reproduced, the evidence of every check (:mod:`theory.checking.status`) and a one-line evidence summary.
+  reproduced, the evidence of every check (:mod:`theory.checking.status`; each passing check's
+  ``negative_control`` in it) and a one-line evidence summary, and ``coverage``: the sizes its checks
+  cover in words ("all p", "p <= 4"; :func:`theory.checking.status.lemma_coverage`), with
+  ``coverage_every_size`` (whether that is every size the statement quantifies over: "proved" needs
+  it) and ``coverage_by_check`` (one text per check), for ``list`` and the catalog, LaTeX and annotate.
 
 When may a record stand in for running the checks (``list``, ``show``)? The git commit changes
 whenever anything is committed (the record itself included), so it cannot decide; the record is
@@ -39,7 +43,7 @@ from theory.checking.links import measured_by
 from theory.checking.profiles import PROFILES, load_profile, register_profiles
 from theory.support.provenance import provenance
 from theory.checking.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
-from theory.checking.status import budget_exhausted, evaluate, time_budget
+from theory.checking.status import budget_exhausted, evaluate, lemma_coverage, time_budget
 
 __all__ = [
     "DEFAULT_RECORD", "TRACKED_RECORD", "THOROUGH_RECORD", "default_record", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
@@ -133,7 +137,9 @@ def profile_settings(name: str) -> dict[str, Any]:
 def check_description(check: SympyProof | PropertyCheck | OracleCheck) -> str:
     """What a check does, in one sentence."""
     if isinstance(check, SympyProof):
-        return f"sympy proof: {check.description}"
+        coverage = check.coverage.text if check.coverage else "coverage undeclared"
+        role = "cross-check, " if check.cross_check else ""
+        return f"sympy proof ({role}{coverage}): {check.description}"
     if isinstance(check, OracleCheck):
         return f"mpmath evaluation on chosen hard cases: {check.description}"
     oracle = "evaluated with the mpmath oracle" if check.oracle else "float64 only"
@@ -153,6 +159,10 @@ def _guard_words(record: dict[str, Any]) -> str:
 
 def _verdict_words(record: dict[str, Any]) -> str:
     words = "" if record.get("passed") else ", BROKEN"
+    control = record.get("negative_control")
+    if control is not None:
+        words += (f", negative control rejected on {control['cases']}" if control["rejected"]
+                  else f", NEGATIVE CONTROL ACCEPTED ({control['detail']})")
     if record.get("vacuous"):
         words += ", VACUOUS"
     if record.get("implementation_failures"):
@@ -166,7 +176,11 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
     for record in evidence:
         name, kind = record.get("check", "?"), record.get("kind")
         if kind == "sympy":
-            parts.append(f"{name}: sympy proof {'went through' if record.get('passed') else 'FAILED'}")
+            control = record.get("negative_control")
+            words = "" if control is None else (", negative control rejected" if control["rejected"]
+                                                 else ", NEGATIVE CONTROL ACCEPTED")
+            parts.append(f"{name}: sympy proof {'went through' if record.get('passed') else 'FAILED'}"
+                         f" ({record.get('coverage') or 'coverage undeclared'}){words}")
         elif kind == "counterexample":
             reproduced = "reproduced" if record.get("reproduced") else "NOT reproduced"
             parts.append(f"{name}: stored counterexample {reproduced}")
@@ -190,6 +204,7 @@ def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], probl
         reproduced = any(record.get("kind") == "counterexample" and record.get("reproduced") for record in evidence)
     evidence = [dict(record, worst_case=_abbreviate(record["worst_case"])) if "worst_case" in record else record
                 for record in evidence]
+    coverage = lemma_coverage(lemma)
     return json_safe({
         "id": lemma.id, "label": lemma.label, "title": lemma.title, "source": lemma.source,
         "statement": lemma.statement, "as_written": lemma.as_written, "assumptions": list(lemma.assumptions),
@@ -199,6 +214,8 @@ def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], probl
         "checks": [{"name": check.name, "kind": check.kind, "description": check_description(check)}
                    for check in lemma.checks],
         "status": status, "ok": not problems, "problems": list(problems),
+        "coverage": coverage["text"], "coverage_every_size": coverage["every_size"],
+        "coverage_by_check": coverage["by_check"],
         "counterexample": counterexample, "counterexample_reproduced": reproduced,
         "evidence": evidence, "evidence_summary": evidence_summary(evidence), "seconds": round(seconds, 3),
     })

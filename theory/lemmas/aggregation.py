@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 from theory.models.aggregation import breakdown, efficiency
 from theory.models.aggregation.order_stats import median_after_removal, window_ranks, window_ranks_used
 from theory.models.aggregation.streaming import HistogramMedian
-from theory.checking.building_blocks import compare
+from theory.checking.building_blocks import all_hold, at_least, compare, exactly_equal, is_nonzero, is_zero, strictly_below
 from theory.checking.oracle import precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.registry import every_size, fixed_sizes, Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
 
 SECTION = "Opening notes / Poisoned batches"
 NOTE_MEDIAN = "possible suboptimality of the median as an aggregator (we discard lots of info depending on batch size)"
@@ -52,7 +52,7 @@ def _median_worse(case):
         return Outcome(True, 0.0, "n <= 2: the median is the mean", premises_met=False)
     with precision():
         e = efficiency.median_efficiency(n, case["noise"])
-    return Outcome(bool(e < 1 - mpmath.mpf(10) ** -40), float(e), f"e({n}) = {mpmath.nstr(e, 12)} ({case['noise']} noise)")
+        return strictly_below(e, 1 - mpmath.mpf(10) ** -40, f"e({n}) = {mpmath.nstr(e, 12)} ({case['noise']} noise)")
 
 
 def _gaussian_only(case):
@@ -65,11 +65,12 @@ def _finite_efficiency(case):
     n_next = ODD_SIZES[ODD_SIZES.index(n) + 1] if n != ODD_SIZES[-1] else n + 2
     with precision():
         e, e_next = efficiency.median_efficiency(n), efficiency.median_efficiency(n_next)
-        ok = 2 / mpmath.pi < e_next < e < 1
+        detail = f"e({n}) = {mpmath.nstr(e, 15)}, e({n_next}) = {mpmath.nstr(e_next, 15)}"
+        parts = [strictly_below(2 / mpmath.pi, e_next, detail), strictly_below(e_next, e, detail), strictly_below(e, 1, detail)]
         if n == 3:
             closed = mpmath.pi / (3 * (mpmath.pi - mpmath.sqrt(3)))
-            ok = ok and abs(e - closed) <= mpmath.mpf(10) ** -45
-    return Outcome(bool(ok), 0.0, f"e({n}) = {mpmath.nstr(e, 15)}, e({n_next}) = {mpmath.nstr(e_next, 15)}")
+            parts.append(compare(float(abs(e - closed)), 1e-45, f"|e(3) - pi / (3 (pi - sqrt 3))| = {mpmath.nstr(abs(e - closed), 5)}"))
+        return all_hold(*parts)
 
 
 def _prove_asymptotic() -> bool:
@@ -80,8 +81,7 @@ def _prove_asymptotic() -> bool:
     gaussian_limit = sigma**2 / (1 / (4 * gaussian.subs(x, 0) ** 2))
     laplace_limit = 2 * b**2 / (1 / (4 * laplace.subs(x, 0) ** 2))
     variance = sympy.integrate(x**2 * gaussian, (x, -sympy.oo, sympy.oo))
-    return (sympy.simplify(gaussian_limit - 2 / sympy.pi) == 0 and sympy.simplify(laplace_limit - 2) == 0
-            and sympy.simplify(variance - sigma**2) == 0)
+    return is_zero(gaussian_limit - 2 / sympy.pi) and is_zero(laplace_limit - 2) and is_zero(variance - sigma**2)
 
 
 # --------------------------------------------------------------------------------------------- breakdown
@@ -121,7 +121,7 @@ def _survival(case):
         batch = honest if attack is None else np.concatenate([attack, honest])
         output, certificate = breakdown.run(name, batch, f, n)
         ok, detail = breakdown.honest_bound_holds(name, output, honest, len(case["attack"]), n, f, certificate)
-    return Outcome(bool(ok), 0.0 if ok else 2.0, f"{name}, n={n}, f={f}, a={len(case['attack'])}: {detail}")
+    return exactly_equal(int(bool(ok)), 1, f"{name}, n={n}, f={f}, a={len(case['attack'])}: {detail}")
 
 
 def _breaking(case):
@@ -134,8 +134,8 @@ def _breaking(case):
         output, _ = breakdown.run(name, batch, f, n)
         size = max(abs(v) for v in output)
     threshold = FAR / (8 * n)
-    return Outcome(bool(size >= threshold), 0.0, f"{name}, n={n}, f={f}, a={len(case['attack'])}: "
-                   f"|output|_inf = {mpmath.nstr(size, 6)} vs FAR/(8n) = {mpmath.nstr(threshold, 6)}")
+    return at_least(size, threshold, f"{name}, n={n}, f={f}, a={len(case['attack'])}: "
+                    f"|output|_inf = {mpmath.nstr(size, 6)} vs FAR/(8n) = {mpmath.nstr(threshold, 6)}")
 
 
 BREAKDOWN_RANGES = ("n in [3, 9], P in [1, 3], honest coordinates in [-1, 1] (float32 grid); f in [0, (n-1)/2] "
@@ -179,15 +179,15 @@ def _median_pair(n: int):
 def _prove_not_from_median() -> bool:
     for n in range(3, 65):
         first, second, z = _median_pair(n)
-        if _exact_median(first) != _exact_median(second) or z not in second:
+        if not is_zero(sympy.Rational(_exact_median(first) - _exact_median(second))) or z not in second:
             return False
         left_first, left_second = list(first), list(second)
         left_first.remove(z)
         left_second.remove(z)
-        if _exact_median(left_first) == _exact_median(left_second):
+        if not is_nonzero(sympy.Rational(_exact_median(left_first) - _exact_median(left_second))):
             return False
     a, b = sympy.symbols("a b", real=True)  # n = 2: the other point is 2 m - z
-    return sympy.simplify(2 * ((a + b) / 2) - a - b) == 0
+    return is_zero(2 * ((a + b) / 2) - a - b)
 
 
 @st.composite
@@ -211,9 +211,9 @@ def _window_recovers(case):
         recovered = median_after_removal(window, n, gone)
         exact = _exact_median(left)
     needed = window_ranks_used(n, r) == set(range(a, b + 1))
-    return Outcome(bool(recovered == exact and needed), 0.0 if recovered == exact else 2.0,
-                   f"n={n}, r={r}: window of {b - a + 1} values gives {mpmath.nstr(recovered, 17)}, exact "
-                   f"{mpmath.nstr(exact, 17)}; every window rank needed: {needed}")
+    detail = (f"n={n}, r={r}: window of {b - a + 1} values gives {mpmath.nstr(recovered, 17)}, exact "
+              f"{mpmath.nstr(exact, 17)}; every window rank needed: {needed}")
+    return all_hold(exactly_equal(recovered, exact, detail), exactly_equal(int(needed), 1, detail))
 
 
 # ------------------------------------------------------------------------------------------------ streaming
@@ -242,18 +242,19 @@ def _continuation_medians(case):
 def _one_state_suffices(case):
     """As written (exact reading): two first halves can share a bounded state only if every continuation gives
     them the same median; holds when no continuation of the construction separates them."""
-    separated = [pair for pair in _continuation_medians(case) if pair[0] != pair[1]]
-    return Outcome(not separated, 2.0 if separated else 0.0,
-                   f"medians after the separating continuation: {separated[:1]}" if separated else
-                   "no continuation separates the two first halves (they are equal)")
+    pairs = _continuation_medians(case)
+    separated = [pair for pair in pairs if pair[0] != pair[1]]
+    detail = (f"medians after the separating continuation: {separated[:1]}" if separated else
+              "no continuation separates the two first halves (they are equal)")
+    return all_hold(*(exactly_equal(left, right, detail) for left, right in pairs))
 
 
 def _state_determines_half(case):
     """Different sorted first halves are separated by a continuation; equal ones are never separated."""
     separated = any(pair[0] != pair[1] for pair in _continuation_medians(case))
     different = case["first"] != case["other"]
-    return Outcome(separated == different, 0.0, f"first halves differ: {different}, separated: {separated}",
-                   premises_met=different)
+    outcome = exactly_equal(int(separated), int(different), f"first halves differ: {different}, separated: {separated}")
+    return Outcome(outcome.holds, outcome.score, outcome.detail, premises_met=different)
 
 
 @st.composite
@@ -348,7 +349,8 @@ register(
                      "continuous and positive at the median m (van der Vaart 1998, Cor. 21.5)",),
         checks=(SympyProof("limit-ratio", _prove_asymptotic,
                            "sympy: sigma^2 / (1/(4 f(0)^2)) = 2/pi for the Gaussian density, 2 b^2 / (1/(4 f(0)^2)) = 2 "
-                           "for the Laplace density, and the Gaussian's variance is sigma^2"),),
+                           "for the Laplace density, and the Gaussian's variance is sigma^2",
+                           coverage=every_size("size-free: limits of closed-form densities")),),
     ),
     Lemma(
         id="aggregator-breakdown",
@@ -375,7 +377,8 @@ register(
                        "median (coordinate-wise, so also in R^P). Construction: A = (1..n); n odd: lower x_(k) by 1/2 "
                        "and remove the maximum; n even: move x_(k), x_(k+1) apart by 1/2 and remove the minimum.",
         checks=(SympyProof("explicit-pairs", _prove_not_from_median,
-                           "exact sympy rationals: the construction for every n in [3, 64], and the n = 2 identity"),),
+                           "exact sympy rationals: the construction for every n in [3, 64], and the n = 2 identity",
+                           coverage=fixed_sizes("n <= 64")),),
     ),
     Lemma(
         id="median-window-suffices",

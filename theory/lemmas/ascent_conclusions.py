@@ -30,12 +30,12 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import compare, oracle_property, is_zero, mp_case, symbolic_vector
+from theory.checking.building_blocks import compare, oracle_property, is_nonzero, is_zero, mp_case, symbolic_vector
 from theory.checking.error_model import gamma, oracle_tolerance
 from theory.checking.inversion_bounds import sherman_morrison_magnitude
-from theory.models.linear_regression import gradient_core, inverse_step_core, step_core
+from theory.checking.formulas import draft_gradient, draft_inverse_step, draft_step
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.registry import every_size, fixed_sizes, Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
 from theory.checking.strategies import LINEAR_POINT_RANGES, dimensions, linear_points, scales, vectors
 
 SECTION = "Gradient ascent does not revert gradient descent"
@@ -217,8 +217,8 @@ def _theta0_not_recoverable(case):
         q = c["lr"] * c["x"].dot(c["x"])
         if q == 1:
             return Outcome(True, 0.0, "lr|x|^2 = 1: Phi_z is not injective, theta_0 is not determined", premises_met=False)
-        theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
-        recovered = inverse_step_core(theta1, c["x"], c["y"], c["lr"])
+        theta1 = draft_step(c["theta"], c["x"], c["y"], c["lr"])
+        recovered = draft_inverse_step(theta1, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
         step_magnitude = mp_max_abs(abs_vector(c["theta"]) + c["lr"] * (abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x)
         amplification = 1 + c["lr"] * mp_max_abs(c["x"]) * sum(abs_x) / abs(1 - q)
@@ -226,7 +226,7 @@ def _theta0_not_recoverable(case):
         tolerance = oracle_tolerance(2 * len(c["x"]) + 16, float(magnitude))
         gap = mp_max_abs(recovered - c["theta"])
         return Outcome(bool(gap > tolerance), tolerance / max(float(gap), 1e-300),
-                       f"inverse_step_core(theta_1) - theta_0 = {mpmath.nstr(gap, 5)} (resolution {tolerance:.1e}): "
+                       f"draft_inverse_step(theta_1) - theta_0 = {mpmath.nstr(gap, 5)} (resolution {tolerance:.1e}): "
                        + ("recovered" if gap <= tolerance else "not recovered"))
 
 
@@ -242,21 +242,21 @@ def _prove_value_does_not_determine() -> bool:
     lr = sympy.Rational(1, 4)
     theta1 = np.array([0, a, b], dtype=object)
     points = ((np.array([1, 0, 0], dtype=object), -1), (np.array([sympy.Rational(1, 2), 0, 0], dtype=object), -2))
-    gradients = [gradient_core(theta1, x, y) for x, y in points]
-    preimages = [inverse_step_core(theta1, x, y, lr) for x, y in points]
+    gradients = [draft_gradient(theta1, x, y) for x, y in points]
+    preimages = [draft_inverse_step(theta1, x, y, lr) for x, y in points]
     ascent = theta1 + lr * gradients[0]
-    same_gradient = all(sympy.simplify(u - v) == 0 for u, v in zip(*gradients))
-    steps_land = all(all(sympy.simplify(u - v) == 0 for u, v in zip(step_core(pre, x, y, lr), theta1))
+    same_gradient = all(is_zero(u - v) for u, v in zip(*gradients))
+    steps_land = all(all(is_zero(u - v) for u, v in zip(draft_step(pre, x, y, lr), theta1))
                      for pre, (x, y) in zip(preimages, points))
-    return (same_gradient and steps_land and sympy.simplify(preimages[0][0] - sympy.Rational(1, 3)) == 0
-            and sympy.simplify(preimages[1][0] - sympy.Rational(4, 15)) == 0
-            and all(sympy.simplify(ascent[0] - pre[0]) != 0 for pre in preimages))
+    return (same_gradient and steps_land and is_zero(preimages[0][0] - sympy.Rational(1, 3))
+            and is_zero(preimages[1][0] - sympy.Rational(4, 15))
+            and all(is_nonzero(ascent[0] - pre[0]) for pre in preimages))
 
 
 # ----------------------------------------------------------------------------- continuing training on clean data
 def _retain_step(theta, points, targets, lr):
     """Full-batch mean-gradient step on the retain set (lemma batch-mean-step)."""
-    total = sum((gradient_core(theta, x, y) for x, y in zip(points, targets)), start=0 * theta)
+    total = sum((draft_gradient(theta, x, y) for x, y in zip(points, targets)), start=0 * theta)
     return theta - lr * total / len(points)
 
 
@@ -352,9 +352,9 @@ def _retain_contraction(case):
         gap = poisoned - clean
         formula_gap = mp_max_abs(gap - predicted)
         contraction_gap = mp_norm(gap) - rate**steps * mp_norm(start_gap)
-        score = max(float(formula_gap), float(contraction_gap)) / tolerance
-        return Outcome(score <= 1, score, f"|gap - spectral formula| = {mpmath.nstr(formula_gap, 5)}, "
-                                          f"|gap_T| - rate^T |gap_0| = {mpmath.nstr(contraction_gap, 5)}, rate {mpmath.nstr(rate, 5)}")
+        return compare(max(float(formula_gap), float(contraction_gap)), tolerance,
+                       f"|gap - spectral formula| = {mpmath.nstr(formula_gap, 5)}, "
+                       f"|gap_T| - rate^T |gap_0| = {mpmath.nstr(contraction_gap, 5)}, rate {mpmath.nstr(rate, 5)}")
 
 
 def _full_rank_forgets(case):
@@ -403,9 +403,11 @@ register(
                        "which sympy does not check: high-dim-orthogonal therefore stays verified, not proved.",
         checks=(
             SympyProof("beta-moments", _prove_cosine_moments,
-                       "sympy gammasimp for symbolic p > 1: mean and variance of Beta(1/2, (p-1)/2)"),
+                       "sympy gammasimp for symbolic p > 1: mean and variance of Beta(1/2, (p-1)/2)",
+                       coverage=every_size("all p > 1 (symbolic p)")),
             SympyProof("exchangeable-coordinates", _prove_cosine_law_sums,
-                       "sympy: sum_j u_j^2/|u|^2 = 1 (dimension 4 written out; the definition of |u|^2 in any p)"),
+                       "sympy: sum_j u_j^2/|u|^2 = 1 (dimension 4 written out; the definition of |u|^2 in any p)",
+                       coverage=every_size("all p (sum_j u_j^2 = |u|^2 is the definition; R^4 written out)")),
         ),
     ),
     Lemma(
@@ -486,7 +488,9 @@ register(
         uses=("ga-collinear",),
         checks=(SympyProof("three-vectors-dependent", _prove_span_at_most_two,
                            "sympy: det[a, b, s a + t b] = 0 for symbolic a, b in R^3 and s, t (any three vectors of "
-                           "span(a, b) are dependent; a 3 x 3 minor of p-vectors is the same identity in every p)"),),
+                           "span(a, b) are dependent; a 3 x 3 minor of p-vectors is the same identity in every p)",
+                           coverage=every_size("all p (every 3 x 3 minor of p-vectors is this identity in R^3; "
+                                               "p < 3 has dimension <= 2 anyway)")),),
     ),
     Lemma(
         id="hessian-pd-convex",
@@ -540,7 +544,8 @@ register(
         uses=("lr-inverse-iff",),
         checks=(SympyProof("two-preimages-one-gradient", _prove_value_does_not_determine,
                            "sympy exact witness, theta_1 = (0, a, b) with symbolic a, b (padding coordinates carry over "
-                           "to every p), lr = 1/4, x = e_1 and e_1/2"),),
+                           "to every p), lr = 1/4, x = e_1 and e_1/2",
+                           coverage=every_size("all p >= 1 (witness in R^3, padding coordinates symbolic)")),),
     ),
     Lemma(
         id="gradient-insufficient",
@@ -623,7 +628,8 @@ register(
         uses=("batch-mean-step", "lr-convex"),
         checks=(
             SympyProof("kernel-invariance", _prove_kernel_invariance,
-                       "sympy: two retain points of R^3 with v = x_1 cross x_2, and the difference recursion"),
+                       "sympy: two retain points of R^3 with v = x_1 cross x_2, and the difference recursion",
+                       coverage=fixed_sizes("n = 2 in R^3")),
             PropertyCheck("trajectory-gap", _retain_runs(), _retain_contraction,
                           "p in [1, 5], n in [1, 6] retain points (scales log-uniform in [1e-3, 1e3]), lr = c 2/L with c in "
                           "[1e-3, 0.999], T in [0, 30] steps, all at 60 digits with mpmath eigsy", oracle=True),

@@ -27,12 +27,13 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import is_zero, is_zero_array, mp_case, oracle_identity, oracle_property, symbolic_arrays, symbolic_vector
+from theory.checking.building_blocks import (all_hold, compare, strictly_below, vectors_span, is_zero, is_zero_array, mp_case, oracle_identity, oracle_property,
+                                             symbolic_arrays, symbolic_vector)
 from theory.lemmas.gradient_ascent import _prove_nontrivial_step
-from theory.models.linear_regression import gradient_core, step_core
+from theory.checking.formulas import draft_gradient, draft_step
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, SympyProof, register
 from theory.checking.strategies import LINEAR_POINT_RANGES, dimensions, learning_rates, linear_points, scales, vectors
 
 SECTION = "Gradient ascent does not revert gradient descent"
@@ -49,15 +50,15 @@ RUN_RANGES = (f"T in [1, {MAX_STEPS}] steps; p in [1, 8]; lr in R (sign drawn), 
 
 # ----------------------------------------------------------------------------- symbolic proofs
 def _prove_exact_rate_is_inverse() -> bool:
-    """A^{mu*} o Phi = id and Phi o A^{mu*} = id, mu* = lr/(1 - lr|x|^2), on step_core (dimension 2, vectors theta, x).
+    """A^{mu*} o Phi = id and Phi o A^{mu*} = id, mu* = lr/(1 - lr|x|^2), on draft_step (dimension 2, vectors theta, x).
     The induction over T uses exactly this: A_1 o ... o A_T o Phi_T o ... o Phi_1 loses its innermost pair."""
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
     rate = lr / (1 - lr * x.dot(x))
     # the sign of mu* for lr > 0: q = 1 - s (0 < s < 1) gives mu* > 0, q = 1 + s gives mu* < 0 (a descent step)
     s = sympy.Symbol("s", positive=True)
     below, above = lr / (1 - (1 - s)), lr / (1 - (1 + s))
-    return (is_zero_array(step_core(step_core(theta, x, y, lr), x, y, -rate) - theta)
-            and is_zero_array(step_core(step_core(theta, x, y, -rate), x, y, lr) - theta)
+    return (is_zero_array(draft_step(draft_step(theta, x, y, lr), x, y, -rate) - theta)
+            and is_zero_array(draft_step(draft_step(theta, x, y, -rate), x, y, lr) - theta)
             and bool(sympy.simplify(below).is_positive) and bool(sympy.simplify(above).is_negative))
 
 
@@ -82,8 +83,8 @@ def _prove_partial_rate_shift() -> bool:
     theta0, x, y, lr = symbolic_arrays(2, "theta", "x")
     mu = sympy.Symbol("mu", positive=True)
     rate = lr / (1 - lr * x.dot(x))
-    theta1 = step_core(theta0, x, y, lr)
-    return is_zero_array(mu * gradient_core(theta1, x, y) - mu / rate * (theta0 - theta1))
+    theta1 = draft_step(theta0, x, y, lr)
+    return is_zero_array(mu * draft_gradient(theta1, x, y) - mu / rate * (theta0 - theta1))
 
 
 # ----------------------------------------------------------------------------- predicates (60 digits)
@@ -125,12 +126,12 @@ def _chosen_rate_never_exact(case):
     with precision():
         c = mp_case(case)
         q = c["lr"] * c["x"].dot(c["x"])
-        g0 = gradient_core(c["theta"], c["x"], c["y"])
+        g0 = draft_gradient(c["theta"], c["x"], c["y"])
         if mp_max_abs(g0) == 0 or abs(1 - q) < SINGULAR_GAP:
             return Outcome(True, 0.0, "no step (g = 0) or lr|x|^2 = 1 (no inverse)", premises_met=False)
         rate = c["lr"] / (1 - q)
-        theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
-        theta2 = step_core(theta1, c["x"], c["y"], -rate)
+        theta1 = draft_step(c["theta"], c["x"], c["y"], c["lr"])
+        theta2 = draft_step(theta1, c["x"], c["y"], -rate)
         amplification = 1 + abs(rate) * sum(abs_vector(c["x"])) * mp_max_abs(c["x"])
         magnitude = (mp_max_abs(abs_vector(c["theta"])) + mp_max_abs(abs_vector(theta1)) + abs(c["y"])) * amplification * 4
         same = oracle_identity(theta2, c["theta"], magnitude, depth=4 * len(c["x"]) + 16)
@@ -151,8 +152,8 @@ def _train(c):
     """theta_0, ..., theta_T and the gradients of each step (mpmath)."""
     thetas, gradients = [c["theta"]], []
     for x, y in zip(c["xs"], c["ys"]):
-        gradients.append(gradient_core(thetas[-1], x, y))
-        thetas.append(step_core(thetas[-1], x, y, c["lr"]))
+        gradients.append(draft_gradient(thetas[-1], x, y))
+        thetas.append(draft_step(thetas[-1], x, y, c["lr"]))
     return thetas, gradients
 
 
@@ -167,7 +168,7 @@ def _replay(c, theta, rates):
     """Ascent steps in reverse order, step t at rate rates[t]; returns the end point and a magnitude bound."""
     magnitude = mp_max_abs(abs_vector(theta))
     for x, y, rate in reversed(list(zip(c["xs"], c["ys"], rates))):
-        theta = step_core(theta, x, y, -rate)
+        theta = draft_step(theta, x, y, -rate)
         magnitude = (magnitude + mp_max_abs(abs_vector(theta)) + abs(y)) * (1 + abs(rate) * sum(abs_vector(x)) * mp_max_abs(x))
     return theta, magnitude
 
@@ -256,11 +257,10 @@ def _replay_not_identity(case):
         if 1 - predicted <= tolerance:
             return Outcome(True, 0.0, f"prod (1 - q_t^2) = 1 - {mpmath.nstr(1 - predicted, 3)}: within the oracle's "
                                       "resolution of 1", premises_met=False)
-        matches = abs(determinant - predicted) <= tolerance
-        not_identity = predicted < 1 - tolerance
-        return Outcome(bool(matches and not_identity), float(abs(determinant - predicted) / tolerance),
-                       f"det M = {mpmath.nstr(determinant, 8)}, prod (1 - q_t^2) = {mpmath.nstr(predicted, 8)}: "
-                       + ("M != I, the replay returns only a null set of starts" if not_identity else "M may be I"))
+        detail = f"det M = {mpmath.nstr(determinant, 8)}, prod (1 - q_t^2) = {mpmath.nstr(predicted, 8)}"
+        return all_hold(compare(float(abs(determinant - predicted)), tolerance, f"{detail}: det M = prod (1 - q_t^2)"),
+                        strictly_below(predicted, 1 - tolerance, f"{detail}: det M < 1, so M != I and the replay "
+                                                                 "returns only a null set of starts"))
 
 
 #: Hinge loss inside the margin: g(theta_1) = g(theta_0) = -x, one ascent step lands exactly on theta_0.
@@ -285,7 +285,8 @@ register(
         reading="gradient ascent at the training rate, linear regression, one step",
         interpretation="The draft's own setting (linear regression, ascent at the rate of the step it undoes): holds.",
         uses=("ga-not-inverse-linear",),
-        checks=(SympyProof("error-vs-gradient", _prove_nontrivial_step, "sympy identity in dimension 2 (vectors theta_0, x)"),),
+        checks=(SympyProof("error-vs-gradient", _prove_nontrivial_step, "sympy identity in dimension 2 (vectors theta_0, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="ga-never-exact-any-model",
@@ -344,8 +345,10 @@ register(
                        "A_T o Phi_T = id (the one-step identity); the fuzzed replay re-checks it at 60 digits.",
         uses=("ga-unlearning-rate", "lr-inverse-iff", "step-non-injective"),
         checks=(SympyProof("rate-is-inverse", _prove_exact_rate_is_inverse,
-                           "sympy on step_core, dimension 2 (vectors theta, x): both compositions are the identity"),
-                SympyProof("partial-rate-shift", _prove_partial_rate_shift, "sympy identity in dimension 2"),
+                           "sympy on draft_step, dimension 2 (vectors theta, x): both compositions are the identity",
+                           coverage=vectors_span(2)),
+                SympyProof("partial-rate-shift", _prove_partial_rate_shift, "sympy identity in dimension 2",
+                           coverage=vectors_span(2)),
                 oracle_property("replay-60-digits", _runs(), _exact_rates_revert, RUN_RANGES)),
     ),
     Lemma(
@@ -369,7 +372,9 @@ register(
         uses=("ascent-replay-affine",),
         checks=(SympyProof("replay-determinant", _prove_replay_determinant,
                            "sympy: det(I +- lr x x^T) = 1 +- q in dimension 3 (the matrix determinant lemma in every p), "
-                           "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)"),
+                           "and prod (1 - q_t^2) in (0, 1) for q_t in (0, 1)",
+                           coverage=every_size("all p, all T (det(I + c x x^T) is rotation-invariant in one vector x, "
+                                               "proved in R^3; the product over T steps by induction)")),
                 oracle_property("determinant-60-digits", _small_step_runs(), _replay_not_identity,
                                 RUN_RANGES.replace("lr in R (sign drawn), |lr| log-uniform in [1e-8, 1e2]",
                                                    "lr = u / max_t |x_t|^2, u log-uniform in [1e-8, 0.99]"))),
@@ -408,7 +413,8 @@ register(
         interpretation="Proved for every T by induction on the number of steps (sympy checks the step and the base).",
         uses=("ga-linear-error",),
         checks=(SympyProof("slope-induction", _prove_replay_slope,
-                           "sympy in p = 1: base T = 1 and the step A_1 o R' o Phi_1 for R' = c theta + d"),),
+                           "sympy in p = 1: base T = 1 and the step A_1 o R' o Phi_1 for R' = c theta + d",
+                           coverage=every_size("all T (induction); the statement is for p = 1")),),
     ),
     Lemma(
         id="omniscient-defender-chosen-rates",

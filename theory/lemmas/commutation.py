@@ -22,12 +22,13 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import (oracle_property, compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
+from theory.checking.building_blocks import (vectors_span, oracle_property, compare, float_identity, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_dot,
                              sym_gradient, sym_step, symbolic_vector)
 from theory.checking.error_model import float64_tolerance, oracle_tolerance
-from theory.models.linear_regression import commutator, commutator_closed_form, commutator_core, gradient_core, residual_core
+from theory.models.linear_regression import commutator, commutator_closed_form
+from theory.checking.formulas import draft_commutator, draft_gradient, draft_residual
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, SympyProof, register
 from theory.checking.strategies import (POINT_PAIR_RANGES, dimensions, learning_rates, linear_points, point_pairs,
                                         positive_ranges, scales, vectors)
 
@@ -141,7 +142,7 @@ def _worst(*outcomes: Outcome) -> Outcome:
 
 
 def _pair_commutator(c, theta=None):
-    return commutator_core(c["theta"] if theta is None else theta, c["x"], c["y"], c["x2"], c["y2"], c["lr"])
+    return draft_commutator(c["theta"] if theta is None else theta, c["x"], c["y"], c["x2"], c["y2"], c["lr"])
 
 
 # ----------------------------------------------------------------------------- predicates
@@ -149,8 +150,8 @@ def _gradient_idempotent(case):
     """Draft, read as: g_z is a projection, g_z(g_z(theta)) = g_z(theta)."""
     with precision():
         c = mp_case(case)
-        once = gradient_core(c["theta"], c["x"], c["y"])
-        twice = gradient_core(once, c["x"], c["y"])
+        once = draft_gradient(c["theta"], c["x"], c["y"])
+        twice = draft_gradient(once, c["x"], c["y"])
         abs_x = abs_vector(c["x"])
         once_abs = (abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x
         magnitude = mp_max_abs(once_abs) + mp_max_abs((once_abs.dot(abs_x) + abs(c["y"])) * abs_x)
@@ -165,7 +166,7 @@ def _gradient_is_displacement(case):
         norm2 = c["x"].dot(c["x"])
         if norm2 == 0:
             return Outcome(True, 0.0, "x = 0: no hyperplane", premises_met=False)
-        gradient = gradient_core(c["theta"], c["x"], c["y"])
+        gradient = draft_gradient(c["theta"], c["x"], c["y"])
         displacement = gradient / norm2
         abs_x = abs_vector(c["x"])
         magnitude = mp_max_abs((abs_vector(c["theta"]).dot(abs_x) + abs(c["y"])) * abs_x) * (1 + 1 / norm2)
@@ -198,8 +199,8 @@ def _commutator_formula(case):
         c = mp_case(case)
         dim = len(c["x"])
         exact = _pair_commutator(c)
-        closed = c["lr"] ** 2 * c["x"].dot(c["x2"]) * (residual_core(c["theta"], c["x2"], c["y2"]) * c["x"]
-                                                      - residual_core(c["theta"], c["x"], c["y"]) * c["x2"])
+        closed = c["lr"] ** 2 * c["x"].dot(c["x2"]) * (draft_residual(c["theta"], c["x2"], c["y2"]) * c["x"]
+                                                      - draft_residual(c["theta"], c["x"], c["y"]) * c["x2"])
         composition_magnitude = _commutator_magnitude(c["theta"], c["x"], c["y"], c["x2"], c["y2"], c["lr"])
         args = (case["theta"], case["x"], case["y"], case["x2"], case["y2"], case["lr"])
         return _worst(
@@ -289,7 +290,7 @@ def _small_lr_bound(case):
     """|C| <= lr^2 |x.x'| (|r'| |x| + |r| |x'|), C evaluated as the composition at 60 digits."""
     with precision():
         c = mp_case(case)
-        r, r2 = residual_core(c["theta"], c["x"], c["y"]), residual_core(c["theta"], c["x2"], c["y2"])
+        r, r2 = draft_residual(c["theta"], c["x"], c["y"]), draft_residual(c["theta"], c["x2"], c["y2"])
         bound = c["lr"] ** 2 * abs(c["x"].dot(c["x2"])) * (abs(r2) * mp_norm(c["x"]) + abs(r) * mp_norm(c["x2"]))
         magnitude = _commutator_magnitude(c["theta"], c["x"], c["y"], c["x2"], c["y2"], c["lr"])
         size = mp_norm(_pair_commutator(c))
@@ -302,7 +303,7 @@ def _similar_points_bound(case):
     with precision():
         c = mp_case(case)
         norm_x, norm_x2, norm_dx = mp_norm(c["x"]), mp_norm(c["x2"]), mp_norm(c["x2"] - c["x"])
-        r = residual_core(c["theta"], c["x"], c["y"])
+        r = draft_residual(c["theta"], c["x"], c["y"])
         bound = c["lr"] ** 2 * norm_x * norm_x2 * ((mp_norm(c["theta"]) * norm_x + abs(r)) * norm_dx
                                                    + norm_x * abs(c["y2"] - c["y"]))
         magnitude = _commutator_magnitude(c["theta"], c["x"], c["y"], c["x2"], c["y2"], c["lr"])
@@ -415,7 +416,8 @@ register(
         uses=("lr-hyperplane-projection",),
         checks=(SympyProof("displacement-geometry", _prove_gradient_geometry,
                            "sympy identities in dimension 3 (vectors theta, x and x cross w spanning the hyperplane's "
-                           "directions), rational in |x|^2 != 0"),),
+                           "directions), rational in |x|^2 != 0",
+                           coverage=every_size("all p (the displacement is a multiple of x: 2 vectors; x cross w spans x^perp in R^3)")),),
     ),
     Lemma(
         id="lr-hyperplane-projection",
@@ -428,7 +430,8 @@ register(
         as_written=False,
         assumptions=('linear regression, theta, x in R^p, any p; y in R', 'x != 0', "lr in R, the draft's domain (either sign)"),
         checks=(SympyProof("projection-identities", _prove_hyperplane_projection,
-                           "sympy identities in dimension 2 (vectors theta, x), rational in |x|^2 != 0"),),
+                           "sympy identities in dimension 2 (vectors theta, x), rational in |x|^2 != 0",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="steps-commute-iff-equal",
@@ -462,7 +465,8 @@ register(
         uses=("commutator-quadratic",),
         checks=(SympyProof("closed-form-and-iff", _prove_commutator_formula,
                            "sympy identities in dimension 3 (vectors theta, x, x'): closed form, its Jacobian, the "
-                           "Lagrange identity and the parallel case x' = c x"),
+                           "Lagrange identity and the parallel case x' = c x",
+                           coverage=vectors_span(3)),
                 oracle_property("float64-vs-60-digits", point_pairs(signed=False), _commutator_formula,
                                 positive_ranges(RANGES))),
     ),
@@ -493,7 +497,8 @@ register(
         assumptions=('u, v in R^p nonzero, any p',),
         interpretation="|u v^T - v u^T|_F^2 = 2(|u|^2|v|^2 - (u.v)^2) (Lagrange), zero iff u and v are parallel (Cauchy-Schwarz).",
         checks=(SympyProof("closed-form", _prove_projectors,
-                           "sympy identities in dimension 3 (vectors u, v; dimension 3 keeps the wedge non-trivial)"),),
+                           "sympy identities in dimension 3 (vectors u, v; dimension 3 keeps the wedge non-trivial)",
+                           coverage=every_size("all p (2 vectors u, v in R^3)")),),
     ),
     Lemma(
         id="commutator-high-amplitude",
@@ -506,7 +511,8 @@ register(
         interpretation="'Poisons with high amplitude are hard to unlearn': the amplitude of a point is a common factor s of "
                        "(x', y'); read as: the commutator grows with s, and it does so exactly as s^2.",
         uses=("lr-commutator-formula",),
-        checks=(SympyProof("quadratic-scaling", _prove_high_amplitude, "sympy identity in dimension 3 (vectors theta, x, x')"),),
+        checks=(SympyProof("quadratic-scaling", _prove_high_amplitude, "sympy identity in dimension 3 (vectors theta, x, x')",
+                           coverage=vectors_span(3)),),
     ),
     Lemma(
         id="commutator-grows-with-dim",
@@ -553,7 +559,8 @@ register(
         uses=("lr-commutator-formula",),
         checks=(SympyProof("squared-norms", _prove_small_lr,
                            "sympy: |C|^2 = lr^4 (x.x')^2 (r'^2|x|^2 + r^2|x'|^2 - 2 r r' x.x') and |Phi_z - id|^2 = "
-                           "lr^2 r^2 |x|^2 in dimension 3; the bound follows by Cauchy-Schwarz"),
+                           "lr^2 r^2 |x|^2 in dimension 3; the bound follows by Cauchy-Schwarz",
+                           coverage=vectors_span(3)),
                 oracle_property("bound-60-digits", point_pairs(), _small_lr_bound)),
     ),
     Lemma(
@@ -569,7 +576,8 @@ register(
                        "vanishes at z' = z and is Lipschitz in z' - z with the explicit constant.",
         uses=("lr-commutator-formula",),
         checks=(SympyProof("perturbation", _prove_similar_points,
-                           "sympy identities in dimension 3 (vectors theta, x, delta x); the bound by Cauchy-Schwarz"),
+                           "sympy identities in dimension 3 (vectors theta, x, delta x); the bound by Cauchy-Schwarz",
+                           coverage=vectors_span(3)),
                 oracle_property("bound-60-digits", point_pairs(), _similar_points_bound)),
     ),
     Lemma(

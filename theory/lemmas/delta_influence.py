@@ -24,8 +24,8 @@ from __future__ import annotations
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import is_zero
-from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.building_blocks import at_least, is_zero
+from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
 
 SECTION = "Gradient ascent does not revert gradient descent / Towards the general case / Limitations of delta-influence"
 DEFENDER_QUOTE = (r"Complexity of identifying poisons: $O(N_{\mathrm{train}} N_{\mathrm{test}} n_{\mathrm{transformations}} d)$ "
@@ -68,8 +68,9 @@ def _prove_defender_bound(offset: int = 2) -> bool:
     a, c = sympy.symbols("a c", nonnegative=True, integer=True)
     cost = defender_cost(n_train, n_test, n_t, d, k)
     gap = sympy.expand(((2 * k + offset) * n_train * n_test * n_t * d - cost).subs({n_test: 1 + a, n_t: 1 + c}))
+    closed_form = d * n_train * (a + c + a * c)  # d N_train (N_test n_T - 1), a sum of non-negative terms
     linear = all(sympy.degree(sympy.expand(cost), symbol) == 1 for symbol in (n_train, n_test, n_t, d))
-    return bool(gap.is_nonnegative) and linear
+    return is_zero(gap - closed_form) and bool(closed_form.is_nonnegative) and linear
 
 
 def _prove_lissa_no_train_factor(cost_of=None) -> bool:
@@ -77,14 +78,14 @@ def _prove_lissa_no_train_factor(cost_of=None) -> bool:
     replaces the cost: the CG cost, a perturbed statement, must fail)."""
     n_train, _, _, d, _, _, depth, batch, _ = _symbols()
     cost = lissa_inverse_hvp_cost(depth, batch, d) if cost_of is None else cost_of(n_train, d, depth, batch)
-    return sympy.diff(cost, n_train) == 0 and is_zero(cost / d - 2 * depth * batch)
+    return is_zero(sympy.diff(cost, n_train)) and is_zero(cost / d - 2 * depth * batch)
 
 
 def _prove_draft_attacks_no_train_factor() -> bool:
     """FGSM variant: N_poison d; Hessian attack: N_poison (1 + 2h) d per iteration: no N_train, linear in N_poison d."""
     n_train, _, _, d, _, n_poison, _, _, hvps = _symbols()
     fgsm, hessian = n_poison * d, n_poison * (1 + 2 * hvps) * d
-    return (all(sympy.diff(cost, n_train) == 0 for cost in (fgsm, hessian))
+    return (all(is_zero(sympy.diff(cost, n_train)) for cost in (fgsm, hessian))
             and is_zero(fgsm / (n_poison * d) - 1) and is_zero(hessian / (n_poison * d) - (1 + 2 * hvps)))
 
 
@@ -109,8 +110,8 @@ def _no_train_factor(cost, per_unit: str):
         witness = case["C"] * unit // slope + 1
         value = cost(witness, case)
         bound = case["C"] * unit
-        return Outcome(value <= bound, value / bound,
-                       f"C = {case['C']}: at N_train = {witness} the cost {value} exceeds C x {bound // case['C']} = {bound}"
+        return at_least(bound, value,  # value <= bound, decided exactly on integers
+                        f"C = {case['C']}: at N_train = {witness} the cost {value} exceeds C x {bound // case['C']} = {bound}"
                        if value > bound else f"cost {value} <= {bound}")
     return predicate
 
@@ -135,7 +136,8 @@ register(
                        "(N_train, N_test, n_T). The inverse-HVP inside it is not O(d): delta-influence-inverse-hvp-cg.",
         checks=(SympyProof("cost-bound", _prove_defender_bound,
                            "sympy on the cost polynomial with symbolic sizes (every size): the gap to "
-                           "(2k + 2) N_train N_test n_T d is d N_train (N_test n_T - 1) >= 0"),),
+                           "(2k + 2) N_train N_test n_T d is d N_train (N_test n_T - 1) >= 0",
+                           coverage=every_size("all sizes (symbolic N_train, N_test, n_T, d, k)")),),
     ),
     Lemma(
         id="delta-influence-inverse-hvp-lissa",
@@ -152,7 +154,8 @@ register(
                        "with LiSSA, whose cost does not grow with the training set. It is an approximation; an exact "
                        "inverse-HVP is delta-influence-inverse-hvp-cg.",
         checks=(SympyProof("no-train-factor", _prove_lissa_no_train_factor,
-                           "sympy on the cost polynomial 2 r b d with symbolic sizes"),),
+                           "sympy on the cost polynomial 2 r b d with symbolic sizes",
+                           coverage=every_size("all sizes (symbolic r, b, d, N_train)")),),
     ),
     Lemma(
         id="delta-influence-inverse-hvp-cg",
@@ -189,7 +192,8 @@ register(
                        "attack (they touch only the poison's own loss); delta-influence-cost fits an N_train exponent "
                        "-0.01 for the FGSM variant.",
         checks=(SympyProof("no-train-factor", _prove_draft_attacks_no_train_factor,
-                           "sympy on the cost polynomials with symbolic sizes"),),
+                           "sympy on the cost polynomials with symbolic sizes",
+                           coverage=every_size("all sizes (symbolic)")),),
     ),
     Lemma(
         id="delta-influence-attacker-cost-any-attack",

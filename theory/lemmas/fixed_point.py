@@ -11,7 +11,7 @@ Reverting :math:`\theta_{t+1} = \Phi_z(\theta_t)` is finding a fixed point of
   :math:`1 \le q < 2` training is stable while the inversion cannot contract.
 * :math:`\mathrm{Lip}(\Phi_z) = \max(1, |1 - q|)` for :math:`p \ge 2`: the forward step itself never contracts.
 
-Error models: :mod:`theory.checking.inversion_bounds`. Symbolic proofs run the package's ``*_core`` functions on
+Error models: :mod:`theory.checking.inversion_bounds`. Symbolic proofs and the 60-digit oracle run the draft's formulas (:mod:`theory.checking.formulas`) on
 object arrays of sympy symbols, in dimension 2 or 3 (the number of vectors involved, see :mod:`theory.checking.building_blocks`).
 """
 
@@ -21,15 +21,15 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
+from theory.checking.building_blocks import compare, exactly_equal, vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays, symbolic_vector
 from theory.checking.error_model import oracle_tolerance, oracle_unit_roundoff
 from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_fixed_point, fixed_point_reference,
                                      float_identity_with_underflow, sherman_morrison_magnitude, sherman_morrison_regime,
                                      underflow_allowance)
-from theory.models.linear_regression import (fixed_point_core, fixed_point_inverse, gradient_core, inverse_step_core,
-                                      residual_core, step_core)
+from theory.models.linear_regression import fixed_point_inverse
+from theory.checking.formulas import draft_fixed_point, draft_gradient, draft_inverse_step, draft_residual, draft_step
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, SympyProof, register
 from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
                                iteration_points, linear_points, log_uniform, positive_ranges, signed_ranges, vectors)
 
@@ -62,12 +62,12 @@ def _prove_fixed_point_formulation() -> bool:
     phi = [theta[i] - lr * field[i] for i in range(2)]
     general = all(is_zero(psi[i] - theta[i] - (theta_next[i] - phi[i])) for i in range(2))
     theta_t, x, y, lr = symbolic_arrays(2, "theta", "x")
-    step = step_core(theta_t, x, y, lr)
-    return general and is_zero_array(step + lr * gradient_core(theta_t, x, y) - theta_t)
+    step = draft_step(theta_t, x, y, lr)
+    return general and is_zero_array(step + lr * draft_gradient(theta_t, x, y) - theta_t)
 
 
 def _psi(theta_next, theta, x, y, lr):
-    return theta_next + lr * gradient_core(theta, x, y)
+    return theta_next + lr * draft_gradient(theta, x, y)
 
 
 def _prove_psi_lipschitz() -> bool:
@@ -77,7 +77,7 @@ def _prove_psi_lipschitz() -> bool:
     lr = sympy.Symbol("lambda", real=True)
     a, b = symbolic_arrays(3, "a", "b")[:2]
     t = sympy.Symbol("s", real=True)
-    theta_next = step_core(theta_t, x, y, lr)
+    theta_next = draft_step(theta_t, x, y, lr)
     norm2 = x.dot(x)
     u = a - b
     jump = _psi(theta_next, a, x, y, lr) - _psi(theta_next, b, x, y, lr)
@@ -93,7 +93,7 @@ def _prove_psi_lipschitz() -> bool:
 
 def _prove_not_contraction() -> bool:
     """With lr = c / |x|^2, c >= 1: |Psi(a + x) - Psi(a)| = c |x| >= |x|: Psi is not a contraction."""
-    a, theta_next, x, y, _ = symbolic_arrays(2, "a", "tau", "x")
+    a, theta_next, x, y, _ = symbolic_arrays(3, "a", "tau", "x")
     c = sympy.Symbol("c", positive=True)
     lr = c / x.dot(x)
     jump = _psi(theta_next, a + x, x, y, lr) - _psi(theta_next, a, x, y, lr)
@@ -103,10 +103,10 @@ def _prove_not_contraction() -> bool:
 def _prove_iteration_error() -> bool:
     """e_{k+1} = lr x x^T e_k, and e_K = q^{K-1} lr (e_0.x) x solves it (symbolic K >= 1; lr a real symbol of
     either sign, the draft's lambda in R)."""
-    start, theta_t, x, y, _ = symbolic_arrays(2, "s", "t", "x")
+    start, theta_t, x, y, _ = symbolic_arrays(3, "s", "t", "x")
     lr = sympy.Symbol("lambda", real=True)
     iterations = sympy.Symbol("K", integer=True, positive=True)
-    theta_next = step_core(theta_t, x, y, lr)
+    theta_next = draft_step(theta_t, x, y, lr)
     q = lr * x.dot(x)
     error0 = start - theta_t
     one_step = _psi(theta_next, start, x, y, lr) - theta_t
@@ -123,8 +123,8 @@ def _prove_stable_not_invertible() -> bool:
     Psi stretches by q >= 1 on [1, 2) (identity of _prove_not_contraction with c = q)."""
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
     q_value = lr * x.dot(x)
-    residual_identity = is_zero(residual_core(step_core(theta, x, y, lr), x, y)
-                                - (1 - q_value) * residual_core(theta, x, y))
+    residual_identity = is_zero(draft_residual(draft_step(theta, x, y, lr), x, y)
+                                - (1 - q_value) * draft_residual(theta, x, y))
     q = sympy.Symbol("q", positive=True)
     stable = sympy.solve_univariate_inequality((1 - q) ** 2 < 1, q, relational=False)
     window = sympy.Interval.Ropen(1, 2)
@@ -164,8 +164,8 @@ def _fixed_point_rate(case):
         if not sherman_morrison_regime(c, oracle_unit_roundoff()):
             return Outcome(True, 0.0, "lr|x|^2 = 1 within the oracle's resolution: no unique preimage", premises_met=False)
         q = c["lr"] * c["x"].dot(c["x"])
-        target = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
-        iterate = fixed_point_core(c["theta"], c["x"], c["y"], c["lr"], iterations, c["theta"])
+        target = draft_inverse_step(c["theta"], c["x"], c["y"], c["lr"])
+        iterate = draft_fixed_point(c["theta"], c["x"], c["y"], c["lr"], iterations, c["theta"])
         error0 = c["theta"] - target
         factor = q ** (iterations - 1) * c["lr"] if iterations >= 1 else None
         predicted = target + (factor * error0.dot(c["x"]) * c["x"] if factor is not None else error0)
@@ -195,7 +195,7 @@ def _psi_modulus(case, absolute: bool):
         factor = abs(c["lr"]) if absolute else c["lr"]
         modulus = factor * x.dot(x) * mp_norm(a - b)
         allowed = modulus + oracle_tolerance(2 * len(x) + 12, float(_psi_magnitude(c, a, b)))
-        return Outcome(bool(jump <= allowed), float(jump / allowed) if allowed > 0 else float("inf"),
+        return compare(float(jump), float(allowed),
                        f"|Psi(a) - Psi(b)| = {mpmath.nstr(jump, 5)} vs {'|lr|' if absolute else 'lr'} |x|^2 |a - b| = "
                        f"{mpmath.nstr(modulus, 5)} (lr = {mpmath.nstr(c['lr'], 5)})")
 
@@ -216,8 +216,8 @@ def _contraction_criterion(case, absolute: bool):
             return Outcome(True, 0.0, "Lip(Psi) = 1 within the oracle's resolution: on the boundary", premises_met=False)
         contraction = stretch < 1
         criterion = (abs(q) if absolute else q) < 1
-        return Outcome(contraction == criterion, 0.0 if contraction == criterion else 2.0,
-                       f"Lip(Psi) = {mpmath.nstr(stretch, 6)} ({'a' if contraction else 'not a'} contraction), "
+        return exactly_equal(contraction, criterion,
+                             f"Lip(Psi) = {mpmath.nstr(stretch, 6)} ({'a' if contraction else 'not a'} contraction), "
                        f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 6)}")
 
 
@@ -246,7 +246,7 @@ def _relu_gradient(theta, x, y):
 
 def _psi_jumps(c):
     """|Psi(a + h d) - Psi(a)| for h = 2^-40, 2^-80, 2^-120, at 60 digits (Psi of the case's model)."""
-    gradient = gradient_core if c.get("model", "linear") == "linear" else _relu_gradient
+    gradient = draft_gradient if c.get("model", "linear") == "linear" else _relu_gradient
     a, d = c["theta"], c["direction"]
     base = c["theta_next"] + c["lr"] * gradient(a, c["x"], c["y"])
     with mpmath.workdps(120):  # h = 2^-120 needs more than 60 digits to stay visible next to |a|
@@ -297,7 +297,7 @@ def _prove_relu_discontinuous() -> bool:
     x (max(0, theta x) - y) H(theta x) jumps from 0 (theta -> 0-) to -1 (theta -> 0+), so Psi jumps by lr."""
     theta, x, y = sympy.symbols("theta x y", real=True)
     gradient = sympy.diff((sympy.Max(0, theta * x) - y) ** 2 / 2, theta).subs({x: 1, y: 1})
-    return sympy.limit(gradient, theta, 0, "+") == -1 and sympy.limit(gradient, theta, 0, "-") == 0
+    return is_zero(sympy.limit(gradient, theta, 0, "+") + 1) and is_zero(sympy.limit(gradient, theta, 0, "-"))
 
 
 def _prove_weight_decay_spectra() -> bool:
@@ -346,7 +346,7 @@ def _l1_step(theta, x, y, lr, alpha):
     """The step of the L1-regularised loss L + alpha |theta|_1 ("sparser" parameters): theta - lr g_z(theta) -
     lr alpha sign(theta) (a subgradient step; the proximal soft-threshold step is non-expansive too)."""
     signs = [mpmath.sign(entry) for entry in theta]
-    return step_core(theta, x, y, lr) - lr * alpha * mp_vector(signs)
+    return draft_step(theta, x, y, lr) - lr * alpha * mp_vector(signs)
 
 
 @st.composite
@@ -411,7 +411,8 @@ register(
         quote=r"In the case of gradient descent, another formulation of this problem can be expressed by finding a fixed point of the application $$\Psi_{t+1} (\theta) = \theta_{t+1} + \lambda g_{z_t}(\theta)$$",
         checks=(SympyProof("fixed-points-are-preimages", _prove_fixed_point_formulation,
                            "sympy with an arbitrary gradient field g (undefined functions), dimension 2 (the identity is "
-                           "coordinatewise), and on linear regression's step_core"),),
+                           "coordinatewise), and on linear regression's draft_step",
+                           coverage=every_size("all p (coordinatewise for any gradient field; 2 vectors in R^2)")),),
     ),
     Lemma(
         id="brouwer-discontinuous-some-model",
@@ -429,7 +430,8 @@ register(
                        "the models considered (those with irregular h_theta). Proved by a witness; it says nothing about "
                        "how common such points are in a trained network, nor whether a fixed point exists anyway.",
         checks=(SympyProof("relu-jump", _prove_relu_discontinuous,
-                           "sympy one-sided limits of the gradient of (max(0, theta x) - y)^2 / 2 at theta = 0, x = y = 1"),),
+                           "sympy one-sided limits of the gradient of (max(0, theta x) - y)^2 / 2 at theta = 0, x = y = 1",
+                           coverage=every_size("existence: one witness model (p = 1)")),),
     ),
     Lemma(
         id="brouwer-discontinuous",
@@ -472,7 +474,8 @@ register(
         uses=("fixed-point-formulation", "ga-gradient-difference"),
         checks=(SympyProof("affine-and-modulus", _prove_psi_lipschitz,
                            "sympy with a real (either-sign) lr, dimension 3 (vectors theta, theta_t, x, a, b; Lagrange's "
-                           "identity with the cross product gives Cauchy-Schwarz; equality along x)"),
+                           "identity with the cross product gives Cauchy-Schwarz; equality along x)",
+                           coverage=every_size("all p (each identity in at most 3 vectors, in R^3)")),
                 oracle_property("modulus-60-digits", _psi_probes(64, signed=True), lambda case: _psi_modulus(case, True),
                                 SIGNED_PSI_RANGES + "; b = a + h d, h log-uniform in [1e-12, 1]",
                                 examples=(_PSI_PROBE, _PSI_PROBE_NEGATIVE, _NEGATIVE_LR_PAIR))),
@@ -511,7 +514,8 @@ register(
                        "is banach-not-contraction-likely (open).",
         uses=("psi-lipschitz",),
         checks=(SympyProof("stretch-along-x", _prove_not_contraction,
-                           "sympy with lr = c/|x|^2, c >= 1, dimension 2 (vectors a, theta_{t+1}, x)"),),
+                           "sympy with lr = c/|x|^2, c >= 1, dimension 3 (vectors a, theta_{t+1}, x)",
+                           coverage=vectors_span(3)),),
     ),
     Lemma(
         id="banach-not-contraction-likely",
@@ -543,8 +547,9 @@ register(
         uses=("psi-lipschitz", "fixed-point-formulation"),
         checks=(
             SympyProof("iteration-error", _prove_iteration_error,
-                       "sympy induction on symbolic K on step_core with a real (either-sign) lr, dimension 2 (vectors "
-                       "theta^(0), theta_t, x); the contraction criterion is psi-lipschitz's exact modulus |q|"),
+                       "sympy induction on symbolic K on draft_step with a real (either-sign) lr, dimension 3 (vectors "
+                       "theta^(0), theta_t, x); the contraction criterion is psi-lipschitz's exact modulus |q|",
+                       coverage=every_size("all p, all K (3 vectors in R^3; induction on K)")),
             oracle_property("criterion-60-digits", _psi_cases(), lambda case: _contraction_criterion(case, True),
                             SIGNED_PSI_RANGES, examples=(_NEGATIVE_LR_CASE,)),
             oracle_property("float64-fixed-point", iteration_points(signed=False), _fixed_point_float64,
@@ -580,8 +585,9 @@ register(
         assumptions=('linear regression, theta, x in R^p, any p; y in R', '1 <= lr|x|^2 < 2 (so lr > 0)'),
         uses=("psi-contraction-iff", "phi-lipschitz"),
         checks=(SympyProof("residual-and-stretch", _prove_stable_not_invertible,
-                           "sympy: residual recursion on step_core (dimension 2), the solution set of (1 - q)^2 < 1, "
-                           "and the stretch identity of banach-not-contraction"),),
+                           "sympy: residual recursion on draft_step (dimension 2), the solution set of (1 - q)^2 < 1, "
+                           "and the stretch identity of banach-not-contraction",
+                           coverage=every_size("all p (2 and 3 vectors, in R^2 and R^3)")),),
     ),
     Lemma(
         id="phi-lipschitz",
@@ -594,7 +600,8 @@ register(
         uses=("lr-gradient-affine",),
         checks=(SympyProof("spectrum", _prove_phi_spectrum,
                            "sympy: characteristic polynomial and eigenvectors in dimension 3 (x and x cross w spanning "
-                           "x^perp); a symmetric matrix's 2-norm is its largest |eigenvalue|"),),
+                           "x^perp); a symmetric matrix's 2-norm is its largest |eigenvalue|",
+                           coverage=every_size("all p (eigenvectors x and v with v.x = 0: 2 vectors in R^3)")),),
     ),
     Lemma(
         id="pathway-regularizer",
@@ -637,7 +644,8 @@ register(
         uses=("phi-lipschitz",),
         checks=(SympyProof("weight-decay-spectra", _prove_weight_decay_spectra,
                            "sympy eigenvectors of (1 - lr alpha) I - lr x x^T in dimension 3 (x and x cross w spanning "
-                           "x^perp); a symmetric matrix's 2-norm is its largest |eigenvalue|"),),
+                           "x^perp); a symmetric matrix's 2-norm is its largest |eigenvalue|",
+                           coverage=every_size("all p (eigenvectors x and v with v.x = 0: 2 vectors in R^3)")),),
     ),
     Lemma(
         id="pathway-regularizer-psi",

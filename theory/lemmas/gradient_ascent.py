@@ -17,11 +17,11 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-from theory.checking.building_blocks import oracle_property, compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
+from theory.checking.building_blocks import vectors_span, oracle_property, compare, is_zero, is_zero_matrix, mp_case, oracle_identity, sym_gradient, symbolic_vector
 from theory.checking.error_model import oracle_tolerance
-from theory.models.linear_regression import gradient_core, residual_core, step_core
+from theory.checking.formulas import draft_gradient, draft_residual, draft_step
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, SympyProof, register
+from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, SympyProof, register
 from theory.checking.strategies import (ITERATION_RANGES, LINEAR_POINT_RANGES, POINT_PAIR_RANGES, iteration_points, linear_points,
                                         point_pairs, signed_ranges)
 
@@ -97,19 +97,19 @@ def _prove_hard_kinds() -> bool:
 def _descent_ascent(case):
     """theta_1, theta_2 and the magnitude bound of the computation, in mpmath (either sign of lr: |lr| in the bound)."""
     c = mp_case(case)
-    theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
-    theta2 = step_core(theta1, c["x"], c["y"], -c["lr"])
+    theta1 = draft_step(c["theta"], c["x"], c["y"], c["lr"])
+    theta2 = draft_step(theta1, c["x"], c["y"], -c["lr"])
     abs_x = abs_vector(c["x"])
     magnitude = (mp_max_abs(c["theta"]) + mp_max_abs(theta1)
                  + 2 * abs(c["lr"]) * (abs_vector(theta1).dot(abs_x) + abs(c["y"])) * mp_max_abs(c["x"])
-                 + c["lr"] ** 2 * abs(residual_core(c["theta"], c["x"], c["y"])) * abs_x.dot(abs_x) * mp_max_abs(c["x"]))
+                 + c["lr"] ** 2 * abs(draft_residual(c["theta"], c["x"], c["y"])) * abs_x.dot(abs_x) * mp_max_abs(c["x"]))
     return c, theta1, theta2, magnitude
 
 
 def _linear_error_identity(case):
     with precision():
         c, _, theta2, magnitude = _descent_ascent(case)
-        closed = -(c["lr"] ** 2) * residual_core(c["theta"], c["x"], c["y"]) * c["x"].dot(c["x"]) * c["x"]
+        closed = -(c["lr"] ** 2) * draft_residual(c["theta"], c["x"], c["y"]) * c["x"].dot(c["x"]) * c["x"]
         return oracle_identity(theta2 - c["theta"], closed, magnitude, depth=2 * len(c["x"]) + 12)
 
 
@@ -117,8 +117,8 @@ def _middle_step_as_written(case):
     """Draft: lr g(theta1) - lr g(theta0) = ((-lr r x) . x) x."""
     with precision():
         c, theta1, _, magnitude = _descent_ascent(case)
-        left = c["lr"] * (gradient_core(theta1, c["x"], c["y"]) - gradient_core(c["theta"], c["x"], c["y"]))
-        right = (-c["lr"] * residual_core(c["theta"], c["x"], c["y"]) * c["x"]).dot(c["x"]) * c["x"]
+        left = c["lr"] * (draft_gradient(theta1, c["x"], c["y"]) - draft_gradient(c["theta"], c["x"], c["y"]))
+        right = (-c["lr"] * draft_residual(c["theta"], c["x"], c["y"]) * c["x"]).dot(c["x"]) * c["x"]
         return oracle_identity(left, right, magnitude, depth=2 * len(c["x"]) + 12)
 
 
@@ -128,7 +128,7 @@ def _hard_kinds_agree(case):
         c = mp_case(case)
         features = []
         for x, y in ((c["x"], c["y"]), (c["x2"], c["y2"])):
-            residual = residual_core(c["theta"], x, y)
+            residual = draft_residual(c["theta"], x, y)
             norm2 = x.dot(x)
             features.append((residual**2 / 2, abs(residual) * norm2 ** 0.5, norm2))
         signs = {(a > b) - (a < b) for a, b in zip(*features)}
@@ -165,8 +165,10 @@ def _ascent_differs_under_premise(case):
     with precision():
         c, theta1, theta2, magnitude = _descent_ascent(case)
         depth = 2 * len(c["x"]) + 12
-        gradients = oracle_identity(gradient_core(theta1, c["x"], c["y"]), gradient_core(c["theta"], c["x"], c["y"]),
-                                    magnitude, depth)
+        # the premise at the scale of theta_2 - theta_0 = lr (g_z(theta_1) - g_z(theta_0)): a gradient change that
+        # 60 digits resolve only before the factor lr is below the resolution of the conclusion too
+        gradients = oracle_identity(c["lr"] * draft_gradient(theta1, c["x"], c["y"]),
+                                    c["lr"] * draft_gradient(c["theta"], c["x"], c["y"]), magnitude, depth)
         if gradients.holds:
             return Outcome(True, 0.0, "g_z(theta_1) = g_z(theta_0) within 60-digit rounding: premise not met",
                            premises_met=False)
@@ -182,7 +184,7 @@ def _error_size_identity(case):
         norm2 = c["x"].dot(c["x"])
         if norm2 == 0:
             return Outcome(True, 0.0, "x = 0: no step at all (degenerate)", premises_met=False)
-        loss = residual_core(c["theta"], c["x"], c["y"]) ** 2 / 2
+        loss = draft_residual(c["theta"], c["x"], c["y"]) ** 2 / 2
         predicted = c["lr"] ** 2 * norm2 * mpmath.sqrt(norm2) * mpmath.sqrt(2 * loss)
         error = mp_norm(theta2 - c["theta"])
         return compare(float(abs(error - predicted)), oracle_tolerance(2 * len(c["x"]) + 20, float(magnitude) * len(c["x"])),
@@ -199,8 +201,8 @@ def _error_order_follows_loss(case):
             norm2 = x.dot(x)
             if norm2 == 0 or c["lr"] * norm2 >= 2:
                 return Outcome(True, 0.0, "x = 0 or lr|x|^2 >= 2 (outside the stable regime)", premises_met=False)
-            residual = residual_core(c["theta"], x, y)
-            theta2 = step_core(step_core(c["theta"], x, y, c["lr"]), x, y, -c["lr"])  # descent, then ascent
+            residual = draft_residual(c["theta"], x, y)
+            theta2 = draft_step(draft_step(c["theta"], x, y, c["lr"]), x, y, -c["lr"])  # descent, then ascent
             rows.append((residual**2 / 2, abs(residual) * mpmath.sqrt(norm2), mp_norm(theta2 - c["theta"])))
         (loss_a, grad_a, err_a), (loss_b, grad_b, err_b) = rows
         if loss_a == loss_b:
@@ -221,7 +223,7 @@ CROSS_EXAMPLE_CONSTANT = 4
 
 def ascent_error_within_loss_bound(case, stable: bool, constant: float = CROSS_EXAMPLE_CONSTANT):
     """Across data points at one rate: |theta_2 - theta_0| <= constant sqrt(|lr| L(z, theta_0)) at 60 digits, with
-    theta_2 computed by a descent then an ascent step (step_core). ``stable``: premise 0 < lr|x|^2 < 2 (stable
+    theta_2 computed by a descent then an ascent step (draft_step). ``stable``: premise 0 < lr|x|^2 < 2 (stable
     descent on z); otherwise only x != 0, lr != 0 (the draft states no premise). ``constant`` exists so that a test
     can perturb the statement (a constant below 4 must be rejected near lr|x|^2 = 2)."""
     with precision():
@@ -233,8 +235,8 @@ def ascent_error_within_loss_bound(case, stable: bool, constant: float = CROSS_E
             return Outcome(True, 0.0, "x = 0 or lr = 0: no step", premises_met=False)
         if stable and not 0 < q < 2:
             return Outcome(True, 0.0, f"lr|x|^2 = {mpmath.nstr(q, 5)} outside (0, 2): not a stable step", premises_met=False)
-        residual = residual_core(theta, x, y)
-        theta2 = step_core(step_core(theta, x, y, lr), x, y, -lr)  # descent, then ascent at the same rate
+        residual = draft_residual(theta, x, y)
+        theta2 = draft_step(draft_step(theta, x, y, lr), x, y, -lr)  # descent, then ascent at the same rate
         error = mp_norm(theta2 - theta)
         bound = constant * mpmath.sqrt(abs(lr) * residual**2 / 2)
         magnitude = (mp_max_abs(abs_vector(theta)) + abs(lr) * (mp_norm(theta) * mp_norm(x) + abs(y)) * mp_max_abs(x)) \
@@ -285,7 +287,8 @@ register(
                        "g_z(theta_1) = g_z(theta_0) and refutes nothing. Whether the premise itself always holds is "
                        "the claim ga-never-exact.)",
         checks=(SympyProof("gap-is-gradient-change", _prove_ascent_gap_any_model,
-                           "sympy with an arbitrary gradient field g (undefined functions), dimension 2, coordinatewise"),
+                           "sympy with an arbitrary gradient field g (undefined functions), dimension 2, coordinatewise",
+                           coverage=every_size("all p (coordinatewise, any gradient field)")),
                 oracle_property("ascent-differs-under-premise", linear_points(), _ascent_differs_under_premise,
                                 examples=(_ZERO_RESIDUAL,))),
     ),
@@ -304,7 +307,8 @@ register(
         interpretation="The draft's setting in this section is one step on z; a zero gradient is no step at all "
                        "(theta_1 = theta_0), so there is nothing to revert. Every real step is left unreverted.",
         uses=("ga-exact-iff",),
-        checks=(SympyProof("error-vs-gradient", _prove_nontrivial_step, "sympy identity in dimension 2 (vectors theta_0, x)"),),
+        checks=(SympyProof("error-vs-gradient", _prove_nontrivial_step, "sympy identity in dimension 2 (vectors theta_0, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="ga-exact-iff",
@@ -314,7 +318,8 @@ register(
         as_written=False,
         assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr != 0 (lr in R; lr = 0 makes every step trivially reverted)'),
         uses=("ga-linear-error",),
-        checks=(SympyProof("squared-norm", _prove_exact_iff, "sympy identity in dimension 2 (two vectors theta_0, x)"),),
+        checks=(SympyProof("squared-norm", _prove_exact_iff, "sympy identity in dimension 2 (two vectors theta_0, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="ga-gradient-difference",
@@ -325,7 +330,8 @@ register(
         assumptions=('linear regression, theta, x in R^p, any p; y in R', 'theta_0, theta_1 any'),
         quote=r"$g_z (\theta_1) - g_z (\theta_0) = (\theta_1 \cdot x) x - (\theta_0 \cdot x) x = ((\theta_1 - \theta_0) \cdot x) x$",
         uses=("lr-gradient-affine",),
-        checks=(SympyProof("identity", _prove_gradient_difference, "sympy identity in dimension 3 (vectors theta_0, theta_1, x)"),),
+        checks=(SympyProof("identity", _prove_gradient_difference, "sympy identity in dimension 3 (vectors theta_0, theta_1, x)",
+                           coverage=vectors_span(3)),),
     ),
     Lemma(
         id="ga-error-middle-step",
@@ -350,7 +356,8 @@ register(
         assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         quote=r"\theta_2 - \theta_0 = \lambda g_z (\theta_1) - \lambda g_z (\theta_0) = ((-\lambda (\theta_0 \cdot x - y) x) \cdot x) x = -\lambda^2 (\theta_0 \cdot x - y) |x|^2 x",
         uses=("ga-gradient-difference",),
-        checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)"),
+        checks=(SympyProof("identity", _prove_linear_error, "sympy identity in dimension 2 (vectors theta_0, x)",
+                           coverage=vectors_span(2)),
                 oracle_property("identity-60-digits", linear_points(), _linear_error_identity)),
     ),
     Lemma(
@@ -371,7 +378,8 @@ register(
                        "encoding bounded the error by sqrt(2L) with an invented constant 1; that bound is no claim of "
                        "the draft.",
         uses=("ga-error-norm", "ga-exact-iff"),
-        checks=(SympyProof("error-norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)"),
+        checks=(SympyProof("error-norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)",
+                           coverage=vectors_span(2)),
                 oracle_property("error-size-60-digits", linear_points(), _error_size_identity)),
     ),
     Lemma(
@@ -436,7 +444,8 @@ register(
         uses=("ga-error-norm",),
         checks=(SympyProof("stable-bound", _prove_cross_example_bound,
                            "sympy: the error identity in the scalars lr, n = |x|^2, r (dimension-free: ga-error-norm gives "
-                           "the norm in every p) and the solution set of q^3 < 8"),
+                           "the norm in every p) and the solution set of q^3 < 8",
+                           coverage=every_size("all p (scalars lr, |x|^2, r; ga-error-norm holds in every p)")),
                 oracle_property("bound-60-digits", iteration_points(64),
                                 lambda case: ascent_error_within_loss_bound(case, stable=True),
                                 ITERATION_RANGES.replace("p in [1, 512]", "p in [1, 64]"))),
@@ -451,7 +460,8 @@ register(
         as_written=False,
         assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         uses=("ga-linear-error",),
-        checks=(SympyProof("norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)"),),
+        checks=(SympyProof("norm-identities", _prove_error_norm, "sympy identities in dimension 2 (vectors theta_0, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="ga-unlearning-rate",
@@ -465,7 +475,8 @@ register(
         interpretation="The draft notes that practice uses an unlearning rate much smaller than the learning rate; in "
                        "linear regression this moves the error away from the one exact rate mu*.",
         uses=("ga-linear-error",),
-        checks=(SympyProof("closed-form", _prove_unlearning_rate, "sympy identity in dimension 2 (vectors theta_0, x)"),),
+        checks=(SympyProof("closed-form", _prove_unlearning_rate, "sympy identity in dimension 2 (vectors theta_0, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="ga-collinear",
@@ -475,7 +486,8 @@ register(
         as_written=True,
         assumptions=('linear regression, theta, x in R^p, any p; y in R', 'theta_0, theta_1 any'),
         quote=r"Note that in linear regression, $g_z(\theta_0)$ and $g_z(\theta_1)$ are still collinear to $x$.",
-        checks=(SympyProof("minors-vanish", _prove_collinear, "all 2x2 minors of [g(theta_0), g(theta_1)] vanish, dimension 3"),),
+        checks=(SympyProof("minors-vanish", _prove_collinear, "all 2x2 minors of [g(theta_0), g(theta_1)] vanish, dimension 3",
+                           coverage=vectors_span(3)),),
     ),
     Lemma(
         id="three-hard-kinds-equivalent",
@@ -504,6 +516,7 @@ register(
         as_written=False,
         assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         uses=("ga-error-norm",),
-        checks=(SympyProof("gradient-loss-hessian", _prove_hard_kinds, "sympy identity in dimension 2 (vectors theta, x)"),),
+        checks=(SympyProof("gradient-loss-hessian", _prove_hard_kinds, "sympy identity in dimension 2 (vectors theta, x)",
+                           coverage=vectors_span(2)),),
     ),
 )

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import sympy
 
-from theory.checking.building_blocks import is_zero, is_zero_matrix, symbolic_vector
-from theory.checking.registry import Lemma, SympyProof, register
+from theory.checking.building_blocks import vectors_span, is_zero, is_zero_matrix, symbolic_vector
+from theory.checking.registry import every_size, Lemma, SympyProof, register
 
 NOTATIONS = "Background / Notations"
 LINEAR_CASE = "Background / The case of linear regression"
@@ -46,7 +46,7 @@ def _prove_mean_of_steps() -> bool:
     size, index, gradients, theta, lr = _batch_symbols()
     batch_step = theta - lr * sympy.Sum(gradients[index], (index, 1, size)) / size
     mean_of_steps = sympy.Sum(theta - lr * gradients[index], (index, 1, size)) / size
-    return sympy.simplify(mean_of_steps.doit() - batch_step) == 0
+    return is_zero(mean_of_steps.doit() - batch_step)
 
 
 def _prove_removal_needs_old_gradient() -> bool:
@@ -57,7 +57,7 @@ def _prove_removal_needs_old_gradient() -> bool:
     theta_next = theta - lr * mean_gradient
     without_k = theta - lr * (total - removed) / (size - 1)
     written = theta_next + lr / (size - 1) * (removed - mean_gradient)
-    return sympy.simplify(without_k - written) == 0
+    return is_zero(without_k - written)
 
 
 # ----------------------------------------------------------------------------- linear regression (p = 3)
@@ -116,9 +116,11 @@ register(
         checks=(
             SympyProof("mean-of-steps", _prove_mean_of_steps,
                        "sympy Sum identity for a symbolic batch size B, one coordinate (the identity is linear "
-                       "in the gradients, so every coordinate is the same scalar identity)"),
+                       "in the gradients, so every coordinate is the same scalar identity)",
+                       coverage=every_size("all B (symbolic), all p (coordinatewise)")),
             SympyProof("removal-formula", _prove_removal_needs_old_gradient,
-                       "sympy identity for a symbolic batch size B >= 2, one coordinate, with S = sum_i g_i(theta_t)"),
+                       "sympy identity for a symbolic batch size B >= 2, one coordinate, with S = sum_i g_i(theta_t)",
+                       coverage=every_size("all B >= 2 (symbolic), all p (coordinatewise)")),
         ),
     ),
     Lemma(
@@ -132,7 +134,8 @@ register(
         quote=r"$g_z(\theta) = l(\theta) - y x = (\theta \cdot x) x - y x$ is an affine map of $\theta$",
         checks=(SympyProof("gradient-and-linearity", _prove_gradient_affine,
                            "sympy: gradient by differentiation and linearity of l, dimension 3 (coordinate j of the "
-                           "gradient involves only theta . x and x_j, so the identity is the same in every dimension)"),),
+                           "gradient involves only theta . x and x_j, so the identity is the same in every dimension)",
+                           coverage=every_size("all p (coordinate j involves theta.x and x_j only)")),),
     ),
     Lemma(
         id="lr-convex",
@@ -149,9 +152,11 @@ register(
         uses=("lr-gradient-affine",),
         checks=(
             SympyProof("hessian-psd", _prove_hessian_psd,
-                       "sympy: Hessian by differentiation and the quadratic form, dimension 3 (vectors theta, x, v)"),
+                       "sympy: Hessian by differentiation and the quadratic form, dimension 3 (vectors theta, x, v)",
+                       coverage=vectors_span(3)),
             SympyProof("convexity-gap", _prove_convexity_gap,
-                       "sympy identity of the convexity gap, dimension 3 (vectors a, b, x)"),
+                       "sympy identity of the convexity gap, dimension 3 (vectors a, b, x)",
+                       coverage=vectors_span(3)),
         ),
     ),
 )

@@ -23,11 +23,11 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import oracle_property, compare, is_zero, is_zero_matrix, sym_dot, sym_step, symbolic_vector
+from theory.checking.building_blocks import all_hold, exactly_equal, oracle_property, compare, is_zero, is_zero_matrix, sym_dot, sym_step, symbolic_vector
 from theory.checking.error_model import oracle_tolerance, oracle_unit_roundoff
-from theory.models.linear_regression import step_core
+from theory.checking.formulas import draft_step
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
+from theory.checking.registry import every_size, fixed_sizes, Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
 from theory.checking.strategies import scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute"
@@ -91,13 +91,14 @@ def _prove_interleaved_cost_all_sizes() -> bool:
     symbolic in T and m."""
     T, m = sympy.symbols("T m", integer=True, positive=True)
     binomial = sympy.binomial
-    base = binomial(m, m) == 1 and binomial(m + 1, m + 1) == 1
-    pascal = sympy.combsimp(binomial(T + 2, m + 1) - binomial(T + 1, m + 1) - binomial(T + 1, m)) == 0
-    ratio = sympy.simplify(sympy.combsimp(binomial(T + 1, m + 1) / binomial(T, m)) - (T + 1) / (m + 1)) == 0
+    # every step is decided by is_zero, so the negative control perturbs each of them
+    base = is_zero(binomial(m, m) - 1) and is_zero(binomial(m + 1, m + 1) - 1)
+    pascal = is_zero(sympy.combsimp(binomial(T + 2, m + 1) - binomial(T + 1, m + 1) - binomial(T + 1, m)))
+    ratio = is_zero(sympy.combsimp(binomial(T + 1, m + 1) / binomial(T, m)) - (T + 1) / (m + 1))
     expected_kmin = (T + 1) / (m + 1)
     cost = 2 * (T - expected_kmin + 1) - m
     excess = is_zero(cost - (T - m) - (T * (m - 1) + 2 * m) / (m + 1))
-    ratio_limit = sympy.limit(cost / (T - m), T, sympy.oo) == 2 * m / (m + 1)
+    ratio_limit = is_zero(sympy.limit(cost / (T - m), T, sympy.oo) - 2 * m / (m + 1))
     return bool(base and pascal and ratio and excess and ratio_limit)
 
 
@@ -131,7 +132,7 @@ def _prove_orthogonal_steps_commute_any_size() -> bool:
 
     composed = affine(s_b, b_b)(affine(proj, v)(affine(s_a, b_a)(theta)))
     target = theta - lr * (s_a + s_b + proj) * theta + lr * (b_a + b_b + v)
-    return sympy.expand(_reduce_orthogonal_blocks(composed) - sympy.expand(target)) == 0
+    return is_zero(_reduce_orthogonal_blocks(composed) - sympy.expand(target))
 
 
 
@@ -228,7 +229,7 @@ def _consistent_converges(case, epochs: int = 30):
         theta = theta0.copy()
         for _ in range(epochs):
             for i in case["order"]:
-                theta = step_core(theta, xs[i], ys[i], lr)
+                theta = draft_step(theta, xs[i], ys[i], lr)
         magnitude = 4 * (mp_max_abs(abs_vector(theta0)) + mp_max_abs(abs_vector(solution))) * (1 + len(xs[0]))
         rounding = oracle_tolerance(len(xs) * (len(xs[0]) + 6) + 20, float(magnitude)) * len(xs) / (1 - rho)
         gap = mp_norm(theta - projected)
@@ -249,10 +250,11 @@ def _interleaved_enumeration(case):
     subsets = list(itertools.combinations(range(1, horizon + 1), forgotten))
     expected_kmin = Fraction(sum(min(subset) for subset in subsets), len(subsets))
     expected_cost = 2 * (horizon - expected_kmin + 1) - forgotten
-    holds = (expected_kmin == Fraction(horizon + 1, forgotten + 1) and len(subsets) == comb(horizon, forgotten)
-             and expected_cost >= horizon - forgotten)
-    return Outcome(holds, 0.0 if holds else float("inf"),
-                   f"E[k_min] = {expected_kmin}, E[cost] = {expected_cost}, retraining {horizon - forgotten}")
+    return all_hold(exactly_equal(expected_kmin, Fraction(horizon + 1, forgotten + 1), f"E[k_min] = {expected_kmin}"),
+                    exactly_equal(len(subsets), comb(horizon, forgotten), f"{len(subsets)} subsets"),
+                    # the excess over retraining is >= 0, exactly: min(excess, 0) = 0
+                    exactly_equal(min(expected_cost - (horizon - forgotten), 0), 0,
+                                  f"E[cost] = {expected_cost}, retraining {horizon - forgotten}"))
 
 
 
@@ -312,7 +314,8 @@ register(
         assumptions=('p = 1, z_1 = (1, 0), z_2 = (1, 1)', '0 < lr < 2'),
         checks=(SympyProof("fixed-points", _prove_inconsistent_gap,
                            "sympy: fixed points of both epoch maps (contraction factor (1 - lr)^2), their gap, mean and "
-                           "limits as lr -> 0"),),
+                           "limits as lr -> 0",
+                           coverage=every_size("size-free: the statement's two points in p = 1, symbolic lr")),),
     ),
     Lemma(
         id="interleaved-unlearning-cost",
@@ -334,9 +337,11 @@ register(
         uses=("lr-commutator-formula",),
         checks=(SympyProof("expected-cost-all-sizes", _prove_interleaved_cost_all_sizes,
                            "sympy for symbolic T and m: induction (base, Pascal step) for the hockey-stick sum, the "
-                           "binomial ratio by combsimp, the cost algebra and the limit"),
+                           "binomial ratio by combsimp, the cost algebra and the limit",
+                           coverage=every_size("all T >= m >= 1 (induction)")),
                 SympyProof("expected-cost", _prove_interleaved_cost,
-                           "cross-check: sympy summation for symbolic T and m = 1, 2, 3, 4"),
+                           "cross-check: sympy summation for symbolic T and m = 1, 2, 3, 4",
+                           coverage=fixed_sizes("m <= 4, symbolic T"), cross_check=True),
                 OracleCheck("exhaustive-enumeration", _interleaved_cases, _interleaved_enumeration,
                             "exact rational enumeration of all m-subsets for T <= 9")),
     ),
@@ -376,9 +381,11 @@ register(
         uses=("lr-commutator-formula", "lr-inverse-iff"),
         checks=(SympyProof("induction-any-size", _prove_orthogonal_steps_commute_any_size,
                            "sympy with noncommutative symbols: induction step B o Phi_new o A = the sum form, products "
-                           "across mutually orthogonal blocks set to 0"),
+                           "across mutually orthogonal blocks set to 0",
+                           coverage=every_size("all T (induction), all p (operators)")),
                 SympyProof("three-orthogonal-steps", _prove_commuting_cheap,
                            "instance: sympy in dimension 3 with inputs a_i e_i (any orthogonal triple up to rotation), "
-                           "symbolic a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1"),),
+                           "symbolic a_i, y_i, lr, theta_0; Sherman-Morrison inverse for lr a_1^2 != 1",
+                           coverage=fixed_sizes("T = 3 in R^3"), cross_check=True),),
     ),
 )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from theory.checking.building_blocks import is_zero, oracle_identity
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.registry import every_size, fixed_sizes, Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
 from theory.checking.strategies import dimensions, scales, vectors
 
 SECTION = "Inverting many gradient steps is hard since they don't commute / Poisoned batches"
@@ -138,10 +138,12 @@ register(
                        "the retrained step theta_t - lr gbar_c needs neither. What stays hard is that every later step "
                        "started from a poisoned theta (the commutation lemmas).",
         checks=(SympyProof("weighted-mean-any-size", _prove_weighted_decomposition_any_size,
-                           "sympy identities for symbolic n_c, n_p >= 1 (every batch size), one coordinate"),
+                           "sympy identities for symbolic n_c, n_p >= 1 (every batch size), one coordinate",
+                           coverage=every_size("all n_c, n_p >= 1 (symbolic), all p (coordinatewise)")),
                 SympyProof("weighted-mean", _prove_weighted_decomposition,
                            f"cross-check: sympy identities for every B in [2, {MAX_BATCH}] and n_c in [1, B - 1], scalar gradients "
-                           "(the identities are linear and coordinatewise)"),),
+                           "(the identities are linear and coordinatewise)",
+                           coverage=fixed_sizes(f"B <= {MAX_BATCH}"), cross_check=True),),
     ),
     Lemma(
         id="poison-gradient-unknowable",
@@ -177,6 +179,7 @@ register(
                        "the witness treats the gradients as free vectors, as this module does). Whether the defender "
                        "stores the step is a design choice of the training pipeline, not of the model.",
         checks=(SympyProof("same-end-two-poisons", _prove_no_checkpoint_witness,
-                           "sympy identity with symbolic theta_t, lr, g_c, g_p, g_p' (one coordinate; the step is coordinatewise)"),),
+                           "sympy identity with symbolic theta_t, lr, g_c, g_p, g_p' (one coordinate; the step is coordinatewise)",
+                           coverage=every_size("all p (coordinatewise witness)")),),
     ),
 )

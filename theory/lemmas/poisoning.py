@@ -35,10 +35,11 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import compare, is_zero
+from theory.checking.building_blocks import compare, exactly_equal, is_zero, is_zero_matrix_expression
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.registry import (every_size, fixed_sizes, Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck,
+                                     SympyProof, register)
 from theory.checking.strategies import dimensions, scales, vectors
 
 GENERAL = "Gradient ascent does not revert gradient descent / Towards the general case"
@@ -193,8 +194,7 @@ def _pd_iff_span(case):
     hessian = sum((w * x.row(i).T * x.row(i) for i, w in enumerate(weights)), sympy.zeros(x.cols, x.cols)) / x.rows
     positive_definite = bool(hessian.is_positive_definite)
     spans = x.rank() == x.cols
-    return Outcome(positive_definite == spans, 0.0 if positive_definite == spans else 2.0,
-                   f"PD {positive_definite}, rank {x.rank()} of p = {x.cols}")
+    return exactly_equal(int(positive_definite), int(spans), f"PD {positive_definite}, rank {x.rank()} of p = {x.cols}")
 
 
 def _prove_influence_linear() -> bool:
@@ -208,6 +208,17 @@ def _prove_influence_linear() -> bool:
         if not all(is_zero(e) for e in (-inverse * (a * g + b * k) - (a * (-inverse * g) + b * (-inverse * k)))):
             return False
     return True
+
+
+def _prove_influence_linear_any_size() -> bool:
+    """-H^{-1}(a g + b h) = a(-H^{-1} g) + b(-H^{-1} h) for a matrix symbol H (p x p, symbolic p) and p x 1 symbols
+    g, h: H^{-1} is a matrix, and a matrix is a linear map, in every dimension."""
+    p = sympy.Symbol("p", integer=True, positive=True)
+    hessian = sympy.MatrixSymbol("H", p, p)
+    g, h = sympy.MatrixSymbol("g", p, 1), sympy.MatrixSymbol("h", p, 1)
+    a, b = sympy.symbols("a b", real=True)
+    inverse = hessian.I
+    return is_zero_matrix_expression(-inverse * (a * g + b * h) - (a * (-inverse * g) + b * (-inverse * h)))
 
 
 @st.composite
@@ -319,7 +330,8 @@ register(
         checks=(SympyProof("symmetric-half-normal-mixture", _prove_copysign_gaussian,
                            "sympy: (1/2)(2 phi(t) 1[t>0]) + (1/2)(2 phi(-t) 1[-t>0]) = phi(t) for t != 0 and the "
                            "half-normal density integrates to 1; independence of the pairs (s_i, eta_i) gives the "
-                           "product density (dimension-free)"),),
+                           "product density (dimension-free)",
+                           coverage=every_size("all p (one coordinate; independent coordinates)")),),
     ),
     Lemma(
         id="fgsm-variant-noise-gaussian-given-gradient",
@@ -353,7 +365,8 @@ register(
                        "exp(u^2 sum g_i^2 / (2|g|^2)) = exp(u^2/2). The empirical check measures T on the retrained "
                        "model (never saw the noise) and a KS test in tests/empirical.",
         checks=(SympyProof("mgf", _prove_gus_gaussian_null,
-                           f"sympy: the log-mgf of T equals u^2/2 for symbolic g, p = 1..{MAX_SYMBOLIC_DIM}"),
+                           f"sympy: the log-mgf of T equals u^2/2 for symbolic g, p = 1..{MAX_SYMBOLIC_DIM}",
+                           coverage=fixed_sizes(f"p <= {MAX_SYMBOLIC_DIM}")),
                 PropertyCheck("mgf-oracle", _gus_cases(), _gus_mgf,
                               "p in [1, 512]; g scale log-uniform in [1e-3, 1e3]; u in [-8, 8]; 60-digit log-mgf")),
     ),
@@ -379,7 +392,8 @@ register(
         uses=("gus-gaussian-null",),
         checks=(SympyProof("half-normal-moments", _prove_gus_fgsm_moments,
                            "sympy: E|eta| = sqrt(2/pi), E eta^2 = 1 by integration; mean and variance of T for symbolic "
-                           f"g and signs (s_i^2 = 1), p = 1..{MAX_SYMBOLIC_DIM}; the sum is linear in p"),
+                           f"g and signs (s_i^2 = 1), p = 1..{MAX_SYMBOLIC_DIM}; the sum is linear in p",
+                           coverage=fixed_sizes(f"p <= {MAX_SYMBOLIC_DIM}")),
                 OracleCheck("coordinate-mean-quadrature", _coordinate_cases, _copysign_coordinate_mean,
                             "60-digit quadrature of E[copysign(eta, g0_i)] at g0_i = +0.0, -0.0, 1.5, -2.0, the smallest "
                             "subnormal and -1e300, against sqrt(2/pi) copysign(1, g0_i)")),
@@ -454,8 +468,12 @@ register(
         assumptions=('H_theta invertible',),
         quote=r"Since $\mathcal{I}_{\mathrm{up,params}}$ is linear with respect to $\nabla_\theta L(z, \theta)$",
         interpretation="With H fixed (the training set's Hessian at theta, which does not depend on z).",
-        checks=(SympyProof("linear-map", _prove_influence_linear,
-                           "sympy: -H^{-1}(a g + b h) = a(-H^{-1}g) + b(-H^{-1}h), symbolic symmetric H, p = 1..3"),),
+        checks=(SympyProof("linear-map-any-size", _prove_influence_linear_any_size,
+                           "sympy identity for a matrix symbol H (p x p, symbolic p) and p x 1 symbols g, h",
+                           coverage=every_size("all p (matrix symbols of symbolic size)")),
+                SympyProof("linear-map", _prove_influence_linear,
+                           "sympy: -H^{-1}(a g + b h) = a(-H^{-1}g) + b(-H^{-1}h), symbolic symmetric H, p = 1..3",
+                           coverage=fixed_sizes("p <= 3"), cross_check=True),),
     ),
     Lemma(
         id="influential-large-gradient",
@@ -505,7 +523,8 @@ register(
                        "empirical.poisoning.measures with these values.",
         uses=("hessian-psd-trace-proxy",),
         checks=(SympyProof("rank-one-charpoly", _prove_rank_one,
-                           f"sympy: det(mu I - w x x^T) = mu^(p-1)(mu - w|x|^2), tr = w|x|^2, p = 1..{MAX_SYMBOLIC_DIM}"),
+                           f"sympy: det(mu I - w x x^T) = mu^(p-1)(mu - w|x|^2), tr = w|x|^2, p = 1..{MAX_SYMBOLIC_DIM}",
+                           coverage=fixed_sizes(f"p <= {MAX_SYMBOLIC_DIM}")),
                 PropertyCheck("diagonal-and-box", _box_points(), _diagonal_and_corner,
                               "p in [1, 64]; x and M log-uniform in [1e-3, 1e3]; 60 digits", oracle=True)),
     ),

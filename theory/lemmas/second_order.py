@@ -25,13 +25,11 @@ from __future__ import annotations
 import mpmath
 import sympy
 
-from theory.models import logistic_regression as logistic
-from theory.checking.building_blocks import compare, mp_case
+from theory.checking.building_blocks import compare, is_zero, is_zero_matrix_expression, mp_case
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.checking.registry import Lemma, PropertyCheck, SympyProof, register
-from theory.models.second_order import (ascent_error_exact_core, ascent_error_prediction_core, commutator_exact_core,
-                                 commutator_prediction_core)
+from theory.checking.registry import every_size, Lemma, PropertyCheck, SympyProof, register
+from theory.checking.formulas import draft_ascent_error, draft_commutator_of, draft_logistic_gradient, draft_logistic_hvp
 from theory.checking.strategies import linear_points, point_pairs
 
 SECTION = "Gradient ascent does not revert gradient descent / Towards the general case"
@@ -45,13 +43,13 @@ def _prove_third_derivative_bound() -> bool:
     s, q = sympy.Symbol("s", real=True), sympy.Symbol("q", real=True)
     sigma = 1 / (1 + sympy.exp(-s))
     third = sympy.diff(sympy.log(1 + sympy.exp(-s)), s, 3)
-    if sympy.simplify(third - sigma * (1 - sigma) * (1 - 2 * sigma)) != 0:
+    if not is_zero(third - sigma * (1 - sigma) * (1 - 2 * sigma)):
         return False
     # sigma(s) ranges over (0, 1): maximise |q (1 - q)(1 - 2q)| on [0, 1] (critical points and end points)
     cubic = q * (1 - q) * (1 - 2 * q)
     candidates = [root for root in sympy.solve(sympy.diff(cubic, q), q) if 0 <= root <= 1] + [0, 1]
     largest = sympy.Max(*[sympy.Abs(cubic.subs(q, point)) for point in candidates])
-    return sympy.simplify(largest - 1 / (6 * sympy.sqrt(3))) == 0
+    return is_zero(largest - 1 / (6 * sympy.sqrt(3)))
 
 
 def _matrix_symbols():
@@ -59,10 +57,6 @@ def _matrix_symbols():
     a_matrix, b_matrix = sympy.MatrixSymbol("A", n, n), sympy.MatrixSymbol("B", n, n)
     theta, a, b = (sympy.MatrixSymbol(name, n, 1) for name in ("theta", "a", "b"))
     return a_matrix, b_matrix, theta, a, b, sympy.Symbol("lambda", real=True)
-
-
-def _is_zero_matrix_expression(expression) -> bool:
-    return sympy.expand(expression) == sympy.ZeroMatrix(*expression.shape)
 
 
 def _prove_ascent_quadratic() -> bool:
@@ -73,7 +67,7 @@ def _prove_ascent_quadratic() -> bool:
 
     theta1 = theta0 - lr * gradient(theta0)
     theta2 = theta1 + lr * gradient(theta1)
-    return _is_zero_matrix_expression(theta2 - theta0 + lr**2 * hessian * gradient(theta0))
+    return is_zero_matrix_expression(theta2 - theta0 + lr**2 * hessian * gradient(theta0))
 
 
 def _prove_commutator_quadratic() -> bool:
@@ -87,7 +81,7 @@ def _prove_commutator_quadratic() -> bool:
 
     after_a, after_b = theta - lr * gradient_a(theta), theta - lr * gradient_b(theta)
     exact = (after_a - lr * gradient_b(after_a)) - (after_b - lr * gradient_a(after_b))
-    return _is_zero_matrix_expression(exact - lr**2 * (hessian_b * gradient_a(theta) - hessian_a * gradient_b(theta)))
+    return is_zero_matrix_expression(exact - lr**2 * (hessian_b * gradient_a(theta) - hessian_a * gradient_b(theta)))
 
 
 # ----------------------------------------------------------------------------- predicates (mpmath, 60 digits)
@@ -109,8 +103,8 @@ def _with_labels(case):
 
 
 def _callables(x, y):
-    return (lambda theta: logistic.gradient_core(theta, x, y),
-            lambda theta, v: logistic.hessian_vector_product_core(theta, x, y, v))
+    return (lambda theta: draft_logistic_gradient(theta, x, y),
+            lambda theta, v: draft_logistic_hvp(theta, x, y, v))
 
 
 def _path_magnitude(theta, inputs, lr):
@@ -131,8 +125,8 @@ def _ascent_remainder(case):
         c = mp_case(case)
         x, theta, lr = c["x"], c["theta"], c["lr"]
         gradient, hvp = _callables(x, c["y"])
-        exact = ascent_error_exact_core(gradient, theta, lr)
-        predicted = ascent_error_prediction_core(gradient, hvp, theta, lr)
+        exact = draft_ascent_error(gradient, theta, lr)
+        predicted = -(lr**2) * hvp(theta, gradient(theta))  # the statement's second-order term
         slope = x.dot(gradient(theta))
         bound = abs(lr) ** 3 * _c3() * slope**2 * mp_norm(x) / 2  # the Taylor remainder carries |lr|^3 (lr in R)
         abs_x = abs_vector(x)
@@ -152,8 +146,8 @@ def _commutator_remainder(case):
         theta, lr, x_a, x_b = c["theta"], c["lr"], c["x2"], c["x"]
         gradient_a, hvp_a = _callables(x_a, c["y2"])
         gradient_b, hvp_b = _callables(x_b, c["y"])
-        exact = commutator_exact_core(gradient_a, gradient_b, theta, lr)
-        predicted = commutator_prediction_core(gradient_a, hvp_a, gradient_b, hvp_b, theta, lr)
+        exact = draft_commutator_of(gradient_a, gradient_b, theta, lr)
+        predicted = lr**2 * (hvp_b(theta, gradient_a(theta)) - hvp_a(theta, gradient_b(theta)))  # the statement's term
         g_a, g_b = gradient_a(theta), gradient_b(theta)
         bound = abs(lr) ** 3 * _c3() * (x_a.dot(g_b) ** 2 * mp_norm(x_a) + x_b.dot(g_a) ** 2 * mp_norm(x_b)) / 2
         abs_a, abs_b = abs_vector(x_a), abs_vector(x_b)
@@ -177,7 +171,8 @@ register(
         assumptions=('s in R',),
         checks=(SympyProof("maximum", _prove_third_derivative_bound,
                            "sympy: l''' in terms of sigma, then the maximum of |q(1-q)(1-2q)| on [0, 1] at its critical "
-                           "points (3 +- sqrt 3)/6 and end points"),),
+                           "points (3 +- sqrt 3)/6 and end points",
+                           coverage=every_size("size-free: a scalar bound")),),
     ),
     Lemma(
         id="ascent-error-quadratic",
@@ -190,7 +185,8 @@ register(
         interpretation="With A = x x^T this is ga-linear-error. The proof needs only g(theta) = A theta - b "
                        "(symmetry of A is not used).",
         checks=(SympyProof("identity", _prove_ascent_quadratic,
-                           "sympy identity for matrix symbols A (n x n), theta, b (n x 1) with symbolic n: every dimension"),),
+                           "sympy identity for matrix symbols A (n x n), theta, b (n x 1) with symbolic n: every dimension",
+                           coverage=every_size("all n (matrix symbols of symbolic size)")),),
     ),
     Lemma(
         id="ascent-error-logistic",
@@ -216,7 +212,8 @@ register(
         assumptions=('quadratic losses with symmetric Hessians H_A, H_B', "lr in R, the draft's domain (either sign)"),
         interpretation="With H = x x^T and g = r x this is lr-commutator-formula.",
         checks=(SympyProof("identity", _prove_commutator_quadratic,
-                           "sympy identity for matrix symbols H_A, H_B (n x n), theta, a, b (n x 1) with symbolic n"),),
+                           "sympy identity for matrix symbols H_A, H_B (n x n), theta, a, b (n x 1) with symbolic n",
+                           coverage=every_size("all n (matrix symbols of symbolic size)")),),
     ),
     Lemma(
         id="commutator-logistic",

@@ -28,12 +28,12 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import compare, is_zero, is_zero_array, mp_case, oracle_property, symbolic_arrays
+from theory.checking.building_blocks import at_least, compare, distinct, is_zero, vectors_span, is_zero_array, mp_case, oracle_property, symbolic_arrays
 from theory.checking.error_model import oracle_tolerance
 from theory.checking.oracle import mp_norm, precision
-from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
+from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
 from theory.checking.strategies import LINEAR_POINT_RANGES, linear_points, log_uniform
-from theory.models.linear_regression import gradient_core, step_core
+from theory.checking.formulas import draft_gradient, draft_step
 
 APPROX_BG = "Background / Approximate unlearning"
 NONLINEAR = "Gradient ascent does not revert gradient descent / Approximation error in a nonlinear setting"
@@ -63,8 +63,8 @@ def _prove_curvature_bound(claimed: int = 8) -> bool:
     slope_left = (eps - (delta - eps)) / delta   # f(0) - f(-delta) <= eps - (delta - eps)
     curvature = (slope_right - slope_left) / (2 * delta)  # the two mean-value points are at most 2 delta apart
     at = curvature.subs(delta, 4 * eps)
-    return is_zero(slope_right - (1 - 2 * eps / delta)) and is_zero(at - 1 / (claimed * eps)) and bool(
-        sympy.simplify((slope_right - slope_left).subs(delta, 4 * eps) - 1) == 0)
+    return (is_zero(slope_right - (1 - 2 * eps / delta)) and is_zero(at - 1 / (claimed * eps))
+            and is_zero((slope_right - slope_left).subs(delta, 4 * eps) - 1))
 
 
 def _softplus_error(k):
@@ -91,8 +91,8 @@ def _curvature_needed(case):
         if error > mpmath.mpf(1) / 4:
             return Outcome(True, 0.0, "error above 1/4: the bound's premise fails", premises_met=False)
         needed = 1 / (8 * error)
-        return Outcome(bool(_softplus_curvature(k) >= needed), float(needed / _softplus_curvature(k)),
-                       f"k = {mpmath.nstr(k, 5)}: sup f'' = {mpmath.nstr(k / 2, 5)} >= 1/(8 eps) = {mpmath.nstr(needed, 5)}")
+        return at_least(_softplus_curvature(k), needed,
+                        f"k = {mpmath.nstr(k, 5)}: sup f'' = {mpmath.nstr(k / 2, 5)} >= 1/(8 eps) = {mpmath.nstr(needed, 5)}")
 
 
 def _no_smooth_approximant(case):
@@ -102,8 +102,8 @@ def _no_smooth_approximant(case):
         eps = mpmath.mpf(case["eps"])
         k = 4 * mpmath.log(2) / eps
         error = _softplus_error(k)
-        return Outcome(bool(error > eps), float(error / eps),
-                       f"the C^infinity softplus network with k = {mpmath.nstr(k, 5)} is within {mpmath.nstr(error, 5)} "
+        return distinct(float(error), float(eps),
+                        f"the C^infinity softplus network with k = {mpmath.nstr(k, 5)} is within {mpmath.nstr(error, 5)} "
                        f"<= eps = {mpmath.nstr(eps, 5)} of |x|" if error <= eps else f"error {mpmath.nstr(error, 5)} > eps")
 
 
@@ -124,7 +124,7 @@ def _robust_is_lipschitz(case):
         bound = mpmath.mpf(case["L"])
         step = 1 / (bound + 1) ** 2
         ratio = mpmath.sqrt(step) / step
-        return Outcome(bool(ratio <= bound), float(ratio / bound),
+        return compare(float(ratio), float(bound),
                        f"h = sqrt|x| (robust: |h(x + d) - h(x)| <= sqrt|d|): |h(d) - h(0)| / d = {mpmath.nstr(ratio, 6)} "
                        f"> L = {mpmath.nstr(bound, 6)} at d = {mpmath.nstr(step, 6)}")
 
@@ -154,7 +154,7 @@ def _prove_gradient_of_loss(factor: int = 2) -> bool:
     """Linear regression: |g_z(theta)|^2 = |x|^2 (theta.x - y)^2 = 2 |x|^2 L(z, theta) (dimension 2, vectors theta, x):
     at a fixed input, |g| is an increasing function of L."""
     theta, x, y, _ = symbolic_arrays(2, "theta", "x")
-    gradient = gradient_core(theta, x, y)
+    gradient = draft_gradient(theta, x, y)
     loss = (theta.dot(x) - y) ** 2 / 2
     return is_zero(gradient.dot(gradient) - factor * x.dot(x) * loss)
 
@@ -193,19 +193,19 @@ _MAXIMISER_CASE = {"theta": [1.0, 0.0], "y": 0.0, "M": 1.0, "x": [1.0, 0.0]}
 # ----------------------------------------------------------------------------- Experiment 2's equation
 def _prove_notation(moved_point: bool = True) -> bool:
     """grad_theta L(theta', z) at theta' = theta - lr grad_theta L(theta, z) is g_z(theta - lr g_z(theta)): the
-    right side rewrites the left side's objective (linear regression's step_core and gradient_core, dimension 2).
+    right side rewrites the left side's objective (linear regression's draft_step and draft_gradient, dimension 2).
     ``moved_point=False`` compares with g_z at theta instead (a perturbed statement): it must fail."""
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
     symbols = list(theta)
     loss = (sum(t * v for t, v in zip(symbols, x)) - y) ** 2 / 2
-    moved = step_core(theta, x, y, lr)
+    moved = draft_step(theta, x, y, lr)
     autodiff = [sympy.diff(loss, t).subs(dict(zip(symbols, moved)), simultaneous=True) for t in symbols]
     at = moved if moved_point else theta
-    return is_zero_array(sympy.Matrix(autodiff) - sympy.Matrix(list(gradient_core(at, x, y))))
+    return is_zero_array(sympy.Matrix(autodiff) - sympy.Matrix(list(draft_gradient(at, x, y))))
 
 
 def _ridge_gradient(theta, x, y, mu):
-    return gradient_core(theta, x, y) + mu * theta
+    return draft_gradient(theta, x, y) + mu * theta
 
 
 def _ridge_cosine(c, x, y):
@@ -259,7 +259,8 @@ register(
                        "theorem's targets) a network needs irregular behaviour, here curvature of order 1/eps. Proved by "
                        "the mean-value theorem; the softplus network attains the order (k/2 against k/(16 ln 2)).",
         checks=(SympyProof("mean-value-bound", _prove_curvature_bound,
-                           "sympy: the slope bounds from |f - |x|| <= eps, and their gap over 2 delta at delta = 4 eps"),
+                           "sympy: the slope bounds from |f - |x|| <= eps, and their gap over 2 delta at delta = 4 eps",
+                           coverage=every_size("every eps <= 1/4 (symbolic; no size quantified)")),
                 oracle_property("softplus-attains-order", _sharpness(), _curvature_needed,
                                 "softplus sharpness k log-uniform in [10, 1e6] (error <= 1/4); 60 digits")),
     ),
@@ -311,7 +312,8 @@ register(
         as_written=False,
         assumptions=("a linear modulus L at some scale r > 0",),
         checks=(SympyProof("chaining", _prove_local_to_global,
-                           "sympy: n steps of length ell along the segment sum to L n ell = L |x - x'| (symbolic n)"),),
+                           "sympy: n steps of length ell along the segment sum to L n ell = L |x - x'| (symbolic n)",
+                           coverage=every_size("all n (symbolic number of steps)")),),
     ),
     Lemma(
         id="hessian-expensive",
@@ -326,7 +328,8 @@ register(
         interpretation="Read relative to the gradient the attack also needs. The attack itself needs only the norms, "
                        "which power iteration or Hutchinson probes give from a few HVPs (docs/poisoning.md).",
         checks=(SympyProof("cost-ratio", _prove_hessian_cost,
-                           "sympy with a symbolic d (every size): ratio 2d and its limit"),),
+                           "sympy with a symbolic d (every size): ratio 2d and its limit",
+                           coverage=every_size("all d (symbolic)")),),
     ),
     Lemma(
         id="loss-gradient-same-order-fixed-input",
@@ -342,7 +345,8 @@ register(
         interpretation="The charitable reading of 'similarity': the two objectives are monotone functions of one "
                        "another at a fixed input. Over inputs they differ: loss-gradient-same-maximiser-over-inputs.",
         uses=("hard-kinds-linear",),
-        checks=(SympyProof("gradient-from-loss", _prove_gradient_of_loss, "sympy identity in dimension 2 (vectors theta, x)"),),
+        checks=(SympyProof("gradient-from-loss", _prove_gradient_of_loss, "sympy identity in dimension 2 (vectors theta, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="loss-gradient-same-maximiser-over-inputs",
@@ -380,8 +384,9 @@ register(
                        "right): the author rewrites the objective in the g_z notation. `python -m empirical run "
                        "orthogonal-craft` minimises it.",
         checks=(SympyProof("objective-in-g-notation", _prove_notation,
-                           "sympy: the autodiff gradient of the loss at the moved point equals gradient_core there "
-                           "(dimension 2, vectors theta, x)"),),
+                           "sympy: the autodiff gradient of the loss at the moved point equals draft_gradient there "
+                           "(dimension 2, vectors theta, x)",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="orthogonal-craft-equation",

@@ -13,7 +13,7 @@ Write :math:`q = \lambda|x|^2`, :math:`\tilde\theta = \theta_{t+1} - \lambda yx`
   Sherman-Morrison inverse, with truncation error :math:`\frac{q^{K+1}}{1-q}\frac{(\tilde\theta\cdot x)x}{|x|^2}`.
 
 The fixed-point formulation is in :mod:`theory.lemmas.fixed_point`; the error models of the fuzzed
-checks are in :mod:`theory.checking.inversion_bounds`. Symbolic proofs run the package's own ``*_core`` functions
+checks are in :mod:`theory.checking.inversion_bounds`. Symbolic proofs and the 60-digit oracle run the draft's formulas (:mod:`theory.checking.formulas`),
 on numpy object arrays of sympy symbols.
 """
 
@@ -23,16 +23,16 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.checking.building_blocks import (oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
+from theory.checking.building_blocks import (exactly_equal, strictly_below, vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
                              symbolic_vector)
 from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
 from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
                                      neumann_reference, sherman_morrison_magnitude, sherman_morrison_regime,
                                      sherman_morrison_underflow, underflow_allowance)
-from theory.models.linear_regression import (gradient_core, inverse_step, inverse_step_core, neumann_core, neumann_inverse,
-                                      step_core)
+from theory.models.linear_regression import inverse_step, neumann_inverse
+from theory.checking.formulas import draft_gradient, draft_inverse_step, draft_neumann, draft_step
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
+from theory.checking.registry import every_size, Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
 from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
                                NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points, positive_ranges,
                                signed_ranges)
@@ -53,15 +53,15 @@ def _prove_determinant_and_inverse() -> bool:
 
 def _prove_core_inverts_step() -> bool:
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
-    return (is_zero_array(inverse_step_core(step_core(theta, x, y, lr), x, y, lr) - theta)
-            and is_zero_array(step_core(inverse_step_core(theta, x, y, lr), x, y, lr) - theta))
+    return (is_zero_array(draft_inverse_step(draft_step(theta, x, y, lr), x, y, lr) - theta)
+            and is_zero_array(draft_step(draft_inverse_step(theta, x, y, lr), x, y, lr) - theta))
 
 
 def _prove_non_injective() -> bool:
     theta, x, y, _ = symbolic_arrays(2, "theta", "x")
     s = sympy.Symbol("s", real=True)
     lr = 1 / x.dot(x)  # lr |x|^2 = 1
-    return is_zero_array(step_core(theta + s * x, x, y, lr) - step_core(theta, x, y, lr))
+    return is_zero_array(draft_step(theta + s * x, x, y, lr) - draft_step(theta, x, y, lr))
 
 
 def _prove_power_formula() -> bool:
@@ -104,7 +104,7 @@ def _prove_first_order() -> bool:
     shifted, x, y, lr = symbolic_arrays(2, "theta", "x")
     q = lr * x.dot(x)
     first_order = shifted + lr * shifted.dot(x) * x
-    error = inverse_step_core(shifted + lr * y * x, x, y, lr) - first_order
+    error = draft_inverse_step(shifted + lr * y * x, x, y, lr) - first_order
     closed = lr**2 * x.dot(x) / (1 - q) * shifted.dot(x) * x
     leading = [sympy.limit(sympy.cancel(entry / lr**2), lr, 0) for entry in closed]
     return is_zero_array(error - closed) and is_zero_array(np.array(leading, dtype=object) - x.dot(x) * shifted.dot(x) * x)
@@ -115,7 +115,7 @@ def _small_shift_injective(case):
     """Draft: if ||lr g_z(theta_t)|| < 1, Phi_z has an inverse, i.e. det(I - lr x x^T) = 1 - lr|x|^2 != 0."""
     with precision():
         c = mp_case(case)
-        shift = c["lr"] * mp_norm(gradient_core(c["theta"], c["x"], c["y"]))
+        shift = c["lr"] * mp_norm(draft_gradient(c["theta"], c["x"], c["y"]))
         if mp_max_abs(c["x"]) == 0:
             return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
@@ -139,7 +139,7 @@ def _inverse_float64(case):
             computed = inverse_step(case["theta"], case["x"], case["y"], case["lr"])
         except ValueError as error:
             return Outcome(False, float("inf"), f"inverse_step raised inside the first-order regime: {error}")
-        exact = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
+        exact = draft_inverse_step(c["theta"], c["x"], c["y"], c["lr"])
         magnitude = sherman_morrison_magnitude(c)
         return float_identity_with_underflow(computed, exact, magnitude, dim + 12, sherman_morrison_underflow(c, magnitude))
 
@@ -151,8 +151,8 @@ def _inverse_roundtrip(case):
         dim = len(c["x"])
         if not sherman_morrison_regime(c, oracle_unit_roundoff()):
             return Outcome(True, 0.0, "1 - lr|x|^2 below the oracle's resolution", premises_met=False)
-        preimage = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"])
-        back = step_core(preimage, c["x"], c["y"], c["lr"])
+        preimage = draft_inverse_step(c["theta"], c["x"], c["y"], c["lr"])
+        back = draft_step(preimage, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
         amplification = 1 + abs(c["lr"]) * mp_max_abs(c["x"]) * sum(abs_x)
         step_magnitude = mp_max_abs(abs_vector(preimage) + abs(c["lr"]) * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x)
@@ -164,12 +164,12 @@ def _neumann_converges_small_shift(case):
     (neumann-converges-iff), so the series diverges iff the 2nd term is nonzero and not smaller than the 1st."""
     with precision():
         c = mp_case(case)
-        shift = c["lr"] * mp_norm(gradient_core(c["theta"], c["x"], c["y"]))
+        shift = c["lr"] * mp_norm(draft_gradient(c["theta"], c["x"], c["y"]))
         if mp_max_abs(c["x"]) == 0:
             return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
             return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
-        theta_next = step_core(c["theta"], c["x"], c["y"], c["lr"])
+        theta_next = draft_step(c["theta"], c["x"], c["y"], c["lr"])
         shifted = theta_next - c["lr"] * c["y"] * c["x"]
         first = c["lr"] * shifted.dot(c["x"]) * c["x"]
         second = c["lr"] * first.dot(c["x"]) * c["x"]
@@ -201,8 +201,8 @@ def _neumann_criterion(case, absolute: bool):
         if abs(ratio - 1) < mpmath.mpf(10) ** -40:
             return Outcome(True, 0.0, "|q| = 1 within the oracle's resolution: on the boundary", premises_met=False)
         converges = ratio < 1
-        return Outcome(converges == criterion, 0.0 if converges == criterion else 2.0,
-                       f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
+        return exactly_equal(converges, criterion,
+                             f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
                        f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 8)}")
 
 
@@ -217,7 +217,7 @@ def _draft_tilde_limit(case):
             return outside
         theta, x, y, lr = c["theta"], c["x"], c["y"], c["lr"]
         q = lr * x.dot(x)
-        draft_tilde = step_core(theta, x, y, lr) + lr * y * x
+        draft_tilde = draft_step(theta, x, y, lr) + lr * y * x
         limit = draft_tilde + lr / (1 - q) * draft_tilde.dot(x) * x
         abs_x = abs_vector(x)
         size = mp_max_abs(abs_vector(theta)) + abs(lr) * (mp_norm(theta) * mp_norm(x) + 2 * abs(y)) * mp_max_abs(x)
@@ -254,11 +254,11 @@ def _neumann_closed_form(case):
         q = c["lr"] * norm2
         shifted = c["theta"] - c["lr"] * c["y"] * c["x"]
         truncation = q ** (terms + 1) / (1 - q) * shifted.dot(c["x"]) * c["x"] / norm2
-        closed = inverse_step_core(c["theta"], c["x"], c["y"], c["lr"]) - truncation
+        closed = draft_inverse_step(c["theta"], c["x"], c["y"], c["lr"]) - truncation
         abs_x = abs_vector(c["x"])
         truncation_magnitude = q ** (terms + 1) / abs(1 - q) * (abs_vector(shifted).dot(abs_x)) * mp_max_abs(c["x"]) / norm2
         magnitude = absolute_neumann(c, terms) + sherman_morrison_magnitude(c) + truncation_magnitude
-        return oracle_identity(neumann_core(c["theta"], c["x"], c["y"], c["lr"], terms), closed, magnitude,
+        return oracle_identity(draft_neumann(c["theta"], c["x"], c["y"], c["lr"], terms), closed, magnitude,
                                depth=terms * (dim + 3) + 2 * dim + 16)
 
 
@@ -319,7 +319,7 @@ def _operator_small_neumann(case):
         if mp_norm(first) == 0:
             return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
         ratio = mp_norm(second) / mp_norm(first)
-        return Outcome(bool(ratio < 1), float(ratio), f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= |lr||x|^2 < 1)")
+        return strictly_below(ratio, 1, f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} (= |lr||x|^2 < 1)")
 
 
 # ----------------------------------------------------------------------------- the draft's shifted point
@@ -328,7 +328,7 @@ def _tilde_gap(case, sign: int):
     with precision():
         c = mp_case(case)
         theta, x, y, lr = c["theta"], c["x"], c["y"], c["lr"]
-        left = step_core(theta, x, y, lr) + sign * lr * y * x
+        left = draft_step(theta, x, y, lr) + sign * lr * y * x
         right = theta - lr * theta.dot(x) * x
         magnitude = (mp_max_abs(theta) + abs(lr) * (mp_norm(theta) * mp_norm(x) + abs(y)) * mp_max_abs(x)
                      + abs(lr * y) * mp_max_abs(x) + 1)
@@ -349,8 +349,8 @@ def _tilde_corrected(case):
 
 def _prove_tilde_corrected() -> bool:
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
-    as_written_gap = step_core(theta, x, y, lr) + lr * y * x - (theta - lr * theta.dot(x) * x)
-    corrected_gap = step_core(theta, x, y, lr) - lr * y * x - (theta - lr * theta.dot(x) * x)
+    as_written_gap = draft_step(theta, x, y, lr) + lr * y * x - (theta - lr * theta.dot(x) * x)
+    corrected_gap = draft_step(theta, x, y, lr) - lr * y * x - (theta - lr * theta.dot(x) * x)
     # the corrected identity holds; the draft's differs from it by exactly 2 lr y x
     return is_zero_array(corrected_gap) and is_zero_array(as_written_gap - 2 * lr * y * x)
 
@@ -406,9 +406,11 @@ register(
         checks=(
             SympyProof("determinant-and-inverse", _prove_determinant_and_inverse,
                        "sympy: det(I - lr x x^T) = 1 - lr|x|^2 and the Sherman-Morrison product, dimension 3 (in every "
-                       "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)"),
+                       "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)",
+                       coverage=every_size("all p (1 vector x; determinant and product rotation-invariant, in R^3)")),
             SympyProof("core-inverts-step", _prove_core_inverts_step,
-                       "sympy on the package's inverse_step_core and step_core, dimension 2 (vectors theta, x)"),
+                       "sympy on the draft's formulas draft_inverse_step and draft_step (theory.checking.formulas), dimension 2 (vectors theta, x)",
+                       coverage=vectors_span(2)),
             oracle_property("float64-inverse", near_singular_points(signed=False), _inverse_float64,
                             positive_ranges(NEAR_SINGULAR_RANGES)),
             oracle_property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
@@ -452,7 +454,8 @@ register(
         uses=("lr-inverse-iff",),
         checks=(SympyProof("operator-norm-and-determinant", _prove_operator_norm_inverse,
                            "sympy, dimension 3 (x and x cross u spanning x^perp): ||lr x x^T||_2 = lr|x|^2, det = 1 - q > 0 "
-                           "for q < 1, and the Sherman-Morrison product"),
+                           "for q < 1, and the Sherman-Morrison product",
+                           coverage=every_size("all p (eigenvectors x and v with v.x = 0: 2 vectors in R^3)")),
                 oracle_property("roundtrip-under-premise", linear_points(), _operator_small_inverse)),
     ),
     Lemma(
@@ -490,7 +493,8 @@ register(
         uses=("neumann-converges-iff", "tilde-theta-corrected"),
         checks=(SympyProof("geometric-limit", _prove_neumann_limit,
                            "sympy: partial sums by induction on symbolic K (neumann-converges-iff) and their limit for "
-                           "0 < q < 1 written q = exp(-s), s > 0; lr < 0 (-1 < q < 0) by the 60-digit property"),
+                           "0 < q < 1 written q = exp(-s), s > 0; lr < 0 (-1 < q < 0) by the 60-digit property",
+                           coverage=every_size("all p, all K (scalar coefficient; induction on K)")),
                 oracle_property("terms-shrink-under-premise", linear_points(), _operator_small_neumann)),
     ),
     Lemma(
@@ -511,10 +515,12 @@ register(
         uses=("lr-inverse-iff", "lr-gradient-affine"),
         checks=(
             SympyProof("power-formula", _prove_power_formula,
-                       "sympy induction on symbolic k, dimension 2 (vectors v, x)"),
+                       "sympy induction on symbolic k, dimension 2 (vectors v, x)",
+                       coverage=every_size("all p, all k (2 vectors in R^2; induction on k)")),
             SympyProof("partial-sums", _prove_partial_sums,
                        "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error, "
-                       "with a real (either-sign) lr"),
+                       "with a real (either-sign) lr",
+                       coverage=every_size("all p, all K (scalar coefficient; induction on K)")),
             oracle_property("criterion-60-digits", linear_points(64, signed=True), lambda case: _neumann_criterion(case, True),
                             signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
                             examples=(_NEGATIVE_LR_NEUMANN,)),
@@ -566,8 +572,9 @@ register(
         as_written=False,
         assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
         checks=(SympyProof("identity", _prove_tilde_corrected,
-                           "sympy identity on step_core, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
-                           "that suffices for every p)"),
+                           "sympy identity on draft_step, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
+                           "that suffices for every p)",
+                           coverage=vectors_span(2)),
                 oracle_property("identity-60-digits", linear_points(), _tilde_corrected)),
     ),
     Lemma(
@@ -582,7 +589,8 @@ register(
         interpretation="The draft's '~=' is read as a first-order approximation in lr; the exact error is given.",
         uses=("neumann-converges-iff", "lr-inverse-iff"),
         checks=(SympyProof("error-formula", _prove_first_order,
-                           "sympy on inverse_step_core, dimension 2 (vectors theta~, x), and the limit of error/lr^2 at fixed theta~"),),
+                           "sympy on draft_inverse_step, dimension 2 (vectors theta~, x), and the limit of error/lr^2 at fixed theta~",
+                           coverage=vectors_span(2)),),
     ),
     Lemma(
         id="step-non-injective",
@@ -596,6 +604,7 @@ register(
                        "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",
         uses=("lr-gradient-affine",),
         checks=(SympyProof("collapse-along-x", _prove_non_injective,
-                           "sympy on step_core with lr = 1/|x|^2, dimension 2 (vectors theta, x), symbolic s"),),
+                           "sympy on draft_step with lr = 1/|x|^2, dimension 2 (vectors theta, x), symbolic s",
+                           coverage=vectors_span(2)),),
     ),
 )

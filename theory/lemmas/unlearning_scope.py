@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy
 
 from theory.checking.building_blocks import is_zero
-from theory.checking.registry import Lemma, SympyProof, register
+from theory.checking.registry import every_size, fixed_sizes, Lemma, SympyProof, register
 
 COMMUTE = "Inverting many gradient steps is hard since they don't commute"
 EASY = f"{COMMUTE} / Easier cases where gradient steps might almost commute"
@@ -40,8 +40,8 @@ def _prove_epoch_expansion() -> bool:
                 + lr * (b + v) + lr**2 * (s - proj * b - lr * proj * s))
     # base: one point is theta - lr P theta + lr v, the form with S = P, b = v, R = s = 0
     first = theta - lr * proj * theta + lr * v
-    base = sympy.expand(first - (theta - lr * proj * theta + lr**2 * 0 * theta + lr * v + lr**2 * 0)) == 0
-    return sympy.expand(after - expected) == 0 and base
+    base = is_zero(first - (theta - lr * proj * theta + lr**2 * 0 * theta + lr * v + lr**2 * 0))
+    return is_zero(after - expected) and base
 
 
 def _prove_vanishing_step_limit() -> bool:
@@ -63,7 +63,7 @@ def _prove_resolvent_any_size() -> bool:
     s_op, r_op, s_inv, w_op, b, s = sympy.symbols("S R Sinv W b s", commutative=False)
     lr = sympy.Symbol("lambda", real=True)
     gap = w_op * (b + lr * s) - w_op * (s_op - lr * r_op) * s_inv * b
-    return sympy.expand((sympy.expand(gap) - sympy.expand(lr * w_op * (s + r_op * s_inv * b))).subs(s_op * s_inv, 1)) == 0
+    return is_zero(sympy.expand((sympy.expand(gap) - sympy.expand(lr * w_op * (s + r_op * s_inv * b))).subs(s_op * s_inv, 1)))
 
 
 def _prove_batch_of_one() -> bool:
@@ -80,7 +80,7 @@ def _prove_small_shift_fraction() -> bool:
     lr, t_frac, u = sympy.symbols("lambda t u", positive=True)
     q = 1 - u
     fraction = lr * t_frac * (1 - q) / lr
-    return is_zero(fraction - t_frac * u) and bool(sympy.simplify((1 - q) - fraction - u * (1 - t_frac)) == 0)
+    return is_zero(fraction - t_frac * u) and is_zero((1 - q) - fraction - u * (1 - t_frac))
 
 
 register(
@@ -102,12 +102,15 @@ register(
                        "constant step it fails (single-minimum-order-free, inconsistent-order-gap: O(lr) apart).",
         uses=("inconsistent-order-gap", "consistent-order-free"),
         checks=(SympyProof("epoch-expansion", _prove_epoch_expansion,
-                           "sympy, noncommutative symbols: induction step on the points of an epoch"),
+                           "sympy, noncommutative symbols: induction step on the points of an epoch",
+                           coverage=every_size("all n, all p (induction; noncommutative operators)")),
                 SympyProof("resolvent-any-size", _prove_resolvent_any_size,
                            "sympy, noncommutative symbols (every p): theta(lr) - S^{-1} b = lr W (s + R S^{-1} b), "
-                           "W = (S - lr R)^{-1} bounded near 0 by the Neumann series"),
+                           "W = (S - lr R)^{-1} bounded near 0 by the Neumann series",
+                           coverage=every_size("all p (noncommutative operators)")),
                 SympyProof("vanishing-step-limit", _prove_vanishing_step_limit,
-                           "cross-check: sympy limit lr -> 0 in p = 2 with generic S, R, b, s")),
+                           "cross-check: sympy limit lr -> 0 in p = 2 with generic S, R, b, s",
+                           coverage=fixed_sizes("p = 2"), cross_check=True)),
     ),
     Lemma(
         id="asymptotic-commutativity-networks",
@@ -138,7 +141,8 @@ register(
                        "B = 1 of the batched one. That is all 'at least as hard' asserts; it does not say batches are "
                        "strictly harder. (The sentence's 'Therefore' rests on poison-gradient-unknowable, judged there.)",
         uses=("batch-mean-step",),
-        checks=(SympyProof("batch-of-one", _prove_batch_of_one, "sympy Sum with B = 1, one coordinate"),),
+        checks=(SympyProof("batch-of-one", _prove_batch_of_one, "sympy Sum with B = 1, one coordinate",
+                           coverage=every_size("all p (the statement's B = 1, coordinatewise)")),),
     ),
     Lemma(
         id="approx-small-shift",
@@ -172,6 +176,7 @@ register(
         uses=("ascent-exact-rate",),
         checks=(SympyProof("fraction-of-needed-shift", _prove_small_shift_fraction,
                            "sympy: mu / mu* = mu (1 - q) / lr with mu = lr t, q = 1 - u (t in (0, 1], u in (0, 1)); "
-                           "the shift identity itself is ascent-exact-rate's partial-rate-shift"),),
+                           "the shift identity itself is ascent-exact-rate's partial-rate-shift",
+                           coverage=every_size("size-free: scalar identity")),),
     ),
 )
