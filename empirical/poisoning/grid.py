@@ -17,11 +17,15 @@ stages it shares with the other cells of its seed, cached on disk (``torch.save`
   initialisation and order as the reference, so the two differ only by the poisons), and the unclamped noise
   the GUS needs.
 
-Methods come from :func:`method_registry` (today :data:`.methods.METHODS`; the single place where a registry
-of methods plugs in): ``method(problem, **setting) -> UnlearningResult``. Unlearning never changes BatchNorm
-running statistics unless the method declares ``updates_batchnorm_statistics = True``
-(:func:`keep_batchnorm_statistics`): issue 17 found the draft's gradient ascent changing test accuracy by up to
-7 points through those statistics alone. Cost: ``grad_evals`` (per-example gradient evaluations) and
+Methods, their tuning grids and the draft's settings come from the one unlearning interface,
+:mod:`sims.unlearning` (issue 22): a cell builds the shared problem with
+:func:`empirical.poisoning.methods.poisoned_problem` (the torch image models' family) and runs
+:func:`sims.unlearning.unlearn`; :func:`grid_settings` is :func:`sims.unlearning.grid_points` and :func:`draft`
+is :func:`sims.unlearning.draft_setting` on the torch family (the draft's SGD settings: gradient ascent lr 1e-5,
+momentum 0.9, weight decay 5e-4, 4 epochs; NegGrad+ beta 0.995, lr 1e-3). BatchNorm: the interface runs every
+unlearning step in eval mode, so running statistics are the poisoned model's unless a setting says
+``batch_statistics=True`` (issue 17 found the draft's gradient ascent changing test accuracy by up to 7 points
+through those statistics alone). Cost: ``grad_evals`` (per-example gradient evaluations) and
 ``cost_fraction`` = ``grad_evals`` / the reference's (retraining's) evaluations.
 """
 
@@ -30,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import itertools
 import json
 import os
 from pathlib import Path
@@ -43,67 +46,40 @@ from empirical.data import load_data
 from empirical.models import build_model
 from empirical.poisoning.attacks import Poisons
 from empirical.poisoning.evaluation import weight_distance
-from empirical.poisoning.methods import METHODS, UnlearningProblem, UnlearningResult
+from empirical.poisoning.methods import METHODS, poisoned_problem
 from empirical.poisoning.protocol import FLOOR_MODELS
 from empirical.poisoning.removal import Evaluation, removal_measures, shadow_confidences
 from empirical.poisoning.training import default_loss, run_steps, schedule
 from empirical.setup import DTYPES, Setup
 from empirical.train import TrainConfig
+from sims.unlearning import GRID_SIZES, draft_setting, grid_points, method_spec, unlearn
 
-__all__ = ["BASELINES", "GRIDS", "DRAFT", "setting_label", "method_registry", "keep_batchnorm_statistics",
-           "seed_stage", "attack_stage", "run_cell"]
+__all__ = ["BASELINES", "GRID_SIZES", "approximate_methods", "grid_settings", "draft", "setting_label", "seed_stage",
+           "attack_stage", "unlearned_state", "run_cell"]
 
 #: Models measured without unlearning: the poisoned model, the exact reference and the noise-floor retrains.
 BASELINES = ("poisoned", "reference", *FLOOR_MODELS)
-#: The draft's settings (methods.py's defaults, written out so that a grid point equal to them is the same cell).
-DRAFT: dict[str, dict[str, Any]] = {
-    "gradient_ascent": {"lr": 1e-5, "epochs": 4}, "neggrad_plus": {"lr": 1e-3, "beta": 0.995, "epochs": 4},
-    "neggrad_plus_aligned": {"lr": 1e-3, "beta": 0.995, "epochs": 4}, "finetune": {"lr": 0.01, "epochs": 1},
-    "scrub": {"lr": 5e-4, "epochs": 3},
-}
 
 
-def _product(**axes: list) -> list[dict[str, Any]]:
-    return [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+def approximate_methods() -> tuple[str, ...]:
+    """The registry's methods the torch image models run, less the exact ones (retraining is the reference)."""
+    return tuple(name for name in METHODS if not method_spec(name).exact)
 
 
-#: Hyper-parameter grids: lr over >= 4 decades, and epochs / beta. ``small`` keeps the lr range, fewer others.
-GRIDS: dict[str, dict[str, list[dict[str, Any]]]] = {
-    "full": {
-        "gradient_ascent": _product(lr=[1e-5, 1e-4, 1e-3, 1e-2, 1e-1], epochs=[4, 16]),
-        "neggrad_plus": _product(lr=[1e-4, 1e-3, 1e-2, 1e-1], beta=[0.995, 0.9, 0.5], epochs=[1, 4]),
-        "neggrad_plus_aligned": _product(lr=[1e-4, 1e-3, 1e-2, 1e-1], beta=[0.995, 0.9, 0.5], epochs=[1, 4]),
-        "finetune": _product(lr=[1e-4, 1e-3, 1e-2, 1e-1], epochs=[1, 2]),
-        "scrub": _product(lr=[5e-5, 5e-4, 5e-3, 5e-2], epochs=[1, 3]),
-    },
-    "small": {
-        "gradient_ascent": _product(lr=[1e-5, 1e-4, 1e-3, 1e-2, 1e-1], epochs=[4]),
-        "neggrad_plus": _product(lr=[1e-4, 1e-3, 1e-2, 1e-1], beta=[0.995, 0.9], epochs=[1]),
-        "neggrad_plus_aligned": _product(lr=[1e-4, 1e-3, 1e-2, 1e-1], beta=[0.995, 0.9], epochs=[1]),
-        "finetune": _product(lr=[1e-4, 1e-3, 1e-2, 1e-1], epochs=[1]),
-        "scrub": _product(lr=[5e-5, 5e-4, 5e-3, 5e-2], epochs=[1]),
-    },
-}
+def grid_settings(method: str, size: str = "full") -> list[dict[str, Any]]:
+    """The tuning settings of ``method``: the registry's grid (:func:`sims.unlearning.grid_points`)."""
+    return grid_points(method, size)
+
+
+def draft(method: str) -> dict[str, Any]:
+    """The draft's setting of ``method`` on the grid's axes (the registry's torch defaults), so that a grid point
+    equal to it is the same cell."""
+    return draft_setting(method, "torch")
 
 
 def setting_label(options: Mapping[str, Any]) -> str:
     """A setting as canonical JSON (the cell parameter ``setting``; ``"-"`` for the baselines)."""
     return json.dumps(dict(options), sort_keys=True)
-
-
-def method_registry() -> Mapping[str, Callable[..., UnlearningResult]]:
-    """The unlearning methods the grid can run, by name (``method(problem, **setting)``)."""
-    return METHODS
-
-
-def keep_batchnorm_statistics(state: dict, before: dict, method: Callable | None = None) -> dict:
-    """``state`` with BatchNorm running statistics (running mean / var, batches tracked) taken from ``before``,
-    unless ``method.updates_batchnorm_statistics`` is True."""
-    if method is not None and getattr(method, "updates_batchnorm_statistics", False):
-        return state
-    statistics = ("running_mean", "running_var", "num_batches_tracked")
-    return {key: (before[key].clone() if key.rsplit(".", 1)[-1] in statistics else value)
-            for key, value in state.items()}
 
 
 # ----------------------------------------------------------------------------- context and stages
@@ -258,21 +234,16 @@ def _evaluation(config, seed_data: dict, attack_data: dict, setup: Setup, attack
 
 
 def unlearned_state(setup: Setup, seed_data: dict, attack_data: dict, method: str, options: Mapping[str, Any],
-                    seed: int, batch_size: int) -> tuple[dict, int]:
-    """Run ``method`` with ``options`` from the poisoned model of the attack stage; (state, grad_evals)."""
-    registry = method_registry()
-    if method not in registry:
-        raise ValueError(f"unknown unlearning method {method!r}; known: {', '.join(registry)}")
+                    seed: int, batch_size: int, training_rate: float | None = None) -> tuple[dict, int]:
+    """Run ``method`` with ``options`` from the poisoned model of the attack stage through the unlearning
+    interface (:func:`sims.unlearning.unlearn`); (state, grad_evals)."""
     data = setup.data
-    forget_index = seed_data["sources"]
     inputs = data.train_x.clone()
-    inputs[forget_index] = attack_data["poisons"]["inputs"]
-    retain = torch.ones(inputs.shape[0], dtype=torch.bool)
-    retain[forget_index] = False
-    problem = UnlearningProblem(setup.model, attack_data["poisoned"], (inputs[forget_index], data.train_y[forget_index]),
-                                (inputs[retain], data.train_y[retain]), default_loss(data.task), batch_size, seed=seed)
-    result = registry[method](problem, **dict(options))
-    return keep_batchnorm_statistics(result.state, attack_data["poisoned"], registry[method]), result.grad_evals
+    inputs[seed_data["sources"]] = attack_data["poisons"]["inputs"]
+    problem = poisoned_problem(setup.model, attack_data["poisoned"], inputs, data.train_y, seed_data["sources"],
+                               default_loss(data.task), batch_size, training_rate, seed=seed)
+    result = unlearn(method, problem, **dict(options))
+    return result.state, result.grad_evals
 
 
 def run_cell(cell: Mapping[str, Any]) -> dict[str, float]:
@@ -288,7 +259,7 @@ def run_cell(cell: Mapping[str, Any]) -> dict[str, float]:
         grad_evals = seed_data["retrain_examples"] if method in ("reference", *FLOOR_MODELS) else 0
     else:
         state, grad_evals = unlearned_state(setup, seed_data, attack_data, method, json.loads(cell["setting"]), seed,
-                                            config["batch_size"])
+                                            config["batch_size"], config["lr"])
     model = copy.deepcopy(setup.model)
     model.load_state_dict(state)
     metrics = removal_measures(model, _evaluation(config, seed_data, attack_data, setup, attack))

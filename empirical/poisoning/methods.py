@@ -2,7 +2,8 @@ r"""The torch image models as a family of :mod:`sims.unlearning`: the shared met
 
 :class:`ImageModel` implements :class:`sims.unlearning.protocol.UnlearnableModel` for a classifier (or regressor)
 trained by :func:`empirical.poisoning.training.train_with_poisons`; :func:`image_problem` builds the shared
-:class:`~sims.unlearning.problem.UnlearningProblem` from that run. Every method of the registry that needs nothing
+:class:`~sims.unlearning.problem.UnlearningProblem` from that run (:func:`poisoned_problem` from a trained state and its
+data, as the poisoning protocol's cells have them). Every method of the registry that needs nothing
 beyond what this family offers runs (``retrain``, ``rewind_replay``, ``finetune``, ``gradient_ascent``,
 ``neggrad_plus``, ``neggrad_plus_aligned``, ``scrub``; not ``amnesiac`` or the linear inversions):
 :func:`sims.unlearning.unlearn` (re-exported here as :func:`unlearn`).
@@ -33,7 +34,7 @@ from empirical.poisoning.training import TrainingRun, run_steps
 from sims.unlearning import UnlearningProblem, UnlearningResult, method_names, unlearn
 from sims.unlearning.protocol import Step, StepCost, Term
 
-__all__ = ["ImageModel", "image_problem", "unlearn", "METHODS", "UnlearningProblem", "UnlearningResult"]
+__all__ = ["ImageModel", "image_problem", "poisoned_problem", "unlearn", "METHODS", "UnlearningProblem", "UnlearningResult"]
 
 OutputFn = Callable[[nn.Module, Tensor], Tensor]
 
@@ -173,11 +174,24 @@ def image_problem(run: TrainingRun, batch_size: int | None = None, seed: int = 0
     ``batch_size``: the methods' mini-batch size (default: training's); ``seed`` fixes their shuffles;
     ``output_fn(model, inputs)`` gives logits (SCRUB's distillation; default ``model(inputs)``).
     """
-    mask = run.retain_mask
-    forget = run.forget.to(run.inputs.device)
-    model = ImageModel(run.model, run.loss_fn, batch_size or run.config.batch_size, output_fn, run.config.lr)
-    return UnlearningProblem(model, run.poisoned, (run.inputs[forget], run.targets[forget]),
-                             (run.inputs[mask], run.targets[mask]), run, budget, seed)
+    return poisoned_problem(run.model, run.poisoned, run.inputs, run.targets, run.forget, run.loss_fn,
+                            batch_size or run.config.batch_size, run.config.lr, seed=seed, record=run,
+                            output_fn=output_fn, budget=budget)
+
+
+def poisoned_problem(module: nn.Module, state: dict, inputs: Tensor, targets: Tensor, forget: Tensor,
+                     loss_fn: Callable[[nn.Module, Tensor, Tensor], Tensor], batch_size: int,
+                     training_rate: float | None, seed: int = 0, record: TrainingRun | None = None,
+                     output_fn: OutputFn | None = None, budget: int | None = None) -> UnlearningProblem:
+    """The shared problem of unlearning ``state`` of ``module`` trained on ``inputs``: forget the rows ``forget``
+    (indices), retain the rest. ``record``: the training run, which only the exact methods need (without it they
+    refuse, saying so); :func:`image_problem` is this problem built from a :class:`TrainingRun`."""
+    forget = torch.as_tensor(forget, device=inputs.device)
+    mask = torch.ones(inputs.shape[0], dtype=torch.bool, device=inputs.device)
+    mask[forget] = False
+    model = ImageModel(module, loss_fn, batch_size, output_fn, training_rate)
+    return UnlearningProblem(model, state, (inputs[forget], targets[forget]), (inputs[mask], targets[mask]), record,
+                             budget, seed)
 
 
 #: The registry's methods this family runs.

@@ -4,8 +4,8 @@ r"""The protocol every poisoning experiment follows (issue 17; Pawelczyk et al. 
    (:data:`ATTACK_EFFECT`) between the poisoned model and the exactly retrained reference of the same seed, with a
    95 % interval over seeds (:func:`seed_interval`, Student t) and the paired t-test. An attack whose interval
    contains 0 has "nothing to remove": its unlearning rows say so (:func:`attack_success`).
-2. **Tuning.** Each approximate method has a settings grid (:data:`empirical.poisoning.grid.GRIDS`); the rule
-   of the literature (:func:`select_setting`): among the settings whose mean *validation* accuracy is within
+2. **Tuning.** Each approximate method has a settings grid (the registry's, :func:`sims.unlearning.grid_points`);
+   the rule of the literature (:func:`select_setting`): among the settings whose mean *validation* accuracy is within
    ``tolerance`` (default 0.02 = 2 points) of the retrained model's, the best forget quality; ties go to the
    cheaper setting. Selection runs on separate tuning seeds (models, poisons and sources the reported seeds never
    see) and the validation half of the test split; the reported numbers come from the reported seeds and the

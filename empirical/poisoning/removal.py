@@ -64,10 +64,16 @@ class Evaluation:
 
 
 def membership_auc(members, outsiders) -> float:
-    """AUC of scores (higher = member) separating ``members`` from ``outsiders``."""
+    """AUC of scores (higher = member) separating ``members`` from ``outsiders``.
+
+    NaN when a score is NaN: a diverged model (e.g. gradient ascent at a large rate, whose losses overflow) has no
+    membership ranking. Infinite scores rank above (below) every finite one, ties among themselves."""
     members, outsiders = torch.as_tensor(members).reshape(-1), torch.as_tensor(outsiders).reshape(-1)
+    scores = torch.cat([members, outsiders]).double()
+    if torch.isnan(scores).any():
+        return float("nan")
     labels = torch.cat([torch.ones(members.numel()), torch.zeros(outsiders.numel())]).numpy()
-    return float(roc_auc_score(labels, torch.cat([members, outsiders]).double().numpy()))
+    return float(roc_auc_score(labels, torch.nan_to_num(scores).numpy()))
 
 
 def shadow_confidences(shadows: list[nn.Module], evaluation: Evaluation) -> Tensor:

@@ -5,7 +5,7 @@ processes by default, ``backend=dask`` for a cluster; resumable, one cell per fi
 ``<checkpoint_dir>/poison-unlearning/<key>/``):
 
 1. **tuning** on ``tune_seeds`` seeds (``seed0 + 1000`` ...) that the report never uses: every setting of every
-   method's grid (:data:`.grid.GRIDS`), with the reference and the noise-floor retrains; per (attack, method)
+   method's grid (the registry's, :func:`.grid.grid_settings`), with the reference and the noise-floor retrains; per (attack, method)
    :func:`.protocol.select_setting` picks the best forget quality among the settings whose validation accuracy
    stays within ``tolerance`` of the retrained model's.
 2. **report** on ``seeds`` seeds (``seed0`` ...): the poisoned model, the reference, the floor retrains, each
@@ -27,7 +27,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from empirical.checks.base import Row, summary
-from empirical.poisoning.grid import BASELINES, DRAFT, GRIDS, method_registry, run_cell, setting_label
+from empirical.poisoning.grid import (BASELINES, GRID_SIZES, approximate_methods, draft, grid_settings, run_cell,
+                                      setting_label)
 from empirical.poisoning.protocol import (FLOOR_MODELS, attack_success, floor_gaps, floor_verdict, forget_quality,
                                           seed_interval, select_setting)
 from empirical.poisoning.removal import MEASURES
@@ -51,15 +52,14 @@ def _config(setup, settings: Mapping[str, Any], cache: Path) -> dict[str, Any]:
 def _validate(settings: Mapping[str, Any]) -> None:
     from empirical.poisoning.attacks import ATTACKS
 
-    registry = method_registry()
+    approximate = approximate_methods()
     unknown = [a for a in settings["attacks"] if a not in ATTACKS] + \
-              [m for m in settings["methods"] if m.replace("-", "_") not in registry or m in ("retrain", "rewind_replay")]
+              [m for m in settings["methods"] if m.replace("-", "_") not in approximate]
     if unknown:
         raise ValueError(f"unknown attack(s) or approximate method(s) {unknown}; attacks: {', '.join(ATTACKS)}; "
-                         f"methods: {', '.join(m for m in registry if m not in ('retrain', 'rewind_replay'))} "
-                         "(exact retraining is the reference)")
-    if settings["grid"] not in GRIDS:
-        raise ValueError(f"grid must be one of {sorted(GRIDS)}, got {settings['grid']!r}")
+                         f"methods: {', '.join(approximate)} (exact retraining is the reference)")
+    if settings["grid"] not in GRID_SIZES:
+        raise ValueError(f"grid must be one of {', '.join(GRID_SIZES)}, got {settings['grid']!r}")
     if settings["seeds"] < 1 or settings["tune_seeds"] < 1:
         raise ValueError(f"seeds and tune_seeds must be >= 1, got {settings['seeds']} and {settings['tune_seeds']}")
     if not 0 <= settings["tolerance"] < 1:
@@ -117,7 +117,7 @@ def _tune(table, attacks, methods, grid: str, tolerance: float) -> dict[tuple[st
         goal = {m: float(np.mean([r[m] for r in reference.values()])) for m in MEASURES}
         for method in methods:
             candidates = {}
-            for options in GRIDS[grid][method]:
+            for options in grid_settings(method, grid):
                 label = setting_label(options)
                 rows = table.get((attack, method, label), {})
                 candidates[label] = [{**row, "forget_quality": forget_quality(row, reference[seed], unit)}
@@ -139,12 +139,12 @@ def run(setup, settings: Mapping[str, Any]) -> list[Row]:
     attacks, methods = list(settings["attacks"]), list(settings["methods"])
     baselines = [(a, b, "-") for a in attacks for b in ("reference", *FLOOR_MODELS)]
     tuning = set(baselines) | {(a, m, setting_label(o)) for a in attacks for m in methods
-                               for o in GRIDS[settings["grid"]][m]}
+                               for o in grid_settings(m, settings["grid"])}
     tune_rows = _phase("poison-unlearning-tuning", root, tuning, config, settings["seed0"] + TUNE_SEED_OFFSET,
                        settings["tune_seeds"], settings)
     choices = _tune(_index(tune_rows), attacks, methods, settings["grid"], settings["tolerance"])
     report = {(a, b, "-") for a in attacks for b in BASELINES} | \
-             {(a, m, setting_label(DRAFT[m])) for a in attacks for m in methods} | \
+             {(a, m, setting_label(draft(m))) for a in attacks for m in methods} | \
              {(a, m, c["setting"]) for (a, m), c in choices.items() if c["setting"] is not None}
     table = _index(_phase("poison-unlearning-report", root, report, config, settings["seed0"], settings["seeds"],
                           settings))
@@ -156,7 +156,7 @@ def run(setup, settings: Mapping[str, Any]) -> list[Row]:
 def _variants(attack: str, methods, choices) -> list[tuple[str, str, str]]:
     out = [("poisoned", "-", "-")]
     for method in methods:
-        out.append((method, "draft", setting_label(DRAFT[method])))
+        out.append((method, "draft", setting_label(draft(method))))
         setting = choices[(attack, method)]["setting"]
         out.append((method, "tuned", setting if setting is not None else "none within tolerance"))
     return out

@@ -10,12 +10,16 @@ found and imported by :func:`methods`, no other file changes)::
 
 ``defaults`` apply to every family unless ``family_defaults[kind]`` overrides them (``kind`` is the family's
 ``UnlearnableModel.kind``: ``"numpy"``, ``"torch"``, ``"lm"``). :class:`FromTraining` is a rate relative to
-training's. ``grid`` is what the poisoning protocol's tuning searches (learning rates over at least four decades).
+training's. ``grid`` is what the poisoning protocol's tuning searches (learning rates over at least four decades, epochs,
+:math:`\beta` or temperature; the first value of each other axis is the one the ``small`` grid keeps):
+:func:`grid_points` lists its settings. The draft's setting of a method on a family is
+:func:`draft_setting`, the family's defaults on the grid's axes, so a grid point equal to it is the same setting.
 """
 
 from __future__ import annotations
 
 import importlib
+import itertools
 import pkgutil
 import time
 from pathlib import Path
@@ -26,11 +30,14 @@ from sims.unlearning.problem import UnlearningProblem, UnlearningResult
 from sims.unlearning.protocol import CAPABILITIES, StepCost
 
 __all__ = ["MethodSpec", "FromTraining", "register", "methods", "method_names", "method_spec", "unlearn",
-           "resolve_settings", "LR_GRID", "EPOCH_GRID"]
+           "resolve_settings", "grid_points", "draft_setting", "GRID_SIZES", "LR_GRID", "EPOCH_GRID"]
 
 #: Learning rates of the tuning grids: five decades, 1e-5 to 1e-1.
 LR_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 EPOCH_GRID = (1, 2, 4)
+#: The grids :func:`grid_points` builds: ``full`` (every axis) and ``small`` (every learning rate, the first value
+#: of every other axis).
+GRID_SIZES = ("full", "small")
 
 #: Modules of this package that hold no method.
 _INFRASTRUCTURE = {"protocol", "problem", "registry", "engine", "common"}
@@ -123,6 +130,26 @@ def resolve_settings(spec: MethodSpec, model: Any, settings: Mapping[str, Any]) 
         if isinstance(value, FromTraining):
             resolved[key] = value.resolve(model.training_lr())
     return resolved
+
+
+def grid_points(method: str, size: str = "full") -> list[dict[str, Any]]:
+    """The settings of ``method``'s tuning grid (module docstring), in the order of its axes' product."""
+    if size not in GRID_SIZES:
+        raise ValueError(f"grid must be one of {', '.join(GRID_SIZES)}, got {size!r}")
+    axes = dict(method_spec(method).grid)
+    if size == "small":
+        axes = {key: (values if key == "lr" else values[:1]) for key, values in axes.items()}
+    return [dict(zip(axes, values)) for values in itertools.product(*axes.values())]
+
+
+def draft_setting(method: str, kind: str) -> dict[str, Any]:
+    """The draft's setting of ``method`` on the ``kind`` family: its defaults there, on the grid's axes."""
+    spec = method_spec(method)
+    defaults = spec.defaults_for(kind)
+    missing = [key for key in spec.grid if key not in defaults]
+    if missing:
+        raise ValueError(f"method {spec.name} has no {kind} default for its grid axes {missing}")
+    return {key: defaults[key] for key in spec.grid}
 
 
 def unlearn(method: str, problem: UnlearningProblem, **settings: Any) -> UnlearningResult:

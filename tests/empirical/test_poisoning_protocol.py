@@ -13,8 +13,8 @@ import torch
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from empirical.poisoning.evaluation import example_losses, lira_offline, logit_confidence
-from empirical.poisoning.grid import (DRAFT, GRIDS, attack_stage, keep_batchnorm_statistics, seed_stage,
-                                      unlearned_state)
+from empirical.poisoning.grid import (GRID_SIZES, approximate_methods, attack_stage, draft, grid_settings,
+                                      seed_stage, unlearned_state)
 from empirical.poisoning.protocol import (attack_success, floor_gaps, floor_verdict, paired_test, seed_interval,
                                           select_setting)
 from empirical.poisoning.removal import membership_auc, removal_measures
@@ -73,6 +73,14 @@ def test_mia_and_lira_auc_between_disjoint_non_members_is_one_half(cnn_setup, tr
     separated = membership_auc(-example_losses(memoriser, data.train_x[:50], data.train_y[:50]),
                                -example_losses(memoriser, unseen[0][:50], unseen[1][:50]))
     assert separated > 0.5 + 2.576 * math.sqrt(101 / (12 * 50 * 50))
+
+
+def test_membership_auc_of_a_diverged_model_is_undefined_and_infinite_scores_rank():
+    """Eval-mode gradient ascent at lr 0.1 overflows the losses (NaN): no ranking, NaN rather than an error.
+    Negative control: infinite but ordered scores still give the AUC of their order."""
+    assert math.isnan(membership_auc(torch.tensor([float("nan"), 1.0]), torch.tensor([0.0, 0.5])))
+    assert membership_auc(torch.tensor([float("inf"), 2.0]), torch.tensor([-float("inf"), 1.0])) == 1.0
+    assert membership_auc(torch.tensor([-float("inf"), 0.0]), torch.tensor([1.0, 2.0])) == 0.0
 
 
 # ----------------------------------------------------------------------------- statistics and the tuning rule
@@ -141,9 +149,10 @@ def test_noise_floor_rows_exist_and_differ_from_the_reference(tiny_config):
 
 
 def test_a_zero_step_changes_no_measure(tiny_config, cnn_setup):
-    """Every method at lr 1e-300 (methods refuse lr 0) leaves every measure exactly as on the poisoned model:
-    the weights do not move and BatchNorm running statistics are kept (keep_batchnorm_statistics). Negative
-    control: without the guard the running statistics of a train-mode pass do change."""
+    """Every method at lr 0 and at lr 1e-300, run through the unlearning interface as the protocol's cells run it,
+    leaves every measure exactly as on the poisoned model: the weights do not move and BatchNorm running statistics
+    are not updated (the interface runs unlearning steps in eval mode). Negative control: the same method with
+    ``batch_statistics=True`` (train-mode forward passes) changes the running statistics and the measures."""
     from empirical.poisoning.grid import _evaluation, _setup
 
     seed_data, attack_data = seed_stage(tiny_config, 0), attack_stage(tiny_config, 0, "gaussian")
@@ -152,30 +161,40 @@ def test_a_zero_step_changes_no_measure(tiny_config, cnn_setup):
     model = copy.deepcopy(setup.model)
     model.load_state_dict(attack_data["poisoned"])
     before = removal_measures(model, evaluation)
-    for method in DRAFT:
-        state, evals = unlearned_state(setup, seed_data, attack_data, method, {**DRAFT[method], "lr": 1e-300,
-                                                                               "epochs": 1}, 0, 64)
-        model.load_state_dict(state)
-        after = removal_measures(model, evaluation)
-        assert evals > 0
-        for key, value in before.items():
-            assert (math.isnan(value) and math.isnan(after[key])) or after[key] == value, (method, key)
-    moved = copy.deepcopy(setup.model)
-    moved.load_state_dict(attack_data["poisoned"])
-    moved.train()
-    with torch.no_grad():
-        moved(evaluation.forget[0])
-    stats = {k: v for k, v in moved.state_dict().items() if "running_mean" in k}
-    assert any(not torch.equal(v, attack_data["poisoned"][k]) for k, v in stats.items())
-    kept = keep_batchnorm_statistics(moved.state_dict(), attack_data["poisoned"])
-    assert all(torch.equal(kept[k], attack_data["poisoned"][k]) for k in stats)
+    methods = approximate_methods()
+    assert {"gradient_ascent", "neggrad_plus", "finetune", "scrub"} <= set(methods)
+    for method in methods:
+        for rate in (0.0, 1e-300):
+            state, evals = unlearned_state(setup, seed_data, attack_data, method, {**draft(method), "lr": rate,
+                                                                                   "epochs": 1}, 0, 64)
+            model.load_state_dict(state)
+            after = removal_measures(model, evaluation)
+            assert evals > 0
+            for key, value in before.items():
+                assert (math.isnan(value) and math.isnan(after[key])) or after[key] == value, (method, rate, key)
+            assert all(torch.equal(state[k], attack_data["poisoned"][k]) for k in state), (method, rate)
+    stats = [k for k in attack_data["poisoned"] if k.endswith("running_mean")]
+    assert stats, "the tiny CNN has BatchNorm"
+    state, _ = unlearned_state(setup, seed_data, attack_data, "gradient_ascent",
+                               {**draft("gradient_ascent"), "lr": 0.0, "epochs": 1, "batch_statistics": True}, 0, 64)
+    assert any(not torch.equal(state[k], attack_data["poisoned"][k]) for k in stats)
+    model.load_state_dict(state)
+    assert removal_measures(model, evaluation) != before
 
 
-def test_every_grid_spans_four_decades_of_learning_rate():
-    for grid in GRIDS.values():
-        for method, settings in grid.items():
+def test_every_grid_spans_four_decades_of_learning_rate_and_holds_the_draft_setting():
+    for size in GRID_SIZES:
+        for method in approximate_methods():
+            settings = grid_settings(method, size)
             rates = [s["lr"] for s in settings]
-            assert max(rates) / min(rates) >= 1e3 - 1e-9 and len(set(rates)) >= 4, method
+            assert max(rates) / min(rates) >= 1e4 - 1e-6 and len(set(rates)) >= 5, (method, size)
+            if size == "full":
+                assert draft(method) in settings, method
+                assert len({json.dumps(s, sort_keys=True) for s in settings}) == len(settings), method
+    assert draft("gradient_ascent") == {"lr": 1e-5, "epochs": 4}
+    assert draft("neggrad_plus") == {"lr": 1e-3, "beta": 0.995, "epochs": 4}
+    with pytest.raises(ValueError, match="grid must be one of"):
+        grid_settings("finetune", "huge")
 
 
 # ----------------------------------------------------------------------------- the check, tiny

@@ -89,3 +89,21 @@ def test_a_method_is_one_registered_function(problem):
             register("test_other", requires=("telepathy",))
     finally:
         registry._REGISTRY.pop("test_double_finetune")
+
+
+def test_grid_points_and_draft_settings():
+    """The tuning grid is the product of the registered axes; ``small`` keeps every rate and each other axis's
+    first value; the draft setting is the family's defaults on the grid's axes (negative: an unknown size)."""
+    from sims.unlearning import draft_setting, grid_points
+
+    full = grid_points("neggrad_plus")
+    spec = method_spec("neggrad_plus")
+    assert len(full) == math.prod(len(values) for values in spec.grid.values())
+    assert all(set(point) == set(spec.grid) for point in full)
+    small = grid_points("neggrad_plus", "small")
+    assert {p["lr"] for p in small} == set(spec.grid["lr"]) and {p["beta"] for p in small} == {spec.grid["beta"][0]}
+    assert draft_setting("gradient_ascent", "torch") == {"lr": 1e-5, "epochs": 4}
+    assert draft_setting("finetune", "torch") == {"lr": 0.01, "epochs": 1}
+    assert draft_setting("neggrad_plus", "torch") in full
+    with pytest.raises(ValueError, match="grid must be one of"):
+        grid_points("finetune", "medium")
