@@ -229,7 +229,7 @@ def _config(setup, settings) -> TrainConfig:
     return TrainConfig(epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"], seed=setup.seed)
 
 
-def _check_counts(setup, n_poisons: int, batch_size: int, models: int) -> None:
+def check_counts(setup, n_poisons: int, batch_size: int, models: int) -> None:
     """Sizes within the data, and ``models`` copies of the model (surrogate, runs, methods, shadows) within the
     memory budget, before anything is trained."""
     from empirical.setup import check_model_memory
@@ -250,7 +250,7 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
     if unknown:
         raise ValueError(f"unknown attack(s) or method(s) {unknown}; attacks: {', '.join(ATTACKS)}; "
                          f"methods: {', '.join(METHODS)}")
-    _check_counts(setup, settings["n_poisons"], settings["batch_size"],
+    check_counts(setup, settings["n_poisons"], settings["batch_size"],
                   4 * (4 + settings["n_shadow"] + len(settings["methods"])))  # state, gradient, optimiser, copy
     config = _config(setup, settings)
     surrogate = _surrogate(setup, config)
@@ -323,7 +323,7 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
 
 def run_hessian_poisons(setup, settings: Mapping[str, Any]) -> list[Row]:
     settings = _resolve(settings, HESSIAN_DEFAULTS)
-    _check_counts(setup, settings["n_poisons"], settings["batch_size"], 4 * (2 + 16))  # surrogate and 16 probes
+    check_counts(setup, settings["n_poisons"], settings["batch_size"], 4 * (2 + 16))  # surrogate and 16 probes
     config = _config(setup, settings)
     objective, params = _surrogate(setup, config)
     lemma = "hessian-poison-ascent-error"

@@ -46,7 +46,7 @@ def example_loss(objective: Objective, params: Mapping[str, Tensor], x: Tensor, 
 
 def input_gradients(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor) -> Tensor:
     r"""Per-example :math:`\nabla_x l(h_\theta(x), y)`, shape of ``inputs`` (``vmap`` of ``grad``)."""
-    _check(objective, inputs, targets)
+    _check(objective, params, inputs, targets)
     params = {name: value.detach() for name, value in params.items()}
     return vmap(grad(lambda x, y: example_loss(objective, params, x, y)))(inputs, targets)
 
@@ -91,7 +91,7 @@ def top_eigenvectors(objective: Objective, params: Mapping[str, Tensor], inputs:
     Returns a tree with a leading poison dimension (detached). Convergence is at rate
     :math:`|\\mu_2 / \\mu_1|` per product; the spectral *value* used by the attack is the Rayleigh quotient.
     """
-    _check(objective, inputs, targets)
+    _check(objective, params, inputs, targets)
     params = {name: value.detach() for name, value in params.items()}
     inputs, count = inputs.detach(), inputs.shape[0]
     vectors = {name: torch.randn((count, *value.shape), generator=generator, dtype=torch.float64).to(value)
@@ -140,7 +140,7 @@ def per_example_summary(objective: Objective, params: Mapping[str, Tensor], inpu
                         measure: str = "spectral", probes: list[Tree] | None = None, power_iters: int = 20,
                         generator: torch.Generator | None = None) -> dict[str, Tensor]:
     """Batched loss, gradient norm and Hessian measure of every example (detached), one measure at a time."""
-    _check(objective, inputs, targets)
+    _check(objective, params, inputs, targets)
     params = {name: value.detach() for name, value in params.items()}
     eigen = top_eigenvectors(objective, params, inputs, targets, power_iters, generator) if measure == "spectral" else None
 

@@ -27,6 +27,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from empirical.checks.base import Row, summary
+from empirical.poisoning.experiments import check_counts
 from empirical.poisoning.grid import (BASELINES, GRID_SIZES, approximate_methods, draft, grid_settings, run_cell,
                                       setting_label)
 from empirical.poisoning.protocol import (FLOOR_MODELS, attack_success, floor_gaps, floor_verdict, forget_quality,
@@ -131,6 +132,9 @@ def _tune(table, attacks, methods, grid: str, tolerance: float) -> dict[tuple[st
 def run(setup, settings: Mapping[str, Any]) -> list[Row]:
     settings = {**settings, "methods": [m.replace("-", "_") for m in settings["methods"]]}
     _validate(settings)
+    # each of `jobs` workers holds the poisoned, reference and floor models, the shadows and one unlearned copy
+    check_counts(setup, settings["n_poisons"], settings["batch_size"],
+                 4 * settings["jobs"] * (4 + settings["n_shadow"] + 1))  # state, gradient, optimiser, copy
     base = Path(setup.checkpoint_dir) if setup.checkpoint_dir else Path(tempfile.mkdtemp(prefix="poison-unlearning-"))
     root = base / "poison-unlearning"
     cache = root / "stages" / parameters_key({"setup": setup.describe, "model": setup.model_name,
