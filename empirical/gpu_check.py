@@ -104,7 +104,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "llama": {
             "gradient-cosine": {"pretrain_epochs": [0], "interleaved": [1, 2], "n_points": 1, "batch_size": 4,
-                                "lr": 1e-3},
+                                "train_batch_size": 8, "lr": 1e-3},  # the tiny corpus holds 24 examples
             "ascent-error": {"n_points": 1, "n_lrs": 5}, "commutator": {"n_pairs": 1, "n_lrs": 5},
             "inversion-contraction": {"n_points": 1, "rho_targets": [0.5, 1.5], "fp_iterations": 6,
                                       "newton_iterations": 2, "krylov_iterations": 5, "lanczos_tol": 1e-2},

@@ -95,7 +95,7 @@ def attack_success(attack: str, poisoned: Mapping[int, Mapping[str, float]],
 
 def floor_gaps(measure: str, reference: Mapping[int, Mapping[str, float]],
                floors: Mapping[str, Mapping[int, Mapping[str, float]]]) -> dict[int, float]:
-    """Per seed, the mean over the floor models of |m(F) - m(R)| (NaN where the measure is undefined)."""
+    """Per seed, the mean over the floor models of ``|m(F) - m(R)|`` (NaN where the measure is undefined)."""
     out = {}
     for seed, row in reference.items():
         gaps = [abs(floors[name][seed][measure] - row[measure]) for name in floors if seed in floors[name]]

@@ -3,7 +3,7 @@ r"""Measures that can register removal (issue 17), each computed the same way on
 For a model :math:`\theta` (poisoned, retrained reference, a noise-floor retrain, or an unlearned model):
 
 * ``val_accuracy`` / ``test_accuracy``: clean accuracy on two disjoint halves of the test split (the validation
-  half selects hyper-parameters, the test half reports; :mod:`.protocol`).
+  half selects hyper-parameters, the test half reports; :mod:`empirical.poisoning.protocol`).
 * ``forget_loss`` / ``forget_accuracy``: mean cross-entropy and accuracy on the poisons (the forget set).
 * ``target_loss``: loss on the attack's target test point (influence attack only; Koh & Liang's objective raises it).
 * ``mia_auc``: loss-threshold MIA (Yeom et al. 2018), AUC of :math:`-L` separating the poisons from poisons
@@ -17,7 +17,7 @@ For a model :math:`\theta` (poisoned, retrained reference, a noise-floor retrain
   g_0)` of the FGSM variant). Its null is exactly N(0, 1) for the Gaussian attack on a model that never saw the
   noise; the FGSM variant's is biased (lemma gus-fgsm-variant-null), which the noise floor absorbs.
 
-No measure is a verdict by itself: :mod:`.protocol` compares each with the spread among exact retrains.
+No measure is a verdict by itself: :mod:`empirical.poisoning.protocol` compares each with the spread among exact retrains.
 """
 
 from __future__ import annotations

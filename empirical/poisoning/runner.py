@@ -1,4 +1,4 @@
-r"""Lifted check ``poison-unlearning``: the protocol of :mod:`.protocol` over seeds x attacks x methods x settings.
+r"""Lifted check ``poison-unlearning``: the protocol of :mod:`empirical.poisoning.protocol` over seeds x attacks x methods x settings.
 
 Two phases, each a grid of cells (:func:`.grid.run_cell`) run by :func:`sims.runner.run_sweep` (joblib
 processes by default, ``backend=dask`` for a cluster; resumable, one cell per file under
@@ -6,13 +6,13 @@ processes by default, ``backend=dask`` for a cluster; resumable, one cell per fi
 
 1. **tuning** on ``tune_seeds`` seeds (``seed0 + 1000`` ...) that the report never uses: every setting of every
    method's grid (the registry's, :func:`.grid.grid_settings`), with the reference and the noise-floor retrains; per (attack, method)
-   :func:`.protocol.select_setting` picks the best forget quality among the settings whose validation accuracy
+   :func:`empirical.poisoning.protocol.select_setting` picks the best forget quality among the settings whose validation accuracy
    stays within ``tolerance`` of the retrained model's.
 2. **report** on ``seeds`` seeds (``seed0`` ...): the poisoned model, the reference, the floor retrains, each
    method at the draft's setting and at the tuned one; test-half accuracy.
 
 The rows: per (attack, model, measure) the mean over seeds with its 95 % interval (Student t), the noise floor
-(mean |F - R| with its interval) and the verdict against the floor; per attack its success (:func:`.protocol.
+(mean ``|F - R|`` with its interval) and the verdict against the floor; per attack its success (:func:`empirical.poisoning.protocol.
 attack_success`); the printed table is :func:`markdown_table`.
 """
 

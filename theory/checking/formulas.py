@@ -90,7 +90,7 @@ def draft_commutator(theta, x, y, x_other, y_other, lr):
 
 
 def draft_inverse_step(theta_next, x, y, lr):
-    """Sherman-Morrison preimage of theta_next under Phi_z (needs lr |x|^2 != 1)."""
+    """Sherman-Morrison preimage of theta_next under Phi_z (needs ``lr |x|^2 != 1``)."""
     _note("inverse_step")
     shifted = theta_next - (lr * y) * x
     return shifted + (lr * np.dot(x, shifted) / (1 - lr * np.dot(x, x))) * x
