@@ -147,10 +147,11 @@ def fused_sgd(model: Any, X: np.ndarray, y: np.ndarray, theta: np.ndarray, indic
     theta = np.ascontiguousarray(theta, dtype=np.float64)
     T, S, _ = indices.shape
     P = theta.shape[1]
-    checkpoints = np.empty((T, S + 1, P)) if "checkpoints" in record else np.empty((0, 0, 0))
-    updates = np.empty((T, S, P)) if "updates" in record else np.empty((0, 0, 0))
-    _kernel()(theta, np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
-              np.ascontiguousarray(indices, dtype=np.int64), np.ascontiguousarray(weights, dtype=np.float64),
-              np.ascontiguousarray(rates, dtype=np.float64), aggregate == "mean", _LINKS[model.name],
-              float(model.l2), checkpoints, updates, "checkpoints" in record, "updates" in record)
-    return theta, (checkpoints if "checkpoints" in record else None), (updates if "updates" in record else None)
+    keep_checkpoints, keep_updates = "checkpoints" in record, "updates" in record
+    nothing = np.empty((0, 0, 0))  # the kernel takes an array of rank 3 where nothing is recorded
+    checkpoints = np.empty((T, S + 1, P)) if keep_checkpoints else nothing
+    updates = np.empty((T, S, P)) if keep_updates else nothing
+    X, y, weights, rates = (np.ascontiguousarray(a, dtype=np.float64) for a in (X, y, weights, rates))
+    _kernel()(theta, X, y, np.ascontiguousarray(indices, dtype=np.int64), weights, rates, aggregate == "mean",
+              _LINKS[model.name], float(model.l2), checkpoints, updates, keep_checkpoints, keep_updates)
+    return theta, (checkpoints if keep_checkpoints else None), (updates if keep_updates else None)

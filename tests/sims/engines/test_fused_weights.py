@@ -113,3 +113,22 @@ def test_each_record_alone_and_a_step_without_examples(record):
     if record:
         assert np.array_equal(getattr(alone, record[0]), getattr(full, record[0]))
     assert np.array_equal(full.checkpoints[:, -1], full.theta)
+
+
+def test_the_kernel_returns_float64_parameters_and_supports_only_engine_models():
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((4, 2)), rng.standard_normal(4)
+    schedule = make_schedule(4, 2, 2, 1, rng)
+    model = make_model("linear", 2)
+    theta0 = rng.standard_normal((2, 2)).astype(np.float32)
+    theta, checkpoints, updates = fused.fused_sgd(model, X, y, theta0, schedule.indices, schedule.weights,
+                                                  np.full(2, 0.1), "mean", ())
+    assert theta.dtype == np.float64 and checkpoints is None and updates is None
+    same = run_sgd(model, X, y, theta0.astype(np.float64), schedule, 0.1, "mean", engine="fused").theta
+    assert np.array_equal(theta, same)  # the same steps from the same (exactly widened) start
+
+    class Nameless:
+        pass
+
+    assert not fused.supports(Nameless(), "mean", ())
+    assert fused.supports(model, "sum", ("updates",)) and not fused.supports(model, "median", ())
