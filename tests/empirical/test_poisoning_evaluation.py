@@ -19,13 +19,18 @@ from empirical.poisoning.evaluation import (accuracy, auc_standard_error, detect
 from theory.checking.error_model import float64_tolerance
 
 GRADIENT = torch.tensor([[3.0, 4.0, 0.0], [0.0, 0.0, 2.0], [1.0, -2.0, 2.0]], dtype=torch.float64)
+OBJECTIVE, PARAMS, TARGETS = object(), {"w": torch.zeros(1)}, torch.tensor([0, 1, 2])
 
 
 @pytest.fixture
 def fixed_gradients(monkeypatch):
-    """input_gradients -> GRADIENT (reshaped to the sources' shape), whatever the model."""
-    monkeypatch.setattr(evaluation, "input_gradients",
-                        lambda objective, params, sources, targets: GRADIENT.reshape(sources.shape))
+    """input_gradients -> GRADIENT (reshaped to the sources' shape) for the model and targets passed on."""
+
+    def input_gradients(objective, params, sources, targets):
+        assert objective is OBJECTIVE and params is PARAMS and targets is TARGETS and sources.shape[0] == 3
+        return GRADIENT.reshape(sources.shape)
+
+    monkeypatch.setattr(evaluation, "input_gradients", input_gradients)
 
 
 def test_gus_statistic_is_the_projection_on_the_gradient_over_eps(fixed_gradients):
@@ -33,10 +38,10 @@ def test_gus_statistic_is_the_projection_on_the_gradient_over_eps(fixed_gradient
     noise = torch.tensor([[1.0, 1.0, 5.0], [2.0, 0.0, -1.0], [2.0, 0.0, 1.0]], dtype=torch.float64).reshape(3, 1, 3)
     eps = 0.5
     expected = [(3 + 4) / (eps * 5), -2 / (eps * 2), (2 + 2) / (eps * 3)]
-    values = gus_statistic(None, {}, sources, None, noise, eps)
+    values = gus_statistic(OBJECTIVE, PARAMS, sources, TARGETS, noise, eps)
     assert values.tolist() == pytest.approx(expected, rel=4 * float64_tolerance(3, 1.0))
     with pytest.raises(ValueError, match="eps > 0"):
-        gus_statistic(None, {}, sources, None, noise, 0.0)
+        gus_statistic(OBJECTIVE, PARAMS, sources, TARGETS, noise, 0.0)
 
 
 def test_gus_null_draws_fresh_noise_on_the_same_gradients_at_the_same_scale(fixed_gradients):
@@ -45,7 +50,13 @@ def test_gus_null_draws_fresh_noise_on_the_same_gradients_at_the_same_scale(fixe
              torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]], dtype=torch.float64)]
     sample = iter(draws)
     eps = 0.25
-    values = gus_null(None, {}, sources, None, eps, lambda generator: next(sample), 2, torch.Generator())
+    generator = torch.Generator()
+
+    def draw(given):
+        assert given is generator
+        return next(sample)
+
+    values = gus_null(OBJECTIVE, PARAMS, sources, TARGETS, eps, draw, 2, generator)
     expected = [3 / (eps * 5), 2 / (eps * 2), -2 / (eps * 3), 4 / (eps * 5), 0.0, -2 / (eps * 3)]
     assert values.tolist() == pytest.approx(expected, rel=4 * float64_tolerance(3, 1.0))
 
@@ -63,6 +74,7 @@ def test_tpr_at_fpr_counts_positives_above_the_negatives_quantile():
     positives = np.array([98.0, 98.5, 99.0, 100.0, 94.0, 95.0, -1.0, 200.0])
     assert tpr_at_fpr(positives, negatives, 0.01) == 4 / 8  # 98.5, 99, 100, 200
     assert tpr_at_fpr(positives, negatives, 0.05) == 6 / 8  # and 98, 95
+    assert tpr_at_fpr(np.array([95.0, 95.5]), np.arange(101.0), 0.05) == 0.5  # strictly above the quantile 95
 
 
 def test_hanley_mcneil_standard_error_by_the_formula():
