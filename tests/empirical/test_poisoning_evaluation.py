@@ -45,7 +45,7 @@ def test_gus_statistic_is_the_projection_on_the_gradient_over_eps(fixed_gradient
 
 
 def test_gus_null_draws_fresh_noise_on_the_same_gradients_at_the_same_scale(fixed_gradients):
-    sources = torch.zeros(3, 3, dtype=torch.float64)
+    sources = torch.zeros(3, 1, 3, dtype=torch.float64)  # (n, channels, features): n is not sources.shape[1]
     draws = [torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], dtype=torch.float64),
              torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]], dtype=torch.float64)]
     sample = iter(draws)
@@ -148,10 +148,10 @@ def test_weight_distance_uses_the_named_parameters_only():
 
 
 def test_lira_offline_is_the_standardised_confidence_with_a_pooled_spread():
-    shadows = torch.tensor([[1.0, 2.0, 0.0], [3.0, 2.0, 4.0]], dtype=torch.float64)  # K = 2, n = 3
+    shadows = torch.tensor([[1.0, 2.0, 0.0], [3.0, 4.0, 2.0]], dtype=torch.float64)  # K = 2, n = 3
     target = torch.tensor([4.0, 3.0, 2.0], dtype=torch.float64)
-    mean = torch.tensor([2.0, 2.0, 2.0], dtype=torch.float64)
-    sigma = math.sqrt((1 + 1 + 0 + 0 + 4 + 4) / (6 - 3))  # pooled over the K n - n degrees of freedom
+    mean = torch.tensor([2.0, 3.0, 1.0], dtype=torch.float64)  # per example, not over all
+    sigma = math.sqrt(6 * 1.0 / (6 - 3))  # pooled over the K n - n degrees of freedom
     assert torch.allclose(lira_offline(target, shadows), (target - mean) / sigma, rtol=1e-14)
     flat = torch.ones(2, 3, dtype=torch.float64)
     assert torch.isfinite(lira_offline(target, flat)).all()  # no spread: divided by the smallest normal
