@@ -44,10 +44,12 @@ _PR_SET_PDEATHSIG = 1
 _parent_watch: list[int] = []  # the parent pid this worker asked to die with (set once per worker)
 
 
-def _die_with_parent() -> None:
-    """In a worker process: ask Linux to send SIGTERM when the parent dies (once per process; a no-op elsewhere)."""
+def _die_with_parent(run_pid: int) -> None:
+    """In a worker process: ask Linux to send SIGTERM when the parent dies (once per process). A no-op in the
+    run's own process (``run_pid``: jobs=1 runs cells in process, and a run started with nohup must outlive its
+    shell) and off Linux."""
     parent = os.getppid()
-    if _parent_watch == [parent] or not sys.platform.startswith("linux"):
+    if os.getpid() == run_pid or _parent_watch == [parent] or not sys.platform.startswith("linux"):
         return
     try:
         import ctypes
@@ -60,8 +62,8 @@ def _die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _execute(cell_function: Callable[[dict[str, Any]], dict[str, Any]], cell: dict[str, Any]):
-    _die_with_parent()
+def _execute(cell_function: Callable[[dict[str, Any]], dict[str, Any]], cell: dict[str, Any], run_pid: int):
+    _die_with_parent(run_pid)
     return cell, cell_function(dict(cell))
 
 
@@ -136,7 +138,7 @@ def run_sweep(sweep: Sweep, values: dict[str, Any], out_dir: str | Path = "resul
             if todo:
                 with _backend(backend, jobs, scheduler, processes) as n_jobs:
                     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                        delayed(_execute)(function, cell) for cell in todo)
+                        delayed(_execute)(function, cell, os.getpid()) for cell in todo)
                     for cell, metrics in results:
                         store.write_cell(cell, metrics, seed=cell["seed"])
                         bar.update(1)

@@ -173,3 +173,18 @@ def test_workers_end_when_the_run_is_interrupted(tmp_path):
     finally:
         process.kill()
     assert _wait(lambda: not any(_alive(pid) for pid in workers), seconds=30), "workers outlived the interrupt"
+
+
+def test_a_run_in_one_process_does_not_ask_to_die_with_its_own_parent(tmp_path, monkeypatch):
+    """jobs=1 runs the cells in the run's own process: it must outlive its shell (nohup), so no PR_SET_PDEATHSIG."""
+    import sims.runner
+
+    calls = []
+    monkeypatch.setattr(sims.runner, "_parent_watch", [])
+    sims.runner._die_with_parent(os.getpid())
+    assert sims.runner._parent_watch == []
+    sweep = get_sweep("inversion")
+    original = sims.runner._die_with_parent
+    monkeypatch.setattr(sims.runner, "_die_with_parent", lambda run_pid: calls.append(run_pid) or original(run_pid))
+    run_sweep(sweep, sweep.resolve(SMALL), tmp_path, jobs=1, progress=False)
+    assert calls == [os.getpid()] * 4 and sims.runner._parent_watch == []
