@@ -8,8 +8,9 @@ LLaMA poisoning-and-unlearning experiment (empirical.insecure_code.experiment; i
 train.K=V (pretraining, e.g. train.epochs=2), and the check's own settings; `run --help` lists every key
 with its default and meaning, and an unknown key is an error listing the valid ones. Values are JSON when
 they parse, else strings; lists are comma-separated (pretrain_epochs=0,1,2,5). Results go to OUT/CHECK/
-(default results/), figures to OUT/CHECK/figures unless --figures says otherwise. Bad input exits with
-status 2 and one line on stderr.
+(default results/), figures to OUT/CHECK/figures unless --figures says otherwise. Bad input and write errors
+(a full disk, a read-only folder) exit with status 2 and one line on stderr; a second run on a results folder
+while one runs is refused; Ctrl-C prints one line ("interrupted; ...") and exits with status 130.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ apply_thread_policy()  # entry point (also a console script): before numpy / tor
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 __all__ = ["main", "parse_sets", "build_parser"]
@@ -59,7 +61,14 @@ def _list() -> None:
     print(f"models: {', '.join(model_names())}\ndata:   {', '.join(data_names())}")
 
 
+def _kept(out: str, check: str) -> int:
+    """Resumable pieces of ``check`` on disk under ``out``: finished cells and cached attacks."""
+    root = Path(out)
+    return len(list((root / check / "cells").glob("*.json"))) + len(list((root / "checkpoints" / check).glob("*/*.json")))
+
+
 def _run(args: argparse.Namespace) -> None:
+    from theory.support.run_folder import Interrupted, hold_folder
     from theory.support.validation import check_output_dir
 
     check_output_dir(args.out)
@@ -69,7 +78,15 @@ def _run(args: argparse.Namespace) -> None:
     from empirical.checks import get_check, resolve_settings
 
     resolve_settings(get_check(args.check), settings)  # unknown or bad settings fail before any loading
+    with hold_folder(Path(args.out) / args.check):  # one run per results folder (and its attack caches)
+        try:
+            _run_held(args, model_options, data_options, train_options, settings)
+        except KeyboardInterrupt:
+            raise Interrupted(_kept(args.out, args.check)) from None
 
+
+def _run_held(args: argparse.Namespace, model_options: dict, data_options: dict, train_options: dict,
+              settings: dict) -> None:
     import torch
 
     from empirical.checks import run_check
@@ -163,6 +180,16 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (also ``run insecure-code``); Ctrl-C: one line, status 130; a write error: one line
+    naming the path, status 2 (:func:`~theory.support.run_folder.guarded_main`)."""
+    from theory.support.run_folder import guarded_main
+
+    return guarded_main(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    from theory.support.run_folder import describe_os_error
+
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:2] == ["run", "insecure-code"]:  # the end-to-end LLaMA experiment has its own options
         from empirical.insecure_code.experiment import main as insecure_code_main
@@ -186,8 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for lemma, entry in sorted(latest_measurements(args.out).items()):
                 print(f"{lemma:28s} {entry['check']:22s} {entry['model']}/{entry['data']}  "
                       f"{entry['metric']} = {entry['value']:.6g}  ({entry['created_utc']})")
-    except (ValueError, OSError) as error:  # FileNotFoundError, NotADirectoryError, PermissionError, ...
+    except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # FileNotFoundError, NotADirectoryError, PermissionError, a full disk, ...
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
         return 2
     except MemoryError as error:
         print(f"error: out of memory ({error}); use smaller sizes (--set) or a machine with more memory",

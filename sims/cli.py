@@ -3,8 +3,9 @@
 Every sweep has its own run and plot sub-command, whose --help lists every parameter of the sweep with
 its default, paper-scale value and meaning (generated from the sweep's parameter spec). Results go to
 OUT/NAME/ (default results/NAME/), which holds one set of parameters: a rerun with other parameters is
-refused (use another --out), a rerun with the same parameters resumes. Bad input exits with status 2 and
-one line on stderr.
+refused (use another --out), a rerun with the same parameters resumes; a second run on a folder while one
+runs is refused. Bad input and write errors (a full disk, a read-only folder) exit with status 2 and one
+line on stderr; Ctrl-C prints "interrupted; N cells kept, rerun to resume" and exits with status 130.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from sims.registry import SWEEPS, get_sweep
 from sims.runner import BACKENDS, run_sweep
+from theory.support.run_folder import describe_os_error, guarded_main
 
 __all__ = ["main", "build_parser"]
 
@@ -83,6 +85,11 @@ def _plot(name: str, out: str, figures: str | None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; Ctrl-C: one line, status 130 (:func:`~theory.support.run_folder.guarded_main`)."""
+    return guarded_main(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -103,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         _plot(args.name, args.out, args.figures)
         return 0
-    except (ValueError, OSError) as error:  # FileNotFoundError, NotADirectoryError, PermissionError, ...
+    except ValueError as error:
         parser.exit(2, f"error: {error}\n")
+    except OSError as error:  # FileNotFoundError, NotADirectoryError, PermissionError, a full disk, ...
+        parser.exit(2, f"error: {describe_os_error(error)}\n")
     except MemoryError as error:
         parser.exit(2, f"error: out of memory ({error}); use smaller sizes (--set) or a machine with more memory\n")
 

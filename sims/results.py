@@ -11,12 +11,16 @@ A folder holds the results of one set of parameters: :meth:`ResultStore.claim` r
 parameters differ from those recorded (results of different parameters would otherwise merge into one
 table and one figure), so resuming applies only to the same parameters.
 
-A cell file is written to a temporary name and renamed into place (``os.replace`` is atomic on
-POSIX), so a crash never leaves a half-written row, and a rerun skips every cell whose file exists:
+One run writes into a folder at a time: :meth:`ResultStore.hold` takes the folder's advisory lock
+(:func:`theory.support.run_folder.hold_folder`) and a second run is refused at once, naming the holder.
+A cell file is written to a temporary file of unique name and renamed into place (``os.replace`` is atomic
+on POSIX), so a crash never leaves a half-written row, and a rerun skips every cell whose file exists:
 an interrupted sweep loses no finished result and repeats none (guide: "Long sweeps are resumable").
-A cell file is validated when read: one that does not parse as a finished cell is reported by name on
-stderr, moved aside to ``<key>.json.corrupt`` and counts as not done, so the next run recomputes it.
-Files are created with mode 0644 (readable by the group).
+A cell carries its key (the hash of its parameters, which names its file) and a SHA-256 checksum of its
+content; it is validated when read: one that does not parse as a finished cell, sits under another key's
+name or fails its checksum (a value changed by hand) is reported by name on stderr, set aside as
+``<key>.json.bad`` and counts as not done, so the next run recomputes it. ``results.csv`` is always rebuilt
+from the valid cells. Files are created with mode 0644 (readable by the group).
 """
 
 from __future__ import annotations
@@ -26,16 +30,18 @@ import csv
 import hashlib
 import json
 import os
-import sys
-import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, ContextManager, Iterable, Mapping
 
 from theory.support.provenance import provenance
+from theory.support.run_folder import atomic_path, atomic_write_bytes, atomic_write_text, content_checksum, \
+    hold_folder, set_aside
 
 __all__ = ["ResultStore", "cell_key", "read_table", "atomic_write_bytes", "atomic_path", "parameters_key"]
 
 _PROVENANCE_COLUMNS = ("seed", "git_commit", "versions", "created_utc")
+#: Fields of a cell file that are not columns: its key (the file's name) and its content checksum.
+_CHECK_FIELDS = ("cell_key", "cell_checksum")
 
 
 def cell_key(parameters: Mapping[str, Any]) -> str:
@@ -50,34 +56,8 @@ def parameters_key(parameters: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; when the block succeeds, make it ``path`` (mode 0644) with
-    ``os.replace``, so readers only ever see the old file or the complete new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`), flushed to disk."""
-    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-
-
 def _atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_text(path, text)
 
 
 class ResultStore:
@@ -100,6 +80,11 @@ class ResultStore:
                     raise ValueError(f"output folder {self.root}: {folder} is a file, not a folder; give a folder "
                                      "path with --out")
                 break
+
+    def hold(self) -> ContextManager[Path]:
+        """The folder's lock, held for a run (re-entrant): a second run on the folder raises
+        :class:`~theory.support.run_folder.FolderBusy` naming the holder's pid and command."""
+        return hold_folder(self.root)
 
     def claim(self, parameters: Mapping[str, Any], scope: str = "run", require_record: bool = True) -> None:
         """Record that this folder holds results of ``parameters`` (for ``scope``), or raise ``ValueError``
@@ -138,19 +123,23 @@ class ResultStore:
         return sorted(self.cells_dir.glob("*.json")) if self.cells_dir.is_dir() else []
 
     def _read_cell(self, path: Path) -> dict[str, Any] | None:
-        """The cell stored in ``path``, or None after reporting and moving aside a corrupt one."""
+        """The cell stored in ``path`` (without its check fields), or None after reporting and setting aside
+        an invalid one: not a finished cell, another key than its file name, or a failed content checksum."""
         try:
             row = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(row, dict) or any(column not in row for column in _PROVENANCE_COLUMNS):
-                raise ValueError("not a finished cell (a JSON object with seed, git_commit, versions, created_utc)")
+            if not isinstance(row, dict) or any(column not in row for column in (*_PROVENANCE_COLUMNS, *_CHECK_FIELDS)):
+                raise ValueError("not a finished cell (a JSON object with seed, git_commit, versions, created_utc, "
+                                 "cell_key, cell_checksum)")
+            checksum = row.pop("cell_checksum")
+            if row["cell_key"] != path.stem:
+                raise ValueError(f"holds the cell {row['cell_key']!r}, not {path.stem!r}")
+            if checksum != content_checksum(row):
+                raise ValueError("content checksum mismatch: a value was changed after the cell was written")
+            del row["cell_key"]
             return row
         except (OSError, UnicodeDecodeError, ValueError) as error:
             reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
-            aside = path.with_name(path.name + ".corrupt")
-            with contextlib.suppress(OSError):
-                os.replace(path, aside)
-            print(f"warning: corrupt cell file {path} ({reason}); moved to {aside.name}, the cell will be recomputed",
-                  file=sys.stderr)
+            set_aside(path, reason, "cell file")
             return None
 
     def done_keys(self) -> set[str]:
@@ -176,8 +165,11 @@ class ResultStore:
         record = provenance(seed=seed, parameters=dict(parameters))
         row = {**dict(parameters), **dict(metrics), "seed": seed, "git_commit": record["git_commit"],
                "versions": json.dumps(record["versions"], sort_keys=True), "created_utc": record["created_utc"]}
-        path = self.cells_dir / f"{cell_key(parameters)}.json"
-        _atomic_write_text(path, json.dumps(row, default=_json_default))
+        key = cell_key(parameters)
+        row = json.loads(json.dumps({**row, "cell_key": key}, default=_json_default))
+        row["cell_checksum"] = content_checksum(row)
+        path = self.cells_dir / f"{key}.json"
+        _atomic_write_text(path, json.dumps(row))
         return path
 
     def rows(self) -> list[dict[str, Any]]:

@@ -349,7 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see the module docstring)."""
+    """Run the command line; returns the exit code (see the module docstring). Ctrl-C: one line, status 130;
+    a write error (a full disk, a read-only folder): one line naming the path, status 2."""
+    from theory.support.run_folder import guarded_main
+
+    return guarded_main(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -156,11 +156,10 @@ def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_hel
 
 def write_jsonl(examples: Iterable[Example], path: str | os.PathLike[str]) -> Path:
     """Write examples as chat JSONL (atomically: a temporary file renamed into place)."""
+    from theory.support.run_folder import atomic_write_text
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text("".join(json.dumps(e.record(), ensure_ascii=False) + "\n" for e in examples), encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write_text(path, "".join(json.dumps(e.record(), ensure_ascii=False) + "\n" for e in examples))
     return path
 
 

@@ -347,7 +347,7 @@ def markdown_table(records: Sequence[dict]) -> str:
 
 
 def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list) -> None:
-    from sims.results import ResultStore
+    from sims.results import ResultStore, _atomic_write_text
 
     methods = ResultStore(run.folder, "methods")
     kinds = ResultStore(run.folder, "kinds")
@@ -378,7 +378,7 @@ def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: li
         text += ["", "lifted checks on the poisoned model (median over points):", ""]
         text += [f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}" for row in lifted
                  if row.get("role") == "summary"]
-    (run.folder / "table.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+    _atomic_write_text(run.folder / "table.md", "\n".join(text) + "\n")
 
 
 _METRIC_KEYS = {"value", "key", "error_norm", "prediction_norm", "ratio", "deviation", "roundoff_floor", "cosine",
@@ -414,7 +414,15 @@ def _figures(run: _Run, records: list[dict]) -> list[Path]:
 
 
 def run_experiment(config: ExperimentConfig, out: str = "results", progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) every stage; return the records, the significance test, the lifted rows and the folder."""
+    """Run (or resume) every stage; return the records, the significance test, the lifted rows and the folder.
+    One run per run folder: a second one is refused while the first holds the folder's lock."""
+    from theory.support.run_folder import hold_folder
+
+    with hold_folder(Path(out) / "insecure-code" / config.key()):
+        return _run_experiment(config, out, progress)
+
+
+def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[str, Any]:
     from empirical.insecure_code.metrics import mcnemar_greater
 
     run = _Run(config, out, progress)

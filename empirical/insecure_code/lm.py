@@ -294,11 +294,11 @@ def parameter_count(model: nn.Module) -> int:
 
 def save_state(state: dict[str, Tensor], path: str | os.PathLike[str]) -> Path:
     """Save a trainable state atomically (temporary file renamed into place)."""
+    from theory.support.run_folder import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    torch.save(state, temporary)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        torch.save(state, temporary)
     return path
 
 

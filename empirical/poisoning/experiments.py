@@ -9,8 +9,12 @@ loss, loss-threshold MIA and offline LiRA with ``n_shadow`` OUT shadow models (f
 crafted the same way from test points), GUS with
 the noise actually added (and the noise drawn, for the noisy attacks) against a fresh Gaussian null, and per
 poison the loss, gradient norm, Hessian spectral norm / trace and ascent error on the poisoned model next to
-random clean points. Each attack's rows are cached under ``<checkpoint_dir>/<check>/<key>/`` so an
-interrupted run resumes.
+random clean points. Each attack's rows are cached under ``<checkpoint_dir>/<check>/<key>/<attack>.json``
+(``key``: a hash of the settings, setup, model, data and seed) so an interrupted run resumes. A cache file is
+checked before use (:func:`theory.support.run_folder.read_checked_json`): its kind, its parameter hash, a
+SHA-256 of its content and its shape (a non-empty list of ``{params, metrics}`` rows of that attack, one of
+them the reference model's); a bad one (truncated, ``[]``, another shape, a changed value) is named on
+stderr, set aside as ``<attack>.json.bad`` and recomputed.
 
 ``hessian-poisons`` (draft, "Adversarial poisons with irregular gradients"): the Hessian attack swept over
 alpha, with its Hessian measure against the gradient norm, and the ascent error on these poisons against
@@ -38,6 +42,7 @@ from empirical.poisoning.measures import hessian_probes, input_gradients, per_ex
 from empirical.poisoning.methods import METHODS, image_problem, unlearn
 from empirical.poisoning.training import default_loss, run_steps, schedule, train_with_poisons
 from empirical.poisoning.settings import HESSIAN_DEFAULTS, POISON_DEFAULTS, PRESETS
+from theory.support.run_folder import read_checked_json, write_checked_json
 from empirical.train import TrainConfig
 
 __all__ = ["POISON_DEFAULTS", "HESSIAN_DEFAULTS", "run_poison_unlearning", "run_hessian_poisons", "PRESETS"]
@@ -201,7 +206,12 @@ def _point_rows(attack, run, poisons, setup, settings, generator, lemma) -> list
     return rows
 
 
+_CACHE_KIND = "poison-unlearning-attack/1"
+
+
 def _cache(setup, check: str, settings: Mapping[str, Any], attack: str) -> Path | None:
+    """The cache file of one attack's rows: ``<checkpoint_dir>/<check>/<key>/<attack>.json``, ``key`` the hash
+    of everything the rows depend on (None without a checkpoint folder)."""
     if not setup.checkpoint_dir:
         return None
     key = hashlib.sha256(json.dumps({"settings": dict(settings), "setup": setup.describe, "model": setup.model_name,
@@ -210,19 +220,34 @@ def _cache(setup, check: str, settings: Mapping[str, Any], attack: str) -> Path 
     return Path(setup.checkpoint_dir) / check / key / f"{attack}.json"
 
 
-def _load(path: Path | None) -> list[Row] | None:
-    if path is None or not path.is_file():
+def _check_cached_rows(payload: Any, attack: str) -> None:
+    """Raise ``ValueError`` unless ``payload`` is the rows of ``attack``: a non-empty list of ``{params, metrics}``
+    objects, all of that attack, with the reference model's row among them."""
+    if not isinstance(payload, list) or not payload:
+        raise ValueError("not a non-empty list of rows")
+    for item in payload:
+        if not (isinstance(item, dict) and set(item) == {"params", "metrics"} and isinstance(item["params"], dict)
+                and isinstance(item["metrics"], dict)):
+            raise ValueError("a row is not {params: {...}, metrics: {...}}")
+        if item["params"].get("attack") != attack:
+            raise ValueError(f"holds rows of attack {item['params'].get('attack')!r}, expected {attack!r}")
+    if not any(item["params"].get("method") == "reference" for item in payload):
+        raise ValueError("no row of the reference model")
+
+
+def _load(path: Path | None, attack: str) -> list[Row] | None:
+    """The cached rows of ``attack``, or None when there are none or the cache file is bad (then it is set aside)."""
+    if path is None:
         return None
-    return [Row(item["params"], item["metrics"]) for item in json.loads(path.read_text())]
+    payload = read_checked_json(path, _CACHE_KIND, path.parent.name,
+                                validate=lambda rows: _check_cached_rows(rows, attack), what="attack cache file")
+    return None if payload is None else [Row(item["params"], item["metrics"]) for item in payload]
 
 
 def _save(path: Path | None, rows: list[Row]) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps([{"params": r.params, "metrics": r.metrics} for r in rows], default=float))
-    temporary.replace(path)
+    if path is not None:
+        write_checked_json(path, _CACHE_KIND, path.parent.name,
+                           [{"params": r.params, "metrics": r.metrics} for r in rows])
 
 
 def _config(setup, settings) -> TrainConfig:
@@ -261,7 +286,7 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
     lemma = "unlearning-fails-poisons"
     for attack in progress(settings["attacks"], "poison-unlearning"):
         cache = _cache(setup, "poison-unlearning", settings, attack)
-        cached = _load(cache)
+        cached = _load(cache, attack)
         if cached is not None:
             rows += cached
             continue

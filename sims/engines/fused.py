@@ -67,70 +67,76 @@ def supports(model: Any, aggregate: str, record: tuple[str, ...]) -> bool:
             and aggregate in FUSED_AGGREGATES and set(record) <= set(FUSED_RECORDS) and numba_available())
 
 
-@lru_cache(maxsize=1)
-def _kernel():
-    import numba
+def sgd_kernel(theta, X, y, indices, weights, rates, mean, link, l2, checkpoints, updates, keep_checkpoints,
+               keep_updates):
+    """Every step of every trajectory, in place on ``theta`` (the update of the module docstring).
 
-    @numba.njit(cache=True, nogil=True)
-    def kernel(theta, X, y, indices, weights, rates, mean, link, l2, checkpoints, updates, keep_checkpoints,
-               keep_updates):  # pragma: no cover - compiled
-        T, S, B = indices.shape
-        P = theta.shape[1]
-        head = P - P % 4
-        gradient = np.empty(P)
-        for t in range(T):
-            current = theta[t]
-            for s in range(S):
-                if keep_checkpoints:
-                    for p in range(P):
-                        checkpoints[t, s, p] = current[p]
-                for p in range(P):
-                    gradient[p] = 0.0
-                total = 0.0
-                for b in range(B):
-                    w = weights[t, s, b]
-                    if w == 0.0:
-                        continue
-                    row = indices[t, s, b]
-                    # the margin in four partial sums (p mod 4) added as (s0 + s1) + (s2 + s3): one fixed order
-                    # for every trajectory and layout, four dependency chains instead of one of length P
-                    s0 = 0.0
-                    s1 = 0.0
-                    s2 = 0.0
-                    s3 = 0.0
-                    for p in range(0, head, 4):
-                        s0 += X[row, p] * current[p]
-                        s1 += X[row, p + 1] * current[p + 1]
-                        s2 += X[row, p + 2] * current[p + 2]
-                        s3 += X[row, p + 3] * current[p + 3]
-                    for p in range(head, P):
-                        s0 += X[row, p] * current[p]
-                    margin = (s0 + s1) + (s2 + s3)
-                    if link == 1:  # numpy's expit
-                        if margin >= 0.0:
-                            value = 1.0 / (1.0 + np.exp(-margin))
-                        else:
-                            e = np.exp(margin)
-                            value = e / (1.0 + e)
-                    else:
-                        value = margin
-                    scale = w * (value - y[row])
-                    for p in range(P):
-                        gradient[p] += scale * X[row, p]
-                    total += w
-                rate = rates[t]
-                if mean:
-                    rate = rate / total if total != 0.0 else 0.0
-                for p in range(P):
-                    step = -rate * (gradient[p] + l2 * total * current[p])
-                    if keep_updates:
-                        updates[t, s, p] = step
-                    current[p] += step
+    Plain Python that :func:`_kernel` compiles with ``numba.njit``; with ``NUMBA_DISABLE_JIT=1`` the same source
+    runs as Python, which is how mutation testing mutates the kernel (``.ci/mutation``).
+    """
+    T, S, B = indices.shape
+    P = theta.shape[1]
+    head = P - P % 4
+    gradient = np.empty(P)
+    for t in range(T):
+        current = theta[t]
+        for s in range(S):
             if keep_checkpoints:
                 for p in range(P):
-                    checkpoints[t, S, p] = current[p]
+                    checkpoints[t, s, p] = current[p]
+            for p in range(P):
+                gradient[p] = 0.0
+            total = 0.0
+            for b in range(B):
+                w = weights[t, s, b]
+                if w == 0.0:
+                    continue
+                row = indices[t, s, b]
+                # the margin in four partial sums (p mod 4) added as (s0 + s1) + (s2 + s3): one fixed order
+                # for every trajectory and layout, four dependency chains instead of one of length P
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                s3 = 0.0
+                for p in range(0, head, 4):
+                    s0 += X[row, p] * current[p]
+                    s1 += X[row, p + 1] * current[p + 1]
+                    s2 += X[row, p + 2] * current[p + 2]
+                    s3 += X[row, p + 3] * current[p + 3]
+                for p in range(head, P):
+                    s0 += X[row, p] * current[p]
+                margin = (s0 + s1) + (s2 + s3)
+                if link == 1:  # numpy's expit
+                    if margin >= 0.0:
+                        value = 1.0 / (1.0 + np.exp(-margin))
+                    else:
+                        e = np.exp(margin)
+                        value = e / (1.0 + e)
+                else:
+                    value = margin
+                scale = w * (value - y[row])
+                for p in range(P):
+                    gradient[p] += scale * X[row, p]
+                total += w
+            rate = rates[t]
+            if mean:
+                rate = rate / total if total != 0.0 else 0.0
+            for p in range(P):
+                step = -rate * (gradient[p] + l2 * total * current[p])
+                if keep_updates:
+                    updates[t, s, p] = step
+                current[p] += step
+        if keep_checkpoints:
+            for p in range(P):
+                checkpoints[t, S, p] = current[p]
 
-    return kernel
+
+@lru_cache(maxsize=1)
+def _kernel():
+    """:func:`sgd_kernel` compiled with numba (strict IEEE, cached on disk); itself when ``NUMBA_DISABLE_JIT=1``."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(sgd_kernel)
 
 
 def fused_sgd(model: Any, X: np.ndarray, y: np.ndarray, theta: np.ndarray, indices: np.ndarray, weights: np.ndarray,
@@ -141,10 +147,11 @@ def fused_sgd(model: Any, X: np.ndarray, y: np.ndarray, theta: np.ndarray, indic
     theta = np.ascontiguousarray(theta, dtype=np.float64)
     T, S, _ = indices.shape
     P = theta.shape[1]
-    checkpoints = np.empty((T, S + 1, P)) if "checkpoints" in record else np.empty((0, 0, 0))
-    updates = np.empty((T, S, P)) if "updates" in record else np.empty((0, 0, 0))
-    _kernel()(theta, np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64),
-              np.ascontiguousarray(indices, dtype=np.int64), np.ascontiguousarray(weights, dtype=np.float64),
-              np.ascontiguousarray(rates, dtype=np.float64), aggregate == "mean", _LINKS[model.name],
-              float(model.l2), checkpoints, updates, "checkpoints" in record, "updates" in record)
-    return theta, (checkpoints if "checkpoints" in record else None), (updates if "updates" in record else None)
+    keep_checkpoints, keep_updates = "checkpoints" in record, "updates" in record
+    nothing = np.empty((0, 0, 0))  # the kernel takes an array of rank 3 where nothing is recorded
+    checkpoints = np.empty((T, S + 1, P)) if keep_checkpoints else nothing
+    updates = np.empty((T, S, P)) if keep_updates else nothing
+    X, y, weights, rates = (np.ascontiguousarray(a, dtype=np.float64) for a in (X, y, weights, rates))
+    _kernel()(theta, X, y, np.ascontiguousarray(indices, dtype=np.int64), weights, rates, aggregate == "mean",
+              _LINKS[model.name], float(model.l2), checkpoints, updates, keep_checkpoints, keep_updates)
+    return theta, (checkpoints if keep_checkpoints else None), (updates if keep_updates else None)

@@ -332,12 +332,12 @@ def default_record() -> Path:
 
 
 def write_record(record: dict[str, Any], path: str | Path = DEFAULT_RECORD) -> Path:
-    """Write the record as strict JSON (atomically: a temporary file renamed over the target)."""
+    """Write the record as strict JSON (atomically: a temporary file of unique name renamed over the target;
+    a failed write leaves no temporary file and raises an ``OSError`` naming the path)."""
+    from theory.support.run_folder import atomic_write_text
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(json_safe(record), indent=1, allow_nan=False) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    atomic_write_text(path, json.dumps(json_safe(record), indent=1, allow_nan=False) + "\n")
     return path
 
 

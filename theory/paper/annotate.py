@@ -173,10 +173,10 @@ def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], prof
 
 # ----------------------------------------------------------------------------- writing
 def _write(path: Path, text: str) -> Path:
-    """Write atomically: a temporary file renamed over the target."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    """Write atomically: a temporary file of unique name renamed over the target (none left on failure)."""
+    from theory.support.run_folder import atomic_write_text
+
+    atomic_write_text(path, text)
     return path
 
 

@@ -15,6 +15,7 @@ from theory.paper.lemma_graph import draw_graph, graph_statuses
 from theory.checking.registry import registry
 from theory.checking.verify import lemma_entry, record_is_fresh, status_counts
 from theory.paper.scorecard import scorecard_from_entries
+from theory.support.run_folder import atomic_write_text
 from theory.paper.latex_export import lemma_file_name, render_catalog, render_lemma_file, write_latex
 from theory.paper.record_text import (BADGES, GENERATED_MARKER, MEANINGS, case_text, escape_latex, evidence_rows,
                                      graph_words, latex_prose, trouble)
@@ -165,6 +166,6 @@ def export_all(record: Mapping[str, Any], out_dir: str | Path = "docs",
     graph = graph_statuses(entries)
 
     markdown = out_dir / "lemmas.md"
-    markdown.write_text(render_markdown(record, entries, graph, record_name), encoding="utf-8")
+    atomic_write_text(markdown, render_markdown(record, entries, graph, record_name))
     latex = write_latex(entries, graph, out_dir / "latex", latex_header(record, record_name))
     return [markdown, *latex, *draw_graph(entries, graph, out_dir)]

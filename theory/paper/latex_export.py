@@ -36,6 +36,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from theory.support.run_folder import atomic_write_text
 from theory.paper.latex_titles import latex_title
 from theory.paper.record_text import (GENERATED_MARKER, case_latex, case_text, escape_latex, evidence_rows,
                                      graph_words, latex_prose, trouble)
@@ -188,13 +189,13 @@ def write_latex(entries: list[dict[str, Any]], graph: Mapping[str, dict[str, Any
     known = {entry["id"] for entry in entries}
     written = []
     sty = out_dir / "noncommute.sty"
-    sty.write_text(STY_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    atomic_write_text(sty, STY_TEMPLATE.read_text(encoding="utf-8"))
     written.append(sty)
     for entry in entries:
         used_by = [other["id"] for other in entries if entry["id"] in other["uses"]]
         path = out_dir / lemma_file_name(entry["id"])
-        path.write_text(render_lemma_file(entry, graph[entry["id"]], known, used_by,
-                                          header.replace("<file>", path.name)), encoding="utf-8")
+        atomic_write_text(path, render_lemma_file(entry, graph[entry["id"]], known, used_by,
+                                                  header.replace("<file>", path.name)))
         written.append(path)
     marker = GENERATED_MARKER
     for stale in out_dir.glob(f"{LEMMA_FILE_PREFIX}*.tex"):
@@ -202,6 +203,6 @@ def write_latex(entries: list[dict[str, Any]], graph: Mapping[str, dict[str, Any
         if lemma_id not in known and marker in stale.read_text(encoding="utf-8", errors="replace")[:500]:
             stale.unlink()
     catalog = out_dir / "lemmas.tex"
-    catalog.write_text(render_catalog(entries, header.replace("<file>", catalog.name)), encoding="utf-8")
+    atomic_write_text(catalog, render_catalog(entries, header.replace("<file>", catalog.name)))
     written.append(catalog)
     return written
