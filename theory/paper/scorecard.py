@@ -142,7 +142,7 @@ def rewrite_readme(path: str | Path, card: Scorecard) -> bool:
         return False
     updated = text[:start] + readme_section(card) + text[end + len(README_END):]
     if updated != text:
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(updated, encoding="utf-8")
-        temporary.replace(path)
+        from theory.support.run_folder import atomic_write_text
+
+        atomic_write_text(path, updated)
     return True
