@@ -37,10 +37,11 @@ def test_gus_statistic_is_the_projection_on_the_gradient_over_eps(fixed_gradient
     sources = torch.zeros(3, 1, 3, dtype=torch.float64)
     noise = torch.tensor([[1.0, 1.0, 5.0], [2.0, 0.0, -1.0], [2.0, 0.0, 1.0]], dtype=torch.float64).reshape(3, 1, 3)
     eps = 0.5
-    expected = [(3 + 4) / (eps * 5), -2 / (eps * 2), (2 + 2) / (eps * 3)]
+    # the shared sign (empirical.gus): s = -<xi, g> / (eps |g|), positive when the poison is remembered
+    expected = [-(3 + 4) / (eps * 5), 2 / (eps * 2), -(2 + 2) / (eps * 3)]
     values = gus_statistic(OBJECTIVE, PARAMS, sources, TARGETS, noise, eps)
     assert values.tolist() == pytest.approx(expected, rel=4 * float64_tolerance(3, 1.0))
-    with pytest.raises(ValueError, match="eps > 0"):
+    with pytest.raises(ValueError, match="noise scale > 0"):
         gus_statistic(OBJECTIVE, PARAMS, sources, TARGETS, noise, 0.0)
 
 
@@ -57,7 +58,7 @@ def test_gus_null_draws_fresh_noise_on_the_same_gradients_at_the_same_scale(fixe
         return next(sample)
 
     values = gus_null(OBJECTIVE, PARAMS, sources, TARGETS, eps, draw, 2, generator)
-    expected = [3 / (eps * 5), 2 / (eps * 2), -2 / (eps * 3), 4 / (eps * 5), 0.0, -2 / (eps * 3)]
+    expected = [-3 / (eps * 5), -2 / (eps * 2), 2 / (eps * 3), -4 / (eps * 5), 0.0, 2 / (eps * 3)]  # shared sign
     assert values.tolist() == pytest.approx(expected, rel=4 * float64_tolerance(3, 1.0))
 
 
@@ -100,7 +101,7 @@ def test_detection_by_hand():
     assert result.tpr_at_1 == 0.75 and result.tpr_at_5 == 0.75
     assert result.p_mannwhitney == pytest.approx(stats.mannwhitneyu(positives, negatives, alternative="greater").pvalue,
                                                  rel=1e-12)
-    assert result.p_ztest == pytest.approx(stats.norm.sf(2 * 2.375), rel=1e-12)
+    assert result.p_ztest == pytest.approx(2 * stats.norm.sf(2 * 2.375), rel=1e-12)  # two-sided
     assert math.isnan(detection(positives, negatives, standard_normal_null=False).p_ztest)
     shown = result.as_dict("gus")
     assert shown["gus_tpr_at_1"] == 0.75 and set(shown) == {f"gus_{k}" for k in result.__dict__}
