@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, TypedDict
 
 import numpy as np  # noqa: E402
 
@@ -93,7 +93,14 @@ def markers(names: Iterable[Any]) -> dict[str, str]:
     return out
 
 
-def styles(names: Iterable[Any]) -> dict[str, dict[str, str]]:
+class Style(TypedDict):
+    """One legend entry's look: keyword arguments of ``plot``."""
+
+    color: str
+    marker: str
+
+
+def styles(names: Iterable[Any]) -> dict[str, Style]:
     """``{name: {"color": ..., "marker": ...}}`` for the names of one legend (:func:`colour`, :func:`markers`)."""
     chosen = markers(names)
     return {name: {"color": colour(name), "marker": marker} for name, marker in chosen.items()}
@@ -106,7 +113,7 @@ def pyplot() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update(RC)
+    plt.rcParams.update(RC)  # type: ignore[arg-type]  # matplotlib's stubs accept only literal rc keys; rcParams validates RC's at run time
     return plt
 
 
