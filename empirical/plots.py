@@ -184,7 +184,7 @@ def plot_check(name: str, out_dir: str | os.PathLike[str] = "results",
     written = []
     for (model, data), group in _grouped([{**r, "_key": (r["model"], r["data"])} for r in rows], "_key").items():
         figure = _PLOTTERS[name](group)
-        title = figure._suptitle.get_text() if figure._suptitle is not None else name  # noqa: SLF001
+        title = figure._suptitle.get_text() if figure._suptitle is not None else name  # type: ignore[attr-defined]  # noqa: SLF001 - private, not in matplotlib's stubs; get_suptitle() needs matplotlib 3.8 (we allow 3.7)
         figure.suptitle(f"{title}\n{model} on {data}: {_training_state(group)}")
         figure_style.wrap_labels(figure)
         path = fig_dir / f"{name}_{model}_{data.replace(':', '-')}.png"
