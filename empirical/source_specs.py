@@ -106,8 +106,12 @@ def name_mapping(module: str, name: str) -> dict[str, str]:
     for node in tree.body:
         if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
                 and isinstance(node.value, ast.Dict)):
-            pairs = zip(node.value.keys, node.value.values)
-            return {_literal(key, f"{module}.{name}"): value.id for key, value in pairs if isinstance(value, ast.Name)}
+            pairs = list(zip(node.value.keys, node.value.values))
+            if any(key is None for key, _ in pairs):
+                raise ValueError(f"{module}.{name}: a **mapping entry cannot be read from the source; list the "
+                                 "entries one by one")
+            return {_literal(cast(ast.expr, key), f"{module}.{name}"): value.id  # cast: None keys refused above
+                    for key, value in pairs if isinstance(value, ast.Name)}
     raise LookupError(f"{path}: no module-level dict {name!r}")
 
 
