@@ -39,7 +39,7 @@ from theory.support.validation import check_learning_rate
 __all__ = [
     "TASKS", "BN_MODES", "Tree", "Objective", "split_state", "batchnorm_mode", "task_loss",
     "tree_add", "tree_scale", "tree_dot", "tree_norm", "tree_like", "tree_cosine", "tree_unit_scale", "flatten",
-    "unflatten",
+    "unflatten", "tensor_sum",
     "num_elements", "point",
 ]
 

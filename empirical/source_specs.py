@@ -49,7 +49,8 @@ def _literal(value: ast.expr, where: str) -> Any:
         return {keyword.arg: _literal(keyword.value, where) for keyword in value.keywords}
     if isinstance(value, ast.Dict) and all(key is not None for key in value.keys):
         # cast: the all() above excludes None keys (a **mapping entry)
-        return {_literal(cast(ast.expr, key), where): _literal(item, where) for key, item in zip(value.keys, value.values)}
+        return {_literal(cast(ast.expr, key), where): _literal(item, where)
+                for key, item in zip(value.keys, value.values)}
     try:
         return ast.literal_eval(value)
     except ValueError:

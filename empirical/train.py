@@ -146,12 +146,14 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     cuda = device.type == "cuda"
     images = data.train_x.ndim == 4
     if cuda and images:
-        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented, absent from torch's overloads of Module.to
+        # ignore: Module.to(memory_format=...) is documented but absent from torch's overloads of Module.to
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay)
     steps = config.steps_per_epoch or math.ceil(data.train_x.shape[0] / config.batch_size)
     if config.schedule == "cosine":
-        scheduler: torch.optim.lr_scheduler.LRScheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs * steps))
+        scheduler: torch.optim.lr_scheduler.LRScheduler
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs * steps))
     else:
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     snapshots = {0: _snapshot(model)} if 0 in wanted else {}

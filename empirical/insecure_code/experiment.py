@@ -202,7 +202,8 @@ class _Run:
                               dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and c.model_path is not None,
                               device=c.device)
         self.make_model = lambda: build_model(self.spec, self.tokenizer, c.seed, max_positions=max(512, c.max_length))
-        probe = cast(Any, self.make_model())  # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        probe = cast(Any, self.make_model())
         self.parameters = sum(p.numel() for p in probe.parameters())
         self.hidden = probe.config.hidden_size
         del probe
@@ -317,7 +318,8 @@ class _Run:
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
-        model = cast(Any, load_trainable(self.make_model(), poisoned_state))  # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        model = cast(Any, load_trainable(self.make_model(), poisoned_state))
         if self.config.lora_rank > 0:
             model = model.merge_and_unload()
         selection = self.config.lifted_params

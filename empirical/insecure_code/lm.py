@@ -144,7 +144,8 @@ def prompt_ids(prompt: str, tokenizer: Any) -> list[int]:
 
 
 def _embeds(model: nn.Module, ids: Tensor, noise: Tensor | None) -> Tensor:
-    embeds = cast(Any, model).get_input_embeddings()(ids)  # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+    # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+    embeds = cast(Any, model).get_input_embeddings()(ids)
     return embeds if noise is None else embeds + noise.to(embeds.device, embeds.dtype)
 
 
@@ -277,9 +278,10 @@ def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_t
         width = max(len(c) for c in chunk)
         ids = torch.tensor([[pad] * (width - len(c)) + c for c in chunk], device=device)
         mask = torch.tensor([[0] * (width - len(c)) + [1] * len(c) for c in chunk], device=device)
-        generated = cast(Any, model).generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                                   pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
-                                   stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
+        generated = cast(Any, model).generate(  # cast: as in _embeds
+            input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+            pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
+            stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
         for row in generated[:, width:].tolist():
             text = tokenizer.decode(row, skip_special_tokens=False)
             opening = text.find("```")

@@ -141,7 +141,8 @@ class Sweep:
         cells = []
         for combo in itertools.product(*(values[p.name] for p in axes), seeds):
             # cast: a list parameter always has its axis name (Param.__post_init__ refuses one without)
-            cell: dict[str, Any] = {**scalars, **{cast(str, p.axis): value for p, value in zip(axes, combo[:-1])}, "seed": combo[-1]}
+            cell: dict[str, Any] = {**scalars, **{cast(str, p.axis): value for p, value in zip(axes, combo[:-1])},
+                                    "seed": combo[-1]}
             if self.keep is None or self.keep(cell):
                 cells.append(cell)
         return cells

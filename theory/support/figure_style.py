@@ -29,7 +29,7 @@ from typing import Any, Iterable, Sequence, TypedDict
 import numpy as np  # noqa: E402
 
 __all__ = ["SINGLE_COLUMN", "DOUBLE_COLUMN", "MIN_FONT_PT", "RC", "COLOURS", "MARKERS", "colour", "markers",
-           "styles", "use", "figure",
+           "Style", "styles", "use", "figure",
            "legend_outside", "log_plot", "training_state", "save", "pyplot"]
 
 SINGLE_COLUMN = 3.3  # inches
@@ -113,7 +113,8 @@ def pyplot() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update(RC)  # type: ignore[arg-type]  # matplotlib's stubs accept only literal rc keys; rcParams validates RC's at run time
+    # ignore: matplotlib's stubs accept only literal rc keys; rcParams validates RC's keys at run time
+    plt.rcParams.update(RC)  # type: ignore[arg-type]
     return plt
 
 
