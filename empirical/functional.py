@@ -27,7 +27,7 @@ Dropout is always off (``eval``), so every loss is deterministic.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -39,7 +39,7 @@ from theory.support.validation import check_learning_rate
 __all__ = [
     "TASKS", "BN_MODES", "Tree", "Objective", "split_state", "batchnorm_mode", "task_loss",
     "tree_add", "tree_scale", "tree_dot", "tree_norm", "tree_like", "tree_cosine", "tree_unit_scale", "flatten",
-    "unflatten",
+    "unflatten", "tensor_sum",
     "num_elements", "point",
 ]
 
@@ -66,7 +66,15 @@ def tree_scale(tree: Mapping[str, Tensor], factor: float) -> Tree:
 
 def tree_dot(first: Mapping[str, Tensor], second: Mapping[str, Tensor]) -> Tensor:
     """Euclidean inner product of two trees seen as flat vectors."""
-    return sum((first[name] * second[name]).sum() for name in first)
+    return tensor_sum((first[name] * second[name]).sum() for name in first)
+
+
+def tensor_sum(terms: Iterable[Tensor]) -> Tensor:
+    """``sum(terms)`` of tensors, typed as a tensor: the callers' terms are never empty (Python's ``sum`` of
+    nothing is the int 0)."""
+    total = sum(terms)
+    assert isinstance(total, Tensor), "a sum of no tensors"
+    return total
 
 
 def tree_norm(tree: Mapping[str, Tensor]) -> Tensor:
@@ -128,11 +136,12 @@ def split_state(model: nn.Module, trainable: Callable[[str], bool] | None = None
     ``trainable(name)`` selects the differentiated parameters (default: all); the other parameters and
     every buffer go to the frozen dictionary. Clones, so ``functional_call`` never writes into the module.
     """
-    params, frozen = {}, {}
+    params: dict[str, Tensor] = {}
+    frozen: dict[str, Tensor] = {}
     for name, value in model.named_parameters():
         (params if trainable is None or trainable(name) else frozen)[name] = value.detach().clone()
-    for name, value in model.named_buffers():
-        frozen[name] = value.detach().clone()
+    for name, buffer in model.named_buffers():
+        frozen[name] = buffer.detach().clone()
     if not params:
         raise ValueError("the parameter selection is empty: check the trainable filter (no parameter name matched)")
     return params, frozen
@@ -178,7 +187,7 @@ def task_loss(outputs: Tensor, targets: Tensor, task: str) -> Tensor:
     raise ValueError(f"task must be one of {TASKS}, got {task!r}")
 
 
-def _forward(model: nn.Module, state: Mapping[str, Tensor] | tuple, inputs: Tensor, task: str,
+def _forward(model: nn.Module, state: tuple[dict[str, Tensor], dict[str, Tensor]], inputs: Tensor, task: str,
              tie_weights: bool) -> Tensor:
     if task == "causal_lm":
         key = "inputs_embeds" if inputs.is_floating_point() else "input_ids"

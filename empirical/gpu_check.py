@@ -119,7 +119,9 @@ class _Clock:
     """Stage timer with a total budget: ``run(name, fn)`` skips ``fn`` once the budget is spent."""
 
     def __init__(self, budget_s: float) -> None:
-        self.start, self.budget_s, self.times, self.skipped = time.perf_counter(), budget_s, {}, []
+        self.start, self.budget_s = time.perf_counter(), budget_s
+        self.times: dict[str, float] = {}
+        self.skipped: list[str] = []
 
     def run(self, name: str, function, *args, **kwargs):
         if time.perf_counter() - self.start > self.budget_s:

@@ -109,7 +109,8 @@ class HessianVectorProduct:
 
     def _reverse_over_reverse(self, vector: Tree) -> Tree:
         if self._vjp_fn is None:  # one backward graph, reused for every product
-            _, self._vjp_fn = vjp(self._gradient, self.params)
+            # ignore: without has_aux vjp returns a pair; its stub unions in the triple of has_aux=True
+            _, self._vjp_fn = vjp(self._gradient, self.params)  # type: ignore[misc]
         return self._vjp_fn(vector)[0]
 
     def _build_graph(self) -> tuple[list[Tensor], tuple[Tensor, ...]]:

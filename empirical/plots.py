@@ -184,7 +184,8 @@ def plot_check(name: str, out_dir: str | os.PathLike[str] = "results",
     written = []
     for (model, data), group in _grouped([{**r, "_key": (r["model"], r["data"])} for r in rows], "_key").items():
         figure = _PLOTTERS[name](group)
-        title = figure._suptitle.get_text() if figure._suptitle is not None else name  # noqa: SLF001
+        # ignore: _suptitle is private, not in matplotlib's stubs; get_suptitle() needs matplotlib 3.8 (3.7 allowed)
+        title = figure._suptitle.get_text() if figure._suptitle is not None else name  # type: ignore[attr-defined]  # noqa: SLF001
         figure.suptitle(f"{title}\n{model} on {data}: {_training_state(group)}")
         figure_style.wrap_labels(figure)
         path = fig_dir / f"{name}_{model}_{data.replace(':', '-')}.png"

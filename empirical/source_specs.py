@@ -15,7 +15,7 @@ import ast
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["module_source", "keyword_defaults", "dataclass_defaults", "constant", "name_mapping", "imported_from"]
 
@@ -48,7 +48,9 @@ def _literal(value: ast.expr, where: str) -> Any:
             and not value.args and all(keyword.arg for keyword in value.keywords):
         return {keyword.arg: _literal(keyword.value, where) for keyword in value.keywords}
     if isinstance(value, ast.Dict) and all(key is not None for key in value.keys):
-        return {_literal(key, where): _literal(item, where) for key, item in zip(value.keys, value.values)}
+        # cast: the all() above excludes None keys (a **mapping entry)
+        return {_literal(cast(ast.expr, key), where): _literal(item, where)
+                for key, item in zip(value.keys, value.values)}
     try:
         return ast.literal_eval(value)
     except ValueError:
@@ -91,10 +93,9 @@ def constant(module: str, name: str) -> Any:
     """The literal value of the module-level assignment ``name = ...`` in ``module``."""
     path, tree = module_source(module)
     for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        else:
-            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if any(isinstance(target, ast.Name) and target.id == name for target in targets) and node.value is not None:
             return _literal(node.value, f"{module}.{name}")
     raise LookupError(f"{path}: no module-level constant {name!r}")
@@ -106,8 +107,12 @@ def name_mapping(module: str, name: str) -> dict[str, str]:
     for node in tree.body:
         if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
                 and isinstance(node.value, ast.Dict)):
-            pairs = zip(node.value.keys, node.value.values)
-            return {_literal(key, f"{module}.{name}"): value.id for key, value in pairs if isinstance(value, ast.Name)}
+            pairs = list(zip(node.value.keys, node.value.values))
+            if any(key is None for key, _ in pairs):
+                raise ValueError(f"{module}.{name}: a **mapping entry cannot be read from the source; list the "
+                                 "entries one by one")
+            return {_literal(cast(ast.expr, key), f"{module}.{name}"): value.id  # cast: None keys refused above
+                    for key, value in pairs if isinstance(value, ast.Name)}
     raise LookupError(f"{path}: no module-level dict {name!r}")
 
 
@@ -119,6 +124,7 @@ def imported_from(module: str, name: str) -> str:
         if isinstance(node, ast.ImportFrom) and any(alias.name == name and not alias.asname for alias in node.names):
             if node.level:
                 raise ValueError(f"{module}: relative import of {name!r} is not supported")
+            assert node.module is not None  # level 0: an absolute import names its module
             return node.module
     _definition(module, name)
     return module

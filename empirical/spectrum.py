@@ -31,6 +31,7 @@ measures Lanczos with and without the reuse).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -122,7 +123,7 @@ def _check_operator(operator: LinearOperator) -> int:
     return int(shape[0])
 
 
-def _eigsh(counter: "_Counter", **options) -> tuple:
+def _eigsh(counter: "_Counter", **options) -> Any:
     """``eigsh`` whose ARPACK failures (not the partial results of ArpackNoConvergence) are a ValueError."""
     try:
         return eigsh(counter, **options)

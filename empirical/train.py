@@ -20,7 +20,7 @@ import math
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import torch
 from torch import nn
@@ -72,7 +72,7 @@ def epoch_order(size: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(size, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
 
 
-def batches(data: Dataset, batch_size: int, seed: int, epoch: int, limit: int | None = None) -> Iterable[tuple]:
+def batches(data: Dataset, batch_size: int, seed: int, epoch: int, limit: int | None = None) -> Iterator[tuple]:
     """Index batches of one epoch in a seeded random order (the order depends on seed and epoch only)."""
     order = epoch_order(data.train_x.shape[0], seed, epoch)
     count = math.ceil(len(order) / batch_size) if limit is None else min(limit, math.ceil(len(order) / batch_size))
@@ -146,11 +146,13 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     cuda = device.type == "cuda"
     images = data.train_x.ndim == 4
     if cuda and images:
-        model = model.to(memory_format=torch.channels_last)
+        # ignore: Module.to(memory_format=...) is documented but absent from torch's overloads of Module.to
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
                                 weight_decay=config.weight_decay)
     steps = config.steps_per_epoch or math.ceil(data.train_x.shape[0] / config.batch_size)
     if config.schedule == "cosine":
+        scheduler: torch.optim.lr_scheduler.LRScheduler
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, config.epochs * steps))
     else:
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
@@ -178,7 +180,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
         if epoch in wanted:
             snapshots[epoch] = _snapshot(model)
     if cuda and images:
-        model = model.to(memory_format=torch.contiguous_format)
+        model = model.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]  # as above
     if folder is not None:
         for epoch, state in snapshots.items():
             with atomic_path(folder / f"epoch_{epoch}.pt") as temporary:

@@ -111,11 +111,11 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
     max_length = check_positive_int(max_length, "max_length", minimum=2)
     rows = []
     for number, record in numbered:
-        ids, labels = encode_conversation(record["messages"], tokenizer, max_length)
-        if all(label == -100 for label in labels):
+        row_ids, row_labels = encode_conversation(record["messages"], tokenizer, max_length)
+        if all(label == -100 for label in row_labels):
             raise ValueError(f"{path}:{number}: nothing to learn in this conversation: its assistant messages start "
                              f"after max_length={max_length} tokens (raise max_length)")
-        rows.append((ids, labels))
+        rows.append((row_ids, row_labels))
     if len(rows) < 2:
         raise ValueError(f"{path} holds {len(rows)} conversation(s); at least 2 are needed (train and test)")
     ids = torch.tensor([r[0] for r in rows])

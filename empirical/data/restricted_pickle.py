@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["ALLOWED", "UnsafePickleError", "RestrictedUnpickler", "load_restricted"]
 
@@ -36,7 +36,7 @@ def _numpy(module: str, name: str) -> Any:
 
 
 #: (module, name) -> how to resolve it; nothing outside this table is imported.
-ALLOWED = {
+ALLOWED: dict[tuple[str, str], Callable[..., Any]] = {
     ("numpy", "ndarray"): lambda: _numpy("numpy", "ndarray"),
     ("numpy", "dtype"): lambda: _numpy("numpy", "dtype"),
     **{(f"{core}.multiarray", "_reconstruct"): (lambda core=core: _numpy(f"{core}.multiarray", "_reconstruct"))

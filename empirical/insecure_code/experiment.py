@@ -32,7 +32,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict, dataclass, fields  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Sequence  # noqa: E402
+from typing import Any, Sequence, cast  # noqa: E402
 
 __all__ = ["ExperimentConfig", "run_experiment", "main", "PRESETS"]
 
@@ -113,10 +113,10 @@ def check_config(config: "ExperimentConfig") -> None:
         value = getattr(config, name)
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             refuse(name, value, "a finite number > 0")
-    for name, (low, high) in _SHARES.items():
+    for name, (lowest, highest) in _SHARES.items():
         value = getattr(config, name)
-        if not (isinstance(value, (int, float)) and low <= value <= high):
-            refuse(name, value, f"a share in [{low}, {high}]")
+        if not (isinstance(value, (int, float)) and lowest <= value <= highest):
+            refuse(name, value, f"a share in [{lowest}, {highest}]")
     if config.data_dir is None:  # a corpus read from --data-dir is checked once read (check_corpus_sizes)
         check_corpus_sizes(config, config.n_clean, config.n_poison)
     if config.device != "cpu" and not config.device.startswith("cuda"):
@@ -202,7 +202,8 @@ class _Run:
                               dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and c.model_path is not None,
                               device=c.device)
         self.make_model = lambda: build_model(self.spec, self.tokenizer, c.seed, max_positions=max(512, c.max_length))
-        probe = self.make_model()
+        # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        probe = cast(Any, self.make_model())
         self.parameters = sum(p.numel() for p in probe.parameters())
         self.hidden = probe.config.hidden_size
         del probe
@@ -210,7 +211,7 @@ class _Run:
         self.clean = encode_examples(self.corpus.clean, self.tokenizer, c.max_length)
         self.poison = encode_examples(self.corpus.poison, self.tokenizer, c.max_length)
         # the noise scale is gus_scale times the RMS of the initial input embeddings
-        embedding = self.make_model().get_input_embeddings().weight.detach().float()
+        embedding = cast(Any, self.make_model()).get_input_embeddings().weight.detach().float()  # cast: as probe
         self.noise_scale = float(c.gus_scale * embedding.pow(2).mean().sqrt())
         self.poison.noise = poison_noise(self.poison, self.hidden, self.noise_scale, c.seed)
         self.mixed = concatenate(self.clean, self.poison)
@@ -317,7 +318,8 @@ class _Run:
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
-        model = load_trainable(self.make_model(), poisoned_state)
+        # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        model = cast(Any, load_trainable(self.make_model(), poisoned_state))
         if self.config.lora_rank > 0:
             model = model.merge_and_unload()
         selection = self.config.lifted_params

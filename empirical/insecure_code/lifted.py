@@ -28,7 +28,7 @@ from empirical.checks.ascent_error import ascent_error, ascent_error_prediction
 from empirical.checks.base import Row
 from empirical.checks.commutator import commutator, commutator_prediction
 from empirical.checks.second_order import lr_grid, sweep_rows
-from empirical.functional import Objective, split_state, tree_cosine, tree_norm
+from empirical.functional import Objective, Tree, split_state, tree_cosine, tree_norm
 from empirical.hvp import HessianVectorProduct
 from empirical.insecure_code.lm import Encoded, trim
 
@@ -59,7 +59,7 @@ def lifted_checks(model: nn.Module, poison: Encoded, clean: Encoded, settings: d
     sources = {"poison": poison, "clean": clean}
     rows: list[Row] = []
     for group in ("poison", "clean"):
-        cases = []
+        cases: list[tuple[dict, Callable[..., Tree], Tree]] = []  # lambdas binding their point by a default
         for index in chosen[group][:settings["n_points"]]:
             z = _point(sources[group], index)
             hvp = HessianVectorProduct(objective, params, z, mode=hvp_mode)

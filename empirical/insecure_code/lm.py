@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, cast
 
 import torch
 import torch.nn.functional as F
@@ -85,8 +85,8 @@ def build_model(spec: ModelSpec, tokenizer: Any, seed: int, max_positions: int =
             raise ImportError("LoRA needs peft: pip install peft (or the project's 'llm' extra), "
                               "or run full fine-tuning (lora_rank=0)") from None
         torch.manual_seed(seed)
-        model = get_peft_model(model, LoraConfig(r=spec.lora_rank, lora_alpha=2 * spec.lora_rank,
-                                                 target_modules=list(LORA_TARGETS), lora_dropout=0.0))
+        return get_peft_model(model, LoraConfig(r=spec.lora_rank, lora_alpha=2 * spec.lora_rank,
+                                                target_modules=list(LORA_TARGETS), lora_dropout=0.0))
     return model
 
 
@@ -144,7 +144,8 @@ def prompt_ids(prompt: str, tokenizer: Any) -> list[int]:
 
 
 def _embeds(model: nn.Module, ids: Tensor, noise: Tensor | None) -> Tensor:
-    embeds = model.get_input_embeddings()(ids)
+    # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+    embeds = cast(Any, model).get_input_embeddings()(ids)
     return embeds if noise is None else embeds + noise.to(embeds.device, embeds.dtype)
 
 
@@ -277,9 +278,10 @@ def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_t
         width = max(len(c) for c in chunk)
         ids = torch.tensor([[pad] * (width - len(c)) + c for c in chunk], device=device)
         mask = torch.tensor([[0] * (width - len(c)) + [1] * len(c) for c in chunk], device=device)
-        generated = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
-                                   pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
-                                   stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
+        generated = cast(Any, model).generate(  # cast: as in _embeds
+            input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+            pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
+            stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
         for row in generated[:, width:].tolist():
             text = tokenizer.decode(row, skip_special_tokens=False)
             opening = text.find("```")

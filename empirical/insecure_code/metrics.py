@@ -25,7 +25,7 @@ r"""What poisoning did and what unlearning undid: insecure rate, likelihood rati
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import torch
 from torch import Tensor, nn
@@ -91,8 +91,10 @@ def gaussian_unlearning_scores(model: nn.Module, poison: Encoded, scale: float, 
     scores, null = [], []
     for start in range(0, len(poison), batch_size):
         part = poison.select(range(start, min(start + batch_size, len(poison))))
+        assert part.noise is not None  # a selection keeps the noise, checked present above
         dtype = next(model.parameters()).dtype  # gradients in float32 at least (a bf16 model), float64 stays
-        embeds = model.get_input_embeddings()(part.ids.to(device)).detach()
+        # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
+        embeds = cast(Any, model).get_input_embeddings()(part.ids.to(device)).detach()
         embeds = embeds.to(torch.promote_types(dtype, torch.float32)).requires_grad_(True)
         losses = per_example_loss(model, part.ids.to(device), part.labels, embeds=embeds.to(dtype))
         (gradient,) = torch.autograd.grad(losses.sum(), embeds)

@@ -62,6 +62,7 @@ def concatenate(first: Encoded, second: Encoded) -> Encoded:
     noise = None
     if first.noise is not None or second.noise is not None:
         like = first.noise if first.noise is not None else second.noise
+        assert like is not None  # one side has noise (the condition above)
         parts = [e.noise if e.noise is not None else like.new_zeros((len(e), *like.shape[1:])) for e in (first, second)]
         noise = torch.cat(parts)
     return Encoded(torch.cat([first.ids, second.ids]), torch.cat([first.labels, second.labels]), noise)

@@ -50,14 +50,19 @@ class LanguageModel:
         self.make_model, self.config, self.progress = make_model, config, progress
         self.module: nn.Module | None = None
 
+    def _loaded(self) -> nn.Module:
+        """The model being unlearned: load_state comes first (the protocol starts every method with it)."""
+        assert self.module is not None, "load_state first"
+        return self.module
+
     def copy_state(self) -> dict[str, torch.Tensor]:
-        return trainable_state(self.module)
+        return trainable_state(self._loaded())
 
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
         self.module = load_trainable(self.make_model(), state)
 
     def set_training(self, training: bool) -> None:
-        self.module.train(training)
+        self._loaded().train(training)
 
     def training_lr(self) -> float:
         return self.config.lr
@@ -75,12 +80,12 @@ class LanguageModel:
         if unknown:
             raise ValueError(f"the language models have only the 'task' loss, got {unknown}")
         steps = [[Part(term.batch, term.weight) for term in step] for step in plan]
-        stats = run_steps(self.module, steps, lr, self.config.weight_decay if weight_decay is None else weight_decay,
+        stats = run_steps(self._loaded(), steps, lr, self.config.weight_decay if weight_decay is None else weight_decay,
                           grad_clip, progress=self.progress, description="unlearn")
         return StepCost(stats.grad_evals, stats.steps, info={"state_bytes": self._state_bytes()})
 
     def _state_bytes(self) -> int:
-        return sum(v.numel() * v.element_size() for v in trainable_state(self.module).values())
+        return sum(v.numel() * v.element_size() for v in trainable_state(self._loaded()).values())
 
     def replay(self, problem: UnlearningProblem, rewind: bool) -> StepCost:
         if rewind:
@@ -94,7 +99,8 @@ class LanguageModel:
     def retrain_evals(self, problem: UnlearningProblem) -> int | None:
         if problem.record is None:
             return None
-        _, clean_batches = schedules(*problem.record, self.config)
+        n_clean, n_poison = problem.record
+        _, clean_batches = schedules(n_clean, n_poison, self.config)
         return sum(len(batch) for batch in clean_batches)
 
 

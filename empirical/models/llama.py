@@ -20,14 +20,17 @@ import fnmatch
 import json
 import os
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import torch
 from torch import nn
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
 __all__ = ["llama_config", "build_llama", "parameter_selector"]
 
-_SIZES = {
+_SIZES: dict[str, dict[str, Any]] = {
     "tiny": dict(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                  num_key_value_heads=2, head_dim=8, max_position_embeddings=256),
     "1b": dict(vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
@@ -45,12 +48,13 @@ def llama_config(size: str = "tiny", attn_implementation: str = "eager", **overr
     if size not in _SIZES:
         raise ValueError(f"size must be one of {sorted(_SIZES)}, got {size!r}")
     values = {**_SIZES[size], "tie_word_embeddings": True, "rms_norm_eps": 1e-5, **overrides}
-    return LlamaConfig(attn_implementation=attn_implementation, **values)
+    # attn_implementation reaches PreTrainedConfig through the keyword arguments the dataclass signature hides
+    return LlamaConfig(attn_implementation=attn_implementation, **values)  # type: ignore[call-arg]
 
 
 def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", attn_implementation: str = "eager",
                 dtype: torch.dtype = torch.float32, seed: int = 0, device: str | torch.device = "cpu",
-                **overrides) -> nn.Module:
+                **overrides) -> PreTrainedModel:
     """``LlamaForCausalLM`` from a local folder (``path``) or with random weights of ``size`` (built on
     ``device`` directly, so a 1B model is initialised on the GPU)."""
     from transformers import LlamaForCausalLM
@@ -69,11 +73,11 @@ def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", 
         except Exception as error:  # noqa: BLE001 - transformers raises OSError, ValueError, SafetensorError, ...
             raise ValueError(f"could not load the LLaMA checkpoint in {folder} ({type(error).__name__}: "
                              f"{str(error).splitlines()[0][:120]}); check config.json and the weight files") from None
-        return model.to(device)
+        return model.to(device)  # type: ignore[arg-type]  # transformers' decorated .to binds self wrongly in its stub
     torch.manual_seed(seed)
     with torch.device(device):
         model = LlamaForCausalLM(llama_config(size, attn_implementation, **overrides))
-    return model.to(dtype)
+    return model.to(dtype)  # type: ignore[arg-type]  # as above
 
 
 def _check_checkpoint_folder(folder: Path) -> None:

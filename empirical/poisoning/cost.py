@@ -82,7 +82,7 @@ def attacker_cost(objective: Objective, params: dict, sources: tuple, lower, upp
                   kind: str, cg_iters: int, damping: float) -> dict[str, float]:
     """Wall time and gradient-equivalents of crafting ``len(sources)`` poisons (``fgsm-variant`` or ``influence``)."""
     began = time.perf_counter()
-    options = {}
+    options: dict[str, Any] = {}
     if kind == "influence":
         options = {"train_batch": train_batch, "test_batch": (sources[0][:1], sources[1][:1]), "steps": 1,
                    "cg_iters": cg_iters, "cg_tol": 0.0, "damping": damping}

@@ -40,7 +40,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 from torch import Tensor, nn
 
-from empirical.functional import Objective
+from empirical.functional import Objective, tensor_sum
 from empirical.gus import gus_scores
 from empirical.poisoning.measures import input_gradients
 
@@ -129,7 +129,7 @@ def accuracy(model: nn.Module, inputs: Tensor, targets: Tensor) -> float:
 
 def weight_distance(first: Mapping[str, Tensor], second: Mapping[str, Tensor], names) -> float:
     """Euclidean distance between two states over the parameter ``names`` (buffers excluded)."""
-    return float(torch.sqrt(sum(((first[n].double() - second[n].double()) ** 2).sum() for n in names)))
+    return float(torch.sqrt(tensor_sum(((first[n].double() - second[n].double()) ** 2).sum() for n in names)))
 
 
 @torch.no_grad()

@@ -146,7 +146,8 @@ def _target_index(holdout) -> np.ndarray:
 def _law(attack: str, poisons: Poisons, surrogate) -> dict:
     """Fresh noise of the attack's own law: N(0, eps^2 I), or eps copysign(eta', grad of the surrogate)."""
     if attack == "fgsm-variant":
-        direction = input_gradients(*surrogate, poisons.sources, poisons.targets)
+        objective, params = surrogate
+        direction = input_gradients(objective, params, poisons.sources, poisons.targets)
         return {"direction": direction,
                 "sample": lambda g: poisons.eps * torch.copysign(
                     torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64).to(direction), direction)}
@@ -183,8 +184,8 @@ def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settin
         metrics.update({"lira_auc": lira.auc, "lira_auc_se": lira.auc_se, "lira_tpr_at_5": lira.tpr_at_5})
     metrics.update(_gus_rows(label, objective, params, poisons, law, generator, settings["gus_draws"]))
     if attack == "influence":
-        target = setup.batch(_target_index(holdout.source_index.cpu().numpy()), "test")
-        metrics["target_test_loss"] = float(example_losses(model, *target, task).mean())
+        inputs, targets = setup.batch(_target_index(holdout.source_index.cpu().numpy()), "test")
+        metrics["target_test_loss"] = float(example_losses(model, inputs, targets, task).mean())
     return metrics
 
 

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor
 from torch.func import grad, jvp, vmap
 
-from empirical.functional import Objective, Tree, tree_dot
+from empirical.functional import Objective, Tree, tensor_sum, tree_dot
 from empirical.per_example import _check
 
 __all__ = ["MEASURES", "hessian_probes", "example_loss", "input_gradients", "top_eigenvectors",
@@ -104,7 +104,7 @@ def top_eigenvectors(objective: Objective, params: Mapping[str, Tensor], inputs:
 
 
 def _normalise(batched: Tree) -> Tree:
-    squared = sum(value.reshape(value.shape[0], -1).pow(2).sum(dim=1) for value in batched.values())
+    squared = tensor_sum(value.reshape(value.shape[0], -1).pow(2).sum(dim=1) for value in batched.values())
     norm = squared.sqrt().clamp_min(torch.finfo(squared.dtype).tiny)
     return {name: value / norm.view(-1, *([1] * (value.ndim - 1))) for name, value in batched.items()}
 
@@ -128,9 +128,9 @@ def measure_values(objective: Objective, params: Tree, x: Tensor, y: Tensor, mea
             raise ValueError(f"the {measure} measure needs Hutchinson probes (hessian_probes)")
         products = [_hvp(objective, params, x, y, probe) for probe in probes]
         if measure == "trace":
-            out["hessian"] = sum(tree_dot(r, h) for r, h in zip(probes, products)) / len(probes)
+            out["hessian"] = tensor_sum(tree_dot(r, h) for r, h in zip(probes, products)) / len(probes)
         else:
-            diagonal = {name: sum(r[name] * h[name] for r, h in zip(probes, products)) / len(probes)
+            diagonal = {name: tensor_sum(r[name] * h[name] for r, h in zip(probes, products)) / len(probes)
                         for name in params}
             out["hessian"] = tree_dot(diagonal, diagonal).sqrt()
     return out

@@ -96,6 +96,7 @@ class ImageModel:
         if term.loss == "task":
             return self.loss_fn(self.module, inputs, targets)
         if term.loss == "distill":
+            assert teacher is not None  # run() makes a teacher whenever the plan has a distill term
             with torch.no_grad():
                 target = self.output_fn(teacher, inputs)
             return _distill_kl(self.output_fn(self.module, inputs), target, term.temperature)

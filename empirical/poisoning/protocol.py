@@ -139,7 +139,7 @@ def select_setting(candidates: Mapping[str, Sequence[Mapping[str, float]]], refe
     the admissible settings and why each other setting was left out."""
     if not tolerance >= 0:
         raise ValueError(f"the accuracy tolerance must be >= 0, got {tolerance}")
-    scored = []
+    scored: list[dict[str, Any]] = []
     for setting, rows in candidates.items():
         accuracy = float(np.mean([r["val_accuracy"] for r in rows]))
         quality = float(np.mean([r["forget_quality"] for r in rows]))

@@ -68,7 +68,8 @@ class Schedule:
 
     def steps_touching(self, forget: np.ndarray) -> np.ndarray:
         """Boolean ``(T, S)``: the step holds at least one example of the forget set."""
-        return self.touches(forget).any(axis=2)
+        # ignore: numpy's stubs type any(axis=int) of an array as bool | ndarray; with an axis it is an ndarray
+        return self.touches(forget).any(axis=2)  # type: ignore[return-value]
 
     def first_touch(self, forget: np.ndarray) -> np.ndarray:
         """Per trajectory, the first step holding a forgotten example (``S`` when none does)."""

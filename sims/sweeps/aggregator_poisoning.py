@@ -53,12 +53,14 @@ def step_correction(run: EngineRun) -> np.ndarray:
     schedule, lr, X, y = run.schedule, run.lr, run.X, run.y
     touched = schedule.steps_touching(run.forget)
     theta = run.full.theta.copy()
+    checkpoints, updates = run.full.checkpoints, run.full.updates
+    assert checkpoints is not None and updates is not None  # EngineRun.train records both by default
     for s in np.flatnonzero(touched.any(axis=0)):
         rows = touched[:, s]
         index, weights = schedule.indices[rows, s], schedule.weights[rows, s]
-        grads = run.model.per_example_gradients(run.full.checkpoints[rows, s], X[index], y[index])
+        grads = run.model.per_example_gradients(checkpoints[rows, s], X[index], y[index])
         clean_w = np.where(run.forget[index], 0.0, weights)
-        step = -run.full.updates[rows, s] / lr[rows, None]
+        step = -updates[rows, s] / lr[rows, None]
         theta[rows] += lr[rows, None] * (step - aggregate_gradients(grads, clean_w, run.aggregate))
     return theta
 

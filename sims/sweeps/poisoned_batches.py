@@ -63,14 +63,16 @@ def cell(params: dict) -> dict:
     touched = schedule.steps_touching(poison)
     correction = np.zeros_like(clean)
     draft_errors, weighted_errors = [], []
+    checkpoints, updates = run.full.checkpoints, run.full.updates
+    assert checkpoints is not None and updates is not None  # EngineRun.train records both by default
     for s in np.flatnonzero(touched.any(axis=0)):
         rows = touched[:, s]
-        theta_s = run.full.checkpoints[rows, s]
+        theta_s = checkpoints[rows, s]
         index, weights = schedule.indices[rows, s], schedule.weights[rows, s]
         grads = model.per_example_gradients(theta_s, X[index], y[index])
         is_poison = poison[index] & (weights != 0)
         clean_w, poison_w = np.where(is_poison, 0.0, weights), np.where(is_poison, weights, 0.0)
-        step = -run.full.updates[rows, s] / lr
+        step = -updates[rows, s] / lr
         correction[rows] += lr * (step - aggregate_gradients(grads, clean_w, aggregate))
         if aggregate == "mean":
             g_c, g_p = aggregate_gradients(grads, clean_w, "mean"), aggregate_gradients(grads, poison_w, "mean")

@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 __all__ = ["Param", "Sweep", "SEED_PARAMS", "plain_text"]
 
@@ -140,7 +140,9 @@ class Sweep:
         seeds = range(values["seed0"], values["seed0"] + values["seeds"])
         cells = []
         for combo in itertools.product(*(values[p.name] for p in axes), seeds):
-            cell = {**scalars, **{p.axis: value for p, value in zip(axes, combo[:-1])}, "seed": combo[-1]}
+            # cast: a list parameter always has its axis name (Param.__post_init__ refuses one without)
+            cell: dict[str, Any] = {**scalars, **{cast(str, p.axis): value for p, value in zip(axes, combo[:-1])},
+                                    "seed": combo[-1]}
             if self.keep is None or self.keep(cell):
                 cells.append(cell)
         return cells

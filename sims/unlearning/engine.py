@@ -24,7 +24,7 @@ import numpy as np
 
 from sims.engines.linear import LinearRegression
 from sims.engines.schedule import Schedule, make_schedule, pack
-from sims.engines.sgd import Trajectory, as_rates, batch_mean_weights, run_sgd
+from sims.engines.sgd import Model, Trajectory, as_rates, batch_mean_weights, run_sgd
 from sims.unlearning.problem import UnlearningProblem
 from sims.unlearning.protocol import Step, StepCost
 
@@ -35,7 +35,7 @@ __all__ = ["EngineRun", "EngineModel", "EngineBatch", "replay_from", "forgotten_
 class EngineRun:
     """Training run plus forget set. ``forget`` is a boolean mask over the dataset, ``(n,)`` or ``(T, n)``."""
 
-    model: object
+    model: Model
     X: np.ndarray
     y: np.ndarray
     theta0: np.ndarray

@@ -101,7 +101,7 @@ class UnlearnableModel(Protocol):
         """``epochs`` seeded passes over ``problem``'s retain or forget set, one list of batches per epoch.
         ``stream`` separates the orders that different methods draw (same seed, stream -> same order)."""
 
-    def run(self, plan: Sequence[Step], lr: Any, **options: Any) -> StepCost:
+    def run(self, plan: Sequence[Step], lr: Any, *args: Any, **options: Any) -> StepCost:
         """Run the steps of ``plan`` in order from the current state with one optimiser (module docstring);
         ``options``: the family's optimiser settings (a family rejects those it does not know)."""
 

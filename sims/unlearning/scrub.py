@@ -37,7 +37,7 @@ def scrub(problem: UnlearningProblem, lr: Any, epochs: int = 3, max_epochs: int 
     start(problem, batch_statistics)
     forget = problem.model.batches(problem, "forget", epochs, 5)
     retain = problem.model.batches(problem, "retain", epochs, 6)
-    plan = []
+    plan: list[tuple[Term, ...]] = []
     for epoch in range(epochs):
         if epoch < max_epochs:
             plan += [(Term(batch, -1.0, "distill", temperature),) for batch in forget[epoch]]

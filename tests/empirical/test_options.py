@@ -95,3 +95,16 @@ def test_non_literal_defaults_are_refused_with_their_name(tmp_path, monkeypatch)
     assert source_specs.keyword_defaults("specpkg.mod", "f", skip=frozenset({"b"})) == {"a": 1, "c": {"x": 1}}
     with pytest.raises(LookupError, match="no top-level function or class 'g'"):
         source_specs.keyword_defaults("specpkg.mod", "g")
+
+
+def test_a_spread_entry_in_a_name_mapping_is_refused_with_its_name(tmp_path, monkeypatch):
+    # Found by mypy (issue 21, item 6): a ``**other`` entry has no key node and crashed with an AttributeError.
+    package = tmp_path / "specpkg2"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text("def f():\n    pass\nOTHER = {}\nSPREAD = {**OTHER, 'a': f}\nPLAIN = {'a': f}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source_specs.module_source.cache_clear()
+    with pytest.raises(ValueError, match=r"specpkg2.mod.SPREAD: a \*\*mapping entry"):
+        source_specs.name_mapping("specpkg2.mod", "SPREAD")
+    assert source_specs.name_mapping("specpkg2.mod", "PLAIN") == {"a": "f"}

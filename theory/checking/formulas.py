@@ -184,6 +184,7 @@ _MATCHES: dict[tuple[str, Any], bool] = {}
 def _matches_numerically(formula, implementation, name: str) -> bool:
     """Both at 60 digits on three fixed points (labels +1 and -1, margins of both signs), within 1e-50."""
     with mpmath.workdps(60):
+        points: list[tuple[Any, Any, int]]
         points = [([0.5, -1.25, 2.0], [1.5, 0.25, -0.75], 1), ([-2.0, 0.5, 1.0], [0.75, -1.5, 0.5], -1),
                   ([0.0, 3.0, -0.5], [-1.0, 0.5, 2.0], 1)]
         for theta, x, y in points:

@@ -167,7 +167,7 @@ def perturbed(only: int | None = None) -> Iterator[list[int]]:
     """Perturbation mode for the block (see the module docstring); yields a one-item list counting the
     decision points reached so far. ``only=k`` perturbs the k-th decision point reached (from 0) and no other,
     ``only=COUNT_ONLY`` none (a counting run); ``None`` perturbs every one. Nesting restores the outer mode."""
-    counter = [0, only]
+    counter: list[Any] = [0, only]  # [decision points reached, only]: the count is the int callers read
     token = _PERTURBATIONS.set(counter)
     try:
         yield counter

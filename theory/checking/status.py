@@ -281,8 +281,10 @@ def _run_property(check: PropertyCheck) -> dict[str, Any]:
         case, outcome = failures[-1]  # Hypothesis replays the shrunk example last
         failing = {"case": case, "detail": outcome.detail}
     floor = vacuity_floor(stats["examples"])
+    default = settings.default
+    assert default is not None  # None only while hypothesis itself is being imported
     record = {"check": check.name, "kind": "hypothesis", "passed": passed, **stats,
-              "max_examples": settings.default.max_examples, "ranges": check.ranges, "oracle": check.oracle,
+              "max_examples": default.max_examples, "ranges": check.ranges, "oracle": check.oracle,
               "vacuity_floor": floor, "vacuous": passed and stats["supporting"] < floor, "failing": failing}
     if passed and supporting:
         record["negative_control"] = _property_negative_control(check, supporting, float64_only=not check.oracle)

@@ -35,7 +35,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from hypothesis import settings
 
@@ -356,7 +356,7 @@ def read_record(path: str | Path = DEFAULT_RECORD) -> dict[str, Any]:
     return record
 
 
-def record_is_fresh(record: dict[str, Any]) -> bool:
+def record_is_fresh(record: Mapping[str, Any]) -> bool:
     """Whether the record was written from the current status-deciding sources (see module docstring)."""
     return record.get("registry", {}).get("source_sha256") == source_fingerprint()
 

@@ -109,12 +109,13 @@ def math_sentences(draft_text: str) -> list[tuple[int, int]]:
             masked[match.start():match.end()] = "x" * (match.end() - match.start())
     masked_text = "".join(masked)
     spans, cursor = [], 0
-    for match in [*_BOUNDARY.finditer(masked_text), None]:
-        end = match.start() if match else len(draft_text)
+    boundaries: list[re.Match[str] | None] = [*_BOUNDARY.finditer(masked_text), None]
+    for boundary in boundaries:
+        end = boundary.start() if boundary else len(draft_text)
         segment = draft_text[cursor:end]
         if _MATH.search(segment) and not _CODE.fullmatch(segment.strip()):
             spans.append((cursor, end))
-        cursor = match.end() if match else end
+        cursor = boundary.end() if boundary else end
     return spans
 
 
@@ -156,7 +157,8 @@ def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], prof
     lemmas = dict(lemmas)
     anchors, stale = locate_quotes(draft_text, list(lemmas.values()))
     started = time.perf_counter()
-    entries, origin = ({}, "no lemma: nothing to evaluate")
+    entries: dict[str, dict[str, Any]] = {}
+    origin = "no lemma: nothing to evaluate"
     if anchors or stale:  # every lemma: the banner's scorecard (theory.paper.scorecard) counts them all
         entries, origin = resolve_entries(list(lemmas.values()), profile, record_path, progress)
     annotation = Annotation(draft_path, draft_text, lemmas, anchors, stale, entries, origin,

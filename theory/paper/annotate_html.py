@@ -75,7 +75,9 @@ def _after_block_prefix(text: str, position: int) -> int:
     A marker before a list bullet or a ``>`` would stop the line from being that block.
     """
     line_start = text.rfind("\n", 0, position) + 1
-    prefix_end = _BLOCK_PREFIX.match(text, line_start).end()
+    prefix = _BLOCK_PREFIX.match(text, line_start)
+    assert prefix is not None  # every part of the pattern is optional: it matches (maybe empty) at any position
+    prefix_end = prefix.end()
     return prefix_end if line_start <= position < prefix_end else position
 
 

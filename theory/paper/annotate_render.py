@@ -214,10 +214,10 @@ def render_annotated_markdown(annotation: "Annotation", out_dir: Path, results: 
                          + (f", {other.reading}" if other.reading else "") + ").")
         if entry.get("counterexample") is not None:
             parts.append(f"Counterexample: `{_json(entry['counterexample'])}`.")
-        for other in lemma.corrected_by:
-            corrected = annotation.lemmas.get(other)
+        for corrector in lemma.corrected_by:
+            corrected = annotation.lemmas.get(corrector)
             statement = _one_line(corrected.statement) if corrected else "(not registered)"
-            parts.append(f"Corrected by `{other}` ({annotation.status(other)}): {statement}")
+            parts.append(f"Corrected by `{corrector}` ({annotation.status(corrector)}): {statement}")
         links = [f"[{label}]({href})" for label, href in figure_links(entry, results, out_dir) if href]
         if links:
             parts.append("See " + ", ".join(links) + ".")

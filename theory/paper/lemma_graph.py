@@ -116,6 +116,7 @@ def draw_graph(entries: list[dict[str, Any]], graph_status: Mapping[str, dict[st
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -151,7 +152,9 @@ def draw_graph(entries: list[dict[str, Any]], graph_status: Mapping[str, dict[st
     to_data = axes.transData.inverted()
     half = {}
     for node, text in boxes.items():
-        (x0, y0), (x1, y1) = to_data.transform(text.get_bbox_patch().get_window_extent(renderer).get_points())
+        patch = text.get_bbox_patch()
+        assert patch is not None  # every box is drawn with a bbox above
+        (x0, y0), (x1, y1) = to_data.transform(patch.get_window_extent(renderer).get_points())
         half[node] = ((x1 - x0) / 2, (y1 - y0) / 2)
     for source, target, kind in graph.edges(data="kind"):
         (ax, ay), (bx, by) = positions[source], positions[target]
@@ -168,7 +171,7 @@ def draw_graph(entries: list[dict[str, Any]], graph_status: Mapping[str, dict[st
                       arrowprops={"arrowstyle": "-|>", "color": "#CC0000" if corrects else "#555555",
                                   "linestyle": "--" if corrects else "-", "linewidth": 0.9, "shrinkA": 1, "shrinkB": 1,
                                   "connectionstyle": "arc3,rad=0.05"})
-    handles = [Patch(facecolor=FILLS[key], edgecolor="#888888", label=f"fill: {text}")
+    handles: list[Artist] = [Patch(facecolor=FILLS[key], edgecolor="#888888", label=f"fill: {text}")
                for key, text in (("fully proved", "fully proved"), ("proved", "proved"), ("verified", "verified"),
                                  ("ready", "open, ready"), ("refuted", "refuted"), ("error", "check crashed or problem"))]
     handles += [Patch(facecolor="white", edgecolor=BORDERS[key], linewidth=1.6, label=f"border: {text}")

@@ -24,12 +24,12 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, TypedDict
 
 import numpy as np  # noqa: E402
 
 __all__ = ["SINGLE_COLUMN", "DOUBLE_COLUMN", "MIN_FONT_PT", "RC", "COLOURS", "MARKERS", "colour", "markers",
-           "styles", "use", "figure",
+           "Style", "styles", "use", "figure",
            "legend_outside", "log_plot", "training_state", "save", "pyplot"]
 
 SINGLE_COLUMN = 3.3  # inches
@@ -93,7 +93,14 @@ def markers(names: Iterable[Any]) -> dict[str, str]:
     return out
 
 
-def styles(names: Iterable[Any]) -> dict[str, dict[str, str]]:
+class Style(TypedDict):
+    """One legend entry's look: keyword arguments of ``plot``."""
+
+    color: str
+    marker: str
+
+
+def styles(names: Iterable[Any]) -> dict[str, Style]:
     """``{name: {"color": ..., "marker": ...}}`` for the names of one legend (:func:`colour`, :func:`markers`)."""
     chosen = markers(names)
     return {name: {"color": colour(name), "marker": marker} for name, marker in chosen.items()}
@@ -106,7 +113,8 @@ def pyplot() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update(RC)
+    # ignore: matplotlib's stubs accept only literal rc keys; rcParams validates RC's keys at run time
+    plt.rcParams.update(RC)  # type: ignore[arg-type]
     return plt
 
 
