@@ -176,8 +176,8 @@ def _write_error(path: Path, error: OSError) -> WriteError:
     hint = {errno.ENOSPC: "free some space or give another output folder",
             errno.EDQUOT: "free some space or give another output folder",
             errno.EROFS: "give a writable output folder", errno.EACCES: "give a writable output folder",
-            errno.EPERM: "give a writable output folder"}.get(error.errno, "check the folder")
-    return WriteError(error.errno, f"cannot write {path}: {reason}; {hint}")
+            errno.EPERM: "give a writable output folder"}.get(error.errno or 0, "check the folder")
+    return WriteError(error.errno or 0, f"cannot write {path}: {reason}; {hint}")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
