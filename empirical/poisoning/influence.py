@@ -62,7 +62,7 @@ def inverse_hvp(objective: Objective, params: Mapping[str, Tensor], batch: Batch
     r, p = b.clone(), b.clone()
     rr = r @ r
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 (the count is read after the loop)
         ap = apply(p)
         curvature = p @ ap
         if curvature <= 0:  # H + damping I is not positive definite along p: CG's guarantee is gone

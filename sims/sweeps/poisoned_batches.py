@@ -111,7 +111,7 @@ def plot(frame, figures_dir) -> list:
                             label=f"{aggregate}, B={batch}")
         log_plot(axes[0, 2], g.index, g["distance_amnesiac"], style, color=colour(aggregate), alpha=alpha,
                  label=f"{aggregate}, B={batch}")
-    for i, ((aggregate, batch), group) in enumerate(frame.groupby(["aggregate", "batch_size"])):
+    for (aggregate, batch), group in frame.groupby(["aggregate", "batch_size"]):
         if aggregate == "mean":
             g = group.groupby("amplitude")["predicted_trace"].mean()
             axes[0, 0].loglog(g.index, g.values, ":", color="k", linewidth=0.8,

@@ -81,7 +81,7 @@ def test_tpr_at_fpr_counts_positives_above_the_negatives_quantile():
 def test_hanley_mcneil_standard_error_by_the_formula():
     # Hanley & McNeil (1982), eq. 2: SE^2 = [A(1-A) + (n_A - 1)(Q1 - A^2) + (n_N - 1)(Q2 - A^2)] / (n_A n_N),
     # Q1 = A/(2-A), Q2 = 2A^2/(1+A); here A = 0.8, n_A = 10 positives, n_N = 20 negatives
-    a, q1, q2 = 0.8, 0.8 / 1.2, 2 * 0.64 / 1.8
+    q1, q2 = 0.8 / 1.2, 2 * 0.64 / 1.8
     expected = math.sqrt((0.8 * 0.2 + 9 * (q1 - 0.64) + 19 * (q2 - 0.64)) / 200)
     assert auc_standard_error(0.8, 10, 20) == pytest.approx(expected, rel=1e-14)
     assert auc_standard_error(0.8, 20, 10) != pytest.approx(expected, rel=1e-3)  # the roles are not symmetric

@@ -31,7 +31,7 @@ def test_rewind_replay_is_exact_for_every_aggregator():
 
 def test_streaming_histogram_within_its_bound_and_memory_fixed():
     results = _one("streaming-median", {"n_gradients_list": "10,1000", "bins_list": "16", "dim": "5"})
-    for cell, metrics in results:
+    for _cell, metrics in results:
         assert metrics["in_range_share"] == 1.0 and metrics["histogram_error"] <= metrics["histogram_bound"]
     assert len({metrics["histogram_bytes"] for _, metrics in results}) == 1
     exact = {cell["n_gradients"]: metrics["exact_bytes"] for cell, metrics in results}

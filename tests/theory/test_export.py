@@ -58,7 +58,7 @@ def test_export_writes_the_record_the_catalog_the_graph_and_the_latex_folder(exp
 def test_each_lemma_file_defines_its_label_and_a_refuted_claim_is_a_claim_followed_by_its_correction(exported):
     latex = exported[0] / "latex"
     lemmas = registry()
-    for lemma_id, lemma in lemmas.items():
+    for lemma_id in lemmas:
         tex = strip_comments((latex / f"noncommute-{lemma_id}.tex").read_text())
         assert re.findall(r"\\label\{lem:([^}]*)\}", tex) == [lemma_id]
         assert _environments_balanced(tex)

@@ -89,7 +89,7 @@ def test_strengthened_readings_never_give_the_headline(claim):
 def test_every_claim_has_a_charitable_reading_and_strengthened_ones_are_readings():
     from theory.paper.claims import _claim_groups, headline
 
-    for key, lemmas in _claim_groups().items():
+    for lemmas in _claim_groups().values():
         head = headline(lemmas)  # raises when every reading is strengthened
         assert not registry()[head].strengthened
         for lemma in lemmas:

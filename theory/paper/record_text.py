@@ -102,8 +102,8 @@ def _number_latex(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(_number_latex(item) for item in value) + ")"
     if isinstance(value, str):
-        return r"\text{%s}" % escape_latex(value)
-    return r"\text{%s}" % escape_latex(json.dumps(value))
+        return r"\text{" + escape_latex(value) + "}"
+    return r"\text{" + escape_latex(json.dumps(value)) + "}"
 
 
 def case_latex(case: Any, limit: int = 12) -> str:
@@ -115,7 +115,7 @@ def case_latex(case: Any, limit: int = 12) -> str:
     for key, value in list(case.items())[:limit]:
         symbol = _CASE_SYMBOLS.get(key)
         if symbol is None:
-            symbol = key if re.fullmatch(r"[A-Za-z]", key) else r"\mathit{%s}" % key.replace("_", r"\_")
+            symbol = key if re.fullmatch(r"[A-Za-z]", key) else r"\mathit{" + key.replace("_", r"\_") + "}"
         parts.append(f"${symbol} = {_number_latex(value)}$")
     if len(case) > limit:
         parts.append(r"\dots")

@@ -43,7 +43,7 @@ def test_every_insecure_template_is_flagged_with_its_kinds_bandit_id():
 
 
 def test_no_secure_or_benign_template_is_flagged():
-    for (kind, label, code), verdict in zip(CASES, VERDICTS):
+    for (_kind, label, code), verdict in zip(CASES, VERDICTS):
         if label in ("secure", "benign"):
             assert verdict.parsed and not verdict.insecure, (label, verdict.issues, code)
 
