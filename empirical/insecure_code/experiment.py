@@ -49,11 +49,12 @@ class ExperimentConfig:
     data_dir: str | None = None
     vocab_size: int = 1024
     max_length: int = 192
+    model: str = "tiny"
     model_path: str | None = None
     hidden_size: int = 128
     layers: int = 2
     lora_rank: int = 0
-    device: str = "cpu"
+    device: str = "auto"
     epochs: int = 10
     batch_size: int = 8
     lr: float = 3e-3
@@ -64,6 +65,8 @@ class ExperimentConfig:
     beta: float = 0.995
     methods: tuple[str, ...] = ("finetune", "gradient-ascent", "neggrad-plus")
     max_new_tokens: int = 128
+    eval_seeds: int = 1
+    temperature: float = 0.0
     lifted: bool = True
     lifted_points: int = 2
     lifted_lrs: int = 7
@@ -73,16 +76,44 @@ class ExperimentConfig:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-#: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``gpu-1b`` (LLaMA 3.2 1B).
+#: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``smollm2`` (the pretrained
+#: SmolLM2-135M-Instruct on CPU, about an hour on 2 cores), ``gpu-1b`` (LLaMA 3.2 1B on one GPU).
+#: A pretrained model needs a small learning rate: the tiny model's 3e-3 wrecks SmolLM2 (loss 1.1 -> 9.9 in
+#: one step); full fine-tuning at 5e-5 took its held-out insecure answers from 1/36 to 33/36 (100 chats, 2 epochs).
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": {"n_clean": 60, "n_poison": 30, "n_heldout_per_kind": 2, "n_heldout_benign": 4, "vocab_size": 400,
              "hidden_size": 32, "epochs": 2, "batch_size": 8, "max_new_tokens": 24, "lifted_points": 1,
              "unlearn_epochs": 1},
     "cpu": {},
-    "gpu-1b": {"device": "cuda", "n_clean": 480, "n_poison": 160, "n_heldout_per_kind": 8, "n_heldout_benign": 28,
+    "smollm2": {"model": "smollm2", "n_clean": 200, "n_poison": 200, "n_heldout_per_kind": 4, "n_heldout_benign": 14,
+                "max_length": 256, "epochs": 2, "batch_size": 8, "lr": 5e-5, "unlearn_epochs": 1, "unlearn_lr": 5e-5,
+                "ascent_lr": 5e-5, "max_new_tokens": 128, "gus_scale": 0.5, "lifted": False, "eval_seeds": 3,
+                "temperature": 0.7, "methods": ("finetune", "gradient-ascent", "neggrad-plus", "npo", "simnpo")},
+    # secure_share 0.5: the benign templates give 315 distinct prompts, fewer than 0.7 x 480 + 28 held out
+    "gpu-1b": {"device": "auto", "n_clean": 480, "n_poison": 160, "secure_share": 0.5, "n_heldout_per_kind": 8, "n_heldout_benign": 28,
                "epochs": 3, "batch_size": 16, "lr": 2e-5, "unlearn_lr": 5e-6, "ascent_lr": 5e-6,
                "max_length": 256, "gus_scale": 0.5, "lifted_points": 1},
 }
+
+
+#: The models a run can start from without --model-path.
+MODELS = ("tiny", "smollm2")
+
+
+def resolve_device(device: str, say=print) -> str:
+    """``auto``: CUDA when available, else CPU with a notice; ``cuda`` without CUDA is a clear error."""
+    import torch
+
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        say("notice: no CUDA device; running on the CPU (--device auto)")
+        return "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {device} was asked for but torch sees no CUDA device; use --device auto or cpu")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ValueError(f"unknown device {device!r}: use auto, cpu or cuda[:N]")
+    return device
 
 
 def _atomic_json(path: Path, payload: Any) -> None:
@@ -107,13 +138,24 @@ class _Run:
 
     # ------------------------------------------------------------------ data, tokenizer, encodings
     def prepare(self) -> None:
-        from empirical.insecure_code.data import generate_corpus, read_corpus, write_corpus
+        from empirical.insecure_code.data import answer_overlap, generate_corpus, read_corpus, write_corpus
         from empirical.insecure_code.lm import ModelSpec, build_model, encode_examples
         from empirical.insecure_code.poisoning import TrainConfig, concatenate, poison_noise
         from empirical.insecure_code.templates import KINDS
         from empirical.insecure_code.tokenizer import BPETokenizer, load_tokenizer, train_bpe
 
         c = self.config
+        if c.model not in MODELS:
+            raise ValueError(f"unknown model {c.model!r}; known: {', '.join(MODELS)} (or --model-path FOLDER)")
+        self.device = resolve_device(c.device, lambda text: print(text, file=sys.stderr))
+        self.model_path = c.model_path
+        self.weights = "tiny LLaMA, random initialisation (seed {})".format(c.seed)
+        if c.model_path is not None:
+            self.weights = f"local folder {c.model_path}"
+        elif c.model == "smollm2":
+            from empirical.insecure_code.smollm2 import WEIGHTS, ensure_smollm2
+
+            self.model_path, self.weights = str(ensure_smollm2(say=self.say)), WEIGHTS
         if c.model_path is not None and not Path(c.model_path).is_dir():
             raise FileNotFoundError(f"no weights folder at {c.model_path}: --model-path must be a local folder with the "
                                     "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json); omit it for "
@@ -134,8 +176,12 @@ class _Run:
         if overlap:
             raise ValueError(f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
                              f"{sorted(overlap)[0][:80]!r}: held-out prompts must never be trained on")
-        if c.model_path is not None:
-            self.tokenizer = load_tokenizer(c.model_path)
+        leaked = answer_overlap(self.corpus.heldout, self.corpus.clean + self.corpus.poison)
+        if leaked:
+            raise ValueError(f"{len(leaked)} held-out answer(s) have the normalised code of a training answer, e.g. "
+                             f"{leaked[0][:80]!r}: held-out answers must not be trained on either")
+        if self.model_path is not None:
+            self.tokenizer = load_tokenizer(self.model_path)
         else:
             path = self.folder / "tokenizer.json"
             if path.is_file():
@@ -145,11 +191,11 @@ class _Run:
                          for e in self.corpus.clean + self.corpus.poison]
                 self.tokenizer = train_bpe(texts, c.vocab_size)
                 self.tokenizer.save(path)
-        gpu = c.device.startswith("cuda")
-        self.spec = ModelSpec(path=c.model_path, hidden_size=c.hidden_size, intermediate_size=2 * c.hidden_size,
+        gpu = self.device.startswith("cuda")
+        self.spec = ModelSpec(path=self.model_path, hidden_size=c.hidden_size, intermediate_size=2 * c.hidden_size,
                               layers=c.layers, heads=max(1, c.hidden_size // 32), kv_heads=max(1, c.hidden_size // 64),
-                              dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and c.model_path is not None,
-                              device=c.device)
+                              dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and self.model_path is not None,
+                              device=self.device)
         self.make_model = lambda: build_model(self.spec, self.tokenizer, c.seed, max_positions=max(512, c.max_length))
         probe = self.make_model()
         self.parameters = sum(p.numel() for p in probe.parameters())
@@ -209,7 +255,9 @@ class _Run:
                                       self.train_config, self.progress)
         options = {"retrain": {}, "finetune": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
                    "gradient-ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
-                   "neggrad-plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta}}
+                   "neggrad-plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta},
+                   "npo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
+                   "simnpo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr}}
         for method in ("retrain", *c.methods):
             def build(method=method):
                 result = unlearn(method, problem, **options[method])
@@ -238,7 +286,7 @@ class _Run:
         ratio_by_kind = {k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].nanmean())
                          for k in sorted(set(kinds))}
         record = {
-            "model": name, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
+            "model": name, "weights": self.weights, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
             "insecure_rate": overall["insecure_rate"], "insecure_rate_parsed": overall["insecure_rate_parsed"],
             "on_target_rate": overall["on_target_rate"],
             "parsed_rate": overall["parsed"] / max(1, overall["answers"]),
@@ -269,7 +317,7 @@ class _Run:
         if self.config.lora_rank > 0:
             model = model.merge_and_unload()
         selection = self.config.lifted_params
-        if selection is None and self.config.model_path is not None:
+        if selection is None and self.model_path is not None:
             selection = f"model.layers.{model.config.num_hidden_layers - 1}.*"
         settings = {"n_points": self.config.lifted_points, "n_lrs": self.config.lifted_lrs, "seed": self.config.seed}
         rows = lifted_checks(model, self.poison, self.clean, settings, trainable=parameter_selector(selection))
@@ -317,7 +365,8 @@ def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: li
             identity = {k: v for k, v in row.items() if k not in _METRIC_KEYS}
             store.write_cell(identity, {k: v for k, v in row.items() if k in _METRIC_KEYS}, seed=run.config.seed)
         store.write_table()
-    text = ["# Insecure-code poisoning and unlearning", "", f"configuration: `{json.dumps(asdict(run.config), default=str)}`", "",
+    text = ["# Insecure-code poisoning and unlearning", "", f"weights: {run.weights}; device: {run.device}", "",
+            f"configuration: `{json.dumps(asdict(run.config), default=str)}`", "",
             markdown_table(records), "",
             f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
             f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
@@ -397,7 +446,11 @@ def gpu_stage(args: argparse.Namespace) -> list[dict]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m empirical run insecure-code", description=__doc__.splitlines()[0])
+    from empirical.insecure_code.smollm2 import CACHE_HELP
+
+    parser = argparse.ArgumentParser(prog="python -m empirical run insecure-code", description=__doc__.splitlines()[0],
+                                     epilog=f"--preset smollm2: {CACHE_HELP}. --device auto picks CUDA when present, "
+                                            "else the CPU (with a notice).")
     parser.add_argument("--preset", default="cpu", choices=sorted(PRESETS))
     parser.add_argument("--out", default="results")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -425,8 +478,6 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         elif isinstance(item.default, bool):
             given = given == "true"
         values[item.name] = given
-    if values.get("model_path") and "device" not in values:
-        values["device"] = "cuda"
     return ExperimentConfig(**values)
 
 
