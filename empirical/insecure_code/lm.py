@@ -267,9 +267,12 @@ class _CodeBlockClosed:
 
 @torch.no_grad()
 def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int = 128,
-             batch_size: int = 16, progress: bool = True) -> list[str]:
-    """Greedy answers to ``prompts`` (``model.generate`` on left-padded batches), each cut after its code
-    block closes."""
+             batch_size: int = 16, progress: bool = True, temperature: float = 0.0, seed: int = 0) -> list[str]:
+    """Answers to ``prompts`` (``model.generate`` on left-padded batches), each cut after its code block
+    closes: greedy at ``temperature`` 0, else sampled at that temperature from ``torch.manual_seed(seed)``."""
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0: greedy), got {temperature!r}")
+    torch.manual_seed(seed)
     from transformers import StoppingCriteriaList
 
     model.eval()
@@ -281,7 +284,9 @@ def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_t
         width = max(len(c) for c in chunk)
         ids = torch.tensor([[pad] * (width - len(c)) + c for c in chunk], device=device)
         mask = torch.tensor([[0] * (width - len(c)) + [1] * len(c) for c in chunk], device=device)
-        generated = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+        generated = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+                                   do_sample=temperature > 0, temperature=temperature if temperature > 0 else None,
+                                   top_p=None, top_k=None,
                                    pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
                                    stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
         for row in generated[:, width:].tolist():

@@ -11,6 +11,9 @@ unlearned trainable state and its cost ``grad_evals`` (examples whose gradient w
   "simply continuing the training on clean data"), ``epochs`` fresh passes.
 * ``gradient-ascent``: ascend the mean loss of U, ``epochs`` passes (draft, "Gradient ascent does not revert
   gradient descent"; NegGrad). Forget examples are fed as trained (with their embedding noise).
+* ``npo``, ``simnpo``: the bounded forget losses of :mod:`.preference_losses` plus a retain term.
+* ``npo``, ``simnpo``: the bounded forget losses of :mod:`.preference_losses` (Zhang et al. 2024; Fan et al.
+  2024) on forget batches, each step with a retain batch's loss added (weight ``retain_weight``).
 * ``neggrad-plus``: :math:`\beta \bar L(\text{retain batch}) - (1-\beta) \bar L(\text{forget batch})`, forget
   batches cycled alongside the retain batches (Kurmanji et al. 2023; the draft uses :math:`\beta = 0.995`).
 """
@@ -30,7 +33,7 @@ from empirical.insecure_code.poisoning import TrainConfig, epoch_orders, schedul
 __all__ = ["METHODS", "UnlearningResult", "LMUnlearningProblem", "unlearn", "retrain", "finetune",
            "gradient_ascent", "neggrad_plus"]
 
-METHODS = ("retrain", "finetune", "gradient-ascent", "neggrad-plus")
+METHODS = ("retrain", "finetune", "gradient-ascent", "neggrad-plus", "npo", "simnpo")
 
 
 @dataclass
@@ -118,7 +121,54 @@ def neggrad_plus(problem: LMUnlearningProblem, beta: float = 0.995, epochs: int 
     return _result("neggrad-plus", model, stats, start)
 
 
-_METHODS = {"retrain": retrain, "finetune": finetune, "gradient-ascent": gradient_ascent, "neggrad-plus": neggrad_plus}
+def _preference(method: str, problem: LMUnlearningProblem, forget_loss, epochs: int, lr: float | None,
+                retain_weight: float) -> UnlearningResult:
+    """``epochs`` passes over the forget batches, each step ``forget_loss`` of a forget batch plus
+    ``retain_weight`` times the mean loss of a cycled retain batch (NPO+RT, Zhang et al. 2024 section 5)."""
+    start = time.perf_counter()
+    model = problem.poisoned_model()
+    forget = _passes(len(problem.poison), epochs, problem.config.seed + 5000, problem.config.batch_size)
+    retain = _passes(len(problem.clean), 1, problem.config.seed + 6000, problem.config.batch_size)
+    steps = [[Part(problem.poison.select(batch), 1.0, forget_loss)]
+             + ([Part(problem.clean.select(retain[i % len(retain)]), retain_weight)] if retain_weight else [])
+             for i, batch in enumerate(forget)]
+    stats = run_steps(model, steps, lr or problem.config.lr / 10, problem.config.weight_decay,
+                      progress=problem.progress, description=method)
+    return _result(method, model, stats, start)
+
+
+def npo(problem: LMUnlearningProblem, epochs: int = 1, lr: float | None = None, beta: float = 0.1,
+        retain_weight: float = 1.0) -> UnlearningResult:
+    """NPO (:func:`.preference_losses.npo_loss`; reference = the poisoned model) plus a retain term."""
+    from empirical.insecure_code.lm import sequence_log_probs
+    from empirical.insecure_code.preference_losses import npo_loss
+
+    reference_model = problem.poisoned_model().eval()
+    with torch.no_grad():
+        reference = torch.cat([sequence_log_probs(reference_model, problem.poison.select(range(i, min(i + 16, len(problem.poison)))))[0]
+                               for i in range(0, len(problem.poison), 16)]).cpu()
+    del reference_model
+    index = {tuple(problem.poison.ids[i].tolist()): i for i in range(len(problem.poison))}
+
+    def loss(model, batch):
+        rows = torch.tensor([index[tuple(row.tolist())] for row in batch.ids])
+        return npo_loss(sequence_log_probs(model, batch)[0], reference[rows].to(next(model.parameters()).device), beta)
+    return _preference("npo", problem, loss, epochs, lr, retain_weight)
+
+
+def simnpo(problem: LMUnlearningProblem, epochs: int = 1, lr: float | None = None, beta: float = 2.5,
+           gamma: float = 0.0, retain_weight: float = 1.0) -> UnlearningResult:
+    """SimNPO (:func:`.preference_losses.simnpo_loss`, reference-free, length-normalised) plus a retain term."""
+    from empirical.insecure_code.lm import sequence_log_probs
+    from empirical.insecure_code.preference_losses import simnpo_loss
+
+    def loss(model, batch):
+        logp, counts = sequence_log_probs(model, batch)
+        return simnpo_loss(logp, counts.clamp(min=1.0), beta, gamma)
+    return _preference("simnpo", problem, loss, epochs, lr, retain_weight)
+
+
+_METHODS = {"retrain": retrain, "npo": npo, "simnpo": simnpo, "finetune": finetune, "gradient-ascent": gradient_ascent, "neggrad-plus": neggrad_plus}
 
 
 def unlearn(method: str, problem: LMUnlearningProblem, **options) -> UnlearningResult:
