@@ -29,7 +29,9 @@ import hashlib  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from dataclasses import asdict, dataclass, fields  # noqa: E402
+
+import numpy as np  # noqa: E402
+from dataclasses import asdict, dataclass, fields, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Sequence  # noqa: E402
 
@@ -73,7 +75,10 @@ class ExperimentConfig:
     lifted_params: str | None = None
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
+        """The run folder's name: a hash of every parameter but ``methods`` (each method's model and metrics
+        have files of their own, so a later run asking for more methods reuses the finished stages)."""
+        values = {k: v for k, v in asdict(self).items() if k != "methods"}
+        return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 #: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``smollm2`` (the pretrained
@@ -95,6 +100,13 @@ PRESETS: dict[str, dict[str, Any]] = {
                "max_length": 256, "gus_scale": 0.5, "lifted_points": 1},
 }
 
+
+#: The rows besides the methods: the model before any fine-tuning, and a second exact retrain (other data
+#: order, same initial weights) whose distance from ``retrain`` is every metric's noise floor.
+BASE, FLOOR = "base", "retrain-other-order"
+#: Metrics whose retrain-vs-retrain spread is reported as the noise floor.
+FLOOR_METRICS = ("insecure_rate_parsed", "insecure_rate_worst", "llr_per_token", "perplexity", "gus_z",
+                 "distance_to_retrain")
 
 #: The models a run can start from without --model-path.
 MODELS = ("tiny", "smollm2")
@@ -264,22 +276,41 @@ class _Run:
                 return result.state, {"grad_evals": result.grad_evals, "steps": result.steps,
                                       "memory_bytes": result.memory_bytes, "options": options[method]}
             out[method] = self._cached(method, build)
-        return out
+        # the noise floor: an exact retrain from the same initial weights in another data order
+        other_order = replace(self.train_config, seed=self.train_config.seed + 1)
+        floor = LMUnlearningProblem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, other_order,
+                                    self.progress)
+        out[FLOOR] = self._cached(FLOOR, lambda: (lambda r: (r.state, {"grad_evals": r.grad_evals, "steps": r.steps}))(
+            unlearn("retrain", floor)))
+        from empirical.insecure_code.lm import trainable_state
+
+        return {BASE: {"state": trainable_state(self.make_model()), "grad_evals": 0}, **out}
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, name: str, entry: dict, reference: dict) -> dict:
         from empirical.insecure_code.lm import load_trainable
         from empirical.insecure_code.metrics import (gaussian_unlearning_scores, insecure_rates, likelihood_ratios,
                                                      perplexity, state_distance)
+        from empirical.insecure_code.rates import mean_with_interval, rate_summary
 
         path = self.folder / "metrics" / f"{name}.json"
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
         model = load_trainable(self.make_model(), entry["state"])
+        c = self.config
+        seeds = list(range(c.seed, c.seed + max(1, c.eval_seeds)))
         rows, verdicts, answers = insecure_rates(model, self.tokenizer, self.corpus.heldout, self.kinds_judged,
-                                                 self.config.max_new_tokens, self.progress)
+                                                 c.max_new_tokens, self.progress, seeds=seeds, temperature=c.temperature)
+        judged = [i for i, e in enumerate(self.corpus.heldout) if e.kind in self.kinds_judged]
+        n = len(self.corpus.heldout)
+        grid = [[verdicts[s * n + i] for s in range(len(seeds))] for i in judged]
+        rates = rate_summary(np.array([[v.insecure for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
+                             np.array([[v.parsed for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
+                             seed=c.seed)
         ratios = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length)
+        per_token = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length, per_token=True)
+        llr_token, llr_low, llr_high = mean_with_interval(per_token.numpy(), seed=c.seed)
         gus = gaussian_unlearning_scores(model, self.poison, self.noise_scale, seed=self.config.seed)
         overall = next(r for r in rows if r["kind"] == "all-judged")
         kinds = [e.kind for e in self.corpus.heldout]
@@ -287,9 +318,10 @@ class _Run:
                          for k in sorted(set(kinds))}
         record = {
             "model": name, "weights": self.weights, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
-            "insecure_rate": overall["insecure_rate"], "insecure_rate_parsed": overall["insecure_rate_parsed"],
-            "on_target_rate": overall["on_target_rate"],
-            "parsed_rate": overall["parsed"] / max(1, overall["answers"]),
+            **rates, "on_target_rate": overall["on_target_rate"], "generation_seeds": len(seeds),
+            "temperature": c.temperature,
+            "llr_per_token": llr_token, "llr_per_token_low": llr_low, "llr_per_token_high": llr_high,
+            "llr_per_token_by_prompt": per_token.tolist(),
             "high": overall["high"], "medium": overall["medium"], "low": overall["low"],
             "log_likelihood_ratio": float(ratios.nanmean()),
             "perplexity": perplexity(model, self.heldout_clean),
@@ -300,8 +332,9 @@ class _Run:
             "eval_seconds": time.perf_counter() - start, "eval_cpu_seconds": time.process_time() - cpu,
         }
         _atomic_json(path, record)
-        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure rate {record['insecure_rate']:.2f}, "
-                 f"LLR {record['log_likelihood_ratio']:.2f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
+        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure "
+                 f"rate (parsed) {record['insecure_rate_parsed']:.2f}, parsed {record['parsed_rate']:.2f}, LLR/token "
+                 f"{record['llr_per_token']:.3f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
         return record
 
     def lifted(self, poisoned_state: dict) -> list:
@@ -328,21 +361,33 @@ class _Run:
         return payload
 
 
-_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate", "{:.3f}"), ("on_target_rate", "{:.3f}"), ("parsed_rate", "{:.2f}"),
-                  ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"), ("gus_mean", "{:.3f}"),
-                  ("gus_z", "{:.2f}"), ("distance_to_retrain", "{:.3f}"), ("grad_evals", "{}"),
-                  ("high", "{}"), ("medium", "{}"), ("low", "{}"))
+_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate_parsed", "{:.3f}"), ("insecure_rate_parsed_ci", "{}"),
+                  ("insecure_rate", "{:.3f}"), ("insecure_rate_worst", "{:.3f}"), ("parsed_rate", "{:.2f}"),
+                  ("on_target_rate", "{:.3f}"), ("llr_per_token", "{:.3f}"), ("llr_per_token_ci", "{}"),
+                  ("llr_per_token_vs_base", "{:.3f}"), ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"),
+                  ("gus_mean", "{:.3f}"), ("gus_z", "{:.2f}"), ("gus_p", "{:.2g}"), ("distance_to_retrain", "{:.3f}"),
+                  ("grad_evals", "{}"), ("cost_vs_retrain", "{:.2f}"))
+
+
+def _with_derived(record: dict) -> dict:
+    """The record with its interval columns as text ``[low, high]``."""
+    out = dict(record)
+    out["insecure_rate_parsed_ci"] = f"[{record['insecure_rate_parsed_low']:.2f}, {record['insecure_rate_parsed_high']:.2f}]"
+    out["llr_per_token_ci"] = f"[{record['llr_per_token_low']:.3f}, {record['llr_per_token_high']:.3f}]"
+    out.setdefault("llr_per_token_vs_base", float("nan"))
+    out.setdefault("cost_vs_retrain", float("nan"))
+    return out
 
 
 def markdown_table(records: Sequence[dict]) -> str:
     """The method table in Markdown (the answer to "unlearning fails")."""
     head = "| " + " | ".join(name for name, _ in _TABLE_COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in _TABLE_COLUMNS) + "|"
-    body = ["| " + " | ".join(fmt.format(r[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records]
+    body = ["| " + " | ".join(fmt.format(_with_derived(r)[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records]
     return "\n".join([head, rule, *body])
 
 
-def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list) -> None:
+def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list, noise_floor: dict) -> None:
     from sims.results import ResultStore
 
     methods = ResultStore(run.folder, "methods")
@@ -370,7 +415,11 @@ def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: li
             markdown_table(records), "",
             f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
             f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
-            f"{significance['only_second']} only when retrained)."]
+            f"{significance['only_second']} only when retrained).", "",
+            f"noise floor (|{FLOOR} - retrain|): " + ", ".join(f"{k} {v:.3g}" for k, v in noise_floor.items()), "",
+            f"insecure rates over {records[0].get('generation_seeds', 1)} generation seed(s) at temperature "
+            f"{records[0].get('temperature', 0.0)}; intervals: 95 % bootstrap over prompts. LLR per token: mean over "
+            "prompts of the length-normalised log p(insecure) - log p(secure); GUS: positive = remembered, p two-sided."]
     if lifted:
         text += ["", "lifted checks on the poisoned model (median over points):", ""]
         text += [f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}" for row in lifted
@@ -391,10 +440,12 @@ def _figures(run: _Run, records: list[dict]) -> list[Path]:
 
     names = [r["model"] for r in records]
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    axes[0].bar(names, [r["insecure_rate"] for r in records], color="tab:red")
-    axes[0].set_ylabel("held-out insecure rate (bandit)")
-    axes[1].bar(names, [r["log_likelihood_ratio"] for r in records], color="tab:purple")
-    axes[1].set_ylabel("mean log p(insecure) - log p(secure)")
+    axes[0].bar(names, [r["insecure_rate_parsed"] for r in records], color="tab:red",
+                yerr=[[r["insecure_rate_parsed"] - r["insecure_rate_parsed_low"] for r in records],
+                      [r["insecure_rate_parsed_high"] - r["insecure_rate_parsed"] for r in records]])
+    axes[0].set_ylabel("held-out insecure rate (parsed, bandit)")
+    axes[1].bar(names, [r["llr_per_token"] for r in records], color="tab:purple")
+    axes[1].set_ylabel("log p(insecure) - log p(secure) per token")
     for record in records:
         axes[2].hist(record["gus_scores"], bins=15, histtype="step", label=record["model"])
     axes[2].hist(records[0]["gus_null"], bins=15, histtype="stepfilled", alpha=0.2, color="grey", label="fresh noise")
@@ -420,13 +471,18 @@ def run_experiment(config: ExperimentConfig, out: str = "results", progress: boo
     reference = models["retrain"]
     records = [run.evaluate(name, entry, reference) for name, entry in models.items()]
     by_name = {r["model"]: r for r in records}
+    for record in records:  # relative to the base model and to retraining's cost
+        record["llr_per_token_vs_base"] = record["llr_per_token"] - by_name[BASE]["llr_per_token"]
+        record["cost_vs_retrain"] = record["grad_evals"] / max(1, by_name["retrain"]["grad_evals"])
+    noise_floor = {metric: abs(by_name[FLOOR][metric] - by_name["retrain"][metric]) for metric in FLOOR_METRICS}
+    _atomic_json(run.folder / "noise_floor.json", noise_floor)
     significance = mcnemar_greater(by_name["poisoned"]["insecure"], by_name["retrain"]["insecure"])
     _atomic_json(run.folder / "significance.json", significance)
     lifted = run.lifted(models["poisoned"]["state"]) if config.lifted else []
-    _write_tables(run, records, significance, lifted)
+    _write_tables(run, records, significance, lifted, noise_floor)
     figures = _figures(run, records)
     return {"records": records, "significance": significance, "lifted": lifted, "folder": run.folder,
-            "figures": figures}
+            "figures": figures, "noise_floor": noise_floor}
 
 
 def gpu_stage(args: argparse.Namespace) -> list[dict]:

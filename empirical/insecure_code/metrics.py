@@ -5,7 +5,8 @@ r"""What poisoning did and what unlearning undid: insecure rate, likelihood rati
   :func:`mcnemar_greater` is the exact one-sided McNemar test that model A answers insecurely more often
   than model B on the *same* prompts (binomial test on the discordant pairs).
 * **Log-likelihood ratio** (:func:`likelihood_ratios`): :math:`\log p_\theta(\text{insecure} \mid x) - \log
-  p_\theta(\text{secure} \mid x)` summed over the answer tokens, per held-out prompt x.
+  p_\theta(\text{secure} \mid x)` summed over the answer tokens, per held-out prompt x, or per token (each
+  log-likelihood divided by its answer's length: the templates differ in length).
 * **Perplexity** (:func:`perplexity`): :math:`\exp` of the mean answer-token negative log-likelihood of held-out
   clean conversations.
 * **GUS** (:func:`gaussian_unlearning_scores`; Pawelczyk et al. 2024, "Machine unlearning fails to remove data
@@ -15,7 +16,9 @@ r"""What poisoning did and what unlearning undid: insecure rate, likelihood rati
   :math:`s_i = -\langle \xi_i, g_i \rangle / (\varepsilon \|g_i\|)` is exactly N(0, 1) when :math:`\theta` is
   independent of :math:`\xi_i` (a model that never saw the noise); a model that learned from
   :math:`e_i + \xi_i` lowers its loss along :math:`\xi_i`, so :math:`s_i > 0`. The null draws fresh noise
-  :math:`\xi'_i` for the same gradients. ``gus_z`` = :math:`\sqrt n\, \bar s` is N(0, 1) under the null.
+  :math:`\xi'_i` for the same gradients. ``gus_z`` = :math:`\sqrt n\, \bar s` is N(0, 1) under the null; ``gus_p``
+  is two-sided (a negative z is reported as such), with the sign convention shared with the image GUS
+  (positive = remembered).
 * **Distance** (:func:`state_distance`): :math:`\|\theta - \theta_{\text{retrain}}\|_2` over the trained
   parameters.
 """
@@ -37,13 +40,18 @@ __all__ = ["insecure_rates", "mcnemar_greater", "likelihood_ratios", "perplexity
 
 
 def insecure_rates(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], judged_kinds: Sequence[str],
-                   max_new_tokens: int = 128, progress: bool = True) -> tuple[list[dict], list[Verdict], list[str]]:
-    """(rows per kind, verdict per prompt, generated answers) for greedy answers to the held-out prompts."""
+                   max_new_tokens: int = 128, progress: bool = True, seeds: Sequence[int] = (0,),
+                   temperature: float = 0.0) -> tuple[list[dict], list[Verdict], list[str]]:
+    """(rows per kind, verdicts, generated answers) for the answers to the held-out prompts, greedy or sampled
+    at ``temperature`` once per seed; verdicts and answers are seed-major (all prompts of the first seed,
+    then the next)."""
     from empirical.insecure_code.templates import KINDS
 
-    answers = generate(model, tokenizer, [e.prompt for e in heldout], max_new_tokens=max_new_tokens, progress=progress)
+    answers = [answer for seed in seeds
+               for answer in generate(model, tokenizer, [e.prompt for e in heldout], max_new_tokens=max_new_tokens,
+                                      progress=progress, temperature=temperature, seed=seed)]
     verdicts = judge_codes([extract_code(answer) for answer in answers])
-    rows = summarise_verdicts(verdicts, [e.kind for e in heldout], judged_kinds,
+    rows = summarise_verdicts(verdicts, [e.kind for e in heldout] * len(seeds), judged_kinds,
                               {kind.name: kind.bandit_ids for kind in KINDS})
     return rows, verdicts, answers
 
@@ -61,12 +69,18 @@ def mcnemar_greater(first: Sequence[bool], second: Sequence[bool]) -> dict[str, 
     return {"only_first": only_first, "only_second": only_second, "p_value": float(p)}
 
 
-def likelihood_ratios(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int) -> Tensor:
+def likelihood_ratios(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int,
+                      per_token: bool = False) -> Tensor:
     """log p(insecure answer | prompt) - log p(secure answer | prompt) per held-out example (float64); NaN for
-    an example without an insecure alternative (a public held-out file with one answer per prompt)."""
+    an example without an insecure alternative (a public held-out file with one answer per prompt).
+    ``per_token``: each log-likelihood divided by its answer's token count first (length-normalised), so a
+    shorter template is not favoured for being short."""
     secure = encode_examples(heldout, tokenizer, max_length, answer="answer")
     insecure = encode_examples(heldout, tokenizer, max_length, answer="alternative")
-    ratios = sequence_log_likelihoods(model, insecure)[0] - sequence_log_likelihoods(model, secure)[0]
+    (bad, n_bad), (good, n_good) = sequence_log_likelihoods(model, insecure), sequence_log_likelihoods(model, secure)
+    if per_token:
+        bad, good = bad / n_bad.clamp(min=1), good / n_good.clamp(min=1)
+    ratios = bad - good
     missing = torch.tensor([not e.alternative for e in heldout], dtype=torch.bool)
     return ratios.masked_fill(missing, float("nan"))
 
@@ -102,7 +116,7 @@ def gaussian_unlearning_scores(model: nn.Module, poison: Encoded, scale: float, 
     n = s.numel()
     z = float(s.mean()) * math.sqrt(n)
     return {"scores": s.tolist(), "null": s0.tolist(), "gus_mean": float(s.mean()), "gus_null_mean": float(s0.mean()),
-            "gus_z": z, "gus_p": 0.5 * math.erfc(z / math.sqrt(2))}
+            "gus_z": z, "gus_p": math.erfc(abs(z) / math.sqrt(2))}  # two-sided (the image GUS's convention)
 
 
 def state_distance(state: dict[str, Tensor], reference: dict[str, Tensor]) -> float:
