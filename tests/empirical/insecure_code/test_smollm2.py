@@ -83,6 +83,7 @@ def tokenizer():
     return AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
 
 
+@pytest.mark.slow  # reading the tokenizer out of the GGUF file takes about a minute
 def test_conversations_use_the_models_own_chat_template(tokenizer):
     from empirical.data.chat import ByteTokenizer
 
@@ -100,3 +101,24 @@ def test_conversations_use_the_models_own_chat_template(tokenizer):
     plain_ids, _ = encode_chat(ByteTokenizer(), prompt, answer, 256)
     assert bytes(i for i in plain_ids if i < 256).decode().startswith("<|user|>\n")
     assert not uses_template(ByteTokenizer())
+
+
+def test_a_templated_tokenizer_is_encoded_through_its_template():
+    """Fast: a small BPE tokenizer given a ChatML template (SmolLM2's) goes through the template path."""
+    from transformers import PreTrainedTokenizerFast
+
+    from empirical.insecure_code.tokenizer import train_bpe
+
+    bpe = train_bpe(["def f(x):\n    return x + 1", "Write a function f that adds one."] * 20, 300)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe.tokenizer, pad_token="<pad>", bos_token="<bos>",
+                                        eos_token="<eos>", additional_special_tokens=["<|im_start|>", "<|im_end|>"])
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.chat_template = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
+                               "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}"
+                               "{{ '<|im_start|>assistant\\n' }}{% endif %}")
+    ids, labels = encode_chat(tokenizer, "Write a function f that adds one.", "def f(x):\n    return x + 1", 64)
+    head = prompt_ids("Write a function f that adds one.", tokenizer)
+    assert tokenizer.decode(head, skip_special_tokens=False).endswith("<|im_start|>assistant\n")
+    assert ids[:len(head)] == head and set(labels[:len(head)]) == {-100}
+    assert tokenizer.decode([t for t in labels if t != -100], skip_special_tokens=False) == \
+        "def f(x):\n    return x + 1<|im_end|>\n"
