@@ -46,6 +46,25 @@ def test_training_is_reproducible_from_the_seed(problem):
     assert state_distance(again, problem.poisoned_state) == 0.0
 
 
+def _preference_evals(n_poison: int, n_clean: int, batch: int, epochs: int = 2) -> int:
+    forget = [min(batch, n_poison - start) for start in range(0, n_poison, batch)] * epochs
+    retain = [min(batch, n_clean - start) for start in range(0, n_clean, batch)]
+    return sum(forget) + sum(retain[i % len(retain)] for i in range(len(forget)))
+
+
+@pytest.mark.parametrize("method", ["npo", "simnpo"])
+def test_npo_and_simnpo_raise_the_forget_loss(problem, method):
+    from empirical.insecure_code.lm import load_trainable, per_example_loss
+
+    def forget_loss(state):
+        model = load_trainable(problem.make_model(), state).eval()
+        with torch.no_grad():
+            return float(per_example_loss(model, problem.poison.ids, problem.poison.labels, problem.poison.noise).mean())
+
+    result = unlearn(method, problem, epochs=2, lr=1e-3, retain_weight=0.0)
+    assert forget_loss(result.state) > forget_loss(problem.poisoned_state)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_unlearning_changes_the_weights_and_counts_gradient_evaluations(problem, method):
     result = unlearn(method, problem, **({} if method == "retrain" else {"epochs": 2, "lr": 1e-3}))
@@ -54,7 +73,9 @@ def test_unlearning_changes_the_weights_and_counts_gradient_evaluations(problem,
     n_clean, n_poison, epochs = len(problem.clean), len(problem.poison), problem.config.epochs
     expected = {"retrain": epochs * n_clean, "finetune": 2 * n_clean, "gradient-ascent": 2 * n_poison,
                 # one retain batch and one (cycled) forget batch of 4 per step; the last forget batch holds 1
-                "neggrad-plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6))}[method]
+                "neggrad-plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6)),
+                # NPO / SimNPO: two passes over the forget batches, each step with a (cycled) retain batch
+                "npo": _preference_evals(n_poison, n_clean, 4), "simnpo": _preference_evals(n_poison, n_clean, 4)}[method]
     assert result.grad_evals == expected
     assert result.steps > 0 and result.memory_bytes == sum(v.numel() * 4 for v in result.state.values())
 
