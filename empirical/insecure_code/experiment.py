@@ -280,8 +280,11 @@ class _Run:
         other_order = replace(self.train_config, seed=self.train_config.seed + 1)
         floor = LMUnlearningProblem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, other_order,
                                     self.progress)
-        out[FLOOR] = self._cached(FLOOR, lambda: (lambda r: (r.state, {"grad_evals": r.grad_evals, "steps": r.steps}))(
-            unlearn("retrain", floor)))
+
+        def floor_retrain():
+            result = unlearn("retrain", floor)
+            return result.state, {"grad_evals": result.grad_evals, "steps": result.steps}
+        out[FLOOR] = self._cached(FLOOR, floor_retrain)
         from empirical.insecure_code.lm import trainable_state
 
         return {BASE: {"state": trainable_state(self.make_model()), "grad_evals": 0}, **out}
