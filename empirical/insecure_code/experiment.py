@@ -558,6 +558,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: the finished stages are kept; run the same command again to resume", file=sys.stderr)
+        return 130
     print(markdown_table(result["records"]))
     significance = result["significance"]
     print(f"poisoned > retrain insecure rate: McNemar p = {significance['p_value']:.3g}")
