@@ -75,11 +75,15 @@ class ExperimentConfig:
     lifted_params: str | None = None
 
     def key(self) -> str:
-        """The run folder's name: a hash of every parameter but ``methods`` (each method's model and metrics
-        have files of their own, so a later run asking for more methods reuses the finished stages)."""
-        values = {k: v for k, v in asdict(self).items() if k != "methods"}
+        """The run folder's name: a hash of every parameter but ``methods`` and the lifted checks' settings (each
+        method's model and metrics have files of their own, and the lifted checks a file named by their
+        settings, so a later run asking for more methods or other checks reuses the finished stages)."""
+        values = {k: v for k, v in asdict(self).items() if k not in _OWN_FILES}
         return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
+
+#: Parameters whose results have files of their own in the run folder (left out of its name).
+_OWN_FILES = {"methods", "lifted", "lifted_points", "lifted_lrs", "lifted_params"}
 
 #: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``smollm2`` (the pretrained
 #: SmolLM2-135M-Instruct on CPU, about an hour on 2 cores), ``gpu-1b`` (LLaMA 3.2 1B on one GPU).
@@ -345,7 +349,9 @@ class _Run:
         from empirical.insecure_code.lm import load_trainable
         from empirical.models.llama import parameter_selector
 
-        path = self.folder / "lifted.json"
+        settings_key = hashlib.sha256(json.dumps({k: getattr(self.config, k) for k in sorted(_OWN_FILES - {"methods"})},
+                                                 default=str).encode()).hexdigest()[:8]
+        path = self.folder / f"lifted-{settings_key}.json"
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
