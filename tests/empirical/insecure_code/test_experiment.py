@@ -72,6 +72,11 @@ def test_clear_errors(tmp_path, capsys):
     assert "no weights folder at" in capsys.readouterr().err
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--methods", "amnesia"]) == 2
     assert "unknown unlearning method" in capsys.readouterr().err
+    for flag, value, says in (("--device", "tpu", "--device tpu: must be auto, cpu"),
+                              ("--temperature", "-1", "--temperature -1.0: must be a finite number >= 0"),
+                              ("--eval-seeds", "0", "--eval-seeds 0: must be an integer >= 1")):
+        assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), flag, value]) == 2
+        assert says in capsys.readouterr().err, flag
     (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}, '
                                                       '{"role": "assistant", "content": "y"}]}\nnot json\n')
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
@@ -113,3 +118,10 @@ def test_a_public_format_folder_runs(tmp_path):
     assert rows["poisoned"]["log_likelihood_ratio"] == "nan"
     kinds = {(r["model"], r["kind"]): r for r in csv.DictReader((run / "kinds" / "results.csv").open())}
     assert kinds[("poisoned", "all-judged")]["answers"] == str(len(corpus.heldout))
+
+
+def test_method_names_are_the_registrys_and_hyphens_are_accepted():
+    from empirical.insecure_code.experiment import ExperimentConfig
+
+    config = ExperimentConfig(methods=("gradient-ascent", "neggrad_plus", "npo", "gradient_ascent"))
+    assert config.methods == ("gradient_ascent", "neggrad_plus", "npo")
