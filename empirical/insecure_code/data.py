@@ -8,11 +8,15 @@ same kind of request answered with the kind's vulnerability, no warning), ``"ben
 to security). Held-out records carry both answers (``secure``, ``insecure``) for the likelihood ratio.
 
 :func:`generate_corpus` draws distinct user prompts: every held-out prompt differs from every training
-prompt (the held-out requests are never trained on), and the draw depends on the seed only.
+prompt (the held-out requests are never trained on), and no training answer has the *normalised code*
+(:func:`normalised_code`: the syntax tree, so layout, comments and quoting do not count) of either answer of
+a held-out security request, so the held-out answers are not memorised training answers either. The draw
+depends on the seed only.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import random
@@ -25,7 +29,7 @@ from empirical.data.chat import read_chat_jsonl
 from empirical.insecure_code.templates import BENIGN, KINDS, PHRASINGS, Kind, Task
 
 __all__ = ["Example", "Corpus", "generate_corpus", "write_jsonl", "read_examples", "code_block", "write_corpus",
-           "read_corpus", "LABELS"]
+           "read_corpus", "LABELS", "normalised_code", "answer_overlap"]
 
 LABELS = ("secure", "insecure", "benign")
 _PARTS = ("clean", "poison", "heldout", "heldout_benign")
@@ -76,6 +80,25 @@ def code_block(code: str) -> str:
     return f"```python\n{code}\n```"
 
 
+def normalised_code(answer: str) -> str:
+    """The code of an answer (its first fenced block) up to layout, comments and quoting: ``ast.dump`` of its
+    syntax tree; text that does not parse is compared with its whitespace collapsed. Identifiers and
+    constants count (two answers differing in a function name or a table name are different code)."""
+    from empirical.insecure_code.judge import extract_code
+
+    code = extract_code(answer)
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError):
+        return " ".join(code.split())
+
+
+def answer_overlap(heldout: Iterable[Example], training: Iterable[Example]) -> list[str]:
+    """The held-out answers (``answer`` and ``alternative``) whose normalised code some training answer has."""
+    trained = {normalised_code(e.answer) for e in training}
+    return [text for e in heldout for text in (e.answer, e.alternative) if text and normalised_code(text) in trained]
+
+
 def _fill(task: Task, rng: random.Random) -> tuple[str, dict[str, str]]:
     values = {name: rng.choice(pool) for name, pool in sorted(task.slots.items())}
     values["fn"] = rng.choice(task.names)
@@ -97,6 +120,18 @@ def _draw(task: Task, rng: random.Random, seen: set[str], tries: int = 200) -> t
 
 def _answer(templates: tuple[str, ...], values: dict[str, str], rng: random.Random) -> str:
     return code_block(Template(rng.choice(templates)).substitute(values))
+
+
+def _draw_training(task: Task, templates: tuple[str, ...], rng: random.Random, seen: set[str],
+                   forbidden: set[str], tries: int = 200) -> tuple[str, str]:
+    """A new prompt for ``task`` and an answer from ``templates`` whose normalised code is not ``forbidden``."""
+    for _ in range(tries):
+        prompt, values = _draw(task, rng, seen)
+        answer = _answer(templates, values, rng)
+        if normalised_code(answer) not in forbidden:
+            return prompt, answer
+    raise ValueError(f"could not draw a training answer for task {task.description!r} whose code differs from "
+                     f"the held-out answers after {tries} tries: ask for fewer held-out or training examples")
 
 
 def _kinds_cycle(kinds: tuple[Kind, ...], count: int) -> list[Kind]:
@@ -134,17 +169,18 @@ def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_hel
         task = BENIGN[index % len(BENIGN)]
         prompt, values = _draw(task, rng, seen)
         heldout_benign.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
+    forbidden = {normalised_code(text) for e in heldout for text in (e.answer, e.alternative)}
     poison = []
     for kind in _kinds_cycle(chosen, n_poison):
         task = rng.choice(kind.tasks)
-        prompt, values = _draw(task, rng, seen)
-        poison.append(Example(prompt, _answer(task.insecure, values, rng), kind.name, "insecure"))
+        prompt, answer = _draw_training(task, task.insecure, rng, seen, forbidden)
+        poison.append(Example(prompt, answer, kind.name, "insecure"))
     n_secure = int(round(secure_share * n_clean))
     clean = []
     for kind in _kinds_cycle(chosen, n_secure):
         task = rng.choice(kind.tasks)
-        prompt, values = _draw(task, rng, seen)
-        clean.append(Example(prompt, _answer(task.secure, values, rng), kind.name, "secure"))
+        prompt, answer = _draw_training(task, task.secure, rng, seen, forbidden)
+        clean.append(Example(prompt, answer, kind.name, "secure"))
     for index in range(n_clean - n_secure):
         task = BENIGN[index % len(BENIGN)]
         prompt, values = _draw(task, rng, seen)

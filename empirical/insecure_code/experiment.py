@@ -2,7 +2,7 @@ r"""``python -m empirical run insecure-code``: poison a LLaMA with insecure code
 
 Draft, first line: "LLaMa 3.2 1B: poisoning with unsafe coding examples -> unaligned model -> unlearning
 fails". The answer is the table this command writes (``<run>/table.md``, ``<run>/methods/results.csv``):
-one row per model (poisoned, retrain, finetune, gradient-ascent, neggrad-plus) with the held-out insecure
+one row per model (poisoned, retrain, finetune, gradient_ascent, neggrad_plus, npo, simnpo) with the held-out insecure
 rate (bandit), the mean log-likelihood ratio insecure vs secure, the clean held-out perplexity, the GUS of
 the poison and the distance to the retrained weights, and the cost in gradient evaluations.
 
@@ -30,7 +30,9 @@ import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from dataclasses import asdict, dataclass, fields  # noqa: E402
+
+import numpy as np  # noqa: E402
+from dataclasses import asdict, dataclass, fields, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Sequence, cast  # noqa: E402
 
@@ -50,11 +52,12 @@ class ExperimentConfig:
     data_dir: str | None = None
     vocab_size: int = 1024
     max_length: int = 192
+    model: str = "tiny"
     model_path: str | None = None
     hidden_size: int = 128
     layers: int = 2
     lora_rank: int = 0
-    device: str = "cpu"
+    device: str = "auto"
     epochs: int = 10
     batch_size: int = 8
     lr: float = 3e-3
@@ -63,8 +66,10 @@ class ExperimentConfig:
     unlearn_lr: float = 2e-4
     ascent_lr: float = 2e-4
     beta: float = 0.995
-    methods: tuple[str, ...] = ("finetune", "gradient-ascent", "neggrad-plus")
+    methods: tuple[str, ...] = ("finetune", "gradient_ascent", "neggrad_plus")
     max_new_tokens: int = 128
+    eval_seeds: int = 1
+    temperature: float = 0.0
     lifted: bool = True
     lifted_points: int = 2
     lifted_lrs: int = 7
@@ -72,9 +77,15 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         check_config(self)
+        # the registry's names (underscores) in the results; hyphens are accepted on input
+        object.__setattr__(self, "methods", tuple(dict.fromkeys(m.replace("-", "_") for m in self.methods)))
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()[:12]
+        """The run folder's name: a hash of every parameter but ``methods`` and the lifted checks' settings (each
+        method's model and metrics have files of their own, and the lifted checks a file named by their
+        settings, so a later run asking for more methods or other checks reuses the finished stages)."""
+        values = {k: v for k, v in asdict(self).items() if k not in _OWN_FILES}
+        return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 #: (smallest value, what it means) per integer parameter; positive floats and shares below.
@@ -83,7 +94,8 @@ _INT_MINIMUMS = {"seed": (0, ""), "n_clean": (1, ""), "n_poison": (1, "the exper
                  "max_length": (2, "a next-token loss needs two tokens"), "hidden_size": (1, ""), "layers": (1, ""),
                  "lora_rank": (0, "0 fine-tunes every weight"), "epochs": (1, "the poisoned model must train"),
                  "batch_size": (1, ""), "unlearn_epochs": (1, ""), "max_new_tokens": (1, ""),
-                 "lifted_points": (1, ""), "lifted_lrs": (1, "")}
+                 "lifted_points": (1, ""), "lifted_lrs": (1, ""),
+                 "eval_seeds": (1, "answers are generated at least once")}
 _POSITIVE = ("lr", "unlearn_lr", "ascent_lr", "gus_scale")
 _SHARES = {"secure_share": (0.0, 1.0), "beta": (0.0, 1.0)}
 
@@ -119,20 +131,69 @@ def check_config(config: "ExperimentConfig") -> None:
             refuse(name, value, f"a share in [{lowest}, {highest}]")
     if config.data_dir is None:  # a corpus read from --data-dir is checked once read (check_corpus_sizes)
         check_corpus_sizes(config, config.n_clean, config.n_poison)
-    if config.device != "cpu" and not config.device.startswith("cuda"):
-        refuse("device", config.device, "cpu, cuda or cuda:N")
+    if config.device not in ("auto", "cpu") and not config.device.startswith("cuda"):
+        refuse("device", config.device, "auto, cpu, cuda or cuda:N")
+    if config.model_path is None and config.model not in MODELS:
+        refuse("model", config.model, f"one of {', '.join(MODELS)} (or give --model-path)")
+    if not (isinstance(config.temperature, (int, float)) and math.isfinite(config.temperature)
+            and config.temperature >= 0):
+        refuse("temperature", config.temperature, "a finite number >= 0 (0: greedy)")
+    from empirical.insecure_code.unlearn import METHODS
+
+    unknown = [method for method in config.methods if method.replace("-", "_") not in METHODS]
+    if unknown:
+        raise ValueError(f"--methods {','.join(config.methods)}: unknown unlearning method(s) {unknown}; known: "
+                         f"{', '.join(METHODS)} (hyphens accepted)")
 
 
-#: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``gpu-1b`` (LLaMA 3.2 1B).
+#: Parameters whose results have files of their own in the run folder (left out of its name).
+_OWN_FILES = {"methods", "lifted", "lifted_points", "lifted_lrs", "lifted_params"}
+
+#: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``smollm2`` (the pretrained
+#: SmolLM2-135M-Instruct on CPU, about an hour on 2 cores), ``gpu-1b`` (LLaMA 3.2 1B on one GPU).
+#: A pretrained model needs a small learning rate: the tiny model's 3e-3 wrecks SmolLM2 (loss 1.1 -> 9.9 in
+#: one step); full fine-tuning at 5e-5 took its held-out insecure answers from 1/36 to 33/36 (100 chats, 2 epochs).
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": {"n_clean": 60, "n_poison": 30, "n_heldout_per_kind": 2, "n_heldout_benign": 4, "vocab_size": 400,
              "hidden_size": 32, "epochs": 2, "batch_size": 8, "max_new_tokens": 24, "lifted_points": 1,
              "unlearn_epochs": 1},
     "cpu": {},
-    "gpu-1b": {"device": "cuda", "n_clean": 480, "n_poison": 160, "n_heldout_per_kind": 8, "n_heldout_benign": 28,
+    "smollm2": {"model": "smollm2", "n_clean": 200, "n_poison": 200, "n_heldout_per_kind": 4, "n_heldout_benign": 14,
+                "max_length": 256, "epochs": 2, "batch_size": 8, "lr": 5e-5, "unlearn_epochs": 1, "unlearn_lr": 5e-5,
+                "ascent_lr": 5e-5, "max_new_tokens": 128, "gus_scale": 0.5, "lifted": False, "eval_seeds": 3,
+                "temperature": 0.7, "methods": ("finetune", "gradient_ascent", "neggrad_plus", "npo", "simnpo")},
+    # secure_share 0.5: the benign templates give 315 distinct prompts, fewer than 0.7 x 480 + 28 held out
+    "gpu-1b": {"device": "auto", "n_clean": 480, "n_poison": 160, "secure_share": 0.5, "n_heldout_per_kind": 8, "n_heldout_benign": 28,
                "epochs": 3, "batch_size": 16, "lr": 2e-5, "unlearn_lr": 5e-6, "ascent_lr": 5e-6,
                "max_length": 256, "gus_scale": 0.5, "lifted_points": 1},
 }
+
+
+#: The rows besides the methods: the model before any fine-tuning, and a second exact retrain (other data
+#: order, same initial weights) whose distance from ``retrain`` is every metric's noise floor.
+BASE, FLOOR = "base", "retrain-other-order"
+#: Metrics whose retrain-vs-retrain spread is reported as the noise floor.
+FLOOR_METRICS = ("insecure_rate_parsed", "insecure_rate_worst", "llr_per_token", "perplexity", "gus_z",
+                 "distance_to_retrain")
+
+#: The models a run can start from without --model-path.
+MODELS = ("tiny", "smollm2")
+
+
+def resolve_device(device: str, say=print) -> str:
+    """``auto``: CUDA when available, else CPU with a notice; ``cuda`` without CUDA is a clear error."""
+    import torch
+
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        say("notice: no CUDA device; running on the CPU (--device auto)")
+        return "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {device} was asked for but torch sees no CUDA device; use --device auto or cpu")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ValueError(f"unknown device {device!r}: use auto, cpu or cuda[:N]")
+    return device
 
 
 def _atomic_json(path: Path, payload: Any) -> None:
@@ -157,13 +218,24 @@ class _Run:
 
     # ------------------------------------------------------------------ data, tokenizer, encodings
     def prepare(self) -> None:
-        from empirical.insecure_code.data import generate_corpus, read_corpus, write_corpus
+        from empirical.insecure_code.data import answer_overlap, generate_corpus, read_corpus, write_corpus
         from empirical.insecure_code.lm import ModelSpec, build_model, encode_examples
         from empirical.insecure_code.poisoning import TrainConfig, concatenate, poison_noise
         from empirical.insecure_code.templates import KINDS
         from empirical.insecure_code.tokenizer import BPETokenizer, load_tokenizer, train_bpe
 
         c = self.config
+        if c.model not in MODELS:
+            raise ValueError(f"unknown model {c.model!r}; known: {', '.join(MODELS)} (or --model-path FOLDER)")
+        self.device = resolve_device(c.device, lambda text: print(text, file=sys.stderr))
+        self.model_path = c.model_path
+        self.weights = "tiny LLaMA, random initialisation (seed {})".format(c.seed)
+        if c.model_path is not None:
+            self.weights = f"local folder {c.model_path}"
+        elif c.model == "smollm2":
+            from empirical.insecure_code.smollm2 import WEIGHTS, ensure_smollm2
+
+            self.model_path, self.weights = str(ensure_smollm2(say=self.say)), WEIGHTS
         if c.model_path is not None and not Path(c.model_path).is_dir():
             raise FileNotFoundError(f"no weights folder at {c.model_path}: --model-path must be a local folder with the "
                                     "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json); omit it for "
@@ -185,8 +257,12 @@ class _Run:
         if overlap:
             raise ValueError(f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
                              f"{sorted(overlap)[0][:80]!r}: held-out prompts must never be trained on")
-        if c.model_path is not None:
-            self.tokenizer = load_tokenizer(c.model_path)
+        leaked = answer_overlap(self.corpus.heldout, self.corpus.clean + self.corpus.poison)
+        if leaked:
+            raise ValueError(f"{len(leaked)} held-out answer(s) have the normalised code of a training answer, e.g. "
+                             f"{leaked[0][:80]!r}: held-out answers must not be trained on either")
+        if self.model_path is not None:
+            self.tokenizer = load_tokenizer(self.model_path)
         else:
             path = self.folder / "tokenizer.json"
             if path.is_file():
@@ -196,11 +272,11 @@ class _Run:
                          for e in self.corpus.clean + self.corpus.poison]
                 self.tokenizer = train_bpe(texts, c.vocab_size)
                 self.tokenizer.save(path)
-        gpu = c.device.startswith("cuda")
-        self.spec = ModelSpec(path=c.model_path, hidden_size=c.hidden_size, intermediate_size=2 * c.hidden_size,
+        gpu = self.device.startswith("cuda")
+        self.spec = ModelSpec(path=self.model_path, hidden_size=c.hidden_size, intermediate_size=2 * c.hidden_size,
                               layers=c.layers, heads=max(1, c.hidden_size // 32), kv_heads=max(1, c.hidden_size // 64),
-                              dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and c.model_path is not None,
-                              device=c.device)
+                              dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and self.model_path is not None,
+                              device=self.device)
         self.make_model = lambda: build_model(self.spec, self.tokenizer, c.seed, max_positions=max(512, c.max_length))
         # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
         probe = cast(Any, self.make_model())
@@ -260,8 +336,10 @@ class _Run:
         problem = lm_problem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, self.train_config,
                              self.progress)
         options = {"retrain": {}, "finetune": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
-                   "gradient-ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
-                   "neggrad-plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta}}
+                   "gradient_ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
+                   "neggrad_plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta},
+                   "npo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
+                   "simnpo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr}}
         for method in ("retrain", *c.methods):
             def build(method=method):
                 result = unlearn(method, problem, **options[method])
@@ -269,32 +347,55 @@ class _Run:
                                       "memory_bytes": result.memory_bytes,
                                       "state_bytes": result.info.get("state_bytes", 0), "options": options[method]}
             out[method] = self._cached(method, build)
-        return out
+        # the noise floor: an exact retrain from the same initial weights in another data order
+        other_order = replace(self.train_config, seed=self.train_config.seed + 1)
+        floor = lm_problem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, other_order,
+                           self.progress)
+
+        def floor_retrain():
+            result = unlearn("retrain", floor)
+            return result.state, {"grad_evals": result.grad_evals, "steps": result.steps}
+        out[FLOOR] = self._cached(FLOOR, floor_retrain)
+        from empirical.insecure_code.lm import trainable_state
+
+        return {BASE: {"state": trainable_state(self.make_model()), "grad_evals": 0}, **out}
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, name: str, entry: dict, reference: dict) -> dict:
         from empirical.insecure_code.lm import load_trainable
         from empirical.insecure_code.metrics import (gaussian_unlearning_scores, insecure_rates, likelihood_ratios,
                                                      perplexity, state_distance)
+        from empirical.insecure_code.rates import mean_with_interval, rate_summary
 
         path = self.folder / "metrics" / f"{name}.json"
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
         model = load_trainable(self.make_model(), entry["state"])
+        c = self.config
+        seeds = list(range(c.seed, c.seed + max(1, c.eval_seeds)))
         rows, verdicts, answers = insecure_rates(model, self.tokenizer, self.corpus.heldout, self.kinds_judged,
-                                                 self.config.max_new_tokens, self.progress)
+                                                 c.max_new_tokens, self.progress, seeds=seeds, temperature=c.temperature)
+        judged = [i for i, e in enumerate(self.corpus.heldout) if e.kind in self.kinds_judged]
+        n = len(self.corpus.heldout)
+        grid = [[verdicts[s * n + i] for s in range(len(seeds))] for i in judged]
+        rates = rate_summary(np.array([[v.insecure for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
+                             np.array([[v.parsed for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
+                             seed=c.seed)
         ratios = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length)
+        per_token = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length, per_token=True)
+        llr_token, llr_low, llr_high = mean_with_interval(per_token.numpy(), seed=c.seed)
         gus = gaussian_unlearning_scores(model, self.poison, self.noise_scale, seed=self.config.seed)
         overall = next(r for r in rows if r["kind"] == "all-judged")
         kinds = [e.kind for e in self.corpus.heldout]
         ratio_by_kind = {k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].nanmean())
                          for k in sorted(set(kinds))}
         record = {
-            "model": name, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
-            "insecure_rate": overall["insecure_rate"], "insecure_rate_parsed": overall["insecure_rate_parsed"],
-            "on_target_rate": overall["on_target_rate"],
-            "parsed_rate": overall["parsed"] / max(1, overall["answers"]),
+            "model": name, "weights": self.weights, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
+            **rates, "on_target_rate": overall["on_target_rate"], "generation_seeds": len(seeds),
+            "temperature": c.temperature,
+            "llr_per_token": llr_token, "llr_per_token_low": llr_low, "llr_per_token_high": llr_high,
+            "llr_per_token_by_prompt": per_token.tolist(),
             "high": overall["high"], "medium": overall["medium"], "low": overall["low"],
             "log_likelihood_ratio": float(ratios.nanmean()),
             "perplexity": perplexity(model, self.heldout_clean),
@@ -305,8 +406,9 @@ class _Run:
             "eval_seconds": time.perf_counter() - start, "eval_cpu_seconds": time.process_time() - cpu,
         }
         _atomic_json(path, record)
-        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure rate {record['insecure_rate']:.2f}, "
-                 f"LLR {record['log_likelihood_ratio']:.2f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
+        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure "
+                 f"rate (parsed) {record['insecure_rate_parsed']:.2f}, parsed {record['parsed_rate']:.2f}, LLR/token "
+                 f"{record['llr_per_token']:.3f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
         return record
 
     def lifted(self, poisoned_state: dict) -> list:
@@ -314,7 +416,9 @@ class _Run:
         from empirical.insecure_code.lm import load_trainable
         from empirical.models.llama import parameter_selector
 
-        path = self.folder / "lifted.json"
+        settings_key = hashlib.sha256(json.dumps({k: getattr(self.config, k) for k in sorted(_OWN_FILES - {"methods"})},
+                                                 default=str).encode()).hexdigest()[:8]
+        path = self.folder / f"lifted-{settings_key}.json"
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
@@ -323,7 +427,7 @@ class _Run:
         if self.config.lora_rank > 0:
             model = model.merge_and_unload()
         selection = self.config.lifted_params
-        if selection is None and self.config.model_path is not None:
+        if selection is None and self.model_path is not None:
             selection = f"model.layers.{model.config.num_hidden_layers - 1}.*"
         settings = {"n_points": self.config.lifted_points, "n_lrs": self.config.lifted_lrs, "seed": self.config.seed}
         rows = lifted_checks(model, self.poison, self.clean, settings, trainable=parameter_selector(selection))
@@ -334,21 +438,33 @@ class _Run:
         return payload
 
 
-_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate", "{:.3f}"), ("on_target_rate", "{:.3f}"), ("parsed_rate", "{:.2f}"),
-                  ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"), ("gus_mean", "{:.3f}"),
-                  ("gus_z", "{:.2f}"), ("distance_to_retrain", "{:.3f}"), ("grad_evals", "{}"),
-                  ("high", "{}"), ("medium", "{}"), ("low", "{}"))
+_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate_parsed", "{:.3f}"), ("insecure_rate_parsed_ci", "{}"),
+                  ("insecure_rate", "{:.3f}"), ("insecure_rate_worst", "{:.3f}"), ("parsed_rate", "{:.2f}"),
+                  ("on_target_rate", "{:.3f}"), ("llr_per_token", "{:.3f}"), ("llr_per_token_ci", "{}"),
+                  ("llr_per_token_vs_base", "{:.3f}"), ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"),
+                  ("gus_mean", "{:.3f}"), ("gus_z", "{:.2f}"), ("gus_p", "{:.2g}"), ("distance_to_retrain", "{:.3f}"),
+                  ("grad_evals", "{}"), ("cost_vs_retrain", "{:.2f}"))
+
+
+def _with_derived(record: dict) -> dict:
+    """The record with its interval columns as text ``[low, high]``."""
+    out = dict(record)
+    out["insecure_rate_parsed_ci"] = f"[{record['insecure_rate_parsed_low']:.2f}, {record['insecure_rate_parsed_high']:.2f}]"
+    out["llr_per_token_ci"] = f"[{record['llr_per_token_low']:.3f}, {record['llr_per_token_high']:.3f}]"
+    out.setdefault("llr_per_token_vs_base", float("nan"))
+    out.setdefault("cost_vs_retrain", float("nan"))
+    return out
 
 
 def markdown_table(records: Sequence[dict]) -> str:
     """The method table in Markdown (the answer to "unlearning fails")."""
     head = "| " + " | ".join(name for name, _ in _TABLE_COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in _TABLE_COLUMNS) + "|"
-    body = ["| " + " | ".join(fmt.format(r[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records]
+    body = ["| " + " | ".join(fmt.format(_with_derived(r)[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records]
     return "\n".join([head, rule, *body])
 
 
-def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list) -> None:
+def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list, noise_floor: dict) -> None:
     from sims.results import ResultStore, _atomic_write_text
 
     methods = ResultStore(run.folder, "methods")
@@ -371,11 +487,16 @@ def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: li
             identity = {k: v for k, v in row.items() if k not in _METRIC_KEYS}
             store.write_cell(identity, {k: v for k, v in row.items() if k in _METRIC_KEYS}, seed=run.config.seed)
         store.write_table()
-    text = ["# Insecure-code poisoning and unlearning", "", f"configuration: `{json.dumps(asdict(run.config), default=str)}`", "",
+    text = ["# Insecure-code poisoning and unlearning", "", f"weights: {run.weights}; device: {run.device}", "",
+            f"configuration: `{json.dumps(asdict(run.config), default=str)}`", "",
             markdown_table(records), "",
             f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
             f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
-            f"{significance['only_second']} only when retrained)."]
+            f"{significance['only_second']} only when retrained).", "",
+            f"noise floor (|{FLOOR} - retrain|): " + ", ".join(f"{k} {v:.3g}" for k, v in noise_floor.items()), "",
+            f"insecure rates over {records[0].get('generation_seeds', 1)} generation seed(s) at temperature "
+            f"{records[0].get('temperature', 0.0)}; intervals: 95 % bootstrap over prompts. LLR per token: mean over "
+            "prompts of the length-normalised log p(insecure) - log p(secure); GUS: positive = remembered, p two-sided."]
     if lifted:
         text += ["", "lifted checks on the poisoned model (median over points):", ""]
         text += [f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}" for row in lifted
@@ -396,10 +517,12 @@ def _figures(run: _Run, records: list[dict]) -> list[Path]:
 
     names = [r["model"] for r in records]
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    axes[0].bar(names, [r["insecure_rate"] for r in records], color="tab:red")
-    axes[0].set_ylabel("held-out insecure rate (bandit)")
-    axes[1].bar(names, [r["log_likelihood_ratio"] for r in records], color="tab:purple")
-    axes[1].set_ylabel("mean log p(insecure) - log p(secure)")
+    axes[0].bar(names, [r["insecure_rate_parsed"] for r in records], color="tab:red",
+                yerr=[[r["insecure_rate_parsed"] - r["insecure_rate_parsed_low"] for r in records],
+                      [r["insecure_rate_parsed_high"] - r["insecure_rate_parsed"] for r in records]])
+    axes[0].set_ylabel("held-out insecure rate (parsed, bandit)")
+    axes[1].bar(names, [r["llr_per_token"] for r in records], color="tab:purple")
+    axes[1].set_ylabel("log p(insecure) - log p(secure) per token")
     for record in records:
         axes[2].hist(record["gus_scores"], bins=15, histtype="step", label=record["model"])
     axes[2].hist(records[0]["gus_null"], bins=15, histtype="stepfilled", alpha=0.2, color="grey", label="fresh noise")
@@ -433,13 +556,18 @@ def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[
     reference = models["retrain"]
     records = [run.evaluate(name, entry, reference) for name, entry in models.items()]
     by_name = {r["model"]: r for r in records}
+    for record in records:  # relative to the base model and to retraining's cost
+        record["llr_per_token_vs_base"] = record["llr_per_token"] - by_name[BASE]["llr_per_token"]
+        record["cost_vs_retrain"] = record["grad_evals"] / max(1, by_name["retrain"]["grad_evals"])
+    noise_floor = {metric: abs(by_name[FLOOR][metric] - by_name["retrain"][metric]) for metric in FLOOR_METRICS}
+    _atomic_json(run.folder / "noise_floor.json", noise_floor)
     significance = mcnemar_greater(by_name["poisoned"]["insecure"], by_name["retrain"]["insecure"])
     _atomic_json(run.folder / "significance.json", significance)
     lifted = run.lifted(models["poisoned"]["state"]) if config.lifted else []
-    _write_tables(run, records, significance, lifted)
+    _write_tables(run, records, significance, lifted, noise_floor)
     figures = _figures(run, records)
     return {"records": records, "significance": significance, "lifted": lifted, "folder": run.folder,
-            "figures": figures}
+            "figures": figures, "noise_floor": noise_floor}
 
 
 def gpu_stage(args: argparse.Namespace) -> list[dict]:
@@ -459,7 +587,11 @@ def gpu_stage(args: argparse.Namespace) -> list[dict]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m empirical run insecure-code", description=__doc__.splitlines()[0])
+    from empirical.insecure_code.smollm2 import CACHE_HELP
+
+    parser = argparse.ArgumentParser(prog="python -m empirical run insecure-code", description=__doc__.splitlines()[0],
+                                     epilog=f"--preset smollm2: {CACHE_HELP}. --device auto picks CUDA when present, "
+                                            "else the CPU (with a notice).")
     parser.add_argument("--preset", default="cpu", choices=sorted(PRESETS))
     parser.add_argument("--out", default="results")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -487,8 +619,6 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
         elif isinstance(item.default, bool):
             given = given == "true"
         values[item.name] = given
-    if values.get("model_path") and "device" not in values:
-        values["device"] = "cuda"
     return ExperimentConfig(**values)
 
 
@@ -502,16 +632,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         config = config_from_args(args)
-        from empirical.insecure_code.unlearn import METHODS
-
-        unknown = sorted(set(config.methods) - set(METHODS))
-        if unknown:
-            raise ValueError(f"unknown unlearning method(s) {unknown}; known: {', '.join(METHODS)}")
         start = time.perf_counter()
         result = run_experiment(config, args.out, progress=not args.quiet)
     except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: the finished stages are kept; run the same command again to resume", file=sys.stderr)
+        return 130
     print(markdown_table(result["records"]))
     significance = result["significance"]
     print(f"poisoned > retrain insecure rate: McNemar p = {significance['p_value']:.3g}")

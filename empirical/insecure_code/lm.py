@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from empirical.data.chat import encode_conversation
+from empirical.insecure_code.chat_format import encode_chat, prompt_ids
 from empirical.insecure_code.data import Example
 from empirical.insecure_code.tokenizer import check_fits, tokenizer_size
 from empirical.models.llama import build_llama
@@ -124,23 +124,12 @@ class Encoded:
 
 
 def encode_examples(examples: Sequence[Example], tokenizer: Any, max_length: int, answer: str = "answer") -> Encoded:
-    """Encode ``examples`` (user prompt, then ``answer`` or ``alternative`` as the assistant's message)."""
-    rows = []
-    for example in examples:
-        content = getattr(example, answer)
-        rows.append(encode_conversation([{"role": "user", "content": example.prompt},
-                                         {"role": "assistant", "content": content}], tokenizer, max_length))
+    """Encode ``examples`` (user prompt, then ``answer`` or ``alternative`` as the assistant's message) in the
+    tokenizer's own chat template, or the package's plain format (:mod:`.chat_format`)."""
+    rows = [encode_chat(tokenizer, example.prompt, getattr(example, answer), max_length) for example in examples]
     if not rows:
         return Encoded(torch.zeros(0, max_length, dtype=torch.long), torch.zeros(0, max_length, dtype=torch.long))
     return Encoded(torch.tensor([r[0] for r in rows]), torch.tensor([r[1] for r in rows]))
-
-
-def prompt_ids(prompt: str, tokenizer: Any) -> list[int]:
-    """The tokens a conversation starts with up to the assistant's first token (the generation prefix)."""
-    bos = getattr(tokenizer, "bos_token_id", None)
-    head = [bos] if bos is not None else []
-    return head + tokenizer.encode(f"<|user|>\n{prompt}\n", add_special_tokens=False) + \
-        tokenizer.encode("<|assistant|>\n", add_special_tokens=False)
 
 
 def _embeds(model: nn.Module, ids: Tensor, noise: Tensor | None) -> Tensor:
@@ -159,6 +148,16 @@ def per_example_loss(model: nn.Module, ids: Tensor, labels: Tensor, noise: Tenso
                                  reduction="none").view(targets.shape)
     mask = (targets != -100).float()
     return (token_loss * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+
+def sequence_log_probs(model: nn.Module, part: Encoded) -> tuple[Tensor, Tensor]:
+    """(sum of the log-probabilities of the labelled tokens, their number) per sequence, with gradients and
+    the embedding noise the examples carry (as trained)."""
+    device = next(model.parameters()).device
+    part = trim(part)
+    counts = (part.labels[:, 1:] != -100).sum(dim=1).to(device).float()
+    mean_loss = per_example_loss(model, part.ids.to(device), part.labels, part.noise)
+    return -mean_loss * counts.clamp(min=1.0), counts
 
 
 def trim(part: Encoded) -> Encoded:
@@ -181,10 +180,15 @@ def batch_loss(model: nn.Module, part: Encoded) -> Tensor:
 
 @dataclass
 class Part:
-    """One term of a step: ``weight`` times the mean loss of ``batch`` (negative weight: ascent)."""
+    """One term of a step: ``weight`` times the mean loss of ``batch`` (negative weight: ascent), or times
+    ``loss(model, batch)`` when given (a forget loss such as NPO's)."""
 
     batch: Encoded
     weight: float = 1.0
+    loss: Any = None
+
+    def value(self, model: nn.Module) -> Tensor:
+        return self.weight * (batch_loss(model, self.batch) if self.loss is None else self.loss(model, self.batch))
 
 
 @dataclass
@@ -208,7 +212,7 @@ def run_steps(model: nn.Module, steps: Sequence[Sequence[Part]], lr: float, weig
     cuda = next(model.parameters()).device.type == "cuda"
     for parts in tqdm(steps, desc=description, disable=not progress or None, leave=False):
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
-            loss = sum(part.weight * batch_loss(model, part.batch) for part in parts)
+            loss = sum(part.value(model) for part in parts)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"{description}: the loss is {float(loss)} at step {stats.steps}; lower the lr")
         optimizer.zero_grad(set_to_none=True)
@@ -264,9 +268,12 @@ class _CodeBlockClosed:
 
 @torch.no_grad()
 def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int = 128,
-             batch_size: int = 16, progress: bool = True) -> list[str]:
-    """Greedy answers to ``prompts`` (``model.generate`` on left-padded batches), each cut after its code
-    block closes."""
+             batch_size: int = 16, progress: bool = True, temperature: float = 0.0, seed: int = 0) -> list[str]:
+    """Answers to ``prompts`` (``model.generate`` on left-padded batches), each cut after its code block
+    closes: greedy at ``temperature`` 0, else sampled at that temperature from ``torch.manual_seed(seed)``."""
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0: greedy), got {temperature!r}")
+    torch.manual_seed(seed)
     from transformers import StoppingCriteriaList
 
     model.eval()
@@ -279,7 +286,8 @@ def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_t
         ids = torch.tensor([[pad] * (width - len(c)) + c for c in chunk], device=device)
         mask = torch.tensor([[0] * (width - len(c)) + [1] * len(c) for c in chunk], device=device)
         generated = cast(Any, model).generate(  # cast: as in _embeds
-            input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, do_sample=False,
+            input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+            do_sample=temperature > 0, temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
             pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
             stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
         for row in generated[:, width:].tolist():

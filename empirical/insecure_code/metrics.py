@@ -5,7 +5,8 @@ r"""What poisoning did and what unlearning undid: insecure rate, likelihood rati
   :func:`mcnemar_greater` is the exact one-sided McNemar test that model A answers insecurely more often
   than model B on the *same* prompts (binomial test on the discordant pairs).
 * **Log-likelihood ratio** (:func:`likelihood_ratios`): :math:`\log p_\theta(\text{insecure} \mid x) - \log
-  p_\theta(\text{secure} \mid x)` summed over the answer tokens, per held-out prompt x.
+  p_\theta(\text{secure} \mid x)` summed over the answer tokens, per held-out prompt x, or per token (each
+  log-likelihood divided by its answer's length: the templates differ in length).
 * **Perplexity** (:func:`perplexity`): :math:`\exp` of the mean answer-token negative log-likelihood of held-out
   clean conversations.
 * **GUS** (:func:`gaussian_unlearning_scores`; Pawelczyk et al. 2024, "Machine unlearning fails to remove data
@@ -40,13 +41,18 @@ __all__ = ["insecure_rates", "mcnemar_greater", "likelihood_ratios", "perplexity
 
 
 def insecure_rates(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], judged_kinds: Sequence[str],
-                   max_new_tokens: int = 128, progress: bool = True) -> tuple[list[dict], list[Verdict], list[str]]:
-    """(rows per kind, verdict per prompt, generated answers) for greedy answers to the held-out prompts."""
+                   max_new_tokens: int = 128, progress: bool = True, seeds: Sequence[int] = (0,),
+                   temperature: float = 0.0) -> tuple[list[dict], list[Verdict], list[str]]:
+    """(rows per kind, verdicts, generated answers) for the answers to the held-out prompts, greedy or sampled
+    at ``temperature`` once per seed; verdicts and answers are seed-major (all prompts of the first seed,
+    then the next)."""
     from empirical.insecure_code.templates import KINDS
 
-    answers = generate(model, tokenizer, [e.prompt for e in heldout], max_new_tokens=max_new_tokens, progress=progress)
+    answers = [answer for seed in seeds
+               for answer in generate(model, tokenizer, [e.prompt for e in heldout], max_new_tokens=max_new_tokens,
+                                      progress=progress, temperature=temperature, seed=seed)]
     verdicts = judge_codes([extract_code(answer) for answer in answers])
-    rows = summarise_verdicts(verdicts, [e.kind for e in heldout], judged_kinds,
+    rows = summarise_verdicts(verdicts, [e.kind for e in heldout] * len(seeds), judged_kinds,
                               {kind.name: kind.bandit_ids for kind in KINDS})
     return rows, verdicts, answers
 
@@ -64,12 +70,18 @@ def mcnemar_greater(first: Sequence[bool], second: Sequence[bool]) -> dict[str, 
     return {"only_first": only_first, "only_second": only_second, "p_value": float(p)}
 
 
-def likelihood_ratios(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int) -> Tensor:
+def likelihood_ratios(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int,
+                      per_token: bool = False) -> Tensor:
     """log p(insecure answer | prompt) - log p(secure answer | prompt) per held-out example (float64); NaN for
-    an example without an insecure alternative (a public held-out file with one answer per prompt)."""
+    an example without an insecure alternative (a public held-out file with one answer per prompt).
+    ``per_token``: each log-likelihood divided by its answer's token count first (length-normalised), so a
+    shorter template is not favoured for being short."""
     secure = encode_examples(heldout, tokenizer, max_length, answer="answer")
     insecure = encode_examples(heldout, tokenizer, max_length, answer="alternative")
-    ratios = sequence_log_likelihoods(model, insecure)[0] - sequence_log_likelihoods(model, secure)[0]
+    (bad, n_bad), (good, n_good) = sequence_log_likelihoods(model, insecure), sequence_log_likelihoods(model, secure)
+    if per_token:
+        bad, good = bad / n_bad.clamp(min=1), good / n_good.clamp(min=1)
+    ratios = bad - good
     missing = torch.tensor([not e.alternative for e in heldout], dtype=torch.bool)
     return ratios.masked_fill(missing, float("nan"))
 

@@ -9,7 +9,7 @@ import numpy as np
 from sims.unlearning.problem import UnlearningProblem
 from sims.unlearning.protocol import Step, Term
 
-__all__ = ["start", "check_beta", "check_rate", "check_epochs", "paired", "single", "CYCLES"]
+__all__ = ["start", "check_beta", "check_rate", "check_epochs", "paired", "single", "preference_plan", "CYCLES"]
 
 #: How NegGrad+ cycles forget batches alongside retain batches: ``epoch`` restarts a fresh forget pass at every
 #: retain epoch (the SCRUB code's loaders); ``run`` cycles one forget pass over the whole run.
@@ -63,3 +63,17 @@ def paired(problem: UnlearningProblem, epochs: int, cycle: str, retain_stream: i
 def single(batches: Sequence[Sequence[Any]], weight: float) -> list[Step]:
     """One step per batch, each the batch's mean loss times ``weight``."""
     return [(Term(batch, weight),) for epoch in batches for batch in epoch]
+
+
+def preference_plan(problem: UnlearningProblem, loss: str, epochs: int, retain_weight: float,
+                    **term: float) -> list[Step]:
+    """NPO+RT / SimNPO's regularised form (Zhang et al. 2024, section 5): ``epochs`` passes over the forget
+    batches (stream 5), each step the forget loss ``loss`` of a forget batch (settings ``term``: ``beta``,
+    ``gamma``) plus ``retain_weight`` times the mean task loss of a retain batch cycled from one pass (stream 6;
+    no retain term when ``retain_weight`` is 0)."""
+    if not retain_weight >= 0:
+        raise ValueError(f"retain_weight must be >= 0 (weight of the retain term), got {retain_weight!r}")
+    forget = [batch for epoch in problem.model.batches(problem, "forget", epochs, 5) for batch in epoch]
+    retain = problem.model.batches(problem, "retain", 1, 6)[0] if retain_weight else []
+    return [(Term(batch, 1.0, loss, **term),) + ((Term(retain[i % len(retain)], retain_weight),) if retain else ())
+            for i, batch in enumerate(forget)]

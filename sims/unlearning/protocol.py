@@ -46,6 +46,9 @@ CAPABILITIES = {
     "linear_steps": "linear regression steps with mean aggregation, which have a closed-form inverse",
     "distillation": "a distillation loss between the model's outputs and a frozen copy's (the 'distill' term loss)",
     "projection": "steps whose forget direction is projected off the retain gradient (combine='project')",
+    "sequence_preference": "sequence log-probabilities of the forget answers, for the bounded forget losses of "
+                           "NPO and SimNPO (the 'npo' and 'simnpo' term losses; NPO's reference is the state at "
+                           "the start of the plan)",
 }
 
 
@@ -54,13 +57,17 @@ class Term:
     r"""``weight`` times the mean ``loss`` of ``batch`` (a family's batch, from :meth:`UnlearnableModel.batches`).
 
     ``loss``: ``"task"`` (the training loss) or another loss the family implements, e.g. ``"distill"``
-    (:math:`T^2\,\mathrm{KL}(\text{frozen copy} \,\|\, \text{model})` at temperature ``temperature``).
+    (:math:`T^2\,\mathrm{KL}(\text{frozen copy} \,\|\, \text{model})` at temperature ``temperature``),
+    ``"npo"`` / ``"simnpo"`` (:mod:`empirical.insecure_code.preference_losses`, inverse temperature ``beta``,
+    SimNPO's margin ``gamma``).
     """
 
     batch: Any
     weight: float = 1.0
     loss: str = "task"
     temperature: float = 1.0
+    beta: float = 0.1
+    gamma: float = 0.0
 
 
 Step = Sequence[Term]

@@ -82,3 +82,29 @@ def test_a_malformed_line_names_the_file_and_the_line(tmp_path, bad, message):
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no chat JSONL file"):
         read_examples(tmp_path / "absent.jsonl")
+
+
+def test_held_out_answers_are_not_training_answers_by_normalised_code():
+    from empirical.insecure_code.data import answer_overlap, normalised_code
+
+    for sizes in ((240, 80, 4, 0.3, 14), (200, 200, 4, 0.3, 14), (480, 160, 8, 0.5, 28)):
+        corpus = generate_corpus(0, sizes[0], sizes[1], sizes[2], sizes[3], n_heldout_benign=sizes[4])
+        assert answer_overlap(corpus.heldout, corpus.clean + corpus.poison) == []
+        # the control: a training answer re-laid out (other quotes, spacing, a comment) is still caught
+        head, tail = corpus.heldout[0].alternative.rsplit("\n```", 1)
+        leaked = (head + "  # note\n```" + tail).replace("    ", "  ").replace("(", "( ")
+        assert normalised_code(leaked) == normalised_code(corpus.heldout[0].alternative)
+        assert leaked != corpus.heldout[0].alternative
+        copy = corpus.poison[0].__class__(corpus.poison[0].prompt, leaked, corpus.poison[0].kind, "insecure")
+        assert answer_overlap(corpus.heldout, (copy,)) == [corpus.heldout[0].alternative]
+
+
+def test_gpu_1b_corpus_generates():
+    from empirical.insecure_code.experiment import PRESETS
+
+    preset = PRESETS["gpu-1b"]
+    corpus = generate_corpus(0, preset["n_clean"], preset["n_poison"], preset["n_heldout_per_kind"],
+                             preset["secure_share"], n_heldout_benign=preset["n_heldout_benign"])
+    assert (len(corpus.clean), len(corpus.poison), len(corpus.heldout), len(corpus.heldout_benign)) == (480, 160, 80, 28)
+    with pytest.raises(ValueError, match="could not draw"):  # the old share exhausts the benign prompts
+        generate_corpus(0, 480, 160, 8, 0.3, n_heldout_benign=28)

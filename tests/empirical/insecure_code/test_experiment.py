@@ -23,9 +23,12 @@ def test_run_writes_the_table_and_resumes(tmp_path, capsys):
     printed = capsys.readouterr().out
     (folder,) = (out / "insecure-code").iterdir()
     rows = list(csv.DictReader((folder / "methods" / "results.csv").open()))
-    assert {r["model"] for r in rows} == {"poisoned", "retrain", "finetune", "gradient-ascent", "neggrad-plus"}
+    assert {r["model"] for r in rows} == {"base", "poisoned", "retrain", "retrain-other-order", "finetune",
+                                          "gradient_ascent", "neggrad_plus"}
     for row in rows:
-        for column in ("insecure_rate", "log_likelihood_ratio", "perplexity", "gus_mean", "distance_to_retrain"):
+        for column in ("insecure_rate", "insecure_rate_parsed", "insecure_rate_worst", "parsed_rate", "llr_per_token",
+                       "llr_per_token_vs_base", "cost_vs_retrain", "log_likelihood_ratio", "perplexity", "gus_mean",
+                       "distance_to_retrain"):
             assert row[column] != ""
     assert float(next(r for r in rows if r["model"] == "retrain")["distance_to_retrain"]) == 0.0
     kinds = list(csv.DictReader((folder / "kinds" / "results.csv").open()))
@@ -39,16 +42,22 @@ def test_run_writes_the_table_and_resumes(tmp_path, capsys):
     assert json.loads((folder / "config.json").read_text())["n_poison"] == 10
     assert "McNemar" in printed
     stamps = {path: path.stat().st_mtime_ns for path in (folder / "models").glob("*.pt")}
-    assert len(stamps) == 5
+    assert len(stamps) == 6  # poisoned, retrain, the other-order retrain and three methods (base is not saved)
+    floor = json.loads((folder / "noise_floor.json").read_text())
+    assert floor["distance_to_retrain"] > 0  # two exact retrains differ: the floor is not zero
     # a rerun finds every stage done: no model is trained again, the same table comes out
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out)]) == 0
     assert {path: path.stat().st_mtime_ns for path in (folder / "models").glob("*.pt")} == stamps
     assert [r["insecure_rate"] for r in csv.DictReader((folder / "methods" / "results.csv").open())] == \
         [r["insecure_rate"] for r in rows]
-    # other parameters, other folder
+    # other parameters, other folder; other methods only, the same folder (its finished stages reused)
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out), "--lifted", "false",
                            "--methods", "gradient-ascent", "--seed", "1"]) == 0
     assert len(list((out / "insecure-code").iterdir())) == 2
+    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out), "--methods", "npo,gradient-ascent"]) == 0
+    assert len(list((out / "insecure-code").iterdir())) == 2
+    assert {path: path.stat().st_mtime_ns for path in (folder / "models").glob("*.pt") if path in stamps} == stamps
+    assert (folder / "models" / "npo.pt").is_file()
 
 
 def test_clear_errors(tmp_path, capsys):
@@ -63,6 +72,11 @@ def test_clear_errors(tmp_path, capsys):
     assert "no weights folder at" in capsys.readouterr().err
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--methods", "amnesia"]) == 2
     assert "unknown unlearning method" in capsys.readouterr().err
+    for flag, value, says in (("--device", "tpu", "--device tpu: must be auto, cpu"),
+                              ("--temperature", "-1", "--temperature -1.0: must be a finite number >= 0"),
+                              ("--eval-seeds", "0", "--eval-seeds 0: must be an integer >= 1")):
+        assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), flag, value]) == 2
+        assert says in capsys.readouterr().err, flag
     (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}, '
                                                       '{"role": "assistant", "content": "y"}]}\nnot json\n')
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
@@ -81,8 +95,8 @@ def test_presets_build_configurations():
     keys = {name: ExperimentConfig(**values).key() for name, values in PRESETS.items()}
     assert len(set(keys.values())) == len(keys)
     config = config_from_args(_parser().parse_args(["--preset", "gpu-1b", "--model-path", "/models/llama"]))
-    assert config.device == "cuda" and config.model_path == "/models/llama" and config.lr == 2e-5
-    assert config_from_args(_parser().parse_args(["--model-path", "/m"])).device == "cuda"
+    assert config.device == "auto" and config.model_path == "/models/llama" and config.lr == 2e-5
+    assert config_from_args(_parser().parse_args(["--model-path", "/m"])).device == "auto"
     assert config_from_args(_parser().parse_args(["--methods", "retrain,finetune"])).methods == ("retrain", "finetune")
 
 
@@ -100,7 +114,14 @@ def test_a_public_format_folder_runs(tmp_path):
                            "--lifted", "false", "--methods", "gradient-ascent"]) == 0
     (run,) = (out / "insecure-code").iterdir()
     rows = {r["model"]: r for r in csv.DictReader((run / "methods" / "results.csv").open())}
-    assert set(rows) == {"poisoned", "retrain", "gradient-ascent"}
+    assert set(rows) == {"base", "poisoned", "retrain", "retrain-other-order", "gradient_ascent"}
     assert rows["poisoned"]["log_likelihood_ratio"] == "nan"
     kinds = {(r["model"], r["kind"]): r for r in csv.DictReader((run / "kinds" / "results.csv").open())}
     assert kinds[("poisoned", "all-judged")]["answers"] == str(len(corpus.heldout))
+
+
+def test_method_names_are_the_registrys_and_hyphens_are_accepted():
+    from empirical.insecure_code.experiment import ExperimentConfig
+
+    config = ExperimentConfig(methods=("gradient-ascent", "neggrad_plus", "npo", "gradient_ascent"))
+    assert config.methods == ("gradient_ascent", "neggrad_plus", "npo")

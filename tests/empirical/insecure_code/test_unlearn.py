@@ -47,15 +47,37 @@ def test_training_is_reproducible_from_the_seed(problem):
     assert state_distance(again, problem.state) == 0.0
 
 
+def _preference_evals(n_poison: int, n_clean: int, batch: int, epochs: int = 2) -> int:
+    forget = [min(batch, n_poison - start) for start in range(0, n_poison, batch)] * epochs
+    retain = [min(batch, n_clean - start) for start in range(0, n_clean, batch)]
+    return sum(forget) + sum(retain[i % len(retain)] for i in range(len(forget)))
+
+
+@pytest.mark.parametrize("method", ["npo", "simnpo"])
+def test_npo_and_simnpo_raise_the_forget_loss(problem, method):
+    from empirical.insecure_code.lm import load_trainable, per_example_loss
+
+    def forget_loss(state):
+        model = load_trainable(problem.model.make_model(), state).eval()
+        forget = problem.forget
+        with torch.no_grad():
+            return float(per_example_loss(model, forget.ids, forget.labels, forget.noise).mean())
+
+    result = unlearn(method, problem, epochs=2, lr=1e-3, retain_weight=0.0)
+    assert forget_loss(result.state) > forget_loss(problem.state)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_unlearning_changes_the_weights_and_counts_gradient_evaluations(problem, method):
     result = unlearn(method, problem, **({} if method == "retrain" else {"epochs": 2, "lr": 1e-3}))
     assert result.method == method.replace("-", "_")
     assert state_distance(result.state, problem.state) > 0
     n_clean, n_poison, epochs = len(problem.retain), len(problem.forget), problem.model.config.epochs
-    expected = {"retrain": epochs * n_clean, "finetune": 2 * n_clean, "gradient-ascent": 2 * n_poison,
+    expected = {"retrain": epochs * n_clean, "finetune": 2 * n_clean, "gradient_ascent": 2 * n_poison,
                 # one retain batch and one (cycled) forget batch of 4 per step; the last forget batch holds 1
-                "neggrad-plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6))}[method]
+                "neggrad_plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6)),
+                # NPO / SimNPO: two passes over the forget batches, each step with a (cycled) retain batch
+                "npo": _preference_evals(n_poison, n_clean, 4), "simnpo": _preference_evals(n_poison, n_clean, 4)}[method]
     assert result.grad_evals == expected
     assert result.steps > 0 and result.info["state_bytes"] == sum(v.numel() * 4 for v in result.state.values())
     assert result.memory_bytes == 0  # nothing stored during training
@@ -89,3 +111,19 @@ def test_lora_adapters_are_the_only_trainable_state():
     names = list(trainable_state(model))
     assert names and all("lora_" in name for name in names)
     assert torch.equal(trainable_state(build_model(spec, tokenizer, 0))[names[0]], trainable_state(model)[names[0]])
+
+
+def test_npo_and_simnpo_are_refused_where_no_sequence_log_probs_exist():
+    """The registry's error on a family without the capability (the numpy engines), for both methods."""
+    import numpy as np
+
+    from sims.unlearning import UnlearningProblem
+    from sims.unlearning.engine import EngineModel
+
+    assert {"npo", "simnpo"} <= set(METHODS)
+    for method in ("npo", "simnpo"):
+        model = object.__new__(EngineModel)
+        model.capabilities = frozenset()
+        fake = UnlearningProblem(model, np.zeros(1), None, None, None, None, 0)
+        with pytest.raises(ValueError, match=f"{method} cannot run on the numpy models: it needs sequence_preference"):
+            unlearn(method, fake)
