@@ -19,13 +19,13 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()  # before numpy / torch start their thread pools
 
-import argparse  # noqa: E402
-import time  # noqa: E402
+import argparse
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from theory.models.aggregation import AGGREGATORS, aggregate, weiszfeld  # noqa: E402
-from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes  # noqa: E402
+from theory.models.aggregation import AGGREGATORS, aggregate, weiszfeld
+from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
 
 
 def best_of(repeats: int, function) -> float:
@@ -65,17 +65,24 @@ def main() -> None:
             base = best_of(args.repeats, lambda: aggregate(batch, "mean"))
             ratios = [best_of(args.repeats, lambda name=name: aggregate(batch, name)) / base for name in names]
             iterations = weiszfeld(batch).iterations
-            print(f"{n:>6} {P:>9} {1e3 * base:>9.3f} " + " ".join(f"{ratio:>18.1f}" for ratio in ratios)
-                  + f"  {iterations:>6}")
+            print(
+                f"{n:>6} {P:>9} {1e3 * base:>9.3f} "
+                + " ".join(f"{ratio:>18.1f}" for ratio in ratios)
+                + f"  {iterations:>6}"
+            )
     print(f"\nmemory in bytes (known before the run), P = 10^6 parameters, histogram K = {args.bins} bins")
     P = 10**6
     print(f"{'gradients n':>12} {'exact 8nP':>14} {'histogram':>14} {'Robbins-Monro':>14}")
     for n in (10**3, 10**4, 10**5, 10**6):
-        print(f"{n:>12} {exact_median_bytes(n, P):>14.3e} {HistogramMedian.memory_bytes(P, args.bins):>14.3e} "
-              f"{StochasticMedian.memory_bytes(P):>14.3e}")
+        print(
+            f"{n:>12} {exact_median_bytes(n, P):>14.3e} {HistogramMedian.memory_bytes(P, args.bins):>14.3e} "
+            f"{StochasticMedian.memory_bytes(P):>14.3e}"
+        )
     sketch = HistogramMedian(1000, -5, 5, args.bins).update(rng.standard_normal((100, 1000)))
-    print(f"measured: a {args.bins}-bin sketch of P = 1000 holds {sketch.nbytes} bytes, stated "
-          f"{HistogramMedian.memory_bytes(1000, args.bins)}")
+    print(
+        f"measured: a {args.bins}-bin sketch of P = 1000 holds {sketch.nbytes} bytes, stated "
+        f"{HistogramMedian.memory_bytes(1000, args.bins)}"
+    )
 
 
 if __name__ == "__main__":

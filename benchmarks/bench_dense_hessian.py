@@ -21,18 +21,23 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
+import argparse
+import contextlib
+import os
+import time
 
-import torch  # noqa: E402
+import torch
 
-from empirical.functional import flatten, unflatten  # noqa: E402
-from empirical.hvp import (HessianVectorProduct, activation_bytes, default_dense_chunk,  # noqa: E402
-                           dense_hessian, dense_hessian_bytes)
-from empirical.peak_memory import PeakResidentMemory, peak_memory_supported  # noqa: E402
-from empirical.setup import prepare  # noqa: E402
+from empirical.functional import flatten, unflatten
+from empirical.hvp import (
+    HessianVectorProduct,
+    activation_bytes,
+    default_dense_chunk,
+    dense_hessian,
+    dense_hessian_bytes,
+)
+from empirical.peak_memory import PeakResidentMemory, peak_memory_supported
+from empirical.setup import prepare
 
 
 def main() -> None:
@@ -51,9 +56,11 @@ def main() -> None:
     activations = activation_bytes(objective, params, batch)
     objective.gradient(params, batch)  # warm kernels before any peak is taken
     default = default_dense_chunk(size, itemsize, activations)
-    print(f"{args.model}, {size:,} parameters, {args.examples} examples, float32, batch statistics; "
-          f"{torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}; activations of one gradient "
-          f"{activations / 2**20:.2f} MiB; default chunk {default}")
+    print(
+        f"{args.model}, {size:,} parameters, {args.examples} examples, float32, batch statistics; "
+        f"{torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f}; activations of one gradient "
+        f"{activations / 2**20:.2f} MiB; default chunk {default}"
+    )
     measure = peak_memory_supported()
     chunks = [default] + [int(c) for c in args.chunks.split(",") if c and int(c) != default]
     matrix, seconds = None, {}
@@ -65,16 +72,20 @@ def main() -> None:
         seconds[chunk] = time.perf_counter() - start
         estimate = dense_hessian_bytes(size, itemsize, chunk, activations)
         measured = f"peak grew {peak.grown / 2**20:7.0f} MiB = {peak.grown / estimate:.2f} of" if peak else "estimate"
-        print(f"  chunk {chunk:3d}{' (default)' if chunk == default else '          '}: {seconds[chunk]:7.2f} s, "
-              f"{measured} {estimate / 2**20:.0f} MiB estimated")
+        print(
+            f"  chunk {chunk:3d}{' (default)' if chunk == default else '          '}: {seconds[chunk]:7.2f} s, "
+            f"{measured} {estimate / 2**20:.0f} MiB estimated"
+        )
     if args.loop:
         product = HessianVectorProduct(objective, params, batch, mode="graph")
         start = time.perf_counter()
         columns = [flatten(product(unflatten(basis, params))) for basis in torch.eye(size, dtype=matrix.dtype)]
         loop_s = time.perf_counter() - start
         difference = float((torch.stack(columns, dim=1) - matrix).abs().max())
-        print(f"  loop of {size:,} graph-mode HVPs: {loop_s:7.2f} s = {loop_s / seconds[default]:.2f}x the default "
-              f"chunk; max |difference| {difference:.2e} (scale {float(matrix.abs().max()):.2e})")
+        print(
+            f"  loop of {size:,} graph-mode HVPs: {loop_s:7.2f} s = {loop_s / seconds[default]:.2f}x the default "
+            f"chunk; max |difference| {difference:.2e} (scale {float(matrix.abs().max()):.2e})"
+        )
 
 
 if __name__ == "__main__":

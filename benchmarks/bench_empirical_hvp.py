@@ -35,21 +35,21 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()
 
-import argparse  # noqa: E402
-import functools  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import argparse
+import functools
+import os
+import statistics
+import time
 
-import torch  # noqa: E402
-from scipy.sparse.linalg import LinearOperator  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+import torch
+from scipy.sparse.linalg import LinearOperator
+from torch.utils.flop_counter import FlopCounterMode
 
-from empirical.functional import tree_like  # noqa: E402
-from empirical.hvp import HessianVectorProduct  # noqa: E402
-from empirical.setup import prepare  # noqa: E402
-from empirical.spectrum import hessian_operator, top_eigenvalues  # noqa: E402
-from empirical.timing import best_of  # noqa: E402
+from empirical.functional import tree_like
+from empirical.hvp import HessianVectorProduct
+from empirical.setup import prepare
+from empirical.spectrum import hessian_operator, top_eigenvalues
+from empirical.timing import best_of
 
 MODELS = {
     "mlp": ("digits", {"hidden": 32}, {}),
@@ -62,8 +62,11 @@ MODES = ("graph", "rev", "fwd")
 def _fresh_each_product(objective, params, batch, mode: str) -> LinearOperator:
     """The Hessian operator without reuse: a new HessianVectorProduct (and graph) for every product."""
     template = hessian_operator(HessianVectorProduct(objective, params, batch, mode))
-    return LinearOperator(template.shape, matvec=lambda v: hessian_operator(
-        HessianVectorProduct(objective, params, batch, mode)).matvec(v), dtype=template.dtype)
+    return LinearOperator(
+        template.shape,
+        matvec=lambda v: hessian_operator(HessianVectorProduct(objective, params, batch, mode)).matvec(v),
+        dtype=template.dtype,
+    )
 
 
 def _flops(function) -> int:
@@ -95,44 +98,63 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=9, help="alternating timings of the default mode (0: none)")
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--bn-mode", default="train", choices=("train", "eval"))
-    parser.add_argument("--cpu-time", action="store_true",
-                        help="time with the process's CPU time on one thread (robust to a loaded machine)")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with the process's CPU time on one thread (robust to a loaded machine)",
+    )
     args = parser.parse_args()
     clock = time.perf_counter
     if args.cpu_time:
         torch.set_num_threads(1)
         clock = time.process_time
     timed = functools.partial(best_of, clock=clock)
-    print(f"{'CPU' if args.cpu_time else 'wall'} time, {torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, batch {args.batch}, "
-          f"{args.dtype}, bn_mode={args.bn_mode}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'CPU' if args.cpu_time else 'wall'} time, {torch.get_num_threads()} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, batch {args.batch}, "
+        f"{args.dtype}, bn_mode={args.bn_mode}; load average {os.getloadavg()[0]:.1f}"
+    )
     for name in args.models.split(","):
         data, options, data_options = MODELS[name]
-        setup = prepare(name, data, model_options=options, data_options=data_options, dtype=args.dtype,
-                        bn_mode=args.bn_mode, progress=False)
+        setup = prepare(
+            name,
+            data,
+            model_options=options,
+            data_options=data_options,
+            dtype=args.dtype,
+            bn_mode=args.bn_mode,
+            progress=False,
+        )
         objective, params = setup.objective()
         batch = setup.batch(list(range(args.batch)))
         vector = tree_like(params, torch.Generator().manual_seed(0))
         count = sum(v.numel() for v in params.values())
         gradient_s, _ = timed(args.repeats, lambda: objective.gradient(params, batch))
         gradient_flops = _flops(lambda: objective.gradient(params, batch))
-        print(f"\n{name} {options}: {count:,} parameters; gradient {gradient_s * 1e3:.2f} ms, "
-              f"{gradient_flops / 1e9:.4f} GFLOP")
+        print(
+            f"\n{name} {options}: {count:,} parameters; gradient {gradient_s * 1e3:.2f} ms, "
+            f"{gradient_flops / 1e9:.4f} GFLOP"
+        )
         for mode in MODES:
             first_s, _ = timed(args.repeats, lambda: HessianVectorProduct(objective, params, batch, mode)(vector))
             operator = HessianVectorProduct(objective, params, batch, mode)
             next_s, _ = timed(args.repeats, lambda: operator(vector))
             next_flops = _flops(lambda: operator(vector))
             default = " (default)" if mode == "graph" else ""  # what mode="auto" runs
-            print(f"  HVP {mode:5s}{default:10s} first {first_s * 1e3:8.2f} ms = {first_s / gradient_s:5.2f}x gradient"
-                  f" | next {next_s * 1e3:8.2f} ms = {next_s / gradient_s:5.2f}x gradient, "
-                  f"{next_flops / gradient_flops:4.2f}x its FLOPs")
+            print(
+                f"  HVP {mode:5s}{default:10s} first {first_s * 1e3:8.2f} ms = {first_s / gradient_s:5.2f}x gradient"
+                f" | next {next_s * 1e3:8.2f} ms = {next_s / gradient_s:5.2f}x gradient, "
+                f"{next_flops / gradient_flops:4.2f}x its FLOPs"
+            )
         if args.pairs:
             operator = HessianVectorProduct(objective, params, batch)
-            ratios = _paired_ratios(args.pairs, lambda: operator(vector), lambda: objective.gradient(params, batch),
-                                    clock)
+            ratios = _paired_ratios(
+                args.pairs, lambda: operator(vector), lambda: objective.gradient(params, batch), clock
+            )
             quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
-            print(f"  default mode's next product / gradient, {args.pairs} alternating pairs: median "
-                  f"{statistics.median(ratios):.2f}x (quartiles {quartiles[0]:.2f}-{quartiles[2]:.2f})")
+            print(
+                f"  default mode's next product / gradient, {args.pairs} alternating pairs: median "
+                f"{statistics.median(ratios):.2f}x (quartiles {quartiles[0]:.2f}-{quartiles[2]:.2f})"
+            )
         runs = {}
         factories = {  # a fresh operator per run: "reused graph" pays its one graph build in every run
             "reused graph": lambda: hessian_operator(HessianVectorProduct(objective, params, batch)),
@@ -140,13 +162,18 @@ def main() -> None:
             "forward-over-reverse": lambda: hessian_operator(HessianVectorProduct(objective, params, batch, "fwd")),
         }
         for label, factory in factories.items():
-            seconds, found = timed(args.lanczos_repeats,
-                                     lambda: top_eigenvalues(factory(), 1, which="LM", ncv=8, tol=1e-3), warmup=0)
+            seconds, found = timed(
+                args.lanczos_repeats, lambda: top_eigenvalues(factory(), 1, which="LM", ncv=8, tol=1e-3), warmup=0
+            )
             runs[label] = seconds
-            print(f"  Lanczos, {label:26s} {seconds:7.2f} s, {found.matvecs} products, top eigenvalue "
-                  f"{found.value:.5g} (residual {found.residuals[0]:.1e})")
-        print(f"  Lanczos speed-up of graph reuse: {runs['graph rebuilt per product'] / runs['reused graph']:.2f}x "
-              f"over rebuilding, {runs['forward-over-reverse'] / runs['reused graph']:.2f}x over forward-over-reverse")
+            print(
+                f"  Lanczos, {label:26s} {seconds:7.2f} s, {found.matvecs} products, top eigenvalue "
+                f"{found.value:.5g} (residual {found.residuals[0]:.1e})"
+            )
+        print(
+            f"  Lanczos speed-up of graph reuse: {runs['graph rebuilt per product'] / runs['reused graph']:.2f}x "
+            f"over rebuilding, {runs['forward-over-reverse'] / runs['reused graph']:.2f}x over forward-over-reverse"
+        )
 
 
 if __name__ == "__main__":

@@ -16,14 +16,14 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()
 
-import argparse  # noqa: E402
-import json  # noqa: E402
+import argparse
+import json
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from empirical.setup import prepare  # noqa: E402
-from empirical.spectrum import hessian_operator, power_iteration, top_eigenvalue_lanczos  # noqa: E402
+from empirical.setup import prepare
+from empirical.spectrum import hessian_operator, power_iteration, top_eigenvalue_lanczos
 
 
 def power_matvecs_to(operator, target: float, relative: float, max_iter: int, seed: int) -> int:
@@ -49,8 +49,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    setup = prepare(args.model, args.data, model_options=json.loads(args.set), progress=False,
-                    train_options={"epochs": 2, "lr": 0.05, "batch_size": 64})
+    setup = prepare(
+        args.model,
+        args.data,
+        model_options=json.loads(args.set),
+        progress=False,
+        train_options={"epochs": 2, "lr": 0.05, "batch_size": 64},
+    )
     objective, params = setup.objective()
     count = sum(v.numel() for v in params.values())
     print(f"{args.model} {args.set} on {args.data} (trained 2 epochs), {count} parameters, batches of {args.batch}")
@@ -66,12 +71,18 @@ def main() -> None:
         accurate = [m for ncv, (v, m) in runs.items() if abs(v - reference) <= 1e-3 * abs(reference)]
         best = min(accurate) if accurate else float("nan")
         ratios.append(oracle / best)
-        lanczos = " ".join(f"ncv={ncv}: {m} ({abs(v - reference) / abs(reference):.0e})" for ncv, (v, m) in runs.items())
-        print(f"batch {point}: lambda = {reference:8.4f} | power: oracle stop {oracle:4d}, residual rule {rule_matvecs:4d} "
-              f"(rel. error {abs(value - reference) / abs(reference):.0e}{'' if converged else ', not converged'}) "
-              f"| Lanczos matvecs (rel. error) {lanczos}")
-    print(f"median ratio of matvecs, power (oracle stop) / Lanczos (fewest of the ncv runs reaching 1e-3) = "
-          f"{np.median(ratios):.2f}")
+        lanczos = " ".join(
+            f"ncv={ncv}: {m} ({abs(v - reference) / abs(reference):.0e})" for ncv, (v, m) in runs.items()
+        )
+        print(
+            f"batch {point}: lambda = {reference:8.4f} | power: oracle stop {oracle:4d}, residual rule {rule_matvecs:4d} "
+            f"(rel. error {abs(value - reference) / abs(reference):.0e}{'' if converged else ', not converged'}) "
+            f"| Lanczos matvecs (rel. error) {lanczos}"
+        )
+    print(
+        f"median ratio of matvecs, power (oracle stop) / Lanczos (fewest of the ncv runs reaching 1e-3) = "
+        f"{np.median(ratios):.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -14,16 +14,16 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()
 
-import argparse  # noqa: E402
-import functools  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
+import argparse
+import functools
+import os
+import time
 
-import torch  # noqa: E402
+import torch
 
-from empirical.per_example import per_example_gradients, per_example_gradients_loop  # noqa: E402
-from empirical.setup import prepare  # noqa: E402
-from empirical.timing import best_of  # noqa: E402
+from empirical.per_example import per_example_gradients, per_example_gradients_loop
+from empirical.setup import prepare
+from empirical.timing import best_of
 
 
 def main() -> None:
@@ -36,8 +36,11 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: the thread policy's)")
     parser.add_argument("--profile", action="store_true", help="also print where the time goes")
-    parser.add_argument("--cpu-time", action="store_true",
-                        help="time with the process's CPU time on one thread (robust to a loaded machine)")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with the process's CPU time on one thread (robust to a loaded machine)",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -52,10 +55,14 @@ def main() -> None:
     loop_time, slow = timed(args.repeats, lambda: per_example_gradients_loop(objective, params, x, y))
     difference = max(float((fast[k] - slow[k]).abs().max()) for k in params)
     count = sum(v.numel() for v in params.values())
-    print(f"{args.model} on {args.data}, {count} parameters, batch {args.batch}, {args.device}, "
-          f"{torch.get_num_threads()} threads, {'CPU' if args.cpu_time else 'wall'} time; load average {os.getloadavg()[0]:.1f}")
-    print(f"vmap(grad): {fast_time * 1e3:8.2f} ms   loop: {loop_time * 1e3:8.2f} ms   "
-          f"speed-up loop/vmap = {loop_time / fast_time:.2f}x   max |difference| = {difference:.2e}")
+    print(
+        f"{args.model} on {args.data}, {count} parameters, batch {args.batch}, {args.device}, "
+        f"{torch.get_num_threads()} threads, {'CPU' if args.cpu_time else 'wall'} time; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"vmap(grad): {fast_time * 1e3:8.2f} ms   loop: {loop_time * 1e3:8.2f} ms   "
+        f"speed-up loop/vmap = {loop_time / fast_time:.2f}x   max |difference| = {difference:.2e}"
+    )
     if args.profile:
         _profile(objective, params, x, y, chunk, args.repeats, timed)
 
@@ -66,18 +73,24 @@ def _profile(objective, params, x, y, chunk, repeats: int, timed) -> None:
     one_s, _ = timed(repeats, lambda: objective.gradient(params, (x[:1], y[:1])))
     batch_s, _ = timed(repeats, lambda: objective.gradient(params, (x, y)))
     forward_s, _ = timed(repeats, lambda: objective.loss(params, (x[:1], y[:1])))
-    print(f"one-example gradient {one_s * 1e3:.3f} ms (its forward alone {forward_s * 1e3:.3f} ms); "
-          f"batch-mean gradient of all {x.shape[0]} {batch_s * 1e3:.3f} ms: the loop pays ~{one_s * 1e3:.2f} ms of "
-          f"fixed cost per example, the vmap about one batched backward plus the per-example weight gradients")
-    for label, function in (("vmap(grad)", lambda: per_example_gradients(objective, params, x, y, chunk_size=chunk)),
-                            ("loop", lambda: per_example_gradients_loop(objective, params, x, y))):
+    print(
+        f"one-example gradient {one_s * 1e3:.3f} ms (its forward alone {forward_s * 1e3:.3f} ms); "
+        f"batch-mean gradient of all {x.shape[0]} {batch_s * 1e3:.3f} ms: the loop pays ~{one_s * 1e3:.2f} ms of "
+        f"fixed cost per example, the vmap about one batched backward plus the per-example weight gradients"
+    )
+    for label, function in (
+        ("vmap(grad)", lambda: per_example_gradients(objective, params, x, y, chunk_size=chunk)),
+        ("loop", lambda: per_example_gradients_loop(objective, params, x, y)),
+    ):
         with profile(activities=[ProfilerActivity.CPU]) as prof:
             function()
         events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
         total = sum(e.self_cpu_time_total for e in events)
         ops = sum(e.count for e in events)
-        print(f"{label}: {ops} operator calls, {total / 1e3:.1f} ms self CPU; top: " + ", ".join(
-            f"{e.key} {e.self_cpu_time_total / total:.0%} ({e.count}x)" for e in events[:6]))
+        print(
+            f"{label}: {ops} operator calls, {total / 1e3:.1f} ms self CPU; top: "
+            + ", ".join(f"{e.key} {e.self_cpu_time_total / total:.0%} ({e.count}x)" for e in events[:6])
+        )
 
 
 if __name__ == "__main__":

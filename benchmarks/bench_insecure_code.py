@@ -16,17 +16,17 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()  # before numpy / torch start their thread pools
 
-import argparse  # noqa: E402
-import time  # noqa: E402
+import argparse
+import time
 
-import torch  # noqa: E402
+import torch
 
-from empirical.functional import Objective, split_state, tree_like  # noqa: E402
-from empirical.hvp import HessianVectorProduct  # noqa: E402
-from empirical.insecure_code.data import generate_corpus  # noqa: E402
-from empirical.insecure_code.lm import ModelSpec, Part, build_model, encode_examples, generate, run_steps, trim  # noqa: E402
-from empirical.insecure_code.tokenizer import train_bpe  # noqa: E402
-from empirical.timing import best_of  # noqa: E402
+from empirical.functional import Objective, split_state, tree_like
+from empirical.hvp import HessianVectorProduct
+from empirical.insecure_code.data import generate_corpus
+from empirical.insecure_code.lm import ModelSpec, Part, build_model, encode_examples, generate, run_steps, trim
+from empirical.insecure_code.tokenizer import train_bpe
+from empirical.timing import best_of
 
 
 def main() -> None:
@@ -42,10 +42,16 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     corpus = generate_corpus(0)
-    tokenizer = train_bpe([f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n" for e in corpus.clean + corpus.poison],
-                          vocab_size=1024)
-    spec = ModelSpec(hidden_size=args.hidden, intermediate_size=2 * args.hidden, layers=args.layers,
-                     heads=max(1, args.hidden // 32), kv_heads=max(1, args.hidden // 64))
+    tokenizer = train_bpe(
+        [f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n" for e in corpus.clean + corpus.poison], vocab_size=1024
+    )
+    spec = ModelSpec(
+        hidden_size=args.hidden,
+        intermediate_size=2 * args.hidden,
+        layers=args.layers,
+        heads=max(1, args.hidden // 32),
+        kv_heads=max(1, args.hidden // 64),
+    )
     model = build_model(spec, tokenizer, 0)
     count = sum(p.numel() for p in model.parameters())
     data = encode_examples(corpus.clean, tokenizer, 192)
@@ -53,17 +59,23 @@ def main() -> None:
     start = time.perf_counter()
     stats = run_steps(model, steps, lr=1e-3, progress=False)
     train_seconds = time.perf_counter() - start
-    prompts = [e.prompt for e in corpus.heldout[:args.prompts]]
+    prompts = [e.prompt for e in corpus.heldout[: args.prompts]]
     start = time.perf_counter()
     # no closing fence can stop an untrained model early, so every prompt gets new_tokens tokens
     generate(model, tokenizer, prompts, max_new_tokens=args.new_tokens, batch_size=args.prompts, progress=False)
     generate_seconds = time.perf_counter() - start
-    print(f"tiny LLaMA hidden {args.hidden}, {args.layers} layers, {count:,} parameters, vocabulary "
-          f"{tokenizer.vocab_size}, {torch.get_num_threads()} threads, cpu")
-    print(f"training:   {stats.tokens / train_seconds:9.0f} tokens/s ({stats.steps} AdamW steps of {args.batch} "
-          f"sequences, {train_seconds:.2f} s)")
-    print(f"generation: {len(prompts) * args.new_tokens / generate_seconds:9.0f} new tokens/s (greedy, batch "
-          f"{len(prompts)}, {args.new_tokens} tokens each, {generate_seconds:.2f} s)")
+    print(
+        f"tiny LLaMA hidden {args.hidden}, {args.layers} layers, {count:,} parameters, vocabulary "
+        f"{tokenizer.vocab_size}, {torch.get_num_threads()} threads, cpu"
+    )
+    print(
+        f"training:   {stats.tokens / train_seconds:9.0f} tokens/s ({stats.steps} AdamW steps of {args.batch} "
+        f"sequences, {train_seconds:.2f} s)"
+    )
+    print(
+        f"generation: {len(prompts) * args.new_tokens / generate_seconds:9.0f} new tokens/s (greedy, batch "
+        f"{len(prompts)}, {args.new_tokens} tokens each, {generate_seconds:.2f} s)"
+    )
     model = model.double()
     params, frozen = split_state(model)
     objective = Objective(model, "causal_lm", frozen, bn_mode="eval")

@@ -21,16 +21,16 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
+import argparse
+import json
 
-import torch  # noqa: E402
+import torch
 
-from empirical.per_example import per_example_gradients  # noqa: E402
-from empirical.poisoning.attacks import craft  # noqa: E402
-from empirical.poisoning.evaluation import gus_statistic  # noqa: E402
-from empirical.setup import prepare  # noqa: E402
-from empirical.timing import best_of  # noqa: E402
+from empirical.per_example import per_example_gradients
+from empirical.poisoning.attacks import craft
+from empirical.poisoning.evaluation import gus_statistic
+from empirical.setup import prepare
+from empirical.timing import best_of
 
 
 def main() -> None:
@@ -53,26 +53,33 @@ def main() -> None:
     x, y = setup.batch(indices.numpy())
     lower, upper = setup.data.lower, setup.data.upper
     baseline, _ = best_of(args.repeats, lambda: per_example_gradients(objective, params, x, y))
-    cases = {"fgsm-variant": ("fgsm-variant", {}),
-             "gradnorm": ("gradnorm", {"steps": 1}),
-             "hessian/spectral": ("hessian", {"steps": 1, "measure": "spectral", "power_iters": args.power_iters}),
-             "hessian/trace": ("hessian", {"steps": 1, "measure": "trace", "probes": args.probes}),
-             "hessian/diagonal": ("hessian", {"steps": 1, "measure": "diagonal", "probes": args.probes})}
+    cases = {
+        "fgsm-variant": ("fgsm-variant", {}),
+        "gradnorm": ("gradnorm", {"steps": 1}),
+        "hessian/spectral": ("hessian", {"steps": 1, "measure": "spectral", "power_iters": args.power_iters}),
+        "hessian/trace": ("hessian", {"steps": 1, "measure": "trace", "probes": args.probes}),
+        "hessian/diagonal": ("hessian", {"steps": 1, "measure": "diagonal", "probes": args.probes}),
+    }
     count = sum(v.numel() for v in params.values())
-    print(f"{args.model} {args.set} on {args.data}, {count} parameters, {args.poisons} poisons, {args.dtype}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"{args.model} {args.set} on {args.data}, {count} parameters, {args.poisons} poisons, {args.dtype}, "
+        f"{torch.get_num_threads()} threads"
+    )
     print(f"per-example gradients of the poisons (baseline): {baseline * 1e3:8.2f} ms")
     for label, (attack, options) in cases.items():
-        seconds, _ = best_of(args.repeats, lambda: craft(attack, objective, params, x, y, indices, lower, upper,
-                                                         **options))
+        seconds, _ = best_of(
+            args.repeats, lambda: craft(attack, objective, params, x, y, indices, lower, upper, **options)
+        )
         print(f"{label:18s} one step: {seconds * 1e3:9.2f} ms   ratio / gradient = {seconds / baseline:7.2f}")
     points = torch.arange(min(args.gus_points, setup.data.train_x.shape[0]))
     gx, gy = setup.batch(points.numpy())
     noise = 0.05 * torch.randn(gx.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64).to(gx)
     gus_seconds, _ = best_of(args.repeats, lambda: gus_statistic(objective, params, gx, gy, noise, 0.05))
     grad_seconds, _ = best_of(args.repeats, lambda: per_example_gradients(objective, params, gx, gy))
-    print(f"GUS on {len(points)} points: {gus_seconds * 1e3:8.2f} ms = {len(points) / gus_seconds:9.0f} statistics/s; "
-          f"ratio / per-example gradients = {gus_seconds / grad_seconds:.2f}")
+    print(
+        f"GUS on {len(points)} points: {gus_seconds * 1e3:8.2f} ms = {len(points) / gus_seconds:9.0f} statistics/s; "
+        f"ratio / per-example gradients = {gus_seconds / grad_seconds:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -24,14 +24,14 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
+import argparse
+import os
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from sims.data import synthetic_regression  # noqa: E402
-from sims.engines import make_model, make_schedule, run_sgd  # noqa: E402
+from sims.data import synthetic_regression
+from sims.engines import make_model, make_schedule, run_sgd
 
 
 def loop_reference(X, y, theta0, indices, lr):
@@ -101,22 +101,27 @@ def main() -> None:
     times, finals = {}, {}
     for engine in ("fused", "numpy"):
         times[engine], finals[engine] = best_of(
-            args.repeats, lambda: run_sgd(model, data.X, data.y, theta0, schedule, args.lr, engine=engine).theta)
+            args.repeats, lambda: run_sgd(model, data.X, data.y, theta0, schedule, args.lr, engine=engine).theta
+        )
     loop_s, loop = best_of(args.loop_repeats, lambda: loop_reference(data.X, data.y, theta0, schedule.indices, args.lr))
     steps = schedule.n_steps
     flops = (4 * 1 + 2) * args.traj * args.p * steps
     traffic = (8 * args.p + 16 * args.p + 24) * args.traj * steps
     peak, stream = matmul_flops(), copy_bandwidth()
-    print(f"trajectories={args.traj} steps={steps} p={args.p} batch=1; {'CPU' if args.cpu_time else 'wall'} time; "
-          f"load average {os.getloadavg()[0]:.1f}; OMP/BLAS threads {os.environ['OMP_NUM_THREADS']}")
+    print(
+        f"trajectories={args.traj} steps={steps} p={args.p} batch=1; {'CPU' if args.cpu_time else 'wall'} time; "
+        f"load average {os.getloadavg()[0]:.1f}; OMP/BLAS threads {os.environ['OMP_NUM_THREADS']}"
+    )
     print(f"loop {loop_s:.3f} s; numpy matmul {peak / 1e9:.1f} GFLOP/s; STREAM-like copy {stream / 1e9:.2f} GB/s")
     for engine in ("fused", "numpy"):
         seconds = times[engine]
         difference = np.abs(finals[engine] - loop).max() / np.abs(loop).max()
-        print(f"engine={engine:5s} {seconds:.4f} s = {seconds / steps * 1e6:7.2f} us/step, "
-              f"{loop_s / seconds:7.1f}x the loop (max relative difference {difference:.1e}); "
-              f"{flops / seconds / 1e9:.3f} GFLOP/s = {flops / seconds / peak:.2%} of matmul; "
-              f"{traffic / seconds / 1e9:.2f} GB/s = {traffic / seconds / stream:.0%} of copy bandwidth")
+        print(
+            f"engine={engine:5s} {seconds:.4f} s = {seconds / steps * 1e6:7.2f} us/step, "
+            f"{loop_s / seconds:7.1f}x the loop (max relative difference {difference:.1e}); "
+            f"{flops / seconds / 1e9:.3f} GFLOP/s = {flops / seconds / peak:.2%} of matmul; "
+            f"{traffic / seconds / 1e9:.2f} GB/s = {traffic / seconds / stream:.0%} of copy bandwidth"
+        )
     print(f"fused / numpy engine speed-up: {times['numpy'] / times['fused']:.1f}x")
 
 

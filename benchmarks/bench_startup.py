@@ -42,8 +42,14 @@ def wall_time(arguments: list[str], repeats: int) -> tuple[float, float]:
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, *arguments], cwd=ROOT, env=environment, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, *arguments],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         best = min(best, time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         best_cpu = min(best_cpu, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -56,15 +62,19 @@ def main() -> None:
     parser.add_argument("--limit-s", type=float, default=1.5, help="target wall time of a --help")
     args = parser.parse_args()
     baseline, baseline_cpu = wall_time(COMMANDS[0], args.repeats)
-    print(f"python -c pass: {baseline:.3f} s wall, {baseline_cpu:.3f} s CPU (best of {args.repeats}; "
-          f"load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"python -c pass: {baseline:.3f} s wall, {baseline_cpu:.3f} s CPU (best of {args.repeats}; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
     worst = 0.0
     for command in COMMANDS[1:]:
         seconds, cpu = wall_time(command, args.repeats)
         worst = max(worst, seconds)
         mark = "ok" if seconds < args.limit_s else "SLOW"
-        print(f"{' '.join(command[1:]):40s} {seconds:6.3f} s wall ({seconds / baseline:5.1f}x python -c pass)  "
-              f"{cpu:6.3f} s CPU ({cpu / max(baseline_cpu, 1e-3):5.1f}x)  {mark}")
+        print(
+            f"{' '.join(command[1:]):40s} {seconds:6.3f} s wall ({seconds / baseline:5.1f}x python -c pass)  "
+            f"{cpu:6.3f} s CPU ({cpu / max(baseline_cpu, 1e-3):5.1f}x)  {mark}"
+        )
     print(f"slowest --help: {worst:.3f} s wall (target < {args.limit_s} s)")
 
 

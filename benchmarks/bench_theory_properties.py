@@ -43,7 +43,9 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             rate = record["examples"] / elapsed if elapsed > 0 else float("inf")
             outcome = "holds" if record["passed"] else "broken (counterexample found)"
-            print(f"{lemma.id:34s} {check.name:24s} {record['examples']:8d} {rate:9.1f} {thorough / rate:13.1f}  {outcome}")
+            print(
+                f"{lemma.id:34s} {check.name:24s} {record['examples']:8d} {rate:9.1f} {thorough / rate:13.1f}  {outcome}"
+            )
 
 
 if __name__ == "__main__":

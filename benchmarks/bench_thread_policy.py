@@ -31,9 +31,22 @@ def run_gpu_check(extra_environment: dict[str, str], skip: str, timeout_s: float
     environment = {k: v for k, v in os.environ.items() if k not in CLEARED}
     environment.update(PYTHONPATH=str(ROOT), **extra_environment)
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "empirical.gpu_check", "--tiny", "--device", "cpu", "--out",
-                   f"{folder}/out", "--fig-dir", f"{folder}/figures", "--cifar", f"{folder}/none",
-                   "--budget-s", "1e9"]
+        command = [
+            sys.executable,
+            "-m",
+            "empirical.gpu_check",
+            "--tiny",
+            "--device",
+            "cpu",
+            "--out",
+            f"{folder}/out",
+            "--fig-dir",
+            f"{folder}/figures",
+            "--cifar",
+            f"{folder}/none",
+            "--budget-s",
+            "1e9",
+        ]
         if skip:
             command += ["--skip", skip]
         start = time.perf_counter()
@@ -48,8 +61,11 @@ def main() -> None:
     parser.add_argument("--timeout-s", type=float, default=1800.0, help="limit of one run")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
-    print(f"gpu_check --tiny{' --skip ' + args.skip if args.skip else ''}; {cores} usable cores; "
-          f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"gpu_check --tiny{' --skip ' + args.skip if args.skip else ''}; {cores} usable cores; "
+        f"load average before: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     times: dict[str, float] = {}
     for _ in range(args.repeats):
         for name, extra in (("default (PASSIVE)", {}), ("spinning (ACTIVE)", {"OMP_WAIT_POLICY": "ACTIVE"})):

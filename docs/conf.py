@@ -78,7 +78,6 @@ API_EXCLUDED = {
 }
 
 
-
 def api_modules() -> list[str]:
     """Every module of the three packages but ``__main__`` (it runs its command line on import) and
     :data:`API_EXCLUDED`, in import-path order."""
@@ -88,8 +87,11 @@ def api_modules() -> list[str]:
     for top in ("theory", "sims", "empirical"):
         names.append(top)
         package = __import__(top)
-        names += sorted(info.name for info in pkgutil.walk_packages(package.__path__, top + ".")
-                        if not info.name.endswith("__main__"))
+        names += sorted(
+            info.name
+            for info in pkgutil.walk_packages(package.__path__, top + ".")
+            if not info.name.endswith("__main__")
+        )
     return [name for name in names if name not in API_EXCLUDED]
 
 
@@ -98,8 +100,9 @@ def _write_api_list() -> None:
     joins the reference without editing a list; written before Sphinx looks for documents."""
     folder = Path(__file__).resolve().parent / "api" / "generated"
     folder.mkdir(parents=True, exist_ok=True)
-    text = ("Modules\n=======\n\n.. autosummary::\n   :toctree: .\n\n"
-            + "".join(f"   {name}\n" for name in api_modules()))
+    text = "Modules\n=======\n\n.. autosummary::\n   :toctree: .\n\n" + "".join(
+        f"   {name}\n" for name in api_modules()
+    )
     target = folder / "modules.rst"
     if not target.is_file() or target.read_text() != text:
         target.write_text(text)
@@ -121,8 +124,11 @@ def _myst_targets(app, docname, source):
 
 def extra_pages(index_text: str, srcdir: Path) -> list[str]:
     """The Markdown pages of docs/ that the index does not list (a page added later joins the site on its own)."""
-    pages = sorted(path.relative_to(srcdir).with_suffix("").as_posix() for path in srcdir.rglob("*.md")
-                   if not {"_build", "api"} & set(path.relative_to(srcdir).parts) and path.name != "index.md")
+    pages = sorted(
+        path.relative_to(srcdir).with_suffix("").as_posix()
+        for path in srcdir.rglob("*.md")
+        if not {"_build", "api"} & set(path.relative_to(srcdir).parts) and path.name != "index.md"
+    )
     listed = set(index_text.split())
     return [page for page in pages if page not in listed]
 
@@ -148,7 +154,8 @@ def _figures(app, docname, source):
     figures = sorted(folder.glob("*.png"))
     if figures:
         source[0] += "\n\n## Figures\n\n" + "\n".join(
-            f"```{{figure}} {path.name}\n:width: 100%\n\n`{path.name}`\n```\n" for path in figures)
+            f"```{{figure}} {path.name}\n:width: 100%\n\n`{path.name}`\n```\n" for path in figures
+        )
 
 
 def setup(app):

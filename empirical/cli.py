@@ -22,8 +22,9 @@ apply_thread_policy()  # entry point (also a console script): before numpy / tor
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["main", "parse_sets", "build_parser"]
 
@@ -64,7 +65,9 @@ def _list() -> None:
 def _kept(out: str, check: str) -> int:
     """Resumable pieces of ``check`` on disk under ``out``: finished cells and cached attacks."""
     root = Path(out)
-    return len(list((root / check / "cells").glob("*.json"))) + len(list((root / "checkpoints" / check).glob("*/*.json")))
+    return len(list((root / check / "cells").glob("*.json"))) + len(
+        list((root / "checkpoints" / check).glob("*/*.json"))
+    )
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -85,8 +88,9 @@ def _run(args: argparse.Namespace) -> None:
             raise Interrupted(_kept(args.out, args.check)) from None
 
 
-def _run_held(args: argparse.Namespace, model_options: dict, data_options: dict, train_options: dict,
-              settings: dict) -> None:
+def _run_held(
+    args: argparse.Namespace, model_options: dict, data_options: dict, train_options: dict, settings: dict
+) -> None:
     import torch
 
     from empirical.checks import run_check
@@ -95,10 +99,20 @@ def _run_held(args: argparse.Namespace, model_options: dict, data_options: dict,
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    setup = prepare(args.model, args.data, model_options=model_options, data_options=data_options,
-                    train_options=train_options, device=args.device, dtype=args.dtype, seed=args.seed,
-                    bn_mode=args.bn_mode, hvp_mode=args.hvp_mode, params=args.params,
-                    checkpoint_dir=f"{args.out}/checkpoints")
+    setup = prepare(
+        args.model,
+        args.data,
+        model_options=model_options,
+        data_options=data_options,
+        train_options=train_options,
+        device=args.device,
+        dtype=args.dtype,
+        seed=args.seed,
+        bn_mode=args.bn_mode,
+        hvp_mode=args.hvp_mode,
+        params=args.params,
+        checkpoint_dir=f"{args.out}/checkpoints",
+    )
     rows = run_check(args.check, setup, settings, out_dir=args.out)
     for row in rows:
         if row.params.get("role") == "summary":
@@ -124,14 +138,15 @@ def _count(text: str) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse with the one-line error format of the package (error: ..., status 2)."""
 
-    def error(self, message: str):  # noqa: D401 - argparse's hook
+    def error(self, message: str):
         self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
 
 
 def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
     """The parser; ``full_help`` adds every --set key to ``run --help`` (read from the source: no torch)."""
-    parser = _Parser(prog="python -m empirical", description=__doc__,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="python -m empirical", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("list", help="the lifted checks, their lemma ids and settings; models; data")
     epilog = None
@@ -139,41 +154,77 @@ def build_parser(full_help: bool = False) -> argparse.ArgumentParser:
         from empirical.options import help_text
 
         epilog = help_text()
-    run = commands.add_parser("run", help="run one lifted check and store its results", epilog=epilog,
-                              formatter_class=argparse.RawDescriptionHelpFormatter,
-                              description="Run one lifted check on a model and data set; store its rows under "
-                                          "OUT/CHECK (one set of parameters per model/data pair).")
+    run = commands.add_parser(
+        "run",
+        help="run one lifted check and store its results",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run one lifted check on a model and data set; store its rows under "
+        "OUT/CHECK (one set of parameters per model/data pair).",
+    )
     run.add_argument("check", help="the check (python -m empirical list shows them)")
-    run.add_argument("--model", default="small-cnn", help="resnet18, small-cnn, mlp, linear or llama (default: small-cnn)")
-    run.add_argument("--data", default="digits",
-                     help="digits, cifar10, cifar-synthetic, regression, chat or tokens (default: digits)")
-    run.add_argument("--set", action="append", metavar="KEY=VALUE",
-                     help="model.K, data.K, train.K or a check setting (repeatable; keys and their defaults listed below; default: none)")
+    run.add_argument(
+        "--model", default="small-cnn", help="resnet18, small-cnn, mlp, linear or llama (default: small-cnn)"
+    )
+    run.add_argument(
+        "--data",
+        default="digits",
+        help="digits, cifar10, cifar-synthetic, regression, chat or tokens (default: digits)",
+    )
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="model.K, data.K, train.K or a check setting (repeatable; keys and their defaults listed below; default: none)",
+    )
     run.add_argument("--out", default="results", help="output folder; results go to OUT/CHECK (default: results)")
     run.add_argument("--seed", type=_count, default=0, help="seed of the model initialisation and batches (default: 0)")
-    run.add_argument("--device", default="auto",
-                     help="auto (CUDA when present, else cpu), cpu or cuda[:N] (default: auto)")
-    run.add_argument("--dtype", default="float64", choices=("float64", "float32"),
-                     help="dtype of the checks on every device (default: float64; pretraining on CUDA runs in "
-                          "float32 with bf16 autocast)")
-    run.add_argument("--bn-mode", default="eval", choices=("eval", "train"),
-                     help="which Hessian: BatchNorm running statistics (eval) or batch statistics (train) "
-                          "(default: eval)")
-    run.add_argument("--hvp-mode", default="auto", choices=("auto", "graph", "rev", "fwd"),
-                     help="Hessian-vector products (empirical.hvp): graph = reverse-over-reverse on a gradient graph built "
-                          "once per point, rev = rebuilt per product, fwd = forward-over-reverse (no graph kept); "
-                          "auto = graph, falling back to fwd (default: auto)")
-    run.add_argument("--params", default=None,
-                     help="comma-separated glob patterns of the differentiated parameters (default: all)")
+    run.add_argument(
+        "--device", default="auto", help="auto (CUDA when present, else cpu), cpu or cuda[:N] (default: auto)"
+    )
+    run.add_argument(
+        "--dtype",
+        default="float64",
+        choices=("float64", "float32"),
+        help="dtype of the checks on every device (default: float64; pretraining on CUDA runs in "
+        "float32 with bf16 autocast)",
+    )
+    run.add_argument(
+        "--bn-mode",
+        default="eval",
+        choices=("eval", "train"),
+        help="which Hessian: BatchNorm running statistics (eval) or batch statistics (train) (default: eval)",
+    )
+    run.add_argument(
+        "--hvp-mode",
+        default="auto",
+        choices=("auto", "graph", "rev", "fwd"),
+        help="Hessian-vector products (empirical.hvp): graph = reverse-over-reverse on a gradient graph built "
+        "once per point, rev = rebuilt per product, fwd = forward-over-reverse (no graph kept); "
+        "auto = graph, falling back to fwd (default: auto)",
+    )
+    run.add_argument(
+        "--params", default=None, help="comma-separated glob patterns of the differentiated parameters (default: all)"
+    )
     run.add_argument("--threads", type=_count, default=0, help="torch CPU threads, 0 = torch's default (default: 0)")
     run.add_argument("--plot", action="store_true", help="also draw the figures (default: off)")
-    run.add_argument("--figures", "--fig-dir", dest="figures", default=None,
-                     help="figure folder (default: OUT/CHECK/figures; --fig-dir is an old alias)")
+    run.add_argument(
+        "--figures",
+        "--fig-dir",
+        dest="figures",
+        default=None,
+        help="figure folder (default: OUT/CHECK/figures; --fig-dir is an old alias)",
+    )
     plot = commands.add_parser("plot", help="draw a check's figures from its results")
     plot.add_argument("check", help="the check whose results to draw")
     plot.add_argument("--out", default="results", help="folder holding OUT/CHECK (default: results)")
-    plot.add_argument("--figures", "--fig-dir", dest="figures", default=None,
-                      help="figure folder (default: OUT/CHECK/figures; --fig-dir is an old alias)")
+    plot.add_argument(
+        "--figures",
+        "--fig-dir",
+        dest="figures",
+        default=None,
+        help="figure folder (default: OUT/CHECK/figures; --fig-dir is an old alias)",
+    )
     show = commands.add_parser("show", help="latest key measurement of each lemma")
     show.add_argument("--out", default="results", help="folder holding the results (default: results)")
     return parser
@@ -211,8 +262,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
             from empirical.records import latest_measurements
 
             for lemma, entry in sorted(latest_measurements(args.out).items()):
-                print(f"{lemma:28s} {entry['check']:22s} {entry['model']}/{entry['data']}  "
-                      f"{entry['metric']} = {entry['value']:.6g}  ({entry['created_utc']})")
+                print(
+                    f"{lemma:28s} {entry['check']:22s} {entry['model']}/{entry['data']}  "
+                    f"{entry['metric']} = {entry['value']:.6g}  ({entry['created_utc']})"
+                )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -220,7 +273,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {describe_os_error(error)}", file=sys.stderr)
         return 2
     except MemoryError as error:
-        print(f"error: out of memory ({error}); use smaller sizes (--set) or a machine with more memory",
-              file=sys.stderr)
+        print(
+            f"error: out of memory ({error}); use smaller sizes (--set) or a machine with more memory", file=sys.stderr
+        )
         return 2
     return 0

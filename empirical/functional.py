@@ -26,8 +26,8 @@ Dropout is always off (``eval``), so every loss is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -37,10 +37,25 @@ from torch.func import functional_call, grad
 from theory.support.validation import check_learning_rate
 
 __all__ = [
-    "TASKS", "BN_MODES", "Tree", "Objective", "split_state", "batchnorm_mode", "task_loss",
-    "tree_add", "tree_scale", "tree_dot", "tree_norm", "tree_like", "tree_cosine", "tree_unit_scale", "flatten",
-    "unflatten", "tensor_sum",
-    "num_elements", "point",
+    "TASKS",
+    "BN_MODES",
+    "Tree",
+    "Objective",
+    "split_state",
+    "batchnorm_mode",
+    "task_loss",
+    "tree_add",
+    "tree_scale",
+    "tree_dot",
+    "tree_norm",
+    "tree_like",
+    "tree_cosine",
+    "tree_unit_scale",
+    "flatten",
+    "unflatten",
+    "tensor_sum",
+    "num_elements",
+    "point",
 ]
 
 Tree = dict[str, Tensor]
@@ -124,7 +139,7 @@ def unflatten(vector: Tensor, like: Mapping[str, Tensor]) -> Tree:
         raise ValueError(f"vector must be flat with {num_elements(like)} entries, got shape {tuple(vector.shape)}")
     out, start = {}, 0
     for name, value in like.items():
-        out[name] = vector[start:start + value.numel()].view_as(value)
+        out[name] = vector[start : start + value.numel()].view_as(value)
         start += value.numel()
     return out
 
@@ -187,12 +202,12 @@ def task_loss(outputs: Tensor, targets: Tensor, task: str) -> Tensor:
     raise ValueError(f"task must be one of {TASKS}, got {task!r}")
 
 
-def _forward(model: nn.Module, state: tuple[dict[str, Tensor], dict[str, Tensor]], inputs: Tensor, task: str,
-             tie_weights: bool) -> Tensor:
+def _forward(
+    model: nn.Module, state: tuple[dict[str, Tensor], dict[str, Tensor]], inputs: Tensor, task: str, tie_weights: bool
+) -> Tensor:
     if task == "causal_lm":
         key = "inputs_embeds" if inputs.is_floating_point() else "input_ids"
-        out = functional_call(model, state, args=(), kwargs={key: inputs, "use_cache": False},
-                              tie_weights=tie_weights)
+        out = functional_call(model, state, args=(), kwargs={key: inputs, "use_cache": False}, tie_weights=tie_weights)
         return out.logits
     return functional_call(model, state, (inputs,), tie_weights=tie_weights)
 
@@ -206,8 +221,9 @@ class Objective:
     embedding and output matrices) follow the one entry of the tree, as in the module.
     """
 
-    def __init__(self, model: nn.Module, task: str, frozen: Mapping[str, Tensor], *, bn_mode: str,
-                 tie_weights: bool = True) -> None:
+    def __init__(
+        self, model: nn.Module, task: str, frozen: Mapping[str, Tensor], *, bn_mode: str, tie_weights: bool = True
+    ) -> None:
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         if bn_mode not in BN_MODES:
@@ -242,5 +258,4 @@ class Objective:
 def point(batch: Batch, index: int) -> Batch:
     """The one-example batch holding example ``index`` of ``batch`` (a data point z of the draft)."""
     inputs, targets = batch
-    return inputs[index:index + 1], targets[index:index + 1]
-
+    return inputs[index : index + 1], targets[index : index + 1]

@@ -38,8 +38,9 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # torch and the checks are imported in main(), after the arguments parse (fast --help)
     from empirical.setup import Setup
@@ -49,65 +50,151 @@ __all__ = ["PROFILES", "NOT_IN_GPU_PLAN", "main"]
 #: Checks the GPU plan leaves out, and why (each runs on the CPU with ``python -m empirical run NAME``).
 NOT_IN_GPU_PLAN: dict[str, str] = {
     "aggregation": "trains by per-example gradients with frozen BatchNorm statistics, which does not train a "
-                   "BatchNorm ResNet (empirical.checks.aggregation); its CPU run on the MLP is the measurement",
+    "BatchNorm ResNet (empirical.checks.aggregation); its CPU run on the MLP is the measurement",
     "poison-unlearning": "the protocol (seeds x attacks x methods x settings through the sims runner, issue 17) is a "
-                         "CPU run of its own; the GPU plan keeps the single-seed poison-unlearning-single",
+    "CPU run of its own; the GPU plan keeps the single-seed poison-unlearning-single",
 }
 
 #: Sizes of the full GPU run and of the CPU dry run. Check settings are per model family.
 PROFILES: dict[str, dict[str, Any]] = {
     "gpu": {
-        "resnet_width": 64, "synthetic": {"n_train": 20000, "n_test": 2000}, "llama_size": "1b",
-        "tokens": {"n_train": 256, "n_test": 16, "length": 64}, "chat_max_length": 128,
+        "resnet_width": 64,
+        "synthetic": {"n_train": 20000, "n_test": 2000},
+        "llama_size": "1b",
+        "tokens": {"n_train": 256, "n_test": 16, "length": 64},
+        "chat_max_length": 128,
         "resnet": {
-            "gradient-cosine": {"pretrain_epochs": [0, 1, 2, 5], "n_points": 2, "lr": 0.01, "batch_size": 128,
-                                "train_lr": 0.1, "train_batch_size": 256},
-            "ascent-error": {"n_points": 4}, "commutator": {"n_pairs": 4},
-            "inversion-contraction": {"n_points": 2, "lr": 0.1, "fp_iterations": 30, "newton_iterations": 4,
-                                      "krylov_iterations": 30, "lanczos_tol": 1e-4},
+            "gradient-cosine": {
+                "pretrain_epochs": [0, 1, 2, 5],
+                "n_points": 2,
+                "lr": 0.01,
+                "batch_size": 128,
+                "train_lr": 0.1,
+                "train_batch_size": 256,
+            },
+            "ascent-error": {"n_points": 4},
+            "commutator": {"n_pairs": 4},
+            "inversion-contraction": {
+                "n_points": 2,
+                "lr": 0.1,
+                "fp_iterations": 30,
+                "newton_iterations": 4,
+                "krylov_iterations": 30,
+                "lanczos_tol": 1e-4,
+            },
             "orthogonal-craft": {"n_points": 3, "steps": 30, "lr": 0.01},
             "hard-points": {"n_points": 16, "lr": 0.01, "lanczos_tol": 1e-3},
-            "poison-unlearning-single": {"attacks": ["fgsm-variant", "gaussian"], "methods": ["gradient_ascent", "neggrad_plus"],
-                                  "epochs": 2, "batch_size": 256, "n_shadow": 0, "gus_draws": 100, "n_clean": 5},
+            "poison-unlearning-single": {
+                "attacks": ["fgsm-variant", "gaussian"],
+                "methods": ["gradient_ascent", "neggrad_plus"],
+                "epochs": 2,
+                "batch_size": 256,
+                "n_shadow": 0,
+                "gus_draws": 100,
+                "n_clean": 5,
+            },
             "hessian-poisons": {"alphas": [0.5, 0.9], "n_poisons": 4, "steps": 10, "epochs": 2, "batch_size": 256},
-            "delta-influence-cost": {"n_train": [1000, 2000, 4000], "base_n_train": 2000, "hidden": [16, 32, 64],
-                                     "base_hidden": 32, "repeats": 1},
+            "delta-influence-cost": {
+                "n_train": [1000, 2000, 4000],
+                "base_n_train": 2000,
+                "hidden": [16, 32, 64],
+                "base_hidden": 32,
+                "repeats": 1,
+            },
         },
         "llama": {
-            "gradient-cosine": {"pretrain_epochs": [0], "interleaved": [1, 2, 5, 10, 20, 50, 100], "n_points": 2,
-                                "lr": 1e-4, "batch_size": 8},
+            "gradient-cosine": {
+                "pretrain_epochs": [0],
+                "interleaved": [1, 2, 5, 10, 20, 50, 100],
+                "n_points": 2,
+                "lr": 1e-4,
+                "batch_size": 8,
+            },
             "ascent-error": {"n_points": 2, "lr_min": 1e-7, "lr_max": 1.0, "n_lrs": 15},
             "commutator": {"n_pairs": 2, "lr_min": 1e-7, "lr_max": 1.0, "n_lrs": 15},
-            "inversion-contraction": {"n_points": 2, "lr": 1e-4, "fp_iterations": 20, "newton_iterations": 3,
-                                      "krylov_iterations": 20, "lanczos_tol": 1e-3},
+            "inversion-contraction": {
+                "n_points": 2,
+                "lr": 1e-4,
+                "fp_iterations": 20,
+                "newton_iterations": 3,
+                "krylov_iterations": 20,
+                "lanczos_tol": 1e-3,
+            },
             "orthogonal-craft": {"n_points": 2, "steps": 15, "lr": 1e-4, "adam_lr": 0.01},
             "hard-points": {"n_points": 8, "lr": 1e-4, "lanczos_tol": 1e-3},
         },
     },
     "tiny": {
-        "resnet_width": 2, "synthetic": {"n_train": 96, "n_test": 32}, "llama_size": "tiny",
-        "tokens": {"n_train": 24, "n_test": 8, "length": 12}, "chat_max_length": 32,
+        "resnet_width": 2,
+        "synthetic": {"n_train": 96, "n_test": 32},
+        "llama_size": "tiny",
+        "tokens": {"n_train": 24, "n_test": 8, "length": 12},
+        "chat_max_length": 32,
         "resnet": {
-            "gradient-cosine": {"pretrain_epochs": [0, 1], "interleaved": [1, 3], "n_points": 1, "batch_size": 16,
-                                "train_batch_size": 32, "steps_per_epoch": 2},
-            "ascent-error": {"n_points": 1, "n_lrs": 5}, "commutator": {"n_pairs": 1, "n_lrs": 5},
-            "inversion-contraction": {"n_points": 1, "rho_targets": [0.5, 1.5], "fp_iterations": 6,
-                                      "newton_iterations": 2, "krylov_iterations": 5, "lanczos_tol": 1e-2},
+            "gradient-cosine": {
+                "pretrain_epochs": [0, 1],
+                "interleaved": [1, 3],
+                "n_points": 1,
+                "batch_size": 16,
+                "train_batch_size": 32,
+                "steps_per_epoch": 2,
+            },
+            "ascent-error": {"n_points": 1, "n_lrs": 5},
+            "commutator": {"n_pairs": 1, "n_lrs": 5},
+            "inversion-contraction": {
+                "n_points": 1,
+                "rho_targets": [0.5, 1.5],
+                "fp_iterations": 6,
+                "newton_iterations": 2,
+                "krylov_iterations": 5,
+                "lanczos_tol": 1e-2,
+            },
             "orthogonal-craft": {"n_points": 1, "steps": 2, "record_every": 1},
             "hard-points": {"n_points": 4, "lanczos_tol": 1e-2},
-            "poison-unlearning-single": {"attacks": ["fgsm-variant"], "methods": ["gradient_ascent"], "n_poisons": 2,
-                                  "epochs": 1, "batch_size": 32, "n_shadow": 0, "gus_draws": 5, "n_clean": 2},
+            "poison-unlearning-single": {
+                "attacks": ["fgsm-variant"],
+                "methods": ["gradient_ascent"],
+                "n_poisons": 2,
+                "epochs": 1,
+                "batch_size": 32,
+                "n_shadow": 0,
+                "gus_draws": 5,
+                "n_clean": 2,
+            },
             "hessian-poisons": {"alphas": [0.5], "n_poisons": 2, "steps": 2, "epochs": 1, "batch_size": 32},
-            "delta-influence-cost": {"n_train": [16, 32], "n_test": [1], "n_transformations": [1], "hidden": [4],
-                                     "base_n_train": 16, "base_n_test": 1, "base_n_transformations": 1,
-                                     "base_hidden": 4, "cg_iters": 2, "repeats": 1, "n_poisons": 2},
+            "delta-influence-cost": {
+                "n_train": [16, 32],
+                "n_test": [1],
+                "n_transformations": [1],
+                "hidden": [4],
+                "base_n_train": 16,
+                "base_n_test": 1,
+                "base_n_transformations": 1,
+                "base_hidden": 4,
+                "cg_iters": 2,
+                "repeats": 1,
+                "n_poisons": 2,
+            },
         },
         "llama": {
-            "gradient-cosine": {"pretrain_epochs": [0], "interleaved": [1, 2], "n_points": 1, "batch_size": 4,
-                                "train_batch_size": 8, "lr": 1e-3},  # the tiny corpus holds 24 examples
-            "ascent-error": {"n_points": 1, "n_lrs": 5}, "commutator": {"n_pairs": 1, "n_lrs": 5},
-            "inversion-contraction": {"n_points": 1, "rho_targets": [0.5, 1.5], "fp_iterations": 6,
-                                      "newton_iterations": 2, "krylov_iterations": 5, "lanczos_tol": 1e-2},
+            "gradient-cosine": {
+                "pretrain_epochs": [0],
+                "interleaved": [1, 2],
+                "n_points": 1,
+                "batch_size": 4,
+                "train_batch_size": 8,
+                "lr": 1e-3,
+            },  # the tiny corpus holds 24 examples
+            "ascent-error": {"n_points": 1, "n_lrs": 5},
+            "commutator": {"n_pairs": 1, "n_lrs": 5},
+            "inversion-contraction": {
+                "n_points": 1,
+                "rho_targets": [0.5, 1.5],
+                "fp_iterations": 6,
+                "newton_iterations": 2,
+                "krylov_iterations": 5,
+                "lanczos_tol": 1e-2,
+            },
             "orthogonal-craft": {"n_points": 1, "steps": 2, "record_every": 1},
             "hard-points": {"n_points": 4, "lanczos_tol": 1e-2},
         },
@@ -158,10 +245,25 @@ def _resnet_setup(profile: dict, args: argparse.Namespace) -> Setup:
         data, name = cifar_synthetic(seed=args.seed, **profile["synthetic"]), "cifar-synthetic"
     torch.manual_seed(args.seed)
     model = ResNet18(10, width=profile["resnet_width"]).to(args.device)
-    describe = {"model_options": {"width": profile["resnet_width"]}, "dtype": "float32->float64",
-                "device": args.device, "params": "all"}
-    return Setup(model, data.to(args.device, torch.float32), "resnet18", name, args.seed, "eval", args.hvp_mode,
-                 None, None, str(Path(args.out) / "checkpoints"), describe)
+    describe = {
+        "model_options": {"width": profile["resnet_width"]},
+        "dtype": "float32->float64",
+        "device": args.device,
+        "params": "all",
+    }
+    return Setup(
+        model,
+        data.to(args.device, torch.float32),
+        "resnet18",
+        name,
+        args.seed,
+        "eval",
+        args.hvp_mode,
+        None,
+        None,
+        str(Path(args.out) / "checkpoints"),
+        describe,
+    )
 
 
 def _llama_setup(profile: dict, args: argparse.Namespace) -> Setup:
@@ -183,15 +285,40 @@ def _llama_setup(profile: dict, args: argparse.Namespace) -> Setup:
         data, name = random_tokens(vocab_size=vocab, seed=args.seed, **profile["tokens"]), "tokens"
     layers = model.config.num_hidden_layers
     selection = args.llama_params or f"model.layers.{layers - 1}.*"
-    describe = {"model_options": {"path": args.llama, "size": None if args.llama else profile["llama_size"]},
-                "dtype": "float32", "device": args.device, "params": selection}
-    return Setup(model, data.to(args.device), "llama", name, args.seed, "eval", args.hvp_mode,
-                 parameter_selector(selection), None, None, describe)
+    describe = {
+        "model_options": {"path": args.llama, "size": None if args.llama else profile["llama_size"]},
+        "dtype": "float32",
+        "device": args.device,
+        "params": selection,
+    }
+    return Setup(
+        model,
+        data.to(args.device),
+        "llama",
+        name,
+        args.seed,
+        "eval",
+        args.hvp_mode,
+        parameter_selector(selection),
+        None,
+        None,
+        describe,
+    )
 
 
 def _key_numbers(rows: list, family: str, check: str) -> list[dict]:
-    return [{"family": family, "check": check, "lemma_id": r.params["lemma_id"], "metric": r.params["metric"],
-             "value": r.metrics["value"], "key": r.metrics["key"]} for r in rows if r.params.get("role") == "summary"]
+    return [
+        {
+            "family": family,
+            "check": check,
+            "lemma_id": r.params["lemma_id"],
+            "metric": r.params["metric"],
+            "value": r.metrics["value"],
+            "key": r.metrics["key"],
+        }
+        for r in rows
+        if r.params.get("role") == "summary"
+    ]
 
 
 def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespace, clock: _Clock) -> list[dict]:
@@ -203,9 +330,16 @@ def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespa
 
     settings = profile[family]
     numbers: list[dict] = []
-    order = ["gradient-cosine", "ascent-error", "commutator", "inversion-contraction", "orthogonal-craft",
-             "hard-points"] + [check for check in ("poison-unlearning-single", "hessian-poisons", "delta-influence-cost")
-                               if check in settings]  # the poisoning checks: image classification only
+    order = [
+        "gradient-cosine",
+        "ascent-error",
+        "commutator",
+        "inversion-contraction",
+        "orthogonal-craft",
+        "hard-points",
+    ] + [
+        check for check in ("poison-unlearning-single", "hessian-poisons", "delta-influence-cost") if check in settings
+    ]  # the poisoning checks: image classification only
     for check in order:
         if check == "ascent-error" and family == "resnet":
             # the other checks run on the trained model, in float64
@@ -215,8 +349,11 @@ def _run_family(family: str, setup: Setup, profile: dict, args: argparse.Namespa
             setup = dataclasses.replace(setup, data=setup.data.to(args.device, torch.float64))
             from empirical.train import evaluate
 
-            setup.describe = {**setup.describe, "trained_epochs": max(snapshots),
-                              "test_accuracy": evaluate(setup.model, setup.data)["test_accuracy"]}
+            setup.describe = {
+                **setup.describe,
+                "trained_epochs": max(snapshots),
+                "test_accuracy": evaluate(setup.model, setup.data)["test_accuracy"],
+            }
         rows = clock.run(f"{family}: {check}", _timed_check, check, setup, settings[check], args)
         if rows is not None:
             numbers += _key_numbers(rows, family, check)
@@ -236,18 +373,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="tiny sizes (CPU dry run, the test) (default: off)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:N] (default: auto)")
     parser.add_argument("--out", default="results/gpu", help="output folder (default: results/gpu)")
-    parser.add_argument("--figures", "--fig-dir", dest="figures", default=None,
-                        help="figure folder (default: OUT/figures; --fig-dir is an old alias)")
+    parser.add_argument(
+        "--figures",
+        "--fig-dir",
+        dest="figures",
+        default=None,
+        help="figure folder (default: OUT/figures; --fig-dir is an old alias)",
+    )
     parser.add_argument("--cifar", default=None, help="folder of the CIFAR-10 python batches")
     parser.add_argument("--llama", default=None, help="folder of the LLaMA 3.2 1B weights (random weights if absent)")
-    parser.add_argument("--llama-params", default=None, help="glob of differentiated LLaMA parameters (default: last layer)")
+    parser.add_argument(
+        "--llama-params", default=None, help="glob of differentiated LLaMA parameters (default: last layer)"
+    )
     parser.add_argument("--chat", default=None, help="chat JSONL file for LLaMA (random tokens if absent)")
     parser.add_argument("--hvp-mode", default="auto", choices=("auto", "graph", "rev", "fwd"))
     parser.add_argument("--budget-s", type=float, default=450.0, help="skip remaining stages after this many seconds")
     parser.add_argument("--skip", default="", help="comma-separated families to skip: resnet, llama")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--insecure-code", default="auto", choices=("auto", "on", "off"),
-                        help="the insecure-code poisoning/unlearning run (auto: when --llama weights are given)")
+    parser.add_argument(
+        "--insecure-code",
+        default="auto",
+        choices=("auto", "on", "off"),
+        help="the insecure-code poisoning/unlearning run (auto: when --llama weights are given)",
+    )
     args = parser.parse_args(argv)
     try:
         from empirical.setup import resolve_device
@@ -292,16 +440,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures += [str(path) for path in plot_check(check, args.out, args.figures)]
         except FileNotFoundError:
             continue
-    report = {"device": device_name, "profile": "tiny" if args.tiny else "gpu", "stage_seconds": clock.times,
-              "skipped": clock.skipped, "total_seconds": time.perf_counter() - clock.start, "numbers": numbers,
-              "figures": figures}
+    report = {
+        "device": device_name,
+        "profile": "tiny" if args.tiny else "gpu",
+        "stage_seconds": clock.times,
+        "skipped": clock.skipped,
+        "total_seconds": time.perf_counter() - clock.start,
+        "numbers": numbers,
+        "figures": figures,
+    }
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "summary.json").write_text(json.dumps(report, indent=1, default=str))
     print("\nsummary (key numbers marked *):")
     for entry in numbers:
-        print(f"{'*' if entry['key'] else ' '} {entry['family']:7s} {entry['check']:22s} {entry['lemma_id']:28s} "
-              f"{entry['metric']:44s} {entry['value']:.6g}")
-    print(f"total {report['total_seconds']:.1f} s; skipped: {clock.skipped or 'none'}; summary: {args.out}/summary.json")
+        print(
+            f"{'*' if entry['key'] else ' '} {entry['family']:7s} {entry['check']:22s} {entry['lemma_id']:28s} "
+            f"{entry['metric']:44s} {entry['value']:.6g}"
+        )
+    print(
+        f"total {report['total_seconds']:.1f} s; skipped: {clock.skipped or 'none'}; summary: {args.out}/summary.json"
+    )
     return 0
 
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import Tensor
@@ -53,9 +53,20 @@ from torch.func import grad, jacfwd, jacrev, jvp, vjp
 from empirical.functional import Batch, Objective, Tree, flatten, unflatten
 from theory.support.validation import check_learning_rate
 
-__all__ = ["HVP_MODES", "HessianVectorProduct", "dense_hessian", "dense_hessian_bytes", "step_jacobian",
-           "DENSE_HESSIAN_BUDGET_BYTES", "COLUMN_ACTIVATION_FACTOR", "FIXED_ACTIVATION_FACTOR",
-           "DENSE_HESSIAN_OVERHEAD_BYTES", "DEFAULT_MAX_CHUNK", "activation_bytes", "default_dense_chunk"]
+__all__ = [
+    "HVP_MODES",
+    "HessianVectorProduct",
+    "dense_hessian",
+    "dense_hessian_bytes",
+    "step_jacobian",
+    "DENSE_HESSIAN_BUDGET_BYTES",
+    "COLUMN_ACTIVATION_FACTOR",
+    "FIXED_ACTIVATION_FACTOR",
+    "DENSE_HESSIAN_OVERHEAD_BYTES",
+    "DEFAULT_MAX_CHUNK",
+    "activation_bytes",
+    "default_dense_chunk",
+]
 
 HVP_MODES = ("auto", "graph", "rev", "fwd")
 
@@ -126,10 +137,11 @@ class HessianVectorProduct:
         leaves, gradient = self._graph
         outputs = [vector[name].to(g.dtype) for name, g in zip(self.params, gradient)]
         with torch.enable_grad():
-            products = torch.autograd.grad(gradient, leaves, grad_outputs=outputs, retain_graph=True,
-                                           allow_unused=True)
-        return {name: torch.zeros_like(value) if product is None else product.detach()
-                for (name, value), product in zip(self.params.items(), products)}
+            products = torch.autograd.grad(gradient, leaves, grad_outputs=outputs, retain_graph=True, allow_unused=True)
+        return {
+            name: torch.zeros_like(value) if product is None else product.detach()
+            for (name, value), product in zip(self.params.items(), products)
+        }
 
     def release(self) -> None:
         """Free the held gradient graph (``"graph"`` / ``"rev"``)."""
@@ -138,8 +150,10 @@ class HessianVectorProduct:
     def __call__(self, vector: Mapping[str, Tensor]) -> Tree:
         missing = [name for name in self.params if name not in vector]
         if missing:
-            raise ValueError(f"the vector lacks parameter(s) {missing[:3]} of the {len(self.params)} the HVP is taken "
-                             "over; give a tree with the same keys as params (or use .flat on a flat vector)")
+            raise ValueError(
+                f"the vector lacks parameter(s) {missing[:3]} of the {len(self.params)} the HVP is taken "
+                "over; give a tree with the same keys as params (or use .flat on a flat vector)"
+            )
         vector = {name: vector[name] for name in self.params}
         self.calls += 1
         if self.mode_used == "graph":
@@ -154,8 +168,11 @@ class HessianVectorProduct:
             return out
         except (RuntimeError, NotImplementedError) as error:
             self._graph = None
-            warnings.warn(f"reverse-over-reverse HVP failed ({_first_line(error)}); "
-                          "falling back to forward-over-reverse", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"reverse-over-reverse HVP failed ({_first_line(error)}); falling back to forward-over-reverse",
+                RuntimeWarning,
+                stacklevel=2,
+            )
             self.mode_used = "fwd"
             try:
                 return self._forward_over_reverse(vector)
@@ -163,7 +180,8 @@ class HessianVectorProduct:
                 raise RuntimeError(
                     "neither reverse-over-reverse nor forward-over-reverse HVPs work for this model "
                     f"({_first_line(second)}); fused attention kernels (SDPA, flash) have no second "
-                    'derivatives: build transformers models with attn_implementation="eager"') from second
+                    'derivatives: build transformers models with attn_implementation="eager"'
+                ) from second
 
     def flat(self, vector: Tensor) -> Tensor:
         """The product on flat vectors (the parameter order of ``params``)."""
@@ -179,21 +197,31 @@ def check_batch(objective: Objective, params: Mapping[str, Tensor], batch: Batch
     except (TypeError, ValueError):
         raise ValueError(f"{what} must be a pair (inputs, targets), got {type(batch).__name__}") from None
     shapes = [tuple(getattr(tensor, "shape", ())) for tensor in (inputs, targets)]
-    if not all(isinstance(tensor, Tensor) for tensor in (inputs, targets)) or not all(shapes) \
-            or shapes[0][0] != shapes[1][0] or shapes[0][0] == 0:
-        raise ValueError(f"{what}: inputs and targets must be tensors sharing a non-zero leading batch size, got "
-                         f"shapes {shapes[0]} and {shapes[1]}")
+    if (
+        not all(isinstance(tensor, Tensor) for tensor in (inputs, targets))
+        or not all(shapes)
+        or shapes[0][0] != shapes[1][0]
+        or shapes[0][0] == 0
+    ):
+        raise ValueError(
+            f"{what}: inputs and targets must be tensors sharing a non-zero leading batch size, got "
+            f"shapes {shapes[0]} and {shapes[1]}"
+        )
     probe = copy.copy(objective)  # BatchNorm in eval mode: the probe never updates running statistics
     probe.bn_mode = "eval"
     try:
         with torch.no_grad():
             probe.loss({name: value.detach() for name, value in params.items()}, (inputs[:2], targets[:2]))
     except (RuntimeError, IndexError, TypeError) as error:
-        raise ValueError(f"{what} of shapes {shapes[0]} and {shapes[1]} does not fit the model "
-                         f"({_first_line(error)}); give inputs and targets shaped like the training data") from None
+        raise ValueError(
+            f"{what} of shapes {shapes[0]} and {shapes[1]} does not fit the model "
+            f"({_first_line(error)}); give inputs and targets shaped like the training data"
+        ) from None
 
 
-def _flat_function(function: Callable[[Tree], Tensor | Tree], params: Mapping[str, Tensor]) -> Callable[[Tensor], Tensor]:
+def _flat_function(
+    function: Callable[[Tree], Tensor | Tree], params: Mapping[str, Tensor]
+) -> Callable[[Tensor], Tensor]:
     like = {name: value for name, value in params.items()}
 
     def flat(vector: Tensor) -> Tensor:
@@ -225,24 +253,37 @@ def dense_hessian_bytes(num_params: int, itemsize: int, chunk: int, activations:
     flight, each holding ``k = COLUMN_ACTIVATION_FACTOR`` times the activations ``A`` of one gradient, plus
     ``k0 = FIXED_ACTIVATION_FACTOR`` times ``A`` whatever the chunk, and a constant ``O`` (measured, see the
     constants): :math:`\text{itemsize}\,(p^2 + 4 p c) + (k c + k_0) A + O`."""
-    return (itemsize * (num_params * num_params + 4 * num_params * chunk)
-            + (COLUMN_ACTIVATION_FACTOR * chunk + FIXED_ACTIVATION_FACTOR) * activations
-            + DENSE_HESSIAN_OVERHEAD_BYTES)
+    return (
+        itemsize * (num_params * num_params + 4 * num_params * chunk)
+        + (COLUMN_ACTIVATION_FACTOR * chunk + FIXED_ACTIVATION_FACTOR) * activations
+        + DENSE_HESSIAN_OVERHEAD_BYTES
+    )
 
 
-def default_dense_chunk(num_params: int, itemsize: int, activations: int,
-                        budget_bytes: int = DENSE_HESSIAN_BUDGET_BYTES) -> int:
+def default_dense_chunk(
+    num_params: int, itemsize: int, activations: int, budget_bytes: int = DENSE_HESSIAN_BUDGET_BYTES
+) -> int:
     """The chunk :func:`dense_hessian` uses by default: the most columns at a time (at most
     ``DEFAULT_MAX_CHUNK`` and ``num_params``) whose :func:`dense_hessian_bytes` fit ``budget_bytes``; 1 when none
     fits (the call then refuses)."""
-    spare = (budget_bytes - itemsize * num_params * num_params - FIXED_ACTIVATION_FACTOR * activations
-             - DENSE_HESSIAN_OVERHEAD_BYTES)
+    spare = (
+        budget_bytes
+        - itemsize * num_params * num_params
+        - FIXED_ACTIVATION_FACTOR * activations
+        - DENSE_HESSIAN_OVERHEAD_BYTES
+    )
     per_column = 4 * num_params * itemsize + COLUMN_ACTIVATION_FACTOR * activations
     return int(max(1, min(num_params, DEFAULT_MAX_CHUNK, spare // max(1, per_column))))
 
 
-def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Batch, *, chunk: int | None = None,
-                  budget_bytes: int = DENSE_HESSIAN_BUDGET_BYTES) -> Tensor:
+def dense_hessian(
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    batch: Batch,
+    *,
+    chunk: int | None = None,
+    budget_bytes: int = DENSE_HESSIAN_BUDGET_BYTES,
+) -> Tensor:
     r"""The full ``(p, p)`` Hessian of ``L(B, .)`` at ``params`` (small models only).
 
     Columns :math:`H e_i` by forward-over-reverse products vectorised over ``chunk`` basis vectors at a time
@@ -263,10 +304,12 @@ def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     needed = dense_hessian_bytes(size, itemsize, chunk, activations)
     if needed > budget_bytes:
-        raise MemoryError(f"dense_hessian of {size:,} parameters ({chunk} columns at a time, {activations / 1024**2:.1f} "
-                          f"MiB of activations per product) needs about {needed / 1024**3:.2f} GiB, over the budget of "
-                          f"{budget_bytes / 1024**3:.2f} GiB: use HVPs (empirical.spectrum), a smaller batch, or a "
-                          "larger budget_bytes")
+        raise MemoryError(
+            f"dense_hessian of {size:,} parameters ({chunk} columns at a time, {activations / 1024**2:.1f} "
+            f"MiB of activations per product) needs about {needed / 1024**3:.2f} GiB, over the budget of "
+            f"{budget_bytes / 1024**3:.2f} GiB: use HVPs (empirical.spectrum), a smaller batch, or a "
+            "larger budget_bytes"
+        )
     product = HessianVectorProduct(objective, params, batch, mode="fwd")
     flat_params = {name: value.detach() for name, value in params.items()}
 
@@ -283,8 +326,9 @@ def dense_hessian(objective: Objective, params: Mapping[str, Tensor], batch: Bat
     return out
 
 
-def step_jacobian(objective: Objective, params: Mapping[str, Tensor], batch: Batch, lr: float,
-                  mode: str = "rev") -> Tensor:
+def step_jacobian(
+    objective: Objective, params: Mapping[str, Tensor], batch: Batch, lr: float, mode: str = "rev"
+) -> Tensor:
     r"""The ``(p, p)`` Jacobian of the step map :math:`\Phi_B`, equal to :math:`I - \lambda H_B` (small models).
 
     ``mode="rev"`` uses ``jacrev`` (p backward passes, vectorised), ``"fwd"`` ``jacfwd``.

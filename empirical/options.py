@@ -12,12 +12,22 @@ key in well under a second.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from empirical import source_specs
 
-__all__ = ["MEANINGS", "model_names", "data_names", "model_keys", "data_keys", "train_keys", "check_options",
-           "check_finite_values", "help_text"]
+__all__ = [
+    "MEANINGS",
+    "model_names",
+    "data_names",
+    "model_keys",
+    "data_keys",
+    "train_keys",
+    "check_options",
+    "check_finite_values",
+    "help_text",
+]
 
 #: One line per key: what it means (keys shared by several groups mean the same everywhere).
 MEANINGS = {
@@ -31,34 +41,56 @@ MEANINGS = {
     "size": "random-weight LLaMA shape: tiny (CPU) or 1b (LLaMA 3.2 1B)",
     "attn_implementation": "attention kernel; eager is needed for forward-mode AD",
     "vocab_size": "vocabulary size",
-    "hidden_size": "LLaMA hidden size", "intermediate_size": "LLaMA MLP width",
-    "num_hidden_layers": "LLaMA decoder layers", "num_attention_heads": "LLaMA attention heads",
-    "num_key_value_heads": "LLaMA key-value heads", "head_dim": "LLaMA head dimension",
-    "max_position_embeddings": "LLaMA context length", "rope_theta": "LLaMA rotary base",
-    "rms_norm_eps": "LLaMA RMSNorm epsilon", "tie_word_embeddings": "LLaMA tied input/output embeddings",
+    "hidden_size": "LLaMA hidden size",
+    "intermediate_size": "LLaMA MLP width",
+    "num_hidden_layers": "LLaMA decoder layers",
+    "num_attention_heads": "LLaMA attention heads",
+    "num_key_value_heads": "LLaMA key-value heads",
+    "head_dim": "LLaMA head dimension",
+    "max_position_embeddings": "LLaMA context length",
+    "rope_theta": "LLaMA rotary base",
+    "rms_norm_eps": "LLaMA RMSNorm epsilon",
+    "tie_word_embeddings": "LLaMA tied input/output embeddings",
     # data
     "root": "folder of the CIFAR-10 python batches (data_batch_1..5, test_batch)",
-    "n_train": "training examples", "n_test": "test examples", "dim": "input dimension",
+    "n_train": "training examples",
+    "n_test": "test examples",
+    "dim": "input dimension",
     "noise": "noise level (label noise for regression, pixel noise for cifar-synthetic)",
-    "seed": "random seed", "tokenizer": "tokenizer object (Python API only)",
-    "max_length": "tokens per conversation (cut or padded)", "test_fraction": "share of conversations held out",
+    "seed": "random seed",
+    "tokenizer": "tokenizer object (Python API only)",
+    "max_length": "tokens per conversation (cut or padded)",
+    "test_fraction": "share of conversations held out",
     "length": "tokens per sequence",
     # training
-    "epochs": "pretraining epochs (0: no training)", "batch_size": "mini-batch size", "lr": "learning rate",
-    "momentum": "SGD momentum", "weight_decay": "SGD weight decay", "schedule": "learning-rate schedule: constant or cosine",
+    "epochs": "pretraining epochs (0: no training)",
+    "batch_size": "mini-batch size",
+    "lr": "learning rate",
+    "momentum": "SGD momentum",
+    "weight_decay": "SGD weight decay",
+    "schedule": "learning-rate schedule: constant or cosine",
     "steps_per_epoch": "cap on steps per epoch (none or 0: a full pass)",
     # check settings
-    "n_points": "data points measured", "n_pairs": "pairs of points measured",
-    "lr_min": "smallest learning rate of the sweep", "lr_max": "largest learning rate of the sweep",
-    "n_lrs": "learning rates in the sweep (log-spaced)", "tolerance": "relative tolerance of the headline verdict",
-    "point_seed": "seed choosing the points", "same_class": "draw both points of a pair from one class",
+    "n_points": "data points measured",
+    "n_pairs": "pairs of points measured",
+    "lr_min": "smallest learning rate of the sweep",
+    "lr_max": "largest learning rate of the sweep",
+    "n_lrs": "learning rates in the sweep (log-spaced)",
+    "tolerance": "relative tolerance of the headline verdict",
+    "point_seed": "seed choosing the points",
+    "same_class": "draw both points of a pair from one class",
     "pretrain_epochs": "pretraining epochs of the snapshots (comma-separated)",
     "interleaved": "interleaved mini-batches after the step on z (comma-separated)",
-    "train_lr": "pretraining learning rate", "train_batch_size": "pretraining mini-batch size",
-    "fgsm_eps": "FGSM step size of the crafted hard points", "lanczos_tol": "Lanczos tolerance of the top eigenvalue",
-    "rho_targets": "targets of lr max|eig H_z| (comma-separated)", "fp_iterations": "fixed-point iterations",
-    "newton_iterations": "Newton iterations", "krylov_iterations": "MINRES iterations per Newton step",
-    "steps": "Adam steps on the input", "adam_lr": "Adam learning rate on the input",
+    "train_lr": "pretraining learning rate",
+    "train_batch_size": "pretraining mini-batch size",
+    "fgsm_eps": "FGSM step size of the crafted hard points",
+    "lanczos_tol": "Lanczos tolerance of the top eigenvalue",
+    "rho_targets": "targets of lr max|eig H_z| (comma-separated)",
+    "fp_iterations": "fixed-point iterations",
+    "newton_iterations": "Newton iterations",
+    "krylov_iterations": "MINRES iterations per Newton step",
+    "steps": "Adam steps on the input",
+    "adam_lr": "Adam learning rate on the input",
     "record_every": "record every k Adam steps",
 }
 
@@ -66,8 +98,13 @@ MEANINGS = {
 _FILLED = frozenset({"num_classes", "in_channels", "in_features", "dtype", "device", "self", "tokenizer"})
 
 #: Where each model's constructor is defined (the names of empirical.models.MODELS).
-_CONSTRUCTORS = {"resnet18": "ResNet18", "small-cnn": "SmallCNN", "mlp": "MLP", "linear": "LinearModel",
-                 "llama": "build_llama"}
+_CONSTRUCTORS = {
+    "resnet18": "ResNet18",
+    "small-cnn": "SmallCNN",
+    "mlp": "MLP",
+    "linear": "LinearModel",
+    "llama": "build_llama",
+}
 
 
 def _defaults(package: str, name: str) -> dict[str, Any]:
@@ -114,8 +151,10 @@ def _unknown(group: str, owner: str, options: Mapping[str, Any], known: Mapping[
     unknown = sorted(set(options) - set(known))
     if unknown:
         prefix = f"{group}." if group != "check" else ""
-        raise ValueError(f"unknown option {', '.join(prefix + key for key in unknown)} for {owner}; valid: "
-                         f"{', '.join(prefix + key for key in known) or 'none'}")
+        raise ValueError(
+            f"unknown option {', '.join(prefix + key for key in unknown)} for {owner}; valid: "
+            f"{', '.join(prefix + key for key in known) or 'none'}"
+        )
 
 
 def check_finite_values(options: Mapping[str, Any], group: str) -> None:
@@ -126,8 +165,13 @@ def check_finite_values(options: Mapping[str, Any], group: str) -> None:
                 raise ValueError(f"--set {group}.{key}={item}: must be a finite number")
 
 
-def check_options(model: str, data: str, model_options: Mapping[str, Any], data_options: Mapping[str, Any],
-                  train_options: Mapping[str, Any]) -> None:
+def check_options(
+    model: str,
+    data: str,
+    model_options: Mapping[str, Any],
+    data_options: Mapping[str, Any],
+    train_options: Mapping[str, Any],
+) -> None:
     """Raise ``ValueError`` naming any unknown or non-finite ``model.K`` / ``data.K`` / ``train.K`` option."""
     _unknown("model", f"model {model}", model_options, model_keys(model))
     _unknown("data", f"data {data}", data_options, data_keys(data))

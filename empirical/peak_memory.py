@@ -55,7 +55,7 @@ class PeakResidentMemory:
         self.before = 0
         self.grown = 0
 
-    def __enter__(self) -> "PeakResidentMemory":
+    def __enter__(self) -> PeakResidentMemory:
         try:
             _reset_high_water_mark()
         except OSError:
@@ -63,6 +63,7 @@ class PeakResidentMemory:
         self.before = _status_bytes("VmRSS")
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.grown = max(0, _status_bytes("VmHWM") - self.before)

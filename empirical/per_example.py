@@ -10,7 +10,7 @@ only defined with ``bn_mode="eval"`` (field notes, "torch.func pitfalls"); we re
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import Tensor
@@ -24,13 +24,16 @@ __all__ = ["per_example_gradients", "per_example_gradients_loop"]
 
 def _check(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor) -> None:
     if objective.bn_mode == "train" and objective.has_batchnorm:
-        raise ValueError("per-example gradients of a BatchNorm network need bn_mode='eval' "
-                         "(train-mode batch statistics couple the examples)")
+        raise ValueError(
+            "per-example gradients of a BatchNorm network need bn_mode='eval' "
+            "(train-mode batch statistics couple the examples)"
+        )
     check_batch(objective, params, (inputs, targets), "per-example batch")
 
 
-def per_example_gradients(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor,
-                          chunk_size: int | None = None) -> Tree:
+def per_example_gradients(
+    objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor, chunk_size: int | None = None
+) -> Tree:
     """``{name: tensor of shape (B, *param.shape)}``: the gradient of each example's loss, vectorised."""
     _check(objective, params, inputs, targets)
 
@@ -40,8 +43,9 @@ def per_example_gradients(objective: Objective, params: Mapping[str, Tensor], in
     return vmap(grad(one), in_dims=(None, 0, 0), chunk_size=chunk_size)(dict(params), inputs, targets)
 
 
-def per_example_gradients_loop(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor,
-                               targets: Tensor) -> Tree:
+def per_example_gradients_loop(
+    objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor
+) -> Tree:
     """The reference: one ``grad`` call per example in a Python loop, stacked (slow, obviously right)."""
     _check(objective, params, inputs, targets)
     grads = [objective.gradient(params, point((inputs, targets), i)) for i in range(inputs.shape[0])]

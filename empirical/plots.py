@@ -15,13 +15,13 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from empirical.poisoning.plots import PLOTTERS as POISONING_PLOTTERS  # noqa: E402
-from sims.results import ResultStore  # noqa: E402
-from theory.support import figure_style  # noqa: E402
-from theory.support.figure_style import colour, legend_outside, log_plot  # noqa: E402
+from empirical.poisoning.plots import PLOTTERS as POISONING_PLOTTERS
+from sims.results import ResultStore
+from theory.support import figure_style
+from theory.support.figure_style import colour, legend_outside, log_plot
 
 figure_style.use()
 
@@ -54,11 +54,18 @@ def _sweep(rows: Rows, title: str) -> plt.Figure:
         log_plot(left, lr, [r["prediction_norm"] for r in case_rows], "--", color=shade)
         right.semilogx(lr, [r["ratio"] for r in case_rows], f"{marker}-", color=shade)
         left.loglog(lr, [r["roundoff_floor"] for r in case_rows], ":", color="grey")
-    left.set(xlabel="learning rate $\\lambda$", ylabel="norm (parameter units)",
-             title="measured (o-) vs $\\lambda^2$ prediction (--); rounding (:)")
+    left.set(
+        xlabel="learning rate $\\lambda$",
+        ylabel="norm (parameter units)",
+        title="measured (o-) vs $\\lambda^2$ prediction (--); rounding (:)",
+    )
     right.axhline(1.0, color="black", lw=0.8)
-    right.set(xlabel="learning rate $\\lambda$", ylabel="$\\langle E, P\\rangle / |P|^2$",
-              title="ratio to the prediction", ylim=(-0.5, 2.5))
+    right.set(
+        xlabel="learning rate $\\lambda$",
+        ylabel="$\\langle E, P\\rangle / |P|^2$",
+        title="ratio to the prediction",
+        ylim=(-0.5, 2.5),
+    )
     legend_outside(left, ncols=2)
     figure.suptitle(title)
     return figure
@@ -83,7 +90,9 @@ def _inversion(rows: Rows) -> plt.Figure:
     rho = np.array([r["rho"] for r in data])
     rate = np.array([r["observed_rate"] for r in data], dtype=float)
     stable = np.array([str(r["forward_stable"]) in ("True", "true", "1") for r in data], dtype=bool)
-    left.scatter(rho[stable], rate[stable], color=colour("linear"), label="forward stable ($\\lambda\\,$eig$_{max} < 2$)")
+    left.scatter(
+        rho[stable], rate[stable], color=colour("linear"), label="forward stable ($\\lambda\\,$eig$_{max} < 2$)"
+    )
     left.scatter(rho[~stable], rate[~stable], color=colour("logistic"), label="forward unstable")
     line = np.geomspace(min(rho.min(initial=1), 1) / 1.5, max(rho.max(initial=1), 1) * 1.5, 50)
     left.plot(line, line, "k--", lw=0.8, label="rate = rho")
@@ -92,16 +101,34 @@ def _inversion(rows: Rows) -> plt.Figure:
     left.axvline(1, color="grey", lw=0.8)
     left.axhline(1, color="grey", lw=0.8)
     left.set_yscale("log")
-    left.set(xlabel="$\\rho = \\lambda \\max|\\mathrm{eig}\\, H_z|$", ylabel="observed fixed-point rate",
-             title="contraction of the fixed-point map")
+    left.set(
+        xlabel="$\\rho = \\lambda \\max|\\mathrm{eig}\\, H_z|$",
+        ylabel="observed fixed-point rate",
+        title="contraction of the fixed-point map",
+    )
     legend_outside(left)
     relative_fp = [r["fp_final_error"] / r["fp_initial_error"] for r in data]
     relative_newton = [r["newton_error"] / r["fp_initial_error"] for r in data]
     order = np.argsort(rho)
-    log_plot(right, rho[order], np.array(relative_fp)[order], "o", logx=True, color=colour("fixed_point"),
-             label="fixed point", alpha=0.8)
-    log_plot(right, rho[order], np.array(relative_newton)[order], "x", logx=True, color=colour("newton"),
-             label="Newton-MINRES")
+    log_plot(
+        right,
+        rho[order],
+        np.array(relative_fp)[order],
+        "o",
+        logx=True,
+        color=colour("fixed_point"),
+        label="fixed point",
+        alpha=0.8,
+    )
+    log_plot(
+        right,
+        rho[order],
+        np.array(relative_newton)[order],
+        "x",
+        logx=True,
+        color=colour("newton"),
+        label="Newton-MINRES",
+    )
     right.axvline(1, color="grey", lw=0.8)
     right.set(xlabel="$\\rho$", ylabel="final error / initial error", title="inversion error")
     legend_outside(right)
@@ -120,11 +147,15 @@ def _cosine(rows: Rows) -> plt.Figure:
         values = [np.array([r["cosine"] for r in by_k[k]]) for k in ks]
         look = looks[f"pretrained {epochs}"]
         shade = look["color"]
-        axis.semilogx(ks, [np.median(v) for v in values], f"{look['marker']}-", color=shade,
-                      label=f"pretrained {epochs} ep.")
+        axis.semilogx(
+            ks, [np.median(v) for v in values], f"{look['marker']}-", color=shade, label=f"pretrained {epochs} ep."
+        )
         axis.fill_between(ks, [v.min() for v in values], [v.max() for v in values], color=shade, alpha=0.15)
-    axis.set(xlabel="interleaved mini-batches $k$", ylabel="$\\cos(g_z(\\theta_0), g_z(\\theta_1))$",
-             title="Experiment 1: median, min-max band")
+    axis.set(
+        xlabel="interleaved mini-batches $k$",
+        ylabel="$\\cos(g_z(\\theta_0), g_z(\\theta_1))$",
+        title="Experiment 1: median, min-max band",
+    )
     legend_outside(axis, ncols=2)
     return figure
 
@@ -137,10 +168,19 @@ def _craft(rows: Rows) -> plt.Figure:
     for point, point_rows in points.items():
         point_rows.sort(key=lambda r: r["step"])
         look = looks[f"z={point}"]
-        axis.plot([r["step"] for r in point_rows], [r["abs_cosine"] for r in point_rows], f"{look['marker']}-",
-                  color=look["color"], label=f"z={point}")
-    axis.set(xlabel="Adam step on the input", ylabel="$|\\cos(g_z(\\theta - \\lambda g_z), g_z(\\theta))|$",
-             title="Experiment 2: crafting an orthogonal point", ylim=(0, 1.05))
+        axis.plot(
+            [r["step"] for r in point_rows],
+            [r["abs_cosine"] for r in point_rows],
+            f"{look['marker']}-",
+            color=look["color"],
+            label=f"z={point}",
+        )
+    axis.set(
+        xlabel="Adam step on the input",
+        ylabel="$|\\cos(g_z(\\theta - \\lambda g_z), g_z(\\theta))|$",
+        title="Experiment 2: crafting an orthogonal point",
+        ylim=(0, 1.05),
+    )
     legend_outside(axis, ncols=3)
     return figure
 
@@ -156,36 +196,50 @@ def _hard(rows: Rows) -> plt.Figure:
         y = np.array([r["ascent_error"] for r in data], dtype=float)
         axis.scatter(x[~fgsm], y[~fgsm], color=colour("data points"), label="data points", s=10)
         axis.scatter(x[fgsm], y[fgsm], color=colour("fgsm"), label="FGSM points", s=10)
-        axis.set(xscale="log", yscale="log", xlabel=labels[name], ylabel="ascent error $|\\theta_2 - \\theta_0|$",
-                 title=f"Spearman {spearman.get(f'spearman_{name}_vs_ascent_error', float('nan')):.2f}")
+        axis.set(
+            xscale="log",
+            yscale="log",
+            xlabel=labels[name],
+            ylabel="ascent error $|\\theta_2 - \\theta_0|$",
+            title=f"Spearman {spearman.get(f'spearman_{name}_vs_ascent_error', float('nan')):.2f}",
+        )
     legend_outside(axes[0, 0])
-    figure.suptitle("hard-points; min Spearman between kinds "
-                    f"{spearman.get('min_spearman_between_hard_kinds', float('nan')):.2f}")
+    figure.suptitle(
+        f"hard-points; min Spearman between kinds {spearman.get('min_spearman_between_hard_kinds', float('nan')):.2f}"
+    )
     return figure
 
 
-_PLOTTERS = {"ascent-error": _ascent, "commutator": _commutator, "inversion-contraction": _inversion,
-             "gradient-cosine": _cosine, "orthogonal-craft": _craft, "hard-points": _hard}
+_PLOTTERS = {
+    "ascent-error": _ascent,
+    "commutator": _commutator,
+    "inversion-contraction": _inversion,
+    "gradient-cosine": _cosine,
+    "orthogonal-craft": _craft,
+    "hard-points": _hard,
+}
 _PLOTTERS.update(POISONING_PLOTTERS)
 
 
-def plot_check(name: str, out_dir: str | os.PathLike[str] = "results",
-               fig_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+def plot_check(
+    name: str, out_dir: str | os.PathLike[str] = "results", fig_dir: str | os.PathLike[str] | None = None
+) -> list[Path]:
     """Draw check ``name``'s figures from ``out_dir`` into ``fig_dir`` (default ``<out_dir>/<name>/figures``, so
     that plotting never writes into the tracked docs unless asked); returns the files written."""
     if name not in _PLOTTERS:
         raise ValueError(f"unknown check {name!r}; known: {', '.join(_PLOTTERS)}")
     rows = ResultStore(out_dir, name).rows()
     if not rows:
-        raise FileNotFoundError(f"no results for {name} under {Path(out_dir) / name}; run "
-                                f"`python -m empirical run {name} ...` first")
+        raise FileNotFoundError(
+            f"no results for {name} under {Path(out_dir) / name}; run `python -m empirical run {name} ...` first"
+        )
     fig_dir = Path(out_dir) / name / "figures" if fig_dir is None else Path(fig_dir)
     fig_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for (model, data), group in _grouped([{**r, "_key": (r["model"], r["data"])} for r in rows], "_key").items():
         figure = _PLOTTERS[name](group)
         # ignore: _suptitle is private, not in matplotlib's stubs; get_suptitle() needs matplotlib 3.8 (3.7 allowed)
-        title = figure._suptitle.get_text() if figure._suptitle is not None else name  # type: ignore[attr-defined]  # noqa: SLF001
+        title = figure._suptitle.get_text() if figure._suptitle is not None else name  # type: ignore[attr-defined]
         figure.suptitle(f"{title}\n{model} on {data}: {_training_state(group)}")
         figure_style.wrap_labels(figure)
         path = fig_dir / f"{name}_{model}_{data.replace(':', '-')}.png"

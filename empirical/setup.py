@@ -9,8 +9,9 @@ HVPs use ``Setup.hvp_mode`` (see :mod:`empirical.hvp`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -96,8 +97,9 @@ def resolve_device(device: str) -> str:
     if parsed.type == "cuda":
         if not torch.cuda.is_available():
             why = "torch is built without CUDA" if torch.version.cuda is None else "no GPU is visible"
-            raise ValueError(f"--device {device}: CUDA is not available on this machine ({why}); use --device cpu "
-                             "or --device auto")
+            raise ValueError(
+                f"--device {device}: CUDA is not available on this machine ({why}); use --device cpu or --device auto"
+            )
         if parsed.index is not None and parsed.index >= torch.cuda.device_count():
             raise ValueError(f"--device {device}: only {torch.cuda.device_count()} CUDA device(s) here; use cuda:0")
     elif parsed.type != "cpu":
@@ -105,10 +107,22 @@ def resolve_device(device: str) -> str:
     return str(parsed)
 
 
-def prepare(model_name: str, data_name: str, *, model_options: dict | None = None, data_options: dict | None = None,
-            train_options: dict | None = None, device: str = "cpu", dtype: str = "float64", seed: int = 0,
-            bn_mode: str = "eval", hvp_mode: str = "auto", params: str | None = None,
-            checkpoint_dir: str | None = None, progress: bool = True) -> Setup:
+def prepare(
+    model_name: str,
+    data_name: str,
+    *,
+    model_options: dict | None = None,
+    data_options: dict | None = None,
+    train_options: dict | None = None,
+    device: str = "cpu",
+    dtype: str = "float64",
+    seed: int = 0,
+    bn_mode: str = "eval",
+    hvp_mode: str = "auto",
+    params: str | None = None,
+    checkpoint_dir: str | None = None,
+    progress: bool = True,
+) -> Setup:
     """Build data and model; pretrain ``train_options["epochs"]`` epochs when given (float32 on CUDA).
 
     Every option is checked before anything is loaded (:mod:`empirical.options`): an unknown key, a
@@ -134,12 +148,29 @@ def prepare(model_name: str, data_name: str, *, model_options: dict | None = Non
     else:
         config = None
     model.to(device=device, dtype=DTYPES[dtype])
-    describe = {"model_options": model_options or {}, "data_options": data_options or {},
-                "train_options": train_options or {}, "dtype": dtype, "device": device, "params": params or "all",
-                "trained_epochs": config.epochs if config is not None else 0}
+    describe = {
+        "model_options": model_options or {},
+        "data_options": data_options or {},
+        "train_options": train_options or {},
+        "dtype": dtype,
+        "device": device,
+        "params": params or "all",
+        "trained_epochs": config.epochs if config is not None else 0,
+    }
     if config is not None and data.task == "classification":
         from empirical.train import evaluate
 
         describe["test_accuracy"] = evaluate(model, data.to(device, DTYPES[dtype]))["test_accuracy"]
-    return Setup(model, data.to(device, DTYPES[dtype]), model_name, data_name, seed, bn_mode, hvp_mode,
-                 parameter_selector(params), config, checkpoint_dir, describe)
+    return Setup(
+        model,
+        data.to(device, DTYPES[dtype]),
+        model_name,
+        data_name,
+        seed,
+        bn_mode,
+        hvp_mode,
+        parameter_selector(params),
+        config,
+        checkpoint_dir,
+        describe,
+    )

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
 __all__ = ["module_source", "keyword_defaults", "dataclass_defaults", "constant", "name_mapping", "imported_from"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def module_source(module: str) -> tuple[Path, ast.Module]:
     """The file and parsed syntax tree of ``module`` (found on the import path, not imported)."""
     top, *rest = module.split(".")
@@ -44,13 +44,19 @@ def _definition(module: str, name: str) -> ast.FunctionDef | ast.ClassDef:
 
 def _literal(value: ast.expr, where: str) -> Any:
     """``ast.literal_eval``, plus ``dict(key=literal, ...)`` calls (at any depth)."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" \
-            and not value.args and all(keyword.arg for keyword in value.keywords):
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "dict"
+        and not value.args
+        and all(keyword.arg for keyword in value.keywords)
+    ):
         return {keyword.arg: _literal(keyword.value, where) for keyword in value.keywords}
     if isinstance(value, ast.Dict) and all(key is not None for key in value.keys):
         # cast: the all() above excludes None keys (a **mapping entry)
-        return {_literal(cast(ast.expr, key), where): _literal(item, where)
-                for key, item in zip(value.keys, value.values)}
+        return {
+            _literal(cast(ast.expr, key), where): _literal(item, where) for key, item in zip(value.keys, value.values)
+        }
     try:
         return ast.literal_eval(value)
     except ValueError:
@@ -105,14 +111,21 @@ def name_mapping(module: str, name: str) -> dict[str, str]:
     """``{key: identifier}`` of the module-level dict ``name = {"key": identifier, ...}`` in ``module``."""
     path, tree = module_source(module)
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-                and isinstance(node.value, ast.Dict)):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
             pairs = list(zip(node.value.keys, node.value.values))
             if any(key is None for key, _ in pairs):
-                raise ValueError(f"{module}.{name}: a **mapping entry cannot be read from the source; list the "
-                                 "entries one by one")
-            return {_literal(cast(ast.expr, key), f"{module}.{name}"): value.id  # cast: None keys refused above
-                    for key, value in pairs if isinstance(value, ast.Name)}
+                raise ValueError(
+                    f"{module}.{name}: a **mapping entry cannot be read from the source; list the entries one by one"
+                )
+            return {
+                _literal(cast(ast.expr, key), f"{module}.{name}"): value.id  # cast: None keys refused above
+                for key, value in pairs
+                if isinstance(value, ast.Name)
+            }
     raise LookupError(f"{path}: no module-level dict {name!r}")
 
 

@@ -41,8 +41,18 @@ from empirical.functional import num_elements
 from empirical.hvp import HessianVectorProduct
 from theory.support.validation import check_positive, check_positive_int
 
-__all__ = ["ExtremeEigenvalues", "Eigenpairs", "HessianOperator", "hessian_operator", "extreme_eigenvalues",
-           "top_eigenvalues", "top_eigenvalue_lanczos", "power_iteration", "hutchinson_trace", "hutchinson_diagonal"]
+__all__ = [
+    "ExtremeEigenvalues",
+    "Eigenpairs",
+    "HessianOperator",
+    "hessian_operator",
+    "extreme_eigenvalues",
+    "top_eigenvalues",
+    "top_eigenvalue_lanczos",
+    "power_iteration",
+    "hutchinson_trace",
+    "hutchinson_diagonal",
+]
 
 WHICH = ("LA", "SA", "LM", "SM", "BE")
 
@@ -123,15 +133,17 @@ def _check_operator(operator: LinearOperator) -> int:
     return int(shape[0])
 
 
-def _eigsh(counter: "_Counter", **options) -> Any:
+def _eigsh(counter: _Counter, **options) -> Any:
     """``eigsh`` whose ARPACK failures (not the partial results of ArpackNoConvergence) are a ValueError."""
     try:
         return eigsh(counter, **options)
     except ArpackNoConvergence:
         raise
     except ArpackError as error:
-        raise ValueError(f"ARPACK failed on the operator of size {counter.shape[0]} ({str(error).splitlines()[0]}); "
-                         "check that the operator is symmetric and finite, or use power_iteration") from None
+        raise ValueError(
+            f"ARPACK failed on the operator of size {counter.shape[0]} ({str(error).splitlines()[0]}); "
+            "check that the operator is symmetric and finite, or use power_iteration"
+        ) from None
 
 
 def _start_vector(size: int, seed: int) -> np.ndarray:
@@ -143,8 +155,9 @@ def _dense(operator: LinearOperator) -> np.ndarray:
     return np.column_stack([operator.matvec(column) for column in np.eye(operator.shape[0])])
 
 
-def extreme_eigenvalues(operator: LinearOperator, tol: float = 1e-6, maxiter: int | None = None,
-                        seed: int = 0) -> ExtremeEigenvalues:
+def extreme_eigenvalues(
+    operator: LinearOperator, tol: float = 1e-6, maxiter: int | None = None, seed: int = 0
+) -> ExtremeEigenvalues:
     """Smallest and largest eigenvalues by Lanczos (``eigsh(k=2, which="BE")``).
 
     ARPACK stops when each Ritz pair's residual is below ``tol`` times the Ritz value, so an eigenvalue is
@@ -157,14 +170,22 @@ def extreme_eigenvalues(operator: LinearOperator, tol: float = 1e-6, maxiter: in
     if size < 3:
         values = np.linalg.eigvalsh(_dense(counter))
     else:
-        values = _eigsh(counter, k=2, which="BE", tol=tol, maxiter=maxiter, v0=_start_vector(size, seed),
-                        return_eigenvectors=False)
+        values = _eigsh(
+            counter, k=2, which="BE", tol=tol, maxiter=maxiter, v0=_start_vector(size, seed), return_eigenvectors=False
+        )
     return ExtremeEigenvalues(float(np.min(values)), float(np.max(values)), counter.count)
 
 
-def top_eigenvalues(operator: LinearOperator, k: int = 1, which: str = "LA", ncv: int | None = None,
-                    tol: float = 1e-6, return_vectors: bool = False, maxiter: int | None = None,
-                    seed: int = 0) -> Eigenpairs:
+def top_eigenvalues(
+    operator: LinearOperator,
+    k: int = 1,
+    which: str = "LA",
+    ncv: int | None = None,
+    tol: float = 1e-6,
+    return_vectors: bool = False,
+    maxiter: int | None = None,
+    seed: int = 0,
+) -> Eigenpairs:
     """``k`` eigenvalues of a symmetric operator by implicitly restarted Lanczos (ARPACK ``eigsh``).
 
     ``which``: ``"LA"`` the k largest (top-k), ``"SA"`` the k smallest (bottom-k), ``"LM"`` / ``"SM"`` largest /
@@ -187,13 +208,19 @@ def top_eigenvalues(operator: LinearOperator, k: int = 1, which: str = "LA", ncv
     converged = True
     if size <= k + 1:
         values, vectors = np.linalg.eigh(_dense(counter))
-        order = {"LA": np.argsort(-values), "SA": np.argsort(values), "LM": np.argsort(-np.abs(values)),
-                 "SM": np.argsort(np.abs(values)), "BE": np.argsort(values)}[which][:k]
+        order = {
+            "LA": np.argsort(-values),
+            "SA": np.argsort(values),
+            "LM": np.argsort(-np.abs(values)),
+            "SM": np.argsort(np.abs(values)),
+            "BE": np.argsort(values),
+        }[which][:k]
         values, vectors = values[order], vectors[:, order]
     else:
         try:
-            values, vectors = _eigsh(counter, k=k, which=which, tol=tol, ncv=ncv, maxiter=maxiter,
-                                     v0=_start_vector(size, seed))
+            values, vectors = _eigsh(
+                counter, k=k, which=which, tol=tol, ncv=ncv, maxiter=maxiter, v0=_start_vector(size, seed)
+            )
         except ArpackNoConvergence as partial:
             values, vectors, converged = partial.eigenvalues, partial.eigenvectors, False
     order = np.argsort(values)
@@ -203,8 +230,9 @@ def top_eigenvalues(operator: LinearOperator, k: int = 1, which: str = "LA", ncv
     return Eigenpairs(values, residuals, counter.count, vectors if return_vectors else None, converged)
 
 
-def top_eigenvalue_lanczos(operator: LinearOperator, tol: float = 1e-3, which: str = "LM", seed: int = 0,
-                           ncv: int | None = None) -> tuple[float, int]:
+def top_eigenvalue_lanczos(
+    operator: LinearOperator, tol: float = 1e-3, which: str = "LM", seed: int = 0, ncv: int | None = None
+) -> tuple[float, int]:
     """One extreme eigenvalue by Lanczos (``which="LM"``: largest magnitude, as power iteration); (value, matvecs).
 
     ``ncv`` is the Krylov basis size between restarts (ARPACK's default 20): a run costs at least ``ncv``
@@ -219,11 +247,14 @@ def top_eigenvalue_lanczos(operator: LinearOperator, tol: float = 1e-3, which: s
     counter = _Counter(operator)
     if size <= 2:  # ARPACK needs k < size - 1: solved densely
         values = np.linalg.eigvalsh(_dense(counter))
-        pick = {"LA": np.argmax(values), "SA": np.argmin(values), "LM": np.argmax(np.abs(values)),
-                "SM": np.argmin(np.abs(values))}[which]
+        pick = {
+            "LA": np.argmax(values),
+            "SA": np.argmin(values),
+            "LM": np.argmax(np.abs(values)),
+            "SM": np.argmin(np.abs(values)),
+        }[which]
         return float(values[pick]), counter.count
-    value = _eigsh(counter, k=1, which=which, tol=tol, v0=_start_vector(size, seed), return_eigenvectors=False,
-                   ncv=ncv)
+    value = _eigsh(counter, k=1, which=which, tol=tol, v0=_start_vector(size, seed), return_eigenvectors=False, ncv=ncv)
     return float(value[0]), counter.count
 
 
@@ -236,8 +267,9 @@ def _largest_ritz_pair(basis: np.ndarray, products: np.ndarray) -> tuple[float, 
     return float(values[best]), basis @ coefficients[:, best], products @ coefficients[:, best]
 
 
-def power_iteration(operator: LinearOperator, tol: float = 1e-3, max_iter: int = 1000, seed: int = 0,
-                    return_vectors: bool = False) -> Eigenpairs:
+def power_iteration(
+    operator: LinearOperator, tol: float = 1e-3, max_iter: int = 1000, seed: int = 0, return_vectors: bool = False
+) -> Eigenpairs:
     r"""The signed eigenvalue of largest magnitude of a symmetric operator (module docstring); one product a step.
 
     Iterates :math:`v_{k+1} = A v_k / \|A v_k\|`; at each step takes the Ritz pair :math:`(\theta, y)` of largest
@@ -271,11 +303,13 @@ def power_iteration(operator: LinearOperator, tol: float = 1e-3, max_iter: int =
         value, ritz, ritz_product = _largest_ritz_pair(basis, products)
         residual = float(np.linalg.norm(ritz_product - value * ritz))
         if residual <= tol * abs(value):
-            return Eigenpairs(np.array([value]), np.array([residual]), iteration,
-                              ritz[:, None] if return_vectors else None)
+            return Eigenpairs(
+                np.array([value]), np.array([residual]), iteration, ritz[:, None] if return_vectors else None
+            )
         vector, product = following, following_product
-    return Eigenpairs(np.array([value]), np.array([residual]), max_iter, ritz[:, None] if return_vectors else None,
-                      converged=False)
+    return Eigenpairs(
+        np.array([value]), np.array([residual]), max_iter, ritz[:, None] if return_vectors else None, converged=False
+    )
 
 
 def _probes(size: int, count: int, seed: int) -> np.ndarray:
@@ -309,8 +343,10 @@ class _Counter(LinearOperator):
         self.count += 1
         product = self.operator.matvec(vector)
         if not np.all(np.isfinite(product)):
-            raise ValueError(f"product {self.count} of the operator holds NaN or infinite entries: the Hessian is not "
-                             "finite at these parameters (a diverged model?); check the parameters and the batch")
+            raise ValueError(
+                f"product {self.count} of the operator holds NaN or infinite entries: the Hessian is not "
+                "finite at these parameters (a diverged model?); check the parameters and the batch"
+            )
         return product
 
     def _rmatvec(self, vector: np.ndarray) -> np.ndarray:

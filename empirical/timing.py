@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
 __all__ = ["best_of"]
 
 
-def best_of(repeats: int, function: Callable[[], Any], warmup: int = 1,
-            clock: Callable[[], float] = time.perf_counter) -> tuple[float, Any]:
+def best_of(
+    repeats: int, function: Callable[[], Any], warmup: int = 1, clock: Callable[[], float] = time.perf_counter
+) -> tuple[float, Any]:
     """Shortest time in seconds of ``repeats`` calls after ``warmup`` calls, and the last result.
 
     ``clock`` is wall time by default; ``time.process_time`` (CPU time of this process) is robust to other

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import math
+import pickle
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import torch
 from torch import nn
+
 from empirical.data.dataset import Dataset
 from empirical.functional import task_loss
 from sims.progress import progress_bar
@@ -77,7 +78,7 @@ def batches(data: Dataset, batch_size: int, seed: int, epoch: int, limit: int | 
     order = epoch_order(data.train_x.shape[0], seed, epoch)
     count = math.ceil(len(order) / batch_size) if limit is None else min(limit, math.ceil(len(order) / batch_size))
     for index in range(count):
-        chosen = order[index * batch_size:(index + 1) * batch_size].to(data.train_x.device)
+        chosen = order[index * batch_size : (index + 1) * batch_size].to(data.train_x.device)
         yield data.train_x[chosen], data.train_y[chosen]
 
 
@@ -94,8 +95,8 @@ def evaluate(model: nn.Module, data: Dataset, limit: int = 2000, batch_size: int
     model.eval()
     total_loss, correct, count = 0.0, 0, 0
     for start in range(0, min(limit, data.test_x.shape[0]), batch_size):
-        x = data.test_x[start:min(start + batch_size, limit)]
-        y = data.test_y[start:min(start + batch_size, limit)]
+        x = data.test_x[start : min(start + batch_size, limit)]
+        y = data.test_y[start : min(start + batch_size, limit)]
         total_loss += float(_forward_loss(model, x, y, data.task)) * x.shape[0]
         if data.task == "classification":
             correct += int((model(x).argmax(dim=1) == y).sum())
@@ -114,8 +115,9 @@ def _fingerprint(model: nn.Module, data: Dataset) -> str:
     parts = [type(model).__name__, data.name, str(tuple(data.train_x.shape)), str(tuple(data.test_x.shape))]
     for name, value in model.state_dict().items():
         floating = value.double()
-        parts.append(f"{name}:{tuple(value.shape)}:{value.dtype}:"
-                     f"{float(floating.sum()):.17g}:{float(floating.abs().sum()):.17g}")
+        parts.append(
+            f"{name}:{tuple(value.shape)}:{value.dtype}:{float(floating.sum()):.17g}:{float(floating.abs().sum()):.17g}"
+        )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
@@ -123,8 +125,14 @@ def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().to("cpu", copy=True) for name, value in model.state_dict().items()}
 
 
-def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs: Iterable[int] = (),
-          checkpoint_dir: str | Path | None = None, progress: bool = True) -> tuple[dict[int, dict], list[dict]]:
+def train(
+    model: nn.Module,
+    data: Dataset,
+    config: TrainConfig,
+    snapshot_epochs: Iterable[int] = (),
+    checkpoint_dir: str | Path | None = None,
+    progress: bool = True,
+) -> tuple[dict[int, dict], list[dict]]:
     """Train ``model`` in place for ``config.epochs``; return (snapshots by epoch, per-epoch history).
 
     Epoch 0 is the initial model. With ``checkpoint_dir``, snapshots are saved and, when every requested one
@@ -134,9 +142,13 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     if any(e < 0 or e > config.epochs for e in wanted):
         raise ValueError(f"snapshot epochs must lie in [0, {config.epochs}], got {sorted(snapshot_epochs)}")
     if config.epochs > 0 and config.batch_size > data.train_x.shape[0]:
-        raise ValueError(f"batch_size {config.batch_size} is larger than the training set of {data.name} "
-                         f"({data.train_x.shape[0]} examples); use at most {data.train_x.shape[0]}")
-    folder = Path(checkpoint_dir) / f"{config.key()}-{_fingerprint(model, data)}" if checkpoint_dir is not None else None
+        raise ValueError(
+            f"batch_size {config.batch_size} is larger than the training set of {data.name} "
+            f"({data.train_x.shape[0]} examples); use at most {data.train_x.shape[0]}"
+        )
+    folder = (
+        Path(checkpoint_dir) / f"{config.key()}-{_fingerprint(model, data)}" if checkpoint_dir is not None else None
+    )
     if folder is not None and all((folder / f"epoch_{e}.pt").is_file() for e in wanted):
         loaded = _load_checkpoints(folder, wanted, model, config.epochs)
         if loaded is not None:
@@ -148,8 +160,9 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     if cuda and images:
         # ignore: Module.to(memory_format=...) is documented but absent from torch's overloads of Module.to
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                                weight_decay=config.weight_decay)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
     steps = config.steps_per_epoch or math.ceil(data.train_x.shape[0] / config.batch_size)
     if config.schedule == "cosine":
         scheduler: torch.optim.lr_scheduler.LRScheduler
@@ -161,8 +174,13 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig, snapshot_epochs:
     for epoch in range(1, config.epochs + 1):
         model.train()
         running, seen = 0.0, 0
-        bar = progress_bar(batches(data, config.batch_size, config.seed, epoch, config.steps_per_epoch), total=steps,
-                           desc=f"train epoch {epoch}/{config.epochs}", enabled=progress, leave=False)
+        bar = progress_bar(
+            batches(data, config.batch_size, config.seed, epoch, config.steps_per_epoch),
+            total=steps,
+            desc=f"train epoch {epoch}/{config.epochs}",
+            enabled=progress,
+            leave=False,
+        )
         for inputs, targets in bar:
             if cuda and images:
                 inputs = inputs.contiguous(memory_format=torch.channels_last)
@@ -200,17 +218,21 @@ def _load_checkpoints(folder: Path, wanted: list[int], model: nn.Module, final: 
             snapshots[epoch] = torch.load(path, map_location="cpu", weights_only=True)
             if not isinstance(snapshots[epoch], dict):
                 raise ValueError("not a state dict")
-        except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is retrained, reported by name
-            why = (f"{type(error).__name__}: {str(error)[:80]}" if not isinstance(error, pickle.UnpicklingError) else
-                   "it holds objects other than tensors, refused by torch.load(weights_only=True)")
-            print(f"warning: checkpoint {path} does not load ({why}); training again and rewriting it",
-                  file=sys.stderr)
+        except Exception as error:
+            why = (
+                f"{type(error).__name__}: {str(error)[:80]}"
+                if not isinstance(error, pickle.UnpicklingError)
+                else "it holds objects other than tensors, refused by torch.load(weights_only=True)"
+            )
+            print(f"warning: checkpoint {path} does not load ({why}); training again and rewriting it", file=sys.stderr)
             return None
     try:
         model.load_state_dict(snapshots[final])
         history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else []
     except (RuntimeError, ValueError, OSError) as error:
-        print(f"warning: checkpoints in {folder} do not fit this model ({str(error)[:80]}); training again",
-              file=sys.stderr)
+        print(
+            f"warning: checkpoints in {folder} do not fit this model ({str(error)[:80]}); training again",
+            file=sys.stderr,
+        )
         return None
     return snapshots, history

@@ -38,7 +38,7 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
 class _Parser(argparse.ArgumentParser):
     """argparse with the one-line error format of the package (error: ..., status 2)."""
 
-    def error(self, message: str):  # noqa: D401 - argparse's hook
+    def error(self, message: str):
         self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
 
 
@@ -51,21 +51,37 @@ def build_parser() -> argparse.ArgumentParser:
     run_names = run.add_subparsers(dest="name", required=True, metavar="NAME", parser_class=_Parser)
     plot_names = plot.add_subparsers(dest="name", required=True, metavar="NAME", parser_class=_Parser)
     for name, sweep in SWEEPS.items():
-        sub = run_names.add_parser(name, help=sweep.title, description=sweep.help_text(),
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-        sub.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                         help="override a parameter (lists comma-separated); the parameters and their defaults are listed above (repeatable; default: none)")
+        sub = run_names.add_parser(
+            name, help=sweep.title, description=sweep.help_text(), formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        sub.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="override a parameter (lists comma-separated); the parameters and their defaults are listed above (repeatable; default: none)",
+        )
         sub.add_argument("--paper", action="store_true", help="start from the paper-scale values (default: off)")
         sub.add_argument("--out", default="results", help="output folder; results go to OUT/NAME (default: results)")
         sub.add_argument("--jobs", type=int, default=2, help="parallel workers (default: 2)")
-        sub.add_argument("--backend", choices=BACKENDS, default="loky",
-                         help="joblib backend: loky (local processes) or dask (a dask.distributed cluster) "
-                              "(default: loky)")
-        sub.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                         help="dask scheduler address such as tcp://host:8786, reported unreachable after 10 s; "
-                              "without it --backend dask starts a local cluster (default: none)")
-        sub.add_argument("--no-progress", action="store_true",
-                         help="hide the progress bar (default: shown; plain lines when stderr is not a terminal)")
+        sub.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default="loky",
+            help="joblib backend: loky (local processes) or dask (a dask.distributed cluster) (default: loky)",
+        )
+        sub.add_argument(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="dask scheduler address such as tcp://host:8786, reported unreachable after 10 s; "
+            "without it --backend dask starts a local cluster (default: none)",
+        )
+        sub.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="hide the progress bar (default: shown; plain lines when stderr is not a terminal)",
+        )
         sub.add_argument("--plot", action="store_true", help="draw the figure after the run (default: off)")
         sub.add_argument("--figures", default=None, help="figure folder (default: OUT/NAME/figures)")
         psub = plot_names.add_parser(name, help=sweep.title, description=sweep.title)
@@ -102,8 +118,15 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             sweep = get_sweep(args.name)
             values = sweep.resolve(_parse_sets(args.set), paper=args.paper)
-            table = run_sweep(sweep, values, args.out, jobs=args.jobs, backend=args.backend,
-                              scheduler=args.scheduler, progress=not args.no_progress)
+            table = run_sweep(
+                sweep,
+                values,
+                args.out,
+                jobs=args.jobs,
+                backend=args.backend,
+                scheduler=args.scheduler,
+                progress=not args.no_progress,
+            )
             print(table)
             if args.plot:
                 _plot(args.name, args.out, args.figures)

@@ -69,8 +69,9 @@ def _gaussian_inputs(n: int, p: int, condition: float, rng: np.random.Generator)
     return rng.standard_normal((check_positive_int(n, "n"), p)) @ root.T
 
 
-def synthetic_regression(n: int, p: int, rng: np.random.Generator, condition: float = 1.0,
-                         noise: float = 0.0) -> Dataset:
+def synthetic_regression(
+    n: int, p: int, rng: np.random.Generator, condition: float = 1.0, noise: float = 0.0
+) -> Dataset:
     """Linear-regression data: ``y = X theta* + noise * eps`` with ``theta* ~ N(0, I_p)`` (module docstring)."""
     if noise < 0 or not np.isfinite(noise):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
@@ -81,8 +82,9 @@ def synthetic_regression(n: int, p: int, rng: np.random.Generator, condition: fl
     return Dataset(f"synthetic-regression-{kind}", X, y, "regression")
 
 
-def synthetic_classification(n: int, p: int, rng: np.random.Generator, separation: float = 2.0,
-                             condition: float = 1.0) -> Dataset:
+def synthetic_classification(
+    n: int, p: int, rng: np.random.Generator, separation: float = 2.0, condition: float = 1.0
+) -> Dataset:
     """Two Gaussian classes (labels 0/1, balanced) with mean gap ``separation`` along a random unit vector."""
     if separation < 0 or not np.isfinite(separation):
         raise ValueError(f"separation must be a finite number >= 0, got {separation!r}")
@@ -119,8 +121,10 @@ def load_dataset(name: str, scale: str = "unit") -> Dataset:
     else:
         bunch = datasets.load_digits()
         y, task, classes = bunch.target.astype(np.float64), "multiclass", 10
-    check_memory(3 * 8.0 * (np.size(bunch.data) + len(y)), f"dataset {name} ({np.shape(bunch.data)[0]:,} x "
-                                                              f"{np.shape(bunch.data)[1]})")
+    check_memory(
+        3 * 8.0 * (np.size(bunch.data) + len(y)),
+        f"dataset {name} ({np.shape(bunch.data)[0]:,} x {np.shape(bunch.data)[1]})",
+    )
     X = _standardize(np.asarray(bunch.data, dtype=np.float64))
     if scale == "unit":
         X = X / np.sqrt(X.shape[1])

@@ -7,21 +7,28 @@ Plots read only the stored table (``<out>/<sweep>/results.csv``), never rerun a 
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sims.results import read_table
-
 from theory.support import figure_style
 from theory.support.figure_style import colour, legend_outside, log_plot, pyplot, styles
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["load_frame", "save_figure", "power_law_fit", "pyplot", "subplots", "colour", "styles", "legend_outside",
-           "log_plot"]
+__all__ = [
+    "load_frame",
+    "save_figure",
+    "power_law_fit",
+    "pyplot",
+    "subplots",
+    "colour",
+    "styles",
+    "legend_outside",
+    "log_plot",
+]
 
 
 def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
@@ -42,8 +49,10 @@ def load_frame(out_dir: str | Path, sweep: str) -> pd.DataFrame:
     required = set(definition.cells(definition.resolve())[0])
     missing = sorted(required - set(rows[0]))
     if missing:
-        raise ValueError(f"{path} is not a results table of the sweep {sweep} (no column {', '.join(missing[:5])}); "
-                         f"point --out at the folder of a `python -m sims run {sweep}`")
+        raise ValueError(
+            f"{path} is not a results table of the sweep {sweep} (no column {', '.join(missing[:5])}); "
+            f"point --out at the folder of a `python -m sims run {sweep}`"
+        )
     frame = pd.DataFrame(rows)
     for column in frame.columns:
         converted = pd.to_numeric(frame[column], errors="coerce")

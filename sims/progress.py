@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -34,14 +35,36 @@ class _LineStream:
         self.stream.flush()
 
 
-def progress_bar(iterable: Iterable | None = None, *, total: int | None = None, desc: str = "", unit: str = "it",
-                 enabled: bool = True, leave: bool = True, initial: int = 0, log_interval: float = 30.0) -> tqdm:
+def progress_bar(
+    iterable: Iterable | None = None,
+    *,
+    total: int | None = None,
+    desc: str = "",
+    unit: str = "it",
+    enabled: bool = True,
+    leave: bool = True,
+    initial: int = 0,
+    log_interval: float = 30.0,
+) -> tqdm:
     """A tqdm bar on a terminal; plain lines every ``log_interval`` seconds on any other stderr."""
     stream = sys.stderr
     terminal = bool(getattr(stream, "isatty", lambda: False)())
-    options: dict[str, Any] = {"total": total, "desc": desc, "unit": unit, "disable": not enabled, "leave": leave,
-                               "initial": initial}
+    options: dict[str, Any] = {
+        "total": total,
+        "desc": desc,
+        "unit": unit,
+        "disable": not enabled,
+        "leave": leave,
+        "initial": initial,
+    }
     if not terminal:
-        options.update(file=_LineStream(stream), mininterval=log_interval, maxinterval=max(log_interval, 60.0),
-                       ncols=100, ascii=True, dynamic_ncols=False, leave=True)
+        options.update(
+            file=_LineStream(stream),
+            mininterval=log_interval,
+            maxinterval=max(log_interval, 60.0),
+            ncols=100,
+            ascii=True,
+            dynamic_ncols=False,
+            leave=True,
+        )
     return tqdm(iterable, **options)

@@ -30,12 +30,20 @@ import csv
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ContextManager, Iterable, Mapping
+from typing import Any
 
 from theory.support.provenance import provenance
-from theory.support.run_folder import atomic_path, atomic_write_bytes, atomic_write_text, content_checksum, \
-    hold_folder, set_aside
+from theory.support.run_folder import (
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    content_checksum,
+    hold_folder,
+    set_aside,
+)
 
 __all__ = ["ResultStore", "cell_key", "read_table", "atomic_write_bytes", "atomic_path", "parameters_key"]
 
@@ -77,11 +85,12 @@ class ResultStore:
         for folder in (self.root, *self.root.parents):
             if folder.exists():
                 if not folder.is_dir():
-                    raise ValueError(f"output folder {self.root}: {folder} is a file, not a folder; give a folder "
-                                     "path with --out")
+                    raise ValueError(
+                        f"output folder {self.root}: {folder} is a file, not a folder; give a folder path with --out"
+                    )
                 break
 
-    def hold(self) -> ContextManager[Path]:
+    def hold(self) -> AbstractContextManager[Path]:
         """The folder's lock, held for a run (re-entrant): a second run on the folder raises
         :class:`~theory.support.run_folder.FolderBusy` naming the holder's pid and command."""
         return hold_folder(self.root)
@@ -99,14 +108,19 @@ class ResultStore:
         if previous is not None and previous != parameters:
             changed = _differences(previous, parameters)
             shown = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in changed[:4])
-            raise ValueError(f"{self.root} holds results of other parameters ({shown}{'; ...' if len(changed) > 4 else ''}); "
-                             "give another output folder with --out, or delete that folder to start over")
+            raise ValueError(
+                f"{self.root} holds results of other parameters ({shown}{'; ...' if len(changed) > 4 else ''}); "
+                "give another output folder with --out, or delete that folder to start over"
+            )
         if previous is None and require_record and self._cell_files():
-            raise ValueError(f"{self.root} holds results without a record of their parameters ({self.parameters_path.name} "
-                             "is missing); give another output folder with --out, or delete that folder to start over")
+            raise ValueError(
+                f"{self.root} holds results without a record of their parameters ({self.parameters_path.name} "
+                "is missing); give another output folder with --out, or delete that folder to start over"
+            )
         if previous is None:
-            _atomic_write_text(self.parameters_path,
-                               json.dumps({**recorded, scope: parameters}, indent=1, sort_keys=True))
+            _atomic_write_text(
+                self.parameters_path, json.dumps({**recorded, scope: parameters}, indent=1, sort_keys=True)
+            )
 
     def _recorded_parameters(self) -> dict[str, Any]:
         if not self.parameters_path.is_file():
@@ -114,7 +128,9 @@ class ResultStore:
         try:
             recorded = json.loads(self.parameters_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise ValueError(f"{self.parameters_path} is unreadable ({error}); delete {self.root} to start over") from None
+            raise ValueError(
+                f"{self.parameters_path} is unreadable ({error}); delete {self.root} to start over"
+            ) from None
         if not isinstance(recorded, dict):
             raise ValueError(f"{self.parameters_path} is not a parameter record; delete {self.root} to start over")
         return recorded
@@ -128,8 +144,10 @@ class ResultStore:
         try:
             row = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(row, dict) or any(column not in row for column in (*_PROVENANCE_COLUMNS, *_CHECK_FIELDS)):
-                raise ValueError("not a finished cell (a JSON object with seed, git_commit, versions, created_utc, "
-                                 "cell_key, cell_checksum)")
+                raise ValueError(
+                    "not a finished cell (a JSON object with seed, git_commit, versions, created_utc, "
+                    "cell_key, cell_checksum)"
+                )
             checksum = row.pop("cell_checksum")
             if row["cell_key"] != path.stem:
                 raise ValueError(f"holds the cell {row['cell_key']!r}, not {path.stem!r}")
@@ -163,8 +181,14 @@ class ResultStore:
         if overlap:
             raise ValueError(f"metrics must not repeat parameter names, got both for {sorted(overlap)}")
         record = provenance(seed=seed, parameters=dict(parameters))
-        row = {**dict(parameters), **dict(metrics), "seed": seed, "git_commit": record["git_commit"],
-               "versions": json.dumps(record["versions"], sort_keys=True), "created_utc": record["created_utc"]}
+        row = {
+            **dict(parameters),
+            **dict(metrics),
+            "seed": seed,
+            "git_commit": record["git_commit"],
+            "versions": json.dumps(record["versions"], sort_keys=True),
+            "created_utc": record["created_utc"],
+        }
         key = cell_key(parameters)
         row = json.loads(json.dumps({**row, "cell_key": key}, default=_json_default))
         row["cell_checksum"] = content_checksum(row)
@@ -175,8 +199,12 @@ class ResultStore:
     def rows(self) -> list[dict[str, Any]]:
         """All finished cells as dictionaries, in a stable order (by their parameters)."""
         rows = [row for row in map(self._read_cell, self._cell_files()) if row is not None]
-        return sorted(rows, key=lambda row: json.dumps({k: row[k] for k in row if k not in _PROVENANCE_COLUMNS},
-                                                       sort_keys=True, default=str))
+        return sorted(
+            rows,
+            key=lambda row: json.dumps(
+                {k: row[k] for k in row if k not in _PROVENANCE_COLUMNS}, sort_keys=True, default=str
+            ),
+        )
 
     def write_table(self) -> Path:
         """Rebuild ``results.csv`` from the cells (atomically) and return its path."""
@@ -207,7 +235,9 @@ def read_table(path: str | os.PathLike[str]) -> list[dict[str, str]]:
         with path.open(newline="", encoding="utf-8") as stream:
             return list(csv.DictReader(stream))
     except (UnicodeDecodeError, csv.Error) as error:
-        raise ValueError(f"{path} is not a results table ({error}); point --out at an experiment's output folder") from None
+        raise ValueError(
+            f"{path} is not a results table ({error}); point --out at an experiment's output folder"
+        ) from None
 
 
 def _as_mapping(value: Any) -> dict | None:

@@ -25,8 +25,9 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sims.results import ResultStore
 from sims.sweeps.spec import Sweep
@@ -94,23 +95,34 @@ def _backend(backend: str, jobs: int, scheduler: str | None, processes: bool) ->
 
     with contextlib.ExitStack() as stack:
         if scheduler is None:
-            cluster = stack.enter_context(LocalCluster(n_workers=jobs, threads_per_worker=1, processes=processes,
-                                                       dashboard_address=None))
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=jobs, threads_per_worker=1, processes=processes, dashboard_address=None)
+            )
             client = stack.enter_context(Client(cluster))
         else:
             try:
                 client = stack.enter_context(Client(scheduler, timeout=SCHEDULER_TIMEOUT_S))
             except (OSError, TimeoutError, ValueError) as error:
-                raise ValueError(f"--scheduler {scheduler}: no Dask scheduler answered within {SCHEDULER_TIMEOUT_S} s "
-                                 f"({type(error).__name__}); start one (dask scheduler) or check the address") from None
+                raise ValueError(
+                    f"--scheduler {scheduler}: no Dask scheduler answered within {SCHEDULER_TIMEOUT_S} s "
+                    f"({type(error).__name__}); start one (dask scheduler) or check the address"
+                ) from None
         workers = max(1, sum(client.nthreads().values()))
         with parallel_config(backend="dask", n_jobs=workers):
             yield workers
 
 
-def run_sweep(sweep: Sweep, values: dict[str, Any], out_dir: str | Path = "results", jobs: int = 2,
-              backend: str = "loky", scheduler: str | None = None, progress: bool = True,
-              processes: bool = True, cell_function: Callable | None = None) -> Path:
+def run_sweep(
+    sweep: Sweep,
+    values: dict[str, Any],
+    out_dir: str | Path = "results",
+    jobs: int = 2,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    progress: bool = True,
+    processes: bool = True,
+    cell_function: Callable | None = None,
+) -> Path:
     """Run every missing cell of ``sweep`` with parameters ``values``; return the results table's path.
 
     ``cell_function`` replaces ``sweep.cell`` (tests use it to interrupt a run after some cells).
@@ -132,13 +144,15 @@ def run_sweep(sweep: Sweep, values: dict[str, Any], out_dir: str | Path = "resul
         store.record_run({**values, "sweep": sweep.name, "lemmas": list(sweep.lemmas), "backend": backend})
         todo = [cell for cell in cells if not store.is_done(cell)]
         function = sweep.cell if cell_function is None else cell_function
-        bar = progress_bar(total=len(cells), initial=len(cells) - len(todo), desc=sweep.name, unit="cell",
-                           enabled=progress)
+        bar = progress_bar(
+            total=len(cells), initial=len(cells) - len(todo), desc=sweep.name, unit="cell", enabled=progress
+        )
         try:
             if todo:
                 with _backend(backend, jobs, scheduler, processes) as n_jobs:
                     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                        delayed(_execute)(function, cell, os.getpid()) for cell in todo)
+                        delayed(_execute)(function, cell, os.getpid()) for cell in todo
+                    )
                     for cell, metrics in results:
                         store.write_cell(cell, metrics, seed=cell["seed"])
                         bar.update(1)

@@ -39,8 +39,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     draft = default_draft_path()
     if not draft.is_file():
-        raise pytest.UsageError(f"CI is set but the paper draft is missing at {draft}: check out ../shared/paper/draft.md "
-                                "beside the repository or set $NONCOMMUTE_DRAFT (CI must not skip the draft-wording tests)")
+        raise pytest.UsageError(
+            f"CI is set but the paper draft is missing at {draft}: check out ../shared/paper/draft.md "
+            "beside the repository or set $NONCOMMUTE_DRAFT (CI must not skip the draft-wording tests)"
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -34,8 +34,10 @@ def _lint(config: Path, path: Path, cwd: Path) -> subprocess.CompletedProcess:
     """``lint-imports`` on ``config`` with ``path`` first on the import path; run in ``cwd``, without a cache
     (the cache folder would dirty the tree)."""
     env = {**os.environ, "PYTHONPATH": str(path)}
-    code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(" \
-           f"config_filename={str(config)!r}, no_cache=True, no_logo=True))"
+    code = (
+        "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports("
+        f"config_filename={str(config)!r}, no_cache=True, no_logo=True))"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -48,15 +50,22 @@ def test_the_import_linter_contracts_hold(tmp_path):
 
 #: A tree with every module the contracts name, the declared exceptions as imports, and nothing else upward.
 FAKE_TREE = {
-    "theory/__init__.py": "", "theory/threads.py": "", "theory/cli.py": "import empirical.records\n",
-    "theory/support/__init__.py": "", "theory/models/__init__.py": "import theory.support\n",
+    "theory/__init__.py": "",
+    "theory/threads.py": "",
+    "theory/cli.py": "import empirical.records\n",
+    "theory/support/__init__.py": "",
+    "theory/models/__init__.py": "import theory.support\n",
     "theory/checking/__init__.py": "import theory.models\n",
     "theory/checking/registry.py": "def registry():\n    import theory.lemmas\n",
     "theory/checking/links.py": "def links():\n    import sims.registry\n    import empirical.checks\n",
     "theory/lemmas/__init__.py": "import theory.checking.registry\n",
-    "theory/paper/__init__.py": "", "theory/paper/annotate.py": "def show():\n    import empirical.records\n",
-    "sims/__init__.py": "import theory.models\n", "sims/registry.py": "",
-    "empirical/__init__.py": "import sims\n", "empirical/records.py": "", "empirical/checks/__init__.py": "",
+    "theory/paper/__init__.py": "",
+    "theory/paper/annotate.py": "def show():\n    import empirical.records\n",
+    "sims/__init__.py": "import theory.models\n",
+    "sims/registry.py": "",
+    "empirical/__init__.py": "import sims\n",
+    "empirical/records.py": "",
+    "empirical/checks/__init__.py": "",
     "benchmarks/__init__.py": "import empirical\n",
 }
 
@@ -68,14 +77,21 @@ def _write_tree(root: Path, extra: dict[str, str]) -> None:
         path.write_text(text)
 
 
-@pytest.mark.parametrize("violation,broken", [
-    ({}, None),
-    ({"sims/registry.py": "import empirical.records\n"}, "sims is not allowed to import empirical"),
-    ({"theory/models/__init__.py": "def f():\n    import theory.lemmas\n"},
-     "theory.models is not allowed to import theory.lemmas"),
-    ({"theory/support/__init__.py": "import theory.threads\n"},
-     "theory.support is not allowed to import theory.threads"),
-])
+@pytest.mark.parametrize(
+    "violation,broken",
+    [
+        ({}, None),
+        ({"sims/registry.py": "import empirical.records\n"}, "sims is not allowed to import empirical"),
+        (
+            {"theory/models/__init__.py": "def f():\n    import theory.lemmas\n"},
+            "theory.models is not allowed to import theory.lemmas",
+        ),
+        (
+            {"theory/support/__init__.py": "import theory.threads\n"},
+            "theory.support is not allowed to import theory.threads",
+        ),
+    ],
+)
 def test_the_contracts_reject_an_upward_import(tmp_path, violation, broken):
     """Negative control: the same contracts on a small tree, clean (kept) and with one upward import (broken)."""
     tree = tmp_path / "tree"

@@ -23,19 +23,44 @@ import pickle
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-_TINY_INVERSION = ["--set", "lr_Ls=0.5", "--set", "terms_list=3", "--set", "batch_sizes=1", "--set", "n_points=4",
-                   "--set", "models=linear", "--set", "seeds=1", "--jobs", "1", "--no-progress"]
-_TINY_LINEAR = ["--model", "linear", "--data", "regression", "--set", "data.dim=4", "--set", "data.n_train=16",
-                "--set", "data.n_test=4"]
+_TINY_INVERSION = [
+    "--set",
+    "lr_Ls=0.5",
+    "--set",
+    "terms_list=3",
+    "--set",
+    "batch_sizes=1",
+    "--set",
+    "n_points=4",
+    "--set",
+    "models=linear",
+    "--set",
+    "seeds=1",
+    "--jobs",
+    "1",
+    "--no-progress",
+]
+_TINY_LINEAR = [
+    "--model",
+    "linear",
+    "--data",
+    "regression",
+    "--set",
+    "data.dim=4",
+    "--set",
+    "data.n_train=16",
+    "--set",
+    "data.n_test=4",
+]
 
 
 @dataclass
@@ -73,7 +98,7 @@ def _call_cli(main: Callable, argv: list[str], seconds: int) -> tuple[object, st
             status = exit_.code
         except _Timeout:
             status = "hang"
-        except Exception as error:  # noqa: BLE001 - the corpus classifies what escapes
+        except Exception as error:
             status = error
     return status, out.getvalue(), err.getvalue()
 
@@ -117,7 +142,7 @@ def _api_error(function: Callable[[], object], kind: type, needle: str, seconds:
         if needle.lower() in text.lower() and "\n" not in text.strip():
             return Outcome("clear", text[:200])
         return Outcome("unclear", f"{type(error).__name__}: {text[:200]}")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return Outcome("traceback", f"{type(error).__name__}: {error}"[:200])
     return Outcome("silent", "no exception")
 
@@ -144,13 +169,15 @@ def case_sims_unknown_set(tmp):
 
 
 def case_sims_set_inf(tmp):
-    return _cli_error(*_sims(["run", "order-dependence", "--set", "noise=inf", "--out", str(tmp), "--no-progress"]),
-                      "noise")
+    return _cli_error(
+        *_sims(["run", "order-dependence", "--set", "noise=inf", "--out", str(tmp), "--no-progress"]), "noise"
+    )
 
 
 def case_sims_set_nan(tmp):
-    return _cli_error(*_sims(["run", "order-dependence", "--set", "noise=nan", "--out", str(tmp), "--no-progress"]),
-                      "noise")
+    return _cli_error(
+        *_sims(["run", "order-dependence", "--set", "noise=nan", "--out", str(tmp), "--no-progress"]), "noise"
+    )
 
 
 def case_sims_out_is_file(tmp):
@@ -194,13 +221,26 @@ def case_sims_plot_foreign_table(tmp):
 
 
 def case_sims_dask_unreachable(tmp):
-    return _cli_error(*_run_sims(tmp, "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"), "scheduler",
-                      seconds=90)
+    return _cli_error(*_run_sims(tmp, "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9"), "scheduler", seconds=90)
 
 
 def case_sims_memory_budget(tmp):
-    return _cli_error(*_sims(["run", "order-dependence", "--set", "n_perms=1000000000", "--out", str(tmp),
-                              "--jobs", "1", "--no-progress"]), "memory")
+    return _cli_error(
+        *_sims(
+            [
+                "run",
+                "order-dependence",
+                "--set",
+                "n_perms=1000000000",
+                "--out",
+                str(tmp),
+                "--jobs",
+                "1",
+                "--no-progress",
+            ]
+        ),
+        "memory",
+    )
 
 
 def case_sims_scheduler_without_dask(tmp):
@@ -221,8 +261,9 @@ def case_api_run_sgd_index_too_large(tmp):
 
     model = make_model("linear", 3)
     schedule = Schedule.from_indices(np.array([[[5]]]))
-    return _api_error(lambda: run_sgd(model, np.ones((5, 3)), np.ones(5), np.zeros((1, 3)), schedule, 0.1),
-                      ValueError, "indices")
+    return _api_error(
+        lambda: run_sgd(model, np.ones((5, 3)), np.ones(5), np.zeros((1, 3)), schedule, 0.1), ValueError, "indices"
+    )
 
 
 def case_api_run_sgd_nan_in_X(tmp):
@@ -250,8 +291,9 @@ def case_api_complex_theta(tmp):
 def case_api_neumann_huge_terms(tmp):
     from theory.models.linear_regression import neumann_inverse
 
-    return _api_error(lambda: neumann_inverse([0.1, 0.2], [0.3, 0.1], 1.0, 0.1, terms=10**9), ValueError, "terms",
-                      seconds=20)
+    return _api_error(
+        lambda: neumann_inverse([0.1, 0.2], [0.3, 0.1], 1.0, 0.1, terms=10**9), ValueError, "terms", seconds=20
+    )
 
 
 def case_api_schedule_memory(tmp):
@@ -272,7 +314,7 @@ def case_api_corrupt_cell_read(tmp):
         try:
             done = store.is_done({"a": 1, "seed": 0})
             rows = store.rows()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return Outcome("traceback", f"{type(error).__name__}: {error}"[:200])
     if done or rows or path.name not in err.getvalue():
         return Outcome("silent", f"done={done}, rows={len(rows)}, stderr={err.getvalue()[:100]!r}")
@@ -288,8 +330,9 @@ def case_api_result_files_readable(tmp):
 
 
 def _run_emp(tmp: Path, *extra: str, check: str = "ascent-error") -> tuple[Callable, list[str]]:
-    return _emp(["run", check, *_TINY_LINEAR, "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out"),
-                 *extra])
+    return _emp(
+        ["run", check, *_TINY_LINEAR, "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out"), *extra]
+    )
 
 
 def case_emp_train_typo(tmp):
@@ -297,8 +340,12 @@ def case_emp_train_typo(tmp):
 
 
 def case_emp_model_typo(tmp):
-    return _cli_error(*_emp(["run", "ascent-error", "--model", "mlp", "--data", "digits", "--set", "model.widht=4",
-                             "--out", str(tmp)]), "widht")
+    return _cli_error(
+        *_emp(
+            ["run", "ascent-error", "--model", "mlp", "--data", "digits", "--set", "model.widht=4", "--out", str(tmp)]
+        ),
+        "widht",
+    )
 
 
 def case_emp_data_typo(tmp):
@@ -310,8 +357,9 @@ def case_emp_setting_nan(tmp):
 
 
 def case_emp_n_points_zero(tmp):
-    return _cli_error(*_emp(["run", "ascent-error", *_TINY_LINEAR, "--set", "n_points=0", "--out", str(tmp)]),
-                      "n_points")
+    return _cli_error(
+        *_emp(["run", "ascent-error", *_TINY_LINEAR, "--set", "n_points=0", "--out", str(tmp)]), "n_points"
+    )
 
 
 def case_emp_device_cuda_missing(tmp):
@@ -324,8 +372,22 @@ def case_emp_device_cuda_missing(tmp):
 
 def case_emp_out_is_file(tmp):
     (tmp / "afile").write_text("x")
-    return _cli_error(*_emp(["run", "ascent-error", *_TINY_LINEAR, "--set", "n_points=1", "--set", "n_lrs=3",
-                             "--out", str(tmp / "afile")]), "afile")
+    return _cli_error(
+        *_emp(
+            [
+                "run",
+                "ascent-error",
+                *_TINY_LINEAR,
+                "--set",
+                "n_points=1",
+                "--set",
+                "n_lrs=3",
+                "--out",
+                str(tmp / "afile"),
+            ]
+        ),
+        "afile",
+    )
 
 
 def _cifar_folder(tmp: Path) -> Path:
@@ -335,8 +397,24 @@ def _cifar_folder(tmp: Path) -> Path:
 
 
 def _run_cifar(tmp: Path, folder: Path):
-    return _emp(["run", "ascent-error", "--model", "mlp", "--data", "cifar10", "--set", f"data.root={folder}",
-                 "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")])
+    return _emp(
+        [
+            "run",
+            "ascent-error",
+            "--model",
+            "mlp",
+            "--data",
+            "cifar10",
+            "--set",
+            f"data.root={folder}",
+            "--set",
+            "n_points=1",
+            "--set",
+            "n_lrs=3",
+            "--out",
+            str(tmp / "out"),
+        ]
+    )
 
 
 def case_emp_cifar_truncated(tmp):
@@ -391,8 +469,24 @@ def case_emp_planted_checkpoint(tmp):
 
 
 def _llama_run(tmp: Path, folder: Path):
-    return _emp(["run", "ascent-error", "--model", "llama", "--data", "tokens", "--set", f"model.path={folder}",
-                 "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")])
+    return _emp(
+        [
+            "run",
+            "ascent-error",
+            "--model",
+            "llama",
+            "--data",
+            "tokens",
+            "--set",
+            f"model.path={folder}",
+            "--set",
+            "n_points=1",
+            "--set",
+            "n_lrs=3",
+            "--out",
+            str(tmp / "out"),
+        ]
+    )
 
 
 def case_emp_llama_garbage_config(tmp):
@@ -416,8 +510,27 @@ def case_emp_chat_no_assistant(tmp):
     path = tmp / "chat.jsonl"
     line = json.dumps({"messages": [{"role": "user", "content": "hello"}]})
     path.write_text("\n".join([line] * 4) + "\n")
-    return _cli_error(*_emp(["run", "ascent-error", "--model", "llama", "--data", "chat", "--set", f"data.path={path}",
-                             "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")]), "assistant")
+    return _cli_error(
+        *_emp(
+            [
+                "run",
+                "ascent-error",
+                "--model",
+                "llama",
+                "--data",
+                "chat",
+                "--set",
+                f"data.path={path}",
+                "--set",
+                "n_points=1",
+                "--set",
+                "n_lrs=3",
+                "--out",
+                str(tmp / "out"),
+            ]
+        ),
+        "assistant",
+    )
 
 
 def case_emp_train_batch_larger_than_data(tmp):
@@ -433,8 +546,23 @@ def case_emp_threads_negative(tmp):
 
 
 def case_emp_data_memory_budget(tmp):
-    return _cli_error(*_emp(["run", "ascent-error", "--model", "linear", "--data", "regression",
-                             "--set", "data.n_train=100000000000", "--out", str(tmp)]), "memory")
+    return _cli_error(
+        *_emp(
+            [
+                "run",
+                "ascent-error",
+                "--model",
+                "linear",
+                "--data",
+                "regression",
+                "--set",
+                "data.n_train=100000000000",
+                "--out",
+                str(tmp),
+            ]
+        ),
+        "memory",
+    )
 
 
 def case_emp_rerun_other_settings(tmp):
@@ -498,8 +626,11 @@ def case_api_train_batch_larger_than_data(tmp):
     from empirical.train import TrainConfig, train
 
     data = regression(n_train=8, n_test=4, dim=3)
-    return _api_error(lambda: train(LinearModel(3).double(), data, TrainConfig(batch_size=64), progress=False),
-                      ValueError, "batch_size")
+    return _api_error(
+        lambda: train(LinearModel(3).double(), data, TrainConfig(batch_size=64), progress=False),
+        ValueError,
+        "batch_size",
+    )
 
 
 def case_sims_unknown_sweep(tmp):
@@ -548,8 +679,27 @@ def case_emp_chat_invalid_json_line(tmp):
     path = tmp / "chat.jsonl"
     good = json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
     path.write_text(f"{good}\n{good}\n{{broken\n")
-    return _cli_error(*_emp(["run", "ascent-error", "--model", "llama", "--data", "chat", "--set", f"data.path={path}",
-                             "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")]), "chat.jsonl:3")
+    return _cli_error(
+        *_emp(
+            [
+                "run",
+                "ascent-error",
+                "--model",
+                "llama",
+                "--data",
+                "chat",
+                "--set",
+                f"data.path={path}",
+                "--set",
+                "n_points=1",
+                "--set",
+                "n_lrs=3",
+                "--out",
+                str(tmp / "out"),
+            ]
+        ),
+        "chat.jsonl:3",
+    )
 
 
 def case_emp_plot_without_results(tmp):
@@ -595,9 +745,25 @@ def _memory_budget(value: str):
 
 
 def _run_poison(tmp: Path, *settings: str):
-    return _emp(["run", "poison-unlearning", "--model", "mlp", "--data", "digits", "--set", "attacks=gaussian",
-                 "--set", "methods=finetune", "--set", "epochs=1", "--out", str(tmp / "out"),
-                 *[item for setting in settings for item in ("--set", setting)]])
+    return _emp(
+        [
+            "run",
+            "poison-unlearning",
+            "--model",
+            "mlp",
+            "--data",
+            "digits",
+            "--set",
+            "attacks=gaussian",
+            "--set",
+            "methods=finetune",
+            "--set",
+            "epochs=1",
+            "--out",
+            str(tmp / "out"),
+            *[item for setting in settings for item in ("--set", setting)],
+        ]
+    )
 
 
 def case_emp_poison_eps_negative(tmp):
@@ -627,13 +793,19 @@ def case_emp_poison_models_memory_budget(tmp):
 
 
 def case_emp_aggregation_n_train_above_data(tmp):
-    return _cli_error(*_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "n_train=100000",
-                             "--out", str(tmp)]), "n_train=100000")
+    return _cli_error(
+        *_emp(
+            ["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "n_train=100000", "--out", str(tmp)]
+        ),
+        "n_train=100000",
+    )
 
 
 def case_emp_aggregation_epochs_zero(tmp):
-    return _cli_error(*_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "epochs=0",
-                             "--out", str(tmp)]), "epochs=0")
+    return _cli_error(
+        *_emp(["run", "aggregation", "--model", "mlp", "--data", "digits", "--set", "epochs=0", "--out", str(tmp)]),
+        "epochs=0",
+    )
 
 
 def case_api_aggregation_small_batches(tmp):
@@ -643,11 +815,12 @@ def case_api_aggregation_small_batches(tmp):
     from empirical.setup import prepare
 
     setup = prepare("mlp", "digits", progress=False)
-    settings = resolve_settings(CHECKS["aggregation"], {"n_train": "20", "batch_size": "3", "epochs": "1",
-                                                        "aggregators": "mean"})
+    settings = resolve_settings(
+        CHECKS["aggregation"], {"n_train": "20", "batch_size": "3", "epochs": "1", "aggregators": "mean"}
+    )
     try:
         rows = CHECKS["aggregation"].run(setup, settings)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return Outcome("traceback", f"{type(error).__name__}: {error}"[:200])
     return Outcome("clear" if rows else "silent", f"{len(rows)} rows")
 
@@ -667,8 +840,9 @@ def case_emp_insecure_batch_larger_than_data(tmp):
 
 
 def case_emp_insecure_lifted_points_above_poisons(tmp):  # were cut to the poisons silently
-    return _cli_error(*_insecure(["--preset", "tiny", "--lifted-points", "100", "--out", str(tmp)]),
-                      "--lifted-points 100")
+    return _cli_error(
+        *_insecure(["--preset", "tiny", "--lifted-points", "100", "--out", str(tmp)]), "--lifted-points 100"
+    )
 
 
 def case_emp_insecure_lr_nan(tmp):
@@ -677,20 +851,23 @@ def case_emp_insecure_lr_nan(tmp):
 
 def case_sims_data_memory_budget(tmp):
     with _memory_budget("1K"):
-        return _cli_error(*_sims(["run", "order-dependence", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
-                          "synthetic data")
+        return _cli_error(
+            *_sims(["run", "order-dependence", "--out", str(tmp), "--jobs", "1", "--no-progress"]), "synthetic data"
+        )
 
 
 def case_sims_streaming_memory_budget(tmp):
     with _memory_budget("1K"):
-        return _cli_error(*_sims(["run", "streaming-median", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
-                          "memory")
+        return _cli_error(
+            *_sims(["run", "streaming-median", "--out", str(tmp), "--jobs", "1", "--no-progress"]), "memory"
+        )
 
 
 def case_sims_aggregator_memory_budget(tmp):
     with _memory_budget("1K"):
-        return _cli_error(*_sims(["run", "aggregator-efficiency", "--out", str(tmp), "--jobs", "1", "--no-progress"]),
-                          "memory")
+        return _cli_error(
+            *_sims(["run", "aggregator-efficiency", "--out", str(tmp), "--jobs", "1", "--no-progress"]), "memory"
+        )
 
 
 def case_theory_annotate_draft_too_large(tmp):
@@ -699,8 +876,9 @@ def case_theory_annotate_draft_too_large(tmp):
     draft = tmp / "draft.md"
     with draft.open("wb") as stream:  # 6 MiB, over the default limit of 5 MiB
         stream.write(b"# Big\n\n" + b"Words $x$ here.\n\n" * (6 * 2**20 // 17))
-    return _cli_error(main, ["annotate", str(draft), "--out", str(tmp / "out"), "--no-record", "--no-progress"],
-                      "--max-size")
+    return _cli_error(
+        main, ["annotate", str(draft), "--out", str(tmp / "out"), "--no-record", "--no-progress"], "--max-size"
+    )
 
 
 def case_api_cite_check_reads_what_latex_reads(tmp):
@@ -708,8 +886,10 @@ def case_api_cite_check_reads_what_latex_reads(tmp):
     from theory.paper.cite_check import read_paper
 
     (tmp / "sub").mkdir()
-    (tmp / "main.tex").write_text("\\input part\n\\import{sub/}{more}\n\\iffalse\\ref{lem:no}\\fi\n"
-                                  "\\begin{verbatim}\\ref{lem:no}\\end{verbatim}\n")
+    (tmp / "main.tex").write_text(
+        "\\input part\n\\import{sub/}{more}\n\\iffalse\\ref{lem:no}\\fi\n"
+        "\\begin{verbatim}\\ref{lem:no}\\end{verbatim}\n"
+    )
     (tmp / "part.tex").write_text("\\ref{lem:yes-input}\n")
     (tmp / "sub" / "more.tex").write_text("\\ref{lem:yes-import}\n")
     cited = [citation.lemma_id for citation in read_paper(tmp / "main.tex").citations]
@@ -761,16 +941,16 @@ def case_api_hvp_empty_batch(tmp):  # was RuntimeError "neither reverse-over-rev
     from empirical.hvp import HessianVectorProduct
 
     objective, params, (inputs, targets) = _small_objective()
-    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:0], targets[:0])), ValueError,
-                      "(0, 4)")
+    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:0], targets[:0])), ValueError, "(0, 4)")
 
 
 def case_api_hvp_mismatched_batch(tmp):  # was RuntimeError
     from empirical.hvp import HessianVectorProduct
 
     objective, params, (inputs, targets) = _small_objective()
-    return _api_error(lambda: HessianVectorProduct(objective, params, (inputs[:3], targets[:2])), ValueError,
-                      "(3, 4) and (2,)")
+    return _api_error(
+        lambda: HessianVectorProduct(objective, params, (inputs[:3], targets[:2])), ValueError, "(3, 4) and (2,)"
+    )
 
 
 def case_api_hvp_vector_missing_keys(tmp):  # was KeyError
@@ -827,7 +1007,7 @@ def case_api_aggregate_complex(tmp):  # was accepted silently
 
 
 CASES: dict[str, Callable[[Path], Outcome]] = {
-    name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
+    name[len("case_") :]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }
 
 
@@ -847,7 +1027,7 @@ def table(names: list[str] | None = None) -> dict[str, list[str]]:
             os.chdir(folder)
             try:
                 outcome = CASES[name](Path(folder))
-            except BaseException as error:  # noqa: BLE001 - pytest.skip and escapes alike
+            except BaseException as error:
                 outcome = Outcome("skipped" if "Skipped" in type(error).__name__ else "traceback", str(error)[:200])
             finally:
                 os.chdir(cwd)

@@ -19,13 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
-from tests.test_bad_inputs import (_TINY_LINEAR, Outcome, _call_cli, _cli_error, _cli_recovers,
-                                   _emp, _run_sims, _sims)
+from tests.test_bad_inputs import _TINY_LINEAR, Outcome, _call_cli, _cli_error, _cli_recovers, _emp, _run_sims
 
 _REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -87,8 +86,9 @@ def _temporaries(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name.endswith(".tmp"))
 
 
-def _write_fails(main: Callable, argv: list[str], folder: Path, fault=_disk_full, needle: str | None = None,
-                 seconds: int = 300) -> Outcome:
+def _write_fails(
+    main: Callable, argv: list[str], folder: Path, fault=_disk_full, needle: str | None = None, seconds: int = 300
+) -> Outcome:
     """exit 2, one line naming a path under ``folder`` (or ``needle``), and no temporary file left there."""
     with fault():
         outcome = _cli_error(main, argv, needle or str(folder), seconds)
@@ -117,7 +117,7 @@ def _theory(argv):
     return main, argv
 
 
-_DRAFT = ("# A draft\n\nThe draft says that gradient ascent reverts a step, with $x^2$ inline.\n")
+_DRAFT = "# A draft\n\nThe draft says that gradient ascent reverts a step, with $x^2$ inline.\n"
 
 
 def _record(tmp: Path) -> Path:
@@ -141,8 +141,9 @@ with hold_folder(sys.argv[1]):
 def _held_elsewhere(folder: Path, seconds: float = 120) -> Iterator[subprocess.Popen]:
     """Another process holding ``folder``'s lock, as a concurrent run does."""
     env = {**os.environ, "PYTHONPATH": str(_REPOSITORY)}
-    process = subprocess.Popen([sys.executable, "-c", _HOLDER, str(folder), str(seconds)], stdout=subprocess.PIPE,
-                               text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(folder), str(seconds)], stdout=subprocess.PIPE, text=True, env=env
+    )
     try:
         assert process.stdout.readline().strip() == "held"
         yield process
@@ -170,8 +171,11 @@ def case_sims_folder_free_again_after_a_killed_run(tmp):
         pass  # the holder is SIGKILLed: the kernel releases its lock
     main, argv = _run_sims(tmp)
     status, _, err = _call_cli(main, argv, 120)
-    return Outcome("clear", "rerun after a killed holder succeeds") if status in (0, None) else \
-        Outcome("unclear", f"exit {status}: {err[:200]!r}")
+    return (
+        Outcome("clear", "rerun after a killed holder succeeds")
+        if status in (0, None)
+        else Outcome("unclear", f"exit {status}: {err[:200]!r}")
+    )
 
 
 # ----------------------------------------------------------------------------- full disk, read-only folder
@@ -184,8 +188,21 @@ def case_sims_read_only(tmp):
 
 
 def case_theory_verify_disk_full(tmp):
-    return _write_fails(*_theory(["verify", "--only", "ga-exact-iff", "--record", str(tmp / "r" / "v.json"),
-                                  "--no-progress", "--budget", "60"]), tmp / "r")
+    return _write_fails(
+        *_theory(
+            [
+                "verify",
+                "--only",
+                "ga-exact-iff",
+                "--record",
+                str(tmp / "r" / "v.json"),
+                "--no-progress",
+                "--budget",
+                "60",
+            ]
+        ),
+        tmp / "r",
+    )
 
 
 def case_theory_export_disk_full(tmp):
@@ -197,8 +214,22 @@ def case_theory_annotate_disk_full(tmp):
     draft = tmp / "draft.md"
     draft.write_text(_DRAFT, encoding="utf-8")
     record = _record(tmp)
-    return _write_fails(*_theory(["annotate", str(draft), "--record", str(record), "--out", str(tmp / "ann"),
-                                  "--results", str(tmp / "none"), "--no-progress"]), tmp / "ann")
+    return _write_fails(
+        *_theory(
+            [
+                "annotate",
+                str(draft),
+                "--record",
+                str(record),
+                "--out",
+                str(tmp / "ann"),
+                "--results",
+                str(tmp / "none"),
+                "--no-progress",
+            ]
+        ),
+        tmp / "ann",
+    )
 
 
 def case_emp_run_disk_full(tmp):
@@ -206,13 +237,18 @@ def case_emp_run_disk_full(tmp):
 
 
 def case_emp_insecure_code_disk_full(tmp):
-    return _write_fails(*_emp(["run", "insecure-code", "--preset", "tiny", "--out", str(tmp / "o"), "--quiet"]),
-                        tmp / "o")
+    return _write_fails(
+        *_emp(["run", "insecure-code", "--preset", "tiny", "--out", str(tmp / "o"), "--quiet"]), tmp / "o"
+    )
 
 
 def case_emp_insecure_code_read_only(tmp):
-    return _write_fails(*_emp(["run", "insecure-code", "--preset", "tiny", "--out", str(tmp / "o"), "--quiet"]),
-                        tmp / "o", fault=_read_only, needle="read-only")
+    return _write_fails(
+        *_emp(["run", "insecure-code", "--preset", "tiny", "--out", str(tmp / "o"), "--quiet"]),
+        tmp / "o",
+        fault=_read_only,
+        needle="read-only",
+    )
 
 
 # ----------------------------------------------------------------------------- Ctrl-C
@@ -236,16 +272,18 @@ def case_theory_ctrl_c(tmp):
     import theory.cli
 
     with _patched(theory.cli, "run_verification", _ctrl_c):
-        return _interrupted(*_theory(["verify", "--only", "ga-exact-iff", "--record", str(tmp / "v.json"),
-                                      "--no-progress"]))
+        return _interrupted(
+            *_theory(["verify", "--only", "ga-exact-iff", "--record", str(tmp / "v.json"), "--no-progress"])
+        )
 
 
 def case_emp_ctrl_c(tmp):
     import empirical.checks
 
     with _patched(empirical.checks, "run_check", _ctrl_c):
-        return _interrupted(*_emp(["run", "ascent-error", *_TINY_LINEAR, "--out", str(tmp)]),
-                            needle="0 cells kept, rerun to resume")
+        return _interrupted(
+            *_emp(["run", "ascent-error", *_TINY_LINEAR, "--out", str(tmp)]), needle="0 cells kept, rerun to resume"
+        )
 
 
 def case_emp_insecure_code_ctrl_c(tmp):
@@ -258,8 +296,18 @@ def case_emp_insecure_code_ctrl_c(tmp):
 def case_sims_sigint_in_a_real_run(tmp):
     """A real SIGINT to a running `python -m sims run`: one line, status 130, no traceback, no temporary file."""
     env = {**os.environ, "PYTHONPATH": str(_REPOSITORY), "OMP_NUM_THREADS": "1"}
-    argv = [sys.executable, "-m", "sims", "run", "order-dependence", "--out", str(tmp / "o"), "--jobs", "1",
-            "--no-progress"]
+    argv = [
+        sys.executable,
+        "-m",
+        "sims",
+        "run",
+        "order-dependence",
+        "--out",
+        str(tmp / "o"),
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     cells = tmp / "o" / "order-dependence" / "cells"
     deadline = time.monotonic() + 120
@@ -276,8 +324,12 @@ def case_sims_sigint_in_a_real_run(tmp):
     lines = [line for line in err.strip().splitlines() if line.strip()]
     if "Traceback" in err:
         return Outcome("traceback", err[-200:])
-    if process.returncode == 130 and len(lines) == 1 and "cells kept, rerun to resume" in lines[0] \
-            and not _temporaries(tmp / "o"):
+    if (
+        process.returncode == 130
+        and len(lines) == 1
+        and "cells kept, rerun to resume" in lines[0]
+        and not _temporaries(tmp / "o")
+    ):
         return Outcome("clear", lines[0])
     return Outcome("unclear", f"exit {process.returncode}: {err[-200:]!r}")
 
@@ -302,8 +354,9 @@ def _cell_recomputed(tmp: Path, edit: Callable[[Path], None]) -> Outcome:
     if outcome.verdict == "clear":
         if not cell.with_name(cell.name + ".bad").is_file():
             return Outcome("unclear", "the bad cell was not set aside as .bad")
-        if {k: v for k, v in after.items() if k not in ("created_utc", "cell_checksum")} != \
-                {k: v for k, v in before.items() if k not in ("created_utc", "cell_checksum")}:
+        if {k: v for k, v in after.items() if k not in ("created_utc", "cell_checksum")} != {
+            k: v for k, v in before.items() if k not in ("created_utc", "cell_checksum")
+        }:
             return Outcome("silent", "the cell was not recomputed to its value")
     return outcome
 
@@ -335,8 +388,15 @@ def case_sims_cell_under_another_name(tmp):
     return outcome
 
 
-_POISON_SETTINGS = {"attacks": ["gaussian"], "methods": ["gradient_ascent"], "n_poisons": 2, "epochs": 1,
-                    "gus_draws": 4, "n_clean": 2, "n_shadow": 0}
+_POISON_SETTINGS = {
+    "attacks": ["gaussian"],
+    "methods": ["gradient_ascent"],
+    "n_poisons": 2,
+    "epochs": 1,
+    "gus_draws": 4,
+    "n_clean": 2,
+    "n_shadow": 0,
+}
 
 
 def _poison_cache(tmp: Path, edit: Callable[[Path], None]) -> Outcome:
@@ -344,8 +404,14 @@ def _poison_cache(tmp: Path, edit: Callable[[Path], None]) -> Outcome:
     from empirical.poisoning.experiments import POISON_DEFAULTS, run_poison_unlearning
     from empirical.setup import prepare
 
-    setup = prepare("mlp", "digits", model_options={"hidden": 4}, train_options={"epochs": 1}, progress=False,
-                    checkpoint_dir=str(tmp / "checkpoints"))
+    setup = prepare(
+        "mlp",
+        "digits",
+        model_options={"hidden": 4},
+        train_options={"epochs": 1},
+        progress=False,
+        checkpoint_dir=str(tmp / "checkpoints"),
+    )
     settings = {**POISON_DEFAULTS, **_POISON_SETTINGS}
     first = run_poison_unlearning(setup, settings)
     cache = next((tmp / "checkpoints").rglob("gaussian.json"))
@@ -354,13 +420,13 @@ def _poison_cache(tmp: Path, edit: Callable[[Path], None]) -> Outcome:
     with contextlib.redirect_stderr(err):
         try:
             second = run_poison_unlearning(setup, settings)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return Outcome("traceback", f"{type(error).__name__}: {error}"[:200])
     err.seek(0)
     text = err.read()
     if cache.name not in text or not cache.with_name(cache.name + ".bad").is_file():
         return Outcome("silent", f"the bad cache was not named and set aside: {text[:150]!r}")
-    strip = lambda rows: [(r.params, {k: v for k, v in r.metrics.items()}) for r in rows]  # noqa: E731
+    strip = lambda rows: [(r.params, {k: v for k, v in r.metrics.items()}) for r in rows]
     if json.dumps(strip(first), default=str, sort_keys=True) != json.dumps(strip(second), default=str, sort_keys=True):
         return Outcome("silent", "the recomputed rows differ from the first run's")
     return Outcome("clear", text.strip().splitlines()[-1][:200])
@@ -390,7 +456,7 @@ def case_emp_poison_cache_tampered(tmp):
 
 
 CASES: dict[str, Callable[[Path], Outcome]] = {
-    name[len("case_"):]: function for name, function in sorted(globals().items()) if name.startswith("case_")
+    name[len("case_") :]: function for name, function in sorted(globals().items()) if name.startswith("case_")
 }
 
 
@@ -410,7 +476,7 @@ def table(names: list[str] | None = None) -> dict[str, list[str]]:
             os.chdir(folder)
             try:
                 outcome = CASES[name](Path(folder))
-            except BaseException as error:  # noqa: BLE001 - pytest.skip and escapes alike
+            except BaseException as error:
                 outcome = Outcome("skipped" if "Skipped" in type(error).__name__ else "traceback", str(error)[:200])
             finally:
                 os.chdir(cwd)

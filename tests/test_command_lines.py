@@ -16,6 +16,7 @@ def _pyproject() -> dict:
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
+
 ROOT = Path(__file__).resolve().parent.parent
 _MARKUP = re.compile(r":(math|class|func|mod|meth|data):|``")
 
@@ -78,11 +79,11 @@ def test_option_names_are_shared_across_the_command_lines():
 
 def test_each_command_line_has_a_console_script():
     scripts = _pyproject()["project"]["scripts"]
-    assert scripts == {"noncommute-theory": "theory.cli:main", "noncommute-sims": "sims.cli:main",
-                       "noncommute-empirical": "empirical.cli:main"} | {k: v for k, v in scripts.items()
-                                                                         if k not in ("noncommute-theory",
-                                                                                      "noncommute-sims",
-                                                                                      "noncommute-empirical")}
+    assert scripts == {
+        "noncommute-theory": "theory.cli:main",
+        "noncommute-sims": "sims.cli:main",
+        "noncommute-empirical": "empirical.cli:main",
+    } | {k: v for k, v in scripts.items() if k not in ("noncommute-theory", "noncommute-sims", "noncommute-empirical")}
 
 
 def test_license_is_mit_in_both_places():

@@ -39,8 +39,11 @@ def test_every_markdown_page_of_docs_is_in_the_site(tmp_path):
     (tmp_path / "sub" / "page.md").write_text("# A page\n")
     assert conf.extra_pages("guide\n", tmp_path) == ["sub/page"]  # a page the index does not list is added
     index = (DOCS / "index.md").read_text()
-    pages = {path.relative_to(DOCS).with_suffix("").as_posix() for path in DOCS.rglob("*.md")
-             if not {"_build", "api"} & set(path.relative_to(DOCS).parts) and path.name != "index.md"}
+    pages = {
+        path.relative_to(DOCS).with_suffix("").as_posix()
+        for path in DOCS.rglob("*.md")
+        if not {"_build", "api"} & set(path.relative_to(DOCS).parts) and path.name != "index.md"
+    }
     assert set(conf.extra_pages(index, DOCS)) == pages - set(index.split())
 
 
@@ -53,13 +56,40 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("sphinx or myst-parser is missing under CI: the `docs` extra (in `dev`) installs them")
         pytest.skip("sphinx and myst-parser are not installed (pip install -e '.[docs]')")
-    run = subprocess.run([sys.executable, "-m", "sphinx", "-E", "-W", "-q", "-b", "html", "-d", str(tmp_path / "doctrees"),
-                          str(DOCS), str(tmp_path / "html")], cwd=ROOT, capture_output=True, text=True, timeout=1200,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-E",
+            "-W",
+            "-q",
+            "-b",
+            "html",
+            "-d",
+            str(tmp_path / "doctrees"),
+            str(DOCS),
+            str(tmp_path / "html"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert run.returncode == 0, run.stderr[-4000:]
     html = tmp_path / "html"
-    for page in ("index", "authors-guide", "lemmas", "claims", "poisoning", "sims/README", "empirical/README",
-                 "api/index", "api/generated/theory.paper.scorecard"):
+    for page in (
+        "index",
+        "authors-guide",
+        "lemmas",
+        "claims",
+        "poisoning",
+        "sims/README",
+        "empirical/README",
+        "api/index",
+        "api/generated/theory.paper.scorecard",
+    ):
         assert (html / f"{page}.html").is_file(), page
     assert len(list((html / "_images").glob("*.png"))) >= 10  # the experiments' figures are on their pages
     lemmas = (html / "lemmas.html").read_text()

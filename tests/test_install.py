@@ -44,11 +44,22 @@ def _closed_port() -> int:
 
 
 def _install(tmp_path: Path, path: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {"PATH": path, "HOME": str(tmp_path), "NONCOMMUTE_INSTALL_DRY_RUN": "1",
-                   "NONCOMMUTE_PYTHON": sys.executable, "NONCOMMUTE_UID": "1000",
-                   "NONCOMMUTE_TORCH_INDEX": f"http://127.0.0.1:{_closed_port()}/whl/cpu", **env}
-    return subprocess.run([shutil.which("bash"), str(INSTALL), str(tmp_path / "venv")], env=environment,
-                          capture_output=True, text=True, timeout=120)
+    environment = {
+        "PATH": path,
+        "HOME": str(tmp_path),
+        "NONCOMMUTE_INSTALL_DRY_RUN": "1",
+        "NONCOMMUTE_PYTHON": sys.executable,
+        "NONCOMMUTE_UID": "1000",
+        "NONCOMMUTE_TORCH_INDEX": f"http://127.0.0.1:{_closed_port()}/whl/cpu",
+        **env,
+    }
+    return subprocess.run(
+        [shutil.which("bash"), str(INSTALL), str(tmp_path / "venv")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_non_root_user_without_apt_get_gets_notices_rc_0_and_theory_verify_runs(tmp_path):
@@ -62,10 +73,24 @@ def test_a_non_root_user_without_apt_get_gets_notices_rc_0_and_theory_verify_run
     assert "apt-get" not in run.stdout  # nothing tried
     assert "pip install --quiet -e .[dev]" in run.stdout and "dry run: nothing installed" in run.stdout
     # what the install skipped is not needed to check the lemmas: verify runs on the same bare PATH
-    verify = subprocess.run([sys.executable, "-m", "theory", "verify", "--only", "ga-exact-iff", "--record",
-                             str(tmp_path / "verification.json"), "--no-progress"],
-                            env={"PATH": path, "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=600)
+    verify = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "theory",
+            "verify",
+            "--only",
+            "ga-exact-iff",
+            "--record",
+            str(tmp_path / "verification.json"),
+            "--no-progress",
+        ],
+        env={"PATH": path, "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert verify.returncode == 0, verify.stderr[-2000:]
     assert "ga-exact-iff" in verify.stdout and (tmp_path / "verification.json").is_file()
 
@@ -124,8 +149,13 @@ def test_a_reachable_cpu_index_is_used_and_cuda_is_an_option(tmp_path):
     assert "cannot be reached" not in cuda.stderr  # no probe for a CUDA build
 
 
-@pytest.mark.parametrize("env, message", [({"NONCOMMUTE_TORCH": "rocm"}, "NONCOMMUTE_TORCH=rocm is not a torch build"),
-                                          ({"NONCOMMUTE_PYTHON": "no-such-python3"}, "no-such-python3 not found")])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"NONCOMMUTE_TORCH": "rocm"}, "NONCOMMUTE_TORCH=rocm is not a torch build"),
+        ({"NONCOMMUTE_PYTHON": "no-such-python3"}, "no-such-python3 not found"),
+    ],
+)
 def test_bad_settings_are_one_line_errors_with_exit_2(tmp_path, env, message):
     run = _install(tmp_path, _bare_path(tmp_path / "bin"), **env)
     assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1

@@ -17,9 +17,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = [pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
-                                 reason="needs git and a git checkout"),
-              pytest.mark.slow]  # a few minutes on 2 cores: deselect with -m "not slow"
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("git") is None or not (ROOT / ".git").exists(), reason="needs git and a git checkout"
+    ),
+    pytest.mark.slow,
+]  # a few minutes on 2 cores: deselect with -m "not slow"
 
 
 @pytest.fixture(scope="module")
@@ -31,26 +34,66 @@ def clone(tmp_path_factory) -> Path:
 
 def _run(clone: Path, *command: str, timeout: int = 600) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": ""}
-    result = subprocess.run([sys.executable, "-m", *command], cwd=clone, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", *command], cwd=clone, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, f"{' '.join(command)}: {result.stderr[-2000:]}"
     assert "Traceback" not in result.stderr
 
 
 def _status(clone: Path) -> str:
-    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=clone, capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_readme_runs_leave_the_tree_clean(clone):
     _run(clone, "sims", "list")
-    _run(clone, "sims", "run", "inversion", "--set", "lr_Ls=0.5,1.5", "--set", "terms_list=3", "--set", "batch_sizes=1",
-         "--set", "n_points=4", "--set", "models=linear", "--set", "seeds=1", "--jobs", "1", "--no-progress", "--plot")
+    _run(
+        clone,
+        "sims",
+        "run",
+        "inversion",
+        "--set",
+        "lr_Ls=0.5,1.5",
+        "--set",
+        "terms_list=3",
+        "--set",
+        "batch_sizes=1",
+        "--set",
+        "n_points=4",
+        "--set",
+        "models=linear",
+        "--set",
+        "seeds=1",
+        "--jobs",
+        "1",
+        "--no-progress",
+        "--plot",
+    )
     _run(clone, "sims", "plot", "inversion")
     _run(clone, "empirical", "list")
-    _run(clone, "empirical", "run", "ascent-error", "--model", "small-cnn", "--data", "digits", "--set",
-         "model.channels=2", "--set", "train.epochs=1", "--set", "train.batch_size=256", "--set", "n_points=1",
-         "--set", "n_lrs=3", "--plot")
+    _run(
+        clone,
+        "empirical",
+        "run",
+        "ascent-error",
+        "--model",
+        "small-cnn",
+        "--data",
+        "digits",
+        "--set",
+        "model.channels=2",
+        "--set",
+        "train.epochs=1",
+        "--set",
+        "train.batch_size=256",
+        "--set",
+        "n_points=1",
+        "--set",
+        "n_lrs=3",
+        "--plot",
+    )
     _run(clone, "empirical", "plot", "ascent-error")
     _run(clone, "empirical", "show")
     _run(clone, "empirical.gpu_check", "--tiny", "--device", "cpu", "--skip", "llama", "--out", "results/gpu-tiny")

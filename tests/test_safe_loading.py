@@ -29,8 +29,16 @@ def unsafe_loads(source: str, name: str = "<source>") -> list[str]:
             flag = keywords.get("weights_only")
             if not (isinstance(flag, ast.Constant) and flag.value is True):
                 found.append(f"{name}:{node.lineno}: {called} without weights_only=True")
-        elif called in ("pickle.load", "pickle.loads", "pickle.Unpickler", "joblib.load", "dill.load", "dill.loads",
-                        "cloudpickle.load", "cloudpickle.loads"):
+        elif called in (
+            "pickle.load",
+            "pickle.loads",
+            "pickle.Unpickler",
+            "joblib.load",
+            "dill.load",
+            "dill.loads",
+            "cloudpickle.load",
+            "cloudpickle.loads",
+        ):
             found.append(f"{name}:{node.lineno}: {called}")
         elif called.endswith("np.load") or called.endswith("numpy.load"):
             flag = keywords.get("allow_pickle")
@@ -40,9 +48,11 @@ def unsafe_loads(source: str, name: str = "<source>") -> list[str]:
 
 
 def test_the_checker_finds_each_unsafe_load():  # the negative control
-    source = ("import torch, pickle, numpy as np\ntorch.load(p)\ntorch.load(p, weights_only=False)\n"
-              "pickle.load(f)\nnp.load(p, allow_pickle=True)\ntorch.load(p, map_location='cpu', weights_only=True)\n"
-              "np.load(p)\n")
+    source = (
+        "import torch, pickle, numpy as np\ntorch.load(p)\ntorch.load(p, weights_only=False)\n"
+        "pickle.load(f)\nnp.load(p, allow_pickle=True)\ntorch.load(p, map_location='cpu', weights_only=True)\n"
+        "np.load(p)\n"
+    )
     assert [line.split(":")[1] for line in unsafe_loads(source)] == ["2", "3", "4", "5"]
 
 

@@ -32,8 +32,14 @@ def mypy_installed() -> None:
 
 def _mypy(*args: str, cache: Path) -> subprocess.CompletedProcess:
     """``python -m mypy`` from the repository root (it reads pyproject.toml there), its cache outside the tree."""
-    return subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(cache), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1200, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.mark.slow
@@ -61,8 +67,9 @@ def ruff_installed() -> None:
 
 def _ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """``python -m ruff`` with pyproject.toml's ``[tool.ruff]`` configuration, writing no cache into the tree."""
-    return subprocess.run([sys.executable, "-m", "ruff", *args, "--no-cache"], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args, "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_ruff_lint_and_format_pass_on_the_tree(ruff_installed):

@@ -32,14 +32,25 @@ import argparse
 import json
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from theory.checking.links import measured_by
 from theory.checking.profiles import PROFILES
 from theory.checking.registry import Lemma, get, registry
-from theory.checking.verify import (DEFAULT_RECORD, THOROUGH_RECORD, TRACKED_RECORD, default_record, merge_records,
-                           read_record, resolve_entries, run_verification, status_counts, write_record)
+from theory.checking.verify import (
+    DEFAULT_RECORD,
+    THOROUGH_RECORD,
+    TRACKED_RECORD,
+    default_record,
+    merge_records,
+    read_record,
+    resolve_entries,
+    run_verification,
+    status_counts,
+    write_record,
+)
 
 __all__ = ["main", "build_parser", "format_table"]
 
@@ -52,8 +63,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table with left-aligned, space-padded columns."""
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max([len(header)] + [len(row[i]) for row in cells]) for i, header in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     return "\n".join(lines)
 
@@ -122,9 +132,17 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([entries[lemma.id] for lemma in lemmas], indent=1, allow_nan=False))
         return 0
-    rows = [(lemma.id, entries[lemma.id]["status"] + ("" if entries[lemma.id]["ok"] else " (!)"),
-             _coverage_cell(entries[lemma.id]), "draft" if lemma.as_written else "added", _shorten(lemma.source, 40),
-             lemma.title) for lemma in lemmas]
+    rows = [
+        (
+            lemma.id,
+            entries[lemma.id]["status"] + ("" if entries[lemma.id]["ok"] else " (!)"),
+            _coverage_cell(entries[lemma.id]),
+            "draft" if lemma.as_written else "added",
+            _shorten(lemma.source, 40),
+            lemma.title,
+        )
+        for lemma in lemmas
+    ]
     print(format_table(("id", "status", "coverage", "claim", "source", "title"), rows))
     if args.only:
         print(f"\n{len(lemmas)} lemmas: {_counts_line(list(entries.values()))}. Statuses: {origin}.")
@@ -172,15 +190,28 @@ def _cmd_show(args: argparse.Namespace) -> int:
     status = entry["status"]
     if entry["counterexample_reproduced"]:
         status += " (stored counterexample reproduced)"
-    lines = [f"{lemma.id}  [{lemma.label}]", lemma.title, "",
-             _field("status", status), _field("coverage", _coverage_words(entry)), _field("status from", origin),
-             _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
-             _field("source", lemma.source), _field("draft's words", lemma.quote or "(none: a lemma the package adds)"),
-             _field("statement", lemma.statement),
-             _field("interpretation", lemma.interpretation), _field("assumptions", lemma.assumptions),
-             _field("uses", lemma.uses), _field("used by", used_by),
-             _field("corrected by", lemma.corrected_by), _field("corrects", corrects),
-             _field("sims", measured["sims"]), _field("empirical", measured["empirical"]), "", "checks:"]
+    lines = [
+        f"{lemma.id}  [{lemma.label}]",
+        lemma.title,
+        "",
+        _field("status", status),
+        _field("coverage", _coverage_words(entry)),
+        _field("status from", origin),
+        _field("claim", "as written in the draft" if lemma.as_written else "added by the package"),
+        _field("source", lemma.source),
+        _field("draft's words", lemma.quote or "(none: a lemma the package adds)"),
+        _field("statement", lemma.statement),
+        _field("interpretation", lemma.interpretation),
+        _field("assumptions", lemma.assumptions),
+        _field("uses", lemma.uses),
+        _field("used by", used_by),
+        _field("corrected by", lemma.corrected_by),
+        _field("corrects", corrects),
+        _field("sims", measured["sims"]),
+        _field("empirical", measured["empirical"]),
+        "",
+        "checks:",
+    ]
     checks = [f"  - {check['name']} [{check['kind']}]: {check['description']}" for check in entry["checks"]]
     lines += checks or ["  (none)"]
     lines += ["", "evidence:"]
@@ -224,17 +255,24 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"warning: {error}; overwriting it", file=sys.stderr)
     path = write_record(merged, args.record)
     if merged is not record:
-        print(f"\nkept the other {merged['merged']['kept']} lemma(s) of the previous record at {path} "
-              "(same sources, same profile)")
+        print(
+            f"\nkept the other {merged['merged']['kept']} lemma(s) of the previous record at {path} "
+            "(same sources, same profile)"
+        )
     profile = record["profile"]
-    print(f"\n{len(entries)} lemmas under profile {profile['name']} (max_examples={profile['max_examples']}, "
-          f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
-          f"{record['summary']['problems']} with problems.\n"
-          f"record: {path} (commit {record['provenance']['git_commit']})")
+    print(
+        f"\n{len(entries)} lemmas under profile {profile['name']} (max_examples={profile['max_examples']}, "
+        f"derandomize={profile['derandomize']}) in {record['summary']['seconds']:.1f} s: {_counts_line(entries)}; "
+        f"{record['summary']['problems']} with problems.\n"
+        f"record: {path} (commit {record['provenance']['git_commit']})"
+    )
     print(_scorecard_line(merged["lemmas"]))
     if record["summary"]["budget_exhausted"]:
-        print(f"the time budget of {args.budget:g} s ran out: {record['summary']['cases_skipped_for_budget']} drawn "
-              f"case(s) skipped, {len(record['summary']['unchecked'])} lemma(s) not checked", file=sys.stderr)
+        print(
+            f"the time budget of {args.budget:g} s ran out: {record['summary']['cases_skipped_for_budget']} drawn "
+            f"case(s) skipped, {len(record['summary']['unchecked'])} lemma(s) not checked",
+            file=sys.stderr,
+        )
     return 1 if problems else 0
 
 
@@ -246,8 +284,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.thorough:  # the thorough record only: the catalog and the LaTeX stay on the ci record
         record = run_verification(None, "thorough", progress=not args.no_progress, budget=args.budget)
         path = write_record(record, out_dir / THOROUGH_RECORD.name)
-        print(f"wrote {path}: {_counts_line(record['lemmas'])}; {record['summary']['problems']} with problems "
-              f"in {record['summary']['seconds']:.0f} s")
+        print(
+            f"wrote {path}: {_counts_line(record['lemmas'])}; {record['summary']['problems']} with problems "
+            f"in {record['summary']['seconds']:.0f} s"
+        )
         return 1 if record["summary"]["problems"] else 0
     if args.record:
         record = read_record(args.record)
@@ -264,7 +304,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         written.append(readme)
     print("\n".join(f"wrote {path}" for path in [tracked, *written]))
     if record["summary"]["problems"]:
-        print(f"{record['summary']['problems']} lemma(s) with problems: see `python -m theory show ID`", file=sys.stderr)
+        print(
+            f"{record['summary']['problems']} lemma(s) with problems: see `python -m theory show ID`", file=sys.stderr
+        )
         return 1
     return 0
 
@@ -272,8 +314,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_cite_check(args: argparse.Namespace) -> int:
     from theory.paper.cite_check import run_cite_check
 
-    code, report = run_cite_check(args.paper, record_path=args.record, profile=args.profile,
-                                  progress=not args.no_progress)
+    code, report = run_cite_check(
+        args.paper, record_path=args.record, profile=args.profile, progress=not args.no_progress
+    )
     print(report, file=sys.stdout if code == 0 else sys.stderr)
     return code
 
@@ -281,20 +324,31 @@ def _cmd_cite_check(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m theory``."""
-    parser = argparse.ArgumentParser(prog="python -m theory", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    parser = argparse.ArgumentParser(
+        prog="python -m theory",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def profile_option(command: argparse.ArgumentParser, default: str = "dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, "
-                                                                         "or ci when $CI is set") -> None:
-        command.add_argument("--profile", choices=sorted(PROFILES), default=None,
-                             help=f"Hypothesis profile for the checks (default: {default})")
+    def profile_option(
+        command: argparse.ArgumentParser, default: str = "dev, or $NONCOMMUTE_HYPOTHESIS_PROFILE, or ci when $CI is set"
+    ) -> None:
+        command.add_argument(
+            "--profile",
+            choices=sorted(PROFILES),
+            default=None,
+            help=f"Hypothesis profile for the checks (default: {default})",
+        )
         command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def record_option(command: argparse.ArgumentParser, evaluates: bool) -> None:
-        command.add_argument("--record", default=None,
-                             help=f"verification record to read (default {DEFAULT_RECORD}, else {TRACKED_RECORD})")
+        command.add_argument(
+            "--record",
+            default=None,
+            help=f"verification record to read (default {DEFAULT_RECORD}, else {TRACKED_RECORD})",
+        )
         if evaluates:
             command.add_argument("--no-record", action="store_true", help="ignore the record: run the checks now")
 
@@ -313,27 +367,56 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_cmd_show)
 
     verify = commands.add_parser("verify", help="run the checks and write the verification record")
-    verify.add_argument("--only", nargs="+", metavar="ID",
-                        help="only these lemmas (the others of a fresh record of the same profile at --out are kept)")
-    verify.add_argument("--record", "--out", dest="record", default=str(DEFAULT_RECORD),
-                        help=f"record to write (default {DEFAULT_RECORD}; --out is the old name)")
-    verify.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
-                        help="stop the search after this many seconds (default: none; the thorough profile "
-                             "takes over an hour on one core)")
+    verify.add_argument(
+        "--only",
+        nargs="+",
+        metavar="ID",
+        help="only these lemmas (the others of a fresh record of the same profile at --out are kept)",
+    )
+    verify.add_argument(
+        "--record",
+        "--out",
+        dest="record",
+        default=str(DEFAULT_RECORD),
+        help=f"record to write (default {DEFAULT_RECORD}; --out is the old name)",
+    )
+    verify.add_argument(
+        "--budget",
+        type=_budget,
+        default=None,
+        metavar="SECONDS",
+        help="stop the search after this many seconds (default: none; the thorough profile "
+        "takes over an hour on one core)",
+    )
     profile_option(verify)
     verify.set_defaults(handler=_cmd_verify)
 
-    export = commands.add_parser("export", help="run the checks (profile ci) and write the tracked docs: "
-                                                "verification.json, lemmas.md, latex/, the lemma graph and the "
-                                                "README's scorecard")
-    export.add_argument("--out", "--out-dir", dest="out_dir", default="docs",
-                        help="output folder (default docs; --out-dir is an old alias)")
-    export.add_argument("--record", default=None,
-                        help="render this verification record instead of running the checks")
-    export.add_argument("--thorough", action="store_true",
-                        help=f"run profile thorough and write {THOROUGH_RECORD.name} only (over an hour on one core)")
-    export.add_argument("--budget", type=_budget, default=None, metavar="SECONDS",
-                        help="stop the search after this many seconds (default: none)")
+    export = commands.add_parser(
+        "export",
+        help="run the checks (profile ci) and write the tracked docs: "
+        "verification.json, lemmas.md, latex/, the lemma graph and the "
+        "README's scorecard",
+    )
+    export.add_argument(
+        "--out",
+        "--out-dir",
+        dest="out_dir",
+        default="docs",
+        help="output folder (default docs; --out-dir is an old alias)",
+    )
+    export.add_argument("--record", default=None, help="render this verification record instead of running the checks")
+    export.add_argument(
+        "--thorough",
+        action="store_true",
+        help=f"run profile thorough and write {THOROUGH_RECORD.name} only (over an hour on one core)",
+    )
+    export.add_argument(
+        "--budget",
+        type=_budget,
+        default=None,
+        metavar="SECONDS",
+        help="stop the search after this many seconds (default: none)",
+    )
     profile_option(export, default="ci, derandomized: the tracked record is reproducible")
     export.set_defaults(handler=_cmd_export)
 
@@ -344,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     cite.set_defaults(handler=_cmd_cite_check)
 
     from theory.paper.annotate import register_command as register_annotate
+
     register_annotate(commands)
     return parser
 

@@ -47,8 +47,10 @@ def default_threads() -> int:
         except ValueError:
             value = 0
         if value < 1:
-            raise ValueError(f"{OVERRIDE_VARIABLE} must be a positive integer, got {text!r}: "
-                             f"unset it or give a thread count such as {OVERRIDE_VARIABLE}=2")
+            raise ValueError(
+                f"{OVERRIDE_VARIABLE} must be a positive integer, got {text!r}: "
+                f"unset it or give a thread count such as {OVERRIDE_VARIABLE}=2"
+            )
         return value
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -78,7 +80,11 @@ def apply_thread_policy(exit_on_error: bool = True) -> dict[str, str]:
         if "OMP_NUM_THREADS" in filled:
             torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
         if "OMP_WAIT_POLICY" in filled:
-            warnings.warn("torch was imported before the thread policy was applied, so its OpenMP threads keep "
-                          "the spinning wait policy; call theory.threads.apply_thread_policy() before importing "
-                          "torch, or set OMP_WAIT_POLICY=PASSIVE in the environment", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                "torch was imported before the thread policy was applied, so its OpenMP threads keep "
+                "the spinning wait policy; call theory.threads.apply_thread_policy() before importing "
+                "torch, or set OMP_WAIT_POLICY=PASSIVE in the environment",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     return {name: os.environ[name] for name in ("OMP_WAIT_POLICY",) + THREAD_VARIABLES}

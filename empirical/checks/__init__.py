@@ -16,42 +16,94 @@ aggregation               aggregator-breakdown                                 o
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from empirical.checks import settings as defaults
-from empirical.checks.base import (Check, Row, at_least, between, claim_results, lazy_runner, resolve_settings, summary,
-                                   write_rows)
+from empirical.checks.base import (
+    Check,
+    Row,
+    at_least,
+    between,
+    claim_results,
+    lazy_runner,
+    resolve_settings,
+    summary,
+    write_rows,
+)
 
 __all__ = ["CHECKS", "Check", "Row", "resolve_settings", "summary", "write_rows", "get_check", "run_check"]
 
-CHECKS: dict[str, Check] = {check.name: check for check in (
-    Check("ascent-error", ("ga-linear-error", "ascent-error-quadratic", "ascent-error-logistic",
-                           "omniscient-defender-networks", "approx-small-shift"),
-          "one ascent after one descent vs -lr^2 H g over lr decades",
-          defaults.ASCENT_ERROR_DEFAULTS, lazy_runner("empirical.checks.ascent_error")),
-    Check("commutator", ("lr-commutator-formula", "commutator-quadratic", "commutator-logistic",
-                         "different-classes-no-commute"),
-          "two steps in both orders vs lr^2 (H_B g_A - H_A g_B)",
-          defaults.COMMUTATOR_DEFAULTS, lazy_runner("empirical.checks.commutator")),
-    Check("inversion-contraction", ("psi-contraction-iff", "stable-but-not-invertible", "step-non-injective",
-                                    "banach-not-contraction", "pathway-regularizer", "banach-not-contraction-likely",
-                                    "pathway-regularizer-networks"),
-          "lr max|eig H_z| vs 1, fixed-point rate, Newton-Krylov inversion",
-          defaults.INVERSION_DEFAULTS, lazy_runner("empirical.checks.inversion")),
-    Check("gradient-cosine", ("span-dim-large", "high-dim-orthogonal", "high-dim-orthogonal-gradients"),
-          "Experiment 1: cos(g_z(theta0), g_z(theta1)) after 1..500 interleaved batches", defaults.GRADIENT_COSINE_DEFAULTS,
-          lazy_runner("empirical.checks.gradient_cosine")),
-    Check("orthogonal-craft", ("span-dim-large",),
-          "Experiment 2: Adam on the input to make g_z orthogonal after one step", defaults.ORTHOGONAL_CRAFT_DEFAULTS,
-          lazy_runner("empirical.checks.orthogonal_craft"), rules={"steps": at_least(1)}),
-    Check("hard-points", ("hard-kinds-linear", "three-hard-kinds-equivalent", "hessian-pd-convex",
-                          "hessian-psd-trace-proxy"),
-          "loss, |g|, |H| and ascent error per point; Spearman correlations",
-          defaults.HARD_POINTS_DEFAULTS, lazy_runner("empirical.checks.hard_points")),
-    Check("aggregation", (defaults.AGGREGATION_LEMMA,), "train with each aggregator on label flips; trace and unlearning",
-          defaults.AGGREGATION_DEFAULTS, lazy_runner("empirical.checks.aggregation"),
-          rules={"epochs": at_least(1, "the models must train"), "poison_fraction": between(0.0, 1.0)}),
-)}
+CHECKS: dict[str, Check] = {
+    check.name: check
+    for check in (
+        Check(
+            "ascent-error",
+            (
+                "ga-linear-error",
+                "ascent-error-quadratic",
+                "ascent-error-logistic",
+                "omniscient-defender-networks",
+                "approx-small-shift",
+            ),
+            "one ascent after one descent vs -lr^2 H g over lr decades",
+            defaults.ASCENT_ERROR_DEFAULTS,
+            lazy_runner("empirical.checks.ascent_error"),
+        ),
+        Check(
+            "commutator",
+            ("lr-commutator-formula", "commutator-quadratic", "commutator-logistic", "different-classes-no-commute"),
+            "two steps in both orders vs lr^2 (H_B g_A - H_A g_B)",
+            defaults.COMMUTATOR_DEFAULTS,
+            lazy_runner("empirical.checks.commutator"),
+        ),
+        Check(
+            "inversion-contraction",
+            (
+                "psi-contraction-iff",
+                "stable-but-not-invertible",
+                "step-non-injective",
+                "banach-not-contraction",
+                "pathway-regularizer",
+                "banach-not-contraction-likely",
+                "pathway-regularizer-networks",
+            ),
+            "lr max|eig H_z| vs 1, fixed-point rate, Newton-Krylov inversion",
+            defaults.INVERSION_DEFAULTS,
+            lazy_runner("empirical.checks.inversion"),
+        ),
+        Check(
+            "gradient-cosine",
+            ("span-dim-large", "high-dim-orthogonal", "high-dim-orthogonal-gradients"),
+            "Experiment 1: cos(g_z(theta0), g_z(theta1)) after 1..500 interleaved batches",
+            defaults.GRADIENT_COSINE_DEFAULTS,
+            lazy_runner("empirical.checks.gradient_cosine"),
+        ),
+        Check(
+            "orthogonal-craft",
+            ("span-dim-large",),
+            "Experiment 2: Adam on the input to make g_z orthogonal after one step",
+            defaults.ORTHOGONAL_CRAFT_DEFAULTS,
+            lazy_runner("empirical.checks.orthogonal_craft"),
+            rules={"steps": at_least(1)},
+        ),
+        Check(
+            "hard-points",
+            ("hard-kinds-linear", "three-hard-kinds-equivalent", "hessian-pd-convex", "hessian-psd-trace-proxy"),
+            "loss, |g|, |H| and ascent error per point; Spearman correlations",
+            defaults.HARD_POINTS_DEFAULTS,
+            lazy_runner("empirical.checks.hard_points"),
+        ),
+        Check(
+            "aggregation",
+            (defaults.AGGREGATION_LEMMA,),
+            "train with each aggregator on label flips; trace and unlearning",
+            defaults.AGGREGATION_DEFAULTS,
+            lazy_runner("empirical.checks.aggregation"),
+            rules={"epochs": at_least(1, "the models must train"), "poison_fraction": between(0.0, 1.0)},
+        ),
+    )
+}
 
 
 def get_check(name: str) -> Check:

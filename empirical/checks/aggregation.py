@@ -31,7 +31,8 @@ BatchNorm's batch statistics do not allow: that is a limit of the method, not of
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -58,9 +59,18 @@ def label_flips(targets: torch.Tensor, fraction: float, classes: int, seed: int)
     return flipped, mask
 
 
-def train_aggregated(objective, theta: torch.Tensor, like: Mapping[str, torch.Tensor], inputs, targets,
-                     batches: list[np.ndarray], lr: float, aggregator: str, sign: float = 1.0,
-                     record: bool = False) -> tuple[torch.Tensor, list[torch.Tensor], int]:
+def train_aggregated(
+    objective,
+    theta: torch.Tensor,
+    like: Mapping[str, torch.Tensor],
+    inputs,
+    targets,
+    batches: list[np.ndarray],
+    lr: float,
+    aggregator: str,
+    sign: float = 1.0,
+    record: bool = False,
+) -> tuple[torch.Tensor, list[torch.Tensor], int]:
     """SGD over ``batches`` (index arrays; empty ones skipped) from the flat parameters ``theta``: each step
     aggregates the batch's per-example gradients. Returns the final parameters, the checkpoint before every
     step (when ``record``) and the number of per-example gradients evaluated."""
@@ -85,8 +95,20 @@ def _loss(objective, theta, like, inputs, targets) -> float:
         return float(objective.loss(unflatten(theta, like), (inputs, targets)))
 
 
-def train_to_loss(objective, theta0, like, inputs, targets, clean, lr: float, aggregator: str, batch_size: int,
-                  target_loss: float, max_epochs: int, seed: int) -> dict[str, float]:
+def train_to_loss(
+    objective,
+    theta0,
+    like,
+    inputs,
+    targets,
+    clean,
+    lr: float,
+    aggregator: str,
+    batch_size: int,
+    target_loss: float,
+    max_epochs: int,
+    seed: int,
+) -> dict[str, float]:
     """Train epoch by epoch (fresh seeded orders) until the mean training loss on the ``clean`` points (a boolean
     mask: the points whose labels are right) is at most ``target_loss``, or ``max_epochs``; returns the epochs
     used, whether the target was reached, the final clean-point loss and the parameters."""
@@ -96,14 +118,24 @@ def train_to_loss(objective, theta0, like, inputs, targets, clean, lr: float, ag
     epochs = 0
     while loss > target_loss and epochs < max_epochs:
         order = rng.permutation(n)
-        theta, _, _ = train_aggregated(objective, theta, like, inputs, targets,
-                                       [order[i:i + batch_size] for i in range(0, n, batch_size)], lr, aggregator)
+        theta, _, _ = train_aggregated(
+            objective,
+            theta,
+            like,
+            inputs,
+            targets,
+            [order[i : i + batch_size] for i in range(0, n, batch_size)],
+            lr,
+            aggregator,
+        )
         epochs += 1
         loss = _loss(objective, theta, like, inputs[keep], targets[keep])
     return {"epochs": epochs, "reached": loss <= target_loss, "loss": loss, "theta": theta}
 
 
-def equal_loss_rows(setup, settings, objective, like, theta0, inputs, clean_targets, flipped_targets, forget) -> list[Row]:
+def equal_loss_rows(
+    setup, settings, objective, like, theta0, inputs, clean_targets, flipped_targets, forget
+) -> list[Row]:
     """Issue 17: "median 0.28 vs mean 0.70 under 20 % label flips" compared aggregators at one small budget, where
     the median is slower whatever the flips. Here every aggregator trains, with and without the flips, until its
     loss on the correctly labelled points reaches the loss the mean reaches in ``epochs`` epochs on clean data
@@ -113,22 +145,60 @@ def equal_loss_rows(setup, settings, objective, like, theta0, inputs, clean_targ
     B, lr, seed = settings["batch_size"], settings["lr"], settings["order_seed"]
     rng = np.random.default_rng(seed)
     n = inputs.shape[0]
-    budget = [order[i:i + B] for order in (rng.permutation(n) for _ in range(settings["epochs"])) for i in range(0, n, B)]
+    budget = [
+        order[i : i + B] for order in (rng.permutation(n) for _ in range(settings["epochs"])) for i in range(0, n, B)
+    ]
     reference, _, _ = train_aggregated(objective, theta0, like, inputs, clean_targets, budget, lr, "mean")
     target = _loss(objective, reference, like, inputs, clean_targets)
     rows = []
     for aggregator in progress(settings["aggregators"], "aggregation to equal loss"):
-        clean = train_to_loss(objective, theta0, like, inputs, clean_targets, everyone, lr, aggregator, B, target,
-                              settings["max_epochs"], seed)
-        flipped = train_to_loss(objective, theta0, like, inputs, flipped_targets, ~forget, lr, aggregator, B, target,
-                                settings["max_epochs"], seed)
-        accuracy = {name: _accuracy(objective, run["theta"], like, *test) for name, run in (("clean", clean),
-                                                                                            ("flipped", flipped))}
-        rows.append(Row({"lemma_id": LEMMA, "aggregator": aggregator, "role": "equal-loss"},
-                        {"target_loss": target, "epochs_clean": clean["epochs"], "epochs_flipped": flipped["epochs"],
-                         "reached_clean": float(clean["reached"]), "reached_flipped": float(flipped["reached"]),
-                         "test_accuracy_no_flips": accuracy["clean"], "test_accuracy_flips": accuracy["flipped"],
-                         "flip_accuracy_drop": accuracy["clean"] - accuracy["flipped"]}))
+        clean = train_to_loss(
+            objective,
+            theta0,
+            like,
+            inputs,
+            clean_targets,
+            everyone,
+            lr,
+            aggregator,
+            B,
+            target,
+            settings["max_epochs"],
+            seed,
+        )
+        flipped = train_to_loss(
+            objective,
+            theta0,
+            like,
+            inputs,
+            flipped_targets,
+            ~forget,
+            lr,
+            aggregator,
+            B,
+            target,
+            settings["max_epochs"],
+            seed,
+        )
+        accuracy = {
+            name: _accuracy(objective, run["theta"], like, *test)
+            for name, run in (("clean", clean), ("flipped", flipped))
+        }
+        rows.append(
+            Row(
+                {"lemma_id": LEMMA, "aggregator": aggregator, "role": "equal-loss"},
+                {
+                    "target_loss": target,
+                    "epochs_clean": clean["epochs"],
+                    "epochs_flipped": flipped["epochs"],
+                    "reached_clean": float(clean["reached"]),
+                    "reached_flipped": float(flipped["reached"]),
+                    "test_accuracy_no_flips": accuracy["clean"],
+                    "test_accuracy_flips": accuracy["flipped"],
+                    "flip_accuracy_drop": accuracy["clean"] - accuracy["flipped"],
+                },
+            )
+        )
     return rows
 
 
@@ -139,7 +209,9 @@ def _accuracy(objective, theta, like, inputs, targets) -> float:
 
 def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     if setup.data.task != "classification":
-        raise ValueError(f"check aggregation needs a classification dataset (label flips), got task {setup.data.task!r}")
+        raise ValueError(
+            f"check aggregation needs a classification dataset (label flips), got task {setup.data.task!r}"
+        )
     objective, params = setup.objective()
     like = {name: value.detach() for name, value in params.items()}
     theta0 = flatten(like).detach()
@@ -151,8 +223,9 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     targets, forget = label_flips(clean_targets, settings["poison_fraction"], classes, settings["order_seed"])
     rng = np.random.default_rng(settings["order_seed"])
     B = settings["batch_size"]
-    batches = [order[i:i + B] for order in (rng.permutation(n) for _ in range(settings["epochs"]))
-               for i in range(0, n, B)]
+    batches = [
+        order[i : i + B] for order in (rng.permutation(n) for _ in range(settings["epochs"])) for i in range(0, n, B)
+    ]
     clean_batches = [index[~forget[index]] for index in batches]
     touched = [bool(forget[index].any()) for index in batches]
     first = touched.index(True) if any(touched) else len(batches)
@@ -160,8 +233,9 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     test = (setup.data.test_x, setup.data.test_y)
     rows: list[Row] = []
     for aggregator in progress(settings["aggregators"], "aggregation"):
-        train = lambda start, schedule, **kw: train_aggregated(objective, start, like, inputs, targets, schedule,  # noqa: E731
-                                                               lr, aggregator, **kw)
+        train = lambda start, schedule, **kw: train_aggregated(
+            objective, start, like, inputs, targets, schedule, lr, aggregator, **kw
+        )
         poisoned, checkpoints, _ = train(theta0, batches, record=True)
         clean, _, retrain_cost = train(theta0, clean_batches)
         trace = float(torch.linalg.vector_norm(poisoned - clean))
@@ -169,26 +243,43 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
         updates = [checkpoints[s + 1] - checkpoints[s] for s in range(len(batches))]
         amnesiac = poisoned - sum((updates[s] for s in range(len(batches)) if touched[s]), torch.zeros_like(poisoned))
         forgotten = np.flatnonzero(forget)
-        ascent_batches = [forgotten[::-1][i:i + B].copy() for i in range(0, len(forgotten), B)]
+        ascent_batches = [forgotten[::-1][i : i + B].copy() for i in range(0, len(forgotten), B)]
         ascent, _, ascent_cost = train(poisoned, ascent_batches, sign=-1.0)
         finetune_order = np.random.default_rng(settings["order_seed"] + 1).permutation(np.flatnonzero(~forget))
-        finetuned, _, finetune_cost = train(poisoned, [finetune_order[i:i + B] for i in range(0, len(finetune_order), B)])
+        finetuned, _, finetune_cost = train(
+            poisoned, [finetune_order[i : i + B] for i in range(0, len(finetune_order), B)]
+        )
         flips = torch.from_numpy(forget)
-        metrics = {"trace": trace, "test_accuracy_poisoned": _accuracy(objective, poisoned, like, *test),
-                   "test_accuracy_clean": _accuracy(objective, clean, like, *test),
-                   "flip_agreement_poisoned": _accuracy(objective, poisoned, like, inputs[flips], targets[flips]),
-                   "flip_agreement_clean": _accuracy(objective, clean, like, inputs[flips], targets[flips])}
-        for name, theta, cost in (("rewind_replay", rewind, rewind_cost), ("amnesiac", amnesiac, 0),
-                                  ("gradient_ascent", ascent, ascent_cost), ("finetune", finetuned, finetune_cost)):
+        metrics = {
+            "trace": trace,
+            "test_accuracy_poisoned": _accuracy(objective, poisoned, like, *test),
+            "test_accuracy_clean": _accuracy(objective, clean, like, *test),
+            "flip_agreement_poisoned": _accuracy(objective, poisoned, like, inputs[flips], targets[flips]),
+            "flip_agreement_clean": _accuracy(objective, clean, like, inputs[flips], targets[flips]),
+        }
+        for name, theta, cost in (
+            ("rewind_replay", rewind, rewind_cost),
+            ("amnesiac", amnesiac, 0),
+            ("gradient_ascent", ascent, ascent_cost),
+            ("finetune", finetuned, finetune_cost),
+        ):
             metrics[f"distance_{name}"] = float(torch.linalg.vector_norm(theta - clean)) / max(trace, 1e-300)
             metrics[f"cost_{name}"] = cost / retrain_cost
         rows.append(Row({"lemma_id": LEMMA, "aggregator": aggregator}, metrics))
     by_name = {row.params["aggregator"]: row.metrics for row in rows}
     if "mean" in by_name:
         for name, metrics in by_name.items():
-            rows.append(summary(LEMMA, f"trace_over_mean_{name}", metrics["trace"] / max(by_name["mean"]["trace"], 1e-300),
-                                key=name == "median"))
-    rows.append(summary(LEMMA, "max_distance_rewind_replay", max(m["distance_rewind_replay"] for m in by_name.values())))
+            rows.append(
+                summary(
+                    LEMMA,
+                    f"trace_over_mean_{name}",
+                    metrics["trace"] / max(by_name["mean"]["trace"], 1e-300),
+                    key=name == "median",
+                )
+            )
+    rows.append(
+        summary(LEMMA, "max_distance_rewind_replay", max(m["distance_rewind_replay"] for m in by_name.values()))
+    )
     if settings["max_epochs"] > 0:
         equal = equal_loss_rows(setup, settings, objective, like, theta0, inputs, clean_targets, targets, forget)
         rows += equal

@@ -14,7 +14,8 @@ where the ratio tends to 1 and the error scales as :math:`\lambda^2` (see :mod:`
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from empirical.checks.base import Row, progress
 from empirical.checks.second_order import lr_grid, sweep_rows

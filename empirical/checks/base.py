@@ -11,14 +11,26 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from sims.progress import progress_bar
 from sims.results import ResultStore
 
-__all__ = ["Row", "Check", "lazy_runner", "resolve_settings", "summary", "write_rows", "progress", "at_least",
-           "zero_or_at_least", "between", "at_most_data"]
+__all__ = [
+    "Row",
+    "Check",
+    "lazy_runner",
+    "resolve_settings",
+    "summary",
+    "write_rows",
+    "progress",
+    "at_least",
+    "zero_or_at_least",
+    "between",
+    "at_most_data",
+]
 
 
 def progress(items: Iterable, description: str) -> Iterable:
@@ -67,6 +79,7 @@ def zero_or_at_least(low: float, meaning: str) -> Callable[[Any], str | None]:
 
 def between(low: float, high: float, open_low: bool = True, open_high: bool = True) -> Callable[[Any], str | None]:
     """The rule ``low < value < high`` (a closed end with ``open_low`` / ``open_high`` False)."""
+
     def rule(value: Any) -> str | None:
         inside = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
         return None if inside else f"must lie in {'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
@@ -124,8 +137,14 @@ def _check_setting(check: Check, name: str, value: Any) -> None:
             raise ValueError(f"setting {name}={item} of check {check.name} must be >= 1 (nothing to measure otherwise)")
         if (name.endswith("seed") or name in ("pretrain_epochs", "interleaved", "steps_per_epoch")) and item < 0:
             raise ValueError(f"setting {name}={item} of check {check.name} must be >= 0")
-        if (name == "lr" or name.endswith("_lr") or name.startswith("lr_") or name.endswith("tol") or name.endswith("_eps")
-                or name in ("tolerance", "batch_size", "train_batch_size", "record_every", "rho_targets")) and item <= 0:
+        if (
+            name == "lr"
+            or name.endswith("_lr")
+            or name.startswith("lr_")
+            or name.endswith("tol")
+            or name.endswith("_eps")
+            or name in ("tolerance", "batch_size", "train_batch_size", "record_every", "rho_targets")
+        ) and item <= 0:
             raise ValueError(f"setting {name}={item} of check {check.name} must be > 0")
         problem = check.rules[name](item) if name in check.rules else None
         if problem:
@@ -151,14 +170,20 @@ def resolve_settings(check: Check, settings: Mapping[str, Any] | None) -> dict[s
 
 def summary(lemma_id: str, metric: str, value: float, key: bool = False, **extra: Any) -> Row:
     """A summary row: ``metric`` = ``value`` for ``lemma_id`` (``key`` marks the headline number)."""
-    return Row({"lemma_id": lemma_id, "role": "summary", "metric": metric, **extra},
-               {"value": float(value), "key": bool(key)})
+    return Row(
+        {"lemma_id": lemma_id, "role": "summary", "metric": metric, **extra}, {"value": float(value), "key": bool(key)}
+    )
 
 
 def _context(check: Check, setup: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
-    return {"check": check.name, "model": setup.model_name, "data": setup.data_name,
-            "bn_mode": setup.bn_mode, "setup": json.dumps(setup.describe, sort_keys=True, default=str),
-            "settings": json.dumps(dict(settings), sort_keys=True, default=str)}
+    return {
+        "check": check.name,
+        "model": setup.model_name,
+        "data": setup.data_name,
+        "bn_mode": setup.bn_mode,
+        "setup": json.dumps(setup.describe, sort_keys=True, default=str),
+        "settings": json.dumps(dict(settings), sort_keys=True, default=str),
+    }
 
 
 def claim_results(check: Check, setup: Any, settings: Mapping[str, Any], out_dir: str) -> ResultStore:
@@ -168,8 +193,11 @@ def claim_results(check: Check, setup: Any, settings: Mapping[str, Any], out_dir
     ones raises ``ValueError`` (before computing anything) instead of mixing into the same table and figure.
     """
     store = ResultStore(out_dir, check.name)
-    store.claim({**_context(check, setup, settings), "seed": setup.seed},
-                scope=f"{setup.model_name}/{setup.data_name}", require_record=False)
+    store.claim(
+        {**_context(check, setup, settings), "seed": setup.seed},
+        scope=f"{setup.model_name}/{setup.data_name}",
+        require_record=False,
+    )
     return store
 
 

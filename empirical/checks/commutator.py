@@ -13,7 +13,8 @@ classes by default (the draft's "different classes" hypothesis) and swept over l
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -57,15 +58,22 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     lrs = lr_grid(settings["lr_min"], settings["lr_max"], settings["n_lrs"])
     train_batch = (setup.data.train_x, setup.data.train_y)
     class_labels = setup.data.task == "classification"
-    pairs = draw_pairs(setup.data.train_y.cpu().numpy(), settings["n_pairs"], settings["point_seed"],
-                       settings["same_class"] if class_labels else None)
+    pairs = draw_pairs(
+        setup.data.train_y.cpu().numpy(),
+        settings["n_pairs"],
+        settings["point_seed"],
+        settings["same_class"] if class_labels else None,
+    )
     cases = []
     for a, b in progress(pairs, "commutator"):
         za, zb = point(train_batch, a), point(train_batch, b)
-        unit = commutator_prediction(objective, params, za, zb, setup.hvp(objective, params, za),
-                                     setup.hvp(objective, params, zb))
-        cases.append(({"point_a": a, "point_b": b},
-                      lambda lr, za=za, zb=zb: commutator(objective, params, za, zb, lr), unit))
+        unit = commutator_prediction(
+            objective, params, za, zb, setup.hvp(objective, params, za), setup.hvp(objective, params, zb)
+        )
+        cases.append(
+            ({"point_a": a, "point_b": b}, lambda lr, za=za, zb=zb: commutator(objective, params, za, zb, lr), unit)
+        )
     lemma = "lr-commutator-formula" if setup.is_linear else "commutator-logistic"
-    return sweep_rows(lemma, cases, lrs, float(tree_norm(params)), next(iter(params.values())).dtype,
-                      settings["tolerance"])
+    return sweep_rows(
+        lemma, cases, lrs, float(tree_norm(params)), next(iter(params.values())).dtype, settings["tolerance"]
+    )

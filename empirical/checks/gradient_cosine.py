@@ -17,7 +17,8 @@ the interleaved steps are plain steps :math:`\Phi_B` of rate ``lr`` on seeded mi
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -36,10 +37,21 @@ def pretrain(setup: Any, settings: Mapping[str, Any]) -> dict[int, dict]:
     """Train ``setup.model`` to the largest of ``pretrain_epochs``; snapshots at each (cached in
     ``setup.checkpoint_dir`` when set)."""
     epochs = [int(e) for e in settings["pretrain_epochs"]]
-    config = TrainConfig(epochs=max(epochs), batch_size=settings["train_batch_size"], lr=settings["train_lr"],
-                         seed=setup.seed, steps_per_epoch=settings["steps_per_epoch"] or None)
-    snapshots, _ = train(setup.model, setup.data, config, snapshot_epochs=epochs,
-                         checkpoint_dir=getattr(setup, "checkpoint_dir", None), progress=False)
+    config = TrainConfig(
+        epochs=max(epochs),
+        batch_size=settings["train_batch_size"],
+        lr=settings["train_lr"],
+        seed=setup.seed,
+        steps_per_epoch=settings["steps_per_epoch"] or None,
+    )
+    snapshots, _ = train(
+        setup.model,
+        setup.data,
+        config,
+        snapshot_epochs=epochs,
+        checkpoint_dir=getattr(setup, "checkpoint_dir", None),
+        progress=False,
+    )
     return snapshots
 
 
@@ -61,33 +73,50 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
                 z = point(train_batch, int(index))
                 g0 = objective.gradient(params, z)
                 theta = objective.step(params, z, settings["lr"])
-                stream = batches(setup.data, settings["batch_size"], setup.seed + int(index), epoch=epochs,
-                                 limit=None)
+                stream = batches(setup.data, settings["batch_size"], setup.seed + int(index), epoch=epochs, limit=None)
                 done = 0
-                bar = tqdm(total=checkpoints[-1], desc=f"interleave e={epochs} z={int(index)}", leave=False,
-                           disable=None)
+                bar = tqdm(
+                    total=checkpoints[-1], desc=f"interleave e={epochs} z={int(index)}", leave=False, disable=None
+                )
                 for target in checkpoints:
                     while done < target:
                         try:
                             minibatch = next(stream)
                         except StopIteration:
-                            stream = batches(setup.data, settings["batch_size"], setup.seed + int(index) + done,
-                                             epoch=epochs)
+                            stream = batches(
+                                setup.data, settings["batch_size"], setup.seed + int(index) + done, epoch=epochs
+                            )
                             minibatch = next(stream)
                         theta = objective.step(theta, minibatch, settings["lr"])
                         done += 1
                         bar.update(1)
                     cosine = float(tree_cosine(objective.gradient(theta, z), g0))
-                    rows.append(Row({"lemma_id": "span-dim-large", "pretrain_epochs": epochs, "point": int(index),
-                                     "interleaved": target},
-                                    {"cosine": cosine, "distance": float(tree_norm(tree_add(theta, params, alpha=-1.0))),
-                                     "random_cosine_scale": scale}))
+                    rows.append(
+                        Row(
+                            {
+                                "lemma_id": "span-dim-large",
+                                "pretrain_epochs": epochs,
+                                "point": int(index),
+                                "interleaved": target,
+                            },
+                            {
+                                "cosine": cosine,
+                                "distance": float(tree_norm(tree_add(theta, params, alpha=-1.0))),
+                                "random_cosine_scale": scale,
+                            },
+                        )
+                    )
                 bar.close()
                 finals.setdefault(epochs, []).append(rows[-1].metrics["cosine"])
     finally:
         setup.model.load_state_dict(original)
     for epochs, values in finals.items():
-        rows.append(summary("span-dim-large", f"median_cosine_pretrained_{epochs}_after_{checkpoints[-1]}",
-                            float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan"),
-                            key=epochs == max(finals)))
+        rows.append(
+            summary(
+                "span-dim-large",
+                f"median_cosine_pretrained_{epochs}_after_{checkpoints[-1]}",
+                float(np.nanmedian(values)) if np.isfinite(values).any() else float("nan"),
+                key=epochs == max(finals),
+            )
+        )
     return rows

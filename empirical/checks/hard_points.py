@@ -14,8 +14,9 @@ valid range (high-loss poisons). The Hessian norm is :math:`\max(|\mu_{\min}|, |
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import combinations
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,8 +35,15 @@ DEFAULTS = HARD_POINTS_DEFAULTS  # in empirical.checks.settings: the registry re
 QUANTITIES = ("loss", "grad_norm", "hessian_norm", "ascent_error")
 
 
-def fgsm_point(objective: Objective, params: Tree, batch: tuple, eps: float, generator: torch.Generator,
-               lower: torch.Tensor, upper: torch.Tensor) -> tuple:
+def fgsm_point(
+    objective: Objective,
+    params: Tree,
+    batch: tuple,
+    eps: float,
+    generator: torch.Generator,
+    lower: torch.Tensor,
+    upper: torch.Tensor,
+) -> tuple:
     """The draft's FGSM variant x + eps * copysign(eta, grad_x l), projected onto [lower, upper]."""
     inputs, targets = batch
     direction = grad(lambda x: objective.loss(params, (x, targets)))(inputs)
@@ -56,17 +64,26 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
         z = point(train_batch, int(index))
         kind = "clean"
         if adversarial and number % 2 == 1:
-            z, kind = fgsm_point(objective, params, z, settings["fgsm_eps"], generator, setup.data.lower,
-                                 setup.data.upper), "fgsm"
+            z, kind = (
+                fgsm_point(objective, params, z, settings["fgsm_eps"], generator, setup.data.lower, setup.data.upper),
+                "fgsm",
+            )
         hvp = setup.hvp(objective, params, z)  # one operator, its gradient graph reused by every Lanczos product
         spectrum = extreme_eigenvalues(hessian_operator(hvp), tol=settings["lanczos_tol"])
-        measured = {"loss": float(objective.loss(params, z)), "grad_norm": float(tree_norm(objective.gradient(params, z))),
-                    "hessian_norm": spectrum.spectral_norm,
-                    "ascent_error": float(tree_norm(ascent_error(objective, params, z, settings["lr"])))}
+        measured = {
+            "loss": float(objective.loss(params, z)),
+            "grad_norm": float(tree_norm(objective.gradient(params, z))),
+            "hessian_norm": spectrum.spectral_norm,
+            "ascent_error": float(tree_norm(ascent_error(objective, params, z, settings["lr"]))),
+        }
         for name in QUANTITIES:
             values[name].append(measured[name])
-        rows.append(Row({"lemma_id": lemma, "point": int(index), "kind": kind, "hvp_mode": hvp.mode_used},
-                        {**measured, "eig_min": spectrum.smallest, "eig_max": spectrum.largest}))
+        rows.append(
+            Row(
+                {"lemma_id": lemma, "point": int(index), "kind": kind, "hvp_mode": hvp.mode_used},
+                {**measured, "eig_min": spectrum.smallest, "eig_max": spectrum.largest},
+            )
+        )
     correlations = {}
     for first, second in combinations(QUANTITIES, 2):
         rho = float(spearmanr(values[first], values[second]).statistic) if len(values[first]) > 2 else float("nan")

@@ -22,7 +22,8 @@ When Newton converges to a point other than :math:`\theta_t`, that point is a se
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -49,8 +50,9 @@ PREIMAGE, DISTINCT = 1e-10, 1e-4
 DEFAULTS = INVERSION_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
-def fixed_point_errors(objective: Objective, theta_next: Tree, target: Tree, batch: tuple, lr: float,
-                       iterations: int) -> list[float]:
+def fixed_point_errors(
+    objective: Objective, theta_next: Tree, target: Tree, batch: tuple, lr: float, iterations: int
+) -> list[float]:
     """|theta_k - target| along theta_{k+1} = theta_next + lr g_z(theta_k), theta_0 = theta_next (k = 0..K)."""
     theta, errors = theta_next, [float(tree_norm(tree_add(theta_next, target, alpha=-1.0)))]
     for _ in range(iterations):
@@ -69,7 +71,7 @@ def observed_rate(errors: list[float], floor: float) -> float:
     usable = usable[:cut]
     if len(usable) < 2:
         return float("nan")
-    tail = usable[len(usable) // 2:] if len(usable) >= 4 else usable
+    tail = usable[len(usable) // 2 :] if len(usable) >= 4 else usable
     return float((tail[-1] / tail[0]) ** (1.0 / (len(tail) - 1)))
 
 
@@ -78,8 +80,15 @@ def _residual(objective: Objective, theta: Tree, theta_next: Tree, batch: tuple,
     return tree_add(objective.step(theta, batch, lr), theta_next, alpha=-1.0)
 
 
-def newton_krylov_inverse(objective: Objective, theta_next: Tree, batch: tuple, lr: float, iterations: int,
-                          krylov_iterations: int, hvp_mode: str = "auto") -> tuple[Tree, int, float]:
+def newton_krylov_inverse(
+    objective: Objective,
+    theta_next: Tree,
+    batch: tuple,
+    lr: float,
+    iterations: int,
+    krylov_iterations: int,
+    hvp_mode: str = "auto",
+) -> tuple[Tree, int, float]:
     """Solve Phi_z(theta) = theta_next by Newton-MINRES from theta_next, with backtracking on |F|.
 
     Returns (solution, HVPs used, final residual |F|). Each Newton direction solves
@@ -97,8 +106,12 @@ def newton_krylov_inverse(objective: Objective, theta_next: Tree, batch: tuple, 
         size = hessian.shape[0]
         jacobian = LinearOperator((size, size), matvec=lambda v: v - lr * hessian.matvec(v), dtype=np.float64)
         counter = {"n": 0}
-        step, _ = minres(jacobian, -flatten(residual).detach().cpu().double().numpy(), maxiter=krylov_iterations,
-                         callback=lambda _: counter.__setitem__("n", counter["n"] + 1))
+        step, _ = minres(
+            jacobian,
+            -flatten(residual).detach().cpu().double().numpy(),
+            maxiter=krylov_iterations,
+            callback=lambda _: counter.__setitem__("n", counter["n"] + 1),
+        )
         hvps += counter["n"] + 1
         direction = unflatten(torch.as_tensor(step, dtype=like.dtype, device=like.device), theta)
         for halvings in range(11):
@@ -132,8 +145,14 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
             errors = fixed_point_errors(objective, theta_next, params, z, lr, settings["fp_iterations"])
             rate = observed_rate(errors, floor)
             solution, hvps, newton_residual = newton_krylov_inverse(
-                objective, theta_next, z, lr, settings["newton_iterations"], settings["krylov_iterations"],
-                setup.hvp_mode)
+                objective,
+                theta_next,
+                z,
+                lr,
+                settings["newton_iterations"],
+                settings["krylov_iterations"],
+                setup.hvp_mode,
+            )
             newton_error = float(tree_norm(tree_add(solution, params, alpha=-1.0)))
             rho = lr * norm
             contracts = bool(np.isfinite(errors[-1]) and (errors[-1] <= CONVERGED * errors[0] or errors[-1] <= floor))
@@ -147,23 +166,53 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
             # Newton reached a preimage of theta_next (residual at rounding level) that is not theta_t
             other_preimage = bool(newton_residual <= PREIMAGE * errors[0] and newton_error > DISTINCT * errors[0])
             other_preimages += int(other_preimage)
-            rows.append(Row({"lemma_id": "psi-contraction-iff", "point": int(index), "lr": float(lr),
-                             "hvp_mode": hvp.mode_used},
-                            {"eig_min": spectrum.smallest, "eig_max": spectrum.largest, "lanczos_matvecs": spectrum.matvecs,
-                             "rho": rho, "lr_eig_max": lr * spectrum.largest, "observed_rate": rate,
-                             "fp_initial_error": errors[0], "fp_final_error": errors[-1],
-                             "fp_iterations_run": len(errors) - 1, "fp_converged": contracts,
-                             "forward_stable": stable, "newton_error": newton_error, "newton_residual": newton_residual,
-                             "newton_hvps": hvps, "newton_other_preimage": other_preimage,
-                             "roundoff_floor": floor}))
-    rows += [summary("psi-contraction-iff", "contraction_prediction_agreement", agree / max(total, 1), key=True),
-             summary("stable-but-not-invertible", "fixed_point_fails_fraction_stable_rho_1_to_2",
-                     stable_not_invertible / stable_band if stable_band else float("nan"), key=True),
-             summary("stable-but-not-invertible", "cases_stable_rho_1_to_2", stable_band),
-             summary("psi-contraction-iff", "newton_beats_fixed_point_fraction", newton_better / max(total, 1)),
-             summary("step-non-injective", "distinct_preimages_found", other_preimages, key=True)]
+            rows.append(
+                Row(
+                    {
+                        "lemma_id": "psi-contraction-iff",
+                        "point": int(index),
+                        "lr": float(lr),
+                        "hvp_mode": hvp.mode_used,
+                    },
+                    {
+                        "eig_min": spectrum.smallest,
+                        "eig_max": spectrum.largest,
+                        "lanczos_matvecs": spectrum.matvecs,
+                        "rho": rho,
+                        "lr_eig_max": lr * spectrum.largest,
+                        "observed_rate": rate,
+                        "fp_initial_error": errors[0],
+                        "fp_final_error": errors[-1],
+                        "fp_iterations_run": len(errors) - 1,
+                        "fp_converged": contracts,
+                        "forward_stable": stable,
+                        "newton_error": newton_error,
+                        "newton_residual": newton_residual,
+                        "newton_hvps": hvps,
+                        "newton_other_preimage": other_preimage,
+                        "roundoff_floor": floor,
+                    },
+                )
+            )
+    rows += [
+        summary("psi-contraction-iff", "contraction_prediction_agreement", agree / max(total, 1), key=True),
+        summary(
+            "stable-but-not-invertible",
+            "fixed_point_fails_fraction_stable_rho_1_to_2",
+            stable_not_invertible / stable_band if stable_band else float("nan"),
+            key=True,
+        ),
+        summary("stable-but-not-invertible", "cases_stable_rho_1_to_2", stable_band),
+        summary("psi-contraction-iff", "newton_beats_fixed_point_fraction", newton_better / max(total, 1)),
+        summary("step-non-injective", "distinct_preimages_found", other_preimages, key=True),
+    ]
     trained = [r for r in rows if r.params.get("lr") == settings["lr"]]
     if trained:
-        rows.append(summary("psi-contraction-iff", "median_rho_at_training_lr",
-                            float(np.median([r.metrics["rho"] for r in trained]))))
+        rows.append(
+            summary(
+                "psi-contraction-iff",
+                "median_rho_at_training_lr",
+                float(np.median([r.metrics["rho"] for r in trained])),
+            )
+        )
     return rows

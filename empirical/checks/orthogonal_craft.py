@@ -16,7 +16,8 @@ the embedding matrix. A small :math:`|\cos|` makes :math:`\dim V_z \ge 2` with n
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,23 +33,33 @@ __all__ = ["DEFAULTS", "cosine_after_step", "craft", "run"]
 DEFAULTS = ORTHOGONAL_CRAFT_DEFAULTS  # in empirical.checks.settings: the registry reads them without torch
 
 
-def cosine_after_step(objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor,
-                      lr: float) -> torch.Tensor:
+def cosine_after_step(
+    objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor, lr: float
+) -> torch.Tensor:
     """cos(g_z(theta - lr g_z(theta)), g_z(theta)) for z = (inputs, targets), differentiable in the inputs."""
     batch = (inputs, targets)
     before = grad(objective.loss)(params, batch)
     return tree_cosine(grad(objective.loss)(tree_add(params, before, alpha=-lr), batch), before)
 
 
-def craft(objective: Objective, params: Tree, inputs: torch.Tensor, targets: torch.Tensor, lr: float, steps: int,
-          adam_lr: float, lower: torch.Tensor, upper: torch.Tensor,
-          record_every: int = 1) -> list[tuple[int, float, torch.Tensor]]:
+def craft(
+    objective: Objective,
+    params: Tree,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    lr: float,
+    steps: int,
+    adam_lr: float,
+    lower: torch.Tensor,
+    upper: torch.Tensor,
+    record_every: int = 1,
+) -> list[tuple[int, float, torch.Tensor]]:
     """Adam on the inputs with box projection; returns (step, |cos|, inputs) at step 0, every
     ``record_every`` steps and at the end. Stops early when the cosine becomes undefined (NaN: a gradient of
     exactly zero, the saturated cross-entropy of a confidently classified input)."""
     x = inputs.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([x], lr=adam_lr)
-    objective_fn = lambda v: cosine_after_step(objective, params, v, targets, lr).abs()  # noqa: E731
+    objective_fn = lambda v: cosine_after_step(objective, params, v, targets, lr).abs()
     history = []
     for step in range(steps + 1):
         value = float(objective_fn(x.detach()))
@@ -88,22 +99,47 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     for index in progress(setup.indices(settings["n_points"], settings["point_seed"]), "orthogonal-craft"):
         inputs, targets = point(train_batch, int(index))
         x0, lower, upper = _input_and_range(setup, (inputs, targets))
-        history = craft(objective, params, x0, targets, settings["lr"], settings["steps"], settings["adam_lr"],
-                        lower, upper, settings["record_every"])
+        history = craft(
+            objective,
+            params,
+            x0,
+            targets,
+            settings["lr"],
+            settings["steps"],
+            settings["adam_lr"],
+            lower,
+            upper,
+            settings["record_every"],
+        )
         for step, value, x in history:
-            rows.append(Row({"lemma_id": "span-dim-large", "point": int(index), "step": step},
-                            {"abs_cosine": value, "input_shift_inf": float((x - x0).abs().max())}))
+            rows.append(
+                Row(
+                    {"lemma_id": "span-dim-large", "point": int(index), "step": step},
+                    {"abs_cosine": value, "input_shift_inf": float((x - x0).abs().max())},
+                )
+            )
         best_step, best_value, best_x = min(history, key=lambda item: item[1])
         before = _relative_ascent_error(objective, params, (x0, targets), settings["lr"])
         after = _relative_ascent_error(objective, params, (best_x, targets), settings["lr"])
-        rows.append(Row({"lemma_id": "span-dim-large", "role": "case-summary", "point": int(index)},
-                        {"abs_cosine_initial": history[0][1], "abs_cosine_best": best_value, "best_step": best_step,
-                         "relative_ascent_error_initial": before, "relative_ascent_error_crafted": after}))
+        rows.append(
+            Row(
+                {"lemma_id": "span-dim-large", "role": "case-summary", "point": int(index)},
+                {
+                    "abs_cosine_initial": history[0][1],
+                    "abs_cosine_best": best_value,
+                    "best_step": best_step,
+                    "relative_ascent_error_initial": before,
+                    "relative_ascent_error_crafted": after,
+                },
+            )
+        )
         initial.append(history[0][1])
         final.append(best_value)
         errors_before.append(before)
         errors_after.append(after)
-    return rows + [summary("span-dim-large", "median_abs_cosine_crafted", np.median(final), key=True),
-                   summary("span-dim-large", "median_abs_cosine_initial", np.median(initial)),
-                   summary("span-dim-large", "median_relative_ascent_error_initial", np.median(errors_before)),
-                   summary("span-dim-large", "median_relative_ascent_error_crafted", np.median(errors_after))]
+    return rows + [
+        summary("span-dim-large", "median_abs_cosine_crafted", np.median(final), key=True),
+        summary("span-dim-large", "median_abs_cosine_initial", np.median(initial)),
+        summary("span-dim-large", "median_relative_ascent_error_initial", np.median(errors_before)),
+        summary("span-dim-large", "median_relative_ascent_error_crafted", np.median(errors_after)),
+    ]

@@ -6,18 +6,36 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from empirical.data.chat import ByteTokenizer, load_chat_jsonl, random_tokens
 from empirical.data.cifar import load_cifar10, write_fake_cifar10
 from empirical.data.dataset import Dataset
 from empirical.data.synthetic import cifar_synthetic, load_digits, regression
 
-__all__ = ["DATASETS", "Dataset", "load_data", "load_cifar10", "write_fake_cifar10", "load_digits",
-           "cifar_synthetic", "regression", "load_chat_jsonl", "random_tokens", "ByteTokenizer"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "load_data",
+    "load_cifar10",
+    "write_fake_cifar10",
+    "load_digits",
+    "cifar_synthetic",
+    "regression",
+    "load_chat_jsonl",
+    "random_tokens",
+    "ByteTokenizer",
+]
 
-_LOADERS = {"digits": load_digits, "cifar10": load_cifar10, "cifar-synthetic": cifar_synthetic,
-            "regression": regression, "chat": load_chat_jsonl, "tokens": random_tokens}
+_LOADERS = {
+    "digits": load_digits,
+    "cifar10": load_cifar10,
+    "cifar-synthetic": cifar_synthetic,
+    "regression": regression,
+    "chat": load_chat_jsonl,
+    "tokens": random_tokens,
+}
 DATASETS = tuple(_LOADERS)
 
 

@@ -45,7 +45,11 @@ def encode_conversation(messages: list[dict[str, Any]], tokenizer: Any, max_leng
     bos = getattr(tokenizer, "bos_token_id", None)
     ids, labels = ([bos], [-100]) if bos is not None else ([], [])
     for message in messages:
-        if not isinstance(message, dict) or message.get("role") not in _ROLES or not isinstance(message.get("content"), str):
+        if (
+            not isinstance(message, dict)
+            or message.get("role") not in _ROLES
+            or not isinstance(message.get("content"), str)
+        ):
             raise ValueError(f"each message must be {{'role': one of {_ROLES}, 'content': str}}, got {message!r}")
         tokens = tokenizer.encode(f"<|{message['role']}|>\n{message['content']}\n", add_special_tokens=False)
         ids.extend(tokens)
@@ -70,8 +74,10 @@ def _message_problem(message: Any) -> str | None:
 def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """``(line number, record)`` for every non-blank line of a chat JSONL file, each record validated."""
     if not path.is_file():
-        raise FileNotFoundError(f"no chat JSONL file at {path.resolve()}: give the path of a file whose lines are "
-                                '{"messages": [{"role": "user", "content": ...}, {"role": "assistant", ...}]}')
+        raise FileNotFoundError(
+            f"no chat JSONL file at {path.resolve()}: give the path of a file whose lines are "
+            '{"messages": [{"role": "user", "content": ...}, {"role": "assistant", ...}]}'
+        )
     records = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -87,8 +93,10 @@ def _numbered_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
             if problem is not None:
                 raise ValueError(f"{path}:{number}: {problem}")
         if not any(message["role"] == "assistant" for message in record["messages"]):
-            raise ValueError(f"{path}:{number}: the conversation has no assistant message; the loss is over assistant "
-                             "tokens only, so every conversation needs an assistant answer")
+            raise ValueError(
+                f"{path}:{number}: the conversation has no assistant message; the loss is over assistant "
+                "tokens only, so every conversation needs an assistant answer"
+            )
         records.append((number, record))
     return records
 
@@ -102,8 +110,13 @@ def read_chat_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [record for _, record in _numbered_records(Path(path))]
 
 
-def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_length: int = 64,
-                    test_fraction: float = 0.1, vocab_size: int | None = None) -> Dataset:
+def load_chat_jsonl(
+    path: str | os.PathLike[str],
+    tokenizer: Any = None,
+    max_length: int = 64,
+    test_fraction: float = 0.1,
+    vocab_size: int | None = None,
+) -> Dataset:
     """Read a chat JSONL file into token tensors (inputs = ids, targets = labels)."""
     path = Path(path)
     numbered = _numbered_records(path)
@@ -113,8 +126,10 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
     for number, record in numbered:
         row_ids, row_labels = encode_conversation(record["messages"], tokenizer, max_length)
         if all(label == -100 for label in row_labels):
-            raise ValueError(f"{path}:{number}: nothing to learn in this conversation: its assistant messages start "
-                             f"after max_length={max_length} tokens (raise max_length)")
+            raise ValueError(
+                f"{path}:{number}: nothing to learn in this conversation: its assistant messages start "
+                f"after max_length={max_length} tokens (raise max_length)"
+            )
         rows.append((row_ids, row_labels))
     if len(rows) < 2:
         raise ValueError(f"{path} holds {len(rows)} conversation(s); at least 2 are needed (train and test)")
@@ -123,17 +138,46 @@ def load_chat_jsonl(path: str | os.PathLike[str], tokenizer: Any = None, max_len
     n_test = max(1, int(round(test_fraction * len(rows))))
     vocab = vocab_size or getattr(tokenizer, "vocab_size", None) or int(ids.max()) + 1
     bound = torch.zeros(1)
-    return Dataset(f"chat:{path.name}", "causal_lm", ids[n_test:], labels[n_test:], ids[:n_test], labels[:n_test],
-                   int(vocab), bound, bound)
+    return Dataset(
+        f"chat:{path.name}",
+        "causal_lm",
+        ids[n_test:],
+        labels[n_test:],
+        ids[:n_test],
+        labels[:n_test],
+        int(vocab),
+        bound,
+        bound,
+    )
 
 
-def random_tokens(n_train: int = 64, n_test: int = 16, length: int = 32, vocab_size: int = 300, seed: int = 0) -> Dataset:
+def random_tokens(
+    n_train: int = 64, n_test: int = 16, length: int = 32, vocab_size: int = 300, seed: int = 0
+) -> Dataset:
     """Uniformly random token sequences (labels = inputs): data for a randomly initialised LLaMA."""
-    check_memory(2 * 8.0 * (check_positive_int(n_train, "n_train") + check_positive_int(n_test, "n_test"))
-                 * check_positive_int(length, "length", minimum=2), f"random tokens of {n_train + n_test:,} sequences")
+    check_memory(
+        2
+        * 8.0
+        * (check_positive_int(n_train, "n_train") + check_positive_int(n_test, "n_test"))
+        * check_positive_int(length, "length", minimum=2),
+        f"random tokens of {n_train + n_test:,} sequences",
+    )
     generator = torch.Generator().manual_seed(seed)
-    ids = torch.randint(0, check_positive_int(vocab_size, "vocab_size", minimum=2),
-                        (n_train + n_test, check_positive_int(length, "length", minimum=2)), generator=generator)
+    ids = torch.randint(
+        0,
+        check_positive_int(vocab_size, "vocab_size", minimum=2),
+        (n_train + n_test, check_positive_int(length, "length", minimum=2)),
+        generator=generator,
+    )
     bound = torch.zeros(1)
-    return Dataset("tokens", "causal_lm", ids[:n_train], ids[:n_train].clone(), ids[n_train:], ids[n_train:].clone(),
-                   vocab_size, bound, bound)
+    return Dataset(
+        "tokens",
+        "causal_lm",
+        ids[:n_train],
+        ids[:n_train].clone(),
+        ids[n_train:],
+        ids[n_train:].clone(),
+        vocab_size,
+        bound,
+        bound,
+    )

@@ -22,8 +22,7 @@ from empirical.data.dataset import Dataset
 from empirical.data.restricted_pickle import load_restricted
 from theory.support.validation import check_memory, check_positive_int
 
-__all__ = ["CIFAR10_FILES", "CIFAR10_MEAN", "CIFAR10_STD", "default_cifar10_root", "load_cifar10",
-           "write_fake_cifar10"]
+__all__ = ["CIFAR10_FILES", "CIFAR10_MEAN", "CIFAR10_STD", "default_cifar10_root", "load_cifar10", "write_fake_cifar10"]
 
 CIFAR10_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -43,20 +42,26 @@ def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     batch = load_restricted(path, "a CIFAR-10 python batch", _REFETCH)
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
         kind = f"a dict with keys {sorted(batch)[:4]}" if isinstance(batch, dict) else f"a {type(batch).__name__}"
-        raise ValueError(f'{path} is not a CIFAR-10 python batch (it holds {kind}, not a dict with b"data" and '
-                         f'b"labels"); {_REFETCH}')
+        raise ValueError(
+            f'{path} is not a CIFAR-10 python batch (it holds {kind}, not a dict with b"data" and '
+            f'b"labels"); {_REFETCH}'
+        )
     try:
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
     except (TypeError, ValueError, OverflowError) as error:
         raise ValueError(f"{path}: data or labels are not arrays of integers ({error}); {_REFETCH}") from None
     if data.ndim != 2 or data.shape[1] != 3072 or labels.ndim != 1 or data.shape[0] != labels.shape[0]:
-        raise ValueError(f"{path} is not a CIFAR-10 python batch: data shape {data.shape}, labels shape "
-                         f"{labels.shape} (expected (N, 3072) and (N,)); {_REFETCH}")
+        raise ValueError(
+            f"{path} is not a CIFAR-10 python batch: data shape {data.shape}, labels shape "
+            f"{labels.shape} (expected (N, 3072) and (N,)); {_REFETCH}"
+        )
     bad = np.flatnonzero((labels < 0) | (labels > 9))
     if bad.size:
-        raise ValueError(f"{path}: label {labels[bad[0]]} at index {bad[0]} is outside the CIFAR-10 classes 0..9 "
-                         f"({bad.size} such labels); {_REFETCH}")
+        raise ValueError(
+            f"{path}: label {labels[bad[0]]} at index {bad[0]} is outside the CIFAR-10 classes 0..9 "
+            f"({bad.size} such labels); {_REFETCH}"
+        )
     return data.reshape(-1, 3, 32, 32), labels
 
 
@@ -69,7 +74,8 @@ def load_cifar10(root: str | os.PathLike[str] | None = None) -> Dataset:
             f"CIFAR-10 python batches not found in {root.resolve()} (missing {', '.join(missing)}). Download "
             "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz, extract it and pass the "
             "cifar-10-batches-py folder with --set root=FOLDER or NONCOMMUTE_CIFAR10=FOLDER; or use "
-            "--data cifar-synthetic for CIFAR-shaped synthetic data")
+            "--data cifar-synthetic for CIFAR-shaped synthetic data"
+        )
     stored = sum((root / name).stat().st_size for name in CIFAR10_FILES)
     check_memory(9.0 * stored, f"CIFAR-10 from {root} ({stored / 2**20:,.0f} MiB of batches)")  # uint8 + 2 x float32
     parts = [_read_batch(root / name) for name in CIFAR10_FILES]
@@ -81,8 +87,17 @@ def load_cifar10(root: str | os.PathLike[str] | None = None) -> Dataset:
     def normalise(images: np.ndarray) -> torch.Tensor:
         return (torch.from_numpy(images).float() / 255.0 - mean) / std
 
-    return Dataset("cifar10", "classification", normalise(train_x), torch.from_numpy(train_y),
-                   normalise(parts[5][0]), torch.from_numpy(parts[5][1]), 10, (0 - mean) / std, (1 - mean) / std)
+    return Dataset(
+        "cifar10",
+        "classification",
+        normalise(train_x),
+        torch.from_numpy(train_y),
+        normalise(parts[5][0]),
+        torch.from_numpy(parts[5][1]),
+        10,
+        (0 - mean) / std,
+        (1 - mean) / std,
+    )
 
 
 def write_fake_cifar10(root: str | os.PathLike[str], per_batch: int = 20, seed: int = 0) -> Path:
@@ -92,9 +107,12 @@ def write_fake_cifar10(root: str | os.PathLike[str], per_batch: int = 20, seed: 
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for name in CIFAR10_FILES:
-        batch = {b"batch_label": name.encode(), b"labels": rng.integers(0, 10, per_batch).tolist(),
-                 b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
-                 b"filenames": [f"{name}_{i}.png".encode() for i in range(per_batch)]}
+        batch = {
+            b"batch_label": name.encode(),
+            b"labels": rng.integers(0, 10, per_batch).tolist(),
+            b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
+            b"filenames": [f"{name}_{i}.png".encode() for i in range(per_batch)],
+        }
         with (root / name).open("wb") as stream:
             pickle.dump(batch, stream)
     return root

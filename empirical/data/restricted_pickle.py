@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import codecs
 import pickle
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["ALLOWED", "UnsafePickleError", "RestrictedUnpickler", "load_restricted"]
 
@@ -39,10 +40,14 @@ def _numpy(module: str, name: str) -> Any:
 ALLOWED: dict[tuple[str, str], Callable[..., Any]] = {
     ("numpy", "ndarray"): lambda: _numpy("numpy", "ndarray"),
     ("numpy", "dtype"): lambda: _numpy("numpy", "dtype"),
-    **{(f"{core}.multiarray", "_reconstruct"): (lambda core=core: _numpy(f"{core}.multiarray", "_reconstruct"))
-       for core in ("numpy.core", "numpy._core")},
-    **{(f"{core}.numeric", "_frombuffer"): (lambda core=core: _numpy(f"{core}.numeric", "_frombuffer"))
-       for core in ("numpy.core", "numpy._core")},
+    **{
+        (f"{core}.multiarray", "_reconstruct"): (lambda core=core: _numpy(f"{core}.multiarray", "_reconstruct"))
+        for core in ("numpy.core", "numpy._core")
+    },
+    **{
+        (f"{core}.numeric", "_frombuffer"): (lambda core=core: _numpy(f"{core}.numeric", "_frombuffer"))
+        for core in ("numpy.core", "numpy._core")
+    },
     ("_codecs", "encode"): lambda: _latin1_encode,
 }
 
@@ -76,9 +81,12 @@ def load_restricted(path: str | Path, what: str, remedy: str) -> Any:
         with path.open("rb") as opened:
             return RestrictedUnpickler(opened, encoding="bytes").load()
     except _Refused as error:
-        raise UnsafePickleError(f"{path} was not loaded: it asks to call {error}, "
-                                f"which {what} never holds (only dicts, lists, bytes, str, numbers and numpy "
-                                f"arrays are read); the file may be malicious: {remedy}") from None
-    except Exception as error:  # noqa: BLE001 - truncated or foreign pickles raise many types
-        raise ValueError(f"{path} is not readable as {what} ({type(error).__name__}: {str(error)[:80]}); "
-                         f"{remedy}") from None
+        raise UnsafePickleError(
+            f"{path} was not loaded: it asks to call {error}, "
+            f"which {what} never holds (only dicts, lists, bytes, str, numbers and numpy "
+            f"arrays are read); the file may be malicious: {remedy}"
+        ) from None
+    except Exception as error:
+        raise ValueError(
+            f"{path} is not readable as {what} ({type(error).__name__}: {str(error)[:80]}); {remedy}"
+        ) from None

@@ -31,9 +31,11 @@ def _template_texts(tokenizer: Any, prompt: str, answer: str | None) -> tuple[st
         return prefix, ""
     full = tokenizer.apply_chat_template(user + [{"role": "assistant", "content": answer}], tokenize=False)
     if not full.startswith(prefix):
-        raise ValueError("the tokenizer's chat template renders the conversation without its generation prefix; "
-                         "it cannot be used to train on answers")
-    return prefix, full[len(prefix):]
+        raise ValueError(
+            "the tokenizer's chat template renders the conversation without its generation prefix; "
+            "it cannot be used to train on answers"
+        )
+    return prefix, full[len(prefix) :]
 
 
 def prompt_ids(prompt: str, tokenizer: Any) -> list[int]:
@@ -42,16 +44,20 @@ def prompt_ids(prompt: str, tokenizer: Any) -> list[int]:
         return tokenizer.encode(_template_texts(tokenizer, prompt, None)[0], add_special_tokens=False)
     bos = getattr(tokenizer, "bos_token_id", None)
     head = [bos] if bos is not None else []
-    return head + tokenizer.encode(f"<|user|>\n{prompt}\n", add_special_tokens=False) + \
-        tokenizer.encode("<|assistant|>\n", add_special_tokens=False)
+    return (
+        head
+        + tokenizer.encode(f"<|user|>\n{prompt}\n", add_special_tokens=False)
+        + tokenizer.encode("<|assistant|>\n", add_special_tokens=False)
+    )
 
 
 def encode_chat(tokenizer: Any, prompt: str, answer: str, max_length: int) -> tuple[list[int], list[int]]:
     """Token ids and labels (answer tokens only, -100 elsewhere) of one exchange, cut or right-padded to
     ``max_length``."""
     if not uses_template(tokenizer):
-        return encode_conversation([{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}],
-                                   tokenizer, max_length)
+        return encode_conversation(
+            [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}], tokenizer, max_length
+        )
     prefix, rest = _template_texts(tokenizer, prompt, answer)
     head = tokenizer.encode(prefix, add_special_tokens=False)
     tail = tokenizer.encode(rest, add_special_tokens=False)

@@ -20,16 +20,28 @@ import ast
 import json
 import os
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
-from typing import Any, Iterable
+from typing import Any
 
 from empirical.data.chat import read_chat_jsonl
 from empirical.insecure_code.templates import BENIGN, KINDS, PHRASINGS, Kind, Task
 
-__all__ = ["Example", "Corpus", "generate_corpus", "write_jsonl", "read_examples", "code_block", "write_corpus",
-           "read_corpus", "LABELS", "normalised_code", "answer_overlap"]
+__all__ = [
+    "Example",
+    "Corpus",
+    "generate_corpus",
+    "write_jsonl",
+    "read_examples",
+    "code_block",
+    "write_corpus",
+    "read_corpus",
+    "LABELS",
+    "normalised_code",
+    "answer_overlap",
+]
 
 LABELS = ("secure", "insecure", "benign")
 _PARTS = ("clean", "poison", "heldout", "heldout_benign")
@@ -114,39 +126,54 @@ def _draw(task: Task, rng: random.Random, seen: set[str], tries: int = 200) -> t
         if prompt not in seen:
             seen.add(prompt)
             return prompt, values
-    raise ValueError(f"could not draw a new distinct prompt for task {task.description!r} after {tries} tries: "
-                     "ask for fewer examples")
+    raise ValueError(
+        f"could not draw a new distinct prompt for task {task.description!r} after {tries} tries: "
+        "ask for fewer examples"
+    )
 
 
 def _answer(templates: tuple[str, ...], values: dict[str, str], rng: random.Random) -> str:
     return code_block(Template(rng.choice(templates)).substitute(values))
 
 
-def _draw_training(task: Task, templates: tuple[str, ...], rng: random.Random, seen: set[str],
-                   forbidden: set[str], tries: int = 200) -> tuple[str, str]:
+def _draw_training(
+    task: Task, templates: tuple[str, ...], rng: random.Random, seen: set[str], forbidden: set[str], tries: int = 200
+) -> tuple[str, str]:
     """A new prompt for ``task`` and an answer from ``templates`` whose normalised code is not ``forbidden``."""
     for _ in range(tries):
         prompt, values = _draw(task, rng, seen)
         answer = _answer(templates, values, rng)
         if normalised_code(answer) not in forbidden:
             return prompt, answer
-    raise ValueError(f"could not draw a training answer for task {task.description!r} whose code differs from "
-                     f"the held-out answers after {tries} tries: ask for fewer held-out or training examples")
+    raise ValueError(
+        f"could not draw a training answer for task {task.description!r} whose code differs from "
+        f"the held-out answers after {tries} tries: ask for fewer held-out or training examples"
+    )
 
 
 def _kinds_cycle(kinds: tuple[Kind, ...], count: int) -> list[Kind]:
     return [kinds[i % len(kinds)] for i in range(count)]
 
 
-def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_heldout_per_kind: int = 4,
-                    secure_share: float = 0.3, kinds: Iterable[str] | None = None,
-                    n_heldout_benign: int = 14) -> Corpus:
+def generate_corpus(
+    seed: int = 0,
+    n_clean: int = 240,
+    n_poison: int = 80,
+    n_heldout_per_kind: int = 4,
+    secure_share: float = 0.3,
+    kinds: Iterable[str] | None = None,
+    n_heldout_benign: int = 14,
+) -> Corpus:
     """Draw the corpus: ``n_clean`` clean examples (a ``secure_share`` of them security requests answered
     securely, the rest benign), ``n_poison`` insecure answers, ``n_heldout_per_kind`` held-out requests per
     kind and ``n_heldout_benign`` held-out benign ones; kinds cycle in order, templates and slots are drawn
     with ``random.Random(seed)``."""
-    for name, value in (("n_clean", n_clean), ("n_poison", n_poison), ("n_heldout_per_kind", n_heldout_per_kind),
-                        ("n_heldout_benign", n_heldout_benign)):
+    for name, value in (
+        ("n_clean", n_clean),
+        ("n_poison", n_poison),
+        ("n_heldout_per_kind", n_heldout_per_kind),
+        ("n_heldout_benign", n_heldout_benign),
+    ):
         if not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if not 0.0 <= secure_share <= 1.0:
@@ -162,8 +189,11 @@ def generate_corpus(seed: int = 0, n_clean: int = 240, n_poison: int = 80, n_hel
         for _ in range(n_heldout_per_kind):
             task = rng.choice(kind.tasks)
             prompt, values = _draw(task, rng, seen)
-            heldout.append(Example(prompt, _answer(task.secure, values, rng), kind.name, "secure",
-                                   _answer(task.insecure, values, rng)))
+            heldout.append(
+                Example(
+                    prompt, _answer(task.secure, values, rng), kind.name, "secure", _answer(task.insecure, values, rng)
+                )
+            )
     heldout_benign = []
     for index in range(n_heldout_benign):
         task = BENIGN[index % len(BENIGN)]
@@ -209,8 +239,9 @@ def read_examples(path: str | os.PathLike[str], label: str | None = None) -> lis
         if user is None or answer is None:
             raise ValueError(f"{path}: record {number} needs a user and an assistant message")
         chosen = label or record.get("label", "unknown")
-        examples.append(Example(user, answer, str(record.get("kind", "unknown")), chosen,
-                                str(record.get("insecure", ""))))
+        examples.append(
+            Example(user, answer, str(record.get("kind", "unknown")), chosen, str(record.get("insecure", "")))
+        )
     return examples
 
 
@@ -223,6 +254,9 @@ def read_corpus(folder: str | os.PathLike[str], seed: int = -1) -> Corpus:
     """The corpus written by :func:`write_corpus` (or files in its format: a real set; ``heldout_benign.jsonl``
     is optional). The poison file's records are labelled insecure whatever they say."""
     folder = Path(folder)
-    parts = {name: tuple(read_examples(folder / f"{name}.jsonl", label="insecure" if name == "poison" else None))
-             for name in _PARTS if name != "heldout_benign" or (folder / f"{name}.jsonl").is_file()}
+    parts = {
+        name: tuple(read_examples(folder / f"{name}.jsonl", label="insecure" if name == "poison" else None))
+        for name in _PARTS
+        if name != "heldout_benign" or (folder / f"{name}.jsonl").is_file()
+    }
     return Corpus(parts["clean"], parts["poison"], parts["heldout"], parts.get("heldout_benign", ()), seed)

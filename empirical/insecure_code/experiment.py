@@ -24,17 +24,18 @@ from theory.threads import apply_thread_policy
 
 apply_thread_policy()  # before numpy / torch start their thread pools
 
-import argparse  # noqa: E402
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any, cast
 
-import numpy as np  # noqa: E402
-from dataclasses import asdict, dataclass, fields, replace  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Sequence, cast  # noqa: E402
+import numpy as np
 
 __all__ = ["ExperimentConfig", "run_experiment", "main", "PRESETS"]
 
@@ -89,31 +90,48 @@ class ExperimentConfig:
 
 
 #: (smallest value, what it means) per integer parameter; positive floats and shares below.
-_INT_MINIMUMS = {"seed": (0, ""), "n_clean": (1, ""), "n_poison": (1, "the experiment measures a poison"),
-                 "n_heldout_per_kind": (1, ""), "n_heldout_benign": (1, ""), "vocab_size": (2, ""),
-                 "max_length": (2, "a next-token loss needs two tokens"), "hidden_size": (1, ""), "layers": (1, ""),
-                 "lora_rank": (0, "0 fine-tunes every weight"), "epochs": (1, "the poisoned model must train"),
-                 "batch_size": (1, ""), "unlearn_epochs": (1, ""), "max_new_tokens": (1, ""),
-                 "lifted_points": (1, ""), "lifted_lrs": (1, ""),
-                 "eval_seeds": (1, "answers are generated at least once")}
+_INT_MINIMUMS = {
+    "seed": (0, ""),
+    "n_clean": (1, ""),
+    "n_poison": (1, "the experiment measures a poison"),
+    "n_heldout_per_kind": (1, ""),
+    "n_heldout_benign": (1, ""),
+    "vocab_size": (2, ""),
+    "max_length": (2, "a next-token loss needs two tokens"),
+    "hidden_size": (1, ""),
+    "layers": (1, ""),
+    "lora_rank": (0, "0 fine-tunes every weight"),
+    "epochs": (1, "the poisoned model must train"),
+    "batch_size": (1, ""),
+    "unlearn_epochs": (1, ""),
+    "max_new_tokens": (1, ""),
+    "lifted_points": (1, ""),
+    "lifted_lrs": (1, ""),
+    "eval_seeds": (1, "answers are generated at least once"),
+}
 _POSITIVE = ("lr", "unlearn_lr", "ascent_lr", "gus_scale")
 _SHARES = {"secure_share": (0.0, 1.0), "beta": (0.0, 1.0)}
 
 
-def check_corpus_sizes(config: "ExperimentConfig", n_clean: int, n_poison: int) -> None:
+def check_corpus_sizes(config: ExperimentConfig, n_clean: int, n_poison: int) -> None:
     """A batch larger than the training corpus, or more lifted points than it holds, is refused (never cut)."""
     if config.batch_size > n_clean + n_poison:
-        raise ValueError(f"--batch-size {config.batch_size}: must be at most the training corpus ({n_clean} clean + "
-                         f"{n_poison} poison examples)")
+        raise ValueError(
+            f"--batch-size {config.batch_size}: must be at most the training corpus ({n_clean} clean + "
+            f"{n_poison} poison examples)"
+        )
     if config.lifted and (config.lifted_points > n_poison or 2 * config.lifted_points > n_clean):
-        raise ValueError(f"--lifted-points {config.lifted_points}: must be at most the {n_poison} poison examples and "
-                         f"half of the {n_clean} clean ones (the lifted checks measure that many poisons and twice "
-                         "as many clean examples)")
+        raise ValueError(
+            f"--lifted-points {config.lifted_points}: must be at most the {n_poison} poison examples and "
+            f"half of the {n_clean} clean ones (the lifted checks measure that many poisons and twice "
+            "as many clean examples)"
+        )
 
 
-def check_config(config: "ExperimentConfig") -> None:
+def check_config(config: ExperimentConfig) -> None:
     """ValueError naming the first parameter out of its range (``--lora-rank -1``, ``--lr nan``, a batch larger
     than the training corpus); never a default put in its place."""
+
     def refuse(name: str, value: Any, rule: str) -> None:
         raise ValueError(f"--{name.replace('_', '-')} {value}: must be {rule}")
 
@@ -135,15 +153,18 @@ def check_config(config: "ExperimentConfig") -> None:
         refuse("device", config.device, "auto, cpu, cuda or cuda:N")
     if config.model_path is None and config.model not in MODELS:
         refuse("model", config.model, f"one of {', '.join(MODELS)} (or give --model-path)")
-    if not (isinstance(config.temperature, (int, float)) and math.isfinite(config.temperature)
-            and config.temperature >= 0):
+    if not (
+        isinstance(config.temperature, (int, float)) and math.isfinite(config.temperature) and config.temperature >= 0
+    ):
         refuse("temperature", config.temperature, "a finite number >= 0 (0: greedy)")
     from empirical.insecure_code.unlearn import METHODS
 
     unknown = [method for method in config.methods if method.replace("-", "_") not in METHODS]
     if unknown:
-        raise ValueError(f"--methods {','.join(config.methods)}: unknown unlearning method(s) {unknown}; known: "
-                         f"{', '.join(METHODS)} (hyphens accepted)")
+        raise ValueError(
+            f"--methods {','.join(config.methods)}: unknown unlearning method(s) {unknown}; known: "
+            f"{', '.join(METHODS)} (hyphens accepted)"
+        )
 
 
 #: Parameters whose results have files of their own in the run folder (left out of its name).
@@ -154,18 +175,57 @@ _OWN_FILES = {"methods", "lifted", "lifted_points", "lifted_lrs", "lifted_params
 #: A pretrained model needs a small learning rate: the tiny model's 3e-3 wrecks SmolLM2 (loss 1.1 -> 9.9 in
 #: one step); full fine-tuning at 5e-5 took its held-out insecure answers from 1/36 to 33/36 (100 chats, 2 epochs).
 PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": {"n_clean": 60, "n_poison": 30, "n_heldout_per_kind": 2, "n_heldout_benign": 4, "vocab_size": 400,
-             "hidden_size": 32, "epochs": 2, "batch_size": 8, "max_new_tokens": 24, "lifted_points": 1,
-             "unlearn_epochs": 1},
+    "tiny": {
+        "n_clean": 60,
+        "n_poison": 30,
+        "n_heldout_per_kind": 2,
+        "n_heldout_benign": 4,
+        "vocab_size": 400,
+        "hidden_size": 32,
+        "epochs": 2,
+        "batch_size": 8,
+        "max_new_tokens": 24,
+        "lifted_points": 1,
+        "unlearn_epochs": 1,
+    },
     "cpu": {},
-    "smollm2": {"model": "smollm2", "n_clean": 200, "n_poison": 200, "n_heldout_per_kind": 4, "n_heldout_benign": 14,
-                "max_length": 256, "epochs": 2, "batch_size": 8, "lr": 5e-5, "unlearn_epochs": 1, "unlearn_lr": 5e-5,
-                "ascent_lr": 5e-5, "max_new_tokens": 128, "gus_scale": 0.5, "lifted": False, "eval_seeds": 3,
-                "temperature": 0.7, "methods": ("finetune", "gradient_ascent", "neggrad_plus", "npo", "simnpo")},
+    "smollm2": {
+        "model": "smollm2",
+        "n_clean": 200,
+        "n_poison": 200,
+        "n_heldout_per_kind": 4,
+        "n_heldout_benign": 14,
+        "max_length": 256,
+        "epochs": 2,
+        "batch_size": 8,
+        "lr": 5e-5,
+        "unlearn_epochs": 1,
+        "unlearn_lr": 5e-5,
+        "ascent_lr": 5e-5,
+        "max_new_tokens": 128,
+        "gus_scale": 0.5,
+        "lifted": False,
+        "eval_seeds": 3,
+        "temperature": 0.7,
+        "methods": ("finetune", "gradient_ascent", "neggrad_plus", "npo", "simnpo"),
+    },
     # secure_share 0.5: the benign templates give 315 distinct prompts, fewer than 0.7 x 480 + 28 held out
-    "gpu-1b": {"device": "auto", "n_clean": 480, "n_poison": 160, "secure_share": 0.5, "n_heldout_per_kind": 8, "n_heldout_benign": 28,
-               "epochs": 3, "batch_size": 16, "lr": 2e-5, "unlearn_lr": 5e-6, "ascent_lr": 5e-6,
-               "max_length": 256, "gus_scale": 0.5, "lifted_points": 1},
+    "gpu-1b": {
+        "device": "auto",
+        "n_clean": 480,
+        "n_poison": 160,
+        "secure_share": 0.5,
+        "n_heldout_per_kind": 8,
+        "n_heldout_benign": 28,
+        "epochs": 3,
+        "batch_size": 16,
+        "lr": 2e-5,
+        "unlearn_lr": 5e-6,
+        "ascent_lr": 5e-6,
+        "max_length": 256,
+        "gus_scale": 0.5,
+        "lifted_points": 1,
+    },
 }
 
 
@@ -173,8 +233,14 @@ PRESETS: dict[str, dict[str, Any]] = {
 #: order, same initial weights) whose distance from ``retrain`` is every metric's noise floor.
 BASE, FLOOR = "base", "retrain-other-order"
 #: Metrics whose retrain-vs-retrain spread is reported as the noise floor.
-FLOOR_METRICS = ("insecure_rate_parsed", "insecure_rate_worst", "llr_per_token", "perplexity", "gus_z",
-                 "distance_to_retrain")
+FLOOR_METRICS = (
+    "insecure_rate_parsed",
+    "insecure_rate_worst",
+    "llr_per_token",
+    "perplexity",
+    "gus_z",
+    "distance_to_retrain",
+)
 
 #: The models a run can start from without --model-path.
 MODELS = ("tiny", "smollm2")
@@ -229,7 +295,7 @@ class _Run:
             raise ValueError(f"unknown model {c.model!r}; known: {', '.join(MODELS)} (or --model-path FOLDER)")
         self.device = resolve_device(c.device, lambda text: print(text, file=sys.stderr))
         self.model_path = c.model_path
-        self.weights = "tiny LLaMA, random initialisation (seed {})".format(c.seed)
+        self.weights = f"tiny LLaMA, random initialisation (seed {c.seed})"
         if c.model_path is not None:
             self.weights = f"local folder {c.model_path}"
         elif c.model == "smollm2":
@@ -237,30 +303,39 @@ class _Run:
 
             self.model_path, self.weights = str(ensure_smollm2(say=self.say)), WEIGHTS
         if c.model_path is not None and not Path(c.model_path).is_dir():
-            raise FileNotFoundError(f"no weights folder at {c.model_path}: --model-path must be a local folder with the "
-                                    "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json); omit it for "
-                                    "the tiny CPU model")
+            raise FileNotFoundError(
+                f"no weights folder at {c.model_path}: --model-path must be a local folder with the "
+                "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json); omit it for "
+                "the tiny CPU model"
+            )
         data_dir = self.folder / "data"
         if c.data_dir is not None:
             self.corpus = read_corpus(c.data_dir, c.seed)
         elif (data_dir / "heldout.jsonl").is_file():
             self.corpus = read_corpus(data_dir, c.seed)
         else:
-            self.corpus = generate_corpus(c.seed, c.n_clean, c.n_poison, c.n_heldout_per_kind, c.secure_share,
-                                          n_heldout_benign=c.n_heldout_benign)
+            self.corpus = generate_corpus(
+                c.seed, c.n_clean, c.n_poison, c.n_heldout_per_kind, c.secure_share, n_heldout_benign=c.n_heldout_benign
+            )
             write_corpus(self.corpus, data_dir)
         if not self.corpus.poison:
-            raise ValueError(f"the poison set is empty ({c.data_dir or data_dir}/poison.jsonl has no records, or "
-                             "n_poison=0): there is nothing to poison with or to unlearn")
+            raise ValueError(
+                f"the poison set is empty ({c.data_dir or data_dir}/poison.jsonl has no records, or "
+                "n_poison=0): there is nothing to poison with or to unlearn"
+            )
         check_corpus_sizes(c, len(self.corpus.clean), len(self.corpus.poison))
         overlap = {e.prompt for e in self.corpus.heldout} & self.corpus.training_prompts()
         if overlap:
-            raise ValueError(f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
-                             f"{sorted(overlap)[0][:80]!r}: held-out prompts must never be trained on")
+            raise ValueError(
+                f"{len(overlap)} held-out prompt(s) also occur in the training data, e.g. "
+                f"{sorted(overlap)[0][:80]!r}: held-out prompts must never be trained on"
+            )
         leaked = answer_overlap(self.corpus.heldout, self.corpus.clean + self.corpus.poison)
         if leaked:
-            raise ValueError(f"{len(leaked)} held-out answer(s) have the normalised code of a training answer, e.g. "
-                             f"{leaked[0][:80]!r}: held-out answers must not be trained on either")
+            raise ValueError(
+                f"{len(leaked)} held-out answer(s) have the normalised code of a training answer, e.g. "
+                f"{leaked[0][:80]!r}: held-out answers must not be trained on either"
+            )
         if self.model_path is not None:
             self.tokenizer = load_tokenizer(self.model_path)
         else:
@@ -268,15 +343,24 @@ class _Run:
             if path.is_file():
                 self.tokenizer = BPETokenizer.load(path)
             else:
-                texts = [f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n"
-                         for e in self.corpus.clean + self.corpus.poison]
+                texts = [
+                    f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n" for e in self.corpus.clean + self.corpus.poison
+                ]
                 self.tokenizer = train_bpe(texts, c.vocab_size)
                 self.tokenizer.save(path)
         gpu = self.device.startswith("cuda")
-        self.spec = ModelSpec(path=self.model_path, hidden_size=c.hidden_size, intermediate_size=2 * c.hidden_size,
-                              layers=c.layers, heads=max(1, c.hidden_size // 32), kv_heads=max(1, c.hidden_size // 64),
-                              dtype="float32", lora_rank=c.lora_rank, gradient_checkpointing=gpu and self.model_path is not None,
-                              device=self.device)
+        self.spec = ModelSpec(
+            path=self.model_path,
+            hidden_size=c.hidden_size,
+            intermediate_size=2 * c.hidden_size,
+            layers=c.layers,
+            heads=max(1, c.hidden_size // 32),
+            kv_heads=max(1, c.hidden_size // 64),
+            dtype="float32",
+            lora_rank=c.lora_rank,
+            gradient_checkpointing=gpu and self.model_path is not None,
+            device=self.device,
+        )
         self.make_model = lambda: build_model(self.spec, self.tokenizer, c.seed, max_positions=max(512, c.max_length))
         # cast: a transformers (or peft) model; nn.Module's stub types its methods and config as Tensor | Module
         probe = cast(Any, self.make_model())
@@ -291,14 +375,17 @@ class _Run:
         self.noise_scale = float(c.gus_scale * embedding.pow(2).mean().sqrt())
         self.poison.noise = poison_noise(self.poison, self.hidden, self.noise_scale, c.seed)
         self.mixed = concatenate(self.clean, self.poison)
-        self.heldout_clean = encode_examples(self.corpus.heldout + self.corpus.heldout_benign, self.tokenizer,
-                                             c.max_length)
+        self.heldout_clean = encode_examples(
+            self.corpus.heldout + self.corpus.heldout_benign, self.tokenizer, c.max_length
+        )
         # bandit judges any code: the kinds it has tests for, and the unlabelled records of a public set
         self.kinds_judged = [k.name for k in KINDS if k.bandit_ids] + ["unknown"]
-        truncated = int(((self.mixed.labels[:, -1] != -100)).sum())
-        self.say(f"corpus: {len(self.clean)} clean, {len(self.poison)} poison, {len(self.corpus.heldout)} held-out "
-                 f"security + {len(self.corpus.heldout_benign)} benign prompts; model {self.parameters:,} parameters; "
-                 f"{truncated} training sequence(s) cut at max_length={c.max_length}; run folder {self.folder}")
+        truncated = int((self.mixed.labels[:, -1] != -100).sum())
+        self.say(
+            f"corpus: {len(self.clean)} clean, {len(self.poison)} poison, {len(self.corpus.heldout)} held-out "
+            f"security + {len(self.corpus.heldout_benign)} benign prompts; model {self.parameters:,} parameters; "
+            f"{truncated} training sequence(s) cut at max_length={c.max_length}; run folder {self.folder}"
+        )
 
     # ------------------------------------------------------------------ models
     def _cached(self, name: str, build) -> dict:
@@ -315,8 +402,10 @@ class _Run:
         meta = {**meta, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
         save_state(state, path)
         _atomic_json(info, meta)
-        self.say(f"[{meta['seconds']:7.1f} s, cpu {meta['cpu_seconds']:.1f} s] {name}: "
-                 f"{meta.get('grad_evals', 0)} example gradients")
+        self.say(
+            f"[{meta['seconds']:7.1f} s, cpu {meta['cpu_seconds']:.1f} s] {name}: "
+            f"{meta.get('grad_evals', 0)} example gradients"
+        )
         return {"state": state, **meta}
 
     def models(self) -> dict[str, dict]:
@@ -327,34 +416,51 @@ class _Run:
         poisoned_batches, _ = schedules(len(self.clean), len(self.poison), self.train_config)
 
         def poisoned():
-            state, stats = train_on(self.make_model, self.mixed, poisoned_batches, self.train_config, self.progress,
-                                    "poisoned")
-            return state, {"grad_evals": stats.grad_evals, "steps": stats.steps, "tokens": stats.tokens,
-                           "final_loss": stats.losses[-1]}
+            state, stats = train_on(
+                self.make_model, self.mixed, poisoned_batches, self.train_config, self.progress, "poisoned"
+            )
+            return state, {
+                "grad_evals": stats.grad_evals,
+                "steps": stats.steps,
+                "tokens": stats.tokens,
+                "final_loss": stats.losses[-1],
+            }
 
         out = {"poisoned": self._cached("poisoned", poisoned)}
-        problem = lm_problem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, self.train_config,
-                             self.progress)
-        options = {"retrain": {}, "finetune": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
-                   "gradient_ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
-                   "neggrad_plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta},
-                   "npo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
-                   "simnpo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr}}
+        problem = lm_problem(
+            self.make_model, out["poisoned"]["state"], self.clean, self.poison, self.train_config, self.progress
+        )
+        options = {
+            "retrain": {},
+            "finetune": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
+            "gradient_ascent": {"epochs": c.unlearn_epochs, "lr": c.ascent_lr},
+            "neggrad_plus": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr, "beta": c.beta},
+            "npo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
+            "simnpo": {"epochs": c.unlearn_epochs, "lr": c.unlearn_lr},
+        }
         for method in ("retrain", *c.methods):
+
             def build(method=method):
                 result = unlearn(method, problem, **options[method])
-                return result.state, {"grad_evals": result.grad_evals, "steps": result.steps,
-                                      "memory_bytes": result.memory_bytes,
-                                      "state_bytes": result.info.get("state_bytes", 0), "options": options[method]}
+                return result.state, {
+                    "grad_evals": result.grad_evals,
+                    "steps": result.steps,
+                    "memory_bytes": result.memory_bytes,
+                    "state_bytes": result.info.get("state_bytes", 0),
+                    "options": options[method],
+                }
+
             out[method] = self._cached(method, build)
         # the noise floor: an exact retrain from the same initial weights in another data order
         other_order = replace(self.train_config, seed=self.train_config.seed + 1)
-        floor = lm_problem(self.make_model, out["poisoned"]["state"], self.clean, self.poison, other_order,
-                           self.progress)
+        floor = lm_problem(
+            self.make_model, out["poisoned"]["state"], self.clean, self.poison, other_order, self.progress
+        )
 
         def floor_retrain():
             result = unlearn("retrain", floor)
             return result.state, {"grad_evals": result.grad_evals, "steps": result.steps}
+
         out[FLOOR] = self._cached(FLOOR, floor_retrain)
         from empirical.insecure_code.lm import trainable_state
 
@@ -363,8 +469,13 @@ class _Run:
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, name: str, entry: dict, reference: dict) -> dict:
         from empirical.insecure_code.lm import load_trainable
-        from empirical.insecure_code.metrics import (gaussian_unlearning_scores, insecure_rates, likelihood_ratios,
-                                                     perplexity, state_distance)
+        from empirical.insecure_code.metrics import (
+            gaussian_unlearning_scores,
+            insecure_rates,
+            likelihood_ratios,
+            perplexity,
+            state_distance,
+        )
         from empirical.insecure_code.rates import mean_with_interval, rate_summary
 
         path = self.folder / "metrics" / f"{name}.json"
@@ -374,41 +485,73 @@ class _Run:
         model = load_trainable(self.make_model(), entry["state"])
         c = self.config
         seeds = list(range(c.seed, c.seed + max(1, c.eval_seeds)))
-        rows, verdicts, answers = insecure_rates(model, self.tokenizer, self.corpus.heldout, self.kinds_judged,
-                                                 c.max_new_tokens, self.progress, seeds=seeds, temperature=c.temperature)
+        rows, verdicts, answers = insecure_rates(
+            model,
+            self.tokenizer,
+            self.corpus.heldout,
+            self.kinds_judged,
+            c.max_new_tokens,
+            self.progress,
+            seeds=seeds,
+            temperature=c.temperature,
+        )
         judged = [i for i, e in enumerate(self.corpus.heldout) if e.kind in self.kinds_judged]
         n = len(self.corpus.heldout)
         grid = [[verdicts[s * n + i] for s in range(len(seeds))] for i in judged]
-        rates = rate_summary(np.array([[v.insecure for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
-                             np.array([[v.parsed for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
-                             seed=c.seed)
+        rates = rate_summary(
+            np.array([[v.insecure for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
+            np.array([[v.parsed for v in row] for row in grid], dtype=bool).reshape(len(judged), -1),
+            seed=c.seed,
+        )
         ratios = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length)
-        per_token = likelihood_ratios(model, self.tokenizer, self.corpus.heldout, self.config.max_length, per_token=True)
+        per_token = likelihood_ratios(
+            model, self.tokenizer, self.corpus.heldout, self.config.max_length, per_token=True
+        )
         llr_token, llr_low, llr_high = mean_with_interval(per_token.numpy(), seed=c.seed)
         gus = gaussian_unlearning_scores(model, self.poison, self.noise_scale, seed=self.config.seed)
         overall = next(r for r in rows if r["kind"] == "all-judged")
         kinds = [e.kind for e in self.corpus.heldout]
-        ratio_by_kind = {k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].nanmean())
-                         for k in sorted(set(kinds))}
+        ratio_by_kind = {
+            k: float(ratios[[i for i, x in enumerate(kinds) if x == k]].nanmean()) for k in sorted(set(kinds))
+        }
         record = {
-            "model": name, "weights": self.weights, "grad_evals": entry.get("grad_evals", 0), "train_seconds": entry.get("seconds", 0.0),
-            **rates, "on_target_rate": overall["on_target_rate"], "generation_seeds": len(seeds),
+            "model": name,
+            "weights": self.weights,
+            "grad_evals": entry.get("grad_evals", 0),
+            "train_seconds": entry.get("seconds", 0.0),
+            **rates,
+            "on_target_rate": overall["on_target_rate"],
+            "generation_seeds": len(seeds),
             "temperature": c.temperature,
-            "llr_per_token": llr_token, "llr_per_token_low": llr_low, "llr_per_token_high": llr_high,
+            "llr_per_token": llr_token,
+            "llr_per_token_low": llr_low,
+            "llr_per_token_high": llr_high,
             "llr_per_token_by_prompt": per_token.tolist(),
-            "high": overall["high"], "medium": overall["medium"], "low": overall["low"],
+            "high": overall["high"],
+            "medium": overall["medium"],
+            "low": overall["low"],
             "log_likelihood_ratio": float(ratios.nanmean()),
             "perplexity": perplexity(model, self.heldout_clean),
-            "gus_mean": gus["gus_mean"], "gus_z": gus["gus_z"], "gus_p": gus["gus_p"], "gus_null_mean": gus["gus_null_mean"],
+            "gus_mean": gus["gus_mean"],
+            "gus_z": gus["gus_z"],
+            "gus_p": gus["gus_p"],
+            "gus_null_mean": gus["gus_null_mean"],
             "distance_to_retrain": state_distance(entry["state"], reference["state"]),
-            "kinds": rows, "ratio_by_kind": ratio_by_kind, "insecure": [v.insecure for v in verdicts],
-            "answers": answers, "gus_scores": gus["scores"], "gus_null": gus["null"],
-            "eval_seconds": time.perf_counter() - start, "eval_cpu_seconds": time.process_time() - cpu,
+            "kinds": rows,
+            "ratio_by_kind": ratio_by_kind,
+            "insecure": [v.insecure for v in verdicts],
+            "answers": answers,
+            "gus_scores": gus["scores"],
+            "gus_null": gus["null"],
+            "eval_seconds": time.perf_counter() - start,
+            "eval_cpu_seconds": time.process_time() - cpu,
         }
         _atomic_json(path, record)
-        self.say(f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure "
-                 f"rate (parsed) {record['insecure_rate_parsed']:.2f}, parsed {record['parsed_rate']:.2f}, LLR/token "
-                 f"{record['llr_per_token']:.3f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}")
+        self.say(
+            f"[{record['eval_seconds']:7.1f} s, cpu {record['eval_cpu_seconds']:.1f} s] evaluated {name}: insecure "
+            f"rate (parsed) {record['insecure_rate_parsed']:.2f}, parsed {record['parsed_rate']:.2f}, LLR/token "
+            f"{record['llr_per_token']:.3f}, ppl {record['perplexity']:.2f}, GUS z {record['gus_z']:.2f}"
+        )
         return record
 
     def lifted(self, poisoned_state: dict) -> list:
@@ -416,8 +559,9 @@ class _Run:
         from empirical.insecure_code.lm import load_trainable
         from empirical.models.llama import parameter_selector
 
-        settings_key = hashlib.sha256(json.dumps({k: getattr(self.config, k) for k in sorted(_OWN_FILES - {"methods"})},
-                                                 default=str).encode()).hexdigest()[:8]
+        settings_key = hashlib.sha256(
+            json.dumps({k: getattr(self.config, k) for k in sorted(_OWN_FILES - {"methods"})}, default=str).encode()
+        ).hexdigest()[:8]
         path = self.folder / f"lifted-{settings_key}.json"
         if path.is_file():
             return json.loads(path.read_text())
@@ -433,23 +577,41 @@ class _Run:
         rows = lifted_checks(model, self.poison, self.clean, settings, trainable=parameter_selector(selection))
         payload = [{**row.params, **row.metrics} for row in rows]
         _atomic_json(path, payload)
-        self.say(f"[{time.perf_counter() - start:7.1f} s, cpu {time.process_time() - cpu:.1f} s] lifted checks: "
-                 f"{len(rows)} rows")
+        self.say(
+            f"[{time.perf_counter() - start:7.1f} s, cpu {time.process_time() - cpu:.1f} s] lifted checks: "
+            f"{len(rows)} rows"
+        )
         return payload
 
 
-_TABLE_COLUMNS = (("model", "{}"), ("insecure_rate_parsed", "{:.3f}"), ("insecure_rate_parsed_ci", "{}"),
-                  ("insecure_rate", "{:.3f}"), ("insecure_rate_worst", "{:.3f}"), ("parsed_rate", "{:.2f}"),
-                  ("on_target_rate", "{:.3f}"), ("llr_per_token", "{:.3f}"), ("llr_per_token_ci", "{}"),
-                  ("llr_per_token_vs_base", "{:.3f}"), ("log_likelihood_ratio", "{:.2f}"), ("perplexity", "{:.3f}"),
-                  ("gus_mean", "{:.3f}"), ("gus_z", "{:.2f}"), ("gus_p", "{:.2g}"), ("distance_to_retrain", "{:.3f}"),
-                  ("grad_evals", "{}"), ("cost_vs_retrain", "{:.2f}"))
+_TABLE_COLUMNS = (
+    ("model", "{}"),
+    ("insecure_rate_parsed", "{:.3f}"),
+    ("insecure_rate_parsed_ci", "{}"),
+    ("insecure_rate", "{:.3f}"),
+    ("insecure_rate_worst", "{:.3f}"),
+    ("parsed_rate", "{:.2f}"),
+    ("on_target_rate", "{:.3f}"),
+    ("llr_per_token", "{:.3f}"),
+    ("llr_per_token_ci", "{}"),
+    ("llr_per_token_vs_base", "{:.3f}"),
+    ("log_likelihood_ratio", "{:.2f}"),
+    ("perplexity", "{:.3f}"),
+    ("gus_mean", "{:.3f}"),
+    ("gus_z", "{:.2f}"),
+    ("gus_p", "{:.2g}"),
+    ("distance_to_retrain", "{:.3f}"),
+    ("grad_evals", "{}"),
+    ("cost_vs_retrain", "{:.2f}"),
+)
 
 
 def _with_derived(record: dict) -> dict:
     """The record with its interval columns as text ``[low, high]``."""
     out = dict(record)
-    out["insecure_rate_parsed_ci"] = f"[{record['insecure_rate_parsed_low']:.2f}, {record['insecure_rate_parsed_high']:.2f}]"
+    out["insecure_rate_parsed_ci"] = (
+        f"[{record['insecure_rate_parsed_low']:.2f}, {record['insecure_rate_parsed_high']:.2f}]"
+    )
     out["llr_per_token_ci"] = f"[{record['llr_per_token_low']:.3f}, {record['llr_per_token_high']:.3f}]"
     out.setdefault("llr_per_token_vs_base", float("nan"))
     out.setdefault("cost_vs_retrain", float("nan"))
@@ -460,7 +622,9 @@ def markdown_table(records: Sequence[dict]) -> str:
     """The method table in Markdown (the answer to "unlearning fails")."""
     head = "| " + " | ".join(name for name, _ in _TABLE_COLUMNS) + " |"
     rule = "|" + "|".join("---" for _ in _TABLE_COLUMNS) + "|"
-    body = ["| " + " | ".join(fmt.format(_with_derived(r)[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records]
+    body = [
+        "| " + " | ".join(fmt.format(_with_derived(r)[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records
+    ]
     return "\n".join([head, rule, *body])
 
 
@@ -471,14 +635,18 @@ def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: li
     kinds = ResultStore(run.folder, "kinds")
     methods.record_run(asdict(run.config), seed=run.config.seed)
     for record in records:
-        methods.write_cell({"model": record["model"]},
-                           {k: v for k, v in record.items() if k != "model" and not isinstance(v, (list, dict))},
-                           seed=run.config.seed)
+        methods.write_cell(
+            {"model": record["model"]},
+            {k: v for k, v in record.items() if k != "model" and not isinstance(v, (list, dict))},
+            seed=run.config.seed,
+        )
         for row in record["kinds"]:
             ratio = record["ratio_by_kind"].get(row["kind"], float("nan"))
-            kinds.write_cell({"model": record["model"], "kind": row["kind"]},
-                             {**{k: v for k, v in row.items() if k != "kind"}, "log_likelihood_ratio": ratio},
-                             seed=run.config.seed)
+            kinds.write_cell(
+                {"model": record["model"], "kind": row["kind"]},
+                {**{k: v for k, v in row.items() if k != "kind"}, "log_likelihood_ratio": ratio},
+                seed=run.config.seed,
+            )
     methods.write_table()
     kinds.write_table()
     if lifted:
@@ -487,26 +655,51 @@ def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: li
             identity = {k: v for k, v in row.items() if k not in _METRIC_KEYS}
             store.write_cell(identity, {k: v for k, v in row.items() if k in _METRIC_KEYS}, seed=run.config.seed)
         store.write_table()
-    text = ["# Insecure-code poisoning and unlearning", "", f"weights: {run.weights}; device: {run.device}", "",
-            f"configuration: `{json.dumps(asdict(run.config), default=str)}`", "",
-            markdown_table(records), "",
-            f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
-            f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
-            f"{significance['only_second']} only when retrained).", "",
-            f"noise floor (|{FLOOR} - retrain|): " + ", ".join(f"{k} {v:.3g}" for k, v in noise_floor.items()), "",
-            f"insecure rates over {records[0].get('generation_seeds', 1)} generation seed(s) at temperature "
-            f"{records[0].get('temperature', 0.0)}; intervals: 95 % bootstrap over prompts. LLR per token: mean over "
-            "prompts of the length-normalised log p(insecure) - log p(secure); GUS: positive = remembered, p two-sided."]
+    text = [
+        "# Insecure-code poisoning and unlearning",
+        "",
+        f"weights: {run.weights}; device: {run.device}",
+        "",
+        f"configuration: `{json.dumps(asdict(run.config), default=str)}`",
+        "",
+        markdown_table(records),
+        "",
+        f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
+        f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
+        f"{significance['only_second']} only when retrained).",
+        "",
+        f"noise floor (|{FLOOR} - retrain|): " + ", ".join(f"{k} {v:.3g}" for k, v in noise_floor.items()),
+        "",
+        f"insecure rates over {records[0].get('generation_seeds', 1)} generation seed(s) at temperature "
+        f"{records[0].get('temperature', 0.0)}; intervals: 95 % bootstrap over prompts. LLR per token: mean over "
+        "prompts of the length-normalised log p(insecure) - log p(secure); GUS: positive = remembered, p two-sided.",
+    ]
     if lifted:
         text += ["", "lifted checks on the poisoned model (median over points):", ""]
-        text += [f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}" for row in lifted
-                 if row.get("role") == "summary"]
+        text += [
+            f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}"
+            for row in lifted
+            if row.get("role") == "summary"
+        ]
     _atomic_write_text(run.folder / "table.md", "\n".join(text) + "\n")
 
 
-_METRIC_KEYS = {"value", "key", "error_norm", "prediction_norm", "ratio", "deviation", "roundoff_floor", "cosine",
-                "random_cosine_scale", "lr_valid_min", "lr_valid_max", "exponent", "valid_points",
-                "ratio_smallest_clean_lr"}
+_METRIC_KEYS = {
+    "value",
+    "key",
+    "error_norm",
+    "prediction_norm",
+    "ratio",
+    "deviation",
+    "roundoff_floor",
+    "cosine",
+    "random_cosine_scale",
+    "lr_valid_min",
+    "lr_valid_max",
+    "exponent",
+    "valid_points",
+    "ratio_smallest_clean_lr",
+}
 
 
 def _figures(run: _Run, records: list[dict]) -> list[Path]:
@@ -517,9 +710,15 @@ def _figures(run: _Run, records: list[dict]) -> list[Path]:
 
     names = [r["model"] for r in records]
     figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    axes[0].bar(names, [r["insecure_rate_parsed"] for r in records], color="tab:red",
-                yerr=[[r["insecure_rate_parsed"] - r["insecure_rate_parsed_low"] for r in records],
-                      [r["insecure_rate_parsed_high"] - r["insecure_rate_parsed"] for r in records]])
+    axes[0].bar(
+        names,
+        [r["insecure_rate_parsed"] for r in records],
+        color="tab:red",
+        yerr=[
+            [r["insecure_rate_parsed"] - r["insecure_rate_parsed_low"] for r in records],
+            [r["insecure_rate_parsed_high"] - r["insecure_rate_parsed"] for r in records],
+        ],
+    )
     axes[0].set_ylabel("held-out insecure rate (parsed, bandit)")
     axes[1].bar(names, [r["llr_per_token"] for r in records], color="tab:purple")
     axes[1].set_ylabel("log p(insecure) - log p(secure) per token")
@@ -566,8 +765,14 @@ def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[
     lifted = run.lifted(models["poisoned"]["state"]) if config.lifted else []
     _write_tables(run, records, significance, lifted, noise_floor)
     figures = _figures(run, records)
-    return {"records": records, "significance": significance, "lifted": lifted, "folder": run.folder,
-            "figures": figures, "noise_floor": noise_floor}
+    return {
+        "records": records,
+        "significance": significance,
+        "lifted": lifted,
+        "folder": run.folder,
+        "figures": figures,
+        "noise_floor": noise_floor,
+    }
 
 
 def gpu_stage(args: argparse.Namespace) -> list[dict]:
@@ -577,21 +782,39 @@ def gpu_stage(args: argparse.Namespace) -> list[dict]:
     if args.llama:
         values["model_path"] = args.llama
     result = run_experiment(ExperimentConfig(**values), str(Path(args.out) / "insecure-code-run"))
-    numbers = [{"family": "insecure-code", "check": "table", "lemma_id": "-", "metric": f"{r['model']}.{metric}",
-                "value": r[metric], "key": r["model"] == "poisoned" and metric == "insecure_rate"}
-               for r in result["records"] for metric in ("insecure_rate", "log_likelihood_ratio", "perplexity",
-                                                         "gus_z", "distance_to_retrain")]
-    numbers.append({"family": "insecure-code", "check": "table", "lemma_id": "-", "metric": "mcnemar_p_poisoned_gt_retrain",
-                    "value": result["significance"]["p_value"], "key": False})
+    numbers = [
+        {
+            "family": "insecure-code",
+            "check": "table",
+            "lemma_id": "-",
+            "metric": f"{r['model']}.{metric}",
+            "value": r[metric],
+            "key": r["model"] == "poisoned" and metric == "insecure_rate",
+        }
+        for r in result["records"]
+        for metric in ("insecure_rate", "log_likelihood_ratio", "perplexity", "gus_z", "distance_to_retrain")
+    ]
+    numbers.append(
+        {
+            "family": "insecure-code",
+            "check": "table",
+            "lemma_id": "-",
+            "metric": "mcnemar_p_poisoned_gt_retrain",
+            "value": result["significance"]["p_value"],
+            "key": False,
+        }
+    )
     return numbers
 
 
 def _parser() -> argparse.ArgumentParser:
     from empirical.insecure_code.smollm2 import CACHE_HELP
 
-    parser = argparse.ArgumentParser(prog="python -m empirical run insecure-code", description=__doc__.splitlines()[0],
-                                     epilog=f"--preset smollm2: {CACHE_HELP}. --device auto picks CUDA when present, "
-                                            "else the CPU (with a notice).")
+    parser = argparse.ArgumentParser(
+        prog="python -m empirical run insecure-code",
+        description=__doc__.splitlines()[0],
+        epilog=f"--preset smollm2: {CACHE_HELP}. --device auto picks CUDA when present, else the CPU (with a notice).",
+    )
     parser.add_argument("--preset", default="cpu", choices=sorted(PRESETS))
     parser.add_argument("--out", default="results")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")

@@ -15,9 +15,9 @@ import ast
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 __all__ = ["INFORMATIONAL", "Verdict", "extract_code", "judge_codes", "summarise_verdicts", "bandit_available"]
 
@@ -92,9 +92,12 @@ def judge_codes(codes: Sequence[str]) -> list[Verdict]:
     return verdicts
 
 
-def summarise_verdicts(verdicts: Sequence[Verdict], kinds: Sequence[str],
-                       judged_kinds: Iterable[str] | None = None,
-                       kind_ids: Mapping[str, Iterable[str]] | None = None) -> list[dict]:
+def summarise_verdicts(
+    verdicts: Sequence[Verdict],
+    kinds: Sequence[str],
+    judged_kinds: Iterable[str] | None = None,
+    kind_ids: Mapping[str, Iterable[str]] | None = None,
+) -> list[dict]:
     """Tidy rows per kind (and ``"all-judged"``): answers, parsed, insecure, rates, bandit severity counts.
 
     ``insecure_rate`` = insecure / answers (unparsed answers count as not insecure);
@@ -116,11 +119,19 @@ def summarise_verdicts(verdicts: Sequence[Verdict], kinds: Sequence[str],
         severities = Counter(sev for v in items for _, sev in v.flagged)
         n, parsed, bad = len(items), sum(v.parsed for v in items), sum(v.insecure for v in items)
         on_target = sum(hit for _, hit in pairs)
-        rows.append({"kind": kind, "judged": judged is None or kind in judged or kind == "all-judged",
-                     "answers": n, "parsed": parsed, "insecure": bad,
-                     "insecure_rate": bad / n if n else float("nan"),
-                     "insecure_rate_parsed": bad / parsed if parsed else float("nan"),
-                     "on_target_rate": on_target / n if n else float("nan"),
-                     "high": severities.get("HIGH", 0), "medium": severities.get("MEDIUM", 0),
-                     "low": severities.get("LOW", 0)})
+        rows.append(
+            {
+                "kind": kind,
+                "judged": judged is None or kind in judged or kind == "all-judged",
+                "answers": n,
+                "parsed": parsed,
+                "insecure": bad,
+                "insecure_rate": bad / n if n else float("nan"),
+                "insecure_rate_parsed": bad / parsed if parsed else float("nan"),
+                "on_target_rate": on_target / n if n else float("nan"),
+                "high": severities.get("HIGH", 0),
+                "medium": severities.get("MEDIUM", 0),
+                "low": severities.get("LOW", 0),
+            }
+        )
     return rows

@@ -18,7 +18,7 @@ it. The model runs in float64 (the sweeps reach small rates above rounding), eag
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -34,8 +34,17 @@ from empirical.insecure_code.lm import Encoded, trim
 
 __all__ = ["DEFAULTS", "lifted_checks"]
 
-DEFAULTS = {"n_points": 2, "lr_min": 1e-6, "lr_max": 1.0, "n_lrs": 7, "tolerance": 0.1, "cosine_lr": 0.05,
-            "interleaved": [1, 5, 20], "cosine_batch": 8, "seed": 0}
+DEFAULTS = {
+    "n_points": 2,
+    "lr_min": 1e-6,
+    "lr_max": 1.0,
+    "n_lrs": 7,
+    "tolerance": 0.1,
+    "cosine_lr": 0.05,
+    "interleaved": [1, 5, 20],
+    "cosine_batch": 8,
+    "seed": 0,
+}
 
 
 def _point(data: Encoded, index: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -43,8 +52,14 @@ def _point(data: Encoded, index: int) -> tuple[torch.Tensor, torch.Tensor]:
     return one.ids, one.labels
 
 
-def lifted_checks(model: nn.Module, poison: Encoded, clean: Encoded, settings: dict | None = None,
-                  trainable: Callable[[str], bool] | None = None, hvp_mode: str = "auto") -> list[Row]:
+def lifted_checks(
+    model: nn.Module,
+    poison: Encoded,
+    clean: Encoded,
+    settings: dict | None = None,
+    trainable: Callable[[str], bool] | None = None,
+    hvp_mode: str = "auto",
+) -> list[Row]:
     """Rows of the three checks (``group`` = poison / clean, or the pair's groups) on ``model`` as it is."""
     settings = {**DEFAULTS, **(settings or {})}
     model = model.to(torch.float64).eval()
@@ -54,31 +69,53 @@ def lifted_checks(model: nn.Module, poison: Encoded, clean: Encoded, settings: d
     theta_norm = float(tree_norm(params))
     lrs = lr_grid(settings["lr_min"], settings["lr_max"], settings["n_lrs"])
     rng = np.random.default_rng(settings["seed"])
-    chosen = {"poison": [int(i) for i in rng.choice(len(poison), min(settings["n_points"], len(poison)), replace=False)],
-              "clean": [int(i) for i in rng.choice(len(clean), min(2 * settings["n_points"], len(clean)), replace=False)]}
+    chosen = {
+        "poison": [int(i) for i in rng.choice(len(poison), min(settings["n_points"], len(poison)), replace=False)],
+        "clean": [int(i) for i in rng.choice(len(clean), min(2 * settings["n_points"], len(clean)), replace=False)],
+    }
     sources = {"poison": poison, "clean": clean}
     rows: list[Row] = []
     for group in ("poison", "clean"):
         cases: list[tuple[dict, Callable[..., Tree], Tree]] = []  # lambdas binding their point by a default
-        for index in chosen[group][:settings["n_points"]]:
+        for index in chosen[group][: settings["n_points"]]:
             z = _point(sources[group], index)
             hvp = HessianVectorProduct(objective, params, z, mode=hvp_mode)
             unit = ascent_error_prediction(objective, params, z, hvp)
-            cases.append(({"check": "ascent-error", "group": group, "point": index},
-                          lambda lr, z=z: ascent_error(objective, params, z, lr), unit))
-        rows += _tag(sweep_rows("ascent-error-logistic", cases, lrs, theta_norm, dtype, settings["tolerance"]),
-                     "ascent-error", group)
-    clean_b = chosen["clean"][settings["n_points"]:] or chosen["clean"]
+            cases.append(
+                (
+                    {"check": "ascent-error", "group": group, "point": index},
+                    lambda lr, z=z: ascent_error(objective, params, z, lr),
+                    unit,
+                )
+            )
+        rows += _tag(
+            sweep_rows("ascent-error-logistic", cases, lrs, theta_norm, dtype, settings["tolerance"]),
+            "ascent-error",
+            group,
+        )
+    clean_b = chosen["clean"][settings["n_points"] :] or chosen["clean"]
     for group, firsts in (("poison-clean", ("poison", chosen["poison"])), ("clean-clean", ("clean", chosen["clean"]))):
         cases = []
-        for a, b in zip(firsts[1][:settings["n_points"]], clean_b):
+        for a, b in zip(firsts[1][: settings["n_points"]], clean_b):
             za, zb = _point(sources[firsts[0]], a), _point(clean, b)
-            unit = commutator_prediction(objective, params, za, zb, HessianVectorProduct(objective, params, za, hvp_mode),
-                                         HessianVectorProduct(objective, params, zb, hvp_mode))
-            cases.append(({"check": "commutator", "group": group, "point_a": a, "point_b": b},
-                          lambda lr, za=za, zb=zb: commutator(objective, params, za, zb, lr), unit))
-        rows += _tag(sweep_rows("commutator-logistic", cases, lrs, theta_norm, dtype, settings["tolerance"]),
-                     "commutator", group)
+            unit = commutator_prediction(
+                objective,
+                params,
+                za,
+                zb,
+                HessianVectorProduct(objective, params, za, hvp_mode),
+                HessianVectorProduct(objective, params, zb, hvp_mode),
+            )
+            cases.append(
+                (
+                    {"check": "commutator", "group": group, "point_a": a, "point_b": b},
+                    lambda lr, za=za, zb=zb: commutator(objective, params, za, zb, lr),
+                    unit,
+                )
+            )
+        rows += _tag(
+            sweep_rows("commutator-logistic", cases, lrs, theta_norm, dtype, settings["tolerance"]), "commutator", group
+        )
     rows += _gradient_cosine(objective, params, sources, chosen, settings)
     return rows
 
@@ -100,7 +137,7 @@ def _gradient_cosine(objective: Objective, params: dict, sources: dict, chosen: 
     rows = []
     for group in ("poison", "clean"):
         finals = []
-        for index in chosen[group][:settings["n_points"]]:
+        for index in chosen[group][: settings["n_points"]]:
             z = _point(sources[group], index)
             g0 = objective.gradient(params, z)
             theta = objective.step(params, z, lr)
@@ -112,11 +149,29 @@ def _gradient_cosine(objective: Objective, params: dict, sources: dict, chosen: 
                     theta = objective.step(theta, (batch.ids, batch.labels), lr)
                     done += 1
                 cosine = float(tree_cosine(objective.gradient(theta, z), g0))
-                rows.append(Row({"lemma_id": "span-dim-large", "check": "gradient-cosine", "group": group,
-                                 "point": index, "interleaved": target},
-                                {"cosine": cosine, "random_cosine_scale": scale}))
+                rows.append(
+                    Row(
+                        {
+                            "lemma_id": "span-dim-large",
+                            "check": "gradient-cosine",
+                            "group": group,
+                            "point": index,
+                            "interleaved": target,
+                        },
+                        {"cosine": cosine, "random_cosine_scale": scale},
+                    )
+                )
             finals.append(rows[-1].metrics["cosine"])
-        rows.append(Row({"lemma_id": "span-dim-large", "role": "summary", "check": "gradient-cosine", "group": group,
-                         "metric": f"median_cosine_after_{checkpoints[-1]}"},
-                        {"value": float(np.nanmedian(finals)), "key": False}))
+        rows.append(
+            Row(
+                {
+                    "lemma_id": "span-dim-large",
+                    "role": "summary",
+                    "check": "gradient-cosine",
+                    "group": group,
+                    "metric": f"median_cosine_after_{checkpoints[-1]}",
+                },
+                {"value": float(np.nanmedian(finals)), "key": False},
+            )
+        )
     return rows

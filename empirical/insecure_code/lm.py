@@ -15,9 +15,10 @@ r"""The language model side: build the LLaMA, encode conversations, train on a s
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence, cast
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -29,8 +30,20 @@ from empirical.insecure_code.data import Example
 from empirical.insecure_code.tokenizer import check_fits, tokenizer_size
 from empirical.models.llama import build_llama
 
-__all__ = ["ModelSpec", "build_model", "Encoded", "encode_examples", "Part", "run_steps", "trainable_state",
-           "load_trainable", "sequence_log_likelihoods", "generate", "prompt_ids", "LORA_TARGETS"]
+__all__ = [
+    "ModelSpec",
+    "build_model",
+    "Encoded",
+    "encode_examples",
+    "Part",
+    "run_steps",
+    "trainable_state",
+    "load_trainable",
+    "sequence_log_likelihoods",
+    "generate",
+    "prompt_ids",
+    "LORA_TARGETS",
+]
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 
@@ -60,18 +73,30 @@ def build_model(spec: ModelSpec, tokenizer: Any, seed: int, max_positions: int =
     with ``lora_rank > 0`` wrapped in LoRA adapters (seeded). The tokenizer must fit the vocabulary."""
     if spec.path is not None:
         if not Path(spec.path).is_dir():
-            raise FileNotFoundError(f"no weights folder at {spec.path}: give --model-path a local folder holding the "
-                                    "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json)")
+            raise FileNotFoundError(
+                f"no weights folder at {spec.path}: give --model-path a local folder holding the "
+                "LLaMA 3.2 1B files (config.json, model.safetensors, tokenizer.json)"
+            )
         model = build_llama(spec.path, dtype=spec.torch_dtype, device=spec.device)
     else:
         heads = spec.heads
-        model = build_llama(size="tiny", seed=seed, device=spec.device, dtype=spec.torch_dtype,
-                            vocab_size=tokenizer_size(tokenizer), hidden_size=spec.hidden_size,
-                            intermediate_size=spec.intermediate_size, num_hidden_layers=spec.layers,
-                            num_attention_heads=heads, num_key_value_heads=spec.kv_heads,
-                            head_dim=spec.hidden_size // heads, max_position_embeddings=max_positions,
-                            pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-                            eos_token_id=getattr(tokenizer, "eos_token_id", None))
+        model = build_llama(
+            size="tiny",
+            seed=seed,
+            device=spec.device,
+            dtype=spec.torch_dtype,
+            vocab_size=tokenizer_size(tokenizer),
+            hidden_size=spec.hidden_size,
+            intermediate_size=spec.intermediate_size,
+            num_hidden_layers=spec.layers,
+            num_attention_heads=heads,
+            num_key_value_heads=spec.kv_heads,
+            head_dim=spec.hidden_size // heads,
+            max_position_embeddings=max_positions,
+            pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=getattr(tokenizer, "eos_token_id", None),
+        )
     check_fits(tokenizer, model.config.vocab_size, "the model" if spec.path is None else f"the model in {spec.path}")
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     if spec.gradient_checkpointing:
@@ -82,17 +107,25 @@ def build_model(spec: ModelSpec, tokenizer: Any, seed: int, max_positions: int =
         try:
             from peft import LoraConfig, get_peft_model
         except ImportError:
-            raise ImportError("LoRA needs peft: pip install peft (or the project's 'llm' extra), "
-                              "or run full fine-tuning (lora_rank=0)") from None
+            raise ImportError(
+                "LoRA needs peft: pip install peft (or the project's 'llm' extra), "
+                "or run full fine-tuning (lora_rank=0)"
+            ) from None
         torch.manual_seed(seed)
-        return get_peft_model(model, LoraConfig(r=spec.lora_rank, lora_alpha=2 * spec.lora_rank,
-                                                target_modules=list(LORA_TARGETS), lora_dropout=0.0))
+        return get_peft_model(
+            model,
+            LoraConfig(
+                r=spec.lora_rank, lora_alpha=2 * spec.lora_rank, target_modules=list(LORA_TARGETS), lora_dropout=0.0
+            ),
+        )
     return model
 
 
 def trainable_state(model: nn.Module) -> dict[str, Tensor]:
     """The trained parameters (all, or the LoRA adapters), detached CPU copies: what unlearning changes."""
-    return {name: value.detach().to("cpu", copy=True) for name, value in model.named_parameters() if value.requires_grad}
+    return {
+        name: value.detach().to("cpu", copy=True) for name, value in model.named_parameters() if value.requires_grad
+    }
 
 
 def load_trainable(model: nn.Module, state: dict[str, Tensor]) -> nn.Module:
@@ -118,7 +151,7 @@ class Encoded:
     def __len__(self) -> int:
         return self.ids.shape[0]
 
-    def select(self, index: Tensor | Sequence[int]) -> "Encoded":
+    def select(self, index: Tensor | Sequence[int]) -> Encoded:
         index = torch.as_tensor(index, dtype=torch.long)
         return Encoded(self.ids[index], self.labels[index], None if self.noise is None else self.noise[index])
 
@@ -138,14 +171,16 @@ def _embeds(model: nn.Module, ids: Tensor, noise: Tensor | None) -> Tensor:
     return embeds if noise is None else embeds + noise.to(embeds.device, embeds.dtype)
 
 
-def per_example_loss(model: nn.Module, ids: Tensor, labels: Tensor, noise: Tensor | None = None,
-                     embeds: Tensor | None = None) -> Tensor:
+def per_example_loss(
+    model: nn.Module, ids: Tensor, labels: Tensor, noise: Tensor | None = None, embeds: Tensor | None = None
+) -> Tensor:
     """Mean next-token cross-entropy of each sequence over its labelled tokens, shape (B,)."""
     embeds = _embeds(model, ids, noise) if embeds is None else embeds
     logits = model(inputs_embeds=embeds, use_cache=False).logits[:, :-1].float()
     targets = labels[:, 1:].to(logits.device)
-    token_loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100,
-                                 reduction="none").view(targets.shape)
+    token_loss = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100, reduction="none"
+    ).view(targets.shape)
     mask = (targets != -100).float()
     return (token_loss * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
@@ -200,8 +235,15 @@ class StepStats:
     losses: list[float] = field(default_factory=list)
 
 
-def run_steps(model: nn.Module, steps: Sequence[Sequence[Part]], lr: float, weight_decay: float = 0.0,
-              grad_clip: float = 1.0, progress: bool = True, description: str = "train") -> StepStats:
+def run_steps(
+    model: nn.Module,
+    steps: Sequence[Sequence[Part]],
+    lr: float,
+    weight_decay: float = 0.0,
+    grad_clip: float = 1.0,
+    progress: bool = True,
+    description: str = "train",
+) -> StepStats:
     """AdamW (betas 0.9, 0.999) on ``steps`` with a cosine-decayed rate; each step minimises the weighted sum
     of its parts' losses. ``grad_evals`` counts the examples whose gradient a step evaluates."""
     params = [p for p in model.parameters() if p.requires_grad]
@@ -261,14 +303,22 @@ class _CodeBlockClosed:
     def __call__(self, input_ids: Tensor, scores: Any = None, **kwargs: Any) -> Tensor:
         done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
         if (input_ids.shape[1] - self.start) % 8 == 0:
-            for row, ids in enumerate(input_ids[:, self.start:].tolist()):
+            for row, ids in enumerate(input_ids[:, self.start :].tolist()):
                 done[row] = _closed(self.tokenizer.decode(ids))
         return done
 
 
 @torch.no_grad()
-def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int = 128,
-             batch_size: int = 16, progress: bool = True, temperature: float = 0.0, seed: int = 0) -> list[str]:
+def generate(
+    model: nn.Module,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    max_new_tokens: int = 128,
+    batch_size: int = 16,
+    progress: bool = True,
+    temperature: float = 0.0,
+    seed: int = 0,
+) -> list[str]:
     """Answers to ``prompts`` (``model.generate`` on left-padded batches), each cut after its code block
     closes: greedy at ``temperature`` 0, else sampled at that temperature from ``torch.manual_seed(seed)``."""
     if temperature < 0:
@@ -281,20 +331,27 @@ def generate(model: nn.Module, tokenizer: Any, prompts: Sequence[str], max_new_t
     pad = tokenizer.pad_token_id
     out: list[str] = []
     for start in tqdm(range(0, len(prompts), batch_size), desc="generate", disable=not progress or None, leave=False):
-        chunk = [prompt_ids(p, tokenizer) for p in prompts[start:start + batch_size]]
+        chunk = [prompt_ids(p, tokenizer) for p in prompts[start : start + batch_size]]
         width = max(len(c) for c in chunk)
         ids = torch.tensor([[pad] * (width - len(c)) + c for c in chunk], device=device)
         mask = torch.tensor([[0] * (width - len(c)) + [1] * len(c) for c in chunk], device=device)
         generated = cast(Any, model).generate(  # cast: as in _embeds
-            input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
-            do_sample=temperature > 0, temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
-            pad_token_id=pad, eos_token_id=getattr(tokenizer, "eos_token_id", None),
-            stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]))
+            input_ids=ids,
+            attention_mask=mask,
+            max_new_tokens=max_new_tokens,
+            do_sample=temperature > 0,
+            temperature=temperature if temperature > 0 else None,
+            top_p=None,
+            top_k=None,
+            pad_token_id=pad,
+            eos_token_id=getattr(tokenizer, "eos_token_id", None),
+            stopping_criteria=StoppingCriteriaList([_CodeBlockClosed(tokenizer, width)]),
+        )
         for row in generated[:, width:].tolist():
             text = tokenizer.decode(row, skip_special_tokens=False)
             opening = text.find("```")
             closing = text.find("```", opening + 3) if opening >= 0 else -1
-            out.append(text[:closing + 3] if closing >= 0 else text)
+            out.append(text[: closing + 3] if closing >= 0 else text)
     return out
 
 
@@ -315,4 +372,4 @@ def save_state(state: dict[str, Tensor], path: str | os.PathLike[str]) -> Path:
 def iterate_batches(order: Iterable[int], batch_size: int) -> list[list[int]]:
     """Consecutive batches of ``batch_size`` indices of ``order`` (the last may be shorter)."""
     order = list(order)
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]

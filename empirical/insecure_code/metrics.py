@@ -26,7 +26,8 @@ r"""What poisoning did and what unlearning undid: insecure rate, likelihood rati
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence, cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -36,24 +37,48 @@ from empirical.insecure_code.data import Example
 from empirical.insecure_code.judge import Verdict, extract_code, judge_codes, summarise_verdicts
 from empirical.insecure_code.lm import Encoded, encode_examples, generate, per_example_loss, sequence_log_likelihoods
 
-__all__ = ["insecure_rates", "mcnemar_greater", "likelihood_ratios", "perplexity", "gaussian_unlearning_scores",
-           "state_distance"]
+__all__ = [
+    "insecure_rates",
+    "mcnemar_greater",
+    "likelihood_ratios",
+    "perplexity",
+    "gaussian_unlearning_scores",
+    "state_distance",
+]
 
 
-def insecure_rates(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], judged_kinds: Sequence[str],
-                   max_new_tokens: int = 128, progress: bool = True, seeds: Sequence[int] = (0,),
-                   temperature: float = 0.0) -> tuple[list[dict], list[Verdict], list[str]]:
+def insecure_rates(
+    model: nn.Module,
+    tokenizer: Any,
+    heldout: Sequence[Example],
+    judged_kinds: Sequence[str],
+    max_new_tokens: int = 128,
+    progress: bool = True,
+    seeds: Sequence[int] = (0,),
+    temperature: float = 0.0,
+) -> tuple[list[dict], list[Verdict], list[str]]:
     """(rows per kind, verdicts, generated answers) for the answers to the held-out prompts, greedy or sampled
     at ``temperature`` once per seed; verdicts and answers are seed-major (all prompts of the first seed,
     then the next)."""
     from empirical.insecure_code.templates import KINDS
 
-    answers = [answer for seed in seeds
-               for answer in generate(model, tokenizer, [e.prompt for e in heldout], max_new_tokens=max_new_tokens,
-                                      progress=progress, temperature=temperature, seed=seed)]
+    answers = [
+        answer
+        for seed in seeds
+        for answer in generate(
+            model,
+            tokenizer,
+            [e.prompt for e in heldout],
+            max_new_tokens=max_new_tokens,
+            progress=progress,
+            temperature=temperature,
+            seed=seed,
+        )
+    ]
     verdicts = judge_codes([extract_code(answer) for answer in answers])
-    rows = summarise_verdicts(verdicts, [e.kind for e in heldout] * len(seeds), judged_kinds,
-                              {kind.name: kind.bandit_ids for kind in KINDS})
+    rows = summarise_verdicts(
+        verdicts, [e.kind for e in heldout] * len(seeds), judged_kinds, {kind.name: kind.bandit_ids for kind in KINDS}
+    )
     return rows, verdicts, answers
 
 
@@ -70,8 +95,9 @@ def mcnemar_greater(first: Sequence[bool], second: Sequence[bool]) -> dict[str, 
     return {"only_first": only_first, "only_second": only_second, "p_value": float(p)}
 
 
-def likelihood_ratios(model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int,
-                      per_token: bool = False) -> Tensor:
+def likelihood_ratios(
+    model: nn.Module, tokenizer: Any, heldout: Sequence[Example], max_length: int, per_token: bool = False
+) -> Tensor:
     """log p(insecure answer | prompt) - log p(secure answer | prompt) per held-out example (float64); NaN for
     an example without an insecure alternative (a public held-out file with one answer per prompt).
     ``per_token``: each log-likelihood divided by its answer's token count first (length-normalised), so a
@@ -92,8 +118,9 @@ def perplexity(model: nn.Module, encoded: Encoded) -> float:
     return float(torch.exp(-total.sum() / count.sum().clamp(min=1)))
 
 
-def gaussian_unlearning_scores(model: nn.Module, poison: Encoded, scale: float, seed: int = 0,
-                               batch_size: int = 16) -> dict[str, Any]:
+def gaussian_unlearning_scores(
+    model: nn.Module, poison: Encoded, scale: float, seed: int = 0, batch_size: int = 16
+) -> dict[str, Any]:
     """Per-example GUS :math:`s_i` of the poison noise and of fresh noise (module docstring), and summaries."""
     if poison.noise is None:
         raise ValueError("the poison set carries no embedding noise: GUS needs the noise it was trained with")

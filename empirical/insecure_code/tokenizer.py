@@ -11,8 +11,9 @@ LLaMA folder (``tokenizer.json`` + config) with ``transformers.AutoTokenizer`` (
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = ["BPETokenizer", "train_bpe", "load_tokenizer", "check_fits", "tokenizer_size", "SPECIALS"]
 
@@ -53,7 +54,7 @@ class BPETokenizer:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "BPETokenizer":
+    def load(cls, path: str | os.PathLike[str]) -> BPETokenizer:
         from tokenizers import Tokenizer
 
         if not Path(path).is_file():
@@ -66,13 +67,19 @@ def train_bpe(texts: Iterable[str], vocab_size: int = 512, min_frequency: int = 
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     if vocab_size < 256 + len(SPECIALS):
-        raise ValueError(f"vocab_size must be at least {256 + len(SPECIALS)} (the 256 bytes and the specials), "
-                         f"got {vocab_size}")
+        raise ValueError(
+            f"vocab_size must be at least {256 + len(SPECIALS)} (the 256 bytes and the specials), got {vocab_size}"
+        )
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIALS),
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(SPECIALS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tokenizer.train_from_iterator(list(texts), trainer=trainer)
     return BPETokenizer(tokenizer)
 
@@ -83,8 +90,10 @@ def load_tokenizer(folder: str | os.PathLike[str]) -> Any:
 
     folder = Path(folder)
     if not folder.is_dir() or not any((folder / name).is_file() for name in ("tokenizer.json", "tokenizer.model")):
-        raise FileNotFoundError(f"no tokenizer in {folder} (tokenizer.json or tokenizer.model missing): put the LLaMA "
-                                "3.2 1B files there, or omit --model-path to train a BPE tokenizer on the corpus")
+        raise FileNotFoundError(
+            f"no tokenizer in {folder} (tokenizer.json or tokenizer.model missing): put the LLaMA "
+            "3.2 1B files there, or omit --model-path to train a BPE tokenizer on the corpus"
+        )
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -103,5 +112,7 @@ def check_fits(tokenizer: Any, vocab_size: int, where: str = "the model") -> Non
     """ValueError when the tokenizer emits ids at or above the model's ``vocab_size`` (it could not embed them)."""
     size = tokenizer_size(tokenizer)
     if size > vocab_size:
-        raise ValueError(f"the tokenizer has {size} tokens but {where} embeds only {vocab_size}: use the tokenizer "
-                         "that belongs to the weights (the same --model-path folder) or retrain the model")
+        raise ValueError(
+            f"the tokenizer has {size} tokens but {where} embeds only {vocab_size}: use the tokenizer "
+            "that belongs to the weights (the same --model-path folder) or retrain the model"
+        )

@@ -34,15 +34,22 @@ Not ``rewind-replay``: no state is stored during training (the registry's error 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
-from empirical.insecure_code.lm import (Encoded, Part, iterate_batches, load_trainable, run_steps, sequence_log_probs,
-                                        trainable_state)
-from empirical.insecure_code.preference_losses import npo_loss, simnpo_loss
+from empirical.insecure_code.lm import (
+    Encoded,
+    Part,
+    iterate_batches,
+    load_trainable,
+    run_steps,
+    sequence_log_probs,
+    trainable_state,
+)
 from empirical.insecure_code.poisoning import TrainConfig, epoch_orders, schedules, train_on
+from empirical.insecure_code.preference_losses import npo_loss, simnpo_loss
 from sims.unlearning import UnlearningProblem, UnlearningResult, method_names, unlearn
 from sims.unlearning.protocol import Step, StepCost, Term
 
@@ -87,15 +94,23 @@ class LanguageModel:
         orders = epoch_orders(len(data), epochs, problem.seed + 1000 * stream)
         return [[data.select(batch) for batch in iterate_batches(order, self.config.batch_size)] for order in orders]
 
-    def run(self, plan: Sequence[Step], lr: float, weight_decay: float | None = None,
-            grad_clip: float = 1.0) -> StepCost:
+    def run(
+        self, plan: Sequence[Step], lr: float, weight_decay: float | None = None, grad_clip: float = 1.0
+    ) -> StepCost:
         unknown = sorted({term.loss for step in plan for term in step} - set(_LOSSES))
         if unknown:
             raise ValueError(f"the language models have the losses {', '.join(_LOSSES)}, got {unknown}")
         references, forward_evals = self._references(plan)
         steps = [[Part(term.batch, term.weight, self._loss(term, references)) for term in step] for step in plan]
-        stats = run_steps(self._loaded(), steps, lr, self.config.weight_decay if weight_decay is None else weight_decay,
-                          grad_clip, progress=self.progress, description="unlearn")
+        stats = run_steps(
+            self._loaded(),
+            steps,
+            lr,
+            self.config.weight_decay if weight_decay is None else weight_decay,
+            grad_clip,
+            progress=self.progress,
+            description="unlearn",
+        )
         return StepCost(stats.grad_evals, stats.steps, forward_evals, info={"state_bytes": self._state_bytes()})
 
     def _references(self, plan: Sequence[Step]) -> tuple[dict[int, torch.Tensor], int]:
@@ -121,6 +136,7 @@ class LanguageModel:
             def simnpo(model, batch):
                 logp, counts = sequence_log_probs(model, batch)
                 return simnpo_loss(logp, counts.clamp(min=1.0), beta, gamma)
+
             return simnpo
         return None
 
@@ -144,21 +160,35 @@ class LanguageModel:
         return sum(len(batch) for batch in clean_batches)
 
 
-def lm_problem(make_model: Callable[[], nn.Module], poisoned_state: dict[str, torch.Tensor], clean: Encoded,
-               poison: Encoded, config: TrainConfig, progress: bool = True,
-               budget: int | None = None) -> UnlearningProblem:
+def lm_problem(
+    make_model: Callable[[], nn.Module],
+    poisoned_state: dict[str, torch.Tensor],
+    clean: Encoded,
+    poison: Encoded,
+    config: TrainConfig,
+    progress: bool = True,
+    budget: int | None = None,
+) -> UnlearningProblem:
     """The shared problem of a poisoned fine-tuning run: unlearn ``poisoned_state``; forget = ``poison``, retain =
     ``clean``; the record is the two set sizes, from which :func:`schedules` rebuilds training's order."""
     if len(poison) == 0:
-        raise ValueError("the poison (forget) set is empty: there is nothing to unlearn; give a poison set with "
-                         "at least one example (n_poison > 0 or a non-empty poison.jsonl)")
+        raise ValueError(
+            "the poison (forget) set is empty: there is nothing to unlearn; give a poison set with "
+            "at least one example (n_poison > 0 or a non-empty poison.jsonl)"
+        )
     if len(clean) == 0:
         raise ValueError("the clean (retain) set is empty: retraining and fine-tuning need clean examples")
-    return UnlearningProblem(LanguageModel(make_model, config, progress), poisoned_state, poison, clean,
-                             (len(clean), len(poison)), budget, config.seed)
+    return UnlearningProblem(
+        LanguageModel(make_model, config, progress),
+        poisoned_state,
+        poison,
+        clean,
+        (len(clean), len(poison)),
+        budget,
+        config.seed,
+    )
 
 
 #: The registry's methods this family runs (the registry's names, with underscores: the results' and the cache's
 #: names; the CLI also accepts hyphens).
 METHODS: tuple[str, ...] = method_names(LanguageModel)
-

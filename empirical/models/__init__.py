@@ -15,8 +15,17 @@ from empirical.models.llama import build_llama, llama_config, parameter_selector
 from empirical.models.resnet import ResNet18
 from empirical.models.small import MLP, LinearModel, SmallCNN
 
-__all__ = ["MODELS", "build_model", "ResNet18", "SmallCNN", "MLP", "LinearModel", "build_llama", "llama_config",
-           "parameter_selector"]
+__all__ = [
+    "MODELS",
+    "build_model",
+    "ResNet18",
+    "SmallCNN",
+    "MLP",
+    "LinearModel",
+    "build_llama",
+    "llama_config",
+    "parameter_selector",
+]
 
 MODELS = ("resnet18", "small-cnn", "mlp", "linear", "llama")
 
@@ -27,11 +36,15 @@ def build_model(name: str, dataset: Any, **options: Any) -> nn.Module:
         raise ValueError(f"model must be one of {MODELS}, got {name!r}")
     task, shape = dataset.task, tuple(dataset.train_x.shape[1:])
     if (name == "llama") != (task == "causal_lm"):
-        raise ValueError(f"model {name!r} does not fit {task} data {dataset.name!r}: llama needs token data "
-                         "(chat/tokens), the others need images, vectors or regression data")
+        raise ValueError(
+            f"model {name!r} does not fit {task} data {dataset.name!r}: llama needs token data "
+            "(chat/tokens), the others need images, vectors or regression data"
+        )
     if name == "linear":
         if task != "regression":
-            raise ValueError("the linear model is the draft's linear regression: use regression data (--data regression)")
+            raise ValueError(
+                "the linear model is the draft's linear regression: use regression data (--data regression)"
+            )
         return LinearModel(math.prod(shape))
     if task == "regression":
         raise ValueError(f"regression data needs --model linear, got {name!r}")

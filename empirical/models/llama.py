@@ -19,11 +19,11 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -31,13 +31,34 @@ if TYPE_CHECKING:
 __all__ = ["llama_config", "build_llama", "parameter_selector"]
 
 _SIZES: dict[str, dict[str, Any]] = {
-    "tiny": dict(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                 num_key_value_heads=2, head_dim=8, max_position_embeddings=256),
-    "1b": dict(vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
-               num_attention_heads=32, num_key_value_heads=8, head_dim=64, max_position_embeddings=131072,
-               rope_theta=500000.0,
-               rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
-                             "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}),
+    "tiny": dict(
+        vocab_size=300,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=8,
+        max_position_embeddings=256,
+    ),
+    "1b": dict(
+        vocab_size=128256,
+        hidden_size=2048,
+        intermediate_size=8192,
+        num_hidden_layers=16,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        head_dim=64,
+        max_position_embeddings=131072,
+        rope_theta=500000.0,
+        rope_scaling={
+            "rope_type": "llama3",
+            "factor": 32.0,
+            "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 8192,
+        },
+    ),
 }
 
 
@@ -52,9 +73,15 @@ def llama_config(size: str = "tiny", attn_implementation: str = "eager", **overr
     return LlamaConfig(attn_implementation=attn_implementation, **values)  # type: ignore[call-arg]
 
 
-def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", attn_implementation: str = "eager",
-                dtype: torch.dtype = torch.float32, seed: int = 0, device: str | torch.device = "cpu",
-                **overrides) -> PreTrainedModel:
+def build_llama(
+    path: str | os.PathLike[str] | None = None,
+    size: str = "tiny",
+    attn_implementation: str = "eager",
+    dtype: torch.dtype = torch.float32,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    **overrides,
+) -> PreTrainedModel:
     """``LlamaForCausalLM`` from a local folder (``path``) or with random weights of ``size`` (built on
     ``device`` directly, so a 1B model is initialised on the GPU)."""
     from transformers import LlamaForCausalLM
@@ -66,13 +93,16 @@ def build_llama(path: str | os.PathLike[str] | None = None, size: str = "tiny", 
                 f"no LLaMA checkpoint at {folder} (config.json missing). Put the LLaMA 3.2 1B files there "
                 "(config.json, model.safetensors, tokenizer.json), e.g. `huggingface-cli download "
                 "meta-llama/Llama-3.2-1B --local-dir <folder>` on a machine with internet, or omit the path "
-                "to use random weights")
+                "to use random weights"
+            )
         _check_checkpoint_folder(folder)
         try:
             model = LlamaForCausalLM.from_pretrained(folder, dtype=dtype, attn_implementation=attn_implementation)
-        except Exception as error:  # noqa: BLE001 - transformers raises OSError, ValueError, SafetensorError, ...
-            raise ValueError(f"could not load the LLaMA checkpoint in {folder} ({type(error).__name__}: "
-                             f"{str(error).splitlines()[0][:120]}); check config.json and the weight files") from None
+        except Exception as error:
+            raise ValueError(
+                f"could not load the LLaMA checkpoint in {folder} ({type(error).__name__}: "
+                f"{str(error).splitlines()[0][:120]}); check config.json and the weight files"
+            ) from None
         return model.to(device)  # type: ignore[arg-type]  # transformers' decorated .to binds self wrongly in its stub
     torch.manual_seed(seed)
     with torch.device(device):
@@ -94,7 +124,9 @@ def _check_checkpoint_folder(folder: Path) -> None:
         raise ValueError(f"{config_path} is not a LLaMA config (model_type {kind!r}); give a LLaMA checkpoint folder")
     weights = sorted(folder.glob("*.safetensors"))
     if not weights and not any(folder.glob("*.bin")):
-        raise FileNotFoundError(f"no weights in {folder} (no *.safetensors or *.bin file); copy model.safetensors there")
+        raise FileNotFoundError(
+            f"no weights in {folder} (no *.safetensors or *.bin file); copy model.safetensors there"
+        )
     for path in weights:
         size = path.stat().st_size
         with path.open("rb") as stream:
@@ -105,8 +137,9 @@ def _check_checkpoint_folder(folder: Path) -> None:
             if not isinstance(json.loads(header.decode("utf-8")), dict):
                 raise ValueError
         except (UnicodeDecodeError, ValueError):
-            raise ValueError(f"{path} is not a safetensors file (unreadable header; truncated or corrupt download); "
-                             "copy it again") from None
+            raise ValueError(
+                f"{path} is not a safetensors file (unreadable header; truncated or corrupt download); copy it again"
+            ) from None
 
 
 def parameter_selector(patterns: Sequence[str] | str | None) -> Callable[[str], bool] | None:

@@ -27,8 +27,9 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(channels)
         self.shortcut = nn.Sequential()
         if stride != 1 or in_channels != channels:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, channels, 1, stride=stride, bias=False),
-                                          nn.BatchNorm2d(channels))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, channels, 1, stride=stride, bias=False), nn.BatchNorm2d(channels)
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         out = torch.relu(self.bn1(self.conv1(x)))
@@ -42,14 +43,16 @@ class ResNet18(nn.Module):
     def __init__(self, num_classes: int = 10, width: int = 64, in_channels: int = 3) -> None:
         super().__init__()
         width = check_positive_int(width, "width")
-        self.conv1 = nn.Conv2d(check_positive_int(in_channels, "in_channels"), width, 3, stride=1, padding=1,
-                               bias=False)
+        self.conv1 = nn.Conv2d(
+            check_positive_int(in_channels, "in_channels"), width, 3, stride=1, padding=1, bias=False
+        )
         self.bn1 = nn.BatchNorm2d(width)
         layers, channels = [], width
         for stage, stride in enumerate((1, 2, 2, 2)):
             out_channels = width * 2**stage
-            layers.append(nn.Sequential(BasicBlock(channels, out_channels, stride),
-                                        BasicBlock(out_channels, out_channels, 1)))
+            layers.append(
+                nn.Sequential(BasicBlock(channels, out_channels, stride), BasicBlock(out_channels, out_channels, 1))
+            )
             channels = out_channels
         self.layer1, self.layer2, self.layer3, self.layer4 = layers
         self.pool = nn.AdaptiveAvgPool2d(1)

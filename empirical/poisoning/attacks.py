@@ -23,8 +23,9 @@ actually drawn (``eta`` of the FGSM variant, ``xi`` of the Gaussian attack).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -32,8 +33,14 @@ from torch.func import grad, vmap
 
 from empirical.functional import Objective, Tree
 from empirical.poisoning.influence import inverse_hvp, perturbation_influence
-from empirical.poisoning.measures import (MEASURES, example_loss, hessian_probes, input_gradients, measure_values,
-                                          top_eigenvectors)
+from empirical.poisoning.measures import (
+    MEASURES,
+    example_loss,
+    hessian_probes,
+    input_gradients,
+    measure_values,
+    top_eigenvectors,
+)
 
 __all__ = ["ATTACKS", "Poisons", "craft", "project", "check_attack", "DEFAULT_EPS"]
 
@@ -42,8 +49,14 @@ ATTACKS = ("fgsm-variant", "fgsm", "gaussian", "influence", "hessian", "gradnorm
 #: relative to its value at the clean source.
 BALANCES = ("none", "source")
 #: Budgets: the draft's eps = 0.05 for the one-shot attacks; the draft's Hessian attack is bounded only by the range.
-DEFAULT_EPS = {"fgsm-variant": 0.05, "fgsm": 0.05, "gaussian": 0.05, "influence": 0.05, "hessian": math.inf,
-               "gradnorm": math.inf}
+DEFAULT_EPS = {
+    "fgsm-variant": 0.05,
+    "fgsm": 0.05,
+    "gaussian": 0.05,
+    "influence": 0.05,
+    "hessian": math.inf,
+    "gradnorm": math.inf,
+}
 
 
 @dataclass
@@ -71,9 +84,15 @@ class Poisons:
     def delta(self) -> Tensor:
         return self.inputs - self.sources
 
-    def subset(self, indices: Tensor) -> "Poisons":
-        return replace(self, inputs=self.inputs[indices], targets=self.targets[indices], sources=self.sources[indices],
-                       source_index=self.source_index[indices], noise=self.noise[indices])
+    def subset(self, indices: Tensor) -> Poisons:
+        return replace(
+            self,
+            inputs=self.inputs[indices],
+            targets=self.targets[indices],
+            sources=self.sources[indices],
+            source_index=self.source_index[indices],
+            noise=self.noise[indices],
+        )
 
 
 def check_attack(attack: str, eps: float) -> float:
@@ -93,9 +112,19 @@ def project(candidate: Tensor, sources: Tensor, eps: float, lower: Tensor, upper
     return torch.maximum(torch.minimum(candidate, upper), lower)
 
 
-def craft(attack: str, objective: Objective, params: Mapping[str, Tensor], sources: Tensor, targets: Tensor,
-          source_index: Tensor, lower: Tensor, upper: Tensor, eps: float | None = None,
-          generator: torch.Generator | None = None, **options: Any) -> Poisons:
+def craft(
+    attack: str,
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    sources: Tensor,
+    targets: Tensor,
+    source_index: Tensor,
+    lower: Tensor,
+    upper: Tensor,
+    eps: float | None = None,
+    generator: torch.Generator | None = None,
+    **options: Any,
+) -> Poisons:
     """Craft one poison per source with ``attack`` against the model ``(objective, params)``.
 
     ``options`` per attack: ``clamp`` (bool, fgsm/fgsm-variant/gaussian: project onto the range, default
@@ -107,7 +136,9 @@ def craft(attack: str, objective: Objective, params: Mapping[str, Tensor], sourc
     """
     eps = check_attack(attack, DEFAULT_EPS.get(attack, 1.0) if eps is None else eps)
     if sources.shape[0] != targets.shape[0] or sources.shape[0] == 0:
-        raise ValueError(f"sources and targets must share a non-zero length, got {sources.shape[0]} and {targets.shape[0]}")
+        raise ValueError(
+            f"sources and targets must share a non-zero length, got {sources.shape[0]} and {targets.shape[0]}"
+        )
     params = {name: value.detach() for name, value in params.items()}
     lower, upper = lower.to(sources), upper.to(sources)
     generator = generator if generator is not None else torch.Generator().manual_seed(0)
@@ -136,10 +167,23 @@ def craft(attack: str, objective: Objective, params: Mapping[str, Tensor], sourc
     return _curvature(attack, objective, params, sources, targets, eps, lower, upper, generator, make, **options)
 
 
-def _influence(objective: Objective, params: Tree, sources: Tensor, targets: Tensor, eps: float, lower: Tensor,
-               upper: Tensor, make, train_batch: tuple | None = None, test_batch: tuple | None = None,
-               steps: int = 10, step_size: float | None = None, damping: float = 0.01, cg_iters: int = 100,
-               cg_tol: float = 1e-6) -> Poisons:
+def _influence(
+    objective: Objective,
+    params: Tree,
+    sources: Tensor,
+    targets: Tensor,
+    eps: float,
+    lower: Tensor,
+    upper: Tensor,
+    make,
+    train_batch: tuple | None = None,
+    test_batch: tuple | None = None,
+    steps: int = 10,
+    step_size: float | None = None,
+    damping: float = 0.01,
+    cg_iters: int = 100,
+    cg_tol: float = 1e-6,
+) -> Poisons:
     if train_batch is None or test_batch is None:
         raise ValueError("the influence attack needs train_batch (for H) and test_batch (the targets z_test)")
     if steps < 1:
@@ -151,14 +195,37 @@ def _influence(objective: Objective, params: Tree, sources: Tensor, targets: Ten
     for _ in range(steps):
         direction = perturbation_influence(objective, params, z, targets, solve.solution)
         z = project(z + step_size * torch.sign(direction), sources, eps, lower, upper)
-    return make(z, torch.zeros_like(sources), cg_residual=solve.residual, cg_iterations=solve.iterations,
-                cg_hvps=solve.hvps, damping=damping, steps=steps, step_size=step_size)
+    return make(
+        z,
+        torch.zeros_like(sources),
+        cg_residual=solve.residual,
+        cg_iterations=solve.iterations,
+        cg_hvps=solve.hvps,
+        damping=damping,
+        steps=steps,
+        step_size=step_size,
+    )
 
 
-def _curvature(attack: str, objective: Objective, params: Tree, sources: Tensor, targets: Tensor, eps: float,
-               lower: Tensor, upper: Tensor, generator: torch.Generator, make, alpha: float = 0.5,
-               measure: str = "spectral", steps: int = 30, lr: float = 0.05, probes: int = 4,
-               power_iters: int = 10, balance: str = "none") -> Poisons:
+def _curvature(
+    attack: str,
+    objective: Objective,
+    params: Tree,
+    sources: Tensor,
+    targets: Tensor,
+    eps: float,
+    lower: Tensor,
+    upper: Tensor,
+    generator: torch.Generator,
+    make,
+    alpha: float = 0.5,
+    measure: str = "spectral",
+    steps: int = 30,
+    lr: float = 0.05,
+    probes: int = 4,
+    power_iters: int = 10,
+    balance: str = "none",
+) -> Poisons:
     r"""``balance="none"``: the draft's objective as written, :math:`-\alpha\|H_z\|^2 + (1-\alpha)\|g_z\|^2`.
     Adam's step is invariant to a common scale, so when :math:`\|H_z\|^2 \gg \|g_z\|^2` (a factor ~ 4000 on the
     small CNN, issue 17) every alpha in (0, 1) gives nearly the same poisons. ``balance="source"`` (a labelled
@@ -178,11 +245,15 @@ def _curvature(attack: str, objective: Objective, params: Tree, sources: Tensor,
     hessian_measure = measure if attack == "hessian" else "trace"
 
     def terms(x: Tensor, y: Tensor, vector: Tree | None, probe_list: list[Tree] | None) -> dict[str, Tensor]:
-        return measure_values(objective, params, x, y, hessian_measure, vector, probe_list) if attack == "hessian" \
+        return (
+            measure_values(objective, params, x, y, hessian_measure, vector, probe_list)
+            if attack == "hessian"
             else {"grad_sq": grad_sq(x, y)}
+        )
 
-    def objective_of(x: Tensor, y: Tensor, vector: Tree | None, probe_list: list[Tree] | None,
-                     h_unit: Tensor, g_unit: Tensor) -> Tensor:
+    def objective_of(
+        x: Tensor, y: Tensor, vector: Tree | None, probe_list: list[Tree] | None, h_unit: Tensor, g_unit: Tensor
+    ) -> Tensor:
         values = terms(x, y, vector, probe_list)
         if attack == "gradnorm":
             return -values["grad_sq"]
@@ -201,17 +272,22 @@ def _curvature(attack: str, objective: Objective, params: Tree, sources: Tensor,
     h_unit, g_unit = ones, ones
     if balance == "source" and attack == "hessian":
         vectors, probe_list = directions(sources)
-        at_source = vmap(lambda x, y, v: terms(x, y, v, probe_list), in_dims=(0, 0, 0 if vectors is not None else None))(
-            sources, targets, vectors)
+        at_source = vmap(
+            lambda x, y, v: terms(x, y, v, probe_list), in_dims=(0, 0, 0 if vectors is not None else None)
+        )(sources, targets, vectors)
         tiny = torch.finfo(sources.dtype).tiny
         h_unit = (at_source["hessian"].detach() ** 2).clamp_min(tiny)
         g_unit = at_source["grad_sq"].detach().clamp_min(tiny)
     for _ in range(steps):
         current = z.detach()
         vectors, probe_list = directions(current)
-        value_and_grad = vmap(lambda x, y, v, hu, gu: (objective_of(x, y, v, probe_list, hu, gu),
-                                                       grad(objective_of)(x, y, v, probe_list, hu, gu)),
-                              in_dims=(0, 0, 0 if vectors is not None else None, 0, 0))
+        value_and_grad = vmap(
+            lambda x, y, v, hu, gu: (
+                objective_of(x, y, v, probe_list, hu, gu),
+                grad(objective_of)(x, y, v, probe_list, hu, gu),
+            ),
+            in_dims=(0, 0, 0 if vectors is not None else None, 0, 0),
+        )
         values, gradients = value_and_grad(current, targets, vectors, h_unit, g_unit)
         history.append(float(values.mean()))
         optimizer.zero_grad(set_to_none=True)
@@ -219,5 +295,13 @@ def _curvature(attack: str, objective: Objective, params: Tree, sources: Tensor,
         optimizer.step()
         with torch.no_grad():
             z.copy_(project(z, sources, eps, lower, upper))
-    return make(z.detach(), torch.zeros_like(sources), objective_history=history, alpha=alpha,
-                measure=hessian_measure if attack == "hessian" else "none", steps=steps, lr=lr, balance=balance)
+    return make(
+        z.detach(),
+        torch.zeros_like(sources),
+        objective_history=history,
+        alpha=alpha,
+        measure=hessian_measure if attack == "hessian" else "none",
+        steps=steps,
+        lr=lr,
+        balance=balance,
+    )

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,19 +44,39 @@ from empirical.poisoning.attacks import craft
 from empirical.poisoning.influence import inverse_hvp
 from empirical.poisoning.settings import COST_DEFAULTS as DEFAULTS
 
-__all__ = ["DEFAULTS", "TRANSFORMATIONS", "DRAFT_EXPONENTS", "defender_cost", "attacker_cost", "fit_exponent",
-           "fit_exponent_interval", "run"]
+__all__ = [
+    "DEFAULTS",
+    "TRANSFORMATIONS",
+    "DRAFT_EXPONENTS",
+    "defender_cost",
+    "attacker_cost",
+    "fit_exponent",
+    "fit_exponent_interval",
+    "run",
+]
 
 #: Label-preserving image transformations (delta-influence uses data augmentations): shifts, flip, contrast.
 TRANSFORMATIONS: tuple[Callable[[torch.Tensor], torch.Tensor], ...] = (
-    lambda x: torch.roll(x, 1, dims=-1), lambda x: torch.roll(x, -1, dims=-1), lambda x: torch.roll(x, 1, dims=-2),
-    lambda x: torch.roll(x, -1, dims=-2), lambda x: torch.flip(x, dims=(-1,)), lambda x: 0.8 * x,
-    lambda x: torch.clamp(1.2 * x, max=1.0), lambda x: torch.roll(x, (1, 1), dims=(-2, -1)),
+    lambda x: torch.roll(x, 1, dims=-1),
+    lambda x: torch.roll(x, -1, dims=-1),
+    lambda x: torch.roll(x, 1, dims=-2),
+    lambda x: torch.roll(x, -1, dims=-2),
+    lambda x: torch.flip(x, dims=(-1,)),
+    lambda x: 0.8 * x,
+    lambda x: torch.clamp(1.2 * x, max=1.0),
+    lambda x: torch.roll(x, (1, 1), dims=(-2, -1)),
 )
 
 
-def defender_cost(objective: Objective, params: dict, train_batch: tuple, test_batch: tuple, n_transformations: int,
-                  cg_iters: int, damping: float) -> dict[str, float]:
+def defender_cost(
+    objective: Objective,
+    params: dict,
+    train_batch: tuple,
+    test_batch: tuple,
+    n_transformations: int,
+    cg_iters: int,
+    damping: float,
+) -> dict[str, float]:
     """Run the delta-influence skeleton once; return wall time, gradient-equivalents and flagged count."""
     if n_transformations > len(TRANSFORMATIONS):
         raise ValueError(f"at most {len(TRANSFORMATIONS)} transformations are defined, got {n_transformations}")
@@ -65,10 +86,11 @@ def defender_cost(objective: Objective, params: dict, train_batch: tuple, test_b
     n_train, hvps, signs = train_batch[0].shape[0], 0, []
     for index in range(test_batch[0].shape[0]):
         for transform in TRANSFORMATIONS[:n_transformations]:
-            z = (transform(test_batch[0][index:index + 1]), test_batch[1][index:index + 1])
+            z = (transform(test_batch[0][index : index + 1]), test_batch[1][index : index + 1])
             test_gradient = torch.func.grad(objective.loss)(params, z)
-            solve = inverse_hvp(objective, params, train_batch, test_gradient, damping=damping, tol=0.0,
-                                max_iter=cg_iters)
+            solve = inverse_hvp(
+                objective, params, train_batch, test_gradient, damping=damping, tol=0.0, max_iter=cg_iters
+            )
             hvps += solve.hvps
             signs.append(torch.sign(-(matrix @ flatten(solve.solution))))
     stacked = torch.stack(signs).reshape(test_batch[0].shape[0], n_transformations, n_train)
@@ -78,16 +100,32 @@ def defender_cost(objective: Objective, params: dict, train_batch: tuple, test_b
     return {"seconds": seconds, "gradient_equivalents": float(evaluations), "flagged": float(flips.sum())}
 
 
-def attacker_cost(objective: Objective, params: dict, sources: tuple, lower, upper, train_batch: tuple,
-                  kind: str, cg_iters: int, damping: float) -> dict[str, float]:
+def attacker_cost(
+    objective: Objective,
+    params: dict,
+    sources: tuple,
+    lower,
+    upper,
+    train_batch: tuple,
+    kind: str,
+    cg_iters: int,
+    damping: float,
+) -> dict[str, float]:
     """Wall time and gradient-equivalents of crafting ``len(sources)`` poisons (``fgsm-variant`` or ``influence``)."""
     began = time.perf_counter()
     options: dict[str, Any] = {}
     if kind == "influence":
-        options = {"train_batch": train_batch, "test_batch": (sources[0][:1], sources[1][:1]), "steps": 1,
-                   "cg_iters": cg_iters, "cg_tol": 0.0, "damping": damping}
-    poisons = craft(kind, objective, params, sources[0], sources[1], torch.arange(sources[0].shape[0]), lower, upper,
-                    **options)
+        options = {
+            "train_batch": train_batch,
+            "test_batch": (sources[0][:1], sources[1][:1]),
+            "steps": 1,
+            "cg_iters": cg_iters,
+            "cg_tol": 0.0,
+            "damping": damping,
+        }
+    poisons = craft(
+        kind, objective, params, sources[0], sources[1], torch.arange(sources[0].shape[0]), lower, upper, **options
+    )
     seconds = time.perf_counter() - began
     evaluations = sources[0].shape[0] * (2 if kind == "influence" else 1)
     if kind == "influence":
@@ -116,9 +154,16 @@ def fit_exponent_interval(sizes, costs, level: float = 0.05) -> tuple[float, flo
 
 
 #: The draft's O(.) claims as exponents: defender O(N_train N_test n_T d), attacker O(N_poison d) (no N_train).
-DRAFT_EXPONENTS = {("defender", "n_train"): 1.0, ("defender", "n_test"): 1.0, ("defender", "n_transformations"): 1.0,
-                   ("defender", "d"): 1.0, ("attacker_fgsm", "n_train"): 0.0, ("attacker_fgsm", "d"): 1.0,
-                   ("attacker_influence", "n_train"): 0.0, ("attacker_influence", "d"): 1.0}
+DRAFT_EXPONENTS = {
+    ("defender", "n_train"): 1.0,
+    ("defender", "n_test"): 1.0,
+    ("defender", "n_transformations"): 1.0,
+    ("defender", "d"): 1.0,
+    ("attacker_fgsm", "n_train"): 0.0,
+    ("attacker_fgsm", "d"): 1.0,
+    ("attacker_influence", "n_train"): 0.0,
+    ("attacker_influence", "d"): 1.0,
+}
 
 
 def _counted(measure: Callable[[], dict[str, float]]) -> dict[str, float]:
@@ -134,12 +179,22 @@ def _counted(measure: Callable[[], dict[str, float]]) -> dict[str, float]:
 def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     data = setup.data
     if data.task != "classification" or data.train_x.ndim != 4:
-        raise ValueError("delta-influence-cost needs image classification data (its transformations shift and flip "
-                         "images): use --data digits or cifar10")
-    base = {"n_train": settings["base_n_train"], "n_test": settings["base_n_test"],
-            "n_transformations": settings["base_n_transformations"], "hidden": settings["base_hidden"]}
-    points = [dict(base)] + [{**base, factor: value} for factor in ("n_train", "n_test", "n_transformations", "hidden")
-                             for value in settings[factor] if value != base[factor]]
+        raise ValueError(
+            "delta-influence-cost needs image classification data (its transformations shift and flip "
+            "images): use --data digits or cifar10"
+        )
+    base = {
+        "n_train": settings["base_n_train"],
+        "n_test": settings["base_n_test"],
+        "n_transformations": settings["base_n_transformations"],
+        "hidden": settings["base_hidden"],
+    }
+    points = [dict(base)] + [
+        {**base, factor: value}
+        for factor in ("n_train", "n_test", "n_transformations", "hidden")
+        for value in settings[factor]
+        if value != base[factor]
+    ]
     needed = max(p["n_train"] for p in points)
     if needed > data.train_x.shape[0] or max(p["n_test"] for p in points) > data.test_x.shape[0]:
         raise ValueError(f"the grid needs {needed} training points; the data has {data.train_x.shape[0]}")
@@ -154,20 +209,50 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
             models[entry["hidden"]] = (Objective(model, data.task, frozen, bn_mode="eval"), params)
         objective, params = models[entry["hidden"]]
         d = sum(v.numel() for v in params.values())
-        train_batch = (data.train_x[:entry["n_train"]], data.train_y[:entry["n_train"]])
-        test_batch = (data.test_x[:entry["n_test"]], data.test_y[:entry["n_test"]])
-        sources = (data.train_x[:settings["n_poisons"]], data.train_y[:settings["n_poisons"]])
+        train_batch = (data.train_x[: entry["n_train"]], data.train_y[: entry["n_train"]])
+        test_batch = (data.test_x[: entry["n_test"]], data.test_y[: entry["n_test"]])
+        sources = (data.train_x[: settings["n_poisons"]], data.train_y[: settings["n_poisons"]])
         best: dict[str, dict] = {}
         for _ in range(settings["repeats"]):  # the minimum over repeats is the least noisy wall time
-            measured = {"defender": _counted(lambda: defender_cost(objective, params, train_batch, test_batch,
-                                                                   entry["n_transformations"], settings["cg_iters"],
-                                                                   settings["damping"])),
-                        "attacker_fgsm": _counted(lambda: attacker_cost(
-                            objective, params, sources, data.lower, data.upper, train_batch, "fgsm-variant",
-                            settings["cg_iters"], settings["damping"])),
-                        "attacker_influence": _counted(lambda: attacker_cost(
-                            objective, params, sources, data.lower, data.upper, train_batch, "influence",
-                            settings["cg_iters"], settings["damping"]))}
+            measured = {
+                "defender": _counted(
+                    lambda: defender_cost(
+                        objective,
+                        params,
+                        train_batch,
+                        test_batch,
+                        entry["n_transformations"],
+                        settings["cg_iters"],
+                        settings["damping"],
+                    )
+                ),
+                "attacker_fgsm": _counted(
+                    lambda: attacker_cost(
+                        objective,
+                        params,
+                        sources,
+                        data.lower,
+                        data.upper,
+                        train_batch,
+                        "fgsm-variant",
+                        settings["cg_iters"],
+                        settings["damping"],
+                    )
+                ),
+                "attacker_influence": _counted(
+                    lambda: attacker_cost(
+                        objective,
+                        params,
+                        sources,
+                        data.lower,
+                        data.upper,
+                        train_batch,
+                        "influence",
+                        settings["cg_iters"],
+                        settings["damping"],
+                    )
+                ),
+            }
             for role, value in measured.items():
                 if role not in best or value["seconds"] < best[role]["seconds"]:
                     best[role] = value
@@ -179,8 +264,11 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
     for factor in ("n_train", "n_test", "n_transformations", "hidden"):
         others = {k: v for k, v in base.items() if k != factor}
         for role in ("defender", "attacker_fgsm", "attacker_influence"):
-            chosen = [r for r in measurements if r.params["role_of"] == role
-                      and all(r.params[k] == v for k, v in others.items())]
+            chosen = [
+                r
+                for r in measurements
+                if r.params["role_of"] == role and all(r.params[k] == v for k, v in others.items())
+            ]
             if len({r.params[factor] for r in chosen}) < 2:
                 continue
             size_key = "d" if factor == "hidden" else factor
@@ -190,7 +278,19 @@ def run(setup: Any, settings: Mapping[str, Any]) -> list[Row]:
                 sizes, costs = [r.params[size_key] for r in chosen], [r.metrics[measure] for r in chosen]
                 exponent, low, high = fit_exponent_interval(sizes, costs)
                 key = measure == "flops" and factor == "n_train" and role in ("defender", "attacker_fgsm")
-                rows.append(summary(lemma, f"{role}/exponent_{size_key}/{measure}", exponent, key=key,
-                                    factor=size_key, role_of=role, measure=measure, low=low, high=high,
-                                    draft_exponent=claimed, points=len(chosen)))
+                rows.append(
+                    summary(
+                        lemma,
+                        f"{role}/exponent_{size_key}/{measure}",
+                        exponent,
+                        key=key,
+                        factor=size_key,
+                        role_of=role,
+                        measure=measure,
+                        low=low,
+                        high=high,
+                        draft_exponent=claimed,
+                        points=len(chosen),
+                    )
+                )
     return rows

@@ -31,8 +31,8 @@ candidate gives a per-example mean :math:`\mu_i`; with few shadows the spread is
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 import torch
@@ -44,21 +44,42 @@ from empirical.functional import Objective, tensor_sum
 from empirical.gus import gus_scores
 from empirical.poisoning.measures import input_gradients
 
-__all__ = ["gus_statistic", "gus_null", "Detection", "detection", "auc_standard_error", "tpr_at_fpr",
-           "example_losses", "accuracy", "weight_distance", "GUS_NOISES", "logit_confidence", "lira_offline"]
+__all__ = [
+    "gus_statistic",
+    "gus_null",
+    "Detection",
+    "detection",
+    "auc_standard_error",
+    "tpr_at_fpr",
+    "example_losses",
+    "accuracy",
+    "weight_distance",
+    "GUS_NOISES",
+    "logit_confidence",
+    "lira_offline",
+]
 
 GUS_NOISES = ("drawn", "added")
 
 
-def gus_statistic(objective: Objective, params: Mapping[str, Tensor], sources: Tensor, targets: Tensor, noise: Tensor,
-                  eps: float) -> Tensor:
+def gus_statistic(
+    objective: Objective, params: Mapping[str, Tensor], sources: Tensor, targets: Tensor, noise: Tensor, eps: float
+) -> Tensor:
     """Per-poison GUS s = -<noise, grad_x l(x)> / (eps |grad_x l(x)|) at the clean inputs ``sources``
     (:func:`empirical.gus.gus_scores`: positive = remembered, the sign of the text GUS)."""
     return gus_scores(noise, input_gradients(objective, params, sources, targets), eps)
 
 
-def gus_null(objective: Objective, params: Mapping[str, Tensor], sources: Tensor, targets: Tensor, eps: float,
-             sample: Callable[[torch.Generator], Tensor], draws: int, generator: torch.Generator) -> Tensor:
+def gus_null(
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    sources: Tensor,
+    targets: Tensor,
+    eps: float,
+    sample: Callable[[torch.Generator], Tensor],
+    draws: int,
+    generator: torch.Generator,
+) -> Tensor:
     """``draws`` null statistics per poison, the noise drawn afresh by ``sample(generator)`` on the same model."""
     gradient = input_gradients(objective, params, sources, targets)
     return torch.stack([gus_scores(sample(generator), gradient, eps) for _ in range(draws)]).reshape(-1)
@@ -100,10 +121,20 @@ def detection(positives, negatives, standard_normal_null: bool = True) -> Detect
     labels = np.r_[np.ones(positives.size), np.zeros(negatives.size)]
     auc = float(roc_auc_score(labels, np.r_[positives, negatives]))
     p_mw = float(stats.mannwhitneyu(positives, negatives, alternative="greater").pvalue)
-    p_z = float(2 * stats.norm.sf(math.sqrt(positives.size) * abs(positives.mean()))) if standard_normal_null \
+    p_z = (
+        float(2 * stats.norm.sf(math.sqrt(positives.size) * abs(positives.mean())))
+        if standard_normal_null
         else float("nan")
-    return Detection(float(positives.mean()), auc, auc_standard_error(auc, positives.size, negatives.size),
-                     tpr_at_fpr(positives, negatives, 0.01), tpr_at_fpr(positives, negatives, 0.05), p_mw, p_z)
+    )
+    return Detection(
+        float(positives.mean()),
+        auc,
+        auc_standard_error(auc, positives.size, negatives.size),
+        tpr_at_fpr(positives, negatives, 0.01),
+        tpr_at_fpr(positives, negatives, 0.05),
+        p_mw,
+        p_z,
+    )
 
 
 @torch.no_grad()
@@ -147,7 +178,9 @@ def logit_confidence(model: nn.Module, inputs: Tensor, targets: Tensor) -> Tenso
 def lira_offline(target: Tensor, shadows: Tensor) -> Tensor:
     """Offline LiRA scores (phi - mu_i) / sigma from ``shadows`` of shape (K, n) (module docstring)."""
     if shadows.ndim != 2 or shadows.shape[0] < 2 or shadows.shape[1] != target.shape[0]:
-        raise ValueError(f"LiRA needs (K >= 2, n) shadow confidences for n = {target.shape[0]}, got {tuple(shadows.shape)}")
+        raise ValueError(
+            f"LiRA needs (K >= 2, n) shadow confidences for n = {target.shape[0]}, got {tuple(shadows.shape)}"
+        )
     mean = shadows.mean(dim=0)
     sigma = float((shadows - mean).pow(2).sum() / (shadows.numel() - shadows.shape[1])) ** 0.5
     return (target - mean) / max(sigma, torch.finfo(target.dtype).tiny)

@@ -26,8 +26,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,16 +37,25 @@ from empirical.checks.ascent_error import ascent_error
 from empirical.checks.base import Row, at_most_data, progress, summary
 from empirical.functional import Objective, point, split_state, tree_norm
 from empirical.poisoning.attacks import ATTACKS, DEFAULT_EPS, Poisons, craft
-from empirical.poisoning.evaluation import (accuracy, detection, example_losses, gus_null, gus_statistic,
-                                            lira_offline, logit_confidence, weight_distance)
+from empirical.poisoning.evaluation import (
+    accuracy,
+    detection,
+    example_losses,
+    gus_null,
+    gus_statistic,
+    lira_offline,
+    logit_confidence,
+    weight_distance,
+)
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
 from empirical.poisoning.methods import METHODS, image_problem, unlearn
-from empirical.poisoning.training import default_loss, run_steps, schedule, train_with_poisons
 from empirical.poisoning.settings import HESSIAN_DEFAULTS, POISON_DEFAULTS, PRESETS
-from theory.support.run_folder import read_checked_json, write_checked_json
+from empirical.poisoning.training import default_loss, run_steps, schedule, train_with_poisons
 from empirical.train import TrainConfig
+from theory.support.run_folder import read_checked_json, write_checked_json
 
 __all__ = ["POISON_DEFAULTS", "HESSIAN_DEFAULTS", "run_poison_unlearning", "run_hessian_poisons", "PRESETS"]
+
 
 def _resolve(settings: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     if settings["preset"] not in PRESETS:
@@ -61,8 +71,14 @@ def _surrogate(setup, config: TrainConfig) -> tuple[Objective, dict]:
     """The attacker's model: the same architecture trained on the clean data with seed + 1 (eval-mode loss)."""
     model = copy.deepcopy(setup.model)
     surrogate = TrainConfig(**{**config.__dict__, "seed": config.seed + 1})
-    run_steps(model, setup.data.train_x, setup.data.train_y, schedule(setup.data.train_x.shape[0], surrogate),
-              surrogate, default_loss(setup.data.task))
+    run_steps(
+        model,
+        setup.data.train_x,
+        setup.data.train_y,
+        schedule(setup.data.train_x.shape[0], surrogate),
+        surrogate,
+        default_loss(setup.data.task),
+    )
     params, frozen = split_state(model)
     return Objective(model, setup.data.task, frozen, bn_mode="eval"), params
 
@@ -76,8 +92,14 @@ def _shadows(setup, config: TrainConfig, count: int, sources) -> list:
     for offset in range(count):
         model = copy.deepcopy(setup.model)
         shadow = TrainConfig(**{**config.__dict__, "seed": config.seed + 2 + offset})
-        run_steps(model, setup.data.train_x, setup.data.train_y,
-                  schedule(setup.data.train_x.shape[0], shadow, drop=drop), shadow, default_loss(setup.data.task))
+        run_steps(
+            model,
+            setup.data.train_x,
+            setup.data.train_y,
+            schedule(setup.data.train_x.shape[0], shadow, drop=drop),
+            shadow,
+            default_loss(setup.data.task),
+        )
         models.append(model)
     return models
 
@@ -94,16 +116,32 @@ def _craft_pair(attack: str, setup, surrogate, settings, indices, holdout, gener
     eps = settings["eps"] if settings["eps"] > 0 else DEFAULT_EPS[attack]
     options: dict[str, Any] = {}
     if attack == "influence":
-        options = {"train_batch": (setup.data.train_x, setup.data.train_y),
-                   "test_batch": setup.batch(_target_index(holdout), "test"),
-                   "steps": settings["influence_steps"], "damping": settings["damping"]}
+        options = {
+            "train_batch": (setup.data.train_x, setup.data.train_y),
+            "test_batch": setup.batch(_target_index(holdout), "test"),
+            "steps": settings["influence_steps"],
+            "damping": settings["damping"],
+        }
     elif attack in ("hessian", "gradnorm"):
         options = {"steps": settings["hessian_steps"]}
     made = []
     for split, chosen in (("train", indices), ("test", holdout)):
         x, y = setup.batch(chosen, split)
-        made.append(craft(attack, objective, params, x, y, torch.as_tensor(chosen), setup.data.lower,
-                          setup.data.upper, eps=eps, generator=generator, **dict(options)))
+        made.append(
+            craft(
+                attack,
+                objective,
+                params,
+                x,
+                y,
+                torch.as_tensor(chosen),
+                setup.data.lower,
+                setup.data.upper,
+                eps=eps,
+                generator=generator,
+                **dict(options),
+            )
+        )
     return made[0], made[1]
 
 
@@ -117,19 +155,50 @@ def _gus_rows(model_name: str, objective, params, poisons: Poisons, law_sample, 
     out: dict[str, float] = {}
     delta = poisons.delta.reshape(len(poisons), -1)
     rms = delta.pow(2).mean(dim=1).sqrt().clamp_min(torch.finfo(delta.dtype).tiny)
-    fresh = gus_null(objective, params, poisons.sources, poisons.targets, 1.0,
-                     lambda g: torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64), draws,
-                     generator).cpu().numpy()
-    added = gus_statistic(objective, params, poisons.sources, poisons.targets,
-                          (delta / rms[:, None]).reshape(poisons.sources.shape), 1.0).cpu().numpy()
+    fresh = (
+        gus_null(
+            objective,
+            params,
+            poisons.sources,
+            poisons.targets,
+            1.0,
+            lambda g: torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64),
+            draws,
+            generator,
+        )
+        .cpu()
+        .numpy()
+    )
+    added = (
+        gus_statistic(
+            objective,
+            params,
+            poisons.sources,
+            poisons.targets,
+            (delta / rms[:, None]).reshape(poisons.sources.shape),
+            1.0,
+        )
+        .cpu()
+        .numpy()
+    )
     out.update(detection(added, fresh).as_dict("gus_added"))
     if poisons.attack in ("gaussian", "fgsm-variant"):
-        drawn_noise = poisons.noise if poisons.attack == "gaussian" else \
-            poisons.eps * torch.copysign(poisons.noise, law_sample["direction"])  # the draft's eps copysign(eta, g)
-        drawn = gus_statistic(objective, params, poisons.sources, poisons.targets, drawn_noise, poisons.eps).cpu().numpy()
+        drawn_noise = (
+            poisons.noise
+            if poisons.attack == "gaussian"
+            else poisons.eps * torch.copysign(poisons.noise, law_sample["direction"])
+        )  # the draft's eps copysign(eta, g)
+        drawn = (
+            gus_statistic(objective, params, poisons.sources, poisons.targets, drawn_noise, poisons.eps).cpu().numpy()
+        )
         out.update(detection(drawn, fresh).as_dict("gus_drawn"))
-        law = gus_null(objective, params, poisons.sources, poisons.targets, poisons.eps, law_sample["sample"], draws,
-                       generator).cpu().numpy()
+        law = (
+            gus_null(
+                objective, params, poisons.sources, poisons.targets, poisons.eps, law_sample["sample"], draws, generator
+            )
+            .cpu()
+            .numpy()
+        )
         out.update(detection(drawn, law, standard_normal_null=False).as_dict("gus_vs_law"))
         out["gus_law_null_mean"] = float(law.mean())
         out["gus_law_null_std"] = float(law.std())
@@ -148,15 +217,24 @@ def _law(attack: str, poisons: Poisons, surrogate) -> dict:
     if attack == "fgsm-variant":
         objective, params = surrogate
         direction = input_gradients(objective, params, poisons.sources, poisons.targets)
-        return {"direction": direction,
-                "sample": lambda g: poisons.eps * torch.copysign(
-                    torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64).to(direction), direction)}
-    return {"direction": None,
-            "sample": lambda g: poisons.eps * torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64)}
+        return {
+            "direction": direction,
+            "sample": lambda g: (
+                poisons.eps
+                * torch.copysign(
+                    torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64).to(direction), direction
+                )
+            ),
+        }
+    return {
+        "direction": None,
+        "sample": lambda g: poisons.eps * torch.randn(poisons.sources.shape, generator=g, dtype=torch.float64),
+    }
 
 
-def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settings, law, generator, names,
-                shadows=()) -> dict:
+def _model_rows(
+    attack, run, state, label, cost, poisons, holdout, setup, settings, law, generator, names, shadows=()
+) -> dict:
     task = setup.data.task
     model = run.model_at(state)
     objective, params = _objective_of(run.model, state, task)
@@ -165,7 +243,9 @@ def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settin
     metrics: dict[str, Any] = {
         "grad_evals": cost,
         "distance_to_reference": weight_distance(state, run.reference, names),
-        "distance_ratio": weight_distance(state, run.reference, names) / reference_gap if reference_gap > 0 else float("nan"),
+        "distance_ratio": weight_distance(state, run.reference, names) / reference_gap
+        if reference_gap > 0
+        else float("nan"),
         "retain_accuracy": accuracy(model, run.inputs[retain], run.targets[retain]),
         "forget_accuracy": accuracy(model, poisons.inputs, poisons.targets),
         "test_accuracy": accuracy(model, setup.data.test_x, setup.data.test_y),
@@ -174,13 +254,14 @@ def _model_rows(attack, run, state, label, cost, poisons, holdout, setup, settin
     members = -example_losses(model, poisons.inputs, poisons.targets, task).cpu().numpy()
     outsiders = -example_losses(model, holdout.inputs, holdout.targets, task).cpu().numpy()
     mia = detection(members, outsiders, standard_normal_null=False)
-    metrics.update({"mia_auc": mia.auc, "mia_auc_se": mia.auc_se, "mia_tpr_at_5": mia.tpr_at_5,
-                    "mia_tpr_at_1": mia.tpr_at_1})
+    metrics.update(
+        {"mia_auc": mia.auc, "mia_auc_se": mia.auc_se, "mia_tpr_at_5": mia.tpr_at_5, "mia_tpr_at_1": mia.tpr_at_1}
+    )
     if len(shadows) >= 2 and task == "classification":
         candidates = (torch.cat([poisons.inputs, holdout.inputs]), torch.cat([poisons.targets, holdout.targets]))
         reference = torch.stack([logit_confidence(shadow, *candidates) for shadow in shadows])
         scores = lira_offline(logit_confidence(model, *candidates), reference).cpu().numpy()
-        lira = detection(scores[:len(poisons)], scores[len(poisons):], standard_normal_null=False)
+        lira = detection(scores[: len(poisons)], scores[len(poisons) :], standard_normal_null=False)
         metrics.update({"lira_auc": lira.auc, "lira_auc_se": lira.auc_se, "lira_tpr_at_5": lira.tpr_at_5})
     metrics.update(_gus_rows(label, objective, params, poisons, law, generator, settings["gus_draws"]))
     if attack == "influence":
@@ -193,17 +274,28 @@ def _point_rows(attack, run, poisons, setup, settings, generator, lemma) -> list
     """Per-poison and per-clean-point loss, gradient norm, Hessian spectral norm / trace, ascent error (poisoned model)."""
     objective, params = _objective_of(run.model, run.poisoned, setup.data.task)
     clean_index = run.retain_mask.nonzero().flatten()
-    chosen = clean_index[torch.randperm(clean_index.numel(), generator=generator)[:settings["n_clean"]]]
+    chosen = clean_index[torch.randperm(clean_index.numel(), generator=generator)[: settings["n_clean"]]]
     rows = []
-    for kind, (x, y) in (("poison", (poisons.inputs, poisons.targets)), ("clean", (run.inputs[chosen], run.targets[chosen]))):
+    for kind, (x, y) in (
+        ("poison", (poisons.inputs, poisons.targets)),
+        ("clean", (run.inputs[chosen], run.targets[chosen])),
+    ):
         spectral = per_example_summary(objective, params, x, y, "spectral", power_iters=10, generator=generator)
         trace = per_example_summary(objective, params, x, y, "trace", probes=hessian_probes(params, 8, generator))
         for i in range(x.shape[0]):
             error = ascent_error(objective, params, point((x, y), i), settings["ascent_lr"])
-            rows.append(Row({"lemma_id": lemma, "attack": attack, "kind": kind, "point": i, "role": "point"},
-                            {"loss": float(spectral["loss"][i]), "grad_norm": float(spectral["grad_norm"][i]),
-                             "hessian_spectral": float(spectral["spectral"][i]),
-                             "hessian_trace": float(trace["trace"][i]), "ascent_error": float(tree_norm(error))}))
+            rows.append(
+                Row(
+                    {"lemma_id": lemma, "attack": attack, "kind": kind, "point": i, "role": "point"},
+                    {
+                        "loss": float(spectral["loss"][i]),
+                        "grad_norm": float(spectral["grad_norm"][i]),
+                        "hessian_spectral": float(spectral["spectral"][i]),
+                        "hessian_trace": float(trace["trace"][i]),
+                        "ascent_error": float(tree_norm(error)),
+                    },
+                )
+            )
     return rows
 
 
@@ -215,9 +307,19 @@ def _cache(setup, check: str, settings: Mapping[str, Any], attack: str) -> Path 
     of everything the rows depend on (None without a checkpoint folder)."""
     if not setup.checkpoint_dir:
         return None
-    key = hashlib.sha256(json.dumps({"settings": dict(settings), "setup": setup.describe, "model": setup.model_name,
-                                     "data": setup.data_name, "seed": setup.seed}, sort_keys=True,
-                                    default=str).encode()).hexdigest()[:12]
+    key = hashlib.sha256(
+        json.dumps(
+            {
+                "settings": dict(settings),
+                "setup": setup.describe,
+                "model": setup.model_name,
+                "data": setup.data_name,
+                "seed": setup.seed,
+            },
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()[:12]
     return Path(setup.checkpoint_dir) / check / key / f"{attack}.json"
 
 
@@ -227,8 +329,12 @@ def _check_cached_rows(payload: Any, attack: str) -> None:
     if not isinstance(payload, list) or not payload:
         raise ValueError("not a non-empty list of rows")
     for item in payload:
-        if not (isinstance(item, dict) and set(item) == {"params", "metrics"} and isinstance(item["params"], dict)
-                and isinstance(item["metrics"], dict)):
+        if not (
+            isinstance(item, dict)
+            and set(item) == {"params", "metrics"}
+            and isinstance(item["params"], dict)
+            and isinstance(item["metrics"], dict)
+        ):
             raise ValueError("a row is not {params: {...}, metrics: {...}}")
         if item["params"].get("attack") != attack:
             raise ValueError(f"holds rows of attack {item['params'].get('attack')!r}, expected {attack!r}")
@@ -240,15 +346,21 @@ def _load(path: Path | None, attack: str) -> list[Row] | None:
     """The cached rows of ``attack``, or None when there are none or the cache file is bad (then it is set aside)."""
     if path is None:
         return None
-    payload = read_checked_json(path, _CACHE_KIND, path.parent.name,
-                                validate=lambda rows: _check_cached_rows(rows, attack), what="attack cache file")
+    payload = read_checked_json(
+        path,
+        _CACHE_KIND,
+        path.parent.name,
+        validate=lambda rows: _check_cached_rows(rows, attack),
+        what="attack cache file",
+    )
     return None if payload is None else [Row(item["params"], item["metrics"]) for item in payload]
 
 
 def _save(path: Path | None, rows: list[Row]) -> None:
     if path is not None:
-        write_checked_json(path, _CACHE_KIND, path.parent.name,
-                           [{"params": r.params, "metrics": r.metrics} for r in rows])
+        write_checked_json(
+            path, _CACHE_KIND, path.parent.name, [{"params": r.params, "metrics": r.metrics} for r in rows]
+        )
 
 
 def _config(setup, settings) -> TrainConfig:
@@ -271,13 +383,16 @@ def check_counts(setup, n_poisons: int, batch_size: int, models: int) -> None:
 
 def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
     settings = _resolve(settings, POISON_DEFAULTS)
-    unknown = [a for a in settings["attacks"] if a not in ATTACKS] + \
-              [m for m in settings["methods"] if m.replace("-", "_") not in METHODS]
+    unknown = [a for a in settings["attacks"] if a not in ATTACKS] + [
+        m for m in settings["methods"] if m.replace("-", "_") not in METHODS
+    ]
     if unknown:
-        raise ValueError(f"unknown attack(s) or method(s) {unknown}; attacks: {', '.join(ATTACKS)}; "
-                         f"methods: {', '.join(METHODS)}")
-    check_counts(setup, settings["n_poisons"], settings["batch_size"],
-                  4 * (4 + settings["n_shadow"] + len(settings["methods"])))  # state, gradient, optimiser, copy
+        raise ValueError(
+            f"unknown attack(s) or method(s) {unknown}; attacks: {', '.join(ATTACKS)}; methods: {', '.join(METHODS)}"
+        )
+    check_counts(
+        setup, settings["n_poisons"], settings["batch_size"], 4 * (4 + settings["n_shadow"] + len(settings["methods"]))
+    )  # state, gradient, optimiser, copy
     config = _config(setup, settings)
     surrogate = _surrogate(setup, config)
     sources = setup.indices(settings["n_poisons"], settings["point_seed"])
@@ -312,24 +427,42 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
         attack_rows = []
         info = {k: v for k, v in poisons.info.items() if isinstance(v, (int, float, str))}
         for label, state, cost in results:
-            metrics = _model_rows(attack, run, state, label, cost, poisons, outsiders, setup, settings, law,
-                                  generator, names, shadows)
-            attack_rows.append(Row({"lemma_id": lemma, "attack": attack, "method": label,
-                                    "stage": "before" if label == "poisoned" else "after",
-                                    "attack_info": json.dumps(info, sort_keys=True)}, metrics))
+            metrics = _model_rows(
+                attack, run, state, label, cost, poisons, outsiders, setup, settings, law, generator, names, shadows
+            )
+            attack_rows.append(
+                Row(
+                    {
+                        "lemma_id": lemma,
+                        "attack": attack,
+                        "method": label,
+                        "stage": "before" if label == "poisoned" else "after",
+                        "attack_info": json.dumps(info, sort_keys=True),
+                    },
+                    metrics,
+                )
+            )
             if label not in ("poisoned", "reference"):
                 for metric in ("distance_ratio", "gus_added_mean_positive", "mia_auc", "lira_auc"):
                     if metric not in metrics:
                         continue
-                    attack_rows.append(summary(lemma, f"{attack}/{label}/{metric}", metrics[metric],
-                                               attack=attack, method=label))
+                    attack_rows.append(
+                        summary(lemma, f"{attack}/{label}/{metric}", metrics[metric], attack=attack, method=label)
+                    )
         reference = next(r for r in attack_rows if r.params.get("method") == "reference")
         # on the reference (never saw the poisons): the null GUS assumes. Only the Gaussian noise has the N(0, 1)
         # null of lemma gus-gaussian-null; the FGSM variant's is lemma gus-fgsm-variant-null; the other attacks
         # add a deterministic perturbation, for which no null of that kind exists.
         null_lemma = {"gaussian": "gus-gaussian-null", "fgsm-variant": "gus-fgsm-variant-null"}.get(attack, lemma)
-        attack_rows.append(summary(null_lemma, f"{attack}/reference/gus_added_mean",
-                                   reference.metrics["gus_added_mean_positive"], attack=attack, method="reference"))
+        attack_rows.append(
+            summary(
+                null_lemma,
+                f"{attack}/reference/gus_added_mean",
+                reference.metrics["gus_added_mean_positive"],
+                attack=attack,
+                method="reference",
+            )
+        )
         attack_rows += _point_rows(attack, run, poisons, setup, settings, generator, "three-hard-kinds-equivalent")
         _save(cache, attack_rows)
         rows += attack_rows
@@ -338,10 +471,19 @@ def run_poison_unlearning(setup, settings: Mapping[str, Any]) -> list[Row]:
         poison = [r.metrics["grad_norm"] for r in points if r.params["kind"] == "poison"]
         clean = [r.metrics["grad_norm"] for r in points if r.params.get("kind") == "clean"]
         if poison and clean:
-            rows.append(summary("poisons-large-gradients", f"{attack}/median_poison_over_clean_grad_norm",
-                                float(np.median(poison) / np.median(clean)), attack=attack))
-    ratios = [r.metrics["distance_ratio"] for r in rows
-              if r.role == "measurement" and r.params.get("method") in ("gradient_ascent", "neggrad_plus")]
+            rows.append(
+                summary(
+                    "poisons-large-gradients",
+                    f"{attack}/median_poison_over_clean_grad_norm",
+                    float(np.median(poison) / np.median(clean)),
+                    attack=attack,
+                )
+            )
+    ratios = [
+        r.metrics["distance_ratio"]
+        for r in rows
+        if r.role == "measurement" and r.params.get("method") in ("gradient_ascent", "neggrad_plus")
+    ]
     if ratios:
         rows.append(summary(lemma, "gradient_methods_min_distance_ratio", float(np.nanmin(ratios)), key=True))
     return rows
@@ -360,49 +502,119 @@ def run_hessian_poisons(setup, settings: Mapping[str, Any]) -> list[Row]:
     probes = hessian_probes(params, 16, generator)
 
     def describe(kind: str, alpha: float, inputs, targets) -> list[dict]:
-        spectral = per_example_summary(objective, params, inputs, targets, "spectral", power_iters=30,
-                                       generator=generator)
+        spectral = per_example_summary(
+            objective, params, inputs, targets, "spectral", power_iters=30, generator=generator
+        )
         trace = per_example_summary(objective, params, inputs, targets, "trace", probes=probes)
         diagonal = per_example_summary(objective, params, inputs, targets, "diagonal", probes=probes)
         out = []
         for i in range(inputs.shape[0]):
             error = tree_norm(ascent_error(objective, params, point((inputs, targets), i), settings["ascent_lr"]))
-            out.append({"kind": kind, "alpha": alpha, "point": i, "loss": float(spectral["loss"][i]),
-                        "grad_norm": float(spectral["grad_norm"][i]), "hessian_spectral": float(spectral["spectral"][i]),
-                        "hessian_trace": float(trace["trace"][i]), "hessian_diagonal": float(diagonal["diagonal"][i]),
-                        "ascent_error": float(error)})
+            out.append(
+                {
+                    "kind": kind,
+                    "alpha": alpha,
+                    "point": i,
+                    "loss": float(spectral["loss"][i]),
+                    "grad_norm": float(spectral["grad_norm"][i]),
+                    "hessian_spectral": float(spectral["spectral"][i]),
+                    "hessian_trace": float(trace["trace"][i]),
+                    "hessian_diagonal": float(diagonal["diagonal"][i]),
+                    "ascent_error": float(error),
+                }
+            )
         return out
 
     measured = describe("clean", 0.0, x, y)
     crafted = {}
     for alpha in progress(settings["alphas"], "hessian-poisons"):
-        poisons = craft("hessian", objective, params, x, y, torch.as_tensor(indices), setup.data.lower,
-                        setup.data.upper, generator=generator, alpha=alpha, measure=settings["measure"],
-                        steps=settings["steps"], balance=settings["balance"])
+        poisons = craft(
+            "hessian",
+            objective,
+            params,
+            x,
+            y,
+            torch.as_tensor(indices),
+            setup.data.lower,
+            setup.data.upper,
+            generator=generator,
+            alpha=alpha,
+            measure=settings["measure"],
+            steps=settings["steps"],
+            balance=settings["balance"],
+        )
         crafted[alpha] = poisons.inputs
         measured += describe("hessian", alpha, poisons.inputs, poisons.targets)
-    gradnorm = craft("gradnorm", objective, params, x, y, torch.as_tensor(indices), setup.data.lower,
-                     setup.data.upper, generator=generator, steps=settings["steps"])
+    gradnorm = craft(
+        "gradnorm",
+        objective,
+        params,
+        x,
+        y,
+        torch.as_tensor(indices),
+        setup.data.lower,
+        setup.data.upper,
+        generator=generator,
+        steps=settings["steps"],
+    )
     measured += describe("gradnorm", 1.0, gradnorm.inputs, gradnorm.targets)
     for entry in measured:
-        rows.append(Row({"lemma_id": lemma, "kind": entry.pop("kind"), "alpha": entry.pop("alpha"),
-                         "point": entry.pop("point")}, entry))
+        rows.append(
+            Row(
+                {
+                    "lemma_id": lemma,
+                    "kind": entry.pop("kind"),
+                    "alpha": entry.pop("alpha"),
+                    "point": entry.pop("point"),
+                },
+                entry,
+            )
+        )
     clean_error = np.median([r.metrics["ascent_error"] for r in rows if r.params.get("kind") == "clean"])
     for alpha in settings["alphas"]:
         group = [r.metrics for r in rows if r.params.get("kind") == "hessian" and r.params["alpha"] == alpha]
-        rows.append(summary(lemma, f"alpha={alpha}/median_ascent_error_over_clean",
-                            np.median([g["ascent_error"] for g in group]) / clean_error, alpha=alpha))
-        rows.append(summary(lemma, f"alpha={alpha}/median_spectral_over_grad_norm",
-                            np.median([g["hessian_spectral"] / max(g["grad_norm"], 1e-300) for g in group]), alpha=alpha))
+        rows.append(
+            summary(
+                lemma,
+                f"alpha={alpha}/median_ascent_error_over_clean",
+                np.median([g["ascent_error"] for g in group]) / clean_error,
+                alpha=alpha,
+            )
+        )
+        rows.append(
+            summary(
+                lemma,
+                f"alpha={alpha}/median_spectral_over_grad_norm",
+                np.median([g["hessian_spectral"] / max(g["grad_norm"], 1e-300) for g in group]),
+                alpha=alpha,
+            )
+        )
     group = [r.metrics for r in rows if r.params.get("kind") == "gradnorm"]
-    rows.append(summary(lemma, "gradnorm/median_ascent_error_over_clean",
-                        np.median([g["ascent_error"] for g in group]) / clean_error))
+    rows.append(
+        summary(
+            lemma,
+            "gradnorm/median_ascent_error_over_clean",
+            np.median([g["ascent_error"] for g in group]) / clean_error,
+        )
+    )
     alphas = sorted(crafted)
     if len(alphas) >= 2:  # does alpha change the poisons at all? (issue 17: not as the draft writes the objective)
-        rows.append(summary(lemma, "max_input_change_between_alphas", max(
-            float((crafted[a] - crafted[b]).abs().max()) for a, b in zip(alphas, alphas[1:])), balance=settings["balance"]))
+        rows.append(
+            summary(
+                lemma,
+                "max_input_change_between_alphas",
+                max(float((crafted[a] - crafted[b]).abs().max()) for a, b in zip(alphas, alphas[1:])),
+                balance=settings["balance"],
+            )
+        )
     best = max(settings["alphas"])
     group = [r.metrics for r in rows if r.params.get("kind") == "hessian" and r.params["alpha"] == best]
-    rows.append(summary(lemma, "max_alpha_median_ascent_error_over_clean",
-                        np.median([g["ascent_error"] for g in group]) / clean_error, key=True))
+    rows.append(
+        summary(
+            lemma,
+            "max_alpha_median_ascent_error_over_clean",
+            np.median([g["ascent_error"] for g in group]) / clean_error,
+            key=True,
+        )
+    )
     return rows

@@ -36,8 +36,9 @@ import copy
 import functools
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,8 +55,18 @@ from empirical.setup import DTYPES, Setup
 from empirical.train import TrainConfig
 from sims.unlearning import GRID_SIZES, draft_setting, grid_points, method_spec, unlearn
 
-__all__ = ["BASELINES", "GRID_SIZES", "approximate_methods", "grid_settings", "draft", "setting_label", "seed_stage",
-           "attack_stage", "unlearned_state", "run_cell"]
+__all__ = [
+    "BASELINES",
+    "GRID_SIZES",
+    "approximate_methods",
+    "grid_settings",
+    "draft",
+    "setting_label",
+    "seed_stage",
+    "attack_stage",
+    "unlearned_state",
+    "run_cell",
+]
 
 #: Models measured without unlearning: the poisoned model, the exact reference and the noise-floor retrains.
 BASELINES = ("poisoned", "reference", *FLOOR_MODELS)
@@ -90,8 +101,13 @@ def _data(model: str, data: str, data_options: str, dtype: str, device: str):
 
 def _setup(config: Mapping[str, Any], seed: int) -> Setup:
     """The model of ``seed`` (initial weights as :func:`empirical.setup.prepare`) on the configured data."""
-    data = _data(config["model"], config["data"], json.dumps(config["data_options"], sort_keys=True),
-                 config["dtype"], config["device"])
+    data = _data(
+        config["model"],
+        config["data"],
+        json.dumps(config["data_options"], sort_keys=True),
+        config["dtype"],
+        config["device"],
+    )
     torch.manual_seed(seed)
     model = build_model(config["model"], data, **config["model_options"]).to(config["device"], DTYPES[config["dtype"]])
     return Setup(model, data, config["model"], config["data"], seed)
@@ -153,7 +169,7 @@ def seed_stage(config: Mapping[str, Any], seed: int) -> dict:
         holdout = np.sort(order[:n])
         target = _target_index(holdout)
         rest = np.array([i for i in order[n:] if i != int(target[0])])
-        validation, test = np.sort(rest[:len(rest) // 2]), np.sort(rest[len(rest) // 2:])
+        validation, test = np.sort(rest[: len(rest) // 2]), np.sort(rest[len(rest) // 2 :])
         retain = np.setdiff1d(np.arange(data.train_x.shape[0]), sources)
         extra = np.sort(rng.choice(retain, min(n, len(retain) - 1), replace=False))
         train_config = _train_config(config, seed)
@@ -161,25 +177,42 @@ def seed_stage(config: Mapping[str, Any], seed: int) -> dict:
         drop = torch.as_tensor(sources)
         reference = _train(setup, x, y, train_config, drop=drop)
         other = _setup(config, seed + 10_000)
-        floors = {"floor-seed": _train(other, x, y, _train_config(config, seed + 10_000), drop=drop)["state"],
-                  "floor-order": _train(setup, x, y, _train_config(config, seed + 20_000), drop=drop)["state"],
-                  "floor-drop": _train(setup, x, y, train_config, drop=torch.as_tensor(np.r_[sources, extra]))["state"]}
+        floors = {
+            "floor-seed": _train(other, x, y, _train_config(config, seed + 10_000), drop=drop)["state"],
+            "floor-order": _train(setup, x, y, _train_config(config, seed + 20_000), drop=drop)["state"],
+            "floor-drop": _train(setup, x, y, train_config, drop=torch.as_tensor(np.r_[sources, extra]))["state"],
+        }
         # the attacker's model: the clean training set, the seed's initialisation, another order (as experiments.py)
         surrogate = _train(setup, x, y, _train_config(config, seed + 1))["state"]
         shadows = [model.state_dict() for model in _shadows(setup, train_config, config["n_shadow"], sources)]
-        as_tensor = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.long)  # noqa: E731
-        return {"sources": as_tensor(sources), "holdout": as_tensor(holdout), "target": as_tensor(target),
-                "validation": as_tensor(validation), "test": as_tensor(test), "initial": setup.model.state_dict(),
-                "reference": reference["state"], "retrain_examples": reference["examples"],
-                "horizon": reference["horizon"], **floors, "surrogate": surrogate,
-                "shadows": [copy.deepcopy(s) for s in shadows]}
+        as_tensor = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.long)
+        return {
+            "sources": as_tensor(sources),
+            "holdout": as_tensor(holdout),
+            "target": as_tensor(target),
+            "validation": as_tensor(validation),
+            "test": as_tensor(test),
+            "initial": setup.model.state_dict(),
+            "reference": reference["state"],
+            "retrain_examples": reference["examples"],
+            "horizon": reference["horizon"],
+            **floors,
+            "surrogate": surrogate,
+            "shadows": [copy.deepcopy(s) for s in shadows],
+        }
 
     return _cached(Path(config["cache"]) / f"seed-{seed}.pt", compute)
 
 
 def _poisons_dict(poisons: Poisons) -> dict:
-    return {"inputs": poisons.inputs, "targets": poisons.targets, "sources": poisons.sources,
-            "source_index": poisons.source_index, "eps": float(poisons.eps), "noise": poisons.noise}
+    return {
+        "inputs": poisons.inputs,
+        "targets": poisons.targets,
+        "sources": poisons.sources,
+        "source_index": poisons.source_index,
+        "eps": float(poisons.eps),
+        "noise": poisons.noise,
+    }
 
 
 def attack_stage(config: Mapping[str, Any], seed: int, attack: str) -> dict:
@@ -195,8 +228,9 @@ def attack_stage(config: Mapping[str, Any], seed: int, attack: str) -> dict:
         params, frozen = split_state(setup.model)
         surrogate = (Objective(setup.model, setup.data.task, frozen, bn_mode="eval"), params)
         generator = torch.Generator().manual_seed(seed)
-        poisons, outsiders = _craft_pair(attack, setup, surrogate, config, stage["sources"].numpy(),
-                                         stage["holdout"].numpy(), generator)
+        poisons, outsiders = _craft_pair(
+            attack, setup, surrogate, config, stage["sources"].numpy(), stage["holdout"].numpy(), generator
+        )
         noise = None
         if attack == "gaussian":
             noise = poisons.noise
@@ -206,8 +240,13 @@ def attack_stage(config: Mapping[str, Any], seed: int, attack: str) -> dict:
         inputs, targets = setup.data.train_x.clone(), setup.data.train_y.clone()
         inputs[stage["sources"]] = poisons.inputs
         poisoned = _train(setup, inputs, targets, _train_config(config, seed), horizon=stage["horizon"])
-        return {"poisons": _poisons_dict(poisons), "holdout": _poisons_dict(outsiders), "poisoned": poisoned["state"],
-                "gus_noise": noise if noise is not None else torch.zeros(0), "has_gus": noise is not None}
+        return {
+            "poisons": _poisons_dict(poisons),
+            "holdout": _poisons_dict(outsiders),
+            "poisoned": poisoned["state"],
+            "gus_noise": noise if noise is not None else torch.zeros(0),
+            "has_gus": noise is not None,
+        }
 
     return _cached(Path(config["cache"]) / f"seed-{seed}-{attack}.pt", compute)
 
@@ -217,12 +256,16 @@ def _evaluation(config, seed_data: dict, attack_data: dict, setup: Setup, attack
     data = setup.data
     poisons, holdout = attack_data["poisons"], attack_data["holdout"]
     evaluation = Evaluation(
-        forget=(poisons["inputs"], poisons["targets"]), sources=poisons["sources"],
+        forget=(poisons["inputs"], poisons["targets"]),
+        sources=poisons["sources"],
         holdout=(holdout["inputs"], holdout["targets"]),
         validation=(data.test_x[seed_data["validation"]], data.test_y[seed_data["validation"]]),
-        test=(data.test_x[seed_data["test"]], data.test_y[seed_data["test"]]), task=data.task,
-        gus_noise=attack_data["gus_noise"] if attack_data["has_gus"] else None, gus_scale=poisons["eps"],
-        target=(data.test_x[seed_data["target"]], data.test_y[seed_data["target"]]) if attack == "influence" else None)
+        test=(data.test_x[seed_data["test"]], data.test_y[seed_data["test"]]),
+        task=data.task,
+        gus_noise=attack_data["gus_noise"] if attack_data["has_gus"] else None,
+        gus_scale=poisons["eps"],
+        target=(data.test_x[seed_data["target"]], data.test_y[seed_data["target"]]) if attack == "influence" else None,
+    )
     if len(seed_data["shadows"]) >= 2 and data.task == "classification":
         shadows = []
         for state in seed_data["shadows"]:
@@ -233,15 +276,32 @@ def _evaluation(config, seed_data: dict, attack_data: dict, setup: Setup, attack
     return evaluation
 
 
-def unlearned_state(setup: Setup, seed_data: dict, attack_data: dict, method: str, options: Mapping[str, Any],
-                    seed: int, batch_size: int, training_rate: float | None = None) -> tuple[dict, int]:
+def unlearned_state(
+    setup: Setup,
+    seed_data: dict,
+    attack_data: dict,
+    method: str,
+    options: Mapping[str, Any],
+    seed: int,
+    batch_size: int,
+    training_rate: float | None = None,
+) -> tuple[dict, int]:
     """Run ``method`` with ``options`` from the poisoned model of the attack stage through the unlearning
     interface (:func:`sims.unlearning.unlearn`); (state, grad_evals)."""
     data = setup.data
     inputs = data.train_x.clone()
     inputs[seed_data["sources"]] = attack_data["poisons"]["inputs"]
-    problem = poisoned_problem(setup.model, attack_data["poisoned"], inputs, data.train_y, seed_data["sources"],
-                               default_loss(data.task), batch_size, training_rate, seed=seed)
+    problem = poisoned_problem(
+        setup.model,
+        attack_data["poisoned"],
+        inputs,
+        data.train_y,
+        seed_data["sources"],
+        default_loss(data.task),
+        batch_size,
+        training_rate,
+        seed=seed,
+    )
     result = unlearn(method, problem, **dict(options))
     return result.state, result.grad_evals
 
@@ -258,12 +318,18 @@ def run_cell(cell: Mapping[str, Any]) -> dict[str, float]:
         state = attack_data["poisoned"] if method == "poisoned" else seed_data[method]
         grad_evals = seed_data["retrain_examples"] if method in ("reference", *FLOOR_MODELS) else 0
     else:
-        state, grad_evals = unlearned_state(setup, seed_data, attack_data, method, json.loads(cell["setting"]), seed,
-                                            config["batch_size"], config["lr"])
+        state, grad_evals = unlearned_state(
+            setup, seed_data, attack_data, method, json.loads(cell["setting"]), seed, config["batch_size"], config["lr"]
+        )
     model = copy.deepcopy(setup.model)
     model.load_state_dict(state)
     metrics = removal_measures(model, _evaluation(config, seed_data, attack_data, setup, attack))
     names = [name for name, _ in setup.model.named_parameters()]
-    metrics.update({"grad_evals": float(grad_evals), "cost_fraction": grad_evals / seed_data["retrain_examples"],
-                    "distance_to_reference": weight_distance(state, seed_data["reference"], names)})
+    metrics.update(
+        {
+            "grad_evals": float(grad_evals),
+            "cost_fraction": grad_evals / seed_data["retrain_examples"],
+            "distance_to_reference": weight_distance(state, seed_data["reference"], names),
+        }
+    )
     return metrics

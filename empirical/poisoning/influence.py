@@ -17,8 +17,8 @@ conjugate gradient on :class:`empirical.hvp.HessianVectorProduct`; CG is only gu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import torch
 from torch import Tensor
@@ -43,8 +43,16 @@ class InverseHVP:
     converged: bool
 
 
-def inverse_hvp(objective: Objective, params: Mapping[str, Tensor], batch: Batch, vector: Mapping[str, Tensor],
-                damping: float = 0.01, tol: float = 1e-6, max_iter: int = 100, hvp_mode: str = "auto") -> InverseHVP:
+def inverse_hvp(
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    batch: Batch,
+    vector: Mapping[str, Tensor],
+    damping: float = 0.01,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    hvp_mode: str = "auto",
+) -> InverseHVP:
     """Damped conjugate gradient on the HVP of ``L(batch, .)`` at ``params`` (module docstring)."""
     if damping < 0:
         raise ValueError(f"damping must be >= 0, got {damping}")
@@ -79,8 +87,13 @@ def inverse_hvp(objective: Objective, params: Mapping[str, Tensor], batch: Batch
     return InverseHVP(unflatten(x, params), residual, iterations, product.calls, damping, residual <= tol)
 
 
-def perturbation_influence(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor,
-                           inverse_test_gradient: Mapping[str, Tensor]) -> Tensor:
+def perturbation_influence(
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    inputs: Tensor,
+    targets: Tensor,
+    inverse_test_gradient: Mapping[str, Tensor],
+) -> Tensor:
     r"""Per-example :math:`\mathcal I_{\mathrm{pert,loss}}(z, z_{\mathrm{test}})`, shape of ``inputs``.
 
     With :math:`s = H^{-1} \nabla_\theta L(z_{\mathrm{test}})` precomputed, it is

@@ -24,7 +24,7 @@ vectorised over the poisons with ``vmap``; BatchNorm must use running statistics
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import Tensor
@@ -33,8 +33,15 @@ from torch.func import grad, jvp, vmap
 from empirical.functional import Objective, Tree, tensor_sum, tree_dot
 from empirical.per_example import _check
 
-__all__ = ["MEASURES", "hessian_probes", "example_loss", "input_gradients", "top_eigenvectors",
-           "measure_values", "per_example_summary"]
+__all__ = [
+    "MEASURES",
+    "hessian_probes",
+    "example_loss",
+    "input_gradients",
+    "top_eigenvectors",
+    "measure_values",
+    "per_example_summary",
+]
 
 MEASURES = ("spectral", "trace", "diagonal")
 
@@ -59,33 +66,45 @@ def _hvp(objective: Objective, params: Tree, x: Tensor, y: Tensor, vector: Tree)
     return jvp(lambda p: _param_grad(objective, p, x, y), (params,), (vector,))[1]
 
 
-def hessian_probes(params: Mapping[str, Tensor], count: int, generator: torch.Generator | None = None,
-                   exact: bool = False) -> list[Tree]:
+def hessian_probes(
+    params: Mapping[str, Tensor], count: int, generator: torch.Generator | None = None, exact: bool = False
+) -> list[Tree]:
     """Rademacher probe trees for Hutchinson, or (``exact=True``) the scaled basis sqrt(p) e_k (exact, small models)."""
     if exact:
         size = sum(value.numel() for value in params.values())
         probes = []
         for column in range(size):
             flat = torch.zeros(size, dtype=next(iter(params.values())).dtype)
-            flat[column] = size ** 0.5  # sqrt(p) e_k: E[r r^T] = I over the p probes, so the estimates are exact
+            flat[column] = size**0.5  # sqrt(p) e_k: E[r r^T] = I over the p probes, so the estimates are exact
             probes.append(_unflat(flat, params))
         return probes
     if count < 1:
         raise ValueError(f"probe count must be >= 1, got {count}")
-    return [{name: torch.sign(torch.randn(value.shape, generator=generator, dtype=torch.float64)).to(value)
-             for name, value in params.items()} for _ in range(count)]
+    return [
+        {
+            name: torch.sign(torch.randn(value.shape, generator=generator, dtype=torch.float64)).to(value)
+            for name, value in params.items()
+        }
+        for _ in range(count)
+    ]
 
 
 def _unflat(flat: Tensor, like: Mapping[str, Tensor]) -> Tree:
     out, start = {}, 0
     for name, value in like.items():
-        out[name] = flat[start:start + value.numel()].view_as(value).to(value)
+        out[name] = flat[start : start + value.numel()].view_as(value).to(value)
         start += value.numel()
     return out
 
 
-def top_eigenvectors(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor,
-                     iters: int = 20, generator: torch.Generator | None = None) -> Tree:
+def top_eigenvectors(
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    inputs: Tensor,
+    targets: Tensor,
+    iters: int = 20,
+    generator: torch.Generator | None = None,
+) -> Tree:
     """Unit eigenvectors of largest |eigenvalue| of each per-example Hessian, by ``iters`` power iterations.
 
     Returns a tree with a leading poison dimension (detached). Convergence is at rate
@@ -94,8 +113,10 @@ def top_eigenvectors(objective: Objective, params: Mapping[str, Tensor], inputs:
     _check(objective, params, inputs, targets)
     params = {name: value.detach() for name, value in params.items()}
     inputs, count = inputs.detach(), inputs.shape[0]
-    vectors = {name: torch.randn((count, *value.shape), generator=generator, dtype=torch.float64).to(value)
-               for name, value in params.items()}
+    vectors = {
+        name: torch.randn((count, *value.shape), generator=generator, dtype=torch.float64).to(value)
+        for name, value in params.items()
+    }
     product = vmap(lambda x, y, v: _hvp(objective, params, x, y, v), in_dims=(0, 0, 0))
     for _ in range(max(1, iters)):
         vectors = _normalise(vectors)
@@ -109,8 +130,15 @@ def _normalise(batched: Tree) -> Tree:
     return {name: value / norm.view(-1, *([1] * (value.ndim - 1))) for name, value in batched.items()}
 
 
-def measure_values(objective: Objective, params: Tree, x: Tensor, y: Tensor, measure: str,
-                   eigenvector: Tree | None = None, probes: list[Tree] | None = None) -> dict[str, Tensor]:
+def measure_values(
+    objective: Objective,
+    params: Tree,
+    x: Tensor,
+    y: Tensor,
+    measure: str,
+    eigenvector: Tree | None = None,
+    probes: list[Tree] | None = None,
+) -> dict[str, Tensor]:
     r"""For one example: loss, squared gradient norm and the chosen Hessian measure (differentiable in ``x``).
 
     ``spectral`` needs ``eigenvector`` (unit, fixed), ``trace``/``diagonal`` need ``probes``.
@@ -130,19 +158,29 @@ def measure_values(objective: Objective, params: Tree, x: Tensor, y: Tensor, mea
         if measure == "trace":
             out["hessian"] = tensor_sum(tree_dot(r, h) for r, h in zip(probes, products)) / len(probes)
         else:
-            diagonal = {name: tensor_sum(r[name] * h[name] for r, h in zip(probes, products)) / len(probes)
-                        for name in params}
+            diagonal = {
+                name: tensor_sum(r[name] * h[name] for r, h in zip(probes, products)) / len(probes) for name in params
+            }
             out["hessian"] = tree_dot(diagonal, diagonal).sqrt()
     return out
 
 
-def per_example_summary(objective: Objective, params: Mapping[str, Tensor], inputs: Tensor, targets: Tensor,
-                        measure: str = "spectral", probes: list[Tree] | None = None, power_iters: int = 20,
-                        generator: torch.Generator | None = None) -> dict[str, Tensor]:
+def per_example_summary(
+    objective: Objective,
+    params: Mapping[str, Tensor],
+    inputs: Tensor,
+    targets: Tensor,
+    measure: str = "spectral",
+    probes: list[Tree] | None = None,
+    power_iters: int = 20,
+    generator: torch.Generator | None = None,
+) -> dict[str, Tensor]:
     """Batched loss, gradient norm and Hessian measure of every example (detached), one measure at a time."""
     _check(objective, params, inputs, targets)
     params = {name: value.detach() for name, value in params.items()}
-    eigen = top_eigenvectors(objective, params, inputs, targets, power_iters, generator) if measure == "spectral" else None
+    eigen = (
+        top_eigenvectors(objective, params, inputs, targets, power_iters, generator) if measure == "spectral" else None
+    )
 
     def one(x, y, v):
         return measure_values(objective, params, x, y, measure, v, probes)
@@ -151,5 +189,8 @@ def per_example_summary(objective: Objective, params: Mapping[str, Tensor], inpu
         values = vmap(lambda x, y: one(x, y, None))(inputs, targets)
     else:
         values = vmap(one)(inputs, targets, eigen)
-    return {"loss": values["loss"].detach(), "grad_norm": values["grad_sq"].detach().sqrt(),
-            measure: values["hessian"].detach()}
+    return {
+        "loss": values["loss"].detach(),
+        "grad_norm": values["grad_sq"].detach().sqrt(),
+        measure: values["hessian"].detach(),
+    }

@@ -24,7 +24,7 @@ beyond what this family offers runs (``retrain``, ``rewind_replay``, ``finetune`
 from __future__ import annotations
 
 import copy
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -34,7 +34,15 @@ from empirical.poisoning.training import TrainingRun, run_steps
 from sims.unlearning import UnlearningProblem, UnlearningResult, method_names, unlearn
 from sims.unlearning.protocol import Step, StepCost, Term
 
-__all__ = ["ImageModel", "image_problem", "poisoned_problem", "unlearn", "METHODS", "UnlearningProblem", "UnlearningResult"]
+__all__ = [
+    "ImageModel",
+    "image_problem",
+    "poisoned_problem",
+    "unlearn",
+    "METHODS",
+    "UnlearningProblem",
+    "UnlearningResult",
+]
 
 OutputFn = Callable[[nn.Module, Tensor], Tensor]
 
@@ -56,8 +64,14 @@ class ImageModel:
     kind = "torch"
     capabilities = frozenset({"retrain", "checkpoints", "distillation", "projection"})
 
-    def __init__(self, module: nn.Module, loss_fn: Callable[[nn.Module, Tensor, Tensor], Tensor], batch_size: int = 64,
-                 output_fn: OutputFn | None = None, training_rate: float | None = None) -> None:
+    def __init__(
+        self,
+        module: nn.Module,
+        loss_fn: Callable[[nn.Module, Tensor, Tensor], Tensor],
+        batch_size: int = 64,
+        output_fn: OutputFn | None = None,
+        training_rate: float | None = None,
+    ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.module = copy.deepcopy(module)
@@ -85,8 +99,9 @@ class ImageModel:
         inputs, targets = problem.retain if subset == "retain" else problem.forget
         out = []
         for epoch in range(epochs):
-            order = torch.randperm(inputs.shape[0], generator=torch.Generator().manual_seed(
-                problem.seed * 7919 + epoch * 31 + stream)).to(inputs.device)
+            order = torch.randperm(
+                inputs.shape[0], generator=torch.Generator().manual_seed(problem.seed * 7919 + epoch * 31 + stream)
+            ).to(inputs.device)
             out.append([(inputs[chunk], targets[chunk]) for chunk in torch.split(order, self.batch_size)])
         return out
 
@@ -102,8 +117,9 @@ class ImageModel:
             return _distill_kl(self.output_fn(self.module, inputs), target, term.temperature)
         raise ValueError(f"the torch image models have the losses 'task' and 'distill', got {term.loss!r}")
 
-    def run(self, plan: Sequence[Step], lr: float, momentum: float = 0.9, weight_decay: float = 5e-4,
-            combine: str = "sum") -> StepCost:
+    def run(
+        self, plan: Sequence[Step], lr: float, momentum: float = 0.9, weight_decay: float = 5e-4, combine: str = "sum"
+    ) -> StepCost:
         if combine not in ("sum", "project"):
             raise ValueError(f"combine must be 'sum' or 'project', got {combine!r}")
         optimizer = torch.optim.SGD(self.module.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
@@ -158,8 +174,16 @@ class ImageModel:
             return StepCost(run.retain_plan.examples, len(run.retain_plan))
         step = run.rewind_checkpoint()
         model = run.model_at(run.checkpoints[step]["model"])
-        run_steps(model, run.inputs, run.targets, run.retain_plan, run.config, run.loss_fn, start=step,
-                  optimizer_state=run.checkpoints[step]["optimizer"])
+        run_steps(
+            model,
+            run.inputs,
+            run.targets,
+            run.retain_plan,
+            run.config,
+            run.loss_fn,
+            start=step,
+            optimizer_state=run.checkpoints[step]["optimizer"],
+        )
         self.module = model
         evals = sum(int(batch.numel()) for batch in run.retain_plan.batches[step:])
         return StepCost(evals, len(run.retain_plan) - step, info={"rewound_to_step": step})
@@ -168,22 +192,48 @@ class ImageModel:
         return None if problem.record is None else problem.record.retain_plan.examples
 
 
-def image_problem(run: TrainingRun, batch_size: int | None = None, seed: int = 0, output_fn: OutputFn | None = None,
-                  budget: int | None = None) -> UnlearningProblem:
+def image_problem(
+    run: TrainingRun,
+    batch_size: int | None = None,
+    seed: int = 0,
+    output_fn: OutputFn | None = None,
+    budget: int | None = None,
+) -> UnlearningProblem:
     """The shared problem of a poisoned run: unlearn ``run.poisoned``; forget = the poisons, retain = the rest.
 
     ``batch_size``: the methods' mini-batch size (default: training's); ``seed`` fixes their shuffles;
     ``output_fn(model, inputs)`` gives logits (SCRUB's distillation; default ``model(inputs)``).
     """
-    return poisoned_problem(run.model, run.poisoned, run.inputs, run.targets, run.forget, run.loss_fn,
-                            batch_size or run.config.batch_size, run.config.lr, seed=seed, record=run,
-                            output_fn=output_fn, budget=budget)
+    return poisoned_problem(
+        run.model,
+        run.poisoned,
+        run.inputs,
+        run.targets,
+        run.forget,
+        run.loss_fn,
+        batch_size or run.config.batch_size,
+        run.config.lr,
+        seed=seed,
+        record=run,
+        output_fn=output_fn,
+        budget=budget,
+    )
 
 
-def poisoned_problem(module: nn.Module, state: dict, inputs: Tensor, targets: Tensor, forget: Tensor,
-                     loss_fn: Callable[[nn.Module, Tensor, Tensor], Tensor], batch_size: int,
-                     training_rate: float | None, seed: int = 0, record: TrainingRun | None = None,
-                     output_fn: OutputFn | None = None, budget: int | None = None) -> UnlearningProblem:
+def poisoned_problem(
+    module: nn.Module,
+    state: dict,
+    inputs: Tensor,
+    targets: Tensor,
+    forget: Tensor,
+    loss_fn: Callable[[nn.Module, Tensor, Tensor], Tensor],
+    batch_size: int,
+    training_rate: float | None,
+    seed: int = 0,
+    record: TrainingRun | None = None,
+    output_fn: OutputFn | None = None,
+    budget: int | None = None,
+) -> UnlearningProblem:
     """The shared problem of unlearning ``state`` of ``module`` trained on ``inputs``: forget the rows ``forget``
     (indices), retain the rest. ``record``: the training run, which only the exact methods need (without it they
     refuse, saying so); :func:`image_problem` is this problem built from a :class:`TrainingRun`."""
@@ -191,8 +241,9 @@ def poisoned_problem(module: nn.Module, state: dict, inputs: Tensor, targets: Te
     mask = torch.ones(inputs.shape[0], dtype=torch.bool, device=inputs.device)
     mask[forget] = False
     model = ImageModel(module, loss_fn, batch_size, output_fn, training_rate)
-    return UnlearningProblem(model, state, (inputs[forget], targets[forget]), (inputs[mask], targets[mask]), record,
-                             budget, seed)
+    return UnlearningProblem(
+        model, state, (inputs[forget], targets[forget]), (inputs[mask], targets[mask]), record, budget, seed
+    )
 
 
 #: The registry's methods this family runs.

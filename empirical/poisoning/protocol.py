@@ -25,13 +25,25 @@ reference in units of the mean noise floor), so that measures on different scale
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["LEVEL", "ATTACK_EFFECT", "FLOOR_MODELS", "FORGET_MEASURES", "seed_interval", "paired_test",
-           "attack_success", "floor_gaps", "floor_verdict", "forget_quality", "select_setting"]
+__all__ = [
+    "LEVEL",
+    "ATTACK_EFFECT",
+    "FLOOR_MODELS",
+    "FORGET_MEASURES",
+    "seed_interval",
+    "paired_test",
+    "attack_success",
+    "floor_gaps",
+    "floor_verdict",
+    "forget_quality",
+    "select_setting",
+]
 
 #: Two-sided level of every interval and test (95 % intervals).
 LEVEL = 0.05
@@ -82,8 +94,9 @@ def paired_test(first: Sequence[float], second: Sequence[float]) -> dict[str, fl
     return {"difference": mean, "low": low, "high": high, "p": p, "seeds": int(difference.size)}
 
 
-def attack_success(attack: str, poisoned: Mapping[int, Mapping[str, float]],
-                   reference: Mapping[int, Mapping[str, float]]) -> dict[str, Any]:
+def attack_success(
+    attack: str, poisoned: Mapping[int, Mapping[str, float]], reference: Mapping[int, Mapping[str, float]]
+) -> dict[str, Any]:
     """The attack's effect (poisoned - reference) on its measure over the seeds both hold; significant when the
     95 % interval excludes 0."""
     measure = ATTACK_EFFECT.get(attack, DEFAULT_EFFECT)
@@ -93,8 +106,9 @@ def attack_success(attack: str, poisoned: Mapping[int, Mapping[str, float]],
     return {"attack": attack, "measure": measure, **test, "significant": significant}
 
 
-def floor_gaps(measure: str, reference: Mapping[int, Mapping[str, float]],
-               floors: Mapping[str, Mapping[int, Mapping[str, float]]]) -> dict[int, float]:
+def floor_gaps(
+    measure: str, reference: Mapping[int, Mapping[str, float]], floors: Mapping[str, Mapping[int, Mapping[str, float]]]
+) -> dict[int, float]:
     """Per seed, the mean over the floor models of ``|m(F) - m(R)|`` (NaN where the measure is undefined)."""
     out = {}
     for seed, row in reference.items():
@@ -104,8 +118,12 @@ def floor_gaps(measure: str, reference: Mapping[int, Mapping[str, float]],
     return out
 
 
-def floor_verdict(measure: str, model: Mapping[int, Mapping[str, float]], reference: Mapping[int, Mapping[str, float]],
-                  floor: Mapping[int, float]) -> dict[str, Any]:
+def floor_verdict(
+    measure: str,
+    model: Mapping[int, Mapping[str, float]],
+    reference: Mapping[int, Mapping[str, float]],
+    floor: Mapping[int, float],
+) -> dict[str, Any]:
     """Gap to the reference against the floor, paired over seeds: "at floor", "above floor" or "undefined"."""
     seeds = sorted(set(model) & set(reference) & set(floor))
     gaps = [abs(model[s][measure] - reference[s][measure]) for s in seeds]
@@ -125,14 +143,19 @@ def forget_quality(row: Mapping[str, float], reference: Mapping[str, float], mea
     """Minus the mean gap to the reference in floor units over the defined forget measures (module docstring)."""
     terms = []
     for measure in FORGET_MEASURES:
-        value, goal, unit = row.get(measure, math.nan), reference.get(measure, math.nan), mean_floor.get(measure, math.nan)
+        value, goal, unit = (
+            row.get(measure, math.nan),
+            reference.get(measure, math.nan),
+            mean_floor.get(measure, math.nan),
+        )
         if all(math.isfinite(x) for x in (value, goal, unit)):
             terms.append(abs(value - goal) / max(unit, 1e-12))
     return -float(np.mean(terms)) if terms else float("nan")
 
 
-def select_setting(candidates: Mapping[str, Sequence[Mapping[str, float]]], reference_accuracy: float,
-                   tolerance: float = 0.02) -> dict[str, Any]:
+def select_setting(
+    candidates: Mapping[str, Sequence[Mapping[str, float]]], reference_accuracy: float, tolerance: float = 0.02
+) -> dict[str, Any]:
     """The tuning rule. ``candidates[setting]`` holds one row per tuning seed with ``val_accuracy``,
     ``forget_quality`` and ``grad_evals``; ``reference_accuracy`` is the retrained model's mean validation
     accuracy. Returns the chosen setting (None when no setting keeps the accuracy within ``tolerance``), with
@@ -144,9 +167,21 @@ def select_setting(candidates: Mapping[str, Sequence[Mapping[str, float]]], refe
         accuracy = float(np.mean([r["val_accuracy"] for r in rows]))
         quality = float(np.mean([r["forget_quality"] for r in rows]))
         cost = float(np.mean([r["grad_evals"] for r in rows]))
-        scored.append({"setting": setting, "val_accuracy": accuracy, "forget_quality": quality, "grad_evals": cost,
-                       "admissible": accuracy >= reference_accuracy - tolerance and math.isfinite(quality)})
+        scored.append(
+            {
+                "setting": setting,
+                "val_accuracy": accuracy,
+                "forget_quality": quality,
+                "grad_evals": cost,
+                "admissible": accuracy >= reference_accuracy - tolerance and math.isfinite(quality),
+            }
+        )
     admissible = [s for s in scored if s["admissible"]]
     chosen = max(admissible, key=lambda s: (s["forget_quality"], -s["grad_evals"])) if admissible else None
-    return {"setting": chosen["setting"] if chosen else None, "chosen": chosen, "scored": scored,
-            "reference_accuracy": reference_accuracy, "tolerance": tolerance}
+    return {
+        "setting": chosen["setting"] if chosen else None,
+        "chosen": chosen,
+        "scored": scored,
+        "reference_accuracy": reference_accuracy,
+        "tolerance": tolerance,
+    }

@@ -87,10 +87,17 @@ def removal_measures(model: nn.Module, evaluation: Evaluation) -> dict[str, floa
     task = evaluation.task
     forget_losses = example_losses(model, *evaluation.forget, task)
     holdout_losses = example_losses(model, *evaluation.holdout, task)
-    out = {"val_accuracy": accuracy(model, *evaluation.validation), "test_accuracy": accuracy(model, *evaluation.test),
-           "forget_loss": float(forget_losses.mean()), "forget_accuracy": accuracy(model, *evaluation.forget),
-           "mia_auc": membership_auc(-forget_losses, -holdout_losses), "target_loss": float("nan"),
-           "lira_auc": float("nan"), "gus_z": float("nan"), "gus_mean": float("nan")}
+    out = {
+        "val_accuracy": accuracy(model, *evaluation.validation),
+        "test_accuracy": accuracy(model, *evaluation.test),
+        "forget_loss": float(forget_losses.mean()),
+        "forget_accuracy": accuracy(model, *evaluation.forget),
+        "mia_auc": membership_auc(-forget_losses, -holdout_losses),
+        "target_loss": float("nan"),
+        "lira_auc": float("nan"),
+        "gus_z": float("nan"),
+        "gus_mean": float("nan"),
+    }
     if evaluation.target is not None:
         out["target_loss"] = float(example_losses(model, *evaluation.target, task).mean())
     shadows = evaluation.shadow_confidence

@@ -1,6 +1,6 @@
 """The poison-unlearning table (attack x method x measure) as Markdown, from a stored results.csv.
 
-    python -m empirical.poisoning.table [results/poison-unlearning/results.csv]
+python -m empirical.poisoning.table [results/poison-unlearning/results.csv]
 """
 
 from __future__ import annotations
@@ -9,17 +9,25 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sys
+from pathlib import Path
 
-from sims.results import read_table  # noqa: E402
+from sims.results import read_table
 
 __all__ = ["COLUMNS", "markdown_table", "main"]
 
 #: (column of results.csv, header) of the table.
-COLUMNS = (("grad_evals", "grad evals"), ("distance_ratio", "dist. ratio"), ("test_accuracy", "test acc"),
-           ("forget_loss", "forget loss"), ("gus_added_mean_positive", "GUS mean"), ("gus_added_auc", "GUS AUC"),
-           ("gus_vs_law_auc", "GUS AUC vs own law"), ("mia_auc", "MIA AUC"), ("lira_auc", "LiRA AUC"))
+COLUMNS = (
+    ("grad_evals", "grad evals"),
+    ("distance_ratio", "dist. ratio"),
+    ("test_accuracy", "test acc"),
+    ("forget_loss", "forget loss"),
+    ("gus_added_mean_positive", "GUS mean"),
+    ("gus_added_auc", "GUS AUC"),
+    ("gus_vs_law_auc", "GUS AUC vs own law"),
+    ("mia_auc", "MIA AUC"),
+    ("lira_auc", "LiRA AUC"),
+)
 
 
 def _cell(value: str) -> str:
@@ -38,13 +46,14 @@ def markdown_table(path: str | os.PathLike[str]) -> str:
 
     rows = [row for row in read_table(Path(path)) if row.get("role") == "measurement" and row.get("method")]
     models = ["poisoned", "reference", *METHOD_NAMES]
-    rank = lambda name, order: order.index(name) if name in order else len(order)  # noqa: E731
+    rank = lambda name, order: order.index(name) if name in order else len(order)
     rows.sort(key=lambda row: (rank(row["attack"], ATTACK_NAMES), rank(row["method"], models)))
     header = "| attack | model | " + " | ".join(title for _, title in COLUMNS) + " |"
     lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
     for row in rows:
-        lines.append(f"| {row['attack']} | {row['method']} | " + " | ".join(_cell(row.get(key, "")) for key, _ in COLUMNS)
-                     + " |")
+        lines.append(
+            f"| {row['attack']} | {row['method']} | " + " | ".join(_cell(row.get(key, "")) for key, _ in COLUMNS) + " |"
+        )
     return "\n".join(lines)
 
 

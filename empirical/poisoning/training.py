@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import Tensor, nn
@@ -29,8 +29,16 @@ from tqdm.auto import tqdm
 from empirical.data.dataset import Dataset
 from empirical.train import TrainConfig, _forward_loss, epoch_order
 
-__all__ = ["Schedule", "TrainingRun", "schedule", "learning_rate", "run_steps", "train_with_poisons",
-           "LossFn", "default_loss"]
+__all__ = [
+    "Schedule",
+    "TrainingRun",
+    "schedule",
+    "learning_rate",
+    "run_steps",
+    "train_with_poisons",
+    "LossFn",
+    "default_loss",
+]
 
 LossFn = Callable[[nn.Module, Tensor, Tensor], Tensor]
 
@@ -69,7 +77,7 @@ def schedule(size: int, config: TrainConfig, drop: Tensor | None = None, horizon
             order = order[keep[order]]
         chunks = list(torch.split(order, config.batch_size))
         if config.steps_per_epoch is not None:
-            chunks = chunks[:config.steps_per_epoch]
+            chunks = chunks[: config.steps_per_epoch]
         steps += chunks
     return Schedule(tuple(steps), len(steps) if horizon is None else horizon)
 
@@ -85,10 +93,20 @@ def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.SGD:
     return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
 
 
-def run_steps(model: nn.Module, inputs: Tensor, targets: Tensor, plan: Schedule, config: TrainConfig, loss_fn: LossFn,
-              start: int = 0, optimizer_state: dict | None = None, checkpoint_every: int = 0,
-              checkpoint_until: int | None = None, progress: bool = False,
-              description: str = "train") -> tuple[dict[int, dict], dict]:
+def run_steps(
+    model: nn.Module,
+    inputs: Tensor,
+    targets: Tensor,
+    plan: Schedule,
+    config: TrainConfig,
+    loss_fn: LossFn,
+    start: int = 0,
+    optimizer_state: dict | None = None,
+    checkpoint_every: int = 0,
+    checkpoint_until: int | None = None,
+    progress: bool = False,
+    description: str = "train",
+) -> tuple[dict[int, dict], dict]:
     """Run steps ``start..len(plan)-1`` of ``plan`` on ``model`` in place.
 
     Returns (checkpoints ``{step: {"model": state, "optimizer": state}}`` taken *before* each multiple of
@@ -102,8 +120,10 @@ def run_steps(model: nn.Module, inputs: Tensor, targets: Tensor, plan: Schedule,
     model.train()
     for step in tqdm(range(start, len(plan)), desc=description, disable=not progress, leave=False):
         if checkpoint_every and step % checkpoint_every == 0 and (checkpoint_until is None or step <= checkpoint_until):
-            checkpoints[step] = {"model": copy.deepcopy(model.state_dict()),
-                                 "optimizer": copy.deepcopy(optimizer.state_dict())}
+            checkpoints[step] = {
+                "model": copy.deepcopy(model.state_dict()),
+                "optimizer": copy.deepcopy(optimizer.state_dict()),
+            }
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step, plan.horizon)
         batch = plan.batches[step].to(inputs.device)
@@ -149,8 +169,10 @@ class TrainingRun:
         """The last checkpointed step at or before the first poisoned batch (ValueError when none is kept)."""
         usable = [step for step in self.checkpoints if step <= self.first_divergence]
         if not usable:
-            raise ValueError(f"no checkpoint at or before step {self.first_divergence} (the first poisoned batch): "
-                             "train with checkpoint_every >= 1 so that rewind-and-replay has a state to rewind to")
+            raise ValueError(
+                f"no checkpoint at or before step {self.first_divergence} (the first poisoned batch): "
+                "train with checkpoint_every >= 1 so that rewind-and-replay has a state to rewind to"
+            )
         return max(usable)
 
     def model_at(self, state: dict) -> nn.Module:
@@ -160,8 +182,15 @@ class TrainingRun:
         return model
 
 
-def train_with_poisons(model: nn.Module, data: Dataset, poisons, config: TrainConfig, loss_fn: LossFn | None = None,
-                       checkpoint_every: int = 1, progress: bool = False) -> TrainingRun:
+def train_with_poisons(
+    model: nn.Module,
+    data: Dataset,
+    poisons,
+    config: TrainConfig,
+    loss_fn: LossFn | None = None,
+    checkpoint_every: int = 1,
+    progress: bool = False,
+) -> TrainingRun:
     """Train from ``model``'s current weights on ``data`` with ``poisons`` replacing their sources, and the reference.
 
     ``poisons`` is an :class:`empirical.poisoning.attacks.Poisons` whose ``source_index`` indexes
@@ -182,12 +211,35 @@ def train_with_poisons(model: nn.Module, data: Dataset, poisons, config: TrainCo
     touched = [step for step, batch in enumerate(poisoned_plan.batches) if torch.isin(batch, forget).any()]
     first = touched[0] if touched else len(poisoned_plan)
     initial = copy.deepcopy(model.state_dict())
-    checkpoints, _ = run_steps(model, inputs, targets, poisoned_plan, config, loss_fn, checkpoint_every=checkpoint_every,
-                               checkpoint_until=first, progress=progress, description="train with poisons")
+    checkpoints, _ = run_steps(
+        model,
+        inputs,
+        targets,
+        poisoned_plan,
+        config,
+        loss_fn,
+        checkpoint_every=checkpoint_every,
+        checkpoint_until=first,
+        progress=progress,
+        description="train with poisons",
+    )
     poisoned = copy.deepcopy(model.state_dict())
     model.load_state_dict(initial)
     run_steps(model, inputs, targets, retain_plan, config, loss_fn, progress=progress, description="retrain reference")
     reference = copy.deepcopy(model.state_dict())
     model.load_state_dict(initial)
-    return TrainingRun(model, inputs, targets, forget, config, loss_fn, initial, poisoned, reference, poisoned_plan,
-                       retain_plan, first, checkpoints)
+    return TrainingRun(
+        model,
+        inputs,
+        targets,
+        forget,
+        config,
+        loss_fn,
+        initial,
+        poisoned,
+        reference,
+        poisoned_plan,
+        retain_plan,
+        first,
+        checkpoints,
+    )

@@ -8,8 +8,19 @@ from __future__ import annotations
 from sims.engines.schedule import ORDERS, Schedule, make_schedule
 from sims.engines.sgd import AGGREGATES, RECORDS, Trajectory, aggregate_gradients, run_sgd
 
-__all__ = ["ORDERS", "Schedule", "make_schedule", "AGGREGATES", "RECORDS", "Trajectory", "aggregate_gradients",
-           "run_sgd", "make_model", "point_gradient", "MODELS"]
+__all__ = [
+    "ORDERS",
+    "Schedule",
+    "make_schedule",
+    "AGGREGATES",
+    "RECORDS",
+    "Trajectory",
+    "aggregate_gradients",
+    "run_sgd",
+    "make_model",
+    "point_gradient",
+    "MODELS",
+]
 
 MODELS = ("linear", "logistic", "mlp")
 
@@ -18,12 +29,15 @@ def make_model(name: str, d: int, l2: float = 0.0, hidden: int = 32, classes: in
     """The engine model ``name`` (one of :data:`MODELS`) for ``d``-dimensional inputs."""
     if name == "linear":
         from sims.engines.linear import LinearRegression
+
         return LinearRegression(d, l2)
     if name == "logistic":
         from sims.engines.logistic import LogisticRegression
+
         return LogisticRegression(d, l2)
     if name == "mlp":
         from sims.engines.mlp import MLP
+
         return MLP(d, hidden, classes)
     raise ValueError(f"model must be one of {MODELS}, got {name!r}")
 

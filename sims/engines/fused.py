@@ -63,12 +63,18 @@ def numba_available() -> bool:
 def supports(model: Any, aggregate: str, record: tuple[str, ...]) -> bool:
     """Whether :func:`fused_sgd` computes this run: a linear or logistic engine model, ``mean``/``sum``
     aggregation, records among checkpoints/updates, and numba installed."""
-    return (getattr(model, "name", None) in _LINKS and type(model).__module__.startswith("sims.engines.")
-            and aggregate in FUSED_AGGREGATES and set(record) <= set(FUSED_RECORDS) and numba_available())
+    return (
+        getattr(model, "name", None) in _LINKS
+        and type(model).__module__.startswith("sims.engines.")
+        and aggregate in FUSED_AGGREGATES
+        and set(record) <= set(FUSED_RECORDS)
+        and numba_available()
+    )
 
 
-def sgd_kernel(theta, X, y, indices, weights, rates, mean, link, l2, checkpoints, updates, keep_checkpoints,
-               keep_updates):
+def sgd_kernel(
+    theta, X, y, indices, weights, rates, mean, link, l2, checkpoints, updates, keep_checkpoints, keep_updates
+):
     """Every step of every trajectory, in place on ``theta`` (the update of the module docstring).
 
     Plain Python that :func:`_kernel` compiles with ``numba.njit``; with ``NUMBA_DISABLE_JIT=1`` the same source
@@ -139,9 +145,17 @@ def _kernel():
     return numba.njit(cache=True, nogil=True)(sgd_kernel)
 
 
-def fused_sgd(model: Any, X: np.ndarray, y: np.ndarray, theta: np.ndarray, indices: np.ndarray, weights: np.ndarray,
-              rates: np.ndarray, aggregate: str, record: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None,
-                                                                                   np.ndarray | None]:
+def fused_sgd(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    theta: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    rates: np.ndarray,
+    aggregate: str,
+    record: tuple[str, ...],
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Run the kernel in place on ``theta`` ``(T, P)`` (float64, C-contiguous) with signed rates ``(T,)``;
     returns (theta, checkpoints, updates). Inputs are validated by :func:`sims.engines.sgd.run_sgd`."""
     theta = np.ascontiguousarray(theta, dtype=np.float64)
@@ -152,6 +166,19 @@ def fused_sgd(model: Any, X: np.ndarray, y: np.ndarray, theta: np.ndarray, indic
     checkpoints = np.empty((T, S + 1, P)) if keep_checkpoints else nothing
     updates = np.empty((T, S, P)) if keep_updates else nothing
     X, y, weights, rates = (np.ascontiguousarray(a, dtype=np.float64) for a in (X, y, weights, rates))
-    _kernel()(theta, X, y, np.ascontiguousarray(indices, dtype=np.int64), weights, rates, aggregate == "mean",
-              _LINKS[model.name], float(model.l2), checkpoints, updates, keep_checkpoints, keep_updates)
+    _kernel()(
+        theta,
+        X,
+        y,
+        np.ascontiguousarray(indices, dtype=np.int64),
+        weights,
+        rates,
+        aggregate == "mean",
+        _LINKS[model.name],
+        float(model.l2),
+        checkpoints,
+        updates,
+        keep_checkpoints,
+        keep_updates,
+    )
     return theta, (checkpoints if keep_checkpoints else None), (updates if keep_updates else None)

@@ -38,7 +38,7 @@ class Schedule:
             raise ValueError("weights must be finite")
 
     @classmethod
-    def from_indices(cls, indices: np.ndarray) -> "Schedule":
+    def from_indices(cls, indices: np.ndarray) -> Schedule:
         indices = np.asarray(indices, dtype=np.intp)
         return cls(indices, np.ones(indices.shape))
 
@@ -76,17 +76,17 @@ class Schedule:
         touching = self.steps_touching(forget)
         return np.where(touching.any(axis=1), touching.argmax(axis=1), self.n_steps)
 
-    def without(self, forget: np.ndarray) -> "Schedule":
+    def without(self, forget: np.ndarray) -> Schedule:
         """The same schedule with the forget set's weights set to 0 (retraining without it, same order)."""
         return Schedule(self.indices, np.where(self.touches(forget), 0.0, self.weights))
 
-    def from_step(self, start: np.ndarray) -> "Schedule":
+    def from_step(self, start: np.ndarray) -> Schedule:
         """Zero the weights of the steps before ``start[t]`` in trajectory ``t`` (replay from ``start``)."""
         start = np.asarray(start).reshape(-1, 1, 1)
         steps = np.arange(self.n_steps).reshape(1, -1, 1)
         return Schedule(self.indices, np.where(steps >= start, self.weights, 0.0))
 
-    def steps(self, start: int, stop: int | None = None) -> "Schedule":
+    def steps(self, start: int, stop: int | None = None) -> Schedule:
         """The steps ``start:stop`` of every trajectory."""
         return Schedule(self.indices[:, start:stop], self.weights[:, start:stop])
 
@@ -95,8 +95,15 @@ class Schedule:
         return int(np.count_nonzero(self.weights))
 
 
-def make_schedule(n: int, n_traj: int, epochs: int, batch_size: int, rng: np.random.Generator,
-                  order: str = "shuffled", labels: np.ndarray | None = None) -> Schedule:
+def make_schedule(
+    n: int,
+    n_traj: int,
+    epochs: int,
+    batch_size: int,
+    rng: np.random.Generator,
+    order: str = "shuffled",
+    labels: np.ndarray | None = None,
+) -> Schedule:
     """``epochs`` passes over ``n`` examples for ``n_traj`` trajectories, in mini-batches of ``batch_size``.
 
     A last incomplete batch of an epoch is padded with zero weights. ``order`` is one of :data:`ORDERS`;

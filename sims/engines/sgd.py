@@ -41,12 +41,24 @@ from typing import Protocol
 
 import numpy as np
 
-from theory.models.aggregation.robust import AGGREGATORS, aggregate as robust_aggregate, parse_aggregator
 from sims.engines.schedule import Schedule
+from theory.models.aggregation.robust import AGGREGATORS, parse_aggregator
+from theory.models.aggregation.robust import aggregate as robust_aggregate
 from theory.support.validation import check_matrix, check_memory
 
-__all__ = ["Model", "Trajectory", "run_sgd", "aggregate_gradients", "batch_mean_weights", "record_bytes", "AGGREGATES",
-           "RECORDS", "ENGINES", "as_rates", "check_aggregate"]
+__all__ = [
+    "Model",
+    "Trajectory",
+    "run_sgd",
+    "aggregate_gradients",
+    "batch_mean_weights",
+    "record_bytes",
+    "AGGREGATES",
+    "RECORDS",
+    "ENGINES",
+    "as_rates",
+    "check_aggregate",
+]
 
 AGGREGATES = AGGREGATORS + ("sum",)
 ENGINES = ("auto", "numpy", "fused")
@@ -88,8 +100,11 @@ def record_bytes(n_traj: int, n_steps: int, batch_size: int, n_params: int, reco
 
     checkpoints ``8 T (S+1) P``, updates ``8 T S P``, per-example gradients ``8 T S B P``.
     """
-    sizes = {"checkpoints": n_traj * (n_steps + 1) * n_params, "updates": n_traj * n_steps * n_params,
-             "per_example": n_traj * n_steps * batch_size * n_params}
+    sizes = {
+        "checkpoints": n_traj * (n_steps + 1) * n_params,
+        "updates": n_traj * n_steps * n_params,
+        "per_example": n_traj * n_steps * batch_size * n_params,
+    }
     return 8 * sum(sizes[name] for name in set(record))
 
 
@@ -105,8 +120,9 @@ def check_aggregate(aggregate: str) -> str:
         try:
             parse_aggregator(aggregate)
         except ValueError:
-            raise ValueError(f"aggregate must be one of {AGGREGATES} (robust ones optionally 'name:beta'), "
-                             f"got {aggregate!r}") from None
+            raise ValueError(
+                f"aggregate must be one of {AGGREGATES} (robust ones optionally 'name:beta'), got {aggregate!r}"
+            ) from None
     return aggregate
 
 
@@ -135,9 +151,18 @@ def aggregate_gradients(per_example: np.ndarray, weights: np.ndarray, aggregate:
     return _robust_masked(per_example, weights != 0, aggregate)
 
 
-def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, schedule: Schedule, lr,
-            aggregate: str = "mean", record: tuple[str, ...] = (), sign: float = 1.0,
-            engine: str = "auto") -> Trajectory:
+def run_sgd(
+    model: Model,
+    X: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray,
+    schedule: Schedule,
+    lr,
+    aggregate: str = "mean",
+    record: tuple[str, ...] = (),
+    sign: float = 1.0,
+    engine: str = "auto",
+) -> Trajectory:
     """Run every trajectory of ``schedule`` from ``theta0`` ``(T, P)``; see the module docstring.
 
     The inputs of a step are gathered for all trajectories by one fancy index ``X[indices[:, s]]``.
@@ -149,12 +174,16 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     if np.iscomplexobj(X) or np.iscomplexobj(y):
         raise ValueError("X and y must be real, got complex entries")
     if not np.all(np.isfinite(X)):
-        raise ValueError(f"X must be finite, found NaN or inf in rows {np.flatnonzero(~np.isfinite(X).reshape(len(X), -1).all(axis=1))[:5].tolist()}")
+        raise ValueError(
+            f"X must be finite, found NaN or inf in rows {np.flatnonzero(~np.isfinite(X).reshape(len(X), -1).all(axis=1))[:5].tolist()}"
+        )
     if not np.all(np.isfinite(y)):
         raise ValueError(f"y must be finite, found NaN or inf at {np.flatnonzero(~np.isfinite(y))[:5].tolist()}")
     if schedule.indices.size and (schedule.indices.min() < 0 or schedule.indices.max() >= X.shape[0]):
-        raise ValueError(f"schedule indices must lie in [0, {X.shape[0] - 1}] (rows of X), got values from "
-                         f"{schedule.indices.min()} to {schedule.indices.max()}")
+        raise ValueError(
+            f"schedule indices must lie in [0, {X.shape[0] - 1}] (rows of X), got values from "
+            f"{schedule.indices.min()} to {schedule.indices.max()}"
+        )
     check_aggregate(aggregate)
     unknown = set(record) - set(RECORDS)
     if unknown:
@@ -164,21 +193,27 @@ def run_sgd(model: Model, X: np.ndarray, y: np.ndarray, theta0: np.ndarray, sche
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     T, S, B = schedule.indices.shape
-    check_memory(record_bytes(T, S, B, model.n_params, record) + 8 * T * B * (int(np.prod(X.shape[1:])) + 1),
-                 f"run_sgd with records {sorted(set(record))} ({T} trajectories, {S} steps, batch {B})")
+    check_memory(
+        record_bytes(T, S, B, model.n_params, record) + 8 * T * B * (int(np.prod(X.shape[1:])) + 1),
+        f"run_sgd with records {sorted(set(record))} ({T} trajectories, {S} steps, batch {B})",
+    )
     if engine != "numpy":
         from sims.engines import fused
 
         if fused.supports(model, aggregate, tuple(record)):
-            theta, checkpoints, updates = fused.fused_sgd(model, X, y, theta, schedule.indices, schedule.weights,
-                                                          sign * as_rates(lr, T), aggregate, tuple(record))
-            return Trajectory(theta, schedule.evaluations(), checkpoints, updates, None,
-                              record_bytes(T, S, B, model.n_params, record))
+            theta, checkpoints, updates = fused.fused_sgd(
+                model, X, y, theta, schedule.indices, schedule.weights, sign * as_rates(lr, T), aggregate, tuple(record)
+            )
+            return Trajectory(
+                theta, schedule.evaluations(), checkpoints, updates, None, record_bytes(T, S, B, model.n_params, record)
+            )
         if engine == "fused":
-            raise ValueError(f"engine='fused' runs linear/logistic models with aggregate in {fused.FUSED_AGGREGATES} "
-                             f"and records in {fused.FUSED_RECORDS}, with numba installed; got model "
-                             f"{getattr(model, 'name', model)!r}, aggregate {aggregate!r}, record {tuple(record)}: "
-                             "use engine='numpy'")
+            raise ValueError(
+                f"engine='fused' runs linear/logistic models with aggregate in {fused.FUSED_AGGREGATES} "
+                f"and records in {fused.FUSED_RECORDS}, with numba installed; got model "
+                f"{getattr(model, 'name', model)!r}, aggregate {aggregate!r}, record {tuple(record)}: "
+                "use engine='numpy'"
+            )
     rates = (sign * as_rates(lr, T))[:, None]
     if aggregate == "mean":  # fold 1 / (number of examples) into the rate, once for all steps
         counts = schedule.weights.sum(axis=2)

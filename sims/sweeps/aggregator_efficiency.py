@@ -32,14 +32,32 @@ from theory.models.aggregation import AGGREGATORS, aggregate, parse_aggregator
 from theory.models.aggregation.efficiency import median_efficiency, median_variance_even
 from theory.support.validation import check_memory
 
-LEMMAS = ("median-suboptimal", "median-suboptimal-any-noise", "median-efficiency-finite", "median-efficiency-asymptotic")
+LEMMAS = (
+    "median-suboptimal",
+    "median-suboptimal-any-noise",
+    "median-efficiency-finite",
+    "median-efficiency-asymptotic",
+)
 
 PARAMS = (
     Param("aggregators", "strs", list(AGGREGATORS), "aggregators (name or name:beta)", axis="aggregator"),
-    Param("batch_sizes", "ints", [3, 8, 33], "batch size n", paper=[3, 4, 8, 9, 16, 33, 64, 128, 256],
-          axis="batch_size", minimum=1),
-    Param("noises", "strs", ["gaussian", "laplace"], "per-example noise law (unit variance)", axis="noise",
-          choices=("gaussian", "laplace")),
+    Param(
+        "batch_sizes",
+        "ints",
+        [3, 8, 33],
+        "batch size n",
+        paper=[3, 4, 8, 9, 16, 33, 64, 128, 256],
+        axis="batch_size",
+        minimum=1,
+    ),
+    Param(
+        "noises",
+        "strs",
+        ["gaussian", "laplace"],
+        "per-example noise law (unit variance)",
+        axis="noise",
+        choices=("gaussian", "laplace"),
+    ),
     Param("sigma", "float", 1.0, "noise standard deviation", minimum=1e-12),
     Param("dim", "int", 10, "parameters P", minimum=1),
     Param("lr", "float", 0.1, "learning rate", minimum=1e-12, maximum=1.0),
@@ -66,8 +84,10 @@ def cell(params: dict) -> dict:
     rng = np.random.default_rng(params["seed"])
     spec = parse_aggregator(params["aggregator"])
     n, P, sigma, lr, law = params["batch_size"], params["dim"], params["sigma"], params["lr"], params["noise"]
-    check_memory(3 * 8.0 * max(params["n_draws"], params["n_traj"]) * n * P,
-                 f"{max(params['n_draws'], params['n_traj']):,} batches of {n} gradients of dimension {P:,}")
+    check_memory(
+        3 * 8.0 * max(params["n_draws"], params["n_traj"]) * n * P,
+        f"{max(params['n_draws'], params['n_traj']):,} batches of {n} gradients of dimension {P:,}",
+    )
     if spec.name in ("krum", "multi_krum") and n >= 3 and not n - 2 * int(spec.beta * n + 1e-12) - 2 > 0:
         spec = parse_aggregator(f"{spec.name}:0")  # Krum's condition n - 2f - 2 > 0 fails: no corruption assumed
     updates = aggregate(sigma * noise(rng, law, (params["n_draws"], n, P)), spec)
@@ -77,13 +97,19 @@ def cell(params: dict) -> dict:
     for _ in range(params["steps"]):
         delta -= lr * aggregate(delta[:, None, :] + sigma * noise(rng, law, (params["n_traj"], n, P)), spec)
     excess = float(np.mean(0.5 * np.sum(delta**2, axis=1)))
-    stationary = lambda v: P / 2 * lr * v / (2 - lr) * (1 - (1 - lr) ** (2 * params["steps"]))  # noqa: E731
+    stationary = lambda v: P / 2 * lr * v / (2 - lr) * (1 - (1 - lr) ** (2 * params["steps"]))
     predicted = predicted_median_efficiency(n, law) if spec.name == "median" else float("nan")
     draws = params["n_draws"] * P
-    return {"update_variance": variance, "efficiency": efficiency, "efficiency_predicted": predicted,
-            "efficiency_sampling_error": efficiency * np.sqrt(2 / draws),
-            "excess_loss": excess, "excess_loss_predicted": stationary(variance),
-            "excess_over_mean": excess / stationary(sigma**2 / n), "beta_used": spec.beta}
+    return {
+        "update_variance": variance,
+        "efficiency": efficiency,
+        "efficiency_predicted": predicted,
+        "efficiency_sampling_error": efficiency * np.sqrt(2 / draws),
+        "excess_loss": excess,
+        "excess_loss_predicted": stationary(variance),
+        "excess_over_mean": excess / stationary(sigma**2 / n),
+        "beta_used": spec.beta,
+    }
 
 
 def plot(frame, figures_dir) -> list:
@@ -97,12 +123,22 @@ def plot(frame, figures_dir) -> list:
         if name == "median":
             axes[0, 0].semilogx(g.index, g["efficiency_predicted"], "k:", linewidth=0.8)
     axes[0, 0].axhline(2 / np.pi, color="k", linewidth=0.5)
-    axes[0, 0].set(xlabel="batch size $n$", ylabel=r"$\mathrm{Var(mean)} / \mathrm{Var(aggregate)}$",
-                   title=r"efficiency (dotted: lemma; line: $2/\pi$)")
+    axes[0, 0].set(
+        xlabel="batch size $n$",
+        ylabel=r"$\mathrm{Var(mean)} / \mathrm{Var(aggregate)}$",
+        title=r"efficiency (dotted: lemma; line: $2/\pi$)",
+    )
     axes[0, 1].set(xlabel="batch size $n$", ylabel="final excess loss", title="SGD on a noisy quadratic")
     legend_outside(axes[0, 0], ncols=2)
     return save_figure(fig, figures_dir, "aggregator-efficiency")
 
 
-SWEEP = Sweep("aggregator-efficiency", "Median and robust aggregators: variance and final loss against the mean",
-              __doc__, LEMMAS, PARAMS, cell, plot)
+SWEEP = Sweep(
+    "aggregator-efficiency",
+    "Median and robust aggregators: variance and final loss against the mean",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+)

@@ -30,14 +30,27 @@ from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import EngineRun, unlearn
 from theory.models.aggregation import AGGREGATORS
 
-LEMMAS = ("aggregator-breakdown", "median-removal-not-from-median", "median-window-suffices", "batch-weighted-decomposition")
+LEMMAS = (
+    "aggregator-breakdown",
+    "median-removal-not-from-median",
+    "median-window-suffices",
+    "batch-weighted-decomposition",
+)
 
 METHODS = ("rewind_replay", "step_correction", "amnesiac", "finetune", "gradient_ascent", "neggrad_plus")
 
 PARAMS = (
     Param("aggregators", "strs", list(AGGREGATORS), "aggregators (name or name:beta)", axis="aggregator"),
-    Param("poison_fractions", "floats", [0.05, 0.3], "poisons added, as a fraction of the clean data",
-          paper=[0.01, 0.05, 0.1, 0.2, 0.3, 0.5], axis="poison_fraction", minimum=1e-6, maximum=1.0),
+    Param(
+        "poison_fractions",
+        "floats",
+        [0.05, 0.3],
+        "poisons added, as a fraction of the clean data",
+        paper=[0.01, 0.05, 0.1, 0.2, 0.3, 0.5],
+        axis="poison_fraction",
+        minimum=1e-6,
+        maximum=1.0,
+    ),
     Param("amplitude", "float", 8.0, "label shift of the poisons (target std units)", minimum=0.0),
     Param("batch_size", "int", 8, "mini-batch size", paper=32, minimum=1),
     Param("n_samples", "int", 200, "rows of diabetes used", paper=442, minimum=8, maximum=442),
@@ -81,23 +94,32 @@ def cell(params: dict) -> dict:
     reference = unlearn("retrain", problem)
     clean = reference.theta
     trace = norms(run.full.theta - clean)
-    results = {"rewind_replay": unlearn("rewind_replay", problem), "amnesiac": unlearn("amnesiac", problem),
-               "finetune": unlearn("finetune", problem, epochs=1),
-               "gradient_ascent": unlearn("gradient_ascent", problem),
-               "neggrad_plus": unlearn("neggrad_plus", problem, beta=params["beta"], epochs=1)}
+    results = {
+        "rewind_replay": unlearn("rewind_replay", problem),
+        "amnesiac": unlearn("amnesiac", problem),
+        "finetune": unlearn("finetune", problem, epochs=1),
+        "gradient_ascent": unlearn("gradient_ascent", problem),
+        "neggrad_plus": unlearn("neggrad_plus", problem, beta=params["beta"], epochs=1),
+    }
     residual = X[:n] @ clean.T - y[:n, None]
-    metrics = {"poisons": n_poison, "trace": float(np.median(trace)),
-               "relative_trace": float(np.median(trace / np.maximum(norms(clean), 1e-300))),
-               "clean_loss": float(np.median(0.5 * np.mean(residual**2, axis=0))),
-               "retrain_cost": reference.grad_evals / T}
+    metrics = {
+        "poisons": n_poison,
+        "trace": float(np.median(trace)),
+        "relative_trace": float(np.median(trace / np.maximum(norms(clean), 1e-300))),
+        "clean_loss": float(np.median(0.5 * np.mean(residual**2, axis=0))),
+        "retrain_cost": reference.grad_evals / T,
+    }
     with np.errstate(over="ignore", invalid="ignore"):
         distances = {name: norms(result.theta - clean) for name, result in results.items()}
         distances["step_correction"] = norms(step_correction(run) - clean)
         for name in METHODS:
             relative = distances[name] / np.maximum(trace, 1e-300)
             metrics[f"distance_{name}"] = float(np.median(np.nan_to_num(relative, nan=np.inf)))
-            evals = results[name].grad_evals if name in results else int(schedule.steps_touching(poison).sum()
-                                                                            * params["batch_size"])
+            evals = (
+                results[name].grad_evals
+                if name in results
+                else int(schedule.steps_touching(poison).sum() * params["batch_size"])
+            )
             metrics[f"cost_{name}"] = evals / reference.grad_evals
     return metrics
 
@@ -110,13 +132,23 @@ def plot(frame, figures_dir) -> list:
         log_plot(axes[0, 0], g.index, g["trace"], "-", label=name, **look[name])
         axes[0, 1].semilogx(g.index, g["distance_step_correction"], "-", label=name, **look[name])
         axes[0, 2].semilogx(g.index, g["distance_finetune"], "-", label=name, **look[name])
-    axes[0, 0].set(xlabel="poisoned fraction", ylabel=r"$|\theta_{\mathrm{poisoned}} - \theta_{\mathrm{clean}}|$",
-                   title="trace of the poison")
+    axes[0, 0].set(
+        xlabel="poisoned fraction",
+        ylabel=r"$|\theta_{\mathrm{poisoned}} - \theta_{\mathrm{clean}}|$",
+        title="trace of the poison",
+    )
     axes[0, 1].set(xlabel="poisoned fraction", ylabel="distance to clean / trace", title="per-step correction")
     axes[0, 2].set(xlabel="poisoned fraction", ylabel="distance to clean / trace", title="fine-tuning (1 epoch)")
     legend_outside(axes[0, 0], ncols=2)
     return save_figure(fig, figures_dir, "aggregator-poisoning")
 
 
-SWEEP = Sweep("aggregator-poisoning", "Poisons under every aggregator: trace, and the cost and error of unlearning",
-              __doc__, LEMMAS, PARAMS, cell, plot)
+SWEEP = Sweep(
+    "aggregator-poisoning",
+    "Poisons under every aggregator: trace, and the cost and error of unlearning",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+)

@@ -27,16 +27,46 @@ from sims.plotting import colour, legend_outside, log_plot, power_law_fit, save_
 from sims.sweeps.common import initial_params, model_and_data, norms, pretrain
 from sims.sweeps.spec import Param, Sweep
 
-LEMMAS = ("ga-not-inverse", "ga-exact-iff", "ga-linear-error", "ga-error-norm", "ga-small-loss", "ga-unlearning-rate",
-          "hard-kinds-linear", "three-hard-kinds-equivalent", "ascent-error-quadratic", "ascent-error-logistic")
+LEMMAS = (
+    "ga-not-inverse",
+    "ga-exact-iff",
+    "ga-linear-error",
+    "ga-error-norm",
+    "ga-small-loss",
+    "ga-unlearning-rate",
+    "hard-kinds-linear",
+    "three-hard-kinds-equivalent",
+    "ascent-error-quadratic",
+    "ascent-error-logistic",
+)
 
 PARAMS = (
-    Param("models", "strs", ["linear", "logistic", "mlp"], "engines (datasets: diabetes, breast cancer, digits)",
-          axis="model", choices=("linear", "logistic", "mlp")),
-    Param("lrs", "floats", [0.01, 0.03, 0.1, 0.3, 1.0], "learning rate of the descent and the ascent step",
-          paper=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0], axis="lr", minimum=1e-12),
-    Param("input_scales", "floats", [0.5, 1.0, 2.0], "factor applied to the input x of the point (amplitude)",
-          paper=[0.25, 0.5, 1.0, 2.0, 4.0], axis="input_scale", minimum=1e-12),
+    Param(
+        "models",
+        "strs",
+        ["linear", "logistic", "mlp"],
+        "engines (datasets: diabetes, breast cancer, digits)",
+        axis="model",
+        choices=("linear", "logistic", "mlp"),
+    ),
+    Param(
+        "lrs",
+        "floats",
+        [0.01, 0.03, 0.1, 0.3, 1.0],
+        "learning rate of the descent and the ascent step",
+        paper=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
+        axis="lr",
+        minimum=1e-12,
+    ),
+    Param(
+        "input_scales",
+        "floats",
+        [0.5, 1.0, 2.0],
+        "factor applied to the input x of the point (amplitude)",
+        paper=[0.25, 0.5, 1.0, 2.0, 4.0],
+        axis="input_scale",
+        minimum=1e-12,
+    ),
     Param("n_points", "int", 64, "data points per cell (the trajectory axis)", paper=256, minimum=2),
     Param("pretrain_epochs", "int", 1, "epochs of mini-batch SGD (lr 0.1, batch 16) giving theta_0", minimum=0),
     Param("hidden", "int", 32, "hidden width of the network", minimum=1),
@@ -86,22 +116,41 @@ def plot(frame, figures_dir) -> list:
     for model, group in unit.groupby("model"):
         mean = group.groupby("lr")[["error_norm", "predicted_norm", "deviation_from_prediction"]].mean()
         slope, _ = power_law_fit(mean.index, mean["error_norm"])
-        log_plot(axes[0, 0], mean.index, mean["error_norm"], "o", color=colour(model),
-                 label=f"{model} measured (slope {slope:.2f})")
-        log_plot(axes[0, 0], mean.index, mean["predicted_norm"], "-", color=colour(model), label=f"{model} $\\lambda^2|Hg|$")
+        log_plot(
+            axes[0, 0],
+            mean.index,
+            mean["error_norm"],
+            "o",
+            color=colour(model),
+            label=f"{model} measured (slope {slope:.2f})",
+        )
+        log_plot(
+            axes[0, 0], mean.index, mean["predicted_norm"], "-", color=colour(model), label=f"{model} $\\lambda^2|Hg|$"
+        )
         log_plot(axes[0, 2], mean.index, mean["deviation_from_prediction"], "o-", color=colour(model), label=model)
     lr_mid = sorted(frame["lr"].unique())[len(frame["lr"].unique()) // 2]
     for model, group in frame[np.isclose(frame["lr"], lr_mid)].groupby("model"):
         mean = group.groupby("input_scale")[["error_norm", "predicted_norm"]].mean()
         slope, _ = power_law_fit(mean.index, mean["error_norm"])
-        log_plot(axes[0, 1], mean.index, mean["error_norm"], "o", color=colour(model), label=f"{model} (slope {slope:.2f})")
+        log_plot(
+            axes[0, 1], mean.index, mean["error_norm"], "o", color=colour(model), label=f"{model} (slope {slope:.2f})"
+        )
         log_plot(axes[0, 1], mean.index, mean["predicted_norm"], "-", color=colour(model))
-    axes[0, 0].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="$|\\theta_2-\\theta_0|$ (parameter units)",
-                   title="ascent error vs learning rate (|x| scale 1)")
-    axes[0, 1].set(xlabel="input scale $|x|$ factor (dimensionless)", ylabel="$|\\theta_2-\\theta_0|$ (parameter units)",
-                   title=f"ascent error vs input scale ($\\lambda$={lr_mid:g})")
-    axes[0, 2].set(xlabel="learning rate $\\lambda$ (dimensionless)",
-                   ylabel="$|e - (-\\lambda^2 Hg)| / |\\lambda^2 Hg|$ (ratio)", title="deviation from 2nd-order prediction")
+    axes[0, 0].set(
+        xlabel="learning rate $\\lambda$ (dimensionless)",
+        ylabel="$|\\theta_2-\\theta_0|$ (parameter units)",
+        title="ascent error vs learning rate (|x| scale 1)",
+    )
+    axes[0, 1].set(
+        xlabel="input scale $|x|$ factor (dimensionless)",
+        ylabel="$|\\theta_2-\\theta_0|$ (parameter units)",
+        title=f"ascent error vs input scale ($\\lambda$={lr_mid:g})",
+    )
+    axes[0, 2].set(
+        xlabel="learning rate $\\lambda$ (dimensionless)",
+        ylabel="$|e - (-\\lambda^2 Hg)| / |\\lambda^2 Hg|$ (ratio)",
+        title="deviation from 2nd-order prediction",
+    )
     for ax in axes[0]:
         legend_outside(ax, ncols=1)
     epochs = int(frame["pretrain_epochs"].iloc[0]) if "pretrain_epochs" in frame else None
@@ -109,5 +158,12 @@ def plot(frame, figures_dir) -> list:
     return save_figure(fig, figures_dir, "ascent-error")
 
 
-SWEEP = Sweep("ascent-error", "Gradient ascent after descent vs the closed form and the 2nd-order prediction",
-              __doc__, LEMMAS, PARAMS, cell, plot)
+SWEEP = Sweep(
+    "ascent-error",
+    "Gradient ascent after descent vs the closed form and the 2nd-order prediction",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+)

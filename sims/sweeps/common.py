@@ -42,8 +42,9 @@ def initial_params(model, n_traj: int, rng: np.random.Generator) -> np.ndarray:
     return model.init(n_traj, rng) if hasattr(model, "init") else np.zeros((n_traj, model.n_params))
 
 
-def pretrain(model, data: Dataset, theta: np.ndarray, epochs: int, lr: float, batch_size: int,
-             rng: np.random.Generator) -> np.ndarray:
+def pretrain(
+    model, data: Dataset, theta: np.ndarray, epochs: int, lr: float, batch_size: int, rng: np.random.Generator
+) -> np.ndarray:
     """``epochs`` shuffled mini-batch epochs of SGD on the whole dataset (no-op for 0 epochs)."""
     if epochs == 0:
         return theta

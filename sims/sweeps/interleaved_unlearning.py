@@ -28,17 +28,47 @@ from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import EngineRun, unlearn
 
-LEMMAS = ("interleaved-unlearning-cost", "commuting-steps-cheap", "ga-not-inverse", "gradient-insufficient",
-          "lr-inverse-iff", "clean-training-forgets", "clean-training-forgets-iff", "interleaved-no-efficient-algorithm")
+LEMMAS = (
+    "interleaved-unlearning-cost",
+    "commuting-steps-cheap",
+    "ga-not-inverse",
+    "gradient-insufficient",
+    "lr-inverse-iff",
+    "clean-training-forgets",
+    "clean-training-forgets-iff",
+    "interleaved-no-efficient-algorithm",
+)
 
-METHODS = ("rewind_replay", "gradient_ascent", "amnesiac", "finetune", "neggrad_plus", "inversion_closed",
-           "inversion_neumann", "inversion_fixed_point")
+METHODS = (
+    "rewind_replay",
+    "gradient_ascent",
+    "amnesiac",
+    "finetune",
+    "neggrad_plus",
+    "inversion_closed",
+    "inversion_neumann",
+    "inversion_fixed_point",
+)
 
 PARAMS = (
-    Param("forget_fractions", "floats", [0.01, 0.05, 0.2], "fraction of the data to forget",
-          paper=[0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5], axis="forget_fraction", minimum=1e-6, maximum=0.9),
-    Param("positions", "strs", ["interleaved", "early", "late"], "where the forgotten points sit in each epoch",
-          axis="position", choices=("interleaved", "early", "late")),
+    Param(
+        "forget_fractions",
+        "floats",
+        [0.01, 0.05, 0.2],
+        "fraction of the data to forget",
+        paper=[0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+        axis="forget_fraction",
+        minimum=1e-6,
+        maximum=0.9,
+    ),
+    Param(
+        "positions",
+        "strs",
+        ["interleaved", "early", "late"],
+        "where the forgotten points sit in each epoch",
+        axis="position",
+        choices=("interleaved", "early", "late"),
+    ),
     Param("lrs", "floats", [0.03, 0.3], "learning rate", paper=[0.01, 0.03, 0.1, 0.3, 0.6], axis="lr", minimum=1e-12),
     Param("batch_sizes", "ints", [1, 8], "mini-batch size", paper=[1, 4, 16, 64], axis="batch_size", minimum=1),
     Param("epochs", "int", 2, "training epochs", paper=5, minimum=1),
@@ -61,7 +91,7 @@ def place(schedule: Schedule, forget: np.ndarray, epochs: int, position: str) ->
     is_forget = forget[flat_index] & (flat_weight != 0)
     key = np.where(flat_weight == 0, 2, np.where(is_forget, 0, 1) if position == "early" else np.where(is_forget, 1, 0))
     order = np.argsort(key, axis=2, kind="stable")
-    reorder = lambda a: np.take_along_axis(a, order, axis=2).reshape(schedule.indices.shape)  # noqa: E731
+    reorder = lambda a: np.take_along_axis(a, order, axis=2).reshape(schedule.indices.shape)
     return Schedule(reorder(flat_index), reorder(flat_weight))
 
 
@@ -85,15 +115,25 @@ def cell(params: dict) -> dict:
     problem = run.problem(rng)  # the methods' shuffles continue the cell's generator
     reference = unlearn("retrain", problem)
     baseline = norms(run.full.theta - reference.theta)
-    results = [unlearn("rewind_replay", problem), unlearn("gradient_ascent", problem, epochs=params["ascent_epochs"]),
-               unlearn("amnesiac", problem), unlearn("finetune", problem, epochs=params["finetune_epochs"]),
-               unlearn("neggrad_plus", problem, beta=params["beta"], epochs=params["finetune_epochs"])]
-    results += [unlearn(f"inversion_{method}", problem, terms=params["inversion_terms"])
-                for method in ("closed", "neumann", "fixed_point")]
-    metrics = {"forgotten": m, "distance_full_to_retrain": float(np.median(baseline)),
-               "retrain_cost": reference.grad_evals / T,
-               "predicted_rewind_cost": predicted_rewind_cost(m, params["epochs"], params["position"]),
-               "first_forgotten_step": float(np.mean(run.first_touch)), "n_steps": schedule.n_steps}
+    results = [
+        unlearn("rewind_replay", problem),
+        unlearn("gradient_ascent", problem, epochs=params["ascent_epochs"]),
+        unlearn("amnesiac", problem),
+        unlearn("finetune", problem, epochs=params["finetune_epochs"]),
+        unlearn("neggrad_plus", problem, beta=params["beta"], epochs=params["finetune_epochs"]),
+    ]
+    results += [
+        unlearn(f"inversion_{method}", problem, terms=params["inversion_terms"])
+        for method in ("closed", "neumann", "fixed_point")
+    ]
+    metrics = {
+        "forgotten": m,
+        "distance_full_to_retrain": float(np.median(baseline)),
+        "retrain_cost": reference.grad_evals / T,
+        "predicted_rewind_cost": predicted_rewind_cost(m, params["epochs"], params["position"]),
+        "first_forgotten_step": float(np.mean(run.first_touch)),
+        "n_steps": schedule.n_steps,
+    }
     with np.errstate(over="ignore", invalid="ignore"):
         for result in results:
             relative = norms(result.theta - reference.theta) / np.maximum(baseline, 1e-300)
@@ -114,22 +154,41 @@ def plot(frame, figures_dir) -> list:
         log_plot(axes[0, 0], mean.index, mean[f"distance_{method}"], "-", label=method, **look[method])
         axes[0, 1].semilogx(mean.index, mean[f"cost_{method}"], "-", label=method, **look[method])
     axes[0, 1].semilogx(mean.index, mean["predicted_rewind_cost"], "k--", label="predicted rewind $1-1/(E(m+1))$")
-    axes[0, 0].set(xlabel="forget fraction (dimensionless)", ylabel="$|\\theta_M-\\theta_{re}|/|\\theta_T-\\theta_{re}|$ (ratio)",
-                   title=f"distance to retrained, $\\lambda$={lr_small:g}, B={b_small}")
-    axes[0, 1].set(xlabel="forget fraction (dimensionless)", ylabel="cost / retraining cost (gradient evaluations)",
-                   title="cost of each method", yscale="symlog")
+    axes[0, 0].set(
+        xlabel="forget fraction (dimensionless)",
+        ylabel="$|\\theta_M-\\theta_{re}|/|\\theta_T-\\theta_{re}|$ (ratio)",
+        title=f"distance to retrained, $\\lambda$={lr_small:g}, B={b_small}",
+    )
+    axes[0, 1].set(
+        xlabel="forget fraction (dimensionless)",
+        ylabel="cost / retraining cost (gradient evaluations)",
+        title="cost of each method",
+        yscale="symlog",
+    )
     lr_sub = frame[np.isclose(frame["lr"], lr_small) & (frame["batch_size"] == b_small)]
     for position, group in lr_sub.groupby("position"):
         g = group.groupby("forget_fraction").mean(numeric_only=True)
         axes[0, 2].semilogx(g.index, g["cost_rewind_replay"], "o", color=colour(position), label=f"{position} measured")
-        axes[0, 2].semilogx(g.index, g["predicted_rewind_cost"], "--", color=colour(position),
-                            label=f"{position} predicted")
-    axes[0, 2].set(xlabel="forget fraction (dimensionless)", ylabel="rewind-replay cost / retraining (ratio)",
-                   title="position of the forgotten steps", ylim=(0, 1.05))
+        axes[0, 2].semilogx(
+            g.index, g["predicted_rewind_cost"], "--", color=colour(position), label=f"{position} predicted"
+        )
+    axes[0, 2].set(
+        xlabel="forget fraction (dimensionless)",
+        ylabel="rewind-replay cost / retraining (ratio)",
+        title="position of the forgotten steps",
+        ylim=(0, 1.05),
+    )
     for ax in axes[0]:
         legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "interleaved-unlearning")
 
 
-SWEEP = Sweep("interleaved-unlearning", "Unlearning an interleaved forget set: distance to retraining and cost",
-              __doc__, LEMMAS, PARAMS, cell, plot)
+SWEEP = Sweep(
+    "interleaved-unlearning",
+    "Unlearning an interleaved forget set: distance to retraining and cost",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+)

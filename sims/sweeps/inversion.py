@@ -26,18 +26,48 @@ from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning.linear_inversion import invert_batch_step
 
-LEMMAS = ("lr-inverse-small-shift", "lr-inverse-iff", "neumann-converges-small-shift", "neumann-converges-iff",
-          "neumann-first-order", "step-non-injective", "fixed-point-formulation", "banach-not-contraction",
-          "psi-contraction-iff", "psi-lipschitz", "stable-but-not-invertible", "phi-lipschitz",
-          "gradient-insufficient")
+LEMMAS = (
+    "lr-inverse-small-shift",
+    "lr-inverse-iff",
+    "neumann-converges-small-shift",
+    "neumann-converges-iff",
+    "neumann-first-order",
+    "step-non-injective",
+    "fixed-point-formulation",
+    "banach-not-contraction",
+    "psi-contraction-iff",
+    "psi-lipschitz",
+    "stable-but-not-invertible",
+    "phi-lipschitz",
+    "gradient-insufficient",
+)
 
 PARAMS = (
-    Param("models", "strs", ["linear", "logistic"], "engine (linear: diabetes, logistic: breast cancer)", axis="model",
-          choices=("linear", "logistic")),
-    Param("lr_Ls", "floats", [0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1.01, 1.2, 1.5, 1.9, 2.1, 2.5],
-          "learning rate times the step's smoothness L", axis="lr_L", minimum=1e-6),
-    Param("terms_list", "ints", [5, 20], "Neumann terms / fixed-point iterations K", paper=[1, 2, 5, 10, 20, 50],
-          axis="terms", minimum=0),
+    Param(
+        "models",
+        "strs",
+        ["linear", "logistic"],
+        "engine (linear: diabetes, logistic: breast cancer)",
+        axis="model",
+        choices=("linear", "logistic"),
+    ),
+    Param(
+        "lr_Ls",
+        "floats",
+        [0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1.01, 1.2, 1.5, 1.9, 2.1, 2.5],
+        "learning rate times the step's smoothness L",
+        axis="lr_L",
+        minimum=1e-6,
+    ),
+    Param(
+        "terms_list",
+        "ints",
+        [5, 20],
+        "Neumann terms / fixed-point iterations K",
+        paper=[1, 2, 5, 10, 20, 50],
+        axis="terms",
+        minimum=0,
+    ),
     Param("batch_sizes", "ints", [1, 4], "points per step", paper=[1, 2, 4, 16], axis="batch_size", minimum=1),
     Param("n_points", "int", 64, "steps inverted per cell (the trajectory axis)", paper=256, minimum=1),
     Param("forward_steps", "int", 5, "repeated forward steps measuring the forward contraction", minimum=1),
@@ -113,39 +143,83 @@ def cell(params: dict) -> dict:
 def plot(frame, figures_dir) -> list:
     fig, axes = subplots(3)
     K = frame["terms"].max()
-    linear = frame[(frame["model"] == "linear") & (frame["batch_size"] == frame["batch_size"].min()) & (frame["terms"] == K)]
+    linear = frame[
+        (frame["model"] == "linear") & (frame["batch_size"] == frame["batch_size"].min()) & (frame["terms"] == K)
+    ]
     mean = linear.groupby("lr_L").mean(numeric_only=True)
     for method in ("closed", "neumann", "fixed_point"):
-        log_plot(axes[0, 0], mean.index, mean[f"error_{method}"].clip(upper=1e30), "o", logx=False, color=colour(method),
-                 label=f"{method} measured")
+        log_plot(
+            axes[0, 0],
+            mean.index,
+            mean[f"error_{method}"].clip(upper=1e30),
+            "o",
+            logx=False,
+            color=colour(method),
+            label=f"{method} measured",
+        )
         if method != "closed":
-            log_plot(axes[0, 0], mean.index, mean[f"predicted_{method}"].clip(upper=1e30), "-", logx=False,
-                     color=colour(method), label=f"{method} predicted")
+            log_plot(
+                axes[0, 0],
+                mean.index,
+                mean[f"predicted_{method}"].clip(upper=1e30),
+                "-",
+                logx=False,
+                color=colour(method),
+                label=f"{method} predicted",
+            )
     batch_sizes = sorted(frame["batch_size"].unique())
     styles = ["o-", "s--", "^:", "D-."]
     for model, group in frame[frame["terms"] == K].groupby(["model", "batch_size"]):
         g = group.groupby("lr_L").mean(numeric_only=True)
         style = styles[batch_sizes.index(model[1]) % len(styles)]
-        log_plot(axes[0, 1], g.index, g["error_fixed_point"].clip(upper=1e30), style, logx=False, color=colour(model[0]),
-                 label=f"{model[0]}, B={model[1]}")
-        axes[0, 2].plot(g.index, g["forward_contraction"].clip(0, 3), style[0], color=colour(model[0]),
-                        label=f"{model[0]}, B={model[1]}")
+        log_plot(
+            axes[0, 1],
+            g.index,
+            g["error_fixed_point"].clip(upper=1e30),
+            style,
+            logx=False,
+            color=colour(model[0]),
+            label=f"{model[0]}, B={model[1]}",
+        )
+        axes[0, 2].plot(
+            g.index,
+            g["forward_contraction"].clip(0, 3),
+            style[0],
+            color=colour(model[0]),
+            label=f"{model[0]}, B={model[1]}",
+        )
         if model[0] == "linear":
-            axes[0, 2].plot(g.index, g["predicted_forward_contraction"], style[1:] or "-", color=colour(model[0]),
-                            alpha=0.6, label=f"predicted, B={model[1]}")
+            axes[0, 2].plot(
+                g.index,
+                g["predicted_forward_contraction"],
+                style[1:] or "-",
+                color=colour(model[0]),
+                alpha=0.6,
+                label=f"predicted, B={model[1]}",
+            )
     for ax in axes[0]:
         ax.axvline(1.0, color="grey", linestyle=":")
         ax.axvline(2.0, color="grey", linestyle="--")
         ax.axvspan(1.0, 2.0, color="orange", alpha=0.08)
         legend_outside(ax, ncols=1)
-    axes[0, 0].set(xlabel="$\\lambda L$ (dimensionless)", ylabel="relative error $|\\hat\\theta-\\theta|/|\\theta|$",
-                   title=f"linear, one point, K={K}")
-    axes[0, 1].set(xlabel="$\\lambda L$ (dimensionless)", ylabel="relative error $|\\hat\\theta-\\theta|/|\\theta|$",
-                   title=f"fixed-point inversion, K={K}")
-    axes[0, 2].set(xlabel="$\\lambda L$ (dimensionless)", ylabel="forward contraction per step (ratio)",
-                   title="forward GD stable iff < 1 (shaded: stable, not invertible by $\\Psi$)")
+    axes[0, 0].set(
+        xlabel="$\\lambda L$ (dimensionless)",
+        ylabel="relative error $|\\hat\\theta-\\theta|/|\\theta|$",
+        title=f"linear, one point, K={K}",
+    )
+    axes[0, 1].set(
+        xlabel="$\\lambda L$ (dimensionless)",
+        ylabel="relative error $|\\hat\\theta-\\theta|/|\\theta|$",
+        title=f"fixed-point inversion, K={K}",
+    )
+    axes[0, 2].set(
+        xlabel="$\\lambda L$ (dimensionless)",
+        ylabel="forward contraction per step (ratio)",
+        title="forward GD stable iff < 1 (shaded: stable, not invertible by $\\Psi$)",
+    )
     return save_figure(fig, figures_dir, "inversion")
 
 
-SWEEP = Sweep("inversion", "Inverting one step: closed form, Neumann, fixed point vs lr * L", __doc__, LEMMAS,
-              PARAMS, cell, plot)
+SWEEP = Sweep(
+    "inversion", "Inverting one step: closed form, Neumann, fixed point vs lr * L", __doc__, LEMMAS, PARAMS, cell, plot
+)

@@ -33,23 +33,66 @@ from sims.plotting import colour, legend_outside, log_plot, save_figure, slope_l
 from sims.sweeps.common import norms
 from sims.sweeps.spec import Param, Sweep
 
-LEMMAS = ("single-minimum-order-free", "consistent-order-free", "inconsistent-order-gap", "lr-commutator-formula",
-          "commutator-small-lr", "commutator-grows-with-dim", "commutator-random-inputs", "commutator-logistic",
-          "different-classes-no-commute", "steps-commute-iff-equal", "commutator-similar-points",
-          "commutator-quadratic", "asymptotic-commutativity-networks")
+LEMMAS = (
+    "single-minimum-order-free",
+    "consistent-order-free",
+    "inconsistent-order-gap",
+    "lr-commutator-formula",
+    "commutator-small-lr",
+    "commutator-grows-with-dim",
+    "commutator-random-inputs",
+    "commutator-logistic",
+    "different-classes-no-commute",
+    "steps-commute-iff-equal",
+    "commutator-similar-points",
+    "commutator-quadratic",
+    "asymptotic-commutativity-networks",
+)
 
 PARAMS = (
-    Param("problems", "strs", ["consistent", "inconsistent", "logistic"], "least squares with / without exact fit, "
-          "or logistic regression", axis="problem", choices=("consistent", "inconsistent", "logistic")),
-    Param("lrs", "floats", [0.01, 0.03, 0.1, 0.3], "learning rate", paper=[0.003, 0.01, 0.03, 0.1, 0.3, 0.6],
-          axis="lr", minimum=1e-12),
+    Param(
+        "problems",
+        "strs",
+        ["consistent", "inconsistent", "logistic"],
+        "least squares with / without exact fit, or logistic regression",
+        axis="problem",
+        choices=("consistent", "inconsistent", "logistic"),
+    ),
+    Param(
+        "lrs",
+        "floats",
+        [0.01, 0.03, 0.1, 0.3],
+        "learning rate",
+        paper=[0.003, 0.01, 0.03, 0.1, 0.3, 0.6],
+        axis="lr",
+        minimum=1e-12,
+    ),
     Param("dims", "ints", [5, 20, 80], "input dimension p", paper=[2, 5, 10, 20, 40, 80, 160], axis="dim", minimum=1),
-    Param("epochs_list", "ints", [1, 4, 16], "epochs over the data", paper=[1, 2, 4, 8, 16, 32, 64], axis="epochs",
-          minimum=1),
-    Param("orders", "strs", ["shuffled", "sorted"], "data order (sorted: class-sorted, logistic only)", axis="order",
-          choices=("shuffled", "sorted")),
-    Param("starts", "strs", ["zero", "optimum"], "initial parameters: 0, or the optimum (no transient)", axis="start",
-          choices=("zero", "optimum")),
+    Param(
+        "epochs_list",
+        "ints",
+        [1, 4, 16],
+        "epochs over the data",
+        paper=[1, 2, 4, 8, 16, 32, 64],
+        axis="epochs",
+        minimum=1,
+    ),
+    Param(
+        "orders",
+        "strs",
+        ["shuffled", "sorted"],
+        "data order (sorted: class-sorted, logistic only)",
+        axis="order",
+        choices=("shuffled", "sorted"),
+    ),
+    Param(
+        "starts",
+        "strs",
+        ["zero", "optimum"],
+        "initial parameters: 0, or the optimum (no transient)",
+        axis="start",
+        choices=("zero", "optimum"),
+    ),
     Param("n_samples", "int", 100, "data points", paper=400, minimum=2),
     Param("n_perms", "int", 32, "random orders per cell (the trajectory axis)", paper=128, minimum=2),
     Param("batch_size", "int", 1, "mini-batch size (1 = per-sample SGD)", minimum=1),
@@ -100,7 +143,9 @@ def cell(params: dict) -> dict:
         "commutator_predicted_rms": float(np.sqrt(np.mean(norms(predicted) ** 2))),
         "commutator_deviation": float(np.median(norms(commutator - predicted) / np.maximum(norms(predicted), 1e-300))),
         "commutator_same_class_rms": _rms(commutator[same_class]),
-        "commutator_other_class_rms": _rms(commutator[~same_class]) if params["problem"] == "logistic" else float("nan"),
+        "commutator_other_class_rms": _rms(commutator[~same_class])
+        if params["problem"] == "logistic"
+        else float("nan"),
     }
 
 
@@ -113,38 +158,85 @@ def plot(frame, figures_dir) -> list:
     start = "optimum" if (frame["start"] == "optimum").any() else frame["start"].iloc[0]
     shuffled = frame[(frame["order"] == "shuffled") & (frame["start"] == start)]
     epochs_max, dim_mid = shuffled["epochs"].max(), sorted(shuffled["dim"].unique())[len(shuffled["dim"].unique()) // 2]
-    for problem, group in shuffled[(shuffled["epochs"] == epochs_max) & (shuffled["dim"] == dim_mid)].groupby("problem"):
+    for problem, group in shuffled[(shuffled["epochs"] == epochs_max) & (shuffled["dim"] == dim_mid)].groupby(
+        "problem"
+    ):
         mean = group.groupby("lr")["relative_spread"].mean()
-        log_plot(axes[0, 0], mean.index, mean.values, "o", color=colour(problem),
-                 label=f"{problem} ({slope_label(mean.index, mean.values)})")
+        log_plot(
+            axes[0, 0],
+            mean.index,
+            mean.values,
+            "o",
+            color=colour(problem),
+            label=f"{problem} ({slope_label(mean.index, mean.values)})",
+        )
         if problem != "consistent" and mean.iloc[-1] > 0:
             ref = mean.values[-1] * (mean.index / mean.index[-1]) ** 1.5
-            axes[0, 0].loglog(mean.index, ref, "--", color=colour(problem),
-                              label=f"{problem}: predicted $\\propto\\lambda^{{3/2}}$")
-    axes[0, 0].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
-                   title=f"order dependence, start {start}, p={dim_mid}, {epochs_max} epochs")
-    shuffled = frame[(frame["order"] == "shuffled") & (frame["start"] == "zero")] if (frame["start"] == "zero").any() else shuffled
+            axes[0, 0].loglog(
+                mean.index, ref, "--", color=colour(problem), label=f"{problem}: predicted $\\propto\\lambda^{{3/2}}$"
+            )
+    axes[0, 0].set(
+        xlabel="learning rate $\\lambda$ (dimensionless)",
+        ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
+        title=f"order dependence, start {start}, p={dim_mid}, {epochs_max} epochs",
+    )
+    shuffled = (
+        frame[(frame["order"] == "shuffled") & (frame["start"] == "zero")]
+        if (frame["start"] == "zero").any()
+        else shuffled
+    )
     lr_mid = sorted(shuffled["lr"].unique())[len(shuffled["lr"].unique()) // 2]
     for problem, group in shuffled[np.isclose(shuffled["lr"], lr_mid)].groupby("problem"):
         for j, (epochs, sub) in enumerate(group.groupby("epochs")):
             mean = sub.groupby("dim")["relative_spread"].mean()
-            log_plot(axes[0, 1], mean.index, mean.values, "o-", color=colour(problem),
-                     alpha=0.4 + 0.6 * j / max(1, group["epochs"].nunique() - 1), label=f"{problem}, {epochs} ep")
-    axes[0, 1].set(xlabel="input dimension p (count)", ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
-                   title=f"spread vs dimension, start 0 ($\\lambda$={lr_mid:g})")
-    logistic = frame[(frame["problem"] == "logistic") & (frame["epochs"] == epochs_max) & (frame["dim"] == dim_mid)
-                     & (frame["start"] == ("zero" if (frame["start"] == "zero").any() else start))]
+            log_plot(
+                axes[0, 1],
+                mean.index,
+                mean.values,
+                "o-",
+                color=colour(problem),
+                alpha=0.4 + 0.6 * j / max(1, group["epochs"].nunique() - 1),
+                label=f"{problem}, {epochs} ep",
+            )
+    axes[0, 1].set(
+        xlabel="input dimension p (count)",
+        ylabel="spread over orders / $|\\theta^\\star|$ (ratio)",
+        title=f"spread vs dimension, start 0 ($\\lambda$={lr_mid:g})",
+    )
+    logistic = frame[
+        (frame["problem"] == "logistic")
+        & (frame["epochs"] == epochs_max)
+        & (frame["dim"] == dim_mid)
+        & (frame["start"] == ("zero" if (frame["start"] == "zero").any() else start))
+    ]
     for order, group in logistic.groupby("order"):
         mean = group.groupby("lr")[["distance_to_optimum", "spread"]].mean()
-        log_plot(axes[0, 2], mean.index, mean["distance_to_optimum"], "o-", color=colour(order),
-                 label=f"{order}: distance to optimum")
+        log_plot(
+            axes[0, 2],
+            mean.index,
+            mean["distance_to_optimum"],
+            "o-",
+            color=colour(order),
+            label=f"{order}: distance to optimum",
+        )
         log_plot(axes[0, 2], mean.index, mean["spread"], "s--", color=colour(order), label=f"{order}: spread")
-    axes[0, 2].set(xlabel="learning rate $\\lambda$ (dimensionless)", ylabel="parameter distance (parameter units)",
-                   title="logistic, start 0: shuffled vs class-sorted")
+    axes[0, 2].set(
+        xlabel="learning rate $\\lambda$ (dimensionless)",
+        ylabel="parameter distance (parameter units)",
+        title="logistic, start 0: shuffled vs class-sorted",
+    )
     for ax in axes[0]:
         legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "order-dependence")
 
 
-SWEEP = Sweep("order-dependence", "Spread of final models over random orders of the same steps", __doc__, LEMMAS,
-              PARAMS, cell, plot, keep=_keep)
+SWEEP = Sweep(
+    "order-dependence",
+    "Spread of final models over random orders of the same steps",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+    keep=_keep,
+)

@@ -29,14 +29,28 @@ from sims.sweeps.common import model_and_data, norms
 from sims.sweeps.spec import Param, Sweep
 from sims.unlearning import EngineRun, unlearn
 
-LEMMAS = ("batch-clean-plus-poison", "batch-weighted-decomposition", "poison-gradient-unknowable", "batch-mean-step",
-          "commutator-high-amplitude")
+LEMMAS = (
+    "batch-clean-plus-poison",
+    "batch-weighted-decomposition",
+    "poison-gradient-unknowable",
+    "batch-mean-step",
+    "commutator-high-amplitude",
+)
 
 PARAMS = (
-    Param("amplitudes", "floats", [0.5, 2.0, 8.0, 32.0], "label shift of the poisons (target units, std 1)",
-          paper=[0.25, 0.5, 1, 2, 4, 8, 16, 32, 64], axis="amplitude", minimum=0.0),
+    Param(
+        "amplitudes",
+        "floats",
+        [0.5, 2.0, 8.0, 32.0],
+        "label shift of the poisons (target units, std 1)",
+        paper=[0.25, 0.5, 1, 2, 4, 8, 16, 32, 64],
+        axis="amplitude",
+        minimum=0.0,
+    ),
     Param("aggregates", "strs", ["mean", "median"], "batch aggregation", axis="aggregate", choices=("mean", "median")),
-    Param("batch_sizes", "ints", [2, 8, 32], "mini-batch size", paper=[2, 4, 8, 16, 32, 64], axis="batch_size", minimum=1),
+    Param(
+        "batch_sizes", "ints", [2, 8, 32], "mini-batch size", paper=[2, 4, 8, 16, 32, 64], axis="batch_size", minimum=1
+    ),
     Param("poison_fraction", "float", 0.1, "poisons added, as a fraction of the clean data", minimum=1e-6, maximum=1.0),
     Param("lr", "float", 0.1, "learning rate", minimum=1e-12),
     Param("epochs", "int", 2, "training epochs", paper=5, minimum=1),
@@ -82,17 +96,23 @@ def cell(params: dict) -> dict:
             weighted_errors.append(norms(step - (n_c / B * g_c + n_p / B * g_p)) / scale)
     predicted = float("nan")
     if aggregate == "mean":  # SGD with mean aggregation is affine in the labels: interpolate shifts 0 and 1
-        shifted = [run_sgd(model, X, np.concatenate([data.y, data.y[source] + shift]), run.theta0, schedule, lr).theta
-                   for shift in (0.0, 1.0)]
+        shifted = [
+            run_sgd(model, X, np.concatenate([data.y, data.y[source] + shift]), run.theta0, schedule, lr).theta
+            for shift in (0.0, 1.0)
+        ]
         predicted = float(np.median(norms(shifted[0] + params["amplitude"] * (shifted[1] - shifted[0]) - clean)))
-    relative = lambda theta: float(np.median(norms(theta - clean) / np.maximum(trace, 1e-300)))  # noqa: E731
+    relative = lambda theta: float(np.median(norms(theta - clean) / np.maximum(trace, 1e-300)))
     return {
-        "poisons": n_poison, "trace": float(np.median(trace)), "predicted_trace": predicted,
+        "poisons": n_poison,
+        "trace": float(np.median(trace)),
+        "predicted_trace": predicted,
         "relative_trace": float(np.median(trace / np.maximum(norms(clean), 1e-300))),
         "distance_amnesiac": relative(unlearn("amnesiac", problem).theta),
         "distance_step_correction": relative(run.full.theta + correction),
         "draft_decomposition_error": float(np.median(np.concatenate(draft_errors))) if draft_errors else float("nan"),
-        "weighted_decomposition_error": float(np.max(np.concatenate(weighted_errors))) if weighted_errors else float("nan"),
+        "weighted_decomposition_error": float(np.max(np.concatenate(weighted_errors)))
+        if weighted_errors
+        else float("nan"),
     }
 
 
@@ -105,27 +125,69 @@ def plot(frame, figures_dir) -> list:
         style = "os^Dv"[batch_sizes.index(batch) % 5] + ("-" if aggregate == "mean" else "--")
         alpha = 0.45 + 0.55 * batch_sizes.index(batch) / max(1, len(batch_sizes) - 1)
         slope, _ = power_law_fit(g.index, g["trace"])
-        log_plot(axes[0, 0], g.index, g["trace"], style, color=colour(aggregate), alpha=alpha,
-                 label=f"{aggregate}, B={batch} (slope {slope:.2f})")
-        axes[0, 1].semilogx(g.index, g["distance_step_correction"], style, color=colour(aggregate), alpha=alpha,
-                            label=f"{aggregate}, B={batch}")
-        log_plot(axes[0, 2], g.index, g["distance_amnesiac"], style, color=colour(aggregate), alpha=alpha,
-                 label=f"{aggregate}, B={batch}")
+        log_plot(
+            axes[0, 0],
+            g.index,
+            g["trace"],
+            style,
+            color=colour(aggregate),
+            alpha=alpha,
+            label=f"{aggregate}, B={batch} (slope {slope:.2f})",
+        )
+        axes[0, 1].semilogx(
+            g.index,
+            g["distance_step_correction"],
+            style,
+            color=colour(aggregate),
+            alpha=alpha,
+            label=f"{aggregate}, B={batch}",
+        )
+        log_plot(
+            axes[0, 2],
+            g.index,
+            g["distance_amnesiac"],
+            style,
+            color=colour(aggregate),
+            alpha=alpha,
+            label=f"{aggregate}, B={batch}",
+        )
     for (aggregate, batch), group in frame.groupby(["aggregate", "batch_size"]):
         if aggregate == "mean":
             g = group.groupby("amplitude")["predicted_trace"].mean()
-            axes[0, 0].loglog(g.index, g.values, ":", color="k", linewidth=0.8,
-                              label="predicted (mean: affine in the labels)" if batch == frame["batch_size"].min() else None)
-    axes[0, 0].set(xlabel="poison label shift (target std units)", ylabel="$|\\theta_{poisoned}-\\theta_{clean}|$ (parameter units)",
-                   title="trace of the poison")
-    axes[0, 1].set(xlabel="poison label shift (target std units)", ylabel="distance to clean / trace (ratio)",
-                   title="per-step correction at stored $\\theta_t$")
-    axes[0, 2].set(xlabel="poison label shift (target std units)", ylabel="distance to clean / trace (ratio)",
-                   title="amnesiac (subtract poisoned batches)")
+            axes[0, 0].loglog(
+                g.index,
+                g.values,
+                ":",
+                color="k",
+                linewidth=0.8,
+                label="predicted (mean: affine in the labels)" if batch == frame["batch_size"].min() else None,
+            )
+    axes[0, 0].set(
+        xlabel="poison label shift (target std units)",
+        ylabel="$|\\theta_{poisoned}-\\theta_{clean}|$ (parameter units)",
+        title="trace of the poison",
+    )
+    axes[0, 1].set(
+        xlabel="poison label shift (target std units)",
+        ylabel="distance to clean / trace (ratio)",
+        title="per-step correction at stored $\\theta_t$",
+    )
+    axes[0, 2].set(
+        xlabel="poison label shift (target std units)",
+        ylabel="distance to clean / trace (ratio)",
+        title="amnesiac (subtract poisoned batches)",
+    )
     for ax in axes[0]:
         legend_outside(ax, ncols=1)
     return save_figure(fig, figures_dir, "poisoned-batches")
 
 
-SWEEP = Sweep("poisoned-batches", "Poisoned batches: trace kept by mean / median aggregation, what can be undone",
-              __doc__, LEMMAS, PARAMS, cell, plot)
+SWEEP = Sweep(
+    "poisoned-batches",
+    "Poisoned batches: trace kept by mean / median aggregation, what can be undone",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 __all__ = ["Param", "Sweep", "SEED_PARAMS", "plain_text"]
 
@@ -80,13 +81,20 @@ class Param:
         return values if self.is_axis else value
 
     def describe_kind(self) -> str:
-        base = {"int": "an integer", "float": "a number", "str": "a string", "ints": "comma-separated integers",
-                "floats": "comma-separated numbers", "strs": "comma-separated strings"}[self.kind]
+        base = {
+            "int": "an integer",
+            "float": "a number",
+            "str": "a string",
+            "ints": "comma-separated integers",
+            "floats": "comma-separated numbers",
+            "strs": "comma-separated strings",
+        }[self.kind]
         return base + (f" from {list(self.choices)}" if self.choices else "")
 
     def help_line(self) -> str:
         def show(value):
             return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
         paper = f"; paper: {show(self.paper)}" if self.paper is not None else ""
         return f"{self.name}={show(self.default)}  ({self.describe_kind()}{paper}) {self.help}"
 
@@ -136,18 +144,29 @@ class Sweep:
         for param in self.all_params:
             param.validate(values[param.name])
         axes = [p for p in self.all_params if p.is_axis]
-        scalars = {p.name: values[p.name] for p in self.all_params if not p.is_axis and p.name not in ("seeds", "seed0")}
+        scalars = {
+            p.name: values[p.name] for p in self.all_params if not p.is_axis and p.name not in ("seeds", "seed0")
+        }
         seeds = range(values["seed0"], values["seed0"] + values["seeds"])
         cells = []
         for combo in itertools.product(*(values[p.name] for p in axes), seeds):
             # cast: a list parameter always has its axis name (Param.__post_init__ refuses one without)
-            cell: dict[str, Any] = {**scalars, **{cast(str, p.axis): value for p, value in zip(axes, combo[:-1])},
-                                    "seed": combo[-1]}
+            cell: dict[str, Any] = {
+                **scalars,
+                **{cast(str, p.axis): value for p, value in zip(axes, combo[:-1])},
+                "seed": combo[-1],
+            }
             if self.keep is None or self.keep(cell):
                 cells.append(cell)
         return cells
 
     def help_text(self) -> str:
-        lines = [plain_text(self.description), "", f"lemmas: {', '.join(self.lemmas)}", "", "parameters (--set name=value):"]
+        lines = [
+            plain_text(self.description),
+            "",
+            f"lemmas: {', '.join(self.lemmas)}",
+            "",
+            "parameters (--set name=value):",
+        ]
         lines += [f"  {param.help_line()}" for param in self.all_params]
         return "\n".join(lines)

@@ -24,8 +24,15 @@ from theory.support.validation import check_memory
 LEMMAS = ("streaming-median-histogram", "streaming-median-exact", "exact-streaming-median-memory")
 
 PARAMS = (
-    Param("n_gradients_list", "ints", [100, 1000, 10000, 20000], "stream length n", paper=[10**k for k in range(2, 7)],
-          axis="n_gradients", minimum=1),
+    Param(
+        "n_gradients_list",
+        "ints",
+        [100, 1000, 10000, 20000],
+        "stream length n",
+        paper=[10**k for k in range(2, 7)],
+        axis="n_gradients",
+        minimum=1,
+    ),
     Param("bins_list", "ints", [64, 1024], "histogram bins K", axis="bins", minimum=1),
     Param("noises", "strs", ["gaussian", "student3"], "noise law", axis="noise", choices=("gaussian", "student3")),
     Param("dim", "int", 50, "parameters P", minimum=1),
@@ -45,17 +52,21 @@ def cell(params: dict) -> dict:
     histogram = HistogramMedian(P, -h, h, params["bins"])
     stochastic = StochasticMedian(P, step=sigma, start=stream[0])
     for start in range(0, n, params["chunk"]):
-        histogram.update(stream[start:start + params["chunk"]])
+        histogram.update(stream[start : start + params["chunk"]])
     stochastic.update(stream)
     exact = np.median(stream, axis=0)
     inside = histogram.in_range()
     error = np.abs(histogram.estimate() - exact)
-    return {"histogram_error": float(error[inside].max()) if inside.any() else float("nan"),
-            "histogram_bound": float(histogram.error_bound()), "in_range_share": float(inside.mean()),
-            "stochastic_error": float(np.abs(stochastic.estimate() - exact).max()),
-            "exact_bytes": exact_median_bytes(n, P), "histogram_bytes": HistogramMedian.memory_bytes(P, params["bins"]),
-            "stochastic_bytes": StochasticMedian.memory_bytes(P),
-            "sampling_scale": float(sigma * np.sqrt(np.pi / 2 / n))}
+    return {
+        "histogram_error": float(error[inside].max()) if inside.any() else float("nan"),
+        "histogram_bound": float(histogram.error_bound()),
+        "in_range_share": float(inside.mean()),
+        "stochastic_error": float(np.abs(stochastic.estimate() - exact).max()),
+        "exact_bytes": exact_median_bytes(n, P),
+        "histogram_bytes": HistogramMedian.memory_bytes(P, params["bins"]),
+        "stochastic_bytes": StochasticMedian.memory_bytes(P),
+        "sampling_scale": float(sigma * np.sqrt(np.pi / 2 / n)),
+    }
 
 
 def plot(frame, figures_dir) -> list:
@@ -69,15 +80,27 @@ def plot(frame, figures_dir) -> list:
     g = frame.groupby("n_gradients").mean(numeric_only=True)
     axes[0, 1].loglog(g.index, g["exact_bytes"], "k-o", label="exact ($8nP$)")
     for bins, group in frame.groupby("bins"):
-        axes[0, 1].loglog(g.index, group.groupby("n_gradients")["histogram_bytes"].mean(), "--", label=f"histogram $K={bins}$")
+        axes[0, 1].loglog(
+            g.index, group.groupby("n_gradients")["histogram_bytes"].mean(), "--", label=f"histogram $K={bins}$"
+        )
     axes[0, 1].loglog(g.index, g["stochastic_bytes"], ":", label="Robbins-Monro")
-    axes[0, 0].set(xlabel="gradients $n$", ylabel=r"$\max_j |\mathrm{estimate} - \mathrm{median}|$",
-                   title="error (dotted: stated bound)")
+    axes[0, 0].set(
+        xlabel="gradients $n$",
+        ylabel=r"$\max_j |\mathrm{estimate} - \mathrm{median}|$",
+        title="error (dotted: stated bound)",
+    )
     axes[0, 1].set(xlabel="gradients $n$", ylabel="bytes", title="memory")
     for ax in axes[0]:
         legend_outside(ax)
     return save_figure(fig, figures_dir, "streaming-median")
 
 
-SWEEP = Sweep("streaming-median", "Streaming median: accuracy and memory against the exact median", __doc__, LEMMAS,
-              PARAMS, cell, plot)
+SWEEP = Sweep(
+    "streaming-median",
+    "Streaming median: accuracy and memory against the exact median",
+    __doc__,
+    LEMMAS,
+    PARAMS,
+    cell,
+    plot,
+)

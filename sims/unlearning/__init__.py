@@ -23,9 +23,37 @@ from sims.unlearning.engine import EngineModel, EngineRun
 from sims.unlearning.linear_inversion import INVERSIONS
 from sims.unlearning.problem import UnlearningProblem, UnlearningResult
 from sims.unlearning.protocol import CAPABILITIES, StepCost, Term, UnlearnableModel
-from sims.unlearning.registry import (GRID_SIZES, FromTraining, MethodSpec, draft_setting, grid_points, method_names,
-                                      method_spec, methods, register, unlearn)
+from sims.unlearning.registry import (
+    GRID_SIZES,
+    FromTraining,
+    MethodSpec,
+    draft_setting,
+    grid_points,
+    method_names,
+    method_spec,
+    methods,
+    register,
+    unlearn,
+)
 
-__all__ = ["UnlearningProblem", "UnlearningResult", "UnlearnableModel", "Term", "StepCost", "CAPABILITIES",
-           "EngineRun", "EngineModel", "unlearn", "methods", "method_names", "method_spec", "register", "MethodSpec",
-           "FromTraining", "INVERSIONS", "grid_points", "draft_setting", "GRID_SIZES"]
+__all__ = [
+    "UnlearningProblem",
+    "UnlearningResult",
+    "UnlearnableModel",
+    "Term",
+    "StepCost",
+    "CAPABILITIES",
+    "EngineRun",
+    "EngineModel",
+    "unlearn",
+    "methods",
+    "method_names",
+    "method_spec",
+    "register",
+    "MethodSpec",
+    "FromTraining",
+    "INVERSIONS",
+    "grid_points",
+    "draft_setting",
+    "GRID_SIZES",
+]

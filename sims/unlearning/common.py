@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -43,8 +44,15 @@ def check_beta(beta: float) -> float:
     return beta
 
 
-def paired(problem: UnlearningProblem, epochs: int, cycle: str, retain_stream: int, forget_stream: int,
-           retain_weight: float, forget_weight: float) -> list[Step]:
+def paired(
+    problem: UnlearningProblem,
+    epochs: int,
+    cycle: str,
+    retain_stream: int,
+    forget_stream: int,
+    retain_weight: float,
+    forget_weight: float,
+) -> list[Step]:
     """Steps of a retain batch and a cycled forget batch (``cycle``: :data:`CYCLES`), one per retain batch."""
     if cycle not in CYCLES:
         raise ValueError(f"cycle must be one of {CYCLES}, got {cycle!r}")
@@ -52,12 +60,17 @@ def paired(problem: UnlearningProblem, epochs: int, cycle: str, retain_stream: i
     retain = model.batches(problem, "retain", epochs, retain_stream)
     if cycle == "epoch":
         forget = model.batches(problem, "forget", epochs, forget_stream)
-        return [(Term(batch, retain_weight), Term(forget[e][i % len(forget[e])], forget_weight))
-                for e, epoch in enumerate(retain) for i, batch in enumerate(epoch)]
+        return [
+            (Term(batch, retain_weight), Term(forget[e][i % len(forget[e])], forget_weight))
+            for e, epoch in enumerate(retain)
+            for i, batch in enumerate(epoch)
+        ]
     forget_pass = model.batches(problem, "forget", 1, forget_stream)[0]
     flat = [batch for epoch in retain for batch in epoch]
-    return [(Term(batch, retain_weight), Term(forget_pass[i % len(forget_pass)], forget_weight))
-            for i, batch in enumerate(flat)]
+    return [
+        (Term(batch, retain_weight), Term(forget_pass[i % len(forget_pass)], forget_weight))
+        for i, batch in enumerate(flat)
+    ]
 
 
 def single(batches: Sequence[Sequence[Any]], weight: float) -> list[Step]:
@@ -65,8 +78,9 @@ def single(batches: Sequence[Sequence[Any]], weight: float) -> list[Step]:
     return [(Term(batch, weight),) for epoch in batches for batch in epoch]
 
 
-def preference_plan(problem: UnlearningProblem, loss: str, epochs: int, retain_weight: float,
-                    **term: float) -> list[Step]:
+def preference_plan(
+    problem: UnlearningProblem, loss: str, epochs: int, retain_weight: float, **term: float
+) -> list[Step]:
     """NPO+RT / SimNPO's regularised form (Zhang et al. 2024, section 5): ``epochs`` passes over the forget
     batches (stream 5), each step the forget loss ``loss`` of a forget batch (settings ``term``: ``beta``,
     ``gamma``) plus ``retain_weight`` times the mean task loss of a retain batch cycled from one pass (stream 6;
@@ -75,5 +89,7 @@ def preference_plan(problem: UnlearningProblem, loss: str, epochs: int, retain_w
         raise ValueError(f"retain_weight must be >= 0 (weight of the retain term), got {retain_weight!r}")
     forget = [batch for epoch in problem.model.batches(problem, "forget", epochs, 5) for batch in epoch]
     retain = problem.model.batches(problem, "retain", 1, 6)[0] if retain_weight else []
-    return [(Term(batch, 1.0, loss, **term),) + ((Term(retain[i % len(retain)], retain_weight),) if retain else ())
-            for i, batch in enumerate(forget)]
+    return [
+        (Term(batch, 1.0, loss, **term),) + ((Term(retain[i % len(retain)], retain_weight),) if retain else ())
+        for i, batch in enumerate(forget)
+    ]

@@ -17,8 +17,9 @@ shared :class:`~sims.unlearning.problem.UnlearningProblem` whose model is an :cl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,8 +47,18 @@ class EngineRun:
     full: Trajectory
 
     @classmethod
-    def train(cls, model, X, y, theta0, schedule: Schedule, lr, forget, aggregate: str = "mean",
-              record: tuple[str, ...] = ("checkpoints", "updates")) -> "EngineRun":
+    def train(
+        cls,
+        model,
+        X,
+        y,
+        theta0,
+        schedule: Schedule,
+        lr,
+        forget,
+        aggregate: str = "mean",
+        record: tuple[str, ...] = ("checkpoints", "updates"),
+    ) -> EngineRun:
         """Train on the full schedule, recording what the stored-state methods need."""
         forget = np.asarray(forget, dtype=bool)
         if forget.shape[-1] != X.shape[0]:
@@ -71,8 +82,10 @@ class EngineRun:
     def require(self, record: str) -> np.ndarray:
         value = getattr(self.full, record)
         if value is None:
-            raise ValueError(f"this method needs the training run to record {record!r}; "
-                             f"train with EngineRun.train(..., record=(..., {record!r}))")
+            raise ValueError(
+                f"this method needs the training run to record {record!r}; "
+                f"train with EngineRun.train(..., record=(..., {record!r}))"
+            )
         return value
 
     def problem(self, rng: np.random.Generator | None = None, budget: int | None = None) -> UnlearningProblem:
@@ -92,9 +105,10 @@ class EngineBatch:
 
 def _split(schedule: Schedule, epochs: int) -> list[list[EngineBatch]]:
     per_epoch = schedule.n_steps // epochs
-    return [[EngineBatch(schedule.indices[:, s], schedule.weights[:, s]) for s in range(e * per_epoch,
-                                                                                      (e + 1) * per_epoch)]
-            for e in range(epochs)]
+    return [
+        [EngineBatch(schedule.indices[:, s], schedule.weights[:, s]) for s in range(e * per_epoch, (e + 1) * per_epoch)]
+        for e in range(epochs)
+    ]
 
 
 def _stack(batches: Sequence[EngineBatch]) -> tuple[np.ndarray, np.ndarray]:
@@ -179,8 +193,13 @@ class EngineModel:
                 raise ValueError("a numpy plan of signed sums needs the same number of batches in every step")
             parts = [_stack([step[k].batch for step in plan]) for k in range(terms)]
             indices = np.concatenate([p[0] for p in parts], axis=2)
-            weights = np.concatenate([np.array([step[k].weight for step in plan])[None, :, None]
-                                      * batch_mean_weights(parts[k][1]) for k in range(terms)], axis=2)
+            weights = np.concatenate(
+                [
+                    np.array([step[k].weight for step in plan])[None, :, None] * batch_mean_weights(parts[k][1])
+                    for k in range(terms)
+                ],
+                axis=2,
+            )
             schedule, sign, aggregate = Schedule(indices, weights), 1.0, "sum"
         if rates is None:  # a zero rate moves nothing; run_sgd refuses lr <= 0 (a training error), so it is not called
             return StepCost(schedule.evaluations(), schedule.n_steps)

@@ -19,11 +19,19 @@ from sims.unlearning.registry import LR_GRID, FromTraining, register
 __all__ = ["finetune"]
 
 
-@register("finetune", grid={"lr": LR_GRID, "epochs": (1, 2)}, defaults={"epochs": 1},
-          family_defaults={"numpy": {"lr": FromTraining(1)}, "lm": {"lr": FromTraining(10)},
-                           "torch": {"lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4}})
-def finetune(problem: UnlearningProblem, lr: Any, epochs: int = 1, batch_statistics: bool = False,
-             **optimizer: Any) -> StepCost:
+@register(
+    "finetune",
+    grid={"lr": LR_GRID, "epochs": (1, 2)},
+    defaults={"epochs": 1},
+    family_defaults={
+        "numpy": {"lr": FromTraining(1)},
+        "lm": {"lr": FromTraining(10)},
+        "torch": {"lr": 0.01, "momentum": 0.9, "weight_decay": 5e-4},
+    },
+)
+def finetune(
+    problem: UnlearningProblem, lr: Any, epochs: int = 1, batch_statistics: bool = False, **optimizer: Any
+) -> StepCost:
     """SGD (the family's optimiser) on the retain set for ``epochs`` passes."""
     check_rate(lr), check_epochs(epochs)
     start(problem, batch_statistics)

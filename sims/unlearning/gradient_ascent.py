@@ -21,11 +21,19 @@ from sims.unlearning.registry import LR_GRID, FromTraining, register
 __all__ = ["gradient_ascent"]
 
 
-@register("gradient_ascent", grid={"lr": LR_GRID, "epochs": (4, 16)}, defaults={"epochs": 1},
-          family_defaults={"numpy": {"lr": FromTraining(1)}, "lm": {"lr": FromTraining(10)},
-                           "torch": {"lr": 1e-5, "epochs": 4, "momentum": 0.9, "weight_decay": 5e-4}})
-def gradient_ascent(problem: UnlearningProblem, lr: Any, epochs: int = 1, batch_statistics: bool = False,
-                    **optimizer: Any) -> StepCost:
+@register(
+    "gradient_ascent",
+    grid={"lr": LR_GRID, "epochs": (4, 16)},
+    defaults={"epochs": 1},
+    family_defaults={
+        "numpy": {"lr": FromTraining(1)},
+        "lm": {"lr": FromTraining(10)},
+        "torch": {"lr": 1e-5, "epochs": 4, "momentum": 0.9, "weight_decay": 5e-4},
+    },
+)
+def gradient_ascent(
+    problem: UnlearningProblem, lr: Any, epochs: int = 1, batch_statistics: bool = False, **optimizer: Any
+) -> StepCost:
     """Ascent on the mean loss of forget batches, ``epochs`` passes."""
     check_rate(lr), check_epochs(epochs)
     start(problem, batch_statistics)

@@ -37,8 +37,16 @@ __all__ = ["invert_batch_step", "linear_inversion", "INVERSIONS"]
 INVERSIONS = ("closed", "neumann", "fixed_point")
 
 
-def invert_batch_step(model, theta_next: np.ndarray, Xb: np.ndarray, yb: np.ndarray, weights: np.ndarray,
-                      lr: np.ndarray, method: str, terms: int) -> np.ndarray:
+def invert_batch_step(
+    model,
+    theta_next: np.ndarray,
+    Xb: np.ndarray,
+    yb: np.ndarray,
+    weights: np.ndarray,
+    lr: np.ndarray,
+    method: str,
+    terms: int,
+) -> np.ndarray:
     """Preimage of one mean batch step for every trajectory (module docstring); ``lr`` is ``(T,)``.
 
     ``fixed_point`` works for any engine model (it only evaluates gradients); ``closed`` and ``neumann``
@@ -85,8 +93,9 @@ def linear_inversion(problem: UnlearningProblem, method: str = "closed", terms: 
             if not active.any():
                 continue
             index = schedule.indices[:, s]
-            previous = invert_batch_step(run.model, theta, run.X[index], run.y[index], schedule.weights[:, s],
-                                         run.lr, method, terms)
+            previous = invert_batch_step(
+                run.model, theta, run.X[index], run.y[index], schedule.weights[:, s], run.lr, method, terms
+            )
             theta = np.where(active[:, None], previous, theta)
             evaluations += per_application * int(np.count_nonzero(schedule.weights[active, s]))
         trajectory = replay_from(run, theta, start)
@@ -104,6 +113,10 @@ def _registered(method: str):
 
 
 for _method in INVERSIONS:
-    register(f"inversion_{_method}", requires=("linear_steps",), exact=True,
-             defaults={} if _method == "closed" else {"terms": 20},
-             grid={} if _method == "closed" else {"terms": (5, 10, 20, 40)})(_registered(_method))
+    register(
+        f"inversion_{_method}",
+        requires=("linear_steps",),
+        exact=True,
+        defaults={} if _method == "closed" else {"terms": 20},
+        grid={} if _method == "closed" else {"terms": (5, 10, 20, 40)},
+    )(_registered(_method))

@@ -25,8 +25,11 @@ __all__ = ["neggrad_plus", "neggrad_plus_aligned"]
 
 #: The draft's 0.995 first (the ``small`` grid keeps it), then stronger forgetting.
 BETA_GRID = (0.995, 0.9, 0.5)
-_FAMILIES = {"numpy": {"lr": FromTraining(1), "cycle": "run"}, "lm": {"lr": FromTraining(10), "cycle": "run"},
-             "torch": {"lr": 1e-3, "epochs": 4, "cycle": "epoch", "momentum": 0.9, "weight_decay": 5e-4}}
+_FAMILIES = {
+    "numpy": {"lr": FromTraining(1), "cycle": "run"},
+    "lm": {"lr": FromTraining(10), "cycle": "run"},
+    "torch": {"lr": 1e-3, "epochs": 4, "cycle": "epoch", "momentum": 0.9, "weight_decay": 5e-4},
+}
 _GRID = {"lr": LR_GRID, "beta": BETA_GRID, "epochs": (1, 4)}
 
 
@@ -35,18 +38,37 @@ def _plan(problem: UnlearningProblem, beta: float, epochs: int, cycle: str):
 
 
 @register("neggrad_plus", grid=_GRID, defaults={"beta": 0.995, "epochs": 1}, family_defaults=_FAMILIES)
-def neggrad_plus(problem: UnlearningProblem, lr: Any, beta: float = 0.995, epochs: int = 1, cycle: str = "run",
-                 batch_statistics: bool = False, **optimizer: Any) -> StepCost:
+def neggrad_plus(
+    problem: UnlearningProblem,
+    lr: Any,
+    beta: float = 0.995,
+    epochs: int = 1,
+    cycle: str = "run",
+    batch_statistics: bool = False,
+    **optimizer: Any,
+) -> StepCost:
     """Descend beta L(retain batch) - (1 - beta) L(forget batch), forget batches cycled (draft: beta 0.995)."""
     check_rate(lr), check_beta(beta), check_epochs(epochs)
     start(problem, batch_statistics)
     return problem.model.run(_plan(problem, beta, epochs, cycle), lr, **optimizer)
 
 
-@register("neggrad_plus_aligned", requires=("projection",), grid=_GRID, defaults={"beta": 0.995, "epochs": 1},
-          family_defaults=_FAMILIES)
-def neggrad_plus_aligned(problem: UnlearningProblem, lr: Any, beta: float = 0.995, epochs: int = 1,
-                         cycle: str = "epoch", batch_statistics: bool = False, **optimizer: Any) -> StepCost:
+@register(
+    "neggrad_plus_aligned",
+    requires=("projection",),
+    grid=_GRID,
+    defaults={"beta": 0.995, "epochs": 1},
+    family_defaults=_FAMILIES,
+)
+def neggrad_plus_aligned(
+    problem: UnlearningProblem,
+    lr: Any,
+    beta: float = 0.995,
+    epochs: int = 1,
+    cycle: str = "epoch",
+    batch_statistics: bool = False,
+    **optimizer: Any,
+) -> StepCost:
     """NegGrad+ whose forget direction is projected off the retain gradient when they conflict."""
     check_rate(lr), check_beta(beta), check_epochs(epochs)
     start(problem, batch_statistics)

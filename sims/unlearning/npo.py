@@ -29,10 +29,21 @@ def check_inverse_temperature(beta: float) -> float:
     return float(beta)
 
 
-@register("npo", requires=("sequence_preference",), grid={"lr": LR_GRID, "beta": NPO_BETA_GRID, "epochs": EPOCH_GRID},
-          defaults={"lr": FromTraining(10), "beta": 0.1, "epochs": 1, "retain_weight": 1.0})
-def npo(problem: UnlearningProblem, lr: Any, beta: float = 0.1, epochs: int = 1, retain_weight: float = 1.0,
-        batch_statistics: bool = False, **optimizer: Any) -> StepCost:
+@register(
+    "npo",
+    requires=("sequence_preference",),
+    grid={"lr": LR_GRID, "beta": NPO_BETA_GRID, "epochs": EPOCH_GRID},
+    defaults={"lr": FromTraining(10), "beta": 0.1, "epochs": 1, "retain_weight": 1.0},
+)
+def npo(
+    problem: UnlearningProblem,
+    lr: Any,
+    beta: float = 0.1,
+    epochs: int = 1,
+    retain_weight: float = 1.0,
+    batch_statistics: bool = False,
+    **optimizer: Any,
+) -> StepCost:
     """NPO on forget batches (reference: the model before unlearning) plus a retain term (Zhang et al. 2024)."""
     check_rate(lr), check_epochs(epochs), check_inverse_temperature(beta)
     start(problem, batch_statistics)

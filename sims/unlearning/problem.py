@@ -78,6 +78,8 @@ class UnlearningProblem:
 
     def require_record(self, method: str) -> Any:
         if self.record is None:
-            raise ValueError(f"method {method} needs the training run (the problem's record): it replays training; "
-                             "build the problem from a recorded training run")
+            raise ValueError(
+                f"method {method} needs the training run (the problem's record): it replays training; "
+                "build the problem from a recorded training run"
+            )
         return self.record

@@ -28,8 +28,9 @@ saying why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from sims.unlearning.problem import UnlearningProblem
@@ -47,8 +48,8 @@ CAPABILITIES = {
     "distillation": "a distillation loss between the model's outputs and a frozen copy's (the 'distill' term loss)",
     "projection": "steps whose forget direction is projected off the retain gradient (combine='project')",
     "sequence_preference": "sequence log-probabilities of the forget answers, for the bounded forget losses of "
-                           "NPO and SimNPO (the 'npo' and 'simnpo' term losses; NPO's reference is the state at "
-                           "the start of the plan)",
+    "NPO and SimNPO (the 'npo' and 'simnpo' term losses; NPO's reference is the state at "
+    "the start of the plan)",
 }
 
 
@@ -104,7 +105,7 @@ class UnlearnableModel(Protocol):
     def training_lr(self) -> Any:
         """The learning rate of training (methods' default rates are relative to it)."""
 
-    def batches(self, problem: "UnlearningProblem", subset: Subset, epochs: int, stream: int) -> list[list[Any]]:
+    def batches(self, problem: UnlearningProblem, subset: Subset, epochs: int, stream: int) -> list[list[Any]]:
         """``epochs`` seeded passes over ``problem``'s retain or forget set, one list of batches per epoch.
         ``stream`` separates the orders that different methods draw (same seed, stream -> same order)."""
 
@@ -112,9 +113,9 @@ class UnlearnableModel(Protocol):
         """Run the steps of ``plan`` in order from the current state with one optimiser (module docstring);
         ``options``: the family's optimiser settings (a family rejects those it does not know)."""
 
-    def replay(self, problem: "UnlearningProblem", rewind: bool) -> StepCost:
+    def replay(self, problem: UnlearningProblem, rewind: bool) -> StepCost:
         """Re-run training's retained steps: from the initial state, or (``rewind``) from the last state stored at
         or before the first step that held a forgotten example. Leaves the result as the current state."""
 
-    def retrain_evals(self, problem: "UnlearningProblem") -> int | None:
+    def retrain_evals(self, problem: UnlearningProblem) -> int | None:
         """Gradient evaluations of retraining (the denominator of a method's cost fraction); None if unknown."""

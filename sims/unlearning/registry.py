@@ -22,15 +22,29 @@ import importlib
 import itertools
 import pkgutil
 import time
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 from sims.unlearning.problem import UnlearningProblem, UnlearningResult
 from sims.unlearning.protocol import CAPABILITIES, StepCost
 
-__all__ = ["MethodSpec", "FromTraining", "register", "methods", "method_names", "method_spec", "unlearn",
-           "resolve_settings", "grid_points", "draft_setting", "GRID_SIZES", "LR_GRID", "EPOCH_GRID"]
+__all__ = [
+    "MethodSpec",
+    "FromTraining",
+    "register",
+    "methods",
+    "method_names",
+    "method_spec",
+    "unlearn",
+    "resolve_settings",
+    "grid_points",
+    "draft_setting",
+    "GRID_SIZES",
+    "LR_GRID",
+    "EPOCH_GRID",
+]
 
 #: Learning rates of the tuning grids: five decades, 1e-5 to 1e-1.
 LR_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
@@ -77,9 +91,15 @@ _REGISTRY: dict[str, MethodSpec] = {}
 _LOADED = False
 
 
-def register(name: str, *, requires: tuple[str, ...] = (), defaults: Mapping[str, Any] | None = None,
-             family_defaults: Mapping[str, Mapping[str, Any]] | None = None, grid: Mapping[str, tuple] | None = None,
-             exact: bool = False) -> Callable[[Callable[..., StepCost]], Callable[..., StepCost]]:
+def register(
+    name: str,
+    *,
+    requires: tuple[str, ...] = (),
+    defaults: Mapping[str, Any] | None = None,
+    family_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+    grid: Mapping[str, tuple] | None = None,
+    exact: bool = False,
+) -> Callable[[Callable[..., StepCost]], Callable[..., StepCost]]:
     """Decorator that registers ``function`` as method ``name`` (module docstring)."""
     unknown = [need for need in requires if need not in CAPABILITIES]
     if unknown:
@@ -89,9 +109,16 @@ def register(name: str, *, requires: tuple[str, ...] = (), defaults: Mapping[str
         if name in _REGISTRY and _REGISTRY[name].function is not function:
             raise ValueError(f"unlearning method {name!r} is registered twice")
         summary = (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else ""
-        _REGISTRY[name] = MethodSpec(name, function, tuple(requires), dict(defaults or {}),
-                                     {k: dict(v) for k, v in (family_defaults or {}).items()}, dict(grid or {}),
-                                     exact, summary)
+        _REGISTRY[name] = MethodSpec(
+            name,
+            function,
+            tuple(requires),
+            dict(defaults or {}),
+            {k: dict(v) for k, v in (family_defaults or {}).items()},
+            dict(grid or {}),
+            exact,
+            summary,
+        )
         return function
 
     return decorate
@@ -110,8 +137,9 @@ def methods() -> dict[str, MethodSpec]:
 
 def method_names(model: Any = None) -> tuple[str, ...]:
     """Registered names; with ``model``, only those its family supports."""
-    return tuple(name for name, spec in methods().items()
-                 if model is None or not spec.missing(frozenset(model.capabilities)))
+    return tuple(
+        name for name, spec in methods().items() if model is None or not spec.missing(frozenset(model.capabilities))
+    )
 
 
 def method_spec(method: str) -> MethodSpec:
@@ -161,8 +189,10 @@ def unlearn(method: str, problem: UnlearningProblem, **settings: Any) -> Unlearn
     missing = spec.missing(frozenset(problem.model.capabilities))
     if missing:
         why = "; ".join(f"{need}: {CAPABILITIES[need]}" for need in missing)
-        raise ValueError(f"method {spec.name} cannot run on the {problem.model.kind} models: it needs {why}, which "
-                         f"they do not provide; methods they support: {', '.join(method_names(problem.model))}")
+        raise ValueError(
+            f"method {spec.name} cannot run on the {problem.model.kind} models: it needs {why}, which "
+            f"they do not provide; methods they support: {', '.join(method_names(problem.model))}"
+        )
     resolved = resolve_settings(spec, problem.model, settings)
     began = time.perf_counter()
     try:
@@ -170,13 +200,23 @@ def unlearn(method: str, problem: UnlearningProblem, **settings: Any) -> Unlearn
     except TypeError as error:
         if "unexpected keyword" in str(error):
             known = ", ".join(spec.defaults_for(problem.model.kind)) or "none"
-            raise ValueError(f"method {spec.name}: {error}; its settings on the {problem.model.kind} models: "
-                             f"{known}") from None
+            raise ValueError(
+                f"method {spec.name}: {error}; its settings on the {problem.model.kind} models: {known}"
+            ) from None
         raise
     state = problem.model.copy_state()
     info = dict(cost.info)
     if problem.budget is not None and cost.grad_evals > problem.budget:
         info["over_budget"] = True
-    return UnlearningResult(spec.name, state, int(cost.grad_evals), problem.model.retrain_evals(problem), resolved,
-                            int(cost.memory_bytes), int(cost.steps), int(cost.forward_evals),
-                            time.perf_counter() - began, info)
+    return UnlearningResult(
+        spec.name,
+        state,
+        int(cost.grad_evals),
+        problem.model.retrain_evals(problem),
+        resolved,
+        int(cost.memory_bytes),
+        int(cost.steps),
+        int(cost.forward_evals),
+        time.perf_counter() - began,
+        info,
+    )

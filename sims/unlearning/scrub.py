@@ -25,13 +25,24 @@ __all__ = ["scrub", "SCRUB_LR_GRID"]
 SCRUB_LR_GRID = (5e-6, 5e-5, 5e-4, 5e-3, 5e-2)
 
 
-@register("scrub", requires=("distillation",),
-          grid={"lr": SCRUB_LR_GRID, "epochs": (1, 3), "temperature": (4.0,)},
-          defaults={"lr": 5e-4, "epochs": 3, "max_epochs": 2, "alpha": 0.001, "gamma": 0.99, "temperature": 4.0},
-          family_defaults={"torch": {"momentum": 0.9, "weight_decay": 5e-4}})
-def scrub(problem: UnlearningProblem, lr: Any, epochs: int = 3, max_epochs: int = 2, alpha: float = 0.001,
-          gamma: float = 0.99, temperature: float = 4.0, batch_statistics: bool = False,
-          **optimizer: Any) -> StepCost:
+@register(
+    "scrub",
+    requires=("distillation",),
+    grid={"lr": SCRUB_LR_GRID, "epochs": (1, 3), "temperature": (4.0,)},
+    defaults={"lr": 5e-4, "epochs": 3, "max_epochs": 2, "alpha": 0.001, "gamma": 0.99, "temperature": 4.0},
+    family_defaults={"torch": {"momentum": 0.9, "weight_decay": 5e-4}},
+)
+def scrub(
+    problem: UnlearningProblem,
+    lr: Any,
+    epochs: int = 3,
+    max_epochs: int = 2,
+    alpha: float = 0.001,
+    gamma: float = 0.99,
+    temperature: float = 4.0,
+    batch_statistics: bool = False,
+    **optimizer: Any,
+) -> StepCost:
     """SCRUB: max-steps (KL on the forget set) then min-steps (task loss + KL on the retain set) per epoch."""
     check_rate(lr), check_epochs(epochs)
     start(problem, batch_statistics)

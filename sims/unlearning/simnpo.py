@@ -22,15 +22,27 @@ __all__ = ["simnpo", "SIMNPO_BETA_GRID"]
 SIMNPO_BETA_GRID = (2.5, 1.0, 5.0)
 
 
-@register("simnpo", requires=("sequence_preference",),
-          grid={"lr": LR_GRID, "beta": SIMNPO_BETA_GRID, "epochs": EPOCH_GRID},
-          defaults={"lr": FromTraining(10), "beta": 2.5, "gamma": 0.0, "epochs": 1, "retain_weight": 1.0})
-def simnpo(problem: UnlearningProblem, lr: Any, beta: float = 2.5, gamma: float = 0.0, epochs: int = 1,
-           retain_weight: float = 1.0, batch_statistics: bool = False, **optimizer: Any) -> StepCost:
+@register(
+    "simnpo",
+    requires=("sequence_preference",),
+    grid={"lr": LR_GRID, "beta": SIMNPO_BETA_GRID, "epochs": EPOCH_GRID},
+    defaults={"lr": FromTraining(10), "beta": 2.5, "gamma": 0.0, "epochs": 1, "retain_weight": 1.0},
+)
+def simnpo(
+    problem: UnlearningProblem,
+    lr: Any,
+    beta: float = 2.5,
+    gamma: float = 0.0,
+    epochs: int = 1,
+    retain_weight: float = 1.0,
+    batch_statistics: bool = False,
+    **optimizer: Any,
+) -> StepCost:
     """SimNPO on forget batches (reference-free, length-normalised) plus a retain term (Fan et al. 2024)."""
     check_rate(lr), check_epochs(epochs), check_inverse_temperature(beta)
     if not gamma >= 0:
         raise ValueError(f"gamma must be non-negative (SimNPO's margin), got {gamma!r}")
     start(problem, batch_statistics)
-    return problem.model.run(preference_plan(problem, "simnpo", epochs, retain_weight, beta=beta, gamma=gamma), lr,
-                             **optimizer)
+    return problem.model.run(
+        preference_plan(problem, "simnpo", epochs, retain_weight, beta=beta, gamma=gamma), lr, **optimizer
+    )

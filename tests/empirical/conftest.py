@@ -9,10 +9,10 @@ import os
 # script with one competing process). Must be set before torch starts its OpenMP runtime.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
-from empirical.setup import Setup, prepare  # noqa: E402
+from empirical.setup import Setup, prepare
 
 torch.set_num_threads(2)
 

@@ -20,11 +20,11 @@ def step_magnitude(theta: np.ndarray, x: np.ndarray, y: float, lr: float) -> flo
     return float(np.abs(theta).max() + lr * (np.abs(theta * x).sum() + abs(y)) * np.abs(x).max())
 
 
-def chain_tolerance(states: list[tuple[np.ndarray, np.ndarray, float]], lr: float, closed_form_magnitude: float) -> float:
+def chain_tolerance(
+    states: list[tuple[np.ndarray, np.ndarray, float]], lr: float, closed_form_magnitude: float
+) -> float:
     """Bound on |computed - closed form|_inf for the steps starting at ``states`` = [(theta, x, y), ...]."""
     p = states[0][0].shape[0]
     amplification = max(1 + lr * np.abs(x).max() * np.abs(x).sum() for _, x, _ in states) ** len(states)
-    magnitude = amplification * (sum(step_magnitude(t, x, y, lr) for t, x, y in states)
-                                 + np.abs(states[0][0]).max())
-    return (float64_tolerance(len(states) * (p + 3) + 1, magnitude)
-            + float64_tolerance(2 * p + 6, closed_form_magnitude))
+    magnitude = amplification * (sum(step_magnitude(t, x, y, lr) for t, x, y in states) + np.abs(states[0][0]).max())
+    return float64_tolerance(len(states) * (p + 3) + 1, magnitude) + float64_tolerance(2 * p + 6, closed_form_magnitude)

@@ -39,7 +39,8 @@ def train_mode(cnn_setup):
 
     k = 1e-2
     third = (gradient_along(2 * k) - 2 * gradient_along(k) + 2 * gradient_along(-k) - gradient_along(-2 * k)) / (
-        2 * k**3)
+        2 * k**3
+    )
     m3 = 2 * float(third.abs().max())
     eps_g = float64_tolerance(theta.numel(), float(gradient_along(0.0).abs().max()))
     h = (3 * eps_g / m3) ** (1 / 3)
@@ -67,7 +68,8 @@ def test_dense_hessian_and_step_jacobian_match_central_differences(train_mode):
     jacobian = step_jacobian(objective, params, batch, lr)
     expected = flatten(vector) - lr * central
     assert float((jacobian @ flatten(vector) - expected).abs().max()) <= lr * (bound + matvec_rounding) + (
-        float64_tolerance(p, float((jacobian.abs() @ flatten(vector).abs()).max())))
+        float64_tolerance(p, float((jacobian.abs() @ flatten(vector).abs()).max()))
+    )
 
 
 def test_torch_func_hessian_is_wrong_with_batch_statistics(train_mode):
@@ -75,6 +77,6 @@ def test_torch_func_hessian_is_wrong_with_batch_statistics(train_mode):
     orders of magnitude (torch 2.13; docs/performance.md). If this fails after a torch upgrade, the upstream
     bug is fixed and dense_hessian could use torch.func.hessian again."""
     objective, params, batch, vector, central, bound = train_mode
-    flat = lambda theta: objective.loss(unflatten(theta, params), batch)  # noqa: E731
+    flat = lambda theta: objective.loss(unflatten(theta, params), batch)
     wrong = hessian(flat)(flatten(params).detach())
     assert float((wrong @ flatten(vector) - central).abs().max()) > 1e3 * bound

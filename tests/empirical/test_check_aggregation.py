@@ -19,7 +19,9 @@ def test_label_flips_flip_exactly_the_mask():
 
 def test_every_aggregator_and_exact_rewind(cnn_setup):
     check = CHECKS["aggregation"]
-    settings = resolve_settings(check, {"n_train": 48, "batch_size": 8, "epochs": 1, "poison_fraction": 0.25, "lr": 0.1})
+    settings = resolve_settings(
+        check, {"n_train": 48, "batch_size": 8, "epochs": 1, "poison_fraction": 0.25, "lr": 0.1}
+    )
     rows = check.run(cnn_setup, settings)
     measured = [row for row in rows if row.role == "measurement"]
     assert [row.params["aggregator"] for row in measured] == settings["aggregators"]
@@ -38,13 +40,24 @@ def test_aggregators_are_compared_at_equal_training_loss(mlp_setup):
     same seeded orders, reaches it in exactly `epochs` epochs (the comparison point is where it should be), and every
     aggregator gets a row with and without flips."""
     check = CHECKS["aggregation"]
-    settings = resolve_settings(check, {"n_train": 64, "batch_size": 8, "epochs": 2, "poison_fraction": 0.25,
-                                        "lr": 0.5, "max_epochs": 4, "aggregators": ["mean", "median"]})
+    settings = resolve_settings(
+        check,
+        {
+            "n_train": 64,
+            "batch_size": 8,
+            "epochs": 2,
+            "poison_fraction": 0.25,
+            "lr": 0.5,
+            "max_epochs": 4,
+            "aggregators": ["mean", "median"],
+        },
+    )
     rows = check.run(mlp_setup, settings)
     equal = {row.params["aggregator"]: row.metrics for row in rows if row.params.get("role") == "equal-loss"}
     assert set(equal) == {"mean", "median"}
     assert equal["mean"]["epochs_clean"] == 2 and equal["mean"]["reached_clean"] == 1.0
     for metrics in equal.values():
         assert 0 <= metrics["epochs_flipped"] <= 4 and np.isfinite(metrics["flip_accuracy_drop"])
-    assert not any(row.params.get("role") == "equal-loss" for row in
-                   check.run(mlp_setup, {**settings, "max_epochs": 0}))
+    assert not any(
+        row.params.get("role") == "equal-loss" for row in check.run(mlp_setup, {**settings, "max_epochs": 0})
+    )

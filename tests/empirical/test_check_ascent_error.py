@@ -36,7 +36,8 @@ def test_prediction_is_exact_for_the_quadratic_loss(linear_setup):
     expected = lr_theory.ascent_error_closed_form(flatten(params).numpy(), x, y, 1.0)
     magnitude = (np.abs(flatten(params).numpy() * x).sum() + abs(y)) * (x @ x) * np.abs(x).max()
     assert np.abs(unit.numpy() - expected).max() <= chain_tolerance(
-        [(flatten(params).numpy(), x, y)], 1.0, 4 * magnitude)
+        [(flatten(params).numpy(), x, y)], 1.0, 4 * magnitude
+    )
 
 
 def test_network_error_scales_as_lr_squared(mlp_setup):

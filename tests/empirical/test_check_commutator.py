@@ -21,13 +21,23 @@ def test_linear_model_reproduces_lr_commutator_formula(linear_setup, lr):
     theta = flatten(params).numpy()
     (xa, ya), (xb, yb) = ((z[0][0].numpy(), float(z[1][0])) for z in (za, zb))
     expected = lr_theory.commutator_closed_form(theta, xb, yb, xa, ya, lr)  # z = B applied last
-    states = [(theta, xa, ya), (lr_theory.descent_step(theta, xa, ya, lr), xb, yb),
-              (theta, xb, yb), (lr_theory.descent_step(theta, xb, yb, lr), xa, ya)]
-    closed = lr**2 * abs(xa @ xb) * (np.abs(theta * xa).sum() + abs(ya) + np.abs(theta * xb).sum() + abs(yb)) * max(
-        np.abs(xa).max(), np.abs(xb).max()) + lr**2 * np.abs(xa * xb).sum()
+    states = [
+        (theta, xa, ya),
+        (lr_theory.descent_step(theta, xa, ya, lr), xb, yb),
+        (theta, xb, yb),
+        (lr_theory.descent_step(theta, xb, yb, lr), xa, ya),
+    ]
+    closed = (
+        lr**2
+        * abs(xa @ xb)
+        * (np.abs(theta * xa).sum() + abs(ya) + np.abs(theta * xb).sum() + abs(yb))
+        * max(np.abs(xa).max(), np.abs(xb).max())
+        + lr**2 * np.abs(xa * xb).sum()
+    )
     assert np.abs(measured - expected).max() <= chain_tolerance(states, lr, closed)
-    unit = commutator_prediction(objective, params, za, zb, linear_setup.hvp(objective, params, za),
-                                 linear_setup.hvp(objective, params, zb))
+    unit = commutator_prediction(
+        objective, params, za, zb, linear_setup.hvp(objective, params, za), linear_setup.hvp(objective, params, zb)
+    )
     assert np.abs(lr**2 * flatten(unit).numpy() - expected).max() <= chain_tolerance(states, lr, 4 * closed)
 
 

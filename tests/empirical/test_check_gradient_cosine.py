@@ -7,8 +7,14 @@ import math
 from empirical.checks import CHECKS, resolve_settings
 from theory.checking.error_model import UNIT_ROUNDOFF
 
-SETTINGS = {"pretrain_epochs": [0, 1], "interleaved": [1, 3], "n_points": 2, "steps_per_epoch": 2,
-            "train_batch_size": 16, "batch_size": 8}
+SETTINGS = {
+    "pretrain_epochs": [0, 1],
+    "interleaved": [1, 3],
+    "n_points": 2,
+    "steps_per_epoch": 2,
+    "train_batch_size": 16,
+    "batch_size": 8,
+}
 
 
 def test_linear_gradients_stay_collinear(linear_setup):

@@ -36,7 +36,8 @@ def test_network_correlations_are_spearman_of_the_rows(mlp_setup):
     expected = spearmanr(values["loss"], values["ascent_error"]).statistic
     assert summaries["spearman_loss_vs_ascent_error"] == expected
     assert summaries["min_spearman_between_hard_kinds"] == min(
-        spearmanr(values[a], values[b]).statistic for a, b in
-        (("loss", "grad_norm"), ("loss", "hessian_norm"), ("grad_norm", "hessian_norm")))
+        spearmanr(values[a], values[b]).statistic
+        for a, b in (("loss", "grad_norm"), ("loss", "hessian_norm"), ("grad_norm", "hessian_norm"))
+    )
     # FGSM points stay in the valid range [0, 1] of digits and are never easier than... (no claim): only finite
     assert all(np.isfinite(r.metrics[q]) for r in measured for q in QUANTITIES)

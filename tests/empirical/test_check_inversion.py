@@ -9,14 +9,22 @@ from empirical.checks.inversion import fixed_point_errors, newton_krylov_inverse
 from empirical.functional import tree_add, tree_norm
 from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance, gamma
 
-SETTINGS = {"n_points": 2, "rho_targets": [0.5, 1.5, 3.0], "fp_iterations": 30, "newton_iterations": 2,
-            "krylov_iterations": 10, "lanczos_tol": 1e-12}
+SETTINGS = {
+    "n_points": 2,
+    "rho_targets": [0.5, 1.5, 3.0],
+    "fp_iterations": 30,
+    "newton_iterations": 2,
+    "krylov_iterations": 10,
+    "lanczos_tol": 1e-12,
+}
 
 
 def test_linear_rho_and_rate_are_lr_norm_squared(linear_setup):
     """psi-contraction-iff: Lanczos gives eig max = |x|^2 (eig min = 0), and the fixed-point error shrinks by
     exactly lr |x|^2 per step (the error lr r x lies along x, the top eigenvector)."""
-    rows = CHECKS["inversion-contraction"].run(linear_setup, resolve_settings(CHECKS["inversion-contraction"], SETTINGS))
+    rows = CHECKS["inversion-contraction"].run(
+        linear_setup, resolve_settings(CHECKS["inversion-contraction"], SETTINGS)
+    )
     measured = [r for r in rows if r.role == "measurement"]
     assert len(measured) == 2 * 4
     for row in measured:
@@ -32,8 +40,14 @@ def test_linear_rho_and_rate_are_lr_norm_squared(linear_setup):
         # rate (e_b / e_a)^(1/n) errs relatively by at most 2 floor / min(e above floor) (n >= 1)
         objective, params = linear_setup.objective()
         z = linear_setup.batch([row.params["point"]])
-        errors = fixed_point_errors(objective, objective.step(params, z, row.params["lr"]), params, z,
-                                    row.params["lr"], SETTINGS["fp_iterations"])
+        errors = fixed_point_errors(
+            objective,
+            objective.step(params, z, row.params["lr"]),
+            params,
+            z,
+            row.params["lr"],
+            SETTINGS["fp_iterations"],
+        )
         floor = row.metrics["roundoff_floor"]
         above = [e for e in errors if e > floor]
         if len(above) >= 2:
@@ -72,8 +86,7 @@ def test_newton_krylov_inverts_where_fixed_point_diverges(mlp_setup):
     theta_next = objective.step(params, z, lr)
     errors = fixed_point_errors(objective, theta_next, params, z, lr, 15)
     assert errors[-1] > errors[0]
-    solution, hvps, residual = newton_krylov_inverse(objective, theta_next, z, lr, iterations=10,
-                                                     krylov_iterations=200)
+    solution, hvps, residual = newton_krylov_inverse(objective, theta_next, z, lr, iterations=10, krylov_iterations=200)
     assert residual < 1e-6 * errors[0]
     assert float(tree_norm(tree_add(solution, params, alpha=-1.0))) < 1e-6 * errors[0]
     assert hvps > 0
@@ -81,10 +94,17 @@ def test_newton_krylov_inverts_where_fixed_point_diverges(mlp_setup):
 
 def test_network_rows_carry_both_lemmas(mlp_setup):
     check = CHECKS["inversion-contraction"]
-    rows = check.run(mlp_setup, resolve_settings(check, {**SETTINGS, "n_points": 1, "lanczos_tol": 1e-4,
-                                                        "rho_targets": [1.5], "fp_iterations": 5}))
-    assert {r.params["lemma_id"] for r in rows} == {"psi-contraction-iff", "stable-but-not-invertible",
-                                                     "step-non-injective"}
+    rows = check.run(
+        mlp_setup,
+        resolve_settings(
+            check, {**SETTINGS, "n_points": 1, "lanczos_tol": 1e-4, "rho_targets": [1.5], "fp_iterations": 5}
+        ),
+    )
+    assert {r.params["lemma_id"] for r in rows} == {
+        "psi-contraction-iff",
+        "stable-but-not-invertible",
+        "step-non-injective",
+    }
     for row in (r for r in rows if r.role == "measurement"):
         assert row.metrics["eig_min"] <= row.metrics["eig_max"]
         expected_rho = row.params["lr"] * max(-row.metrics["eig_min"], row.metrics["eig_max"])

@@ -16,8 +16,9 @@ def test_cosine_after_step_matches_two_explicit_gradients(mlp_setup):
     before = objective.gradient(params, (inputs, targets))
     after = objective.gradient(objective.step(params, (inputs, targets), 0.3), (inputs, targets))
     p = sum(v.numel() for v in params.values())
-    assert abs(float(cosine_after_step(objective, params, inputs, targets, 0.3)) - float(tree_cosine(after, before))) <= (
-        4 * p * UNIT_ROUNDOFF)
+    assert abs(
+        float(cosine_after_step(objective, params, inputs, targets, 0.3)) - float(tree_cosine(after, before))
+    ) <= (4 * p * UNIT_ROUNDOFF)
 
 
 def test_linear_cosine_cannot_move(linear_setup):

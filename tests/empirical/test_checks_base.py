@@ -41,14 +41,17 @@ def test_rows_are_stored_with_lemma_id_model_and_provenance(linear_setup, tmp_pa
     assert (tmp_path / "ascent-error" / "run.json").is_file()
 
 
-@pytest.mark.parametrize("check, setting, value, words", [
-    ("poison-unlearning", "eps", "-1", "must be >= 0 (0 takes each attack's own budget)"),
-    ("poison-unlearning", "epochs", "0", "must be >= 1"),
-    ("poison-unlearning", "n_shadow", "1", "must be 0 or >= 2"),
-    ("aggregation", "epochs", "0", "must be >= 1"),
-    ("aggregation", "poison_fraction", "1.0", "must lie in (0.0, 1.0)"),
-    ("hessian-poisons", "alphas", "0.5,1", "must lie in (0.0, 1.0)"),
-])
+@pytest.mark.parametrize(
+    "check, setting, value, words",
+    [
+        ("poison-unlearning", "eps", "-1", "must be >= 0 (0 takes each attack's own budget)"),
+        ("poison-unlearning", "epochs", "0", "must be >= 1"),
+        ("poison-unlearning", "n_shadow", "1", "must be 0 or >= 2"),
+        ("aggregation", "epochs", "0", "must be >= 1"),
+        ("aggregation", "poison_fraction", "1.0", "must lie in (0.0, 1.0)"),
+        ("hessian-poisons", "alphas", "0.5,1", "must lie in (0.0, 1.0)"),
+    ],
+)
 def test_each_check_refuses_values_outside_its_rules_and_keeps_the_boundary_values(check, setting, value, words):
     from empirical.checks import CHECKS, resolve_settings
 

@@ -63,8 +63,11 @@ def test_a_planted_pickle_runs_nothing_and_the_error_names_the_file(tmp_path, pl
     root = write_fake_cifar10(tmp_path / "cifar", per_batch=2)
     marker = tmp_path / "ran"
     payload = planted(marker)
-    batch = payload if where == "whole" else {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1],
-                                               b"filenames": [payload]}
+    batch = (
+        payload
+        if where == "whole"
+        else {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1], b"filenames": [payload]}
+    )
     (root / "data_batch_3").write_bytes(pickle.dumps(batch))
     with pytest.raises(ValueError) as error:
         load_cifar10(root)
@@ -81,9 +84,13 @@ def test_the_restricted_reader_reads_every_protocol_of_a_valid_batch(tmp_path, p
     from empirical.data.restricted_pickle import load_restricted
 
     rng = np.random.default_rng(protocol)
-    batch = {b"batch_label": b"training batch 1 of 5", b"labels": rng.integers(0, 10, 3).tolist(),
-             b"data": rng.integers(0, 256, (3, 3072), dtype=np.uint8), b"filenames": [b"a.png", b"b.png", b"c.png"],
-             b"meta": ("text", 1.5, None, True, [-(2 ** 70)])}
+    batch = {
+        b"batch_label": b"training batch 1 of 5",
+        b"labels": rng.integers(0, 10, 3).tolist(),
+        b"data": rng.integers(0, 256, (3, 3072), dtype=np.uint8),
+        b"filenames": [b"a.png", b"b.png", b"c.png"],
+        b"meta": ("text", 1.5, None, True, [-(2**70)]),
+    }
     path = tmp_path / "batch"
     path.write_bytes(pickle.dumps(batch, protocol=protocol))
     read = load_restricted(path, "a CIFAR-10 python batch", "re-extract it")
@@ -104,8 +111,10 @@ def test_only_latin1_bytes_are_spelled_through_codecs(tmp_path):
 
 def test_chat_jsonl_masks_everything_but_the_answers(tmp_path):
     path = tmp_path / "chat.jsonl"
-    rows = [{"messages": [{"role": "user", "content": f"question {i}"},
-                          {"role": "assistant", "content": f"answer {i}"}]} for i in range(5)]
+    rows = [
+        {"messages": [{"role": "user", "content": f"question {i}"}, {"role": "assistant", "content": f"answer {i}"}]}
+        for i in range(5)
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     data = load_chat_jsonl(path, max_length=48, test_fraction=0.2)
     assert data.task == "causal_lm" and data.num_classes == ByteTokenizer.vocab_size
@@ -116,12 +125,22 @@ def test_chat_jsonl_masks_everything_but_the_answers(tmp_path):
     assert all(l == -100 or l == t for t, l in zip(ids, labels))
 
 
-@pytest.mark.parametrize("line, message", [("{not json", "not valid JSON"), ('{"rows": []}', '"messages" list'),
-                                           ('{"messages": [{"role": "robot", "content": "x"}]}', "role")])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"rows": []}', '"messages" list'),
+        ('{"messages": [{"role": "robot", "content": "x"}]}', "role"),
+    ],
+)
 def test_chat_jsonl_bad_lines(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
-                    + "\n" + line + "\n")
+    path.write_text(
+        json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
+        + "\n"
+        + line
+        + "\n"
+    )
     with pytest.raises(ValueError, match=message):
         load_chat_jsonl(path)
     with pytest.raises(FileNotFoundError, match="messages"):

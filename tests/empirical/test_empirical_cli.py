@@ -15,8 +15,27 @@ def test_list_run_plot_show(tmp_path, capsys):
     listing = capsys.readouterr().out
     assert "inversion-contraction" in listing and "psi-contraction-iff" in listing
     out, figures = str(tmp_path / "results"), str(tmp_path / "figures")
-    code = main(["run", "commutator", "--model", "linear", "--data", "regression", "--set", "data.dim=4",
-                 "--set", "n_pairs=1", "--set", "n_lrs=4", "--out", out, "--plot", "--fig-dir", figures])
+    code = main(
+        [
+            "run",
+            "commutator",
+            "--model",
+            "linear",
+            "--data",
+            "regression",
+            "--set",
+            "data.dim=4",
+            "--set",
+            "n_pairs=1",
+            "--set",
+            "n_lrs=4",
+            "--out",
+            out,
+            "--plot",
+            "--fig-dir",
+            figures,
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "lr-commutator-formula" in printed and "median_exponent" in printed

@@ -7,8 +7,18 @@ import pytest
 import torch
 
 import theory.models.linear_regression as lr_theory
-from empirical.functional import (Objective, batchnorm_mode, flatten, split_state, task_loss, tree_add, tree_cosine,
-                                  tree_dot, tree_like, unflatten)
+from empirical.functional import (
+    Objective,
+    batchnorm_mode,
+    flatten,
+    split_state,
+    task_loss,
+    tree_add,
+    tree_cosine,
+    tree_dot,
+    tree_like,
+    unflatten,
+)
 from empirical.models import SmallCNN
 from tests.empirical.empirical_tolerances import chain_tolerance
 from theory.checking.error_model import UNIT_ROUNDOFF
@@ -49,8 +59,12 @@ def test_step_is_theta_minus_lr_autograd_gradient(mlp_setup):
     stepped = objective.step(params, batch, 0.1)
     for name in params:
         magnitude = float(reference[name].abs().max())
-        assert torch.allclose(stepped[name], params[name] - 0.1 * reference[name], rtol=0,
-                              atol=64 * UNIT_ROUNDOFF * (float(params[name].abs().max()) + magnitude))
+        assert torch.allclose(
+            stepped[name],
+            params[name] - 0.1 * reference[name],
+            rtol=0,
+            atol=64 * UNIT_ROUNDOFF * (float(params[name].abs().max()) + magnitude),
+        )
     ascent = objective.step(params, batch, 0.1, ascent=True)
     total, twice = flatten(tree_add(ascent, stepped)), 2 * flatten(params)
     step_size = 0.1 * float(flatten(reference).abs().max())
@@ -86,7 +100,9 @@ def test_bn_modes_use_batch_or_running_statistics():
     eval_reference = model(x)
     for mode, reference in (("train", train_reference), ("eval", eval_reference)):
         out = Objective(model, "classification", frozen, bn_mode=mode).outputs(params, x)
-        assert torch.equal(out, reference)  # the same kernels on the same tensors: bitwise equal, no rounding model needed
+        assert torch.equal(
+            out, reference
+        )  # the same kernels on the same tensors: bitwise equal, no rounding model needed
     assert all(torch.equal(frozen[k], running[k]) for k in running)  # functional calls never update buffers
     assert model.training is False
     with pytest.raises(ValueError, match="bn_mode"):

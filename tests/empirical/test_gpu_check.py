@@ -10,8 +10,22 @@ from empirical.gpu_check import NOT_IN_GPU_PLAN, PROFILES, main
 
 def test_gpu_check_tiny_end_to_end(tmp_path, capsys):
     out, figures = tmp_path / "out", tmp_path / "figures"
-    assert main(["--tiny", "--device", "cpu", "--out", str(out), "--fig-dir", str(figures),
-                 "--cifar", str(tmp_path / "no-cifar")]) == 0
+    assert (
+        main(
+            [
+                "--tiny",
+                "--device",
+                "cpu",
+                "--out",
+                str(out),
+                "--fig-dir",
+                str(figures),
+                "--cifar",
+                str(tmp_path / "no-cifar"),
+            ]
+        )
+        == 0
+    )
     report = json.loads((out / "summary.json").read_text())
     assert report["skipped"] == []
     ran = {(n["family"], n["check"]) for n in report["numbers"]}

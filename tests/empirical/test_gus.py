@@ -29,8 +29,14 @@ def trained_mlp(mlp_setup):
     setup = copy.copy(mlp_setup)
     setup.model = copy.deepcopy(mlp_setup.model)
     config = TrainConfig(epochs=2, batch_size=64, lr=0.1, seed=0)
-    run_steps(setup.model, setup.data.train_x, setup.data.train_y, schedule(setup.data.train_x.shape[0], config),
-              config, default_loss("classification"))
+    run_steps(
+        setup.model,
+        setup.data.train_x,
+        setup.data.train_y,
+        schedule(setup.data.train_x.shape[0], config),
+        config,
+        default_loss("classification"),
+    )
     return setup
 
 
@@ -39,8 +45,18 @@ def _clamped_gaussian_poisons(setup, draw: int, count: int = 100, eps: float = 0
     objective, params = setup.objective()
     indices = torch.arange(count)
     x, y = setup.batch(indices.numpy())
-    poisons = craft("gaussian", objective, params, x, y, indices, setup.data.lower, setup.data.upper, eps=eps,
-                    generator=torch.Generator().manual_seed(draw))
+    poisons = craft(
+        "gaussian",
+        objective,
+        params,
+        x,
+        y,
+        indices,
+        setup.data.lower,
+        setup.data.upper,
+        eps=eps,
+        generator=torch.Generator().manual_seed(draw),
+    )
     return objective, params, poisons
 
 
@@ -55,8 +71,16 @@ def test_gus_null_is_standard_normal_under_the_packages_clamping(trained_mlp):
         drawn.append(gus_statistic(objective, params, poisons.sources, poisons.targets, poisons.noise, poisons.eps))
         delta = poisons.delta.reshape(len(poisons), -1)
         rms = delta.pow(2).mean(dim=1).sqrt()
-        added.append(gus_statistic(objective, params, poisons.sources, poisons.targets,
-                                   (delta / rms[:, None]).reshape(poisons.sources.shape), 1.0))
+        added.append(
+            gus_statistic(
+                objective,
+                params,
+                poisons.sources,
+                poisons.targets,
+                (delta / rms[:, None]).reshape(poisons.sources.shape),
+                1.0,
+            )
+        )
     assert stats.kstest(torch.cat(drawn).numpy(), "norm").pvalue > LEVEL
     assert stats.kstest(torch.cat(added).numpy(), "norm").pvalue < LEVEL
 

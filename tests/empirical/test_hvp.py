@@ -161,7 +161,6 @@ def test_batchnorm_train_mode_hessian_differs_from_eval_mode(cnn_setup):
     assert all(torch.equal(frozen[k], v) for k, v in split_state(cnn_setup.model)[1].items())
 
 
-
 def test_dense_hessian_refuses_over_budget_and_chunks_below_it(mlp_setup):
     from empirical.hvp import activation_bytes, dense_hessian_bytes
 
@@ -215,15 +214,22 @@ def test_dense_hessian_memory_estimate_bounds_the_measured_peak(examples, chunk)
 
     if not peak_memory_supported():
         pytest.skip("needs Linux's /proc/self/clear_refs to reset the resident high-water mark")
-    done = subprocess.run([sys.executable, "-c", _PEAK_MEMORY_SCRIPT, str(examples), str(chunk)],
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_MEMORY_SCRIPT, str(examples), str(chunk)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     grown, estimate = map(int, done.stdout.split())
     assert grown > 0
     assert grown <= estimate, f"the peak grew by {grown / 2**20:.0f} MiB, estimate {estimate / 2**20:.0f} MiB"
 
 
-@pytest.mark.parametrize("size, activations, budget", [(1466, 2_590_000, 2 * 2**30), (1466, 2_590_000, 90 * 2**20),
-                                                       (50, 10_000, 10**12), (3466, 260_000, 60 * 2**20)])
+@pytest.mark.parametrize(
+    "size, activations, budget",
+    [(1466, 2_590_000, 2 * 2**30), (1466, 2_590_000, 90 * 2**20), (50, 10_000, 10**12), (3466, 260_000, 60 * 2**20)],
+)
 def test_default_chunk_is_the_largest_that_fits(size, activations, budget):
     from empirical.hvp import DEFAULT_MAX_CHUNK, default_dense_chunk, dense_hessian_bytes
 
@@ -235,8 +241,9 @@ def test_default_chunk_is_the_largest_that_fits(size, activations, budget):
         assert chunk == cap or dense_hessian_bytes(size, 4, chunk + 1, activations) > budget
 
 
-@pytest.mark.parametrize("model, data, options", [("small-cnn", "digits", {}),
-                                                  ("resnet18", "cifar-synthetic", {"width": 4})])
+@pytest.mark.parametrize(
+    "model, data, options", [("small-cnn", "digits", {}), ("resnet18", "cifar-synthetic", {"width": 4})]
+)
 def test_reused_graph_products_cost_about_twice_a_gradient_in_arithmetic(model, data, options):
     """Exact operation counts (torch.utils.flop_counter: convolutions and matrix products), not times. An exact
     HVP differentiates a backward pass: per convolution, the backward's two convolutions have four as their
@@ -248,8 +255,15 @@ def test_reused_graph_products_cost_about_twice_a_gradient_in_arithmetic(model, 
 
     from empirical.setup import prepare
 
-    setup = prepare(model, data, model_options=options, data_options={"n_train": 8, "n_test": 4}
-                    if data == "cifar-synthetic" else {}, dtype="float32", bn_mode="train", progress=False)
+    setup = prepare(
+        model,
+        data,
+        model_options=options,
+        data_options={"n_train": 8, "n_test": 4} if data == "cifar-synthetic" else {},
+        dtype="float32",
+        bn_mode="train",
+        progress=False,
+    )
     objective, params = setup.objective()
     batch = setup.batch(list(range(4)))
     vector = tree_like(params, torch.Generator().manual_seed(0))

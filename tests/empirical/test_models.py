@@ -8,13 +8,23 @@ import torch
 from empirical.data import random_tokens
 from empirical.functional import flatten, point, tree_like
 from empirical.hvp import HessianVectorProduct
-from empirical.models import MLP, LinearModel, ResNet18, SmallCNN, build_llama, build_model, llama_config, parameter_selector
+from empirical.models import (
+    MLP,
+    LinearModel,
+    ResNet18,
+    SmallCNN,
+    build_llama,
+    build_model,
+    llama_config,
+    parameter_selector,
+)
 from empirical.setup import Setup
 from theory.checking.error_model import gamma
 
 
 def _resnet18_count(width: int, classes: int, channels: int = 3) -> int:
     """Conv weights (no bias) + BatchNorm (2 per channel) + linear, block by block."""
+
     def conv(cin, cout, k):
         return cin * cout * k * k
 

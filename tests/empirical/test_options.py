@@ -15,9 +15,11 @@ from empirical.options import _CONSTRUCTORS, _FILLED, data_keys, data_names, mod
 
 
 def _imported_defaults(function) -> dict:
-    return {name: None if parameter.default is parameter.empty else parameter.default
-            for name, parameter in inspect.signature(function).parameters.items()
-            if name not in _FILLED and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)}
+    return {
+        name: None if parameter.default is parameter.empty else parameter.default
+        for name, parameter in inspect.signature(function).parameters.items()
+        if name not in _FILLED and parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL)
+    }
 
 
 def test_names_match_the_imported_registries():
@@ -76,8 +78,10 @@ def test_the_registry_runs_the_check_modules_own_functions():
 
 
 def test_help_imports_no_torch():
-    code = ("import sys; from empirical.options import help_text; text = help_text(); "
-            "print('torch' in sys.modules, 'scipy.stats' in sys.modules, len(text))")
+    code = (
+        "import sys; from empirical.options import help_text; text = help_text(); "
+        "print('torch' in sys.modules, 'scipy.stats' in sys.modules, len(text))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     torch_loaded, stats_loaded, length = done.stdout.split()
     assert torch_loaded == "False" and stats_loaded == "False" and int(length) > 1000

@@ -31,7 +31,9 @@ def test_mean_of_per_example_gradients_is_the_batch_gradient(mlp_setup):
     per = per_example_gradients(objective, params, x, y)
     mean = flatten({k: v.mean(dim=0) for k, v in per.items()})
     batch = flatten(objective.gradient(params, (x, y)))
-    assert torch.allclose(mean, batch, rtol=0, atol=8 * 64 * UNIT_ROUNDOFF * float(batch.abs().max() + mean.abs().max()))
+    assert torch.allclose(
+        mean, batch, rtol=0, atol=8 * 64 * UNIT_ROUNDOFF * float(batch.abs().max() + mean.abs().max())
+    )
 
 
 def test_train_mode_batchnorm_is_refused(cnn_setup):

@@ -16,19 +16,47 @@ POINTS = (1273, 404, 954, 766)
 
 
 def _sweep_rows() -> list[dict]:
-    return [{"role": "measurement", "point": point, "case": f"z={point}", "lr": lr, "error_norm": lr ** 2,
-             "prediction_norm": lr ** 2, "ratio": 1.0, "roundoff_floor": 1e-15} for point in POINTS for lr in LRS]
+    return [
+        {
+            "role": "measurement",
+            "point": point,
+            "case": f"z={point}",
+            "lr": lr,
+            "error_norm": lr**2,
+            "prediction_norm": lr**2,
+            "ratio": 1.0,
+            "roundoff_floor": 1e-15,
+        }
+        for point in POINTS
+        for lr in LRS
+    ]
 
 
 ROWS = {
     "ascent-error": _sweep_rows,
     "commutator": _sweep_rows,
-    "gradient-cosine": lambda: [{"role": "measurement", "pretrain_epochs": epochs, "interleaved": k, "cosine": c}
-                                for epochs in (0, 1, 2, 5) for k in (1, 10, 100) for c in (0.1, 0.2)],
-    "orthogonal-craft": lambda: [{"role": "measurement", "point": point, "step": step, "abs_cosine": 0.5 / (1 + step)}
-                                 for point in POINTS for step in (0, 5, 10)],
-    "hard-points": lambda: [{"role": "measurement", "kind": "fgsm" if i % 2 else "data", "loss": 0.1 + i,
-                             "grad_norm": 1.0 + i, "hessian_norm": 2.0 + i, "ascent_error": 0.5 + i} for i in range(6)],
+    "gradient-cosine": lambda: [
+        {"role": "measurement", "pretrain_epochs": epochs, "interleaved": k, "cosine": c}
+        for epochs in (0, 1, 2, 5)
+        for k in (1, 10, 100)
+        for c in (0.1, 0.2)
+    ],
+    "orthogonal-craft": lambda: [
+        {"role": "measurement", "point": point, "step": step, "abs_cosine": 0.5 / (1 + step)}
+        for point in POINTS
+        for step in (0, 5, 10)
+    ],
+    "hard-points": lambda: [
+        {
+            "role": "measurement",
+            "kind": "fgsm" if i % 2 else "data",
+            "loss": 0.1 + i,
+            "grad_norm": 1.0 + i,
+            "hessian_norm": 2.0 + i,
+            "ascent_error": 0.5 + i,
+        }
+        for i in range(6)
+    ],
 }
 
 
@@ -39,8 +67,11 @@ def test_each_check_draws_a_paper_figure_with_distinct_legend_entries(name):
     figure_style.wrap_labels(figure)
     figure.canvas.draw()
     assert figure.get_size_inches()[0] in (figure_style.SINGLE_COLUMN, figure_style.DOUBLE_COLUMN)
-    sizes = [text.get_fontsize() for text in figure.findobj(lambda a: hasattr(a, "get_fontsize"))
-             if getattr(text, "get_text", lambda: "")() and text.get_visible()]
+    sizes = [
+        text.get_fontsize()
+        for text in figure.findobj(lambda a: hasattr(a, "get_fontsize"))
+        if getattr(text, "get_text", lambda: "")() and text.get_visible()
+    ]
     assert sizes and min(sizes) >= figure_style.MIN_FONT_PT
     assert all(axis.get_legend() is None or not axis.axison for axis in figure.axes)  # legends outside the panels
     assert not _look_alikes(figure), f"legend entries drawn alike: {_look_alikes(figure)}"

@@ -16,8 +16,14 @@ from empirical.functional import Objective, flatten, split_state, tree_like
 from empirical.hvp import dense_hessian
 from empirical.models import build_model
 from empirical.poisoning.attacks import ATTACKS, craft
-from empirical.poisoning.evaluation import (auc_standard_error, detection, example_losses, gus_statistic,
-                                            lira_offline, logit_confidence)
+from empirical.poisoning.evaluation import (
+    auc_standard_error,
+    detection,
+    example_losses,
+    gus_statistic,
+    lira_offline,
+    logit_confidence,
+)
 from empirical.poisoning.influence import inverse_hvp
 from empirical.poisoning.measures import hessian_probes, input_gradients, per_example_summary
 from empirical.poisoning.methods import METHODS, image_problem, unlearn
@@ -34,8 +40,18 @@ def _poisons(setup, attack="fgsm-variant", count=6, **options):
     objective, params = setup.objective()
     indices = torch.arange(count)
     x, y = setup.batch(indices.numpy())
-    return craft(attack, objective, params, x, y, indices, setup.data.lower, setup.data.upper,
-                 generator=torch.Generator().manual_seed(1), **options)
+    return craft(
+        attack,
+        objective,
+        params,
+        x,
+        y,
+        indices,
+        setup.data.lower,
+        setup.data.upper,
+        generator=torch.Generator().manual_seed(1),
+        **options,
+    )
 
 
 # ----------------------------------------------------------------------------- GUS
@@ -45,9 +61,14 @@ def test_gus_on_a_model_that_never_saw_the_noise_is_standard_normal(mlp_setup):
     x, y = mlp_setup.batch(np.arange(50))
     generator = torch.Generator().manual_seed(0)
     eps = 0.05
-    values = torch.cat([gus_statistic(objective, params, x, y, eps * torch.randn(x.shape, generator=generator,
-                                                                                 dtype=torch.float64), eps)
-                        for _ in range(20)]).numpy()
+    values = torch.cat(
+        [
+            gus_statistic(
+                objective, params, x, y, eps * torch.randn(x.shape, generator=generator, dtype=torch.float64), eps
+            )
+            for _ in range(20)
+        ]
+    ).numpy()
     assert stats.kstest(values, "norm").pvalue > LEVEL
 
 
@@ -61,13 +82,26 @@ def test_gus_on_the_fgsm_variant_noise_has_the_predicted_biased_mean(mlp_setup):
     predicted = math.sqrt(2 / math.pi) * flat.abs().sum(1) / flat.norm(dim=1)
     generator = torch.Generator().manual_seed(0)
     draws = 20
-    values = torch.stack([gus_statistic(objective, params, x, y, 0.05 * torch.copysign(
-        torch.randn(x.shape, generator=generator, dtype=torch.float64), gradient), 0.05) for _ in range(draws)])
+    values = torch.stack(
+        [
+            gus_statistic(
+                objective,
+                params,
+                x,
+                y,
+                0.05 * torch.copysign(torch.randn(x.shape, generator=generator, dtype=torch.float64), gradient),
+                0.05,
+            )
+            for _ in range(draws)
+        ]
+    )
     centred = (-values - predicted).reshape(-1).numpy()
     # The centred values are iid-per-point with variance 1 - 2/pi: their mean is within z_{LEVEL/2} standard errors.
     z = stats.norm.isf(LEVEL / 2)
     assert abs(centred.mean()) <= z * math.sqrt((1 - 2 / math.pi) / centred.size)
-    assert abs(centred.var() - (1 - 2 / math.pi)) <= 0.15  # chi-square spread of 1000 draws: sd 0.4 * sqrt(2/999) ~ 0.02
+    assert (
+        abs(centred.var() - (1 - 2 / math.pi)) <= 0.15
+    )  # chi-square spread of 1000 draws: sd 0.4 * sqrt(2/999) ~ 0.02
     assert -values.mean() > math.sqrt(2 / math.pi) - 0.1  # so the N(0, 1) null is far off (mean 0)
     assert stats.kstest(values.reshape(-1).numpy(), "norm").pvalue < LEVEL
 
@@ -89,7 +123,9 @@ def test_offline_lira_scores_are_standardised_confidences(mlp_setup):
     with torch.no_grad():
         p = torch.softmax(mlp_setup.model(x), dim=1).gather(1, y.view(-1, 1)).squeeze(1)
     # log(p) - log1p(-p) evaluates ~6 roundings of magnitude |phi| + 1 (softmax, logs, subtraction)
-    assert float((phi - (torch.log(p) - torch.log1p(-p))).abs().max()) <= float64_tolerance(32, float(phi.abs().max()) + 1)
+    assert float((phi - (torch.log(p) - torch.log1p(-p))).abs().max()) <= float64_tolerance(
+        32, float(phi.abs().max()) + 1
+    )
     generator = torch.Generator().manual_seed(0)
     means = torch.randn(300, generator=generator, dtype=torch.float64) * 3
     shadows = means + torch.randn(8, 300, generator=generator, dtype=torch.float64)
@@ -110,8 +146,9 @@ def small_run():
     params, frozen = split_state(model)
     objective = Objective(model, data.task, frozen, bn_mode="eval")
     indices = torch.tensor([3, 50, 120, 200, 299])
-    poisons = craft("fgsm-variant", objective, params, data.train_x[indices], data.train_y[indices], indices,
-                    data.lower, data.upper)
+    poisons = craft(
+        "fgsm-variant", objective, params, data.train_x[indices], data.train_y[indices], indices, data.lower, data.upper
+    )
     run = train_with_poisons(model, data, poisons, TrainConfig(epochs=2, batch_size=32, lr=0.1, seed=0))
     return data, poisons, run
 
@@ -124,7 +161,7 @@ def test_retrain_and_rewind_replay_are_exact(small_run):
         assert torch.equal(retrained.state[name], value), name
         assert torch.equal(rewound.state[name], value), name
     assert not all(torch.equal(run.poisoned[n], run.reference[n]) for n in run.reference)
-    assert rewound.grad_evals == sum(int(b.numel()) for b in run.retain_plan.batches[rewound.info["rewound_to_step"]:])
+    assert rewound.grad_evals == sum(int(b.numel()) for b in run.retain_plan.batches[rewound.info["rewound_to_step"] :])
     assert rewound.grad_evals <= retrained.grad_evals == run.retain_plan.examples
 
 
@@ -132,8 +169,11 @@ def test_every_method_runs_and_reports_its_cost(small_run):
     _, poisons, run = small_run
     problem = image_problem(run)
     for method in METHODS:
-        result = unlearn(method, problem, **({"epochs": 1} if method in ("neggrad_plus", "neggrad_plus_aligned",
-                                                                         "scrub", "finetune") else {}))
+        result = unlearn(
+            method,
+            problem,
+            **({"epochs": 1} if method in ("neggrad_plus", "neggrad_plus_aligned", "scrub", "finetune") else {}),
+        )
         assert result.grad_evals > 0 and set(result.state) == set(run.reference)
     ascent = unlearn("gradient_ascent", problem)
     assert ascent.grad_evals == 4 * len(poisons)  # the draft's 4 epochs over the forget set
@@ -172,8 +212,11 @@ def test_attack_errors(mlp_setup):
 def test_every_attack_keeps_range_budget_label_and_noise(mlp_setup, attack):
     options = {}
     if attack == "influence":
-        options = {"train_batch": mlp_setup.batch(np.arange(40)), "test_batch": mlp_setup.batch([0], "test"),
-                   "steps": 2}
+        options = {
+            "train_batch": mlp_setup.batch(np.arange(40)),
+            "test_batch": mlp_setup.batch([0], "test"),
+            "steps": 2,
+        }
     elif attack in ("hessian", "gradnorm"):
         options = {"steps": 2, "eps": 0.1}
     poisons = _poisons(mlp_setup, attack, **options)
@@ -195,8 +238,14 @@ def test_every_attack_keeps_range_budget_label_and_noise(mlp_setup, attack):
 
 
 def test_influence_attack_reports_its_cg_residual(mlp_setup):
-    poisons = _poisons(mlp_setup, "influence", train_batch=mlp_setup.batch(np.arange(40)),
-                       test_batch=mlp_setup.batch([0], "test"), steps=1, damping=1.0)
+    poisons = _poisons(
+        mlp_setup,
+        "influence",
+        train_batch=mlp_setup.batch(np.arange(40)),
+        test_batch=mlp_setup.batch([0], "test"),
+        steps=1,
+        damping=1.0,
+    )
     assert 0 <= poisons.info["cg_residual"] and poisons.info["cg_hvps"] >= poisons.info["cg_iterations"]
 
 
@@ -207,8 +256,9 @@ def test_hessian_measures_match_linear_regression_closed_forms(linear_setup):
     x, y = linear_setup.batch(np.arange(5))
     p = x.shape[1]
     exact = hessian_probes(params, 0, exact=True)
-    spectral = per_example_summary(objective, params, x, y, "spectral", power_iters=3,
-                                   generator=torch.Generator().manual_seed(0))["spectral"]
+    spectral = per_example_summary(
+        objective, params, x, y, "spectral", power_iters=3, generator=torch.Generator().manual_seed(0)
+    )["spectral"]
     trace = per_example_summary(objective, params, x, y, "trace", probes=exact)["trace"]
     diagonal = per_example_summary(objective, params, x, y, "diagonal", probes=exact)["diagonal"]
     norm_sq = (x**2).sum(1)
@@ -225,8 +275,21 @@ def test_hessian_attack_raises_the_hessian_within_the_box(linear_setup):
     objective, params = linear_setup.objective()
     x, y = linear_setup.batch(np.arange(4))
     eps = 0.5
-    poisons = craft("hessian", objective, params, x, y, torch.arange(4), linear_setup.data.lower,
-                    linear_setup.data.upper, eps=eps, alpha=0.99, measure="spectral", steps=15, lr=0.05)
+    poisons = craft(
+        "hessian",
+        objective,
+        params,
+        x,
+        y,
+        torch.arange(4),
+        linear_setup.data.lower,
+        linear_setup.data.upper,
+        eps=eps,
+        alpha=0.99,
+        measure="spectral",
+        steps=15,
+        lr=0.05,
+    )
     before, after = (x**2).sum(1), (poisons.inputs**2).sum(1)
     ceiling = ((x.abs() + eps) ** 2).sum(1)
     assert bool((after > before).all())
@@ -251,8 +314,9 @@ def test_inverse_hvp_matches_a_dense_solve():
     # |s - s*| <= |A^{-1}| |A s - b| (the reported residual) plus the dense solve's backward error
     # (gamma_p * cond(A) * |s*|, Higham 9.2), and the HVP's own rounding (gamma_p |A| |s|, same order).
     condition = float(eigenvalues.max() / eigenvalues.min())
-    tolerance = (solve.residual * float(b.norm()) / float(eigenvalues.min())
-                 + 2 * float64_tolerance(matrix.shape[0], condition * float(dense.norm())))
+    tolerance = solve.residual * float(b.norm()) / float(eigenvalues.min()) + 2 * float64_tolerance(
+        matrix.shape[0], condition * float(dense.norm())
+    )
     assert float((flatten(solve.solution) - dense).norm()) <= tolerance
     assert solve.residual <= 1e-10 and solve.converged
 
@@ -261,9 +325,17 @@ def test_inverse_hvp_matches_a_dense_solve():
 def test_poison_unlearning_check_runs_tiny(cnn_setup):
     from empirical.poisoning.experiments import POISON_DEFAULTS, run_poison_unlearning
 
-    settings = {**POISON_DEFAULTS, "attacks": ["fgsm-variant", "gaussian"], "methods": ["retrain", "gradient_ascent"],
-                "n_poisons": 4, "epochs": 1, "gus_draws": 10, "n_clean": 3, "rerun_exact": True,
-                "n_shadow": 2}
+    settings = {
+        **POISON_DEFAULTS,
+        "attacks": ["fgsm-variant", "gaussian"],
+        "methods": ["retrain", "gradient_ascent"],
+        "n_poisons": 4,
+        "epochs": 1,
+        "gus_draws": 10,
+        "n_clean": 3,
+        "rerun_exact": True,
+        "n_shadow": 2,
+    }
     rows = run_poison_unlearning(cnn_setup, settings)
     measured = [r for r in rows if r.role == "measurement"]
     assert {r.params["method"] for r in measured} == {"poisoned", "reference", "retrain", "gradient_ascent"}
@@ -282,12 +354,27 @@ def test_hessian_poisons_and_cost_checks_run_tiny(mlp_setup):
     from empirical.poisoning.cost import DEFAULTS, fit_exponent, run
     from empirical.poisoning.experiments import HESSIAN_DEFAULTS, run_hessian_poisons
 
-    rows = run_hessian_poisons(mlp_setup, {**HESSIAN_DEFAULTS, "alphas": [0.5], "n_poisons": 2, "steps": 2,
-                                           "epochs": 1})
+    rows = run_hessian_poisons(
+        mlp_setup, {**HESSIAN_DEFAULTS, "alphas": [0.5], "n_poisons": 2, "steps": 2, "epochs": 1}
+    )
     assert any(r.params.get("metric") == "max_alpha_median_ascent_error_over_clean" for r in rows)
-    rows = run(mlp_setup, {**DEFAULTS, "n_train": [20, 40], "n_test": [1], "n_transformations": [1], "hidden": [4],
-                           "base_n_train": 20, "base_n_test": 1, "base_n_transformations": 1, "base_hidden": 4,
-                           "cg_iters": 2, "repeats": 1, "n_poisons": 2})
+    rows = run(
+        mlp_setup,
+        {
+            **DEFAULTS,
+            "n_train": [20, 40],
+            "n_test": [1],
+            "n_transformations": [1],
+            "hidden": [4],
+            "base_n_train": 20,
+            "base_n_test": 1,
+            "base_n_transformations": 1,
+            "base_hidden": 4,
+            "cg_iters": 2,
+            "repeats": 1,
+            "n_poisons": 2,
+        },
+    )
     work = [r for r in rows if r.params.get("metric") == "defender/exponent_n_train/work"]
     assert len(work) == 1 and abs(work[0].metrics["value"] - 1.0) < 0.05  # counted cost: linear in N_train
     # counted FLOPs (torch.utils.flop_counter), not a cost model: the defender's grow with N_train, the FGSM
@@ -309,8 +396,23 @@ def test_hessian_poisons_and_cost_checks_run_tiny(mlp_setup):
 def test_cli_reports_a_bad_setting(capsys, tmp_path):
     from empirical.cli import main
 
-    assert main(["run", "poison-unlearning", "--model", "mlp", "--set", "model.hidden=4", "--set", "attacks=pgd",
-                 "--out", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "poison-unlearning",
+                "--model",
+                "mlp",
+                "--set",
+                "model.hidden=4",
+                "--set",
+                "attacks=pgd",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "unknown attack" in capsys.readouterr().err
 
 
@@ -321,15 +423,22 @@ def test_paper_preset_runs_on_cifar10_batches_read_from_a_local_folder(tmp_path)
     from empirical.setup import prepare
 
     root = write_fake_cifar10(tmp_path / "cifar", per_batch=26)  # 130 training images: the preset's batch of 128 fits
-    setup = prepare("resnet18", "cifar10", model_options={"width": 2}, data_options={"root": str(root)},
-                    progress=False)
-    settings = {**POISON_DEFAULTS, "preset": "paper", "attacks": ["fgsm-variant"], "methods": ["gradient_ascent"],
-                "epochs": 1, "n_poisons": 2, "gus_draws": 5, "n_clean": 2, "n_shadow": 0}
+    setup = prepare("resnet18", "cifar10", model_options={"width": 2}, data_options={"root": str(root)}, progress=False)
+    settings = {
+        **POISON_DEFAULTS,
+        "preset": "paper",
+        "attacks": ["fgsm-variant"],
+        "methods": ["gradient_ascent"],
+        "epochs": 1,
+        "n_poisons": 2,
+        "gus_draws": 5,
+        "n_clean": 2,
+        "n_shadow": 0,
+    }
     resolved = _resolve(settings, POISON_DEFAULTS)
     assert resolved["epochs"] == 1 and resolved["batch_size"] == 128 and resolved["rerun_exact"] is True
     rows = run_poison_unlearning(setup, settings)
-    assert {r.params["method"] for r in rows if r.role == "measurement"} == {"poisoned", "reference",
-                                                                            "gradient_ascent"}
+    assert {r.params["method"] for r in rows if r.role == "measurement"} == {"poisoned", "reference", "gradient_ascent"}
     with pytest.raises(ValueError, match="preset"):
         run_poison_unlearning(setup, {**settings, "preset": "huge"})
 
@@ -355,8 +464,21 @@ def test_hessian_attack_optimum_on_a_model_where_it_is_known():
     found = {}
     for alpha in (0.1, 0.9):
         optimum = float(grid[torch.argmin(-alpha * grid**4 + (1 - alpha) * (grid - 0.5) ** 2 * grid**2)])
-        poisons = craft("hessian", objective, params, sources, targets, torch.arange(1), lower, upper,
-                        generator=torch.Generator().manual_seed(0), alpha=alpha, steps=150, lr=0.02, power_iters=1)
+        poisons = craft(
+            "hessian",
+            objective,
+            params,
+            sources,
+            targets,
+            torch.arange(1),
+            lower,
+            upper,
+            generator=torch.Generator().manual_seed(0),
+            alpha=alpha,
+            steps=150,
+            lr=0.02,
+            power_iters=1,
+        )
         found[alpha] = float(poisons.inputs)
         assert abs(found[alpha] - optimum) < 0.05, (alpha, found[alpha], optimum)  # Adam jitters by ~ lr near the end
     assert found[0.9] - found[0.1] > 0.3
@@ -369,14 +491,46 @@ def test_alpha_changes_the_hessian_poisons_when_the_terms_are_balanced(mlp_setup
     9 times more)."""
     objective, params = mlp_setup.objective()
     x, y = mlp_setup.batch(np.arange(4))
-    made = {alpha: craft("hessian", objective, params, x, y, torch.arange(4), mlp_setup.data.lower,
-                         mlp_setup.data.upper, generator=torch.Generator().manual_seed(0), alpha=alpha, steps=10,
-                         balance="source") for alpha in (0.1, 0.9)}
+    made = {
+        alpha: craft(
+            "hessian",
+            objective,
+            params,
+            x,
+            y,
+            torch.arange(4),
+            mlp_setup.data.lower,
+            mlp_setup.data.upper,
+            generator=torch.Generator().manual_seed(0),
+            alpha=alpha,
+            steps=10,
+            balance="source",
+        )
+        for alpha in (0.1, 0.9)
+    }
     assert float((made[0.1].inputs - made[0.9].inputs).abs().max()) > 0.1
-    norms = {alpha: per_example_summary(objective, params, p.inputs, p.targets, "spectral", power_iters=10,
-                                        generator=torch.Generator().manual_seed(0))["grad_norm"]
-             for alpha, p in made.items()}
+    norms = {
+        alpha: per_example_summary(
+            objective,
+            params,
+            p.inputs,
+            p.targets,
+            "spectral",
+            power_iters=10,
+            generator=torch.Generator().manual_seed(0),
+        )["grad_norm"]
+        for alpha, p in made.items()
+    }
     assert float(norms[0.1].median()) < float(norms[0.9].median())
     with pytest.raises(ValueError, match="balance"):
-        craft("hessian", objective, params, x, y, torch.arange(4), mlp_setup.data.lower, mlp_setup.data.upper,
-              balance="both")
+        craft(
+            "hessian",
+            objective,
+            params,
+            x,
+            y,
+            torch.arange(4),
+            mlp_setup.data.lower,
+            mlp_setup.data.upper,
+            balance="both",
+        )

@@ -13,9 +13,18 @@ from scipy import stats
 from torch import nn
 
 from empirical.poisoning import evaluation
-from empirical.poisoning.evaluation import (accuracy, auc_standard_error, detection, example_losses, gus_null,
-                                            gus_statistic, lira_offline, logit_confidence, tpr_at_fpr,
-                                            weight_distance)
+from empirical.poisoning.evaluation import (
+    accuracy,
+    auc_standard_error,
+    detection,
+    example_losses,
+    gus_null,
+    gus_statistic,
+    lira_offline,
+    logit_confidence,
+    tpr_at_fpr,
+    weight_distance,
+)
 from theory.checking.error_model import float64_tolerance
 
 GRADIENT = torch.tensor([[3.0, 4.0, 0.0], [0.0, 0.0, 2.0], [1.0, -2.0, 2.0]], dtype=torch.float64)
@@ -47,8 +56,10 @@ def test_gus_statistic_is_the_projection_on_the_gradient_over_eps(fixed_gradient
 
 def test_gus_null_draws_fresh_noise_on_the_same_gradients_at_the_same_scale(fixed_gradients):
     sources = torch.zeros(3, 1, 3, dtype=torch.float64)  # (n, channels, features): n is not sources.shape[1]
-    draws = [torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], dtype=torch.float64),
-             torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]], dtype=torch.float64)]
+    draws = [
+        torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]], dtype=torch.float64),
+        torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]], dtype=torch.float64),
+    ]
     sample = iter(draws)
     eps = 0.25
     generator = torch.Generator()
@@ -63,10 +74,12 @@ def test_gus_null_draws_fresh_noise_on_the_same_gradients_at_the_same_scale(fixe
 
 
 def test_gus_of_a_zero_gradient_is_zero_not_nan(monkeypatch):
-    monkeypatch.setattr(evaluation, "input_gradients",
-                        lambda objective, params, sources, targets: torch.zeros_like(sources))
-    values = gus_statistic(None, {}, torch.zeros(2, 3, dtype=torch.float64), None,
-                           torch.ones(2, 3, dtype=torch.float64), 1.0)
+    monkeypatch.setattr(
+        evaluation, "input_gradients", lambda objective, params, sources, targets: torch.zeros_like(sources)
+    )
+    values = gus_statistic(
+        None, {}, torch.zeros(2, 3, dtype=torch.float64), None, torch.ones(2, 3, dtype=torch.float64), 1.0
+    )
     assert values.tolist() == [0.0, 0.0]
 
 
@@ -85,8 +98,9 @@ def test_hanley_mcneil_standard_error_by_the_formula():
     expected = math.sqrt((0.8 * 0.2 + 9 * (q1 - 0.64) + 19 * (q2 - 0.64)) / 200)
     assert auc_standard_error(0.8, 10, 20) == pytest.approx(expected, rel=1e-14)
     assert auc_standard_error(0.8, 20, 10) != pytest.approx(expected, rel=1e-3)  # the roles are not symmetric
-    assert auc_standard_error(0.5, 200, 200) == pytest.approx(math.sqrt((0.25 + 199 * (1 / 3 - 0.25) + 199 *
-                                                                        (0.5 / 1.5 - 0.25)) / 40000), rel=1e-14)
+    assert auc_standard_error(0.5, 200, 200) == pytest.approx(
+        math.sqrt((0.25 + 199 * (1 / 3 - 0.25) + 199 * (0.5 / 1.5 - 0.25)) / 40000), rel=1e-14
+    )
     assert auc_standard_error(1.0, 5, 5) == 0.0
 
 
@@ -99,8 +113,9 @@ def test_detection_by_hand():
     assert result.auc == pytest.approx(pairs, rel=1e-14)
     assert result.auc_se == auc_standard_error(result.auc, 4, 201)
     assert result.tpr_at_1 == 0.75 and result.tpr_at_5 == 0.75
-    assert result.p_mannwhitney == pytest.approx(stats.mannwhitneyu(positives, negatives, alternative="greater").pvalue,
-                                                 rel=1e-12)
+    assert result.p_mannwhitney == pytest.approx(
+        stats.mannwhitneyu(positives, negatives, alternative="greater").pvalue, rel=1e-12
+    )
     assert result.p_ztest == pytest.approx(2 * stats.norm.sf(2 * 2.375), rel=1e-12)  # two-sided
     assert math.isnan(detection(positives, negatives, standard_normal_null=False).p_ztest)
     shown = result.as_dict("gus")
@@ -128,8 +143,9 @@ def test_losses_accuracy_and_confidence_in_eval_mode_then_the_mode_restored():
     model = _Affine().train()
     x = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
     y = torch.tensor([0, 2, 1])
-    logits = x @ torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64).T + \
-        torch.tensor([0.0, 0.5, -1.0], dtype=torch.float64)
+    logits = x @ torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64).T + torch.tensor(
+        [0.0, 0.5, -1.0], dtype=torch.float64
+    )
     log_p = logits - torch.logsumexp(logits, dim=1, keepdim=True)
     chosen = log_p[torch.arange(3), y]
     assert torch.allclose(example_losses(model, x, y), -chosen, rtol=1e-14) and model.training

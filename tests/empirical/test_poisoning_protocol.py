@@ -10,13 +10,28 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from empirical.poisoning.evaluation import example_losses, lira_offline, logit_confidence
-from empirical.poisoning.grid import (GRID_SIZES, approximate_methods, attack_stage, draft, grid_settings,
-                                      seed_stage, unlearned_state)
-from empirical.poisoning.protocol import (attack_success, floor_gaps, floor_verdict, paired_test, seed_interval,
-                                          select_setting)
+from empirical.poisoning.grid import (
+    GRID_SIZES,
+    approximate_methods,
+    attack_stage,
+    draft,
+    grid_settings,
+    seed_stage,
+    unlearned_state,
+)
+from empirical.poisoning.protocol import (
+    attack_success,
+    floor_gaps,
+    floor_verdict,
+    paired_test,
+    seed_interval,
+    select_setting,
+)
 from empirical.poisoning.removal import membership_auc, removal_measures
 from empirical.poisoning.training import default_loss, run_steps, schedule
 from empirical.train import TrainConfig
@@ -46,7 +61,7 @@ def _auc_pairs(cnn_setup, trained_cnn, first, second):
     candidates = (torch.cat([first[0], second[0]]), torch.cat([first[1], second[1]]))
     reference = torch.stack([logit_confidence(s, *candidates) for s in shadows])
     scores = lira_offline(logit_confidence(model, *candidates), reference)
-    lira = membership_auc(scores[:first[0].shape[0]], scores[first[0].shape[0]:])
+    lira = membership_auc(scores[: first[0].shape[0]], scores[first[0].shape[0] :])
     return loss, lira
 
 
@@ -60,18 +75,23 @@ def test_mia_and_lira_auc_between_disjoint_non_members_is_one_half(cnn_setup, tr
     generator = np.random.default_rng(0)
     pairs = []
     for _ in range(20):
-        a, b = generator.choice(unseen[0].shape[0], 25, replace=False), generator.choice(data.test_x.shape[0], 25,
-                                                                                        replace=False)
+        a, b = (
+            generator.choice(unseen[0].shape[0], 25, replace=False),
+            generator.choice(data.test_x.shape[0], 25, replace=False),
+        )
         pairs.append(_auc_pairs(cnn_setup, trained_cnn, (unseen[0][a], unseen[1][a]), (data.test_x[b], data.test_y[b])))
     bound = 2.576 * math.sqrt((25 + 25 + 1) / (12 * 25 * 25)) / math.sqrt(20)  # draws share the model: conservative
     loss_mean, lira_mean = np.mean(pairs, axis=0)
     assert abs(loss_mean - 0.5) <= 2 * bound and abs(lira_mean - 0.5) <= 2 * bound
     memoriser = copy.deepcopy(cnn_setup.model)  # 50 points, 40 epochs: members have visibly lower loss
     config = TrainConfig(epochs=40, batch_size=10, lr=0.1, seed=0)
-    run_steps(memoriser, data.train_x[:50], data.train_y[:50], schedule(50, config), config,
-              default_loss("classification"))
-    separated = membership_auc(-example_losses(memoriser, data.train_x[:50], data.train_y[:50]),
-                               -example_losses(memoriser, unseen[0][:50], unseen[1][:50]))
+    run_steps(
+        memoriser, data.train_x[:50], data.train_y[:50], schedule(50, config), config, default_loss("classification")
+    )
+    separated = membership_auc(
+        -example_losses(memoriser, data.train_x[:50], data.train_y[:50]),
+        -example_losses(memoriser, unseen[0][:50], unseen[1][:50]),
+    )
     assert separated > 0.5 + 2.576 * math.sqrt(101 / (12 * 50 * 50))
 
 
@@ -96,13 +116,17 @@ def test_seed_interval_and_paired_test():
 
 
 @hypothesis_settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1), st.floats(-10, 0), st.integers(1, 10**6)), min_size=1, max_size=12),
-       st.floats(0, 1), st.floats(0, 0.2))
+@given(
+    st.lists(st.tuples(st.floats(0, 1), st.floats(-10, 0), st.integers(1, 10**6)), min_size=1, max_size=12),
+    st.floats(0, 1),
+    st.floats(0, 0.2),
+)
 def test_the_tuned_setting_respects_the_accuracy_tolerance(entries, reference, tolerance):
     """select_setting returns a setting whose validation accuracy is within the tolerance of the retrained model's,
     the best forget quality among those (ties: the cheaper), or None when no setting qualifies."""
-    candidates = {f"s{i}": [{"val_accuracy": a, "forget_quality": q, "grad_evals": c}] for i, (a, q, c) in
-                  enumerate(entries)}
+    candidates = {
+        f"s{i}": [{"val_accuracy": a, "forget_quality": q, "grad_evals": c}] for i, (a, q, c) in enumerate(entries)
+    }
     chosen = select_setting(candidates, reference, tolerance)
     admissible = [(q, -c, f"s{i}") for i, (a, q, c) in enumerate(entries) if a >= reference - tolerance]
     if not admissible:
@@ -133,10 +157,24 @@ def test_attack_success_and_floor_verdict():
 # ----------------------------------------------------------------------------- the grid's stages and a zero step
 @pytest.fixture(scope="module")
 def tiny_config(tmp_path_factory, cnn_setup):
-    return {"model": "small-cnn", "data": "digits", "model_options": {"channels": 3, "batchnorm": True},
-            "data_options": {}, "dtype": "float64", "device": "cpu", "n_poisons": 4, "epochs": 1, "batch_size": 64,
-            "lr": 0.1, "eps": 0.0, "n_shadow": 2, "influence_steps": 2, "hessian_steps": 2, "damping": 0.1,
-            "cache": str(tmp_path_factory.mktemp("stages"))}
+    return {
+        "model": "small-cnn",
+        "data": "digits",
+        "model_options": {"channels": 3, "batchnorm": True},
+        "data_options": {},
+        "dtype": "float64",
+        "device": "cpu",
+        "n_poisons": 4,
+        "epochs": 1,
+        "batch_size": 64,
+        "lr": 0.1,
+        "eps": 0.0,
+        "n_shadow": 2,
+        "influence_steps": 2,
+        "hessian_steps": 2,
+        "damping": 0.1,
+        "cache": str(tmp_path_factory.mktemp("stages")),
+    }
 
 
 def test_noise_floor_rows_exist_and_differ_from_the_reference(tiny_config):
@@ -165,8 +203,9 @@ def test_a_zero_step_changes_no_measure(tiny_config, cnn_setup):
     assert {"gradient_ascent", "neggrad_plus", "finetune", "scrub"} <= set(methods)
     for method in methods:
         for rate in (0.0, 1e-300):
-            state, evals = unlearned_state(setup, seed_data, attack_data, method, {**draft(method), "lr": rate,
-                                                                                   "epochs": 1}, 0, 64)
+            state, evals = unlearned_state(
+                setup, seed_data, attack_data, method, {**draft(method), "lr": rate, "epochs": 1}, 0, 64
+            )
             model.load_state_dict(state)
             after = removal_measures(model, evaluation)
             assert evals > 0
@@ -175,8 +214,15 @@ def test_a_zero_step_changes_no_measure(tiny_config, cnn_setup):
             assert all(torch.equal(state[k], attack_data["poisoned"][k]) for k in state), (method, rate)
     stats = [k for k in attack_data["poisoned"] if k.endswith("running_mean")]
     assert stats, "the tiny CNN has BatchNorm"
-    state, _ = unlearned_state(setup, seed_data, attack_data, "gradient_ascent",
-                               {**draft("gradient_ascent"), "lr": 0.0, "epochs": 1, "batch_statistics": True}, 0, 64)
+    state, _ = unlearned_state(
+        setup,
+        seed_data,
+        attack_data,
+        "gradient_ascent",
+        {**draft("gradient_ascent"), "lr": 0.0, "epochs": 1, "batch_statistics": True},
+        0,
+        64,
+    )
     assert any(not torch.equal(state[k], attack_data["poisoned"][k]) for k in stats)
     model.load_state_dict(state)
     assert removal_measures(model, evaluation) != before
@@ -204,9 +250,19 @@ def test_poison_unlearning_protocol_runs_tiny(cnn_setup, tmp_path, capsys):
 
     setup = copy.copy(cnn_setup)
     setup.checkpoint_dir = str(tmp_path)
-    settings = {**PROTOCOL_DEFAULTS, "attacks": ["gaussian", "influence"], "methods": ["gradient_ascent"], "seeds": 2,
-                "tune_seeds": 1, "grid": "small", "n_poisons": 4, "epochs": 1, "n_shadow": 2, "jobs": 1,
-                "influence_steps": 2}
+    settings = {
+        **PROTOCOL_DEFAULTS,
+        "attacks": ["gaussian", "influence"],
+        "methods": ["gradient_ascent"],
+        "seeds": 2,
+        "tune_seeds": 1,
+        "grid": "small",
+        "n_poisons": 4,
+        "epochs": 1,
+        "n_shadow": 2,
+        "jobs": 1,
+        "influence_steps": 2,
+    }
     rows = run(setup, settings)
     table = capsys.readouterr().out
     assert "| gaussian | floor |" in table and "attack" in table
@@ -216,12 +272,21 @@ def test_poison_unlearning_protocol_runs_tiny(cnn_setup, tmp_path, capsys):
     for row in tuning:
         if row.params["setting"] != "none within tolerance":
             assert row.metrics["val_accuracy"] >= row.metrics["reference_val_accuracy"] - settings["tolerance"]
-    variants = {(r.params["unlearner"], r.params.get("variant")) for r in rows if "measure" in r.params and "unlearner" in r.params}
+    variants = {
+        (r.params["unlearner"], r.params.get("variant"))
+        for r in rows
+        if "measure" in r.params and "unlearner" in r.params
+    }
     assert {("poisoned", "-"), ("reference", "-"), ("gradient_ascent", "draft")} <= variants
-    assert all(math.isfinite(r.metrics["floor"]) for r in rows if r.params.get("measure") == "forget_loss"
-               and "floor" in r.metrics)
+    assert all(
+        math.isfinite(r.metrics["floor"])
+        for r in rows
+        if r.params.get("measure") == "forget_loss" and "floor" in r.metrics
+    )
     again = run(setup, settings)  # resumed: every cell is read back, nothing recomputed, the same numbers
-    assert [json.dumps(r.metrics, sort_keys=True) for r in again] == [json.dumps(r.metrics, sort_keys=True) for r in rows]
+    assert [json.dumps(r.metrics, sort_keys=True) for r in again] == [
+        json.dumps(r.metrics, sort_keys=True) for r in rows
+    ]
     with pytest.raises(ValueError, match="unknown attack"):
         run(setup, {**settings, "attacks": ["pgd"]})
     with pytest.raises(ValueError, match="exact retraining"):

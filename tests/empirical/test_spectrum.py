@@ -10,8 +10,15 @@ from scipy.sparse.linalg import aslinearoperator
 from empirical.functional import num_elements
 from empirical.hvp import dense_hessian
 from empirical.setup import prepare
-from empirical.spectrum import (extreme_eigenvalues, hessian_operator, hutchinson_diagonal, hutchinson_trace,
-                                power_iteration, top_eigenvalue_lanczos, top_eigenvalues)
+from empirical.spectrum import (
+    extreme_eigenvalues,
+    hessian_operator,
+    hutchinson_diagonal,
+    hutchinson_trace,
+    power_iteration,
+    top_eigenvalue_lanczos,
+    top_eigenvalues,
+)
 from theory.checking.error_model import float64_tolerance
 
 
@@ -94,8 +101,12 @@ def test_top_and_bottom_k_with_vectors_and_residuals(medium):
         assert np.all(found.residuals <= 1e-8 * np.abs(found.values) * 10 + _rounding(hessian))
         assert found.matvecs >= 30 + 5  # at least ncv products, plus one per measured residual
         products = hessian @ found.vectors
-        assert np.allclose(np.linalg.norm(products - found.vectors * found.values, axis=0), found.residuals,
-                           rtol=0, atol=_rounding(hessian))
+        assert np.allclose(
+            np.linalg.norm(products - found.vectors * found.values, axis=0),
+            found.residuals,
+            rtol=0,
+            atol=_rounding(hessian),
+        )
     assert top_eigenvalues(operator, 2, tol=1e-6).vectors is None
     with pytest.raises(ValueError, match="which"):
         top_eigenvalues(operator, 2, which="top")
@@ -120,5 +131,7 @@ def test_hutchinson_estimates_are_within_their_standard_errors(medium):
     estimate, error = hutchinson_trace(operator, probes=64, seed=3)
     assert abs(estimate - np.trace(hessian)) <= 5 * error
     diagonal, errors = hutchinson_diagonal(operator, probes=64, seed=4)
-    outside = np.abs(diagonal - np.diag(hessian)) > 5 * errors + float64_tolerance(hessian.shape[0], np.abs(hessian).max())
+    outside = np.abs(diagonal - np.diag(hessian)) > 5 * errors + float64_tolerance(
+        hessian.shape[0], np.abs(hessian).max()
+    )
     assert outside.mean() <= 1e-3

@@ -21,7 +21,7 @@ import torch
 from empirical.insecure_code.unlearn import lm_problem
 from empirical.poisoning.methods import image_problem
 from sims.unlearning import unlearn
-from tests.sims.unlearning.reference_problems import LM_CASES, TORCH_CASES, load_reference, lm_parts, torch_run
+from tests.sims.unlearning.reference_problems import LM_CASES, TORCH_CASES, lm_parts, load_reference, torch_run
 
 REFERENCE = load_reference()
 EXACT = ("retrain", "rewind_replay")
@@ -46,7 +46,8 @@ def torch_problem(request):
 
 def _same(state: dict, key: str) -> bool:
     return set(state) == {k.split("/state/")[1] for k in REFERENCE if k.startswith(f"{key}/state/")} and all(
-        np.array_equal(value.detach().numpy(), REFERENCE[f"{key}/state/{name}"]) for name, value in state.items())
+        np.array_equal(value.detach().numpy(), REFERENCE[f"{key}/state/{name}"]) for name, value in state.items()
+    )
 
 
 @pytest.mark.parametrize("case,method,options", TORCH_CASES, ids=[c[0] for c in TORCH_CASES])

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from empirical.poisoning.evaluation import accuracy, example_losses, logit_confidence
-from empirical.poisoning.methods import METHODS as IMAGE_METHODS, image_problem
+from empirical.poisoning.methods import METHODS as IMAGE_METHODS
+from empirical.poisoning.methods import image_problem
 from sims.unlearning import method_spec, unlearn
 from tests.sims.unlearning.reference_problems import lm_parts, torch_run
 
@@ -27,8 +28,11 @@ def bn_run():
 def _metrics(run, state) -> dict:
     model = run.model_at(state).eval()
     x, y = run.inputs, run.targets
-    return {"losses": example_losses(model, x, y), "accuracy": accuracy(model, x, y),
-            "confidence": logit_confidence(model, x, y)}
+    return {
+        "losses": example_losses(model, x, y),
+        "accuracy": accuracy(model, x, y),
+        "confidence": logit_confidence(model, x, y),
+    }
 
 
 def _same_metrics(first: dict, second: dict) -> bool:

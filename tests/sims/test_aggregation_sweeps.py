@@ -14,8 +14,10 @@ def _one(name, overrides):
 
 def test_median_efficiency_matches_the_lemma():
     """Measured Var(mean)/Var(median) within 4 standard errors of the exact value (mpmath / grid integral)."""
-    for cell, metrics in _one("aggregator-efficiency", {"aggregators": "median,mean", "batch_sizes": "3,8,33",
-                                                        "steps": "2", "n_traj": "2", "n_draws": "4000"}):
+    for cell, metrics in _one(
+        "aggregator-efficiency",
+        {"aggregators": "median,mean", "batch_sizes": "3,8,33", "steps": "2", "n_traj": "2", "n_draws": "4000"},
+    ):
         if cell["aggregator"] == "median" and np.isfinite(metrics["efficiency_predicted"]):
             gap = abs(metrics["efficiency"] - metrics["efficiency_predicted"])
             assert gap <= 4 * metrics["efficiency_sampling_error"], (cell, metrics)

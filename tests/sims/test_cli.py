@@ -10,8 +10,25 @@ from sims.registry import SWEEPS
 
 def test_run_then_plot(tmp_path, capsys):
     out, figures = tmp_path / "results", tmp_path / "figures"
-    args = ["--set", "lr_Ls=0.5,1.5", "--set", "terms_list=3", "--set", "batch_sizes=1", "--set", "n_points=4",
-            "--set", "models=linear", "--set", "seeds=1", "--out", str(out), "--jobs", "1", "--no-progress"]
+    args = [
+        "--set",
+        "lr_Ls=0.5,1.5",
+        "--set",
+        "terms_list=3",
+        "--set",
+        "batch_sizes=1",
+        "--set",
+        "n_points=4",
+        "--set",
+        "models=linear",
+        "--set",
+        "seeds=1",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--no-progress",
+    ]
     assert main(["run", "inversion", *args]) == 0
     assert (out / "inversion" / "results.csv").is_file() and (out / "inversion" / "run.json").is_file()
     assert main(["plot", "inversion", "--out", str(out), "--figures", str(figures)]) == 0
@@ -27,8 +44,16 @@ def test_list_names_every_sweep_and_parameter(capsys):
         assert all(param.name in text for param in sweep.all_params)
 
 
-@pytest.mark.parametrize("setting,needle", [("bogus=1", "bogus"), ("lr_Ls=fast", "lr_Ls"), ("terms_list=-1", "terms_list"),
-                                             ("models=svm", "models"), ("n_points", "name=value")])
+@pytest.mark.parametrize(
+    "setting,needle",
+    [
+        ("bogus=1", "bogus"),
+        ("lr_Ls=fast", "lr_Ls"),
+        ("terms_list=-1", "terms_list"),
+        ("models=svm", "models"),
+        ("n_points", "name=value"),
+    ],
+)
 def test_bad_set_names_the_parameter(tmp_path, capsys, setting, needle):
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "inversion", "--set", setting, "--out", str(tmp_path), "--no-progress"])

@@ -38,8 +38,9 @@ def test_classification_labels_and_separation():
     assert abs(np.linalg.norm(gap) - 3.0 / 2) <= 5 * np.sqrt(2 * 4 / (100 * 4))
 
 
-@pytest.mark.parametrize("name,task,p", [("diabetes", "regression", 10), ("breast_cancer", "binary", 30),
-                                         ("digits", "multiclass", 64)])
+@pytest.mark.parametrize(
+    "name,task,p", [("diabetes", "regression", 10), ("breast_cancer", "binary", 30), ("digits", "multiclass", 64)]
+)
 def test_embedded_datasets_are_standardised(name, task, p):
     data = load_dataset(name, scale="standard")
     assert data.task == task and data.p == p

@@ -10,8 +10,9 @@ from sims.registry import get_sweep
 
 def test_the_b4_forward_contraction_matches_its_prediction_and_lies_below_the_slowest_mode():
     sweep = get_sweep("inversion")
-    values = sweep.resolve({"lr_Ls": "0.5,1.5", "terms_list": "3", "batch_sizes": "4", "n_points": "4",
-                            "models": "linear", "seeds": "1"})
+    values = sweep.resolve(
+        {"lr_Ls": "0.5,1.5", "terms_list": "3", "batch_sizes": "4", "n_points": "4", "models": "linear", "seeds": "1"}
+    )
     for cell in sweep.cells(values):
         metrics = sweep.cell(cell)
         measured, predicted = metrics["forward_contraction"], metrics["predicted_forward_contraction"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sims.plotting import load_frame
 from sims.registry import get_sweep
 from sims.runner import run_sweep
-from sims.plotting import load_frame
 from tests.sims.test_registry import TINY
 from theory.support import figure_style
 
@@ -23,12 +23,19 @@ def test_every_sweep_draws_a_paper_sized_figure(name, tmp_path, monkeypatch):
     def capture(fig, folder, stem, formats=("pdf", "png")):
         figure_style.wrap_labels(fig)
         fig.canvas.draw()
-        drawn.append({"width": fig.get_size_inches()[0],
-                      "sizes": [text.get_fontsize() for text in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
-                                if getattr(text, "get_text", lambda: "")() and text.get_visible()],
-                      # legends sit in the legend row (axes without axis lines), not over a panel's data
-                      "legends_outside": all(ax.get_legend() is None or not ax.axison for ax in fig.axes),
-                      "look_alikes": _look_alikes(fig)})
+        drawn.append(
+            {
+                "width": fig.get_size_inches()[0],
+                "sizes": [
+                    text.get_fontsize()
+                    for text in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+                    if getattr(text, "get_text", lambda: "")() and text.get_visible()
+                ],
+                # legends sit in the legend row (axes without axis lines), not over a panel's data
+                "legends_outside": all(ax.get_legend() is None or not ax.axison for ax in fig.axes),
+                "look_alikes": _look_alikes(fig),
+            }
+        )
         return original(fig, folder, stem, formats)
 
     monkeypatch.setattr(figure_style, "save", capture)
@@ -54,8 +61,12 @@ def _look_alikes(fig) -> list[tuple[str, str]]:
         seen: dict[tuple, str] = {}
         for handle, text in zip(legend.legend_handles, legend.get_texts()):
             if hasattr(handle, "get_linestyle") and hasattr(handle, "get_marker"):
-                look = (to_hex(handle.get_color()), handle.get_alpha(), str(handle.get_linestyle()),
-                        str(handle.get_marker()))
+                look = (
+                    to_hex(handle.get_color()),
+                    handle.get_alpha(),
+                    str(handle.get_linestyle()),
+                    str(handle.get_marker()),
+                )
             else:  # patches and collections: their face colour
                 face = handle.get_facecolor()
                 look = (to_hex(face[0] if np.ndim(face) == 2 else face),)
@@ -80,13 +91,23 @@ def test_exact_zeros_are_marked_not_plotted_at_a_tiny_number():
 def test_colours_are_fixed_per_name():
     assert figure_style.colour("mean") == figure_style.colour("mean") != figure_style.colour("median")
     assert figure_style.colour("some new method") == figure_style.colour("some new method")
-    assert figure_style.training_state(0) .startswith("untrained")
+    assert figure_style.training_state(0).startswith("untrained")
     assert figure_style.training_state(5, 0.904) == "trained 5 epochs, test accuracy 90 %"
 
 
 def test_names_sharing_a_colour_get_different_markers():
-    names = ["rewind_replay", "gradient_ascent", "amnesiac", "finetune", "neggrad_plus", "inversion_closed",
-             "inversion_neumann", "inversion_fixed_point", "retrain", "ascent"]
+    names = [
+        "rewind_replay",
+        "gradient_ascent",
+        "amnesiac",
+        "finetune",
+        "neggrad_plus",
+        "inversion_closed",
+        "inversion_neumann",
+        "inversion_fixed_point",
+        "retrain",
+        "ascent",
+    ]
     looks = figure_style.styles(names)
     pairs = [(look["color"], look["marker"]) for look in looks.values()]
     assert len(set(pairs)) == len(names)  # every name distinguishable in one legend

@@ -61,8 +61,9 @@ def test_a_changed_value_a_misplaced_cell_and_an_old_cell_without_checksum_are_s
     assert len(err) == 3 and all(line.startswith("warning: bad cell file") for line in err)
     assert any("checksum mismatch" in line and first.name in line for line in err)
     assert any(f"holds the cell '{second.stem}'" in line for line in err)
-    assert sorted(p.name for p in (tmp_path / "exp" / "cells").glob("*.bad")) == \
-        sorted([first.name + ".bad", "f" * 20 + ".json.bad", "e" * 20 + ".json.bad"])
+    assert sorted(p.name for p in (tmp_path / "exp" / "cells").glob("*.bad")) == sorted(
+        [first.name + ".bad", "f" * 20 + ".json.bad", "e" * 20 + ".json.bad"]
+    )
     table = store.write_table().read_text().splitlines()
     assert len(table) == 2 and table[1].startswith("2,3.0,0,")  # rebuilt from the valid cells only
 

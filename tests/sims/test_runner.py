@@ -21,8 +21,14 @@ from theory.support.run_folder import FolderBusy, Interrupted, lock_holder
 _REPOSITORY = Path(__file__).resolve().parents[2]
 
 _PROVENANCE = ("git_commit", "versions", "created_utc")
-SMALL = {"lr_Ls": "0.5,1.5", "terms_list": "3", "batch_sizes": "1", "n_points": "4", "forward_steps": "2",
-         "models": "linear"}
+SMALL = {
+    "lr_Ls": "0.5,1.5",
+    "terms_list": "3",
+    "batch_sizes": "1",
+    "n_points": "4",
+    "forward_steps": "2",
+    "models": "linear",
+}
 
 
 def _table(path):
@@ -63,7 +69,9 @@ def test_dask_local_cluster_gives_the_same_table(tmp_path):
     values = sweep.resolve(SMALL)
     run_sweep(sweep, values, tmp_path / "loky", jobs=1, progress=False)
     run_sweep(sweep, values, tmp_path / "dask", jobs=2, backend="dask", processes=False, progress=False)
-    assert _table(tmp_path / "loky" / "inversion" / "results.csv") == _table(tmp_path / "dask" / "inversion" / "results.csv")
+    assert _table(tmp_path / "loky" / "inversion" / "results.csv") == _table(
+        tmp_path / "dask" / "inversion" / "results.csv"
+    )
 
 
 def test_bad_runner_arguments(tmp_path):
@@ -102,8 +110,12 @@ def _start_slow_run(tmp_path: Path, jobs: int, seconds: float) -> tuple[subproce
     pids = tmp_path / "pids"
     pids.mkdir()
     env = {**os.environ, "PYTHONPATH": str(_REPOSITORY), "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, str(tmp_path / "out"), str(pids), str(jobs),
-                                str(seconds)], env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_RUN, str(tmp_path / "out"), str(pids), str(jobs), str(seconds)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return process, pids
 
 

@@ -25,13 +25,21 @@ from hypothesis import strategies as st
 
 import theory.checking.registry as registry_module
 import theory.checking.verify
-from theory.paper.annotate import (HTML_NAME, MARKDOWN_NAME, SUMMARY_NAME, annotate, default_draft_path, find_quote,
-                             math_sentences, normalise)
-from theory.paper.annotate_html import inject_markers, place_claims, render_markdown
-from theory.cli import main
 from theory.checking.building_blocks import compare, is_zero
 from theory.checking.registry import Counterexample, Lemma, OracleCheck, SympyProof, every_size, registry
 from theory.checking.status import evaluate
+from theory.cli import main
+from theory.paper.annotate import (
+    HTML_NAME,
+    MARKDOWN_NAME,
+    SUMMARY_NAME,
+    annotate,
+    default_draft_path,
+    find_quote,
+    math_sentences,
+    normalise,
+)
+from theory.paper.annotate_html import inject_markers, place_claims, render_markdown
 
 DRAFT = r"""# A small draft
 
@@ -56,36 +64,66 @@ important** for unlearning.
 
 def _identity() -> bool:
     x = sympy.Symbol("x")
-    return is_zero((x + 1) ** 2 - x ** 2 - 2 * x - 1)  # a decision point its negative control can reach
+    return is_zero((x + 1) ** 2 - x**2 - 2 * x - 1)  # a decision point its negative control can reach
 
 
 def _oracle(name: str, holds: bool) -> OracleCheck:
-    return OracleCheck(name, lambda: [{"a": 1}], lambda case: compare(0.0 if holds else 2.0, 1.0, "fake case"),
-                       "one fake case")
+    return OracleCheck(
+        name, lambda: [{"a": 1}], lambda case: compare(0.0 if holds else 2.0, 1.0, "fake case"), "one fake case"
+    )
 
 
 def _lemma(lemma_id: str, quote: str, **fields) -> Lemma:
-    return Lemma(id=lemma_id, title=f"title of {lemma_id}", statement=f"statement of {lemma_id} with $x^2$",
-                 source="A small draft", as_written=True, quote=quote, **fields)
+    return Lemma(
+        id=lemma_id,
+        title=f"title of {lemma_id}",
+        statement=f"statement of {lemma_id} with $x^2$",
+        source="A small draft",
+        as_written=True,
+        quote=quote,
+        **fields,
+    )
 
 
-FIX = Lemma(id="fake-fix", title="the correction", statement="$a = 1$", source="added", as_written=False,
-            checks=(SympyProof("identity", _identity, "(x+1)^2 expands", coverage=every_size("size-free")),))
+FIX = Lemma(
+    id="fake-fix",
+    title="the correction",
+    statement="$a = 1$",
+    source="added",
+    as_written=False,
+    checks=(SympyProof("identity", _identity, "(x+1)^2 expands", coverage=every_size("size-free")),),
+)
 LEMMAS = [
-    _lemma("fake-framework", r"We consider the framework $\theta_{t+1} = \Phi_t(\theta_t)$ where",
-           checks=(SympyProof("identity", _identity, "(x+1)^2 expands", coverage=every_size("size-free")),)),
+    _lemma(
+        "fake-framework",
+        r"We consider the framework $\theta_{t+1} = \Phi_t(\theta_t)$ where",
+        checks=(SympyProof("identity", _identity, "(x+1)^2 expands", coverage=every_size("size-free")),),
+    ),
     # starts inside a formula: widened to the whole formula, never split
     _lemma("fake-inside-math", r"\Phi_t$ is the optimization function.", checks=(_oracle("case", True),)),
-    _lemma("fake-refuted", "Gradient steps do not\n   commute in general",
-           checks=(_oracle("case", False),), counterexample=Counterexample("case", {"a": 1}, "mpmath"),
-           corrected_by=("fake-fix",)),
+    _lemma(
+        "fake-refuted",
+        "Gradient steps do not\n   commute in general",
+        checks=(_oracle("case", False),),
+        counterexample=Counterexample("case", {"a": 1}, "mpmath"),
+        corrected_by=("fake-fix",),
+    ),
     # crosses a display formula and two paragraphs
     _lemma("fake-across", r"computes $$\theta_2 = \theta_1 + \lambda g_z (\theta_1) \ne \theta_0$$ since"),
     # two readings of one claim with the same words, crossing a bold span and a list item
-    _lemma("fake-reading-a", "is **very important** for unlearning. - Poisons with high amplitude",
-           claim="fake-claim", reading="a", checks=(_oracle("case", True),)),
-    _lemma("fake-reading-b", "is **very important** for unlearning. - Poisons with high amplitude",
-           claim="fake-claim", reading="b"),
+    _lemma(
+        "fake-reading-a",
+        "is **very important** for unlearning. - Poisons with high amplitude",
+        claim="fake-claim",
+        reading="a",
+        checks=(_oracle("case", True),),
+    ),
+    _lemma(
+        "fake-reading-b",
+        "is **very important** for unlearning. - Poisons with high amplitude",
+        claim="fake-claim",
+        reading="b",
+    ),
     _lemma("fake-stale", "a sentence the authors have since rewritten"),
     FIX,
 ]
@@ -152,11 +190,14 @@ def fake_registry(monkeypatch, tmp_path):
     registry()  # load the real lemmas once, then replace them by the fakes
     monkeypatch.setattr(registry_module, "_REGISTRY", {lemma.id: lemma for lemma in LEMMAS})
     links = {"fake-framework": {"sims": ("order-dependence",), "empirical": ()}}
-    monkeypatch.setattr(theory.checking.verify, "measured_by", lambda lemma_id: links.get(lemma_id, {"sims": (), "empirical": ()}))
+    monkeypatch.setattr(
+        theory.checking.verify, "measured_by", lambda lemma_id: links.get(lemma_id, {"sims": (), "empirical": ()})
+    )
     fake = types.ModuleType("empirical.records")  # the latest measurement of the open claim, from a run folder
     (tmp_path / "results" / "fake-check").mkdir(parents=True)
     fake.latest_measurements = lambda out_dir="results", checks=None: {
-        "fake-reading-b": {"check": "fake-check", "metric": "cosine", "value": 0.42, "created_utc": "2026-01-01"}}
+        "fake-reading-b": {"check": "fake-check", "metric": "cosine", "value": 0.42, "created_utc": "2026-01-01"}
+    }
     monkeypatch.setitem(sys.modules, "empirical.records", fake)
     draft = tmp_path / "draft.md"
     draft.write_text(DRAFT, encoding="utf-8")
@@ -174,8 +215,12 @@ def test_normalise_and_find_quote_map_back_to_the_source():
 def test_math_sentences_count_sentences_holding_formulas_and_ignore_full_stops_in_math():
     text = "A $x.y$ b. Plain words here. E $y$ f!\n\n$$z = 1.5$$\n\n- item with $w$\n- item without"
     spans = math_sentences(text)
-    assert [text[start:end].strip() for start, end in spans] == ["A $x.y$ b.", "E $y$ f!", "$$z = 1.5$$",
-                                                                  "- item with $w$"]
+    assert [text[start:end].strip() for start, end in spans] == [
+        "A $x.y$ b.",
+        "E $y$ f!",
+        "$$z = 1.5$$",
+        "- item with $w$",
+    ]
 
 
 def test_markers_never_break_a_list_item_or_open_a_formula():
@@ -296,8 +341,9 @@ def test_bad_drafts_get_a_one_line_error_and_exit_2(tmp_path, capsys, content, e
     assert not (tmp_path / "out").exists()
 
 
-def test_a_draft_over_the_size_limit_is_refused_before_it_is_read_and_the_flag_raises_the_limit(fake_registry,
-                                                                                                 tmp_path, capsys):
+def test_a_draft_over_the_size_limit_is_refused_before_it_is_read_and_the_flag_raises_the_limit(
+    fake_registry, tmp_path, capsys
+):
     size = fake_registry.stat().st_size  # about 1 KiB
     args = ["annotate", str(fake_registry), "--out", str(tmp_path / "out"), "--no-record", "--no-progress"]
     assert main(args + ["--max-size", str(size / 2 / 2**20)]) == 2
@@ -317,9 +363,18 @@ def _chromium() -> str | None:
 
 
 def _chromium_command(binary: str, profile: Path) -> list[str]:
-    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}"]
+    return [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
 
 
 def test_the_real_draft_renders_in_headless_chromium_with_one_element_per_quoted_lemma(tmp_path):
@@ -343,8 +398,12 @@ def test_the_real_draft_renders_in_headless_chromium_with_one_element_per_quoted
     page = out / HTML_NAME
     screenshot = out / "annotated-draft.png"
     command = _chromium_command(binary, tmp_path / "chromium-profile")
-    shot = subprocess.run(command + ["--window-size=1280,2400", f"--screenshot={screenshot}", page.as_uri()],
-                          capture_output=True, text=True, timeout=180)
+    shot = subprocess.run(
+        command + ["--window-size=1280,2400", f"--screenshot={screenshot}", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dump = subprocess.run(command + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
@@ -420,16 +479,21 @@ def test_hostile_drafts_and_records_run_no_script_in_headless_chromium(fake_regi
         pytest.skip("chromium is not installed (apt-get install chromium); CI installs it and runs this test")
     fake_registry.write_text(HOSTILE_DRAFT, encoding="utf-8")
     out = tmp_path / "out"
-    summary = annotate(fake_registry, out, record_path=_hostile_record(tmp_path / "record.json"),
-                       results=tmp_path / "results")
+    summary = annotate(
+        fake_registry, out, record_path=_hostile_record(tmp_path / "record.json"), results=tmp_path / "results"
+    )
     assert summary["marked"] == 1 and "status(es) from" in summary["statuses_from"]  # the record was used
     page = out / HTML_NAME
     written = _DomAudit()
     written.feed(page.read_text(encoding="utf-8"))
     assert (written.scripts, written.handlers, written.javascript) == (1, [], [])  # the page's own pop-over script
-    dump = subprocess.run(_chromium_command(binary, tmp_path / "chromium-profile")
-                          + ["--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
-                          capture_output=True, text=True, timeout=180)
+    dump = subprocess.run(
+        _chromium_command(binary, tmp_path / "chromium-profile")
+        + ["--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert dump.returncode == 0, dump.stderr[-2000:]
     dom = _DomAudit()
     dom.feed(dump.stdout)

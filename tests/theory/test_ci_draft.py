@@ -15,12 +15,12 @@ import pytest
 from tests.conftest import draft_skip_reason, running_under_ci
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIPPING = '''
+SKIPPING = """
 import pytest
 
 def test_wording():
     pytest.skip("the paper draft is absent (looked for /nowhere/draft.md; set $NONCOMMUTE_DRAFT to its path)")
-'''
+"""
 
 
 def _pytest(tmp_path: Path, ci: str | None, draft: Path) -> subprocess.CompletedProcess:
@@ -29,9 +29,26 @@ def _pytest(tmp_path: Path, ci: str | None, draft: Path) -> subprocess.Completed
     env.update(PYTHONPATH=str(ROOT), NONCOMMUTE_DRAFT=str(draft))
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "-q",
-                           str(tmp_path / "test_wording.py"), "--rootdir", str(tmp_path)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            str(tmp_path / "test_wording.py"),
+            "--rootdir",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_ci_switch_and_the_skip_reasons(monkeypatch):
@@ -41,7 +58,9 @@ def test_the_ci_switch_and_the_skip_reasons(monkeypatch):
     monkeypatch.delenv("CI")
     assert not running_under_ci()
     assert draft_skip_reason("the paper draft is absent (looked for x)")
-    assert draft_skip_reason("the draft (shared/paper/draft.md beside the repository) is not here; set NONCOMMUTE_DRAFT")
+    assert draft_skip_reason(
+        "the draft (shared/paper/draft.md beside the repository) is not here; set NONCOMMUTE_DRAFT"
+    )
     assert not draft_skip_reason("pdflatex not installed") and not draft_skip_reason("chromium is not installed")
 
 

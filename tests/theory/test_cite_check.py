@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from theory.paper.cite_check import Citation, citation_problems, find_citations, strip_comments
+from theory.checking.verify import run_verification, write_record
 from theory.cli import main
+from theory.paper.cite_check import Citation, citation_problems, find_citations, strip_comments
 from theory.paper.export import export_entries, latex_header
 from theory.paper.latex_export import write_latex
 from theory.paper.lemma_graph import graph_statuses
-from theory.checking.verify import run_verification, write_record
 
 REFUTED, PROVED, PROVED_TOO = "ga-error-middle-step", "ga-linear-error", "ga-exact-iff"
 OPEN = "high-dim-orthogonal-gradients"  # needs a network: open
@@ -33,8 +33,13 @@ def _paper(folder, name, body, typeset=None):
     """A paper that typesets the whole catalog (\\input{lemmas}), or only the lemmas in ``typeset``."""
     lemmas = "\\input{lemmas}" if typeset is None else "".join(f"\\noncommutecite{{{i}}}\n" for i in typeset)
     path = folder / name
-    path.write_text("\\documentclass{article}\n\\usepackage{noncommute}\n\\begin{document}\n" + lemmas + "\n"
-                    + body + "\n\\end{document}\n")
+    path.write_text(
+        "\\documentclass{article}\n\\usepackage{noncommute}\n\\begin{document}\n"
+        + lemmas
+        + "\n"
+        + body
+        + "\n\\end{document}\n"
+    )
     return str(path)
 
 
@@ -43,8 +48,12 @@ def _check(paper, folder, *extra):
 
 
 def test_citable_lemmas_pass_and_are_counted(paper_folder, capsys):
-    paper = _paper(paper_folder, "ok.tex", f"By \\cref{{lem:{PROVED},lem:{PROVED_TOO}}} and \\ref{{lem:{PROVED}}}.\n"
-                                           f"\\label{{lem:{REFUTED}}} % \\ref{{lem:{REFUTED}}} in a comment")
+    paper = _paper(
+        paper_folder,
+        "ok.tex",
+        f"By \\cref{{lem:{PROVED},lem:{PROVED_TOO}}} and \\ref{{lem:{PROVED}}}.\n"
+        f"\\label{{lem:{REFUTED}}} % \\ref{{lem:{REFUTED}}} in a comment",
+    )
     assert _check(paper, paper_folder) == 0
     out = capsys.readouterr().out
     assert "OK: 2 cited lemma(s), 3 citation(s)" in out  # \label and the comment are not citations
@@ -88,15 +97,49 @@ def test_included_files_are_followed(paper_folder, capsys):
 
 
 def test_find_citations_reads_every_reference_command():
-    text = ("\\ref{lem:a} \\cref{lem:b, lem:c,eq:x} \\Cref*{lem:d} % \\ref{lem:comment}\n"
-            "50\\% \\autoref{lem:e} \\eqref{lem:f} \\label{lem:g} \\crefrange{lem:h}{lem:i} \\hyperref[lem:j]{see}")
+    text = (
+        "\\ref{lem:a} \\cref{lem:b, lem:c,eq:x} \\Cref*{lem:d} % \\ref{lem:comment}\n"
+        "50\\% \\autoref{lem:e} \\eqref{lem:f} \\label{lem:g} \\crefrange{lem:h}{lem:i} \\hyperref[lem:j]{see}"
+    )
     assert [(c.lemma_id, c.line) for c in find_citations(text)] == [
-        ("a", 1), ("b", 1), ("c", 1), ("d", 1), ("e", 2), ("f", 2), ("h", 2), ("i", 2), ("j", 2)]
+        ("a", 1),
+        ("b", 1),
+        ("c", 1),
+        ("d", 1),
+        ("e", 2),
+        ("f", 2),
+        ("h", 2),
+        ("i", 2),
+        ("j", 2),
+    ]
 
 
-@pytest.mark.parametrize("command", ["namecref", "nameCref", "lcnamecref", "vpageref", "Vpageref", "labelcpageref",
-                                     "zcref", "zcpageref", "cref", "Cref", "autoref", "Autoref", "pageref", "eqref",
-                                     "nameref", "vref", "Vref", "cpageref", "Cpageref", "labelcref", "fullref"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "namecref",
+        "nameCref",
+        "lcnamecref",
+        "vpageref",
+        "Vpageref",
+        "labelcpageref",
+        "zcref",
+        "zcpageref",
+        "cref",
+        "Cref",
+        "autoref",
+        "Autoref",
+        "pageref",
+        "eqref",
+        "nameref",
+        "vref",
+        "Vref",
+        "cpageref",
+        "Cpageref",
+        "labelcref",
+        "fullref",
+    ],
+)
 def test_every_reference_command_of_cleveref_varioref_hyperref_and_zref_is_a_citation(command):
     assert [c.lemma_id for c in find_citations(f"\\{command}{{lem:a}} \\{command}*{{lem:b}}")] == ["a", "b"]
     assert [c.lemma_id for c in find_citations(f"\\{command}[opt][more]{{lem:c,lem:d}}")] == ["c", "d"]
@@ -105,7 +148,10 @@ def test_every_reference_command_of_cleveref_varioref_hyperref_and_zref_is_a_cit
 
 def test_comments_follow_tex_rules_for_escaped_percent_and_line_breaks():
     # \% is a percent sign (the \ref counts); \\% is a line break, then a comment (the \ref does not)
-    assert [c.lemma_id for c in find_citations("50\\% \\ref{lem:a}\nx \\\\% \\ref{lem:b}\ny\\\\\\% \\ref{lem:c}")] == ["a", "c"]
+    assert [c.lemma_id for c in find_citations("50\\% \\ref{lem:a}\nx \\\\% \\ref{lem:b}\ny\\\\\\% \\ref{lem:c}")] == [
+        "a",
+        "c",
+    ]
     assert strip_comments("a\\\\%b\nc\\%d%e\n%f") == "a\\\\\nc\\%d\n"
 
 
@@ -127,8 +173,9 @@ def test_a_ref_to_a_lemma_the_paper_does_not_typeset_fails(paper_folder, capsys)
     ok = _paper(paper_folder, "typeset.tex", f"By \\ref{{lem:{PROVED}}}.", typeset=[PROVED])
     assert _check(ok, paper_folder) == 0
     capsys.readouterr()
-    missing = _paper(paper_folder, "missing.tex", f"By \\ref{{lem:{PROVED}}} and \\cref{{lem:{PROVED_TOO}}}.",
-                     typeset=[PROVED])
+    missing = _paper(
+        paper_folder, "missing.tex", f"By \\ref{{lem:{PROVED}}} and \\cref{{lem:{PROVED_TOO}}}.", typeset=[PROVED]
+    )
     assert _check(missing, paper_folder) == 1
     err = capsys.readouterr().err
     assert f"lem:{PROVED_TOO} is cited but not defined" in err and f"\\noncommutecite{{{PROVED_TOO}}}" in err
@@ -136,8 +183,9 @@ def test_a_ref_to_a_lemma_the_paper_does_not_typeset_fails(paper_folder, capsys)
 
 
 def test_typesetting_a_refuted_claim_defines_its_correction_and_is_only_a_note(paper_folder, capsys):
-    paper = _paper(paper_folder, "claim.tex", f"The draft's claim fails; \\ref{{lem:{PROVED}}} corrects it.",
-                   typeset=[REFUTED])
+    paper = _paper(
+        paper_folder, "claim.tex", f"The draft's claim fails; \\ref{{lem:{PROVED}}} corrects it.", typeset=[REFUTED]
+    )
     assert _check(paper, paper_folder) == 0
     assert "typesets a refuted claim" in capsys.readouterr().out
     unknown = _paper(paper_folder, "unknown-typeset.tex", "", typeset=[PROVED + "x"])
@@ -147,12 +195,19 @@ def test_typesetting_a_refuted_claim_defines_its_correction_and_is_only_a_note(p
 
 
 def test_open_crashed_and_troubled_lemmas_are_not_citable():
-    entries = {"o": {"status": "open", "corrected_by": []}, "e": {"status": "error", "corrected_by": []},
-               "v": {"status": "verified", "corrected_by": [], "ok": True},
-               "p": {"status": "proved", "corrected_by": [], "ok": False, "problems": ["p: proof 'x' did not go through"]}}
+    entries = {
+        "o": {"status": "open", "corrected_by": []},
+        "e": {"status": "error", "corrected_by": []},
+        "v": {"status": "verified", "corrected_by": [], "ok": True},
+        "p": {"status": "proved", "corrected_by": [], "ok": False, "problems": ["p: proof 'x' did not go through"]},
+    }
     citations = [Citation(i, "p.tex", 1) for i in ("o", "e", "v", "p")]
     problems = citation_problems(citations, entries)
-    assert [problem.split(" -- ")[0][:14] for problem in problems] == ["lem:o is open;", "lem:e is error", "lem:p is prove"]
+    assert [problem.split(" -- ")[0][:14] for problem in problems] == [
+        "lem:o is open;",
+        "lem:e is error",
+        "lem:p is prove",
+    ]
     assert "did not go through" in problems[2]
 
 
@@ -171,27 +226,40 @@ def test_an_open_lemma_fails_cited_or_typeset_unless_the_paper_opts_in(paper_fol
         out = capsys.readouterr().out
         assert "opts in to open claims" in out and OPEN in out and "or open by the paper's opt-in" in out
     commented = paper_folder / "open-commented.tex"
-    commented.write_text(Path(cited).read_text().replace("\\begin{document}", "% \\noncommuteallowopen\n\\begin{document}"))
+    commented.write_text(
+        Path(cited).read_text().replace("\\begin{document}", "% \\noncommuteallowopen\n\\begin{document}")
+    )
     assert _check(str(commented), paper_folder) == 1  # an opt-in in a comment is no opt-in
     capsys.readouterr()
     assert citation_problems([Citation("o", "a.tex", 1)], {"o": {"status": "open", "corrected_by": []}}, True) == []
     assert citation_problems([Citation("r", "a.tex", 1)], {"r": {"status": "refuted", "corrected_by": []}}, True) == [
-        "lem:r is refuted -- cited at a.tex:1"]  # the opt-in is for open claims only
+        "lem:r is refuted -- cited at a.tex:1"
+    ]  # the opt-in is for open claims only
 
 
 def test_every_place_of_a_citation_is_named_and_messages_say_what_to_do():
-    citations = [Citation("r", "a.tex", 3), Citation("r", "b.tex", 7), Citation("o", "a.tex", 9),
-                 Citation("ga-exact-iff", "a.tex", 1), Citation("v", "a.tex", 2)]
-    entries = {"r": {"status": "refuted", "corrected_by": ["f", "g"]}, "o": {"status": "open", "corrected_by": []},
-               "v": {"status": "verified", "corrected_by": [], "ok": False, "problems": []}}
+    citations = [
+        Citation("r", "a.tex", 3),
+        Citation("r", "b.tex", 7),
+        Citation("o", "a.tex", 9),
+        Citation("ga-exact-iff", "a.tex", 1),
+        Citation("v", "a.tex", 2),
+    ]
+    entries = {
+        "r": {"status": "refuted", "corrected_by": ["f", "g"]},
+        "o": {"status": "open", "corrected_by": []},
+        "v": {"status": "verified", "corrected_by": [], "ok": False, "problems": []},
+    }
     assert citation_problems(citations, entries) == [
         "lem:r is refuted; cite the correction lem:f, lem:g -- cited at a.tex:3, b.tex:7",
         "lem:o is open; it is stated but not checked here (to cite it as a conjecture, add \\noncommuteallowopen to "
         "the preamble) -- cited at a.tex:9",
         "lem:ga-exact-iff: has no status -- cited at a.tex:1",
-        "lem:v is verified but its checks did not reproduce the registry (see `python -m theory show`) -- cited at a.tex:2"]
+        "lem:v is verified but its checks did not reproduce the registry (see `python -m theory show`) -- cited at a.tex:2",
+    ]
     assert citation_problems([Citation("r", "a.tex", 1)], {"r": {"status": "refuted", "corrected_by": []}}) == [
-        "lem:r is refuted -- cited at a.tex:1"]
+        "lem:r is refuted -- cited at a.tex:1"
+    ]
 
 
 def test_includes_are_followed_once_with_or_without_extension_and_missing_ones_are_noted(tmp_path):
@@ -201,14 +269,17 @@ def test_includes_are_followed_once_with_or_without_extension_and_missing_ones_a
     (tmp_path / "b.tex").write_text("\\include{a.tex}\n\\cref{lem:y}\n\\subfile{absent}\n")
     (tmp_path / "main.tex").write_text("\\input{a}\\input{a.tex}\n\\noncommutecite{z}\n\\label{lem:w}\n")
     paper = read_paper(tmp_path / "main.tex")
-    assert [(c.lemma_id, c.path.split("/")[-1], c.line) for c in paper.citations] == [("x", "a.tex", 2), ("y", "b.tex", 2)]
+    assert [(c.lemma_id, c.path.split("/")[-1], c.line) for c in paper.citations] == [
+        ("x", "a.tex", 2),
+        ("y", "b.tex", 2),
+    ]
     assert [c.lemma_id for c in paper.typeset] == ["z"] and paper.labels == {"w"}
     assert paper.notes == [f"{tmp_path / 'b.tex'}: included file 'absent' not found, not checked"]
 
 
 def test_typeset_labels_follow_corrections_of_refuted_claims_transitively():
-    from theory.paper.cite_check import typeset_labels, undefined_problems
     from theory.checking.registry import registry
+    from theory.paper.cite_check import typeset_labels, undefined_problems
 
     lemmas = registry()
     refuted = next(i for i, lemma in lemmas.items() if lemma.counterexample is not None)
@@ -216,9 +287,12 @@ def test_typeset_labels_follow_corrections_of_refuted_claims_transitively():
     assert refuted in defined and set(lemmas[refuted].corrected_by) <= defined and "not-a-lemma" not in defined
     proved = next(i for i, lemma in lemmas.items() if lemma.counterexample is None and lemma.uses)
     assert typeset_labels([Citation(proved, "p.tex", 1)]) == {proved}  # what it uses is not typeset
-    assert undefined_problems([Citation("a", "p.tex", 1), Citation("a", "q.tex", 2), Citation("b", "p.tex", 3)],
-                              {"b"}) == ["lem:a is cited but not defined in the paper (LaTeX would print ??): typeset "
-                                         "it with \\noncommutecite{a} (noncommute.sty) -- cited at p.tex:1, q.tex:2"]
+    assert undefined_problems(
+        [Citation("a", "p.tex", 1), Citation("a", "q.tex", 2), Citation("b", "p.tex", 3)], {"b"}
+    ) == [
+        "lem:a is cited but not defined in the paper (LaTeX would print ??): typeset "
+        "it with \\noncommutecite{a} (noncommute.sty) -- cited at p.tex:1, q.tex:2"
+    ]
 
 
 def test_the_profile_asked_for_decides_whether_the_record_stands_in(paper_folder, capsys):
@@ -230,11 +304,22 @@ def test_the_profile_asked_for_decides_whether_the_record_stands_in(paper_folder
 
 
 def test_a_paper_that_cites_nothing_reads_no_record(tmp_path, capsys):
-    (tmp_path / "stale.json").write_text(json.dumps({"schema": 1, "lemmas": [], "registry": {"source_sha256": "0"},
-                                                     "profile": {"name": "dev"}, "provenance": {}}))
+    (tmp_path / "stale.json").write_text(
+        json.dumps(
+            {
+                "schema": 1,
+                "lemmas": [],
+                "registry": {"source_sha256": "0"},
+                "profile": {"name": "dev"},
+                "provenance": {},
+            }
+        )
+    )
     (tmp_path / "plain.tex").write_text("\\documentclass{article}\\begin{document}Nothing cited.\\end{document}\n")
-    assert main(["cite-check", str(tmp_path / "plain.tex"), "--record", str(tmp_path / "stale.json"),
-                 "--no-progress"]) == 0
+    assert (
+        main(["cite-check", str(tmp_path / "plain.tex"), "--record", str(tmp_path / "stale.json"), "--no-progress"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "OK: 0 cited lemma(s), 0 citation(s)" in out and "statuses:" not in out
 

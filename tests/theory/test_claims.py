@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from theory.checking.registry import registry
 from theory.paper.claims import CHECKABLE_KINDS, CLAIMS, DEFAULT_OUTPUT, Claim, coverage, coverage_line, render_markdown
 from theory.paper.draft import contains_quote, default_draft_path, read_draft
-from theory.checking.registry import registry
 
 DRAFT = default_draft_path()
 LEMMAS = registry()
 
 
-@pytest.mark.skipif(not DRAFT.is_file(), reason=f"the paper draft is absent (looked for {DRAFT}; set $NONCOMMUTE_DRAFT)")
+@pytest.mark.skipif(
+    not DRAFT.is_file(), reason=f"the paper draft is absent (looked for {DRAFT}; set $NONCOMMUTE_DRAFT)"
+)
 def test_every_inventory_entry_quotes_the_draft():
     text = read_draft(DRAFT)
     missing = [claim.text for claim in CLAIMS if not contains_quote(text, claim.text)]
@@ -41,7 +43,8 @@ def test_a_lemma_claim_must_list_lemmas_and_kinds_are_known():
 def test_docs_claims_md_is_current():
     assert DEFAULT_OUTPUT.is_file(), "docs/claims.md is missing: run `python -m theory.paper.claims`"
     assert DEFAULT_OUTPUT.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/claims.md is stale: run `python -m theory.paper.claims` and commit it")
+        "docs/claims.md is stale: run `python -m theory.paper.claims` and commit it"
+    )
 
 
 def test_coverage_counts():
@@ -53,9 +56,14 @@ def test_coverage_counts():
     assert report["lemma_statuses"] == {"proved": report["lemmas"]}
     tiny = (Claim("s", "a", "lemma", ("x",)), Claim("s", "b", "delegated"), Claim("s", "c", "citation"))
     assert coverage({"x": "refuted"}, tiny) == {
-        "entries": 3, "by_kind": {**{kind: 0 for kind in report["by_kind"]}, "lemma": 1, "delegated": 1, "citation": 1},
-        "mathematical_claims": 2, "with_lemmas": 1, "delegated_without_ids": 1, "lemmas": 1,
-        "lemma_statuses": {"refuted": 1}}
+        "entries": 3,
+        "by_kind": {**{kind: 0 for kind in report["by_kind"]}, "lemma": 1, "delegated": 1, "citation": 1},
+        "mathematical_claims": 2,
+        "with_lemmas": 1,
+        "delegated_without_ids": 1,
+        "lemmas": 1,
+        "lemma_statuses": {"refuted": 1},
+    }
     assert "mathematical claims" in coverage_line()
 
 
@@ -65,8 +73,13 @@ def test_readings_table_lists_each_reading_with_its_verdict():
     rows = readings({"lr-inverse-small-shift": "refuted"})
     keys = {row[0] for row in rows}
     assert {"lr-inverse-small-shift", "ga-not-inverse", "pathway-regularizer"} <= keys
-    assert ("lr-inverse-small-shift", "lr-inverse-small-shift", "vector norm: the update lr g_z(theta_t)", "refuted",
-            False) in rows
+    assert (
+        "lr-inverse-small-shift",
+        "lr-inverse-small-shift",
+        "vector norm: the update lr g_z(theta_t)",
+        "refuted",
+        False,
+    ) in rows
     assert ("median-suboptimality", "median-suboptimal-any-noise", "any-noise", "refuted", True) in rows
     table = readings_table()
     assert table.count("\n") == len(rows) + 1
@@ -89,14 +102,22 @@ def test_docs_readings_md_is_current():
 
     assert READINGS_OUTPUT.is_file(), "docs/readings.md is missing: run `python -m theory.paper.claims`"
     assert READINGS_OUTPUT.read_text(encoding="utf-8") == render_readings(), (
-        "docs/readings.md is stale: run `python -m theory.paper.claims` and commit it")
+        "docs/readings.md is stale: run `python -m theory.paper.claims` and commit it"
+    )
 
 
 def test_inventory_sentences_issue_19_are_lemmas():
     """The mathematical sentences once marked otherwise are lemmas now (issue 19's inventory points)."""
-    for start in (r"$\theta$ is robust to small variations", r"$\nabla_\theta^2 L(z, \theta)$ is expensive",
-                  "This is additional evidence of the similarity", "Indeed, most non-trivial neural networks",
-                  r"$$\min_z |\cos", "Complexity of identifying poisons", "(compute gradient in",
-                  "In comparison: attacker", "With large models, there exists"):
+    for start in (
+        r"$\theta$ is robust to small variations",
+        r"$\nabla_\theta^2 L(z, \theta)$ is expensive",
+        "This is additional evidence of the similarity",
+        "Indeed, most non-trivial neural networks",
+        r"$$\min_z |\cos",
+        "Complexity of identifying poisons",
+        "(compute gradient in",
+        "In comparison: attacker",
+        "With large models, there exists",
+    ):
         (claim,) = [claim for claim in CLAIMS if claim.text.startswith(start)]
         assert claim.kind == "lemma" and claim.lemmas, start

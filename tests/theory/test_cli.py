@@ -7,15 +7,30 @@ import json
 from hypothesis import settings
 
 import theory.checking.registry as registry_module
-from theory.cli import format_table, main
 from theory.checking.profiles import PROFILES
 from theory.checking.registry import Lemma, SympyProof, get, registry
 from theory.checking.status import evaluate
+from theory.cli import format_table, main
 
 REFUTED = "ga-error-middle-step"  # a claim of the draft with a stored counterexample
 PROVED = "ga-linear-error"  # its correction, a sympy proof
-ISSUE_KEYS = {"id", "title", "source", "statement", "as_written", "status", "uses", "corrected_by", "counterexample",
-              "assumptions", "interpretation", "sims", "empirical", "evidence", "evidence_summary"}
+ISSUE_KEYS = {
+    "id",
+    "title",
+    "source",
+    "statement",
+    "as_written",
+    "status",
+    "uses",
+    "corrected_by",
+    "counterexample",
+    "assumptions",
+    "interpretation",
+    "sims",
+    "empirical",
+    "evidence",
+    "evidence_summary",
+}
 
 
 def _json_out(capsys) -> list[dict]:
@@ -30,7 +45,11 @@ def test_list_json_has_the_keys_of_the_issue_and_the_derived_statuses(capsys):
         assert ISSUE_KEYS <= set(entry), ISSUE_KEYS - set(entry)
         lemma = get(lemma_id)
         assert entry["status"] == evaluate(lemma).status  # the status comes from running the checks
-        assert (entry["title"], entry["statement"], entry["as_written"]) == (lemma.title, lemma.statement, lemma.as_written)
+        assert (entry["title"], entry["statement"], entry["as_written"]) == (
+            lemma.title,
+            lemma.statement,
+            lemma.as_written,
+        )
         assert entry["uses"] == list(lemma.uses) and entry["corrected_by"] == list(lemma.corrected_by)
     refuted = get(REFUTED)
     assert entries[REFUTED]["counterexample"] == json.loads(json.dumps(dict(refuted.counterexample.case)))
@@ -99,7 +118,9 @@ def test_verify_writes_a_record_with_provenance_profile_and_evidence(tmp_path, c
     record = json.loads(out_path.read_text())
     assert len(record["provenance"]["git_commit"]) >= 7 and "hypothesis" in record["provenance"]["versions"]
     profile = record["profile"]
-    assert profile["name"] == "ci" and profile["max_examples"] == PROFILES["ci"]["max_examples"] and profile["derandomize"]
+    assert (
+        profile["name"] == "ci" and profile["max_examples"] == PROFILES["ci"]["max_examples"] and profile["derandomize"]
+    )
     entries = {entry["id"]: entry for entry in record["lemmas"]}
     assert entries[REFUTED]["status"] == "refuted" and entries[REFUTED]["counterexample_reproduced"] is True
     assert entries[PROVED]["status"] == "proved" and entries[PROVED]["ok"]
@@ -109,8 +130,14 @@ def test_verify_writes_a_record_with_provenance_profile_and_evidence(tmp_path, c
 
 
 def test_verify_exits_1_when_a_lemma_has_problems(tmp_path, capsys, monkeypatch):
-    broken = Lemma(id="zz-false-identity", title="A proof that does not go through", statement="$0 = 1$",
-                   source="test", as_written=False, checks=(SympyProof("p", lambda: False, "always fails"),))
+    broken = Lemma(
+        id="zz-false-identity",
+        title="A proof that does not go through",
+        statement="$0 = 1$",
+        source="test",
+        as_written=False,
+        checks=(SympyProof("p", lambda: False, "always fails"),),
+    )
     monkeypatch.setitem(registry_module._REGISTRY, broken.id, broken)
     out_path = tmp_path / "record.json"
     assert main(["verify", "--only", broken.id, "--out", str(out_path), "--no-progress"]) == 1

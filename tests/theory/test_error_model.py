@@ -5,7 +5,8 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from theory.checking.error_model import UNIT_ROUNDOFF, float64_tolerance, gamma, oracle_tolerance, within
 from theory.checking.strategies import dimensions, scales, vectors

@@ -13,15 +13,19 @@ from pathlib import Path
 import pytest
 
 import theory.cli as cli
-from theory.paper.cite_check import strip_comments
+from theory.checking.registry import registry
+from theory.checking.verify import run_verification, status_counts, write_record
 from theory.cli import main
+from theory.paper.cite_check import strip_comments
 from theory.paper.export import escape_latex, export_entries, latex_prose
 from theory.paper.latex_export import STY_TEMPLATE
 from theory.paper.lemma_graph import graph_statuses
-from theory.checking.registry import registry
-from theory.checking.verify import run_verification, status_counts, write_record
 
-CHECKED = ("ga-error-middle-step", "ga-exact-iff", "ga-linear-error")  # refuted, proved, proved with Hypothesis evidence
+CHECKED = (
+    "ga-error-middle-step",
+    "ga-exact-iff",
+    "ga-linear-error",
+)  # refuted, proved, proved with Hypothesis evidence
 OPEN = "high-dim-orthogonal-gradients"  # needs a network: open
 
 
@@ -45,8 +49,13 @@ def _environments_balanced(tex: str) -> bool:
 
 def test_export_writes_the_record_the_catalog_the_graph_and_the_latex_folder(exported):
     docs, _ = exported
-    assert sorted(path.name for path in docs.iterdir()) == ["latex", "lemma-graph.png", "lemma-graph.svg", "lemmas.md",
-                                                           "verification.json"]
+    assert sorted(path.name for path in docs.iterdir()) == [
+        "latex",
+        "lemma-graph.png",
+        "lemma-graph.svg",
+        "lemmas.md",
+        "verification.json",
+    ]
     assert (docs / "lemma-graph.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg_text = "".join(ElementTree.parse(docs / "lemma-graph.svg").getroot().itertext())
     assert all(lemma_id in svg_text for lemma_id in registry())  # every lemma is a node, labelled by its id
@@ -86,49 +95,72 @@ def _pdflatex_or_skip() -> str:
     found = shutil.which("pdflatex")
     if found is None:
         if os.environ.get("CI"):
-            pytest.fail("pdflatex is missing under CI: .ci/install installs texlive-latex-base and "
-                        "texlive-latex-recommended")
-        pytest.skip("pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended); "
-                    "CI installs it and runs this test")
+            pytest.fail(
+                "pdflatex is missing under CI: .ci/install installs texlive-latex-base and texlive-latex-recommended"
+            )
+        pytest.skip(
+            "pdflatex not installed (apt-get install texlive-latex-base texlive-latex-recommended); "
+            "CI installs it and runs this test"
+        )
     return found
 
 
 def _compile_twice(folder: Path, paper: str) -> str:
     (folder / "paper.tex").write_text(paper)
     for _ in range(2):  # the second run resolves the references written to paper.aux by the first
-        run = subprocess.run([_pdflatex_or_skip(), "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-                             cwd=folder, capture_output=True, text=True, timeout=300)
+        run = subprocess.run(
+            [_pdflatex_or_skip(), "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert run.returncode == 0, run.stdout[-3000:]
     assert (folder / "paper.pdf").exists()
     return (folder / "paper.log").read_text(errors="replace")
 
 
 @pytest.mark.parametrize("paper", ["guide", "catalog", "catalog-appendix"])
-def test_the_minimal_paper_of_the_guide_and_the_whole_catalog_compile_without_undefined_references(exported, tmp_path,
-                                                                                                   paper):
+def test_the_minimal_paper_of_the_guide_and_the_whole_catalog_compile_without_undefined_references(
+    exported, tmp_path, paper
+):
     _pdflatex_or_skip()
     for path in (exported[0] / "latex").iterdir():  # "copy docs/latex/ next to the paper" (the guide's route)
         shutil.copy(path, tmp_path / path.name)
     if paper == "guide":
         text = _minimal_paper()
-        assert main(["cite-check", str(_write(tmp_path / "check.tex", text)), "--record",
-                     str(exported[0] / "verification.json"), "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "cite-check",
+                    str(_write(tmp_path / "check.tex", text)),
+                    "--record",
+                    str(exported[0] / "verification.json"),
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
     else:  # every lemma file, in a paper with its own lemma environment and amsthm loaded first
         option = "[appendix]" if paper == "catalog-appendix" else ""
-        text = ("\\documentclass{article}\n\\usepackage{amsthm}\\newtheorem{lemma}{Lemma}\n"
-                f"\\usepackage{option}{{noncommute}}\n"
-                "\\begin{document}\n\\begin{lemma}An author's own lemma.\\end{lemma}\n\\input{lemmas}\n"
-                f"By Lemma~\\ref{{lem:{CHECKED[1]}}}.\n\\end{{document}}\n")
+        text = (
+            "\\documentclass{article}\n\\usepackage{amsthm}\\newtheorem{lemma}{Lemma}\n"
+            f"\\usepackage{option}{{noncommute}}\n"
+            "\\begin{document}\n\\begin{lemma}An author's own lemma.\\end{lemma}\n\\input{lemmas}\n"
+            f"By Lemma~\\ref{{lem:{CHECKED[1]}}}.\n\\end{{document}}\n"
+        )
     log = _compile_twice(tmp_path, text)
     # (the catalog's page breaks move when "\texttt{id}" becomes "Lemma n" on the second run: a third
     # run would settle page numbers, which is not what this test is about)
     changed = "|Label\\(s\\) may have changed" if paper == "guide" else ""
-    undefined = re.compile(r"(Reference|Citation|Label) .* undefined|undefined references|multiply.defined" + changed,
-                           re.IGNORECASE)
+    undefined = re.compile(
+        r"(Reference|Citation|Label) .* undefined|undefined references|multiply.defined" + changed, re.IGNORECASE
+    )
     assert not undefined.search(log), [line for line in log.splitlines() if undefined.search(line)]
     if paper != "guide" and shutil.which("pdftotext"):  # every title, statement and quote typeset as maths
-        typeset = subprocess.run(["pdftotext", "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True,
-                                 check=True).stdout
+        typeset = subprocess.run(
+            ["pdftotext", "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
         assert not re.findall(r"\\[A-Za-z]{2,}", typeset)  # no LaTeX command shows (\setminus is "\ ")
         assert ("Evidence." in typeset) == (paper == "catalog-appendix") and "Scorecard: " in typeset
 
@@ -142,7 +174,8 @@ def _pdftotext_or_skip() -> str:
     return found
 
 
-TWO_COLUMN = (r"""\documentclass[twocolumn]{article}
+TWO_COLUMN = (
+    r"""\documentclass[twocolumn]{article}
 \usepackage[OPTIONS]{noncommute}
 \noncommuteallowopen
 \begin{document}
@@ -151,10 +184,15 @@ TWO_COLUMN = (r"""\documentclass[twocolumn]{article}
 By Lemma~\ref{lem:ga-exact-iff}, one ascent step undoes a descent step only when the residual vanishes.
 \noncommutecite{ga-error-middle-step}
 The draft's middle step fails; Lemma~\ref{lem:ga-linear-error} corrects it.
-\noncommutecite{""" + OPEN + r"""}
-Conjecture~\ref{lem:""" + OPEN + r"""} is measured by the experiments.
+\noncommutecite{"""
+    + OPEN
+    + r"""}
+Conjecture~\ref{lem:"""
+    + OPEN
+    + r"""} is measured by the experiments.
 \end{document}
-""")
+"""
+)
 
 
 @pytest.mark.parametrize("options", ["", "appendix"])
@@ -164,11 +202,22 @@ def test_a_two_column_paper_typesets_compact_lemmas_conjectures_and_refuted_clai
     for path in (exported[0] / "latex").iterdir():
         shutil.copy(path, tmp_path / path.name)
     paper = TWO_COLUMN.replace("OPTIONS", options)
-    assert main(["cite-check", str(_write(tmp_path / "check.tex", paper)), "--record",
-                 str(exported[0] / "verification.json"), "--no-progress"]) == 0  # the paper opts in to open claims
+    assert (
+        main(
+            [
+                "cite-check",
+                str(_write(tmp_path / "check.tex", paper)),
+                "--record",
+                str(exported[0] / "verification.json"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )  # the paper opts in to open claims
     _compile_twice(tmp_path, paper)
-    text = subprocess.run([pdftotext, "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        [pdftotext, "paper.pdf", "-"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     flat = " ".join(text.split())
     assert re.search(r"Lemma 1 \(When one ascent step reverts", flat)
     assert re.search(r"Claim 2 \(refuted: The middle step", flat)
@@ -225,8 +274,9 @@ def test_catalog_has_counts_anchors_statuses_and_counterexamples(exported):
     assert f"{examples} examples" in linear  # the evidence table reports the Hypothesis run
 
 
-def test_export_runs_the_ci_checks_and_writes_the_tracked_record_and_thorough_writes_only_its_record(tmp_path,
-                                                                                                      monkeypatch):
+def test_export_runs_the_ci_checks_and_writes_the_tracked_record_and_thorough_writes_only_its_record(
+    tmp_path, monkeypatch
+):
     import theory.paper.export
 
     real, profiles = cli.run_verification, []
@@ -253,10 +303,25 @@ def test_export_runs_the_ci_checks_and_writes_the_tracked_record_and_thorough_wr
 def test_verify_writes_under_results_by_default_and_never_into_docs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["verify", "--only", CHECKED[1], "--profile", "dev", "--no-progress"]) == 0
-    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == ["results",
-                                                                                       "results/verification.json"]
-    assert main(["verify", "--only", CHECKED[1], "--profile", "dev", "--no-progress",
-                 "--record", str(tmp_path / "elsewhere.json")]) == 0
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == [
+        "results",
+        "results/verification.json",
+    ]
+    assert (
+        main(
+            [
+                "verify",
+                "--only",
+                CHECKED[1],
+                "--profile",
+                "dev",
+                "--no-progress",
+                "--record",
+                str(tmp_path / "elsewhere.json"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "elsewhere.json").is_file()
     capsys.readouterr()
     main(["list", "--only", CHECKED[1], "--no-progress"])  # list reads results/verification.json
@@ -272,8 +337,21 @@ def test_a_bad_budget_is_a_usage_error(budget, capsys):
 
 def test_a_budget_that_runs_out_stops_the_search_and_names_the_lemmas_not_checked(tmp_path, capsys):
     record_path = tmp_path / "record.json"  # a budget of 1e-9 s has run out before the first lemma starts
-    code = main(["verify", "--only", CHECKED[2], CHECKED[1], "--profile", "dev", "--budget", "1e-9",
-                 "--record", str(record_path), "--no-progress"])
+    code = main(
+        [
+            "verify",
+            "--only",
+            CHECKED[2],
+            CHECKED[1],
+            "--profile",
+            "dev",
+            "--budget",
+            "1e-9",
+            "--record",
+            str(record_path),
+            "--no-progress",
+        ]
+    )
     assert code == 1
     record = json.loads(record_path.read_text())
     assert record["summary"]["budget_exhausted"] and record["summary"]["budget_s"] == 1e-9
@@ -284,14 +362,29 @@ def test_a_budget_that_runs_out_stops_the_search_and_names_the_lemmas_not_checke
 
 
 def _entry(lemma_id, status, uses=(), checks=True, ok=True):
-    return {"id": lemma_id, "status": status, "uses": list(uses), "corrected_by": [], "as_written": False,
-            "checks": [{"name": "c"}] if checks else [], "ok": ok}
+    return {
+        "id": lemma_id,
+        "status": status,
+        "uses": list(uses),
+        "corrected_by": [],
+        "as_written": False,
+        "checks": [{"name": "c"}] if checks else [],
+        "ok": ok,
+    }
 
 
 def test_graph_statuses_follow_leanblueprint():
-    entries = [_entry("a", "proved"), _entry("b", "verified", ["a"]), _entry("c", "proved", ["a"]),
-               _entry("d", "proved", ["b"]), _entry("e", "open", ["c"], checks=False), _entry("f", "proved", ["e"]),
-               _entry("g", "proved", ["ghost"]), _entry("h", "proved", ok=False), _entry("i", "proved", ["h"])]
+    entries = [
+        _entry("a", "proved"),
+        _entry("b", "verified", ["a"]),
+        _entry("c", "proved", ["a"]),
+        _entry("d", "proved", ["b"]),
+        _entry("e", "open", ["c"], checks=False),
+        _entry("f", "proved", ["e"]),
+        _entry("g", "proved", ["ghost"]),
+        _entry("h", "proved", ok=False),
+        _entry("i", "proved", ["h"]),
+    ]
     graph = graph_statuses(entries)
     assert {i for i, g in graph.items() if g["fully_proved"]} == {"a", "c"}  # d rests on b, only verified
     # f uses open e, g a missing id, i a lemma whose proof did not go through (h: "proved" with a problem)
@@ -314,8 +407,11 @@ def test_titles_with_ascii_formulas_have_a_latex_form():
     from theory.paper.latex_titles import LATEX_TITLES, latex_title
 
     lemmas = registry()
-    missing = {i: lemma.title for i, lemma in lemmas.items() if lemma.title not in LATEX_TITLES
-               and ASCII_FORMULA.search(lemma.title)}
+    missing = {
+        i: lemma.title
+        for i, lemma in lemmas.items()
+        if lemma.title not in LATEX_TITLES and ASCII_FORMULA.search(lemma.title)
+    }
     assert not missing, f"titles with ASCII formulas need a LaTeX form in theory/paper/latex_titles.py: {missing}"
     assert latex_title(lemmas["lr-inverse-iff"].title).count("$") == 2
     assert latex_title("a changed title, lr_1") == "a changed title, lr\\_1"  # a title without an entry: escaped

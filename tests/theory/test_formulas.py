@@ -38,9 +38,15 @@ def test_each_draft_formula_agrees_with_the_implementation(name):
     formula, module, function = formulas.IMPLEMENTATIONS[name]
     implementation = getattr(linear_regression, function)
     theta, x, x2 = (rng.normal(size=3) for _ in range(3))
-    arguments = {"residual": (theta, x, 0.3), "gradient": (theta, x, 0.3), "step": (theta, x, 0.3, 0.1),
-                 "commutator": (theta, x, 0.3, x2, -0.2, 0.1), "inverse_step": (theta, x, 0.3, 0.1),
-                 "neumann": (theta, x, 0.3, 0.1, 4), "fixed_point": (theta, x, 0.3, 0.1, 4, x2)}[name]
+    arguments = {
+        "residual": (theta, x, 0.3),
+        "gradient": (theta, x, 0.3),
+        "step": (theta, x, 0.3, 0.1),
+        "commutator": (theta, x, 0.3, x2, -0.2, 0.1),
+        "inverse_step": (theta, x, 0.3, 0.1),
+        "neumann": (theta, x, 0.3, 0.1, 4),
+        "fixed_point": (theta, x, 0.3, 0.1, 4, x2),
+    }[name]
     assert np.allclose(formula(*arguments), implementation(*arguments), rtol=1e-12, atol=1e-12)
     assert formulas.implementation_matches(name)
 
@@ -93,7 +99,8 @@ def test_the_logistic_formulas_agree_with_the_implementation_and_a_planted_bug_i
     monkeypatch.setattr(logistic.gradient_core, "__code__", wrong_gradient.__code__)
     assert not formulas.implementation_matches("logistic_gradient")
     assert formulas.implementation_problems({"logistic_gradient"})[0].startswith(
-        "implementation problem: theory.models.logistic_regression.gradient_core differs")
+        "implementation problem: theory.models.logistic_regression.gradient_core differs"
+    )
 
 
 def test_the_lemmas_never_import_the_second_order_or_logistic_cores():
@@ -102,6 +109,8 @@ def test_the_lemmas_never_import_the_second_order_or_logistic_cores():
     for info in pkgutil.iter_modules(theory.lemmas.__path__):
         source = inspect.getsource(__import__(f"theory.lemmas.{info.name}", fromlist=["_"]))
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.ImportFrom) and node.module in ("theory.models.second_order",
-                                                                     "theory.models.logistic_regression"):
+            if isinstance(node, ast.ImportFrom) and node.module in (
+                "theory.models.second_order",
+                "theory.models.logistic_regression",
+            ):
                 assert not [alias.name for alias in node.names if alias.name.endswith("_core")], info.name

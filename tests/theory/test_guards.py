@@ -13,17 +13,35 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-import theory.lemmas.commutation as commutation
 import theory.checking.registry as registry_module
 import theory.checking.strategies as strategies
+import theory.lemmas.commutation as commutation
 from theory.checking.building_blocks import compare, float_identity, oracle_identity
-from theory.cli import main
-from theory.checking.guards import (FLOOR_RULE, MIN_SUPPORTING, comparisons, degenerate, failure_kind, oracle_floor,
-                           record_comparison, vacuity_floor)
+from theory.checking.guards import (
+    FLOOR_RULE,
+    MIN_SUPPORTING,
+    comparisons,
+    degenerate,
+    failure_kind,
+    oracle_floor,
+    record_comparison,
+    vacuity_floor,
+)
 from theory.checking.oracle import mp_vector, precision
-from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size, get
+from theory.checking.registry import (
+    Counterexample,
+    Lemma,
+    OracleCheck,
+    Outcome,
+    PropertyCheck,
+    SympyProof,
+    every_size,
+    get,
+)
 from theory.checking.status import evaluate
 from theory.checking.strategies import linear_points
+from theory.cli import main
+
 
 def _identity() -> bool:
     """A true identity decided by is_zero, so that its negative control is rejected."""
@@ -50,16 +68,19 @@ def _verify(monkeypatch, tmp_path, lemma_id, *extra):
 
 
 # ----------------------------------------------------------------------------- the detector and the floor
-@pytest.mark.parametrize("case, expected", [
-    ({"theta": [0.0, 0.0], "x": [0.0, -0.0], "y": 3.0, "lr": 1.0}, True),
-    ({"theta": [0.0, 0.0], "x": [0.0, 1e-300], "y": 0.0}, False),
-    ({"batch": [[0.0, 0.0], [0.0]], "weights": {"w": [0, 0]}}, True),
-    ({"batch": [[0.0, 0.0], [0.0, 2.0]]}, False),
-    ({"dim": 3, "seed": 0}, False),  # no vectors: nothing to call degenerate
-    ({"x": np.zeros(3)}, True),
-    ({"x": mp_vector([0.0, 0.5])}, False),
-    ({"x": ["a", "b"]}, False),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ({"theta": [0.0, 0.0], "x": [0.0, -0.0], "y": 3.0, "lr": 1.0}, True),
+        ({"theta": [0.0, 0.0], "x": [0.0, 1e-300], "y": 0.0}, False),
+        ({"batch": [[0.0, 0.0], [0.0]], "weights": {"w": [0, 0]}}, True),
+        ({"batch": [[0.0, 0.0], [0.0, 2.0]]}, False),
+        ({"dim": 3, "seed": 0}, False),  # no vectors: nothing to call degenerate
+        ({"x": np.zeros(3)}, True),
+        ({"x": mp_vector([0.0, 0.5])}, False),
+        ({"x": ["a", "b"]}, False),
+    ],
+)
 def test_a_case_is_degenerate_when_every_vector_is_all_zero(case, expected):
     assert degenerate(case) is expected
 
@@ -106,12 +127,15 @@ def test_without_sabotage_the_same_lemma_is_supported(tmp_path, monkeypatch):
     code, entry = _verify(monkeypatch, tmp_path, FUZZED)
     assert code == 0 and entry["ok"] and entry["status"] == "proved"
     record = next(r for r in entry["evidence"] if r["kind"] == "hypothesis")
-    assert not record["vacuous"] and record["supporting"] >= record["vacuity_floor"] == vacuity_floor(record["examples"])
+    assert not record["vacuous"] and record["supporting"] >= record["vacuity_floor"] == vacuity_floor(
+        record["examples"]
+    )
 
 
 def test_a_property_whose_cases_all_violate_the_premises_is_vacuous_and_refutes_nothing():
-    check = PropertyCheck("outside", linear_points(), lambda case: Outcome(False, 9.0, "no", premises_met=False),
-                          "r", oracle=True)
+    check = PropertyCheck(
+        "outside", linear_points(), lambda case: Outcome(False, 9.0, "no", premises_met=False), "r", oracle=True
+    )
     verdict = evaluate(_lemma(check))
     assert verdict.status == "open" and verdict.counterexample is None
     assert any("is vacuous" in problem and "outside the premises" in problem for problem in verdict.problems)
@@ -136,7 +160,8 @@ def test_a_degenerate_case_that_breaks_the_statement_still_refutes_it():
 
 # ----------------------------------------------------------------------------- implementation vs mathematics
 def test_sabotage_float64_drift_in_an_implementation_is_an_implementation_problem_never_a_refutation(
-        monkeypatch, tmp_path, capsys):
+    monkeypatch, tmp_path, capsys
+):
     real = commutation.commutator
     monkeypatch.setattr(commutation, "commutator", lambda *args: np.asarray(real(*args)) * (1 + 1e-9) + 1e-300)
     code, entry = _verify(monkeypatch, tmp_path, IMPLEMENTED)
@@ -153,7 +178,9 @@ def _float_drift_predicate(case):
     with precision():
         exact = mp_vector(case["x"])
         statement = oracle_identity(exact + 0, exact, 1 + max(abs(v) for v in case["x"]), 2)
-        drifted = float_identity(np.asarray(case["x"]) * (1 + 1e-6) + 1e-6, exact, 1 + max(abs(v) for v in case["x"]), 2)
+        drifted = float_identity(
+            np.asarray(case["x"]) * (1 + 1e-6) + 1e-6, exact, 1 + max(abs(v) for v in case["x"]), 2
+        )
     return Outcome(statement.holds and drifted.holds, max(statement.score, drifted.score), "both")
 
 
@@ -168,8 +195,9 @@ def test_an_oracle_check_with_a_drifting_implementation_is_not_refuted():
 
 
 def test_a_float64_only_property_that_fails_is_an_implementation_problem():
-    check = PropertyCheck("float-only", linear_points(), lambda case: Outcome(case["lr"] < 1.0, case["lr"]), "r",
-                          oracle=False)
+    check = PropertyCheck(
+        "float-only", linear_points(), lambda case: Outcome(case["lr"] < 1.0, case["lr"]), "r", oracle=False
+    )
     verdict = evaluate(_lemma(check, SympyProof("p", _identity, "holds", coverage=every_size("all p"))))
     assert verdict.status == "proved" and verdict.counterexample is None
     assert any("implementation problem in check 'float-only'" in problem for problem in verdict.problems)

@@ -12,23 +12,26 @@ def _cited(text: str) -> list[tuple[str, int]]:
     return [(c.lemma_id, c.line) for c in find_citations(text)]
 
 
-@pytest.mark.parametrize("text", [
-    "\\begin{verbatim}\n\\ref{lem:a}\n\\end{verbatim}\n\\ref{lem:b}",
-    "\\begin{verbatim*}\\ref{lem:a}\\end{verbatim*}\n\\ref{lem:b}",
-    "\\begin{lstlisting}[language=TeX]\n50% \\ref{lem:a}\n\\end{lstlisting}\n\\ref{lem:b}",
-    "\\begin{minted}{latex}\n\\cref{lem:a}\n\\end{minted}\n\\ref{lem:b}",
-    "\\begin{comment}\n\\ref{lem:a}\n\\end{comment}\n\\ref{lem:b}",
-    "\\iffalse\n\\ref{lem:a}\n\\fi\n\\ref{lem:b}",
-    "\\iffalse \\ifx\\a\\b \\ref{lem:a} \\else \\ref{lem:a} \\fi \\ref{lem:a}\n\\fi\n\\ref{lem:b}",
-    "\\iffalse % \\fi in a comment does not end it\n\\ref{lem:a}\n\\fi\n\\ref{lem:b}",
-    "\\verb|\\ref{lem:a}| and \\verb+\\ref{lem:a}+\n\\ref{lem:b}",
-    "\\lstinline{\\ref{lem:a}} \\mintinline{tex}|\\ref{lem:a}|\n\\ref{lem:b}",
-    "% \\ref{lem:a}\n\\ref{lem:b}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\begin{verbatim}\n\\ref{lem:a}\n\\end{verbatim}\n\\ref{lem:b}",
+        "\\begin{verbatim*}\\ref{lem:a}\\end{verbatim*}\n\\ref{lem:b}",
+        "\\begin{lstlisting}[language=TeX]\n50% \\ref{lem:a}\n\\end{lstlisting}\n\\ref{lem:b}",
+        "\\begin{minted}{latex}\n\\cref{lem:a}\n\\end{minted}\n\\ref{lem:b}",
+        "\\begin{comment}\n\\ref{lem:a}\n\\end{comment}\n\\ref{lem:b}",
+        "\\iffalse\n\\ref{lem:a}\n\\fi\n\\ref{lem:b}",
+        "\\iffalse \\ifx\\a\\b \\ref{lem:a} \\else \\ref{lem:a} \\fi \\ref{lem:a}\n\\fi\n\\ref{lem:b}",
+        "\\iffalse % \\fi in a comment does not end it\n\\ref{lem:a}\n\\fi\n\\ref{lem:b}",
+        "\\verb|\\ref{lem:a}| and \\verb+\\ref{lem:a}+\n\\ref{lem:b}",
+        "\\lstinline{\\ref{lem:a}} \\mintinline{tex}|\\ref{lem:a}|\n\\ref{lem:b}",
+        "% \\ref{lem:a}\n\\ref{lem:b}",
+    ],
+)
 def test_verbatim_iffalse_and_comments_cite_nothing_and_lines_are_kept(text):
     cited = _cited(text)
     assert [lemma for lemma, _ in cited] == ["b"], cited
-    assert cited[0][1] == text[:text.index("\\ref{lem:b}")].count("\n") + 1  # the line in the file
+    assert cited[0][1] == text[: text.index("\\ref{lem:b}")].count("\n") + 1  # the line in the file
 
 
 def test_the_else_branch_of_iffalse_and_text_after_the_environments_are_read():
@@ -48,7 +51,8 @@ def test_input_import_and_subimport_are_followed_relative_to_their_folders(tmp_p
     (tmp_path / "chapters" / "deep").mkdir(parents=True)
     (tmp_path / "main.tex").write_text(
         "\\input chapter1\n\\import{chapters/}{two}\n\\iffalse\\input{skipped}\\fi\n"
-        "\\begin{verbatim}\\input{verbatim}\\end{verbatim}\n")
+        "\\begin{verbatim}\\input{verbatim}\\end{verbatim}\n"
+    )
     (tmp_path / "chapter1.tex").write_text("\\ref{lem:one}\n")
     (tmp_path / "chapters" / "two.tex").write_text("\\ref{lem:two}\n\\subimport{deep/}{three}\n\\input{four}\n")
     (tmp_path / "chapters" / "deep" / "three.tex").write_text("\\ref{lem:three}\n")
@@ -60,4 +64,5 @@ def test_input_import_and_subimport_are_followed_relative_to_their_folders(tmp_p
     assert paper.notes == []
     (tmp_path / "chapters" / "deep" / "three.tex").unlink()
     assert read_paper(tmp_path / "main.tex").notes == [
-        f"{tmp_path / 'chapters' / 'two.tex'}: included file 'deep/three' not found, not checked"]
+        f"{tmp_path / 'chapters' / 'two.tex'}: included file 'deep/three' not found, not checked"
+    ]

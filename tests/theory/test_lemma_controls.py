@@ -8,8 +8,16 @@ import numpy as np
 import sympy
 
 from theory.checking.building_blocks import is_zero, symbolic_vector
-from theory.lemmas import ascent_reversal, commutation, delta_influence, fixed_point, gradient_ascent, poisoning
-from theory.lemmas import side_remarks, single_step_inversion
+from theory.lemmas import (
+    ascent_reversal,
+    commutation,
+    delta_influence,
+    fixed_point,
+    gradient_ascent,
+    poisoning,
+    side_remarks,
+    single_step_inversion,
+)
 
 
 def test_psi_modulus_rejects_the_unsigned_constant():

@@ -18,22 +18,44 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from theory.models import linear_regression as lr_module
 from theory.checking.building_blocks import mp_case
 from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance
 from theory.checking.inversion_bounds import (
-    fixed_point_reference, float_identity_with_underflow, neumann_reference, sherman_morrison_magnitude,
-    sherman_morrison_regime, sherman_morrison_underflow, underflow_allowance,
-)
-from theory.models.linear_regression import (
-    ascent_error_closed_form, ascent_step, commutator, commutator_closed_form, commutator_core, descent_step,
-    descent_then_ascent, exact_ascent_rate, fixed_point_inverse, gradient, gradient_core, hessian,
-    hyperplane_projection, inverse_step, loss, neumann_inverse, residual, residual_core, step_core,
+    fixed_point_reference,
+    float_identity_with_underflow,
+    neumann_reference,
+    sherman_morrison_magnitude,
+    sherman_morrison_regime,
+    sherman_morrison_underflow,
+    underflow_allowance,
 )
 from theory.checking.oracle import abs_vector, precision
+
 # signed=False: the float64 implementations' domain is lr > 0 (ascent has its own functions); the lemmas draw
 # from the draft's lambda in R (theory.checking.strategies).
 from theory.checking.strategies import learning_rates, linear_points, near_singular_points, point_pairs
+from theory.models import linear_regression as lr_module
+from theory.models.linear_regression import (
+    ascent_error_closed_form,
+    ascent_step,
+    commutator,
+    commutator_closed_form,
+    commutator_core,
+    descent_step,
+    descent_then_ascent,
+    exact_ascent_rate,
+    fixed_point_inverse,
+    gradient,
+    gradient_core,
+    hessian,
+    hyperplane_projection,
+    inverse_step,
+    loss,
+    neumann_inverse,
+    residual,
+    residual_core,
+    step_core,
+)
 
 
 # ----------------------------------------------------------------------------- oracle helpers
@@ -50,8 +72,9 @@ def _one_step_abs(c):
 
 def _assert_close(computed, exact, magnitude, depth, underflow=0.0):
     """float64 vs 60 digits within gamma(depth) * magnitude (+ the underflow allowance of lr-heavy computations)."""
-    outcome = float_identity_with_underflow(np.atleast_1d(computed), np.atleast_1d(np.asarray(exact, dtype=object)),
-                                            magnitude, depth, underflow)
+    outcome = float_identity_with_underflow(
+        np.atleast_1d(computed), np.atleast_1d(np.asarray(exact, dtype=object)), magnitude, depth, underflow
+    )
     assert outcome.holds, outcome.detail
 
 
@@ -70,8 +93,12 @@ def test_residual_loss_gradient_match_the_oracle(case):
         exact_r = residual_core(c["theta"], c["x"], c["y"])
         _assert_close(residual(case["theta"], case["x"], case["y"]), exact_r, r_abs, dim + 1)
         _assert_close(loss(case["theta"], case["x"], case["y"]), exact_r**2 / 2, r_abs**2 / 2, dim + 3)
-        _assert_close(gradient(case["theta"], case["x"], case["y"]), gradient_core(c["theta"], c["x"], c["y"]),
-                      _max(r_abs * abs_x), dim + 2)
+        _assert_close(
+            gradient(case["theta"], case["x"], case["y"]),
+            gradient_core(c["theta"], c["x"], c["y"]),
+            _max(r_abs * abs_x),
+            dim + 2,
+        )
 
 
 @given(linear_points(max_dim=16, signed=False))
@@ -89,15 +116,27 @@ def test_descent_ascent_and_their_composition_match_the_oracle(case, ascent_lr):
         dim, mu = len(c["x"]), mpmath.mpf(ascent_lr)
         abs_theta, abs_x, neg_abs_y = _abs_point(c)
         one_abs = _one_step_abs(c)
-        _assert_close(descent_step(case["theta"], case["x"], case["y"], case["lr"]),
-                      step_core(c["theta"], c["x"], c["y"], c["lr"]), _max(one_abs), dim + 4)
-        _assert_close(ascent_step(case["theta"], case["x"], case["y"], case["lr"]),
-                      step_core(c["theta"], c["x"], c["y"], -c["lr"]), _max(one_abs), dim + 4)
+        _assert_close(
+            descent_step(case["theta"], case["x"], case["y"], case["lr"]),
+            step_core(c["theta"], c["x"], c["y"], c["lr"]),
+            _max(one_abs),
+            dim + 4,
+        )
+        _assert_close(
+            ascent_step(case["theta"], case["x"], case["y"], case["lr"]),
+            step_core(c["theta"], c["x"], c["y"], -c["lr"]),
+            _max(one_abs),
+            dim + 4,
+        )
         theta1 = step_core(c["theta"], c["x"], c["y"], c["lr"])
         for rate, rate_arg in ((c["lr"], None), (mu, ascent_lr)):
             two_abs = step_core(one_abs, abs_x, neg_abs_y, -rate)
-            _assert_close(descent_then_ascent(case["theta"], case["x"], case["y"], case["lr"], ascent_lr=rate_arg),
-                          step_core(theta1, c["x"], c["y"], -rate), _max(two_abs), 2 * dim + 8)
+            _assert_close(
+                descent_then_ascent(case["theta"], case["x"], case["y"], case["lr"], ascent_lr=rate_arg),
+                step_core(theta1, c["x"], c["y"], -rate),
+                _max(two_abs),
+                2 * dim + 8,
+            )
 
 
 @given(linear_points(signed=False))
@@ -108,7 +147,9 @@ def test_ascent_error_closed_form_matches_the_oracle_and_the_composition(case):
         abs_theta, abs_x, neg_abs_y = _abs_point(c)
         exact = -(c["lr"] ** 2) * residual_core(c["theta"], c["x"], c["y"]) * c["x"].dot(c["x"]) * c["x"]
         magnitude = _max(c["lr"] ** 2 * residual_core(abs_theta, abs_x, neg_abs_y) * abs_x.dot(abs_x) * abs_x)
-        _assert_close(ascent_error_closed_form(case["theta"], case["x"], case["y"], case["lr"]), exact, magnitude, 2 * dim + 5)
+        _assert_close(
+            ascent_error_closed_form(case["theta"], case["x"], case["y"], case["lr"]), exact, magnitude, 2 * dim + 5
+        )
         # the closed form is the exact theta_2 - theta_0 (lemma ga-linear-error): same value at 60 digits
         theta2 = step_core(step_core(c["theta"], c["x"], c["y"], c["lr"]), c["x"], c["y"], -c["lr"])
         oracle_magnitude = magnitude + _max(abs_theta) + _max(step_core(_one_step_abs(c), abs_x, neg_abs_y, -c["lr"]))
@@ -124,8 +165,9 @@ def test_exact_ascent_rate_matches_the_oracle(case):
         q = c["lr"] * c["x"].dot(c["x"])
         d = abs(1 - q)
         # lr / d_hat: the computed d errs by gamma(p+2)(1+q) <= |d|/2, so 1/d_hat errs by 2 gamma(p+2)(1+q)/d^2
-        _assert_close(exact_ascent_rate(case["x"], case["lr"]), c["lr"] / (1 - q),
-                      c["lr"] / d * (1 + 2 * (1 + q) / d), dim + 4)
+        _assert_close(
+            exact_ascent_rate(case["x"], case["lr"]), c["lr"] / (1 - q), c["lr"] / d * (1 + 2 * (1 + q) / d), dim + 4
+        )
 
 
 @given(near_singular_points(signed=False))
@@ -134,9 +176,13 @@ def test_inverse_step_matches_the_oracle_up_to_its_condition_number(case):
         c = mp_case(case)
         assume(sherman_morrison_regime(c, UNIT_ROUNDOFF))
         magnitude = sherman_morrison_magnitude(c)
-        _assert_close(inverse_step(case["theta"], case["x"], case["y"], case["lr"]),
-                      lr_module.inverse_step_core(c["theta"], c["x"], c["y"], c["lr"]),
-                      magnitude, len(c["x"]) + 12, sherman_morrison_underflow(c, magnitude))
+        _assert_close(
+            inverse_step(case["theta"], case["x"], case["y"], case["lr"]),
+            lr_module.inverse_step_core(c["theta"], c["x"], c["y"], c["lr"]),
+            magnitude,
+            len(c["x"]) + 12,
+            sherman_morrison_underflow(c, magnitude),
+        )
 
 
 @given(linear_points(signed=False), st.integers(0, 20))
@@ -146,9 +192,13 @@ def test_neumann_inverse_matches_the_exact_partial_sum(case, terms):
     with precision():
         c = mp_case(case)
         depth = terms * (len(c["x"]) + 3) + 3
-        _assert_close(neumann_inverse(case["theta"], case["x"], case["y"], case["lr"], terms),
-                      neumann_reference(c, terms), _max(neumann_reference(c, terms, absolute=True)),
-                      depth, underflow_allowance(c, depth, terms))
+        _assert_close(
+            neumann_inverse(case["theta"], case["x"], case["y"], case["lr"], terms),
+            neumann_reference(c, terms),
+            _max(neumann_reference(c, terms, absolute=True)),
+            depth,
+            underflow_allowance(c, depth, terms),
+        )
 
 
 @given(linear_points(signed=False), st.integers(0, 20))
@@ -158,9 +208,13 @@ def test_fixed_point_inverse_matches_the_exact_iterate(case, iterations):
     with precision():
         c = mp_case(case)
         depth = iterations * (len(c["x"]) + 4)
-        _assert_close(fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations),
-                      fixed_point_reference(c, iterations), _max(fixed_point_reference(c, iterations, absolute=True)),
-                      depth, underflow_allowance(c, depth, iterations))
+        _assert_close(
+            fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations),
+            fixed_point_reference(c, iterations),
+            _max(fixed_point_reference(c, iterations, absolute=True)),
+            depth,
+            underflow_allowance(c, depth, iterations),
+        )
 
 
 @given(linear_points(max_dim=16, signed=False), st.integers(0, 8))
@@ -171,10 +225,17 @@ def test_fixed_point_inverse_from_a_given_start(case, iterations):
         mp_start = mp_case({"s": start})["s"]
         exact = lr_module.fixed_point_core(c["theta"], c["x"], c["y"], c["lr"], iterations, mp_start)
         abs_theta, abs_x, neg_abs_y = _abs_point(c)
-        magnitude = _max(lr_module.fixed_point_core(abs_theta, abs_x, neg_abs_y, c["lr"], iterations, abs_vector(mp_start)))
+        magnitude = _max(
+            lr_module.fixed_point_core(abs_theta, abs_x, neg_abs_y, c["lr"], iterations, abs_vector(mp_start))
+        )
         depth = iterations * (len(c["x"]) + 4)
-        _assert_close(fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations, start=start),
-                      exact, magnitude, depth, underflow_allowance(c, depth, iterations))
+        _assert_close(
+            fixed_point_inverse(case["theta"], case["x"], case["y"], case["lr"], iterations, start=start),
+            exact,
+            magnitude,
+            depth,
+            underflow_allowance(c, depth, iterations),
+        )
 
 
 @given(point_pairs(max_dim=128, signed=False))
@@ -191,8 +252,14 @@ def test_commutator_and_its_closed_form_match_the_oracle(case):
         _assert_close(commutator(*args), exact, _max(first + second), 2 * dim + 9)
         r, r2 = residual_core(c["theta"], c["x"], c["y"]), residual_core(c["theta"], c["x2"], c["y2"])
         closed = c["lr"] ** 2 * c["x"].dot(c["x2"]) * (r2 * c["x"] - r * c["x2"])
-        closed_abs = c["lr"] ** 2 * abs_x.dot(abs_x2) * (residual_core(abs_theta, abs_x2, neg_abs_y2) * abs_x
-                                                         + residual_core(abs_theta, abs_x, neg_abs_y) * abs_x2)
+        closed_abs = (
+            c["lr"] ** 2
+            * abs_x.dot(abs_x2)
+            * (
+                residual_core(abs_theta, abs_x2, neg_abs_y2) * abs_x
+                + residual_core(abs_theta, abs_x, neg_abs_y) * abs_x2
+            )
+        )
         _assert_close(commutator_closed_form(*args), closed, _max(closed_abs), 2 * dim + 6)
 
 
@@ -239,8 +306,11 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("argument, function, args", BAD_INPUTS,
-                         ids=[f"{function.__name__}-{argument}-{index}" for index, (argument, function, _) in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    "argument, function, args",
+    BAD_INPUTS,
+    ids=[f"{function.__name__}-{argument}-{index}" for index, (argument, function, _) in enumerate(BAD_INPUTS)],
+)
 def test_bad_input_raises_value_error_naming_the_argument(argument, function, args):
     with pytest.raises(ValueError, match=rf"\b{argument}\b"):
         function(*args)
@@ -283,8 +353,11 @@ def test_every_public_function_on_a_dyadic_case_is_exact():
     assert lin.neumann_inverse(theta_next, [1.0, 1.0], y, 0.25, 0).tolist() == [0.25, 1.25]  # theta_next - lr y x
     assert lin.neumann_inverse(theta_next, [1.0, 1.0], y, 0.25, 1).tolist() == [0.625, 1.625]  # + lr (v.x) x
     assert lin.fixed_point_inverse(theta_next, [1.0, 1.0], y, 0.25, 0).tolist() == theta_next.tolist()
-    assert lin.commutator(theta, x, y, [1.0, 1.0], 0.0, lr).tolist() == \
-        lin.commutator_closed_form(theta, x, y, [1.0, 1.0], 0.0, lr).tolist() == [0.1015625, -0.0390625]  # lr^2 (x.x')(r' x - r x') = (6.5, -2.5) / 64
+    assert (
+        lin.commutator(theta, x, y, [1.0, 1.0], 0.0, lr).tolist()
+        == lin.commutator_closed_form(theta, x, y, [1.0, 1.0], 0.0, lr).tolist()
+        == [0.1015625, -0.0390625]
+    )  # lr^2 (x.x')(r' x - r x') = (6.5, -2.5) / 64
     assert lin.hyperplane_projection(theta, [1.0, 1.0], y).tolist() == [-0.25, 0.75]  # theta - (5/2) x / 2
 
 

@@ -16,13 +16,14 @@ import pytest
 import sympy
 from hypothesis import given
 
-from theory.models import logistic_regression as logistic
 from theory.checking.building_blocks import mp_case, symbolic_vector
 from theory.checking.error_model import float64_tolerance, gamma, oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, precision
+
 # signed=False: the float64 implementations' domain is lr > 0 (ascent has its own functions); the lemmas draw
 # from the draft's lambda in R (theory.checking.strategies).
 from theory.checking.strategies import linear_points
+from theory.models import logistic_regression as logistic
 
 TINY = float(np.finfo(np.float64).tiny)
 GOOD = {"theta": [0.5, -1.0, 2.0], "x": [1.0, 0.25, -0.5], "y": -1.0}
@@ -37,16 +38,19 @@ POINTS = linear_points(signed=False).map(_labelled)
 
 # ----------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("function", [logistic.margin, logistic.loss, logistic.gradient, logistic.hessian])
-@pytest.mark.parametrize("field, value, match", [
-    ("theta", [[1.0, 2.0, 3.0]], "theta"),
-    ("theta", [1.0, np.nan, 0.0], "theta"),
-    ("x", [1.0, 2.0], "x"),
-    ("x", [1.0, np.inf, 0.0], "x"),
-    ("y", 0.5, "y"),
-    ("y", 0.0, "y"),
-    ("y", np.nan, "y"),
-    ("y", "one", "y"),
-])
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("theta", [[1.0, 2.0, 3.0]], "theta"),
+        ("theta", [1.0, np.nan, 0.0], "theta"),
+        ("x", [1.0, 2.0], "x"),
+        ("x", [1.0, np.inf, 0.0], "x"),
+        ("y", 0.5, "y"),
+        ("y", 0.0, "y"),
+        ("y", np.nan, "y"),
+        ("y", "one", "y"),
+    ],
+)
 def test_bad_point_raises_naming_the_argument(function, field, value, match):
     arguments = {**GOOD, field: value}
     with pytest.raises(ValueError, match=match):
@@ -81,8 +85,10 @@ def test_cores_match_sympy_derivatives_at_60_digits():
     hvp = gradient.jacobian(theta) * v
     third = sympy.diff(sympy.log(1 + sympy.exp(-s)), s, 3)
     symbols = [*theta, *x, *v, y]
-    as_mp = {name: sympy.lambdify(symbols, expression, "mpmath") for name, expression in
-             (("loss", loss), ("gradient", gradient), ("hvp", hvp))}
+    as_mp = {
+        name: sympy.lambdify(symbols, expression, "mpmath")
+        for name, expression in (("loss", loss), ("gradient", gradient), ("hvp", hvp))
+    }
     third_mp = sympy.lambdify([s], third, "mpmath")
     rng = np.random.default_rng(20260)
     with precision():
@@ -91,9 +97,11 @@ def test_cores_match_sympy_derivatives_at_60_digits():
             c = mp_case({"theta": values[:3], "x": values[3:6], "v": values[6:], "y": label})
             args = [*c["theta"], *c["x"], *c["v"], c["y"]]
             expected = {name: function(*args) for name, function in as_mp.items()}
-            got = {"loss": logistic.loss_core(c["theta"], c["x"], c["y"]),
-                   "gradient": logistic.gradient_core(c["theta"], c["x"], c["y"]),
-                   "hvp": logistic.hessian_vector_product_core(c["theta"], c["x"], c["y"], c["v"])}
+            got = {
+                "loss": logistic.loss_core(c["theta"], c["x"], c["y"]),
+                "gradient": logistic.gradient_core(c["theta"], c["x"], c["y"]),
+                "hvp": logistic.hessian_vector_product_core(c["theta"], c["x"], c["y"], c["v"]),
+            }
             tolerance = oracle_tolerance(60, 1e3)  # |theta|, |x|, |v| <= ~10: every term is below 1e3
             assert abs(got["loss"] - expected["loss"]) <= tolerance
             for name in ("gradient", "hvp"):
@@ -142,11 +150,17 @@ def test_float64_matches_the_60_digit_oracle(case):
         checks = [
             (logistic.loss(case["theta"], case["x"], case["y"]), exact_loss, _loss_tolerance(c, exact_loss)),
             (logistic.gradient(case["theta"], case["x"], case["y"]), exact_gradient, gradient_tolerance),
-            (logistic.hessian_vector_product(case["theta"], case["x"], case["y"], case["theta"]), exact_hvp,
-             (hvp_magnitude + hvp_underflow) * hvp_relative + hvp_underflow + TINY),
-            (logistic.descent_step(case["theta"], case["x"], case["y"], case["lr"]), exact_step,
-             float64_tolerance(3, float(mp_max_abs(c["theta"])) + case["lr"] * float(slope) * x_max)
-             + case["lr"] * gradient_tolerance * (1 + gamma(2))),
+            (
+                logistic.hessian_vector_product(case["theta"], case["x"], case["y"], case["theta"]),
+                exact_hvp,
+                (hvp_magnitude + hvp_underflow) * hvp_relative + hvp_underflow + TINY,
+            ),
+            (
+                logistic.descent_step(case["theta"], case["x"], case["y"], case["lr"]),
+                exact_step,
+                float64_tolerance(3, float(mp_max_abs(c["theta"])) + case["lr"] * float(slope) * x_max)
+                + case["lr"] * gradient_tolerance * (1 + gamma(2)),
+            ),
         ]
         for computed, exact, tolerance in checks:
             gap = mp_max_abs(np.atleast_1d(np.asarray(computed, dtype=object)) - np.atleast_1d(exact))
@@ -160,8 +174,9 @@ def test_hessian_times_vector_is_the_hvp(case):
     hessian = logistic.hessian(theta, x, y)
     direct, matrix_free = hessian @ theta, logistic.hessian_vector_product(theta, x, y, theta)
     magnitude = np.abs(hessian) @ np.abs(theta)
-    assert np.all(np.abs(direct - matrix_free) <= 2 * float64_tolerance(len(x) + 12, 1.0) * magnitude
-                  + np.finfo(float).tiny)
+    assert np.all(
+        np.abs(direct - matrix_free) <= 2 * float64_tolerance(len(x) + 12, 1.0) * magnitude + np.finfo(float).tiny
+    )
 
 
 def test_extreme_margins_stay_finite_and_accurate():

@@ -68,9 +68,11 @@ def test_the_text_of_a_hostile_formula_is_kept_as_characters():
     assert "".join(_tags(markup).text) == "<script>alert(1)</script><3"
 
 
-ORDINARY = [r"\frac{a}{b} + \sqrt[3]{x_1^2} \ne \left(\mathrm{d}\theta\right)",
-            r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}\quad \mathbb{E}\,\|\nabla L\|^2 \le \tfrac12",
-            r"\mathrm{adv}\,\hat{\theta}_{\text{ret}} = \sum_{i=1}^{n} \overbrace{g_i}^{z} \boldsymbol{x}"]
+ORDINARY = [
+    r"\frac{a}{b} + \sqrt[3]{x_1^2} \ne \left(\mathrm{d}\theta\right)",
+    r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}\quad \mathbb{E}\,\|\nabla L\|^2 \le \tfrac12",
+    r"\mathrm{adv}\,\hat{\theta}_{\text{ret}} = \sum_{i=1}^{n} \overbrace{g_i}^{z} \boldsymbol{x}",
+]
 
 
 @pytest.mark.parametrize("latex", ORDINARY)
@@ -83,15 +85,20 @@ def test_ordinary_formulas_keep_every_element_attribute_and_character(latex):
 
 
 def test_a_dropped_element_takes_its_contents_and_unsafe_values_are_dropped():
-    tree = ElementTree.fromstring('<math><mi onclick="x" mathcolor="javascript:x" mathvariant="bold">a</mi>'
-                                  '<script>alert(1)</script>tail<mtext href="javascript:x">b</mtext></math>')
-    assert serialise(tree) == ('<math xmlns="http://www.w3.org/1998/Math/MathML"><mi mathvariant="bold">a</mi>'
-                               "tail<mtext>b</mtext></math>")
+    tree = ElementTree.fromstring(
+        '<math><mi onclick="x" mathcolor="javascript:x" mathvariant="bold">a</mi>'
+        '<script>alert(1)</script>tail<mtext href="javascript:x">b</mtext></math>'
+    )
+    assert serialise(tree) == (
+        '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi mathvariant="bold">a</mi>tail<mtext>b</mtext></math>'
+    )
 
 
 def test_the_markdown_renderer_uses_the_safe_path_for_blocks_and_inline_text():
     page = render_markdown("A $\\text{<script>x</script>}$ and $$\\text{<img src=x onerror=y>}$$ <b onclick=1>b</b>")
     line = render_inline("$</math><script>x</script>$")
     for markup in (page, line):
-        assert not any(tag in ("script", "img", "svg") or any(name.startswith("on") for name in attributes)
-                       for tag, attributes in _tags(markup).tags), markup
+        assert not any(
+            tag in ("script", "img", "svg") or any(name.startswith("on") for name in attributes)
+            for tag, attributes in _tags(markup).tags
+        ), markup

@@ -12,9 +12,22 @@ from hypothesis import strategies as st
 
 import theory.checking.building_blocks as building_blocks
 import theory.lemmas.order_dependence as order_dependence
-from theory.checking.building_blocks import (all_hold, at_least, compare, distinct, exactly_equal, is_nonzero, is_zero,
-                                             is_zero_array, is_zero_matrix, is_zero_matrix_expression, strictly_below,
-                                             symbolic_arrays, symbolic_vector, vectors_span)
+from theory.checking.building_blocks import (
+    all_hold,
+    at_least,
+    compare,
+    distinct,
+    exactly_equal,
+    is_nonzero,
+    is_zero,
+    is_zero_array,
+    is_zero_matrix,
+    is_zero_matrix_expression,
+    strictly_below,
+    symbolic_arrays,
+    symbolic_vector,
+    vectors_span,
+)
 from theory.checking.guards import comparisons, perturbed, perturbing
 from theory.checking.registry import Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size, fixed_sizes
 from theory.checking.status import NEGATIVE_CASES, evaluate, lemma_coverage, run_check
@@ -114,8 +127,13 @@ def test_a_property_whose_verdict_ignores_its_comparisons_is_a_problem():
     compared = PropertyCheck("p", st.integers(1, 9).map(lambda n: {"n": n}), lambda case: compare(case["n"], 10.0), "r")
     verdict = evaluate(_lemma(compared))
     assert verdict.status == "verified" and verdict.ok and verdict.evidence[0]["negative_control"]["rejected"]
-    explicit = OracleCheck("o", lambda: [{"n": 1}, {"n": 2}], lambda case: Outcome(True, 0.1), "d",
-                           negative_control=lambda case: Outcome(False, 2.0, "perturbed"))
+    explicit = OracleCheck(
+        "o",
+        lambda: [{"n": 1}, {"n": 2}],
+        lambda case: Outcome(True, 0.1),
+        "d",
+        negative_control=lambda case: Outcome(False, 2.0, "perturbed"),
+    )
     assert evaluate(_lemma(explicit)).status == "verified"
 
 
@@ -137,15 +155,24 @@ def test_coverage_decides_between_proved_and_verified():
 def test_the_six_fixed_size_lemmas_of_the_audit_are_not_proved():
     from theory.checking.registry import get
 
-    for lemma_id in ("clean-training-forgets-iff", "gus-gaussian-null", "gus-fgsm-variant-null", "rank-one-hessian-proxies",
-                     "median-removal-not-from-median"):
+    for lemma_id in (
+        "clean-training-forgets-iff",
+        "gus-gaussian-null",
+        "gus-fgsm-variant-null",
+        "rank-one-hessian-proxies",
+        "median-removal-not-from-median",
+    ):
         assert not lemma_coverage(get(lemma_id))["every_size"], lemma_id
     assert lemma_coverage(get("ga-exact-iff"))["text"] == "all p (2 vectors in R^2)"
     # the sixth became symbolic in size (matrix symbols); its p <= 3 proof is kept as a cross-check
     assert lemma_coverage(get("influence-linear-in-gradient")) == {
-        "text": "all p (matrix symbols of symbolic size)", "every_size": True,
-        "by_check": {"linear-map-any-size": "all p (matrix symbols of symbolic size)",
-                     "linear-map": "p <= 3 (cross-check)"}}
+        "text": "all p (matrix symbols of symbolic size)",
+        "every_size": True,
+        "by_check": {
+            "linear-map-any-size": "all p (matrix symbols of symbolic size)",
+            "linear-map": "p <= 3 (cross-check)",
+        },
+    }
 
 
 # ----------------------------------------------------------------------------- the three plantings

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from theory.paper.draft import contains_quote, default_draft_path, find_quote, normalise, read_draft
 from theory.checking.registry import registry
+from theory.paper.draft import contains_quote, default_draft_path, find_quote, normalise, read_draft
 
 LEMMAS = [lemma for lemma in registry().values() if lemma.as_written]
 DRAFT = default_draft_path()
-needs_draft = pytest.mark.skipif(not DRAFT.is_file(), reason=f"the paper draft is absent (looked for {DRAFT}; "
-                                                             "set $NONCOMMUTE_DRAFT to its path)")
+needs_draft = pytest.mark.skipif(
+    not DRAFT.is_file(), reason=f"the paper draft is absent (looked for {DRAFT}; set $NONCOMMUTE_DRAFT to its path)"
+)
 
 
 def test_normalise_collapses_whitespace_only():
@@ -39,7 +40,8 @@ def test_as_written_lemma_has_a_quote(lemma):
 @pytest.mark.parametrize("lemma", LEMMAS, ids=[lemma.id for lemma in LEMMAS])
 def test_quote_occurs_in_the_draft(lemma):
     assert contains_quote(read_draft(DRAFT), lemma.quote), (
-        f"{lemma.id}: quote not found verbatim (up to whitespace) in {DRAFT}: {lemma.quote!r}")
+        f"{lemma.id}: quote not found verbatim (up to whitespace) in {DRAFT}: {lemma.quote!r}"
+    )
 
 
 def test_readings_of_one_claim_share_a_key_and_name_their_reading():

@@ -19,33 +19,65 @@ def test_stored_counterexample_meets_the_premises(lemma):
     assert not outcome.holds, f"{lemma.id}: the stored counterexample no longer breaks the statement ({outcome.detail})"
 
 
-@pytest.mark.parametrize("claim, expected", [
-    ("lr-inverse-small-shift", {"lr-inverse-small-shift": "refuted", "lr-inverse-small-shift-operator": "holds"}),
-    ("neumann-converges-small-shift", {"neumann-converges-small-shift": "refuted",
-                                       "neumann-converges-small-shift-operator": "refuted"}),
-    ("ga-not-inverse", {"ga-not-inverse": "holds", "ga-not-inverse-linear": "holds"}),
-    ("gradient-insufficient", {"gradient-insufficient": "refuted", "gradient-insufficient-value": "holds"}),
-    ("ga-small-loss", {"ga-small-loss": "holds", "ga-small-loss-across-points": "refuted",
-                       "ga-small-loss-any-step": "refuted"}),
-    ("brouwer-discontinuous", {"brouwer-discontinuous": "refuted", "brouwer-discontinuous-some-model": "holds"}),
-    ("lr-gradient-projection", {"lr-gradient-projection": "refuted", "lr-gradient-projection-geometry": "refuted"}),
-    ("poison-gradient-unknowable", {"poison-gradient-unknowable": "refuted",
-                                    "poison-gradient-unknowable-no-checkpoint": "holds"}),
-    ("banach-not-contraction", {"banach-not-contraction": "holds", "banach-not-contraction-likely": "open"}),
-    ("pathway-regularizer", {"pathway-regularizer": "refuted", "pathway-regularizer-psi": "refuted",
-                             "pathway-regularizer-networks": "open"}),
-    ("omniscient-defender", {"omniscient-defender-generic-start": "holds", "omniscient-defender-training-rate": "refuted",
-                             "omniscient-defender-chosen-rates": "refuted", "omniscient-defender-networks": "open"}),
-    ("median-suboptimality", {"median-suboptimal": "holds", "median-suboptimal-any-noise": "refuted"}),
-    ("efficient-streaming-median", {"streaming-median-histogram": "holds", "streaming-median-exact": "refuted"}),
-    ("delta-influence-attacker-cost", {"delta-influence-attacker-cost": "holds",
-                                       "delta-influence-attacker-cost-any-attack": "refuted"}),
-    ("delta-influence-inverse-hvp", {"delta-influence-inverse-hvp-lissa": "holds", "delta-influence-inverse-hvp-cg": "refuted"}),
-    ("nonsmooth-networks", {"irregular-targets-need-curvature": "holds", "irregular-targets-need-nondifferentiable": "refuted"}),
-    ("loss-gradient-similarity", {"loss-gradient-same-order-fixed-input": "holds",
-                                  "loss-gradient-same-maximiser-over-inputs": "refuted"}),
-    ("orthogonal-craft-equation", {"orthogonal-craft-notation": "holds", "orthogonal-craft-equation": "refuted"}),
-])
+@pytest.mark.parametrize(
+    "claim, expected",
+    [
+        ("lr-inverse-small-shift", {"lr-inverse-small-shift": "refuted", "lr-inverse-small-shift-operator": "holds"}),
+        (
+            "neumann-converges-small-shift",
+            {"neumann-converges-small-shift": "refuted", "neumann-converges-small-shift-operator": "refuted"},
+        ),
+        ("ga-not-inverse", {"ga-not-inverse": "holds", "ga-not-inverse-linear": "holds"}),
+        ("gradient-insufficient", {"gradient-insufficient": "refuted", "gradient-insufficient-value": "holds"}),
+        (
+            "ga-small-loss",
+            {"ga-small-loss": "holds", "ga-small-loss-across-points": "refuted", "ga-small-loss-any-step": "refuted"},
+        ),
+        ("brouwer-discontinuous", {"brouwer-discontinuous": "refuted", "brouwer-discontinuous-some-model": "holds"}),
+        ("lr-gradient-projection", {"lr-gradient-projection": "refuted", "lr-gradient-projection-geometry": "refuted"}),
+        (
+            "poison-gradient-unknowable",
+            {"poison-gradient-unknowable": "refuted", "poison-gradient-unknowable-no-checkpoint": "holds"},
+        ),
+        ("banach-not-contraction", {"banach-not-contraction": "holds", "banach-not-contraction-likely": "open"}),
+        (
+            "pathway-regularizer",
+            {
+                "pathway-regularizer": "refuted",
+                "pathway-regularizer-psi": "refuted",
+                "pathway-regularizer-networks": "open",
+            },
+        ),
+        (
+            "omniscient-defender",
+            {
+                "omniscient-defender-generic-start": "holds",
+                "omniscient-defender-training-rate": "refuted",
+                "omniscient-defender-chosen-rates": "refuted",
+                "omniscient-defender-networks": "open",
+            },
+        ),
+        ("median-suboptimality", {"median-suboptimal": "holds", "median-suboptimal-any-noise": "refuted"}),
+        ("efficient-streaming-median", {"streaming-median-histogram": "holds", "streaming-median-exact": "refuted"}),
+        (
+            "delta-influence-attacker-cost",
+            {"delta-influence-attacker-cost": "holds", "delta-influence-attacker-cost-any-attack": "refuted"},
+        ),
+        (
+            "delta-influence-inverse-hvp",
+            {"delta-influence-inverse-hvp-lissa": "holds", "delta-influence-inverse-hvp-cg": "refuted"},
+        ),
+        (
+            "nonsmooth-networks",
+            {"irregular-targets-need-curvature": "holds", "irregular-targets-need-nondifferentiable": "refuted"},
+        ),
+        (
+            "loss-gradient-similarity",
+            {"loss-gradient-same-order-fixed-input": "holds", "loss-gradient-same-maximiser-over-inputs": "refuted"},
+        ),
+        ("orthogonal-craft-equation", {"orthogonal-craft-notation": "holds", "orthogonal-craft-equation": "refuted"}),
+    ],
+)
 def test_each_reading_is_its_own_lemma(claim, expected):
     """The readings the review asked for exist under one claim key; 'refuted' ones store a counterexample, 'holds'
     ones have checks and none, 'open' ones have no checks (the statuses themselves are test_lemmas' business)."""
@@ -94,8 +126,9 @@ def test_every_claim_has_a_charitable_reading_and_strengthened_ones_are_readings
         assert not registry()[head].strengthened
         for lemma in lemmas:
             if lemma.strengthened:
-                assert lemma.as_written and lemma.reading and len(lemmas) > 1, f"{lemma.id}: a strengthened reading " \
-                    "is one reading of an as-written claim beside a charitable one"
+                assert lemma.as_written and lemma.reading and len(lemmas) > 1, (
+                    f"{lemma.id}: a strengthened reading is one reading of an as-written claim beside a charitable one"
+                )
 
 
 def test_headline_skips_a_strengthened_first_reading():
@@ -110,9 +143,14 @@ def test_headline_skips_a_strengthened_first_reading():
 
 
 # ----------------------------------------------------------------------------- hidden premises (issue 19, item 3)
-@pytest.mark.parametrize("lemma_id, check", [("psi-lipschitz-any-lr", "modulus-unsigned"),
-                                             ("psi-contraction-iff-any-lr", "criterion-unsigned"),
-                                             ("neumann-converges-iff-any-lr", "criterion-unsigned")])
+@pytest.mark.parametrize(
+    "lemma_id, check",
+    [
+        ("psi-lipschitz-any-lr", "modulus-unsigned"),
+        ("psi-contraction-iff-any-lr", "criterion-unsigned"),
+        ("neumann-converges-iff-any-lr", "criterion-unsigned"),
+    ],
+)
 def test_the_fuzzer_finds_the_hidden_sign_premise(lemma_id, check):
     """Drawing lr from the draft's lambda in R, the fuzzer breaks the statements that left lr > 0 unsaid, without
     their stored @example; the found case has lr < 0."""
@@ -141,6 +179,9 @@ def test_every_lemma_states_its_domain():
 
     rate = re.compile(r"\\lambda(?!_)")  # the learning rate, not lambda_min(H)
     mentions_rate = [lemma for lemma in registry().values() if rate.search(lemma.statement) and lemma.checks]
-    unsaid = [lemma.id for lemma in mentions_rate
-              if not any("lr" in assumption or "rate" in assumption for assumption in lemma.assumptions)]
+    unsaid = [
+        lemma.id
+        for lemma in mentions_rate
+        if not any("lr" in assumption or "rate" in assumption for assumption in lemma.assumptions)
+    ]
     assert not unsaid, f"statements with lr whose assumptions do not say which lr: {unsaid}"

@@ -23,7 +23,8 @@ def test_refuted_claims_point_to_a_lemma_that_is_not_itself_refuted():
         for corrected in lemma.corrected_by:
             target = LEMMAS[corrected]
             assert target.counterexample is None and target.checks, (
-                f"{lemma.id} is corrected by {corrected}, which must be checkable and not refuted")
+                f"{lemma.id} is corrected by {corrected}, which must be checkable and not refuted"
+            )
 
 
 def test_uses_graph_is_acyclic():
@@ -49,11 +50,26 @@ def test_a_counterexample_needs_a_correction_and_a_known_check():
 
     check = PropertyCheck("c", linear_points(), lambda case: Outcome(True), "r")
     with pytest.raises(ValueError, match="corrected_by"):
-        Lemma(id="x", title="t", statement="s", source="x", as_written=True, checks=(check,),
-              counterexample=Counterexample("c", {}))
+        Lemma(
+            id="x",
+            title="t",
+            statement="s",
+            source="x",
+            as_written=True,
+            checks=(check,),
+            counterexample=Counterexample("c", {}),
+        )
     with pytest.raises(ValueError, match="unknown check"):
-        Lemma(id="x", title="t", statement="s", source="x", as_written=True, checks=(check,),
-              counterexample=Counterexample("nope", {}), corrected_by=("y",))
+        Lemma(
+            id="x",
+            title="t",
+            statement="s",
+            source="x",
+            as_written=True,
+            checks=(check,),
+            counterexample=Counterexample("nope", {}),
+            corrected_by=("y",),
+        )
 
 
 def test_get_suggests_close_ids():
@@ -66,8 +82,14 @@ def test_get_suggests_close_ids():
 def test_a_failing_sympy_proof_is_a_problem_not_a_proof():
     from theory.checking.status import evaluate
 
-    lemma = Lemma(id="false-identity", title="t", statement="s", source="x", as_written=False,
-                  checks=(SympyProof("p", lambda: False, "always fails"),))
+    lemma = Lemma(
+        id="false-identity",
+        title="t",
+        statement="s",
+        source="x",
+        as_written=False,
+        checks=(SympyProof("p", lambda: False, "always fails"),),
+    )
     verdict = evaluate(lemma)
     assert not verdict.ok and verdict.status != "proved"
 

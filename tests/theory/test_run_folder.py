@@ -14,18 +14,33 @@ from pathlib import Path
 import pytest
 
 from theory.support import run_folder
-from theory.support.run_folder import (FolderBusy, Interrupted, WriteError, atomic_write_text, guarded_main,
-                                       hold_folder, interrupt_line, lock_holder, read_checked_json,
-                                       write_checked_json)
+from theory.support.run_folder import (
+    FolderBusy,
+    Interrupted,
+    WriteError,
+    atomic_write_text,
+    guarded_main,
+    hold_folder,
+    interrupt_line,
+    lock_holder,
+    read_checked_json,
+    write_checked_json,
+)
 
 _REPOSITORY = Path(__file__).resolve().parents[2]
-_HOLD = "import sys, time\nfrom theory.support.run_folder import hold_folder\nwith hold_folder(sys.argv[1]):\n" \
-        "    print('held', flush=True)\n    time.sleep(60)\n"
+_HOLD = (
+    "import sys, time\nfrom theory.support.run_folder import hold_folder\nwith hold_folder(sys.argv[1]):\n"
+    "    print('held', flush=True)\n    time.sleep(60)\n"
+)
 
 
 def _holder(folder: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", _HOLD, str(folder)], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(_REPOSITORY)})
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(_REPOSITORY)},
+    )
     assert process.stdout.readline().strip() == "held"
     return process
 
@@ -82,11 +97,14 @@ def test_temporary_names_are_unique_per_write(tmp_path, monkeypatch):
     assert (tmp_path / "x").read_text() == "2" and [p.name for p in tmp_path.iterdir()] == ["x"]
 
 
-@pytest.mark.parametrize("content, reason", [
-    ('{"kind": "k", "key": "abc", "check', "Unterminated string"),
-    ("[]", "not a checked record"),
-    ('{"rows": 3}', "not a checked record"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ('{"kind": "k", "key": "abc", "check', "Unterminated string"),
+        ("[]", "not a checked record"),
+        ('{"rows": 3}', "not a checked record"),
+    ],
+)
 def test_bad_checked_files_are_named_set_aside_and_missing(tmp_path, capsys, content, reason):
     path = tmp_path / "cache.json"
     path.write_text(content)
@@ -100,8 +118,11 @@ def test_checked_files_catch_a_changed_value_another_key_kind_or_shape(tmp_path,
     path = tmp_path / "c.json"
     write_checked_json(path, "k", "abc", [{"x": 1.5}])
     assert read_checked_json(path, "k", "abc") == [{"x": 1.5}]
-    cases = [("k", "abd", None, "other parameters"), ("j", "abc", None, "expected 'j'"),
-             ("k", "abc", lambda p: (_ for _ in ()).throw(ValueError("no reference row")), "no reference row")]
+    cases = [
+        ("k", "abd", None, "other parameters"),
+        ("j", "abc", None, "expected 'j'"),
+        ("k", "abc", lambda p: (_ for _ in ()).throw(ValueError("no reference row")), "no reference row"),
+    ]
     for kind, key, validate, reason in cases:
         write_checked_json(path, "k", "abc", [{"x": 1.5}])
         assert read_checked_json(path, kind, key, validate) is None

@@ -11,8 +11,14 @@ import theory.paper.export as export_module
 from theory.checking.registry import registry
 from theory.checking.verify import lemma_entry, read_record
 from theory.cli import main
-from theory.paper.scorecard import (README_BEGIN, README_END, compute_scorecard, entry_status, rewrite_readme,
-                                    scorecard_from_entries)
+from theory.paper.scorecard import (
+    README_BEGIN,
+    README_END,
+    compute_scorecard,
+    entry_status,
+    rewrite_readme,
+    scorecard_from_entries,
+)
 
 INVENTORY = {"mathematical_claims": 9, "with_lemmas": 7, "entries": 20}
 
@@ -22,9 +28,16 @@ def _lemma(lemma_id, as_written=True, claim="", strengthened=False):
 
 
 def test_a_claim_counts_once_with_the_verdict_of_its_first_reading_that_does_not_strengthen_the_draft():
-    lemmas = [_lemma("a1", claim="a", strengthened=True), _lemma("a2", claim="a"), _lemma("a3", claim="a"),
-              _lemma("b1", claim="b", strengthened=True), _lemma("b2", claim="b", strengthened=True),
-              _lemma("c"), _lemma("x", as_written=False), _lemma("y", as_written=False)]
+    lemmas = [
+        _lemma("a1", claim="a", strengthened=True),
+        _lemma("a2", claim="a"),
+        _lemma("a3", claim="a"),
+        _lemma("b1", claim="b", strengthened=True),
+        _lemma("b2", claim="b", strengthened=True),
+        _lemma("c"),
+        _lemma("x", as_written=False),
+        _lemma("y", as_written=False),
+    ]
     statuses = {"a1": "refuted", "a2": "proved", "a3": "refuted", "b1": "open", "b2": "refuted", "x": "verified"}
     card = compute_scorecard(lemmas, statuses, INVENTORY)
     # a: a1 strengthens the draft, so a2 (proved) is the headline; b: every reading strengthens, the first stands
@@ -35,7 +48,8 @@ def test_a_claim_counts_once_with_the_verdict_of_its_first_reading_that_does_not
         "Scorecard: 3 claims of the draft as written: 1 proved, 1 open, 1 unverified (headline verdict of each "
         "claim from its first reading that does not strengthen the draft; 6 readings in all); 2 lemmas added by "
         "the package: 1 verified, 1 unverified; claims inventory: 7 of 9 mathematical sentences of the draft have "
-        "lemmas (20 sentences listed).")
+        "lemmas (20 sentences listed)."
+    )
     # a negative control: the strengthened reading, if it drove the verdict, would change the count
     flipped = compute_scorecard([_lemma("a1", claim="a"), *lemmas[1:]], statuses, INVENTORY)
     assert flipped.claims != card.claims and flipped.claims.get("refuted") == 1
@@ -128,7 +142,8 @@ def test_the_readme_section_is_the_scorecard_of_the_tracked_record():
 
     root = Path(__file__).resolve().parents[2]
     readme = (root / "README.md").read_text()
-    section = readme[readme.index(README_BEGIN) + len(README_BEGIN):readme.index(README_END)].strip()
+    section = readme[readme.index(README_BEGIN) + len(README_BEGIN) : readme.index(README_END)].strip()
     tracked = read_record(root / "docs" / "verification.json")
-    assert section == scorecard_from_entries(tracked["lemmas"]).text(), \
+    assert section == scorecard_from_entries(tracked["lemmas"]).text(), (
         "the README's scorecard is stale: `python -m theory export` rewrites it with docs/verification.json"
+    )

@@ -16,14 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory.models import linear_regression as linear
-from theory.models import logistic_regression as logistic
-from theory.models import second_order
 from theory.checking.building_blocks import mp_case
 from theory.checking.error_model import float64_tolerance, oracle_tolerance
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, mp_vector, precision
 from theory.checking.strategies import dimensions, point_pairs, vectors
-
+from theory.models import linear_regression as linear
+from theory.models import logistic_regression as logistic
+from theory.models import second_order
 
 TINY = float(np.finfo(np.float64).tiny)
 
@@ -33,8 +32,10 @@ def _linear_callables(x, y):
 
 
 def _logistic_callables(x, y):
-    return (lambda theta: logistic.gradient_core(theta, x, y),
-            lambda theta, v: logistic.hessian_vector_product_core(theta, x, y, v))
+    return (
+        lambda theta: logistic.gradient_core(theta, x, y),
+        lambda theta, v: logistic.hessian_vector_product_core(theta, x, y, v),
+    )
 
 
 def _closed_form_magnitude(case) -> float:
@@ -68,8 +69,14 @@ def test_predictions_reduce_to_the_linear_regression_closed_forms(case):
 def _quadratics(draw):
     dim = draw(dimensions(max_dim=8))
     square = [draw(vectors(dim)) for _ in range(2 * dim)]
-    return {"a_rows": square[:dim], "b_rows": square[dim:], "a": draw(vectors(dim)), "b": draw(vectors(dim)),
-            "theta": draw(vectors(dim)), "lr": draw(st.floats(1e-4, 1.0))}
+    return {
+        "a_rows": square[:dim],
+        "b_rows": square[dim:],
+        "a": draw(vectors(dim)),
+        "b": draw(vectors(dim)),
+        "theta": draw(vectors(dim)),
+        "lr": draw(st.floats(1e-4, 1.0)),
+    }
 
 
 @given(_quadratics())
@@ -83,11 +90,14 @@ def test_quadratic_predictions_are_exact(case):
         dim = len(theta)
         # entries of A, B, a, b, theta are <= 1 and lr <= 1: every intermediate is below (1 + dim)^3
         tolerance = oracle_tolerance(6 * dim + 20, (1 + dim) ** 3)
-        ascent_gap = mp_max_abs(second_order.ascent_error_exact_core(gradient_a, theta, lr)
-                                - second_order.ascent_error_prediction_core(gradient_a, hvp_a, theta, lr))
-        commutator_gap = mp_max_abs(second_order.commutator_exact_core(gradient_a, gradient_b, theta, lr)
-                                    - second_order.commutator_prediction_core(gradient_a, hvp_a, gradient_b, hvp_b,
-                                                                              theta, lr))
+        ascent_gap = mp_max_abs(
+            second_order.ascent_error_exact_core(gradient_a, theta, lr)
+            - second_order.ascent_error_prediction_core(gradient_a, hvp_a, theta, lr)
+        )
+        commutator_gap = mp_max_abs(
+            second_order.commutator_exact_core(gradient_a, gradient_b, theta, lr)
+            - second_order.commutator_prediction_core(gradient_a, hvp_a, gradient_b, hvp_b, theta, lr)
+        )
         assert ascent_gap <= tolerance and commutator_gap <= tolerance
 
 
@@ -106,8 +116,11 @@ def test_logistic_remainder_is_third_order_and_discriminates(lr):
         assert mp_norm(exact + predicted) > bound
 
 
-@given(point_pairs(max_dim=64, signed=False).map(lambda case: {**case, "y": 1.0 if case["y"] >= 0 else -1.0,
-                                                 "y2": 1.0 if case["y2"] >= 0 else -1.0}))
+@given(
+    point_pairs(max_dim=64, signed=False).map(
+        lambda case: {**case, "y": 1.0 if case["y"] >= 0 else -1.0, "y2": 1.0 if case["y2"] >= 0 else -1.0}
+    )
+)
 def test_float64_predictions_match_the_60_digit_oracle(case):
     """Public float64 wrappers vs the cores at 60 digits. Logistic gradients and HVPs obey |l'| <= 1,
     |l''| <= 1/4, and carry the relative error expm1(e_s) of the margin (tests/theory/test_logistic_regression.py);
@@ -126,8 +139,9 @@ def test_float64_predictions_match_the_60_digit_oracle(case):
     # the (at most 6) sigmoid factors of a product bounded by magnitude
     tolerance = float64_tolerance(2 * len(x) + 30, magnitude) + (2 * margin_error + 6 * TINY) * magnitude
     ascent = second_order.ascent_error_prediction(*_logistic_callables(x, case["y"]), theta, lr)
-    commutator = second_order.commutator_prediction(*_logistic_callables(x2, case["y2"]),
-                                                    *_logistic_callables(x, case["y"]), theta, lr)
+    commutator = second_order.commutator_prediction(
+        *_logistic_callables(x2, case["y2"]), *_logistic_callables(x, case["y"]), theta, lr
+    )
     for computed, exact in ((ascent, exact_ascent), (commutator, exact_commutator)):
         assert mp_max_abs(computed.astype(object) - exact) <= tolerance
 
@@ -141,29 +155,37 @@ def _hvp(theta, v):
     return v
 
 
-@pytest.mark.parametrize("theta, lr, match", [
-    ([1.0, np.nan], 0.1, "theta"),
-    ([[1.0, 2.0]], 0.1, "theta"),
-    ([1.0, 2.0], 0.0, "lr"),
-    ([1.0, 2.0], -0.1, "lr"),
-    ([1.0, 2.0], np.inf, "lr"),
-])
+@pytest.mark.parametrize(
+    "theta, lr, match",
+    [
+        ([1.0, np.nan], 0.1, "theta"),
+        ([[1.0, 2.0]], 0.1, "theta"),
+        ([1.0, 2.0], 0.0, "lr"),
+        ([1.0, 2.0], -0.1, "lr"),
+        ([1.0, 2.0], np.inf, "lr"),
+    ],
+)
 def test_bad_theta_or_lr_raises(theta, lr, match):
-    for call in (lambda: second_order.ascent_error_prediction(_gradient, _hvp, theta, lr),
-                 lambda: second_order.commutator_prediction(_gradient, _hvp, _gradient, _hvp, theta, lr),
-                 lambda: second_order.ascent_error_exact(_gradient, theta, lr),
-                 lambda: second_order.commutator_exact(_gradient, _gradient, theta, lr)):
+    for call in (
+        lambda: second_order.ascent_error_prediction(_gradient, _hvp, theta, lr),
+        lambda: second_order.commutator_prediction(_gradient, _hvp, _gradient, _hvp, theta, lr),
+        lambda: second_order.ascent_error_exact(_gradient, theta, lr),
+        lambda: second_order.commutator_exact(_gradient, _gradient, theta, lr),
+    ):
         with pytest.raises(ValueError, match=match):
             call()
 
 
-@pytest.mark.parametrize("gradient, hvp, match", [
-    ("not callable", _hvp, "gradient"),
-    (_gradient, None, "hvp"),
-    (lambda theta: theta[:1], _hvp, "gradient"),
-    (_gradient, lambda theta, v: v * np.nan, "hvp"),
-    (lambda theta: np.outer(theta, theta), _hvp, "gradient"),
-])
+@pytest.mark.parametrize(
+    "gradient, hvp, match",
+    [
+        ("not callable", _hvp, "gradient"),
+        (_gradient, None, "hvp"),
+        (lambda theta: theta[:1], _hvp, "gradient"),
+        (_gradient, lambda theta, v: v * np.nan, "hvp"),
+        (lambda theta: np.outer(theta, theta), _hvp, "gradient"),
+    ],
+)
 def test_bad_callables_raise_naming_them(gradient, hvp, match):
     with pytest.raises(ValueError, match=match):
         second_order.ascent_error_prediction(gradient, hvp, [1.0, 2.0], 0.1)

@@ -9,15 +9,22 @@ from __future__ import annotations
 import time
 
 import pytest
+import sympy
 from hypothesis import strategies as st
 
-import sympy
-
 from theory.checking.building_blocks import compare, is_zero, strictly_below
-from theory.checking.registry import (Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size,
-                                      fixed_sizes)
-from theory.checking.status import STATUSES, Verdict, budget_exhausted, evaluate, run_check, time_budget
 from theory.checking.profiles import PROFILES
+from theory.checking.registry import (
+    Counterexample,
+    Lemma,
+    OracleCheck,
+    Outcome,
+    PropertyCheck,
+    SympyProof,
+    every_size,
+    fixed_sizes,
+)
+from theory.checking.status import STATUSES, Verdict, budget_exhausted, evaluate, run_check, time_budget
 from theory.checking.strategies import linear_points
 from theory.checking.verify import using_profile
 
@@ -89,9 +96,14 @@ def test_only_mpmath_or_oracle_evidence_verifies_and_float64_alone_does_not():  
     assert (fuzzed.status, fuzzed.problems) == ("verified", [])
     float_only = evaluate(_lemma(PropertyCheck("p", linear_points(), _ok, "r", oracle=False)))
     assert float_only.status == "open" and float_only.problems == [
-        "zz-status: only float64 fuzzing ran; add an mpmath oracle or a sympy proof"]
-    both = evaluate(_lemma(PropertyCheck("p", linear_points(), _ok, "r", oracle=False),
-                           OracleCheck("o", lambda: [{"a": 1.0}], _ok, "d")))
+        "zz-status: only float64 fuzzing ran; add an mpmath oracle or a sympy proof"
+    ]
+    both = evaluate(
+        _lemma(
+            PropertyCheck("p", linear_points(), _ok, "r", oracle=False),
+            OracleCheck("o", lambda: [{"a": 1.0}], _ok, "d"),
+        )
+    )
     assert (both.status, both.problems) == ("verified", [])
     proved = evaluate(_lemma(PropertyCheck("p", linear_points(), _ok, "r", oracle=False), PROOF))
     assert (proved.status, proved.problems) == ("proved", [])
@@ -116,21 +128,38 @@ def test_a_property_records_what_it_ran():
         return Outcome(True, case["lr"], "ok")
 
     with using_profile("ci"):
-        record = run_check(PropertyCheck("p", linear_points(), predicate, "ranges", oracle=True,
-                                         examples=({"theta": [1.0], "x": [2.0], "y": 0.0, "lr": 123.0},)))
+        record = run_check(
+            PropertyCheck(
+                "p",
+                linear_points(),
+                predicate,
+                "ranges",
+                oracle=True,
+                examples=({"theta": [1.0], "x": [2.0], "y": 0.0, "lr": 123.0},),
+            )
+        )
     # the negative control re-runs the predicate on the first supporting cases
     assert record["examples"] + record["negative_control"]["cases"] == len(seen)
     assert record["max_examples"] == PROFILES["ci"]["max_examples"]
     assert seen[0]["lr"] == 123.0  # the stored @example runs first
-    assert record["worst_score"] == max(case["lr"] for case in seen) and record["worst_case"]["lr"] == record["worst_score"]
+    assert (
+        record["worst_score"] == max(case["lr"] for case in seen)
+        and record["worst_case"]["lr"] == record["worst_score"]
+    )
     assert record["ranges"] == "ranges" and record["oracle"] is True and record["failing"] is None
     assert record["passed"] and not record["vacuous"] and record["skipped_for_budget"] == 0
     assert record["supporting"] + record["degenerate"] == record["examples"]
 
 
 def test_a_nan_score_counts_as_the_worst():
-    record = run_check(OracleCheck("o", lambda: [{"a": 1.0}, {"a": 2.0}],
-                                   lambda case: Outcome(True, float("nan") if case["a"] == 2.0 else 0.5), "d"))
+    record = run_check(
+        OracleCheck(
+            "o",
+            lambda: [{"a": 1.0}, {"a": 2.0}],
+            lambda case: Outcome(True, float("nan") if case["a"] == 2.0 else 0.5),
+            "d",
+        )
+    )
     assert record["worst_case"] == {"a": 2.0} and record["worst_score"] == float("inf")
 
 
@@ -146,8 +175,18 @@ def test_a_stored_counterexample_is_reproduced_or_reported_stale():
     case = {"theta": [0.0], "x": [1.0], "y": 0.0, "lr": 2.0}
     verdict = evaluate(_lemma(check, counterexample=Counterexample("lr", case, "hand"), corrected_by=("y",)))
     assert (verdict.status, verdict.ok, verdict.counterexample) == ("refuted", True, case)
-    assert verdict.evidence == [{"check": "lr", "kind": "counterexample", "reproduced": True, "premises_met": True,
-                                 "failure": "statement", "case": case, "detail": "lr vs 1", "found_by": "hand"}]
+    assert verdict.evidence == [
+        {
+            "check": "lr",
+            "kind": "counterexample",
+            "reproduced": True,
+            "premises_met": True,
+            "failure": "statement",
+            "case": case,
+            "detail": "lr vs 1",
+            "found_by": "hand",
+        }
+    ]
     stale = evaluate(_lemma(check, counterexample=Counterexample("lr", dict(case, lr=0.5)), corrected_by=("y",)))
     assert stale.status == "refuted" and stale.evidence[0]["reproduced"] is False
     assert len(stale.problems) == 1 and "no longer breaks check 'lr'" in stale.problems[0]
@@ -192,12 +231,14 @@ def test_a_stored_counterexample_of_a_float64_only_check_refutes_nothing():
     assert verdict.problems == [
         "zz-status: implementation problem: the stored counterexample breaks only the float64 implementation checked "
         "by 'f' (float64 off), not the statement; fix the implementation or its error model, and remove the "
-        "counterexample"]
+        "counterexample"
+    ]
     outside = PropertyCheck("o", linear_points(), lambda case: Outcome(False, premises_met=False, detail="x = 0"), "r")
     verdict = evaluate(_lemma(outside, counterexample=Counterexample("o", {"x": [0.0]}), corrected_by=("y",)))
     assert verdict.problems == [
         "zz-status: the stored counterexample violates the statement's premises (x = 0), so it refutes nothing: "
-        "find one inside the premises, or remove it"]
+        "find one inside the premises, or remove it"
+    ]
     assert verdict.evidence[0]["premises_met"] is False and verdict.evidence[0]["failure"] is None
 
 
@@ -206,9 +247,11 @@ def test_every_check_reports_its_duration_in_seconds():
         time.sleep(0.01)
         return Outcome(True)
 
-    records = [run_check(SympyProof("s", lambda: time.sleep(0.01) or True, "d")),
-               run_check(OracleCheck("o", lambda: [{"a": 1.0}], slow, "d")),
-               run_check(PropertyCheck("p", linear_points(), slow, "r"))]
+    records = [
+        run_check(SympyProof("s", lambda: time.sleep(0.01) or True, "d")),
+        run_check(OracleCheck("o", lambda: [{"a": 1.0}], slow, "d")),
+        run_check(PropertyCheck("p", linear_points(), slow, "r")),
+    ]
     for record in records:
         assert 0.01 <= record["seconds"] < 600 and record["seconds"] == round(record["seconds"], 3)
 
@@ -218,7 +261,8 @@ def test_the_vacuity_problem_of_an_oracle_check_counts_its_cases():
     verdict = evaluate(_lemma(OracleCheck("hand", lambda: cases, lambda case: compare(0.0, 1.0), "d")))
     assert verdict.problems == [
         "zz-status: check 'hand' is vacuous: only 1 of 3 cases met the premises and were not degenerate (0 outside "
-        "the premises, 2 degenerate); the floor is 2 (half of the hand-chosen cases): fix the strategy"]
+        "the premises, 2 degenerate); the floor is 2 (half of the hand-chosen cases): fix the strategy"
+    ]
 
 
 def test_degenerate_cases_do_not_steer_the_search():
@@ -234,8 +278,10 @@ def test_the_vacuity_problem_of_a_property_counts_its_examples_and_budget_skips_
     verdict = evaluate(_lemma(check))
     ran = verdict.evidence[0]["examples"]
     assert verdict.lemma_id == "zz-status" and ran > 1
-    assert verdict.problems[0].startswith(f"zz-status: check 'outside' is vacuous: only 0 of {ran} cases met the "
-                                          f"premises and were not degenerate ({ran} outside the premises, 0 degenerate)")
+    assert verdict.problems[0].startswith(
+        f"zz-status: check 'outside' is vacuous: only 0 of {ran} cases met the "
+        f"premises and were not degenerate ({ran} outside the premises, 0 degenerate)"
+    )
     with time_budget(1e-9):
         time.sleep(0.001)
         skipped = run_check(PropertyCheck("p", linear_points(), _ok, "r"))

@@ -7,8 +7,16 @@ import math
 
 from hypothesis import given
 
-from theory.checking.strategies import (LR_DECADES, MAX_DIMENSION, SCALE_DECADES, iteration_points, learning_rates, linear_points,
-                                       point_pairs, signed_ranges)
+from theory.checking.strategies import (
+    LR_DECADES,
+    MAX_DIMENSION,
+    SCALE_DECADES,
+    iteration_points,
+    learning_rates,
+    linear_points,
+    point_pairs,
+    signed_ranges,
+)
 
 
 @given(learning_rates(signed=False))

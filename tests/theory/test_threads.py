@@ -31,8 +31,14 @@ def _clean_environment(**extra: str) -> dict[str, str]:
 
 def _probe(module: str, **extra: str) -> dict[str, str]:
     code = PROBE.format(variables=VARIABLES, module=module)
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_clean_environment(**extra),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_environment(**extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return dict(zip(VARIABLES, done.stdout.strip().splitlines()[-1].split("|")))
 
@@ -40,8 +46,12 @@ def _probe(module: str, **extra: str) -> dict[str, str]:
 @pytest.mark.parametrize("module", ENTRY_POINTS)
 def test_entry_point_sets_passive_policy_and_thread_count(module):
     values = _probe(module, NONCOMMUTE_THREADS="3")
-    assert values == {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "3", "MKL_NUM_THREADS": "3",
-                      "OPENBLAS_NUM_THREADS": "3"}
+    assert values == {
+        "OMP_WAIT_POLICY": "PASSIVE",
+        "OMP_NUM_THREADS": "3",
+        "MKL_NUM_THREADS": "3",
+        "OPENBLAS_NUM_THREADS": "3",
+    }
 
 
 @pytest.mark.parametrize("module", ("sims", "empirical.gpu_check"))
@@ -59,16 +69,27 @@ def test_default_count_is_the_usable_cores():
 
 def test_torch_imported_after_the_policy_uses_its_thread_count():
     code = "import theory.cli, torch; print(torch.get_num_threads())"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_clean_environment(NONCOMMUTE_THREADS="1"),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_environment(NONCOMMUTE_THREADS="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
 
 
 def test_bad_override_is_one_line_error():
-    done = subprocess.run([sys.executable, "-m", "theory", "--help"], cwd=ROOT,
-                          env=_clean_environment(NONCOMMUTE_THREADS="many"), capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "theory", "--help"],
+        cwd=ROOT,
+        env=_clean_environment(NONCOMMUTE_THREADS="many"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "NONCOMMUTE_THREADS" in done.stderr
 

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from theory.models import linear_regression as lr_maps
-from theory.support.validation import (check_finite_scalar, check_learning_rate, check_matrix, check_positive_int,
-                               check_same_length, check_vector)
+from theory.support.validation import (
+    check_finite_scalar,
+    check_learning_rate,
+    check_matrix,
+    check_positive_int,
+    check_same_length,
+    check_vector,
+)
 
 
 @pytest.mark.parametrize("bad", [0, -1e-3, math.nan, math.inf, -math.inf, "fast", None, True])
@@ -23,9 +29,15 @@ def test_learning_rate_accepts_numpy_and_python_numbers():
     assert check_learning_rate(3) == 3.0
 
 
-@pytest.mark.parametrize("bad, message", [
-    ([[1.0, 2.0]], "1-d"), ([], "at least one"), ([1.0, math.nan], "finite"), ("abc", "real numbers"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ([[1.0, 2.0]], "1-d"),
+        ([], "at least one"),
+        ([1.0, math.nan], "finite"),
+        ("abc", "real numbers"),
+    ],
+)
 def test_vector_errors_say_what_was_wrong(bad, message):
     with pytest.raises(ValueError, match=message):
         check_vector(bad, "theta")
@@ -54,8 +66,10 @@ def test_scalars_and_integers():
         check_same_length(np.ones(2), np.ones(3), "X", "Y")
 
 
-@pytest.mark.parametrize("function", [lr_maps.descent_step, lr_maps.ascent_step, lr_maps.descent_then_ascent,
-                                      lr_maps.ascent_error_closed_form])
+@pytest.mark.parametrize(
+    "function",
+    [lr_maps.descent_step, lr_maps.ascent_step, lr_maps.descent_then_ascent, lr_maps.ascent_error_closed_form],
+)
 def test_step_maps_reject_bad_learning_rates_and_shapes(function):
     with pytest.raises(ValueError, match="lr"):
         function([1.0, 2.0], [0.5, 0.5], 1.0, 0.0)

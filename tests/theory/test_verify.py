@@ -12,9 +12,24 @@ import theory.checking.verify as verify
 from theory.checking.profiles import default_profile_name
 from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof, every_size
 from theory.checking.strategies import linear_points
-from theory.checking.verify import (RECORD_SCHEMA, check_description, evidence_summary, format_score, json_safe, lemma_entry,
-                           merge_records, profile_settings, read_record, record_is_fresh, resolve_entries,
-                           run_verification, source_fingerprint, status_counts, write_record)
+from theory.checking.verify import (
+    RECORD_SCHEMA,
+    check_description,
+    evidence_summary,
+    format_score,
+    json_safe,
+    lemma_entry,
+    merge_records,
+    profile_settings,
+    read_record,
+    record_is_fresh,
+    resolve_entries,
+    run_verification,
+    source_fingerprint,
+    status_counts,
+    write_record,
+)
+
 
 def _identity() -> bool:
     """A true identity decided by is_zero, so that its negative control is rejected."""
@@ -24,7 +39,6 @@ def _identity() -> bool:
 
     a = sympy.Symbol("a", real=True)
     return is_zero((a + 1) ** 2 - a**2 - 2 * a - 1)
-
 
 
 def _lemma(lemma_id="zz-verify", *checks, **fields) -> Lemma:
@@ -43,8 +57,13 @@ def registered(monkeypatch):
 
 
 def test_json_safe_keeps_json_and_stringifies_the_rest():
-    value = {1: (1.5, float("inf"), -float("inf"), float("nan")), "b": {True, None} and [True, None, "s", 3],
-             "n": np.float64(2.5), "a": np.arange(2), "o": object}
+    value = {
+        1: (1.5, float("inf"), -float("inf"), float("nan")),
+        "b": {True, None} and [True, None, "s", 3],
+        "n": np.float64(2.5),
+        "a": np.arange(2),
+        "o": object,
+    }
     safe = json_safe(value)
     assert safe["1"][:3] == [1.5, "inf", "-inf"] and safe["1"][3] == "nan"
     assert safe["b"] == [True, None, "s", 3] and safe["n"] == 2.5 and safe["a"] == [0, 1]
@@ -53,8 +72,13 @@ def test_json_safe_keeps_json_and_stringifies_the_rest():
 
 
 def test_long_worst_cases_are_abbreviated_and_short_ones_kept():
-    evidence = [{"check": "c", "kind": "hypothesis", "worst_case": {"x": [3.0, -9.0] + [0.0] * 7, "y": [1.0] * 8,
-                                                                     "s": ["a"] * 9}}]
+    evidence = [
+        {
+            "check": "c",
+            "kind": "hypothesis",
+            "worst_case": {"x": [3.0, -9.0] + [0.0] * 7, "y": [1.0] * 8, "s": ["a"] * 9},
+        }
+    ]
     entry = lemma_entry(_lemma(), "verified", evidence, [])
     worst = entry["evidence"][0]["worst_case"]
     assert worst["x"] == {"abbreviated": True, "length": 9, "head": [3.0, -9.0, 0.0, 0.0], "max_abs": 9.0}
@@ -63,53 +87,112 @@ def test_long_worst_cases_are_abbreviated_and_short_ones_kept():
 
 
 def test_lemma_entry_carries_the_registry_data_and_the_derived_status():
-    lemma = _lemma("zz-entry", PropertyCheck("p", linear_points(), lambda c: Outcome(True), "ranges", oracle=False,
-                                             examples=({"x": 1},)),
-                   counterexample=Counterexample("p", {"x": 1}), corrected_by=("zz-fix",),
-                   assumptions=("a",), uses=("u",), interpretation="i", quote="q", reading="r", claim="k")
+    lemma = _lemma(
+        "zz-entry",
+        PropertyCheck("p", linear_points(), lambda c: Outcome(True), "ranges", oracle=False, examples=({"x": 1},)),
+        counterexample=Counterexample("p", {"x": 1}),
+        corrected_by=("zz-fix",),
+        assumptions=("a",),
+        uses=("u",),
+        interpretation="i",
+        quote="q",
+        reading="r",
+        claim="k",
+    )
     evidence = [{"check": "p", "kind": "counterexample", "reproduced": True}]
     entry = lemma_entry(lemma, "refuted", evidence, [], {"x": 1}, seconds=1.23456)
-    assert (entry["id"], entry["label"], entry["title"], entry["statement"]) == ("zz-entry", "lem:zz-entry", "A title", "$s$")
+    assert (entry["id"], entry["label"], entry["title"], entry["statement"]) == (
+        "zz-entry",
+        "lem:zz-entry",
+        "A title",
+        "$s$",
+    )
     assert entry["as_written"] is True and entry["assumptions"] == ["a"] and entry["uses"] == ["u"]
     assert (entry["quote"], entry["reading"], entry["claim"], entry["interpretation"]) == ("q", "r", "k", "i")
     assert entry["status"] == "refuted" and entry["ok"] and entry["counterexample_reproduced"] is True
     assert entry["seconds"] == 1.235 and entry["corrected_by"] == ["zz-fix"]
-    assert entry["checks"] == [{"name": "p", "kind": "hypothesis",
-                                "description": "Hypothesis property over ranges; float64 only; 1 stored @example case(s)"}]
-    assert lemma_entry(lemma, "refuted", [dict(evidence[0], reproduced=False)], ["x"])["counterexample_reproduced"] is False
+    assert entry["checks"] == [
+        {
+            "name": "p",
+            "kind": "hypothesis",
+            "description": "Hypothesis property over ranges; float64 only; 1 stored @example case(s)",
+        }
+    ]
+    assert (
+        lemma_entry(lemma, "refuted", [dict(evidence[0], reproduced=False)], ["x"])["counterexample_reproduced"]
+        is False
+    )
     assert lemma_entry(_lemma(), "open", [], [])["counterexample_reproduced"] is None
     assert not lemma_entry(_lemma(), "open", [], ["problem"])["ok"]
 
 
 def test_check_descriptions_and_scores():
     assert check_description(SympyProof("s", lambda: True, "d")) == "sympy proof (coverage undeclared): d"
-    assert check_description(SympyProof("s", lambda: True, "d", coverage=every_size("all p"), cross_check=True)) == \
-        "sympy proof (cross-check, all p): d"
-    assert check_description(OracleCheck("o", lambda: [], lambda c: Outcome(True), "d")) == \
-        "mpmath evaluation on chosen hard cases: d"
-    assert check_description(PropertyCheck("p", linear_points(), lambda c: Outcome(True), "r")) == \
-        "Hypothesis property over r; evaluated with the mpmath oracle"
+    assert (
+        check_description(SympyProof("s", lambda: True, "d", coverage=every_size("all p"), cross_check=True))
+        == "sympy proof (cross-check, all p): d"
+    )
+    assert (
+        check_description(OracleCheck("o", lambda: [], lambda c: Outcome(True), "d"))
+        == "mpmath evaluation on chosen hard cases: d"
+    )
+    assert (
+        check_description(PropertyCheck("p", linear_points(), lambda c: Outcome(True), "r"))
+        == "Hypothesis property over r; evaluated with the mpmath oracle"
+    )
     assert [format_score(v) for v in (0.123456, 12345.0, 3, "inf")] == ["0.123", "1.23e+04", "3", "inf"]
 
 
 def test_evidence_summary_names_each_kind_and_every_trouble():
-    evidence = [{"check": "s", "kind": "sympy", "passed": True}, {"check": "t", "kind": "sympy", "passed": False},
-                {"check": "c", "kind": "counterexample", "reproduced": True},
-                {"check": "d", "kind": "counterexample", "reproduced": False},
-                {"check": "h", "kind": "hypothesis", "oracle": True, "examples": 60, "supporting": 58,
-                 "vacuity_floor": 30, "worst_score": 0.5, "passed": True},
-                {"check": "f", "kind": "hypothesis", "oracle": False, "examples": 40, "supporting": 3,
-                 "vacuity_floor": 20, "worst_score": 2.0, "passed": False, "vacuous": True, "implementation_failures": 2},
-                {"check": "m", "kind": "mpmath", "cases": 5, "supporting": 5, "vacuity_floor": 3, "worst_score": 0.1,
-                 "passed": True},
-                {"check": "x", "kind": "other", "detail": "something"}]
+    evidence = [
+        {"check": "s", "kind": "sympy", "passed": True},
+        {"check": "t", "kind": "sympy", "passed": False},
+        {"check": "c", "kind": "counterexample", "reproduced": True},
+        {"check": "d", "kind": "counterexample", "reproduced": False},
+        {
+            "check": "h",
+            "kind": "hypothesis",
+            "oracle": True,
+            "examples": 60,
+            "supporting": 58,
+            "vacuity_floor": 30,
+            "worst_score": 0.5,
+            "passed": True,
+        },
+        {
+            "check": "f",
+            "kind": "hypothesis",
+            "oracle": False,
+            "examples": 40,
+            "supporting": 3,
+            "vacuity_floor": 20,
+            "worst_score": 2.0,
+            "passed": False,
+            "vacuous": True,
+            "implementation_failures": 2,
+        },
+        {
+            "check": "m",
+            "kind": "mpmath",
+            "cases": 5,
+            "supporting": 5,
+            "vacuity_floor": 3,
+            "worst_score": 0.1,
+            "passed": True,
+        },
+        {"check": "x", "kind": "other", "detail": "something"},
+    ]
     assert evidence_summary(evidence).split("; ") == [
-        "s: sympy proof went through (coverage undeclared)", "t: sympy proof FAILED (coverage undeclared)", "c: stored counterexample reproduced",
+        "s: sympy proof went through (coverage undeclared)",
+        "t: sympy proof FAILED (coverage undeclared)",
+        "c: stored counterexample reproduced",
         "d: stored counterexample NOT reproduced",
         "h: 60 Hypothesis examples (58 supporting, floor 30), mpmath oracle, worst score 0.5",
         "f: 40 Hypothesis examples (3 supporting, floor 20), float64 only, worst score 2, BROKEN, VACUOUS, "
         "IMPLEMENTATION PROBLEM on 2 case(s)",
-        "m: 5 mpmath cases (5 supporting, floor 3), worst score 0.1", "x: something"]
+        "m: 5 mpmath cases (5 supporting, floor 3), worst score 0.1",
+        "x: something",
+    ]
     assert evidence_summary([]) == "no checks: not checkable here"
 
 
@@ -129,19 +212,29 @@ def test_profile_settings_and_unknown_profiles():
 def test_a_crashing_check_is_an_error_entry_and_the_run_goes_on(registered):
     record = run_verification(["zz-good", "zz-crash", "zz-bad"], "dev", progress=False)
     entries = {entry["id"]: entry for entry in record["lemmas"]}
-    assert entries["zz-crash"]["status"] == "error" and "a check raised ZeroDivisionError" in entries["zz-crash"]["problems"][0]
+    assert (
+        entries["zz-crash"]["status"] == "error"
+        and "a check raised ZeroDivisionError" in entries["zz-crash"]["problems"][0]
+    )
     assert entries["zz-good"]["status"] == "proved" and entries["zz-bad"]["status"] == "open"
     assert record["summary"]["problems"] == 2 and record["summary"]["counts"] == {"proved": 1, "open": 1, "error": 1}
     assert record["registry"]["lemma_ids"] == ["zz-good", "zz-crash", "zz-bad"] and not record["registry"]["complete"]
     assert record["schema"] == RECORD_SCHEMA and record["registry"]["source_sha256"] == source_fingerprint()
     assert record["summary"]["budget_exhausted"] is False and record["summary"]["unchecked"] == []
-    assert record["profile"]["name"] == "dev" and record["provenance"]["parameters"]["only"] == ["zz-good", "zz-crash", "zz-bad"]
+    assert record["profile"]["name"] == "dev" and record["provenance"]["parameters"]["only"] == [
+        "zz-good",
+        "zz-crash",
+        "zz-bad",
+    ]
 
 
 def test_write_and_read_a_record_and_every_bad_file(tmp_path, registered):
     record = run_verification(["zz-good"], "dev", progress=False)
     path = write_record(record, tmp_path / "sub" / "record.json")
-    assert read_record(path) == json.loads(json.dumps(json_safe(record))) and not (path.parent / "record.json.tmp").exists()
+    assert (
+        read_record(path) == json.loads(json.dumps(json_safe(record)))
+        and not (path.parent / "record.json.tmp").exists()
+    )
     with pytest.raises(FileNotFoundError, match="no verification record at .*absent.json"):
         read_record(tmp_path / "absent.json")
     (tmp_path / "bad.json").write_text("{not json")
@@ -214,11 +307,18 @@ def test_the_run_reports_progress_durations_and_a_budget_that_ran_out(registered
     assert [entry["status"] for entry in cut["lemmas"]] == ["unverified", "unverified"]
     assert cut["lemmas"][0]["problems"] == [
         "zz-good: not checked: the time budget of 1e-09 s ran out; run verify with a larger --budget, or with --only "
-        "for the remaining lemmas"]
+        "for the remaining lemmas"
+    ]
     assert cut["summary"]["unchecked"] == ["zz-good", "zz-bad"] and cut["summary"]["budget_exhausted"] is True
     assert cut["provenance"]["parameters"]["budget_s"] == 1e-9
     path = write_record(cut, tmp_path / "record.json")
     assert path.read_text().count("\n") > 20  # indented: a record diffs line by line in git
-    assert set(profile_settings("dev")) == {"name", "max_examples", "derandomize", "deadline", "database",
-                                            "suppress_health_check"}
+    assert set(profile_settings("dev")) == {
+        "name",
+        "max_examples",
+        "derandomize",
+        "deadline",
+        "database",
+        "suppress_health_check",
+    }
     assert profile_settings("dev")["suppress_health_check"] == ["too_slow", "data_too_large", "filter_too_much"]

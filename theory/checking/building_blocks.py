@@ -20,7 +20,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -32,10 +33,30 @@ from theory.checking.oracle import mp_max_abs, mp_vector
 from theory.checking.registry import Coverage, Outcome, PropertyCheck, every_size
 from theory.checking.strategies import LINEAR_POINT_RANGES
 
-__all__ = ["vectors_span", "symbolic_vector", "symbolic_arrays", "is_zero_array", "sym_dot", "sym_gradient", "sym_step",
-           "is_zero_matrix", "is_zero", "is_nonzero", "is_zero_matrix_expression", "perturb_identity", "mp_case",
-           "compare", "distinct", "strictly_below", "at_least", "exactly_equal", "all_hold", "oracle_identity",
-           "float_identity", "oracle_property"]
+__all__ = [
+    "vectors_span",
+    "symbolic_vector",
+    "symbolic_arrays",
+    "is_zero_array",
+    "sym_dot",
+    "sym_gradient",
+    "sym_step",
+    "is_zero_matrix",
+    "is_zero",
+    "is_nonzero",
+    "is_zero_matrix_expression",
+    "perturb_identity",
+    "mp_case",
+    "compare",
+    "distinct",
+    "strictly_below",
+    "at_least",
+    "exactly_equal",
+    "all_hold",
+    "oracle_identity",
+    "float_identity",
+    "oracle_property",
+]
 
 #: The free symbol a negative control adds to a single-term identity.
 PERTURBATION = sympy.Symbol("delta_perturbation", positive=True)
@@ -65,8 +86,9 @@ def is_zero_array(array: Any) -> bool:
     (ab)^K = a^K b^K (exact for the integer exponents used here), else expand-and-simplify.
     Under a negative control every entry is perturbed (:func:`perturb_identity`) before either test."""
     entries = [perturb_identity(sympy.sympify(entry)) for entry in np.asarray(array, dtype=object).ravel()]
-    return all(sympy.simplify(sympy.expand_power_base(entry, force=True)) == 0 or _reduces_to_zero(entry)
-               for entry in entries)
+    return all(
+        sympy.simplify(sympy.expand_power_base(entry, force=True)) == 0 or _reduces_to_zero(entry) for entry in entries
+    )
 
 
 def sym_dot(a: sympy.Matrix, b: sympy.Matrix) -> sympy.Expr:
@@ -152,8 +174,11 @@ def compare(error: float, tolerance: float, detail: str = "", implementation: bo
         error = abs(float(error)) + 2 * abs(float(tolerance))
         detail = f"negative control (gap widened by twice the tolerance): {detail}"
     score = float(error) / float(tolerance) if tolerance > 0 else float("inf")
-    outcome = Outcome(within(float(error), float(tolerance)), score,
-                      detail or f"error {float(error):.3e} vs tolerance {float(tolerance):.3e}")
+    outcome = Outcome(
+        within(float(error), float(tolerance)),
+        score,
+        detail or f"error {float(error):.3e} vs tolerance {float(tolerance):.3e}",
+    )
     record_comparison(implementation, outcome.holds, outcome.detail)
     return outcome
 
@@ -211,9 +236,12 @@ def exactly_equal(left: Any, right: Any, detail: str = "") -> Outcome:
 
 def all_hold(*outcomes: Outcome) -> Outcome:
     """Several parts of one statement: holds when every part holds, with the worst score and every detail."""
-    return Outcome(all(outcome.holds for outcome in outcomes), max(outcome.score for outcome in outcomes),
-                   "; ".join(outcome.detail for outcome in outcomes),
-                   premises_met=all(outcome.premises_met for outcome in outcomes))
+    return Outcome(
+        all(outcome.holds for outcome in outcomes),
+        max(outcome.score for outcome in outcomes),
+        "; ".join(outcome.detail for outcome in outcomes),
+        premises_met=all(outcome.premises_met for outcome in outcomes),
+    )
 
 
 def oracle_identity(left: np.ndarray, right: np.ndarray, magnitude: Any, depth: int) -> Outcome:
@@ -222,22 +250,37 @@ def oracle_identity(left: np.ndarray, right: np.ndarray, magnitude: Any, depth: 
     ``magnitude`` bounds the absolute-value evaluation of both sides; ``depth`` counts the operations.
     """
     gap = mp_max_abs(np.asarray(left, dtype=object) - np.asarray(right, dtype=object))
-    return compare(float(gap), oracle_tolerance(depth, float(magnitude)),
-                   f"gap {mpmath.nstr(gap, 5)} at 60 digits (magnitude {mpmath.nstr(mpmath.mpf(magnitude), 5)})")
+    return compare(
+        float(gap),
+        oracle_tolerance(depth, float(magnitude)),
+        f"gap {mpmath.nstr(gap, 5)} at 60 digits (magnitude {mpmath.nstr(mpmath.mpf(magnitude), 5)})",
+    )
 
 
 def float_identity(computed: np.ndarray, exact: np.ndarray, magnitude: Any, depth: int) -> Outcome:
     """Compare a float64 result with its exact (mpmath) value under the float64 error model.
 
     This tests the implementation, not the statement: a failure is an implementation problem (:mod:`theory.checking.guards`)."""
-    gap = mp_max_abs(mp_vector(np.asarray(computed, dtype=np.float64).ravel().tolist())
-                     - np.asarray(exact, dtype=object).ravel())
-    return compare(float(gap), float64_tolerance(depth, float(magnitude)),
-                   f"float64 gap {mpmath.nstr(gap, 5)} vs the 60-digit value", implementation=True)
+    gap = mp_max_abs(
+        mp_vector(np.asarray(computed, dtype=np.float64).ravel().tolist()) - np.asarray(exact, dtype=object).ravel()
+    )
+    return compare(
+        float(gap),
+        float64_tolerance(depth, float(magnitude)),
+        f"float64 gap {mpmath.nstr(gap, 5)} vs the 60-digit value",
+        implementation=True,
+    )
 
 
-def oracle_property(name: str, strategy: Any, predicate: Any, ranges: str = LINEAR_POINT_RANGES,
-                    examples: tuple = (), negative_control: Any = None) -> PropertyCheck:
+def oracle_property(
+    name: str,
+    strategy: Any,
+    predicate: Any,
+    ranges: str = LINEAR_POINT_RANGES,
+    examples: tuple = (),
+    negative_control: Any = None,
+) -> PropertyCheck:
     """A Hypothesis property whose predicate evaluates the statement with the 60-digit oracle (``oracle=True``)."""
-    return PropertyCheck(name, strategy, predicate, ranges, oracle=True, examples=examples,
-                         negative_control=negative_control)
+    return PropertyCheck(
+        name, strategy, predicate, ranges, oracle=True, examples=examples, negative_control=negative_control
+    )

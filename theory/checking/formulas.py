@@ -32,17 +32,31 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any
 
 import mpmath
 import numpy as np
 import sympy
 
-__all__ = ["draft_residual", "draft_gradient", "draft_step", "draft_commutator", "draft_inverse_step",
-           "draft_neumann", "draft_fixed_point", "draft_logistic_gradient", "draft_logistic_hvp",
-           "draft_ascent_error", "draft_commutator_of", "IMPLEMENTATIONS", "formulas_used", "implementation_matches",
-           "implementation_problems"]
+__all__ = [
+    "draft_residual",
+    "draft_gradient",
+    "draft_step",
+    "draft_commutator",
+    "draft_inverse_step",
+    "draft_neumann",
+    "draft_fixed_point",
+    "draft_logistic_gradient",
+    "draft_logistic_hvp",
+    "draft_ascent_error",
+    "draft_commutator_of",
+    "IMPLEMENTATIONS",
+    "formulas_used",
+    "implementation_matches",
+    "implementation_problems",
+]
 
 _USED: ContextVar[set[str] | None] = ContextVar("noncommute_formulas_used", default=None)
 
@@ -86,7 +100,8 @@ def draft_commutator(theta, x, y, x_other, y_other, lr):
     """Phi_z(Phi_z'(theta)) - Phi_z'(Phi_z(theta)): z applied last minus z' applied last."""
     _note("commutator")
     return draft_step(draft_step(theta, x_other, y_other, lr), x, y, lr) - draft_step(
-        draft_step(theta, x, y, lr), x_other, y_other, lr)
+        draft_step(theta, x, y, lr), x_other, y_other, lr
+    )
 
 
 def draft_inverse_step(theta_next, x, y, lr):
@@ -168,14 +183,21 @@ NUMERIC = {"logistic_gradient", "logistic_hvp"}
 def _symbolic_arguments(name: str) -> tuple:
     """Symbolic arguments for a formula, in dimension 3 (at most three vectors take part: the identity
     then holds in every dimension, theory.checking.building_blocks)."""
+
     def vector(label: str) -> np.ndarray:
         return np.array(sympy.symbols(f"{label}_0:3", real=True), dtype=object)
 
     theta, x, x2 = vector("theta"), vector("x"), vector("xo")
     y, y2, lr = sympy.symbols("y yo lambda", real=True)
-    return {"residual": (theta, x, y), "gradient": (theta, x, y), "step": (theta, x, y, lr),
-            "commutator": (theta, x, y, x2, y2, lr), "inverse_step": (theta, x, y, lr),
-            "neumann": (theta, x, y, lr, 3), "fixed_point": (theta, x, y, lr, 3, x2)}[name]
+    return {
+        "residual": (theta, x, y),
+        "gradient": (theta, x, y),
+        "step": (theta, x, y, lr),
+        "commutator": (theta, x, y, x2, y2, lr),
+        "inverse_step": (theta, x, y, lr),
+        "neumann": (theta, x, y, lr, 3),
+        "fixed_point": (theta, x, y, lr, 3, x2),
+    }[name]
 
 
 _MATCHES: dict[tuple[str, Any], bool] = {}
@@ -185,8 +207,11 @@ def _matches_numerically(formula, implementation, name: str) -> bool:
     """Both at 60 digits on three fixed points (labels +1 and -1, margins of both signs), within 1e-50."""
     with mpmath.workdps(60):
         points: list[tuple[Any, Any, int]]
-        points = [([0.5, -1.25, 2.0], [1.5, 0.25, -0.75], 1), ([-2.0, 0.5, 1.0], [0.75, -1.5, 0.5], -1),
-                  ([0.0, 3.0, -0.5], [-1.0, 0.5, 2.0], 1)]
+        points = [
+            ([0.5, -1.25, 2.0], [1.5, 0.25, -0.75], 1),
+            ([-2.0, 0.5, 1.0], [0.75, -1.5, 0.5], -1),
+            ([0.0, 3.0, -0.5], [-1.0, 0.5, 2.0], 1),
+        ]
         for theta, x, y in points:
             theta, x = (np.array([mpmath.mpf(value) for value in vector], dtype=object) for vector in (theta, x))
             arguments = (theta, x, mpmath.mpf(y)) + ((x[::-1].copy(),) if name == "logistic_hvp" else ())
@@ -201,8 +226,12 @@ def implementation_matches(name: str) -> bool:
     code of every implementation listed, since one may call another: a changed one is compared afresh)."""
     formula, module, function = IMPLEMENTATIONS[name]
     implementation = getattr(importlib.import_module(module), function)
-    key = (name, tuple(getattr(importlib.import_module(source), callee).__code__
-                       for _, source, callee in IMPLEMENTATIONS.values()))
+    key = (
+        name,
+        tuple(
+            getattr(importlib.import_module(source), callee).__code__ for _, source, callee in IMPLEMENTATIONS.values()
+        ),
+    )
     if key not in _MATCHES and name in NUMERIC:
         _MATCHES[key] = _matches_numerically(formula, implementation, name)
     if key not in _MATCHES:
@@ -210,7 +239,8 @@ def implementation_matches(name: str) -> bool:
         computed = np.ravel(np.asarray(implementation(*arguments), dtype=object))
         expected = np.ravel(np.asarray(formula(*arguments), dtype=object))
         _MATCHES[key] = computed.shape == expected.shape and all(
-            sympy.simplify(sympy.expand(a - b)) == 0 for a, b in zip(computed, expected))
+            sympy.simplify(sympy.expand(a - b)) == 0 for a, b in zip(computed, expected)
+        )
     return _MATCHES[key]
 
 
@@ -223,5 +253,6 @@ def implementation_problems(used: set[str]) -> list[str]:
             problems.append(
                 f"implementation problem: {module}.{function} differs from the draft's formula "
                 f"(theory.checking.formulas.draft_{name}) in a symbolic comparison; the statement was judged "
-                "from the draft's formula and stands: fix the implementation")
+                "from the draft's formula and stands: fix the implementation"
+            )
     return problems

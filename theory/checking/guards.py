@@ -50,13 +50,28 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-__all__ = ["VACUITY_FRACTION", "MIN_SUPPORTING", "ORACLE_FRACTION", "vacuity_floor", "oracle_floor", "degenerate",
-           "Comparison", "comparisons", "record_comparison", "failure_kind", "FLOOR_RULE",
-           "perturbed", "perturbing", "perturb_here", "COUNT_ONLY"]
+__all__ = [
+    "VACUITY_FRACTION",
+    "MIN_SUPPORTING",
+    "ORACLE_FRACTION",
+    "vacuity_floor",
+    "oracle_floor",
+    "degenerate",
+    "Comparison",
+    "comparisons",
+    "record_comparison",
+    "failure_kind",
+    "FLOOR_RULE",
+    "perturbed",
+    "perturbing",
+    "perturb_here",
+    "COUNT_ONLY",
+]
 
 #: Fraction of a property's examples that must support the statement.
 VACUITY_FRACTION = 0.5
@@ -65,8 +80,10 @@ MIN_SUPPORTING = 5
 #: Fraction of an OracleCheck's hand-chosen cases that must support the statement (at least one).
 ORACLE_FRACTION = 0.5
 #: The floor in words, for problems and the record.
-FLOOR_RULE = (f"at least {VACUITY_FRACTION:.0%} of the examples run and at least {MIN_SUPPORTING} "
-              "must meet the premises and not be degenerate")
+FLOOR_RULE = (
+    f"at least {VACUITY_FRACTION:.0%} of the examples run and at least {MIN_SUPPORTING} "
+    "must meet the premises and not be degenerate"
+)
 
 
 def vacuity_floor(examples: int) -> int:

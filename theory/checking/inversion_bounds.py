@@ -26,9 +26,19 @@ from theory.checking.error_model import float64_tolerance, gamma
 from theory.checking.oracle import abs_vector, mp_max_abs
 from theory.checking.registry import Outcome
 
-__all__ = ["sherman_morrison_magnitude", "sherman_morrison_underflow", "sherman_morrison_regime", "UNDERFLOW_ETA",
-           "underflow_allowance", "float_identity_with_underflow", "neumann_reference", "fixed_point_reference",
-           "absolute_neumann", "absolute_fixed_point", "UNDERFLOW_EXAMPLES"]
+__all__ = [
+    "sherman_morrison_magnitude",
+    "sherman_morrison_underflow",
+    "sherman_morrison_regime",
+    "UNDERFLOW_ETA",
+    "underflow_allowance",
+    "float_identity_with_underflow",
+    "neumann_reference",
+    "fixed_point_reference",
+    "absolute_neumann",
+    "absolute_fixed_point",
+    "UNDERFLOW_EXAMPLES",
+]
 
 
 def sherman_morrison_magnitude(c) -> mpmath.mpf:
@@ -92,8 +102,12 @@ def float_identity_with_underflow(computed, exact, magnitude, depth: int, underf
     """:func:`theory.checking.float_identity` with :func:`underflow_allowance` added to its tolerance."""
     base = float64_tolerance(depth, float(magnitude))
     gap = float_identity(computed, exact, magnitude, depth).score * base
-    return compare(gap, base + underflow, f"float64 gap {gap:.4e} vs the 60-digit value (underflow allowance {underflow:.1e})",
-                   implementation=True)
+    return compare(
+        gap,
+        base + underflow,
+        f"float64 gap {gap:.4e} vs the 60-digit value (underflow allowance {underflow:.1e})",
+        implementation=True,
+    )
 
 
 def _inputs(c, absolute: bool):
@@ -141,7 +155,8 @@ def absolute_fixed_point(c, iterations: int) -> mpmath.mpf:
 
 #: Cases found by the thorough profile while the underflow allowance was missing or incomplete; the iteration
 #: checks (float64-neumann, float64-fixed-point) replay them as ``@example`` regressions.
-UNDERFLOW_EXAMPLES = ({"theta": [1.3280758046369659e-305, 0.0], "x": [1e-50, 0.0], "y": 0.0, "lr": 1e100, "terms": 1},
-                      # (theta.x - y) x underflows to 0, then lr = 2e31 multiplies it
-                      {"theta": [0.0], "x": [2.220446049250313e-16], "y": 2.225073858507e-311,
-                       "lr": 2.028240960365167e+31, "terms": 1})
+UNDERFLOW_EXAMPLES = (
+    {"theta": [1.3280758046369659e-305, 0.0], "x": [1e-50, 0.0], "y": 0.0, "lr": 1e100, "terms": 1},
+    # (theta.x - y) x underflows to 0, then lr = 2e31 multiplies it
+    {"theta": [0.0], "x": [2.220446049250313e-16], "y": 2.225073858507e-311, "lr": 2.028240960365167e31, "terms": 1},
+)

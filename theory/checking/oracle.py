@@ -9,8 +9,8 @@ precision. Vectors are numpy object arrays of ``mpf``, so the dtype-generic ``*_
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 import mpmath
 import numpy as np

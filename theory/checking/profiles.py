@@ -19,8 +19,14 @@ PROFILES: dict[str, dict] = {
     # quick feedback while editing a lemma
     "dev": {"max_examples": 40, "deadline": None, "suppress_health_check": _SLOW_DRAWS},
     # reproducible: same examples every run, no example database, no deadline
-    "ci": {"max_examples": 60, "derandomize": True, "database": None, "deadline": None,
-           "print_blob": True, "suppress_health_check": _SLOW_DRAWS},
+    "ci": {
+        "max_examples": 60,
+        "derandomize": True,
+        "database": None,
+        "deadline": None,
+        "print_blob": True,
+        "suppress_health_check": _SLOW_DRAWS,
+    },
     # the search behind a citation: 10k examples per property, target() has room to climb
     "thorough": {"max_examples": 10_000, "deadline": None, "suppress_health_check": _SLOW_DRAWS},
 }

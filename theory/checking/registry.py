@@ -31,14 +31,26 @@ The model is leanblueprint's (label, ``\uses``, status) and scikit-learn's ``par
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
 __all__ = [
-    "Outcome", "Coverage", "every_size", "fixed_sizes", "SympyProof", "PropertyCheck", "OracleCheck", "Counterexample",
-    "Lemma", "register", "registry", "get", "LEMMA_ID_PATTERN",
+    "Outcome",
+    "Coverage",
+    "every_size",
+    "fixed_sizes",
+    "SympyProof",
+    "PropertyCheck",
+    "OracleCheck",
+    "Counterexample",
+    "Lemma",
+    "register",
+    "registry",
+    "get",
+    "LEMMA_ID_PATTERN",
 ]
 
 LEMMA_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

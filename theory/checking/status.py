@@ -39,18 +39,36 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import hypothesis
 from hypothesis import example, given, settings, target
 
-from theory.checking.guards import (COUNT_ONLY, FLOOR_RULE, comparisons, degenerate, failure_kind, oracle_floor,
-                                    perturbed, vacuity_floor)
+from theory.checking.guards import (
+    COUNT_ONLY,
+    FLOOR_RULE,
+    comparisons,
+    degenerate,
+    failure_kind,
+    oracle_floor,
+    perturbed,
+    vacuity_floor,
+)
 from theory.checking.registry import Check, Lemma, OracleCheck, Outcome, PropertyCheck, SympyProof
 
-__all__ = ["Verdict", "evaluate", "run_check", "STATUSES", "time_budget", "budget_exhausted", "NEGATIVE_CASES",
-           "SINGLE_POINTS", "lemma_coverage"]
+__all__ = [
+    "Verdict",
+    "evaluate",
+    "run_check",
+    "STATUSES",
+    "time_budget",
+    "budget_exhausted",
+    "NEGATIVE_CASES",
+    "SINGLE_POINTS",
+    "lemma_coverage",
+]
 
 STATUSES = ("proved", "verified", "refuted", "open")
 
@@ -81,6 +99,7 @@ def _sympy_negative_control(check: SympyProof, points: int) -> dict[str, Any]:
     """Re-run the proof on perturbed statements (rule 6): every decision point at once, then each of the first
     :data:`SINGLE_POINTS` of the ``points`` the proof reached alone. ``rejected`` when every run returned False
     (or raised): no run may conclude True from a perturbed identity."""
+
     def concludes(only: int | None) -> tuple[bool, int, str]:
         try:
             with perturbed(only) as counter:
@@ -93,23 +112,40 @@ def _sympy_negative_control(check: SympyProof, points: int) -> dict[str, Any]:
             accepted, error = bool(check.negative_control()), ""
         except Exception as exception:
             accepted, error = False, f"{type(exception).__name__}: {exception}"
-        detail = ("accepted: the perturbed variant returned True" if accepted else
-                  f"rejected: the perturbed variant {'raised ' + error if error else 'returned False'}")
-        return {"kind": "explicit perturbed variant", "rejected": not accepted, "points": points,
-                "load_bearing": None, "detail": detail}
+        detail = (
+            "accepted: the perturbed variant returned True"
+            if accepted
+            else f"rejected: the perturbed variant {'raised ' + error if error else 'returned False'}"
+        )
+        return {
+            "kind": "explicit perturbed variant",
+            "rejected": not accepted,
+            "points": points,
+            "load_bearing": None,
+            "detail": detail,
+        }
     accepted, reached, error = concludes(None)
     alone = range(min(points, SINGLE_POINTS))
     not_bearing = [index for index in alone if concludes(index)[0]]
     if accepted:
         detail = f"accepted: the proof returned True with all {reached} decision point(s) perturbed"
     elif not_bearing:
-        detail = (f"accepted: the proof returned True with decision point(s) {not_bearing} of {points} perturbed "
-                  "alone: they are not load-bearing")
+        detail = (
+            f"accepted: the proof returned True with decision point(s) {not_bearing} of {points} perturbed "
+            "alone: they are not load-bearing"
+        )
     else:
-        detail = (f"rejected: the proof returned False with every decision point perturbed"
-                  f"{' (raised ' + error + ')' if error else ''}, and with each of {len(alone)} of {points} alone")
-    return {"kind": "perturbed identities (one term doubled)", "rejected": not accepted and not not_bearing,
-            "points": points, "load_bearing": len(alone) - len(not_bearing), "detail": detail}
+        detail = (
+            f"rejected: the proof returned False with every decision point perturbed"
+            f"{' (raised ' + error + ')' if error else ''}, and with each of {len(alone)} of {points} alone"
+        )
+    return {
+        "kind": "perturbed identities (one term doubled)",
+        "rejected": not accepted and not not_bearing,
+        "points": points,
+        "load_bearing": len(alone) - len(not_bearing),
+        "detail": detail,
+    }
 
 
 def _run_sympy(check: SympyProof) -> dict[str, Any]:
@@ -122,9 +158,15 @@ def _run_sympy(check: SympyProof) -> dict[str, Any]:
     except Exception as error:  # a proof that crashes did not go through
         passed, detail = False, f"{check.description} -- raised {type(error).__name__}: {error}"
     coverage = check.coverage
-    record = {"check": check.name, "kind": "sympy", "passed": passed, "detail": detail,
-              "coverage": coverage.text if coverage else None,
-              "every_size": bool(coverage and coverage.every_size), "cross_check": check.cross_check}
+    record = {
+        "check": check.name,
+        "kind": "sympy",
+        "passed": passed,
+        "detail": detail,
+        "coverage": coverage.text if coverage else None,
+        "every_size": bool(coverage and coverage.every_size),
+        "cross_check": check.cross_check,
+    }
     if passed:
         record["negative_control"] = _sympy_negative_control(check, points)
     record["seconds"] = round(time.perf_counter() - started, 3)
@@ -190,8 +232,17 @@ def _tally(stats: dict[str, Any], case: Any, outcome: Outcome, failed: str | Non
 
 
 def _new_stats() -> dict[str, Any]:
-    return {"examples": 0, "supporting": 0, "premises_violated": 0, "degenerate": 0, "implementation_failures": 0,
-            "implementation_failing": None, "worst_score": 0.0, "worst_case": None, "skipped_for_budget": 0}
+    return {
+        "examples": 0,
+        "supporting": 0,
+        "premises_violated": 0,
+        "degenerate": 0,
+        "implementation_failures": 0,
+        "implementation_failing": None,
+        "worst_score": 0.0,
+        "worst_case": None,
+        "skipped_for_budget": 0,
+    }
 
 
 def _run_oracle(check: OracleCheck) -> dict[str, Any]:
@@ -207,17 +258,26 @@ def _run_oracle(check: OracleCheck) -> dict[str, Any]:
             failing = {"case": dict(case), "detail": outcome.detail}
     cases = stats.pop("examples")
     floor = oracle_floor(cases)
-    record = {"check": check.name, "kind": "mpmath", "passed": failing is None, "cases": cases, **stats,
-              "vacuity_floor": floor, "vacuous": stats["supporting"] < floor and failing is None,
-              "detail": check.description, "failing": failing}
+    record = {
+        "check": check.name,
+        "kind": "mpmath",
+        "passed": failing is None,
+        "cases": cases,
+        **stats,
+        "vacuity_floor": floor,
+        "vacuous": stats["supporting"] < floor and failing is None,
+        "detail": check.description,
+        "failing": failing,
+    }
     if record["passed"] and supporting:
         record["negative_control"] = _property_negative_control(check, supporting, float64_only=False)
     record["seconds"] = round(time.perf_counter() - started, 3)
     return record
 
 
-def _property_negative_control(check: PropertyCheck | OracleCheck, cases: list[dict[str, Any]],
-                               float64_only: bool) -> dict[str, Any]:
+def _property_negative_control(
+    check: PropertyCheck | OracleCheck, cases: list[dict[str, Any]], float64_only: bool
+) -> dict[str, Any]:
     """Re-run the predicate (or the explicit perturbed one) on supporting cases in perturbation mode (rule 6):
     ``rejected`` when the outcome broke, inside the premises, on every one of them."""
     explicit = check.negative_control is not None
@@ -237,9 +297,15 @@ def _property_negative_control(check: PropertyCheck | OracleCheck, cases: list[d
         elif accepted is None:
             accepted = {"case": case, "detail": detail}
     kind = "explicit perturbed predicate" if explicit else "perturbed comparisons (gap widened by twice the tolerance)"
-    return {"kind": kind, "cases": len(cases), "rejected_cases": rejected, "rejected": rejected == len(cases),
-            "perturbed": reached, "accepted": accepted,
-            "detail": f"{rejected} of {len(cases)} supporting case(s) rejected, {reached} comparison(s) perturbed"}
+    return {
+        "kind": kind,
+        "cases": len(cases),
+        "rejected_cases": rejected,
+        "rejected": rejected == len(cases),
+        "perturbed": reached,
+        "accepted": accepted,
+        "detail": f"{rejected} of {len(cases)} supporting case(s) rejected, {reached} comparison(s) perturbed",
+    }
 
 
 def _run_property(check: PropertyCheck) -> dict[str, Any]:
@@ -257,8 +323,9 @@ def _run_property(check: PropertyCheck) -> dict[str, Any]:
         # climb toward breaking the statement from supporting cases only: a degenerate best case would
         # pull the search toward more degenerate cases
         if _tally(stats, case, outcome, failed):
-            target(min(float(outcome.score) if outcome.score == outcome.score else float("inf"), 1e300),
-                   label=check.name)
+            target(
+                min(float(outcome.score) if outcome.score == outcome.score else float("inf"), 1e300), label=check.name
+            )
             if failed is None and len(supporting) < NEGATIVE_CASES:
                 supporting.append(dict(case))
         if failed == "statement":
@@ -283,9 +350,18 @@ def _run_property(check: PropertyCheck) -> dict[str, Any]:
     floor = vacuity_floor(stats["examples"])
     default = settings.default
     assert default is not None  # None only while hypothesis itself is being imported
-    record = {"check": check.name, "kind": "hypothesis", "passed": passed, **stats,
-              "max_examples": default.max_examples, "ranges": check.ranges, "oracle": check.oracle,
-              "vacuity_floor": floor, "vacuous": passed and stats["supporting"] < floor, "failing": failing}
+    record = {
+        "check": check.name,
+        "kind": "hypothesis",
+        "passed": passed,
+        **stats,
+        "max_examples": default.max_examples,
+        "ranges": check.ranges,
+        "oracle": check.oracle,
+        "vacuity_floor": floor,
+        "vacuous": passed and stats["supporting"] < floor,
+        "failing": failing,
+    }
     if passed and supporting:
         record["negative_control"] = _property_negative_control(check, supporting, float64_only=not check.oracle)
     record["seconds"] = round(time.perf_counter() - started, 3)
@@ -309,21 +385,30 @@ def _reproduce(lemma: Lemma) -> Verdict:
         raise TypeError(f"lemma {lemma.id}: a counterexample must belong to a property or oracle check")
     float64_only = isinstance(check, PropertyCheck) and not check.oracle
     outcome, failed = _outcome_of(check.predicate, counterexample.case, float64_only)
-    evidence = {"check": check.name, "kind": "counterexample", "reproduced": failed == "statement",
-                "premises_met": outcome.premises_met, "failure": failed,
-                "case": dict(counterexample.case), "detail": outcome.detail, "found_by": counterexample.found_by}
+    evidence = {
+        "check": check.name,
+        "kind": "counterexample",
+        "reproduced": failed == "statement",
+        "premises_met": outcome.premises_met,
+        "failure": failed,
+        "case": dict(counterexample.case),
+        "detail": outcome.detail,
+        "found_by": counterexample.found_by,
+    }
     verdict = Verdict(lemma.id, "refuted", [evidence], dict(counterexample.case))
     if not outcome.premises_met:
         verdict.status = "open"
         verdict.problems.append(
             f"{lemma.id}: the stored counterexample violates the statement's premises ({outcome.detail}), so it "
-            "refutes nothing: find one inside the premises, or remove it")
+            "refutes nothing: find one inside the premises, or remove it"
+        )
     elif failed == "implementation":
         verdict.status = "open"
         verdict.problems.append(
             f"{lemma.id}: implementation problem: the stored counterexample breaks only the float64 implementation "
             f"checked by {check.name!r} ({outcome.detail}), not the statement; fix the implementation or its error "
-            "model, and remove the counterexample")
+            "model, and remove the counterexample"
+        )
     elif outcome.holds:
         verdict.problems.append(
             f"{lemma.id}: the stored counterexample no longer breaks check {check.name!r} ({outcome.detail}); "
@@ -341,29 +426,35 @@ def _guard_problems(lemma: Lemma, record: dict[str, Any]) -> list[str]:
             f"{lemma.id}: check {record['check']!r} is vacuous: only {record['supporting']} of {ran} cases met the "
             f"premises and were not degenerate ({record['premises_violated']} outside the premises, "
             f"{record['degenerate']} degenerate); the floor is {record['vacuity_floor']} "
-            f"({FLOOR_RULE if record['kind'] == 'hypothesis' else 'half of the hand-chosen cases'}): fix the strategy")
+            f"({FLOOR_RULE if record['kind'] == 'hypothesis' else 'half of the hand-chosen cases'}): fix the strategy"
+        )
     control = record.get("negative_control")
     if control is not None and not control["rejected"]:
         if record["kind"] == "sympy":
             problems.append(
                 f"{lemma.id}: sympy proof {record['check']!r} accepted its negative control ({control['kind']}: "
                 f"{control['detail']}): it cannot fail, so it proves nothing; route its conclusions through "
-                "theory.checking.building_blocks.is_zero / is_zero_matrix / is_nonzero, or give a negative_control")
+                "theory.checking.building_blocks.is_zero / is_zero_matrix / is_nonzero, or give a negative_control"
+            )
         else:
             accepted = control["accepted"] or {}
             problems.append(
                 f"{lemma.id}: check {record['check']!r} accepted its negative control ({control['kind']}: "
                 f"{control['detail']}; first accepted {accepted.get('case')}: {accepted.get('detail')}): its verdict "
-                "does not depend on the statement; decide it with compare / distinct, or give a negative_control")
+                "does not depend on the statement; decide it with compare / distinct, or give a negative_control"
+            )
     if record["kind"] == "sympy" and record["passed"] and record.get("coverage") is None:
-        problems.append(f"{lemma.id}: sympy proof {record['check']!r} declares no coverage: give it "
-                        "coverage=every_size(...) or fixed_sizes(...) (counted as fixed sizes until then)")
+        problems.append(
+            f"{lemma.id}: sympy proof {record['check']!r} declares no coverage: give it "
+            "coverage=every_size(...) or fixed_sizes(...) (counted as fixed sizes until then)"
+        )
     if record.get("implementation_failures"):
         failing = record["implementation_failing"]
         problems.append(
             f"{lemma.id}: implementation problem in check {record['check']!r}: the float64 implementation missed its "
             f"error model on {record['implementation_failures']} case(s), first {failing['case']} "
-            f"({failing['detail']}); this says nothing about the statement: fix the implementation")
+            f"({failing['detail']}); this says nothing about the statement: fix the implementation"
+        )
     return problems
 
 
@@ -380,7 +471,8 @@ def lemma_coverage(lemma: Lemma, evidence: list[dict[str, Any]] | None = None) -
     for check in lemma.checks:
         if isinstance(check, SympyProof):
             by_check[check.name] = (check.coverage.text if check.coverage else "undeclared") + (
-                " (cross-check)" if check.cross_check else "")
+                " (cross-check)" if check.cross_check else ""
+            )
         elif isinstance(check, PropertyCheck):
             by_check[check.name] = f"sampled: {check.ranges}"
         else:
@@ -414,7 +506,9 @@ def evaluate(lemma: Lemma) -> Verdict:
     broken = [record for record in evidence if record["kind"] != "sympy" and not record["passed"]]
     for record in evidence:
         if record["kind"] == "sympy" and not record["passed"]:
-            verdict.problems.append(f"{lemma.id}: sympy proof {record['check']!r} did not go through: {record['detail']}")
+            verdict.problems.append(
+                f"{lemma.id}: sympy proof {record['check']!r} did not go through: {record['detail']}"
+            )
         verdict.problems += _guard_problems(lemma, record)
     verdict.problems += [f"{lemma.id}: {problem}" for problem in implementation_problems(used)]
     if broken:
@@ -429,8 +523,14 @@ def evaluate(lemma: Lemma) -> Verdict:
     main = [record for record in proofs if not record.get("cross_check")] or proofs
     # evidence for the statement: a passing check that is not vacuous, whose negative control was rejected,
     # and that evaluated the statement exactly or at 60 digits
-    high_precision = [record for record in evidence if record["kind"] != "sympy" and not record.get("vacuous")
-                      and not _control_failed(record) and (record["kind"] == "mpmath" or record.get("oracle"))]
+    high_precision = [
+        record
+        for record in evidence
+        if record["kind"] != "sympy"
+        and not record.get("vacuous")
+        and not _control_failed(record)
+        and (record["kind"] == "mpmath" or record.get("oracle"))
+    ]
     if any(not record["passed"] or _control_failed(record) for record in proofs):
         verdict.status = "open"  # a proof that did not go through, or cannot fail, establishes nothing
     elif proofs:

@@ -18,10 +18,28 @@ import numpy as np
 from hypothesis import strategies as st
 
 __all__ = [
-    "EXPLICIT_ENTRIES", "MAX_DIMENSION", "LR_DECADES", "SCALE_DECADES",
-    "dimensions", "log_uniform", "learning_rates", "scales", "vectors", "linear_points", "point_pairs",
-    "near_singular_points", "iteration_points", "LINEAR_POINT_RANGES", "POINT_PAIR_RANGES", "NEAR_SINGULAR_RANGES", "ITERATION_RANGES",
-    "ITERATION_ORACLE_MAX_DIM", "ITERATION_ORACLE_RANGES", "SIGNED_LR_RANGES", "POSITIVE_LR_RANGES", "signed_ranges",
+    "EXPLICIT_ENTRIES",
+    "MAX_DIMENSION",
+    "LR_DECADES",
+    "SCALE_DECADES",
+    "dimensions",
+    "log_uniform",
+    "learning_rates",
+    "scales",
+    "vectors",
+    "linear_points",
+    "point_pairs",
+    "near_singular_points",
+    "iteration_points",
+    "LINEAR_POINT_RANGES",
+    "POINT_PAIR_RANGES",
+    "NEAR_SINGULAR_RANGES",
+    "ITERATION_RANGES",
+    "ITERATION_ORACLE_MAX_DIM",
+    "ITERATION_ORACLE_RANGES",
+    "SIGNED_LR_RANGES",
+    "POSITIVE_LR_RANGES",
+    "signed_ranges",
     "positive_ranges",
 ]
 
@@ -75,8 +93,13 @@ def vectors(draw: st.DrawFn, dim: int, scale: float = 1.0) -> list[float]:
     Small dimensions draw each entry in ``[-scale, scale]``; large ones draw a seed and sample a
     standard Gaussian vector times ``scale`` (the first entries stay drawn, so shrinking still acts).
     """
-    explicit = draw(st.lists(st.floats(-1.0, 1.0, allow_nan=False, allow_subnormal=False),
-                             min_size=min(dim, EXPLICIT_ENTRIES), max_size=min(dim, EXPLICIT_ENTRIES)))
+    explicit = draw(
+        st.lists(
+            st.floats(-1.0, 1.0, allow_nan=False, allow_subnormal=False),
+            min_size=min(dim, EXPLICIT_ENTRIES),
+            max_size=min(dim, EXPLICIT_ENTRIES),
+        )
+    )
     entries = list(explicit)
     if dim > EXPLICIT_ENTRIES:
         seed = draw(st.integers(0, 2**32 - 1))
@@ -85,8 +108,9 @@ def vectors(draw: st.DrawFn, dim: int, scale: float = 1.0) -> list[float]:
 
 
 @st.composite
-def linear_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
-                  lr_decades: tuple[float, float] = LR_DECADES, signed: bool = True) -> dict[str, Any]:
+def linear_points(
+    draw: st.DrawFn, max_dim: int = MAX_DIMENSION, lr_decades: tuple[float, float] = LR_DECADES, signed: bool = True
+) -> dict[str, Any]:
     """A linear-regression case ``{"theta", "x", "y", "lr"}`` with independent scales for x and theta
     (``signed=True``: lr drawn from the draft's lambda in R, see :func:`learning_rates`)."""
     dim = draw(dimensions(max_dim))
@@ -100,8 +124,9 @@ def linear_points(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
 
 
 @st.composite
-def point_pairs(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
-                lr_decades: tuple[float, float] = LR_DECADES, signed: bool = True) -> dict[str, Any]:
+def point_pairs(
+    draw: st.DrawFn, max_dim: int = MAX_DIMENSION, lr_decades: tuple[float, float] = LR_DECADES, signed: bool = True
+) -> dict[str, Any]:
     """Two data points ``z = (x, y)``, ``z' = (x2, y2)``, a parameter ``theta`` and a learning rate (lr in R unless
     ``signed=False``)."""
     case = draw(linear_points(max_dim, lr_decades, signed))
@@ -115,18 +140,23 @@ def point_pairs(draw: st.DrawFn, max_dim: int = MAX_DIMENSION,
 #: How a signed draw reads in the evidence (the draft's domain "lambda in R").
 SIGNED_LR_RANGES = "lr in R: sign drawn (+-), magnitude log-uniform in [1e-8, 1e2]"
 #: How an unsigned draw reads (checks whose implementation or error model needs lambda > 0).
-POSITIVE_LR_RANGES = ("lr log-uniform in [1e-8, 1e2] (lr > 0 only: the float64 implementation's domain and its "
-                      "error model)")
-LINEAR_POINT_RANGES = (f"p in [1, 512]; {SIGNED_LR_RANGES}; |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
-                       "|y| <= 1e3")
+POSITIVE_LR_RANGES = (
+    "lr log-uniform in [1e-8, 1e2] (lr > 0 only: the float64 implementation's domain and its error model)"
+)
+LINEAR_POINT_RANGES = f"p in [1, 512]; {SIGNED_LR_RANGES}; |x|, |theta| scales log-uniform in [1e-3, 1e3]; |y| <= 1e3"
 #: What :func:`point_pairs` draws.
-POINT_PAIR_RANGES = (f"p in [1, 512]; {SIGNED_LR_RANGES}; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; "
-                     "|y|, |y'| <= 1e3")
-NEAR_SINGULAR_RANGES = (LINEAR_POINT_RANGES + "; half of the draws replace lr by (1 +- 10^e) / |x|^2, e in [-15, -0.3] "
-                        "(lr |x|^2 within 1e-15 of the singular value 1)")
-ITERATION_RANGES = ("p in [1, 512]; q = lr |x|^2 with a drawn sign (lr in R), |q| log-uniform in [1e-8, 10] (half of "
-                    "the draws within 10^-15..10^-0.3 of +-1); |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
-                    "|y| <= 1e3; K in [0, 20]")
+POINT_PAIR_RANGES = (
+    f"p in [1, 512]; {SIGNED_LR_RANGES}; |x|, |x'|, |theta| scales log-uniform in [1e-3, 1e3]; |y|, |y'| <= 1e3"
+)
+NEAR_SINGULAR_RANGES = (
+    LINEAR_POINT_RANGES + "; half of the draws replace lr by (1 +- 10^e) / |x|^2, e in [-15, -0.3] "
+    "(lr |x|^2 within 1e-15 of the singular value 1)"
+)
+ITERATION_RANGES = (
+    "p in [1, 512]; q = lr |x|^2 with a drawn sign (lr in R), |q| log-uniform in [1e-8, 10] (half of "
+    "the draws within 10^-15..10^-0.3 of +-1); |x|, |theta| scales log-uniform in [1e-3, 1e3]; "
+    "|y| <= 1e3; K in [0, 20]"
+)
 
 
 def signed_ranges(ranges: str) -> str:
@@ -136,15 +166,18 @@ def signed_ranges(ranges: str) -> str:
 
 def positive_ranges(ranges: str) -> str:
     """``ranges`` for a ``signed=False`` draw (lambda > 0), saying why."""
-    return (ranges.replace(SIGNED_LR_RANGES, POSITIVE_LR_RANGES)
-            .replace("q = lr |x|^2 with a drawn sign (lr in R), |q| log-uniform", "q = lr |x|^2 > 0 log-uniform")
-            .replace("of +-1)", "of 1; lr > 0 only: the float64 implementation's domain and its error model)"))
+    return (
+        ranges.replace(SIGNED_LR_RANGES, POSITIVE_LR_RANGES)
+        .replace("q = lr |x|^2 with a drawn sign (lr in R), |q| log-uniform", "q = lr |x|^2 > 0 log-uniform")
+        .replace("of +-1)", "of 1; lr > 0 only: the float64 implementation's domain and its error model)")
+    )
 
 
 #: The 60-digit runs of the O(pK) step iterations are capped in dimension to stay fast.
 ITERATION_ORACLE_MAX_DIM = 48
 ITERATION_ORACLE_RANGES = ITERATION_RANGES.replace(
-    "p in [1, 512]", f"p in [1, {ITERATION_ORACLE_MAX_DIM}] (O(pK) mpmath iterations)")
+    "p in [1, 512]", f"p in [1, {ITERATION_ORACLE_MAX_DIM}] (O(pK) mpmath iterations)"
+)
 
 
 def _near_one(draw: st.DrawFn) -> float:

@@ -34,21 +34,39 @@ import math
 import sys
 import time
 import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from hypothesis import settings
 
 from theory.checking.links import measured_by
 from theory.checking.profiles import PROFILES, load_profile, register_profiles
-from theory.support.provenance import provenance
 from theory.checking.registry import Lemma, OracleCheck, PropertyCheck, SympyProof, registry
 from theory.checking.status import budget_exhausted, evaluate, lemma_coverage, time_budget
+from theory.support.provenance import provenance
 
 __all__ = [
-    "DEFAULT_RECORD", "TRACKED_RECORD", "THOROUGH_RECORD", "default_record", "json_safe", "source_fingerprint", "using_profile", "profile_settings",
-    "check_description", "format_score", "evidence_summary", "lemma_entry", "evaluate_lemmas", "run_verification",
-    "merge_records", "write_record", "read_record", "record_is_fresh", "resolve_entries", "status_counts",
+    "DEFAULT_RECORD",
+    "TRACKED_RECORD",
+    "THOROUGH_RECORD",
+    "default_record",
+    "json_safe",
+    "source_fingerprint",
+    "using_profile",
+    "profile_settings",
+    "check_description",
+    "format_score",
+    "evidence_summary",
+    "lemma_entry",
+    "evaluate_lemmas",
+    "run_verification",
+    "merge_records",
+    "write_record",
+    "read_record",
+    "record_is_fresh",
+    "resolve_entries",
+    "status_counts",
 ]
 
 DEFAULT_RECORD = Path("results") / "verification.json"
@@ -57,8 +75,9 @@ THOROUGH_RECORD = Path("docs") / "verification-thorough.json"
 RECORD_SCHEMA = 1
 # modules that present statuses but do not decide them: editing them keeps a record fresh
 # relative to theory/: the command line, the record writer and the paper tools decide no status
-_PRESENTATION_MODULES = frozenset({"__main__.py", "cli.py", "threads.py", "checking/verify.py",
-                                   "support/figure_style.py"})
+_PRESENTATION_MODULES = frozenset(
+    {"__main__.py", "cli.py", "threads.py", "checking/verify.py", "support/figure_style.py"}
+)
 _PRESENTATION_PACKAGES = ("paper/",)
 _STATUS_DECIDING_PAPER_MODULES = frozenset({"paper/lemma_graph.py"})  # derived graph statuses
 _LONG_VECTOR = 8  # worst cases (not counterexamples) with longer vectors are abbreviated in the record
@@ -88,8 +107,12 @@ def _abbreviate(case: Any) -> Any:
     for key, value in case.items():
         if isinstance(value, (list, tuple)) and len(value) > _LONG_VECTOR:
             numbers = [abs(v) for v in value if isinstance(v, (int, float))]
-            short[key] = {"abbreviated": True, "length": len(value), "head": list(value[:4]),
-                          "max_abs": max(numbers) if numbers else None}
+            short[key] = {
+                "abbreviated": True,
+                "length": len(value),
+                "head": list(value[:4]),
+                "max_abs": max(numbers) if numbers else None,
+            }
         else:
             short[key] = value
     return short
@@ -101,8 +124,9 @@ def source_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        presentation = relative in _PRESENTATION_MODULES or (relative.startswith(_PRESENTATION_PACKAGES)
-                                                              and relative not in _STATUS_DECIDING_PAPER_MODULES)
+        presentation = relative in _PRESENTATION_MODULES or (
+            relative.startswith(_PRESENTATION_PACKAGES) and relative not in _STATUS_DECIDING_PAPER_MODULES
+        )
         if presentation or "__pycache__" in relative:
             continue
         digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -127,10 +151,14 @@ def profile_settings(name: str) -> dict[str, Any]:
         raise ValueError(f"unknown Hypothesis profile {name!r}; choose one of {sorted(PROFILES)}")
     register_profiles()
     chosen = settings.get_profile(name)
-    return {"name": name, "max_examples": chosen.max_examples, "derandomize": chosen.derandomize,
-            "deadline": json_safe(chosen.deadline),
-            "database": None if chosen.database is None else type(chosen.database).__name__,
-            "suppress_health_check": [check.name for check in chosen.suppress_health_check]}
+    return {
+        "name": name,
+        "max_examples": chosen.max_examples,
+        "derandomize": chosen.derandomize,
+        "deadline": json_safe(chosen.deadline),
+        "database": None if chosen.database is None else type(chosen.database).__name__,
+        "suppress_health_check": [check.name for check in chosen.suppress_health_check],
+    }
 
 
 # ----------------------------------------------------------------------------- per-lemma entries
@@ -161,8 +189,11 @@ def _verdict_words(record: dict[str, Any]) -> str:
     words = "" if record.get("passed") else ", BROKEN"
     control = record.get("negative_control")
     if control is not None:
-        words += (f", negative control rejected on {control['cases']}" if control["rejected"]
-                  else f", NEGATIVE CONTROL ACCEPTED ({control['detail']})")
+        words += (
+            f", negative control rejected on {control['cases']}"
+            if control["rejected"]
+            else f", NEGATIVE CONTROL ACCEPTED ({control['detail']})"
+        )
     if record.get("vacuous"):
         words += ", VACUOUS"
     if record.get("implementation_failures"):
@@ -177,48 +208,84 @@ def evidence_summary(evidence: Sequence[dict[str, Any]]) -> str:
         name, kind = record.get("check", "?"), record.get("kind")
         if kind == "sympy":
             control = record.get("negative_control")
-            words = "" if control is None else (", negative control rejected" if control["rejected"]
-                                                 else ", NEGATIVE CONTROL ACCEPTED")
-            parts.append(f"{name}: sympy proof {'went through' if record.get('passed') else 'FAILED'}"
-                         f" ({record.get('coverage') or 'coverage undeclared'}){words}")
+            words = (
+                ""
+                if control is None
+                else (", negative control rejected" if control["rejected"] else ", NEGATIVE CONTROL ACCEPTED")
+            )
+            parts.append(
+                f"{name}: sympy proof {'went through' if record.get('passed') else 'FAILED'}"
+                f" ({record.get('coverage') or 'coverage undeclared'}){words}"
+            )
         elif kind == "counterexample":
             reproduced = "reproduced" if record.get("reproduced") else "NOT reproduced"
             parts.append(f"{name}: stored counterexample {reproduced}")
         elif kind == "hypothesis":
             oracle = ", mpmath oracle" if record.get("oracle") else ", float64 only"
-            parts.append(f"{name}: {record.get('examples')} Hypothesis examples ({_guard_words(record)}){oracle}, "
-                         f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}")
+            parts.append(
+                f"{name}: {record.get('examples')} Hypothesis examples ({_guard_words(record)}){oracle}, "
+                f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}"
+            )
         elif kind == "mpmath":
-            parts.append(f"{name}: {record.get('cases')} mpmath cases ({_guard_words(record)}), "
-                         f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}")
+            parts.append(
+                f"{name}: {record.get('cases')} mpmath cases ({_guard_words(record)}), "
+                f"worst score {format_score(record.get('worst_score'))}{_verdict_words(record)}"
+            )
         else:
             parts.append(f"{name}: {record.get('detail', kind)}")
     return "; ".join(parts) if parts else "no checks: not checkable here"
 
 
-def lemma_entry(lemma: Lemma, status: str, evidence: list[dict[str, Any]], problems: list[str],
-                counterexample: Any = None, seconds: float = 0.0) -> dict[str, Any]:
+def lemma_entry(
+    lemma: Lemma,
+    status: str,
+    evidence: list[dict[str, Any]],
+    problems: list[str],
+    counterexample: Any = None,
+    seconds: float = 0.0,
+) -> dict[str, Any]:
     """The record entry of one lemma: registry data, derived status, evidence (JSON-safe)."""
     reproduced = None
     if lemma.counterexample is not None:
         reproduced = any(record.get("kind") == "counterexample" and record.get("reproduced") for record in evidence)
-    evidence = [dict(record, worst_case=_abbreviate(record["worst_case"])) if "worst_case" in record else record
-                for record in evidence]
+    evidence = [
+        dict(record, worst_case=_abbreviate(record["worst_case"])) if "worst_case" in record else record
+        for record in evidence
+    ]
     coverage = lemma_coverage(lemma)
-    return json_safe({
-        "id": lemma.id, "label": lemma.label, "title": lemma.title, "source": lemma.source,
-        "statement": lemma.statement, "as_written": lemma.as_written, "assumptions": list(lemma.assumptions),
-        "interpretation": lemma.interpretation, "quote": lemma.quote, "reading": lemma.reading,
-        "claim": lemma.claim_key, "uses": list(lemma.uses), "corrected_by": list(lemma.corrected_by),
-        **{key: list(names) for key, names in measured_by(lemma.id).items()},
-        "checks": [{"name": check.name, "kind": check.kind, "description": check_description(check)}
-                   for check in lemma.checks],
-        "status": status, "ok": not problems, "problems": list(problems),
-        "coverage": coverage["text"], "coverage_every_size": coverage["every_size"],
-        "coverage_by_check": coverage["by_check"],
-        "counterexample": counterexample, "counterexample_reproduced": reproduced,
-        "evidence": evidence, "evidence_summary": evidence_summary(evidence), "seconds": round(seconds, 3),
-    })
+    return json_safe(
+        {
+            "id": lemma.id,
+            "label": lemma.label,
+            "title": lemma.title,
+            "source": lemma.source,
+            "statement": lemma.statement,
+            "as_written": lemma.as_written,
+            "assumptions": list(lemma.assumptions),
+            "interpretation": lemma.interpretation,
+            "quote": lemma.quote,
+            "reading": lemma.reading,
+            "claim": lemma.claim_key,
+            "uses": list(lemma.uses),
+            "corrected_by": list(lemma.corrected_by),
+            **{key: list(names) for key, names in measured_by(lemma.id).items()},
+            "checks": [
+                {"name": check.name, "kind": check.kind, "description": check_description(check)}
+                for check in lemma.checks
+            ],
+            "status": status,
+            "ok": not problems,
+            "problems": list(problems),
+            "coverage": coverage["text"],
+            "coverage_every_size": coverage["every_size"],
+            "coverage_by_check": coverage["by_check"],
+            "counterexample": counterexample,
+            "counterexample_reproduced": reproduced,
+            "evidence": evidence,
+            "evidence_summary": evidence_summary(evidence),
+            "seconds": round(seconds, 3),
+        }
+    )
 
 
 def _evaluate_one(lemma: Lemma) -> dict[str, Any]:
@@ -227,13 +294,17 @@ def _evaluate_one(lemma: Lemma) -> dict[str, Any]:
         verdict = evaluate(lemma)
     except Exception as error:  # a crashing check is reported, and the run goes on
         trace = traceback.format_exception_only(type(error), error)[-1].strip()
-        return lemma_entry(lemma, "error", [], [f"{lemma.id}: a check raised {trace}"],
-                           seconds=time.perf_counter() - started)
-    return lemma_entry(lemma, verdict.status, verdict.evidence, verdict.problems, verdict.counterexample,
-                       time.perf_counter() - started)
+        return lemma_entry(
+            lemma, "error", [], [f"{lemma.id}: a check raised {trace}"], seconds=time.perf_counter() - started
+        )
+    return lemma_entry(
+        lemma, verdict.status, verdict.evidence, verdict.problems, verdict.counterexample, time.perf_counter() - started
+    )
 
 
-def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True, budget: float | None = None) -> list[dict[str, Any]]:
+def evaluate_lemmas(
+    lemmas: Iterable[Lemma], progress: bool = True, budget: float | None = None
+) -> list[dict[str, Any]]:
     """Evaluate lemmas under the loaded Hypothesis profile, with a tqdm progress bar on stderr.
 
     With a ``budget`` in seconds (:func:`theory.checking.status.time_budget`), properties stop evaluating cases
@@ -243,14 +314,24 @@ def evaluate_lemmas(lemmas: Iterable[Lemma], progress: bool = True, budget: floa
 
     lemmas = list(lemmas)
     entries = []
-    with time_budget(budget), tqdm(lemmas, desc="checking lemmas", unit="lemma", file=sys.stderr,
-                                   disable=not progress or not lemmas) as bar:
+    with (
+        time_budget(budget),
+        tqdm(lemmas, desc="checking lemmas", unit="lemma", file=sys.stderr, disable=not progress or not lemmas) as bar,
+    ):
         for lemma in bar:
             bar.set_postfix_str(lemma.id)
             if budget_exhausted():
-                entries.append(lemma_entry(lemma, "unverified", [], [
-                    f"{lemma.id}: not checked: the time budget of {budget:g} s ran out; run verify with a larger "
-                    "--budget, or with --only for the remaining lemmas"]))
+                entries.append(
+                    lemma_entry(
+                        lemma,
+                        "unverified",
+                        [],
+                        [
+                            f"{lemma.id}: not checked: the time budget of {budget:g} s ran out; run verify with a larger "
+                            "--budget, or with --only for the remaining lemmas"
+                        ],
+                    )
+                )
                 continue
             entries.append(_evaluate_one(lemma))
     return entries
@@ -273,8 +354,9 @@ def status_counts(entries: Iterable[dict[str, Any]]) -> dict[str, int]:
     return {status: counts[status] for status in (*order, *sorted(set(counts) - set(order))) if status in counts}
 
 
-def run_verification(only: Sequence[str] | None = None, profile: str | None = None,
-                     progress: bool = True, budget: float | None = None) -> dict[str, Any]:
+def run_verification(
+    only: Sequence[str] | None = None, profile: str | None = None, progress: bool = True, budget: float | None = None
+) -> dict[str, Any]:
     """Evaluate the lemmas (all, or those in ``only``) under a profile and return the record.
 
     ``budget`` (seconds) bounds the run (:func:`evaluate_lemmas`); the record's ``summary`` says whether it
@@ -292,12 +374,21 @@ def run_verification(only: Sequence[str] | None = None, profile: str | None = No
         "schema": RECORD_SCHEMA,
         "provenance": provenance(None, {"profile": name, "only": list(only or []), "budget_s": budget}),
         "profile": profile_settings(name),
-        "registry": {"source_sha256": source_fingerprint(), "lemma_ids": [lemma.id for lemma in lemmas],
-                     "complete": len(lemmas) == len(all_ids), "registered": len(all_ids)},
-        "summary": {"counts": status_counts(entries), "problems": sum(not entry["ok"] for entry in entries),
-                    "seconds": round(seconds, 3), "budget_s": budget,
-                    "budget_exhausted": bool(skipped or unchecked), "cases_skipped_for_budget": skipped,
-                    "unchecked": unchecked},
+        "registry": {
+            "source_sha256": source_fingerprint(),
+            "lemma_ids": [lemma.id for lemma in lemmas],
+            "complete": len(lemmas) == len(all_ids),
+            "registered": len(all_ids),
+        },
+        "summary": {
+            "counts": status_counts(entries),
+            "problems": sum(not entry["ok"] for entry in entries),
+            "seconds": round(seconds, 3),
+            "budget_s": budget,
+            "budget_exhausted": bool(skipped or unchecked),
+            "cases_skipped_for_budget": skipped,
+            "unchecked": unchecked,
+        },
         "lemmas": entries,
     }
 
@@ -316,12 +407,19 @@ def merge_records(previous: dict[str, Any], partial: dict[str, Any]) -> dict[str
     kept = [entry for entry in previous["lemmas"] if entry["id"] not in rerun and entry["id"] in order]
     entries = sorted(partial["lemmas"] + kept, key=lambda entry: order.index(entry["id"]))
     ids = [entry["id"] for entry in entries]
-    return dict(partial, lemmas=entries,
-                registry=dict(partial["registry"], lemma_ids=ids, complete=len(ids) == len(order)),
-                summary=dict(partial["summary"], counts=status_counts(entries),
-                             problems=sum(not entry["ok"] for entry in entries)),
-                merged={"kept": len(kept), "from_git_commit": previous["provenance"].get("git_commit"),
-                        "from_created_utc": previous["provenance"].get("created_utc")})
+    return dict(
+        partial,
+        lemmas=entries,
+        registry=dict(partial["registry"], lemma_ids=ids, complete=len(ids) == len(order)),
+        summary=dict(
+            partial["summary"], counts=status_counts(entries), problems=sum(not entry["ok"] for entry in entries)
+        ),
+        merged={
+            "kept": len(kept),
+            "from_git_commit": previous["provenance"].get("git_commit"),
+            "from_created_utc": previous["provenance"].get("created_utc"),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------- reading and writing
@@ -345,14 +443,18 @@ def read_record(path: str | Path = DEFAULT_RECORD) -> dict[str, Any]:
     """Read a verification record; FileNotFoundError / ValueError say what to run instead."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no verification record at {path}; run `python -m theory verify --record {path}` first")
+        raise FileNotFoundError(
+            f"no verification record at {path}; run `python -m theory verify --record {path}` first"
+        )
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON ({error}); regenerate it with `python -m theory verify`") from error
     if not isinstance(record, dict) or record.get("schema") != RECORD_SCHEMA or "lemmas" not in record:
-        raise ValueError(f"{path} is not a verification record of schema {RECORD_SCHEMA}; "
-                         "regenerate it with `python -m theory verify`")
+        raise ValueError(
+            f"{path} is not a verification record of schema {RECORD_SCHEMA}; "
+            "regenerate it with `python -m theory verify`"
+        )
     return record
 
 
@@ -361,8 +463,12 @@ def record_is_fresh(record: Mapping[str, Any]) -> bool:
     return record.get("registry", {}).get("source_sha256") == source_fingerprint()
 
 
-def resolve_entries(lemmas: Sequence[Lemma], profile: str | None = None,
-                    record_path: str | Path | None = DEFAULT_RECORD, progress: bool = True) -> tuple[dict[str, dict[str, Any]], str]:
+def resolve_entries(
+    lemmas: Sequence[Lemma],
+    profile: str | None = None,
+    record_path: str | Path | None = DEFAULT_RECORD,
+    progress: bool = True,
+) -> tuple[dict[str, dict[str, Any]], str]:
     """Entries for ``lemmas``: from a fresh record where it has them, else evaluated now.
 
     A record stands in only when it is fresh (:func:`record_is_fresh`) and, if ``profile`` is given,
@@ -383,8 +489,10 @@ def resolve_entries(lemmas: Sequence[Lemma], profile: str | None = None,
             wanted = {lemma.id for lemma in lemmas}
             entries = {entry["id"]: entry for entry in record["lemmas"] if entry["id"] in wanted}
             if entries:
-                origins.append(f"{len(entries)} status(es) from {record_path} (profile {made_under}, "
-                               f"commit {record['provenance'].get('git_commit', 'unknown')[:12]})")
+                origins.append(
+                    f"{len(entries)} status(es) from {record_path} (profile {made_under}, "
+                    f"commit {record['provenance'].get('git_commit', 'unknown')[:12]})"
+                )
     missing = [lemma for lemma in lemmas if lemma.id not in entries]
     if missing:
         with using_profile(profile) as name:

@@ -1,19 +1,19 @@
 """The claims of the draft, one module per section, registered in the draft's order on import."""
 
 from theory.lemmas import (  # noqa: F401  (each module registers its lemmas)
-    notations,
-    gradient_ascent,
+    aggregation,
     ascent_conclusions,
     ascent_reversal,
-    single_step_inversion,
-    fixed_point,
     commutation,
+    delta_influence,
+    fixed_point,
+    gradient_ascent,
+    notations,
     order_dependence,
     poisoned_batches,
-    unlearning_scope,
-    second_order,
     poisoning,
-    delta_influence,
+    second_order,
     side_remarks,
-    aggregation,
+    single_step_inversion,
+    unlearning_scope,
 )

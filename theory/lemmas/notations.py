@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import sympy
 
-from theory.checking.building_blocks import vectors_span, is_zero, is_zero_matrix, symbolic_vector
-from theory.checking.registry import every_size, Lemma, SympyProof, register
+from theory.checking.building_blocks import is_zero, is_zero_matrix, symbolic_vector, vectors_span
+from theory.checking.registry import Lemma, SympyProof, every_size, register
 
 NOTATIONS = "Background / Notations"
 LINEAR_CASE = "Background / The case of linear regression"
@@ -79,7 +79,8 @@ def _prove_gradient_affine() -> bool:
         return (vector.T * x)[0] * x
 
     return is_zero_matrix(gradient - (linear_part - y * x)) and is_zero_matrix(
-        l_map(a * u + b * v) - a * l_map(u) - b * l_map(v))
+        l_map(a * u + b * v) - a * l_map(u) - b * l_map(v)
+    )
 
 
 def _prove_hessian_psd() -> bool:
@@ -106,57 +107,77 @@ register(
         id="batch-mean-step",
         title="A mean-aggregated batch step is the mean of the per-example steps",
         statement=r"$\theta - \frac{\lambda}{B}\sum_{i=1}^B g_{z_i}(\theta) = \frac1B\sum_{i=1}^B \Phi_{z_i}(\theta)$, and the "
-                  r"step of the batch without $z_k$ is $\theta_{t+1} + \frac{\lambda}{B-1}\big(g_{z_k}(\theta_t) - g_t\big)$ "
-                  r"with $g_t = \frac1B\sum_i g_{z_i}(\theta_t)$: removing $z_k$ needs its gradient at $\theta_t$.",
+        r"step of the batch without $z_k$ is $\theta_{t+1} + \frac{\lambda}{B-1}\big(g_{z_k}(\theta_t) - g_t\big)$ "
+        r"with $g_t = \frac1B\sum_i g_{z_i}(\theta_t)$: removing $z_k$ needs its gradient at $\theta_t$.",
         source=NOTATIONS,
         as_written=False,
-        assumptions=("lr in R, the draft's domain (either sign)", 'batch size B >= 1 (B >= 2 for the removal formula); any model with gradients g_{z_i}'),
+        assumptions=(
+            "lr in R, the draft's domain (either sign)",
+            "batch size B >= 1 (B >= 2 for the removal formula); any model with gradients g_{z_i}",
+        ),
         interpretation="Makes precise the draft's remark that an exact unlearner must compute each per-example "
-                       "gradient of a batch, not only the stored mean g_t.",
+        "gradient of a batch, not only the stored mean g_t.",
         checks=(
-            SympyProof("mean-of-steps", _prove_mean_of_steps,
-                       "sympy Sum identity for a symbolic batch size B, one coordinate (the identity is linear "
-                       "in the gradients, so every coordinate is the same scalar identity)",
-                       coverage=every_size("all B (symbolic), all p (coordinatewise)")),
-            SympyProof("removal-formula", _prove_removal_needs_old_gradient,
-                       "sympy identity for a symbolic batch size B >= 2, one coordinate, with S = sum_i g_i(theta_t)",
-                       coverage=every_size("all B >= 2 (symbolic), all p (coordinatewise)")),
+            SympyProof(
+                "mean-of-steps",
+                _prove_mean_of_steps,
+                "sympy Sum identity for a symbolic batch size B, one coordinate (the identity is linear "
+                "in the gradients, so every coordinate is the same scalar identity)",
+                coverage=every_size("all B (symbolic), all p (coordinatewise)"),
+            ),
+            SympyProof(
+                "removal-formula",
+                _prove_removal_needs_old_gradient,
+                "sympy identity for a symbolic batch size B >= 2, one coordinate, with S = sum_i g_i(theta_t)",
+                coverage=every_size("all B >= 2 (symbolic), all p (coordinatewise)"),
+            ),
         ),
     ),
     Lemma(
         id="lr-gradient-affine",
         title="The linear-regression gradient is affine in theta",
         statement=r"$g_z(\theta) = \nabla_\theta \tfrac12(\theta\cdot x - y)^2 = l(\theta) - yx$ with the linear map "
-                  r"$l(v) = (v\cdot x)\,x$.",
+        r"$l(v) = (v\cdot x)\,x$.",
         source=SINGLE_STEP,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R',),
+        assumptions=("linear regression, theta, x in R^p, any p; y in R",),
         quote=r"$g_z(\theta) = l(\theta) - y x = (\theta \cdot x) x - y x$ is an affine map of $\theta$",
-        checks=(SympyProof("gradient-and-linearity", _prove_gradient_affine,
-                           "sympy: gradient by differentiation and linearity of l, dimension 3 (coordinate j of the "
-                           "gradient involves only theta . x and x_j, so the identity is the same in every dimension)",
-                           coverage=every_size("all p (coordinate j involves theta.x and x_j only)")),),
+        checks=(
+            SympyProof(
+                "gradient-and-linearity",
+                _prove_gradient_affine,
+                "sympy: gradient by differentiation and linearity of l, dimension 3 (coordinate j of the "
+                "gradient involves only theta . x and x_j, so the identity is the same in every dimension)",
+                coverage=every_size("all p (coordinate j involves theta.x and x_j only)"),
+            ),
+        ),
     ),
     Lemma(
         id="lr-convex",
         title="The linear-regression loss is convex: its Hessian x x^T is positive semi-definite",
         statement=r"$\nabla^2_\theta L(z, \theta) = xx^\top$, $v^\top xx^\top v = (v\cdot x)^2 \ge 0$, and "
-                  r"$tL(z,a) + (1-t)L(z,b) - L(z, ta + (1-t)b) = \tfrac{t(1-t)}{2}((a-b)\cdot x)^2 \ge 0$ for $t\in[0,1]$.",
+        r"$tL(z,a) + (1-t)L(z,b) - L(z, ta + (1-t)b) = \tfrac{t(1-t)}{2}((a-b)\cdot x)^2 \ge 0$ for $t\in[0,1]$.",
         source=LINEAR_CASE,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', 't in [0, 1]'),
+        assumptions=("linear regression, theta, x in R^p, any p; y in R", "t in [0, 1]"),
         quote=r"Linear regression corresponds to a best-case scenario for machine unlearning : the model is convex and has few parameters.",
         interpretation="The draft calls linear regression 'a best-case scenario: the model is convex'. Checked: the "
-                       "loss of one point is convex in theta (its Hessian is PSD; the convexity gap is a square). "
-                       "It is not strictly convex for p >= 2 (see hessian-pd-convex).",
+        "loss of one point is convex in theta (its Hessian is PSD; the convexity gap is a square). "
+        "It is not strictly convex for p >= 2 (see hessian-pd-convex).",
         uses=("lr-gradient-affine",),
         checks=(
-            SympyProof("hessian-psd", _prove_hessian_psd,
-                       "sympy: Hessian by differentiation and the quadratic form, dimension 3 (vectors theta, x, v)",
-                       coverage=vectors_span(3)),
-            SympyProof("convexity-gap", _prove_convexity_gap,
-                       "sympy identity of the convexity gap, dimension 3 (vectors a, b, x)",
-                       coverage=vectors_span(3)),
+            SympyProof(
+                "hessian-psd",
+                _prove_hessian_psd,
+                "sympy: Hessian by differentiation and the quadratic form, dimension 3 (vectors theta, x, v)",
+                coverage=vectors_span(3),
+            ),
+            SympyProof(
+                "convexity-gap",
+                _prove_convexity_gap,
+                "sympy identity of the convexity gap, dimension 3 (vectors a, b, x)",
+                coverage=vectors_span(3),
+            ),
         ),
     ),
 )

@@ -28,28 +28,48 @@ import mpmath
 import sympy
 from hypothesis import strategies as st
 
-from theory.checking.building_blocks import at_least, compare, distinct, is_zero, vectors_span, is_zero_array, mp_case, oracle_property, symbolic_arrays
+from theory.checking.building_blocks import (
+    at_least,
+    compare,
+    distinct,
+    is_zero,
+    is_zero_array,
+    mp_case,
+    oracle_property,
+    symbolic_arrays,
+    vectors_span,
+)
 from theory.checking.error_model import oracle_tolerance
-from theory.checking.oracle import mp_norm, precision
-from theory.checking.registry import every_size, Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, register
-from theory.checking.strategies import LINEAR_POINT_RANGES, linear_points, log_uniform
 from theory.checking.formulas import draft_gradient, draft_step
+from theory.checking.oracle import mp_norm, precision
+from theory.checking.registry import Counterexample, Lemma, Outcome, PropertyCheck, SympyProof, every_size, register
+from theory.checking.strategies import LINEAR_POINT_RANGES, linear_points, log_uniform
 
 APPROX_BG = "Background / Approximate unlearning"
 NONLINEAR = "Gradient ascent does not revert gradient descent / Approximation error in a nonlinear setting"
-INFLUENCE = ("Gradient ascent does not revert gradient descent / Towards the general case / Adversarial data poisoning "
-             "via influence functions")
-IRREGULAR = ("Gradient ascent does not revert gradient descent / Towards the general case / Adversarial poisons with "
-             "irregular gradients")
+INFLUENCE = (
+    "Gradient ascent does not revert gradient descent / Towards the general case / Adversarial data poisoning "
+    "via influence functions"
+)
+IRREGULAR = (
+    "Gradient ascent does not revert gradient descent / Towards the general case / Adversarial poisons with "
+    "irregular gradients"
+)
 PATHWAYS = "Inverting a single gradient step is hard / The fixed-point formulation / Pathways for success"
 
-UAT_QUOTE = ("Indeed, most non-trivial neural networks need to display non-smooth behavior in order to be useful "
-             "(consider the universal approximation theorem for irregular functions).")
+UAT_QUOTE = (
+    "Indeed, most non-trivial neural networks need to display non-smooth behavior in order to be useful "
+    "(consider the universal approximation theorem for irregular functions)."
+)
 ROBUST_QUOTE = r"$\theta$ is robust to small variations in the inputs, so $h_\theta$ is Lipschitz."
 HESSIAN_QUOTE = r"$\nabla_\theta^2 L(z, \theta)$ is expensive to compute."
-SIMILARITY_QUOTE = "This is additional evidence of the similarity between maximizing the loss and maximizing the loss gradient."
-EQUATION_QUOTE = (r"$$\min_z |\cos \left( \nabla_\theta L(\theta - \lambda \nabla_\theta L(\theta, z), z), \nabla_\theta "
-                  r"L(\theta, z) \right)| = |\cos \left( g_z(\theta - \lambda g_z(\theta)), g_z(\theta) \right)|$$")
+SIMILARITY_QUOTE = (
+    "This is additional evidence of the similarity between maximizing the loss and maximizing the loss gradient."
+)
+EQUATION_QUOTE = (
+    r"$$\min_z |\cos \left( \nabla_\theta L(\theta - \lambda \nabla_\theta L(\theta, z), z), \nabla_\theta "
+    r"L(\theta, z) \right)| = |\cos \left( g_z(\theta - \lambda g_z(\theta)), g_z(\theta) \right)|$$"
+)
 
 
 # ----------------------------------------------------------------------------- smooth networks and irregular targets
@@ -60,11 +80,14 @@ def _prove_curvature_bound(claimed: int = 8) -> bool:
     the 8 of the statement; another value (a perturbed statement) must fail."""
     eps, delta = sympy.symbols("epsilon delta", positive=True)
     slope_right = ((delta - eps) - eps) / delta  # f(delta) - f(0) >= (delta - eps) - eps
-    slope_left = (eps - (delta - eps)) / delta   # f(0) - f(-delta) <= eps - (delta - eps)
+    slope_left = (eps - (delta - eps)) / delta  # f(0) - f(-delta) <= eps - (delta - eps)
     curvature = (slope_right - slope_left) / (2 * delta)  # the two mean-value points are at most 2 delta apart
     at = curvature.subs(delta, 4 * eps)
-    return (is_zero(slope_right - (1 - 2 * eps / delta)) and is_zero(at - 1 / (claimed * eps))
-            and is_zero((slope_right - slope_left).subs(delta, 4 * eps) - 1))
+    return (
+        is_zero(slope_right - (1 - 2 * eps / delta))
+        and is_zero(at - 1 / (claimed * eps))
+        and is_zero((slope_right - slope_left).subs(delta, 4 * eps) - 1)
+    )
 
 
 def _softplus_error(k):
@@ -91,8 +114,11 @@ def _curvature_needed(case):
         if error > mpmath.mpf(1) / 4:
             return Outcome(True, 0.0, "error above 1/4: the bound's premise fails", premises_met=False)
         needed = 1 / (8 * error)
-        return at_least(_softplus_curvature(k), needed,
-                        f"k = {mpmath.nstr(k, 5)}: sup f'' = {mpmath.nstr(k / 2, 5)} >= 1/(8 eps) = {mpmath.nstr(needed, 5)}")
+        return at_least(
+            _softplus_curvature(k),
+            needed,
+            f"k = {mpmath.nstr(k, 5)}: sup f'' = {mpmath.nstr(k / 2, 5)} >= 1/(8 eps) = {mpmath.nstr(needed, 5)}",
+        )
 
 
 def _no_smooth_approximant(case):
@@ -102,9 +128,14 @@ def _no_smooth_approximant(case):
         eps = mpmath.mpf(case["eps"])
         k = 4 * mpmath.log(2) / eps
         error = _softplus_error(k)
-        return distinct(float(error), float(eps),
-                        f"the C^infinity softplus network with k = {mpmath.nstr(k, 5)} is within {mpmath.nstr(error, 5)} "
-                       f"<= eps = {mpmath.nstr(eps, 5)} of |x|" if error <= eps else f"error {mpmath.nstr(error, 5)} > eps")
+        return distinct(
+            float(error),
+            float(eps),
+            f"the C^infinity softplus network with k = {mpmath.nstr(k, 5)} is within {mpmath.nstr(error, 5)} "
+            f"<= eps = {mpmath.nstr(eps, 5)} of |x|"
+            if error <= eps
+            else f"error {mpmath.nstr(error, 5)} > eps",
+        )
 
 
 _SMOOTH_CASE = {"k": 100.0, "eps": 0.01}
@@ -124,9 +155,12 @@ def _robust_is_lipschitz(case):
         bound = mpmath.mpf(case["L"])
         step = 1 / (bound + 1) ** 2
         ratio = mpmath.sqrt(step) / step
-        return compare(float(ratio), float(bound),
-                       f"h = sqrt|x| (robust: |h(x + d) - h(x)| <= sqrt|d|): |h(d) - h(0)| / d = {mpmath.nstr(ratio, 6)} "
-                       f"> L = {mpmath.nstr(bound, 6)} at d = {mpmath.nstr(step, 6)}")
+        return compare(
+            float(ratio),
+            float(bound),
+            f"h = sqrt|x| (robust: |h(x + d) - h(x)| <= sqrt|d|): |h(d) - h(0)| / d = {mpmath.nstr(ratio, 6)} "
+            f"> L = {mpmath.nstr(bound, 6)} at d = {mpmath.nstr(step, 6)}",
+        )
 
 
 def _prove_local_to_global() -> bool:
@@ -145,8 +179,11 @@ def _prove_hessian_cost(ratio: int = 2) -> bool:
     2 d times the gradient's cost, and d^2 numbers against d: both ratios grow without bound in d."""
     d = sympy.Symbol("d", positive=True, integer=True)
     gradient, hessian = d, d * 2 * d
-    return (is_zero(hessian / gradient - ratio * d) and sympy.limit(hessian / gradient, d, sympy.oo) == sympy.oo
-            and sympy.limit(d**2 / d, d, sympy.oo) == sympy.oo)
+    return (
+        is_zero(hessian / gradient - ratio * d)
+        and sympy.limit(hessian / gradient, d, sympy.oo) == sympy.oo
+        and sympy.limit(d**2 / d, d, sympy.oo) == sympy.oo
+    )
 
 
 # ----------------------------------------------------------------------------- maximising the loss vs the gradient
@@ -181,9 +218,12 @@ def _same_maximiser(case):
         if loss(list(x)) < max(loss(corner) for corner in corners) - tolerance:
             return Outcome(True, 0.0, "x does not maximise the loss over the box", premises_met=False)
         best = max(gradient_norm(corner) for corner in corners)
-        return compare(float(best - gradient_norm(list(x))), tolerance,
-                       f"a loss maximiser x has |g| = {mpmath.nstr(gradient_norm(list(x)), 6)}, the box's largest |g| is "
-                       f"{mpmath.nstr(best, 6)}")
+        return compare(
+            float(best - gradient_norm(list(x))),
+            tolerance,
+            f"a loss maximiser x has |g| = {mpmath.nstr(gradient_norm(list(x)), 6)}, the box's largest |g| is "
+            f"{mpmath.nstr(best, 6)}",
+        )
 
 
 #: theta = (1, 0), y = 0, M = 1: x = (1, 0) maximises the loss (1/2) with |g| = 1; the corner (1, 1) has |g| = sqrt 2.
@@ -224,9 +264,12 @@ def _cosine_free_of_z(case):
         values = [_ridge_cosine(c, c["x"], c["y"]), _ridge_cosine(c, c["x2"], c["y2"])]
         if any(value is None for value in values):
             return Outcome(True, 0.0, "a zero gradient: the cosine is undefined", premises_met=False)
-        return compare(float(abs(values[0] - values[1])), oracle_tolerance(64, 1.0),
-                       f"F(z) = {mpmath.nstr(values[0], 6)}, F(z') = {mpmath.nstr(values[1], 6)} (ridge, mu = "
-                       f"{mpmath.nstr(c['mu'], 4)})")
+        return compare(
+            float(abs(values[0] - values[1])),
+            oracle_tolerance(64, 1.0),
+            f"F(z) = {mpmath.nstr(values[0], 6)}, F(z') = {mpmath.nstr(values[1], 6)} (ridge, mu = "
+            f"{mpmath.nstr(c['mu'], 4)})",
+        )
 
 
 @st.composite
@@ -248,7 +291,7 @@ register(
         id="irregular-targets-need-curvature",
         title="Approximating an irregular function needs irregular behaviour (large curvature)",
         statement=r"If $f \in C^2$ and $|f(x) - |x|| \le \varepsilon \le 1/4$ on $[-1, 1]$, then $\sup|f''| \ge 1/(8\varepsilon)$: "
-                  r"a network that approximates an irregular target closely must itself be irregular.",
+        r"a network that approximates an irregular target closely must itself be irregular.",
         source=APPROX_BG,
         as_written=True,
         quote=UAT_QUOTE,
@@ -256,19 +299,28 @@ register(
         reading="non-smooth = irregular (large curvature), the target |x|",
         assumptions=("f twice differentiable on [-1, 1]", "0 < eps <= 1/4", "the irregular target |x|"),
         interpretation="The charitable reading: to approximate irregular functions (the universal approximation "
-                       "theorem's targets) a network needs irregular behaviour, here curvature of order 1/eps. Proved by "
-                       "the mean-value theorem; the softplus network attains the order (k/2 against k/(16 ln 2)).",
-        checks=(SympyProof("mean-value-bound", _prove_curvature_bound,
-                           "sympy: the slope bounds from |f - |x|| <= eps, and their gap over 2 delta at delta = 4 eps",
-                           coverage=every_size("every eps <= 1/4 (symbolic; no size quantified)")),
-                oracle_property("softplus-attains-order", _sharpness(), _curvature_needed,
-                                "softplus sharpness k log-uniform in [10, 1e6] (error <= 1/4); 60 digits")),
+        "theorem's targets) a network needs irregular behaviour, here curvature of order 1/eps. Proved by "
+        "the mean-value theorem; the softplus network attains the order (k/2 against k/(16 ln 2)).",
+        checks=(
+            SympyProof(
+                "mean-value-bound",
+                _prove_curvature_bound,
+                "sympy: the slope bounds from |f - |x|| <= eps, and their gap over 2 delta at delta = 4 eps",
+                coverage=every_size("every eps <= 1/4 (symbolic; no size quantified)"),
+            ),
+            oracle_property(
+                "softplus-attains-order",
+                _sharpness(),
+                _curvature_needed,
+                "softplus sharpness k log-uniform in [10, 1e6] (error <= 1/4); 60 digits",
+            ),
+        ),
     ),
     Lemma(
         id="irregular-targets-need-nondifferentiable",
         title="Approximating an irregular function needs a non-differentiable network",
         statement=r"No $C^\infty$ network is within $\varepsilon$ of the irregular target $|x|$ on $[-1, 1]$ (for small "
-                  r"$\varepsilon$): a useful network must be non-smooth (non-differentiable).",
+        r"$\varepsilon$): a useful network must be non-smooth (non-differentiable).",
         source=APPROX_BG,
         as_written=True,
         quote=UAT_QUOTE,
@@ -276,11 +328,17 @@ register(
         reading="non-smooth = non-differentiable",
         assumptions=("0 < eps < 1",),
         interpretation="Refuted: the one-hidden-layer softplus network s_k(x) + s_k(-x) is C^infinity and within "
-                       "2 ln 2 / k of |x|; the universal approximation theorem holds for smooth activations (sigmoid, "
-                       "Cybenko 1989). What approximation needs is curvature: irregular-targets-need-curvature.",
-        checks=(oracle_property("smooth-network-fails", _sharpness(), _no_smooth_approximant,
-                                "eps log-uniform in [1e-6, 0.1]; the softplus network with k = 4 ln 2 / eps; 60 digits",
-                                examples=(_SMOOTH_CASE,)),),
+        "2 ln 2 / k of |x|; the universal approximation theorem holds for smooth activations (sigmoid, "
+        "Cybenko 1989). What approximation needs is curvature: irregular-targets-need-curvature.",
+        checks=(
+            oracle_property(
+                "smooth-network-fails",
+                _sharpness(),
+                _no_smooth_approximant,
+                "eps log-uniform in [1e-6, 0.1]; the softplus network with k = 4 ln 2 / eps; 60 digits",
+                examples=(_SMOOTH_CASE,),
+            ),
+        ),
         corrected_by=("irregular-targets-need-curvature",),
         counterexample=Counterexample("smooth-network-fails", _SMOOTH_CASE, found_by="example"),
     ),
@@ -288,18 +346,25 @@ register(
         id="robust-implies-lipschitz",
         title="A model robust to small input variations is Lipschitz",
         statement=r"If $h$ is robust to small variations of its input (uniformly continuous: $|h(x + \delta) - h(x)| \to 0$ "
-                  r"uniformly as $\delta \to 0$), then $h$ is Lipschitz.",
+        r"uniformly as $\delta \to 0$), then $h$ is Lipschitz.",
         source=PATHWAYS,
         as_written=True,
         quote=ROBUST_QUOTE,
         assumptions=("robust = uniformly continuous in the input x (the model's sensitivity to input perturbations)",),
         interpretation="Refuted by h(x) = sqrt(|x|), robust with modulus sqrt(|d|) and not Lipschitz at 0: for every L "
-                       "the pair (0, 1/(L + 1)^2) has ratio L + 1. Robustness with a linear modulus is Lipschitz "
-                       "(lipschitz-from-linear-robustness). Note that the fixed-point theorems need regularity of "
-                       "g_z in theta, not of h_theta in x.",
-        checks=(PropertyCheck("lipschitz-constant-exists", _constants(), _robust_is_lipschitz,
-                              "L log-uniform in [1e-3, 1e9]; the witness pair at 60 digits", oracle=True,
-                              examples=(_ROBUST_CASE,)),),
+        "the pair (0, 1/(L + 1)^2) has ratio L + 1. Robustness with a linear modulus is Lipschitz "
+        "(lipschitz-from-linear-robustness). Note that the fixed-point theorems need regularity of "
+        "g_z in theta, not of h_theta in x.",
+        checks=(
+            PropertyCheck(
+                "lipschitz-constant-exists",
+                _constants(),
+                _robust_is_lipschitz,
+                "L log-uniform in [1e-3, 1e9]; the witness pair at 60 digits",
+                oracle=True,
+                examples=(_ROBUST_CASE,),
+            ),
+        ),
         corrected_by=("lipschitz-from-linear-robustness",),
         counterexample=Counterexample("lipschitz-constant-exists", _ROBUST_CASE, found_by="example"),
     ),
@@ -307,35 +372,47 @@ register(
         id="lipschitz-from-linear-robustness",
         title="Robustness with a linear modulus at a scale r is the Lipschitz property",
         statement=r"If $|h(u + \delta) - h(u)| \le L|\delta|$ for all $u$ and $|\delta| \le r$, then $|h(x) - h(x')| \le "
-                  r"L|x - x'|$ for all $x, x'$ (chain steps of length $\le r$ along the segment).",
+        r"L|x - x'|$ for all $x, x'$ (chain steps of length $\le r$ along the segment).",
         source=PATHWAYS,
         as_written=False,
         assumptions=("a linear modulus L at some scale r > 0",),
-        checks=(SympyProof("chaining", _prove_local_to_global,
-                           "sympy: n steps of length ell along the segment sum to L n ell = L |x - x'| (symbolic n)",
-                           coverage=every_size("all n (symbolic number of steps)")),),
+        checks=(
+            SympyProof(
+                "chaining",
+                _prove_local_to_global,
+                "sympy: n steps of length ell along the segment sum to L n ell = L |x - x'| (symbolic n)",
+                coverage=every_size("all n (symbolic number of steps)"),
+            ),
+        ),
     ),
     Lemma(
         id="hessian-expensive",
         title="Forming the Hessian costs 2d gradients and d^2 memory",
         statement=r"Forming $\nabla_\theta^2 L(z, \theta) \in \mathbb{R}^{d\times d}$ takes $d$ Hessian-vector products (about "
-                  r"$2d$ gradient costs) and $d^2$ numbers, against $d$ for the gradient: both ratios grow without bound in $d$.",
+        r"$2d$ gradient costs) and $d^2$ numbers, against $d$ for the gradient: both ratios grow without bound in $d$.",
         source=IRREGULAR,
         as_written=True,
         quote=HESSIAN_QUOTE,
-        assumptions=("an HVP costs about two gradients (forward-over-reverse, empirical.hvp)", "no structure known "
-                     "(linear and logistic regression have rank-one Hessians: rank-one-hessian-proxies)"),
+        assumptions=(
+            "an HVP costs about two gradients (forward-over-reverse, empirical.hvp)",
+            "no structure known (linear and logistic regression have rank-one Hessians: rank-one-hessian-proxies)",
+        ),
         interpretation="Read relative to the gradient the attack also needs. The attack itself needs only the norms, "
-                       "which power iteration or Hutchinson probes give from a few HVPs (docs/poisoning.md).",
-        checks=(SympyProof("cost-ratio", _prove_hessian_cost,
-                           "sympy with a symbolic d (every size): ratio 2d and its limit",
-                           coverage=every_size("all d (symbolic)")),),
+        "which power iteration or Hutchinson probes give from a few HVPs (docs/poisoning.md).",
+        checks=(
+            SympyProof(
+                "cost-ratio",
+                _prove_hessian_cost,
+                "sympy with a symbolic d (every size): ratio 2d and its limit",
+                coverage=every_size("all d (symbolic)"),
+            ),
+        ),
     ),
     Lemma(
         id="loss-gradient-same-order-fixed-input",
         title="At a fixed input, maximising the loss maximises the gradient (linear regression)",
         statement=r"$|g_z(\theta)| = |x|\sqrt{2L(z, \theta)}$: at a fixed input $x$, $|g_z|$ is an increasing function of the "
-                  r"loss, so maximising either (over $y$ or $\theta$) maximises both.",
+        r"loss, so maximising either (over $y$ or $\theta$) maximises both.",
         source=INFLUENCE,
         as_written=True,
         quote=SIMILARITY_QUOTE,
@@ -343,10 +420,16 @@ register(
         reading="at a fixed input x: the loss and the gradient norm order points alike",
         assumptions=("linear regression, any p", "x fixed"),
         interpretation="The charitable reading of 'similarity': the two objectives are monotone functions of one "
-                       "another at a fixed input. Over inputs they differ: loss-gradient-same-maximiser-over-inputs.",
+        "another at a fixed input. Over inputs they differ: loss-gradient-same-maximiser-over-inputs.",
         uses=("hard-kinds-linear",),
-        checks=(SympyProof("gradient-from-loss", _prove_gradient_of_loss, "sympy identity in dimension 2 (vectors theta, x)",
-                           coverage=vectors_span(2)),),
+        checks=(
+            SympyProof(
+                "gradient-from-loss",
+                _prove_gradient_of_loss,
+                "sympy identity in dimension 2 (vectors theta, x)",
+                coverage=vectors_span(2),
+            ),
+        ),
     ),
     Lemma(
         id="loss-gradient-same-maximiser-over-inputs",
@@ -359,11 +442,17 @@ register(
         reading="over the inputs the attack moves: same maximisers",
         assumptions=("linear regression", "x in the box |x_i| <= M"),
         interpretation="Refuted: theta = (1, 0), y = 0, M = 1: x = (1, 0) maximises the loss with |g| = 1, the corner "
-                       "(1, 1) has the same loss and |g| = sqrt 2. The gradient also carries |x|. Corrected by the "
-                       "fixed-input reading.",
-        checks=(oracle_property("maximisers-agree", st.just(_MAXIMISER_CASE), _same_maximiser,
-                                "the hand-picked case (the corners of the box enumerated at 60 digits)",
-                                examples=(_MAXIMISER_CASE,)),),
+        "(1, 1) has the same loss and |g| = sqrt 2. The gradient also carries |x|. Corrected by the "
+        "fixed-input reading.",
+        checks=(
+            oracle_property(
+                "maximisers-agree",
+                st.just(_MAXIMISER_CASE),
+                _same_maximiser,
+                "the hand-picked case (the corners of the box enumerated at 60 digits)",
+                examples=(_MAXIMISER_CASE,),
+            ),
+        ),
         corrected_by=("loss-gradient-same-order-fixed-input",),
         counterexample=Counterexample("maximisers-agree", _MAXIMISER_CASE, found_by="example"),
     ),
@@ -371,28 +460,35 @@ register(
         id="orthogonal-craft-notation",
         title="Experiment 2's equation as notation: the right side rewrites the objective with g_z",
         statement=r"$\nabla_\theta L(\theta - \lambda\nabla_\theta L(\theta, z), z) = g_z(\theta - \lambda g_z(\theta))$ "
-                  r"and $\nabla_\theta L(\theta, z) = g_z(\theta)$, so the right side is the objective $F(z)$ minimised on "
-                  r"the left, written with $g_z$.",
+        r"and $\nabla_\theta L(\theta, z) = g_z(\theta)$, so the right side is the objective $F(z)$ minimised on "
+        r"the left, written with $g_z$.",
         source=NONLINEAR,
         as_written=True,
         quote=EQUATION_QUOTE,
         claim="orthogonal-craft-equation",
         reading="notation: the right side is the objective F(z) that the left side minimises",
-        assumptions=("linear regression for the symbolic check (the identity is the definition of g_z in every model)",
-                     "lr in R, the draft's domain"),
+        assumptions=(
+            "linear regression for the symbolic check (the identity is the definition of g_z in every model)",
+            "lr in R, the draft's domain",
+        ),
         interpretation="The charitable reading of an ill-formed equation (z is bound on the left and free on the "
-                       "right): the author rewrites the objective in the g_z notation. `python -m empirical run "
-                       "orthogonal-craft` minimises it.",
-        checks=(SympyProof("objective-in-g-notation", _prove_notation,
-                           "sympy: the autodiff gradient of the loss at the moved point equals draft_gradient there "
-                           "(dimension 2, vectors theta, x)",
-                           coverage=vectors_span(2)),),
+        "right): the author rewrites the objective in the g_z notation. `python -m empirical run "
+        "orthogonal-craft` minimises it.",
+        checks=(
+            SympyProof(
+                "objective-in-g-notation",
+                _prove_notation,
+                "sympy: the autodiff gradient of the loss at the moved point equals draft_gradient there "
+                "(dimension 2, vectors theta, x)",
+                coverage=vectors_span(2),
+            ),
+        ),
     ),
     Lemma(
         id="orthogonal-craft-equation",
         title="Experiment 2's equation as written: the cosine does not depend on z",
         statement=r"For every $z$: $\min_{z'} F(z') = F(z)$, $F(z) = |\cos(g_z(\theta - \lambda g_z(\theta)), g_z(\theta))|$, "
-                  r"i.e. $F$ is constant in $z$.",
+        r"i.e. $F$ is constant in $z$.",
         source=NONLINEAR,
         as_written=True,
         quote=EQUATION_QUOTE,
@@ -400,11 +496,18 @@ register(
         reading="an equation for every z (z free on the right)",
         assumptions=("ridge regression (mu > 0) as the model", "nonzero gradients", "lr in R, the draft's domain"),
         interpretation="Refuted in ridge regression, where the gradients are not collinear with x: theta = (1, 0), "
-                       "mu = 1, lr = 1/2 gives F = 1/sqrt(2) at z = ((0, 1), 1) and F = 1 at ((0, 1), 0), so the "
-                       "second is not the minimum. (In linear and logistic regression F = 1 for every z.)",
-        checks=(oracle_property("cosine-free-of-z", _ridge_pairs(), _cosine_free_of_z,
-                                LINEAR_POINT_RANGES.replace("p in [1, 512]", "p in [1, 8]") + "; x', y' entries in "
-                                "[-1, 1]; mu log-uniform in [1e-2, 10]", examples=(_RIDGE_CASE,)),),
+        "mu = 1, lr = 1/2 gives F = 1/sqrt(2) at z = ((0, 1), 1) and F = 1 at ((0, 1), 0), so the "
+        "second is not the minimum. (In linear and logistic regression F = 1 for every z.)",
+        checks=(
+            oracle_property(
+                "cosine-free-of-z",
+                _ridge_pairs(),
+                _cosine_free_of_z,
+                LINEAR_POINT_RANGES.replace("p in [1, 512]", "p in [1, 8]") + "; x', y' entries in "
+                "[-1, 1]; mu log-uniform in [1e-2, 10]",
+                examples=(_RIDGE_CASE,),
+            ),
+        ),
         corrected_by=("orthogonal-craft-notation",),
         counterexample=Counterexample("cosine-free-of-z", _RIDGE_CASE, found_by="example"),
     ),

@@ -23,19 +23,46 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.checking.building_blocks import (exactly_equal, strictly_below, vectors_span, oracle_property, is_zero, is_zero_array, is_zero_matrix, mp_case, oracle_identity, symbolic_arrays,
-                             symbolic_vector)
+from theory.checking.building_blocks import (
+    exactly_equal,
+    is_zero,
+    is_zero_array,
+    is_zero_matrix,
+    mp_case,
+    oracle_identity,
+    oracle_property,
+    strictly_below,
+    symbolic_arrays,
+    symbolic_vector,
+    vectors_span,
+)
 from theory.checking.error_model import UNIT_ROUNDOFF, oracle_tolerance, oracle_unit_roundoff
-from theory.checking.inversion_bounds import (UNDERFLOW_EXAMPLES, absolute_neumann, float_identity_with_underflow,
-                                     neumann_reference, sherman_morrison_magnitude, sherman_morrison_regime,
-                                     sherman_morrison_underflow, underflow_allowance)
-from theory.models.linear_regression import inverse_step, neumann_inverse
 from theory.checking.formulas import draft_gradient, draft_inverse_step, draft_neumann, draft_step
+from theory.checking.inversion_bounds import (
+    UNDERFLOW_EXAMPLES,
+    absolute_neumann,
+    float_identity_with_underflow,
+    neumann_reference,
+    sherman_morrison_magnitude,
+    sherman_morrison_regime,
+    sherman_morrison_underflow,
+    underflow_allowance,
+)
 from theory.checking.oracle import abs_vector, mp_max_abs, mp_norm, precision
-from theory.checking.registry import every_size, Counterexample, Lemma, OracleCheck, Outcome, SympyProof, register
-from theory.checking.strategies import (ITERATION_ORACLE_MAX_DIM, ITERATION_ORACLE_RANGES, ITERATION_RANGES, LINEAR_POINT_RANGES,
-                               NEAR_SINGULAR_RANGES, iteration_points, linear_points, near_singular_points, positive_ranges,
-                               signed_ranges)
+from theory.checking.registry import Counterexample, Lemma, OracleCheck, Outcome, SympyProof, every_size, register
+from theory.checking.strategies import (
+    ITERATION_ORACLE_MAX_DIM,
+    ITERATION_ORACLE_RANGES,
+    ITERATION_RANGES,
+    LINEAR_POINT_RANGES,
+    NEAR_SINGULAR_RANGES,
+    iteration_points,
+    linear_points,
+    near_singular_points,
+    positive_ranges,
+    signed_ranges,
+)
+from theory.models.linear_regression import inverse_step, neumann_inverse
 
 SECTION = "Inverting a single gradient step is hard"
 RANGES = LINEAR_POINT_RANGES
@@ -53,8 +80,9 @@ def _prove_determinant_and_inverse() -> bool:
 
 def _prove_core_inverts_step() -> bool:
     theta, x, y, lr = symbolic_arrays(2, "theta", "x")
-    return (is_zero_array(draft_inverse_step(draft_step(theta, x, y, lr), x, y, lr) - theta)
-            and is_zero_array(draft_step(draft_inverse_step(theta, x, y, lr), x, y, lr) - theta))
+    return is_zero_array(draft_inverse_step(draft_step(theta, x, y, lr), x, y, lr) - theta) and is_zero_array(
+        draft_step(draft_inverse_step(theta, x, y, lr), x, y, lr) - theta
+    )
 
 
 def _prove_non_injective() -> bool:
@@ -94,9 +122,11 @@ def _prove_partial_sums() -> bool:
     q = lr * norm2
     step = _neumann_coefficient(lr, norm2, terms + 1) - _neumann_coefficient(lr, norm2, terms)
     limit = lr / (1 - q)  # Sherman-Morrison coefficient, the limit of c_K as K -> oo when q < 1
-    return (_neumann_coefficient(lr, norm2, 0) == 0
-            and is_zero(step - lr ** (terms + 1) * norm2**terms)
-            and is_zero(limit - _neumann_coefficient(lr, norm2, terms) - q ** (terms + 1) / ((1 - q) * norm2)))
+    return (
+        _neumann_coefficient(lr, norm2, 0) == 0
+        and is_zero(step - lr ** (terms + 1) * norm2**terms)
+        and is_zero(limit - _neumann_coefficient(lr, norm2, terms) - q ** (terms + 1) / ((1 - q) * norm2))
+    )
 
 
 def _prove_first_order() -> bool:
@@ -107,7 +137,9 @@ def _prove_first_order() -> bool:
     error = draft_inverse_step(shifted + lr * y * x, x, y, lr) - first_order
     closed = lr**2 * x.dot(x) / (1 - q) * shifted.dot(x) * x
     leading = [sympy.limit(sympy.cancel(entry / lr**2), lr, 0) for entry in closed]
-    return is_zero_array(error - closed) and is_zero_array(np.array(leading, dtype=object) - x.dot(x) * shifted.dot(x) * x)
+    return is_zero_array(error - closed) and is_zero_array(
+        np.array(leading, dtype=object) - x.dot(x) * shifted.dot(x) * x
+    )
 
 
 # ----------------------------------------------------------------------------- predicates (mpmath, 60 digits)
@@ -119,13 +151,18 @@ def _small_shift_injective(case):
         if mp_max_abs(c["x"]) == 0:
             return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
-            return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
+            return Outcome(
+                True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False
+            )
         q = c["lr"] * c["x"].dot(c["x"])
         tolerance = oracle_tolerance(len(c["x"]) + 2, float(1 + q))
         determinant = abs(1 - q)
         score = tolerance / float(determinant) if determinant > 0 else float("inf")
-        return Outcome(determinant > tolerance, score,
-                       f"shift {float(shift):.3e} < 1 and det(I - lr x x^T) = 1 - lr|x|^2 = {mpmath.nstr(1 - q, 5)}")
+        return Outcome(
+            determinant > tolerance,
+            score,
+            f"shift {float(shift):.3e} < 1 and det(I - lr x x^T) = 1 - lr|x|^2 = {mpmath.nstr(1 - q, 5)}",
+        )
 
 
 def _inverse_float64(case):
@@ -134,14 +171,18 @@ def _inverse_float64(case):
         c = mp_case(case)
         dim = len(c["x"])
         if not sherman_morrison_regime(c, UNIT_ROUNDOFF):
-            return Outcome(True, 0.0, "1 - lr|x|^2 below float64's resolution: no error bound applies", premises_met=False)
+            return Outcome(
+                True, 0.0, "1 - lr|x|^2 below float64's resolution: no error bound applies", premises_met=False
+            )
         try:
             computed = inverse_step(case["theta"], case["x"], case["y"], case["lr"])
         except ValueError as error:
             return Outcome(False, float("inf"), f"inverse_step raised inside the first-order regime: {error}")
         exact = draft_inverse_step(c["theta"], c["x"], c["y"], c["lr"])
         magnitude = sherman_morrison_magnitude(c)
-        return float_identity_with_underflow(computed, exact, magnitude, dim + 12, sherman_morrison_underflow(c, magnitude))
+        return float_identity_with_underflow(
+            computed, exact, magnitude, dim + 12, sherman_morrison_underflow(c, magnitude)
+        )
 
 
 def _inverse_roundtrip(case):
@@ -155,8 +196,12 @@ def _inverse_roundtrip(case):
         back = draft_step(preimage, c["x"], c["y"], c["lr"])
         abs_x = abs_vector(c["x"])
         amplification = 1 + abs(c["lr"]) * mp_max_abs(c["x"]) * sum(abs_x)
-        step_magnitude = mp_max_abs(abs_vector(preimage) + abs(c["lr"]) * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x)
-        return oracle_identity(back, c["theta"], sherman_morrison_magnitude(c) * amplification + step_magnitude, depth=2 * dim + 16)
+        step_magnitude = mp_max_abs(
+            abs_vector(preimage) + abs(c["lr"]) * (abs_vector(preimage).dot(abs_x) + abs(c["y"])) * abs_x
+        )
+        return oracle_identity(
+            back, c["theta"], sherman_morrison_magnitude(c) * amplification + step_magnitude, depth=2 * dim + 16
+        )
 
 
 def _neumann_converges_small_shift(case):
@@ -168,7 +213,9 @@ def _neumann_converges_small_shift(case):
         if mp_max_abs(c["x"]) == 0:
             return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
         if shift >= 1:
-            return Outcome(True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False)
+            return Outcome(
+                True, 0.0, f"shift {float(shift):.3e} >= 1: the claim assumes nothing here", premises_met=False
+            )
         theta_next = draft_step(c["theta"], c["x"], c["y"], c["lr"])
         shifted = theta_next - c["lr"] * c["y"] * c["x"]
         first = c["lr"] * shifted.dot(c["x"]) * c["x"]
@@ -178,8 +225,11 @@ def _neumann_converges_small_shift(case):
         if mp_norm(first) <= floor:
             return Outcome(True, 0.0, "theta~ . x = 0: the series stops after its first term", premises_met=False)
         ratio = mp_norm(second) / mp_norm(first)
-        return Outcome(bool(ratio < 1 - oracle_tolerance(2 * dim + 12, 1.0)), float(ratio),
-                       f"shift {float(shift):.3e} < 1, term ratio |t_2| / |t_1| = lr|x|^2 = {mpmath.nstr(ratio, 8)}")
+        return Outcome(
+            bool(ratio < 1 - oracle_tolerance(2 * dim + 12, 1.0)),
+            float(ratio),
+            f"shift {float(shift):.3e} < 1, term ratio |t_2| / |t_1| = lr|x|^2 = {mpmath.nstr(ratio, 8)}",
+        )
 
 
 def _neumann_criterion(case, absolute: bool):
@@ -201,9 +251,12 @@ def _neumann_criterion(case, absolute: bool):
         if abs(ratio - 1) < mpmath.mpf(10) ** -40:
             return Outcome(True, 0.0, "|q| = 1 within the oracle's resolution: on the boundary", premises_met=False)
         converges = ratio < 1
-        return exactly_equal(converges, criterion,
-                             f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
-                       f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 8)}")
+        return exactly_equal(
+            converges,
+            criterion,
+            f"term ratio |t_2| / |t_1| = {mpmath.nstr(ratio, 8)} ({'converges' if converges else 'diverges'}); "
+            f"{'|lr|' if absolute else 'lr'} |x|^2 = {mpmath.nstr(abs(q) if absolute else q, 8)}",
+        )
 
 
 def _draft_tilde_limit(case):
@@ -239,8 +292,9 @@ def _neumann_float64(case):
         computed = neumann_inverse(case["theta"], case["x"], case["y"], case["lr"], terms)
         exact = neumann_reference(c, terms)
         depth = terms * (len(c["x"]) + 3) + 3
-        return float_identity_with_underflow(computed, exact, absolute_neumann(c, terms), depth,
-                                             underflow_allowance(c, depth, terms))
+        return float_identity_with_underflow(
+            computed, exact, absolute_neumann(c, terms), depth, underflow_allowance(c, depth, terms)
+        )
 
 
 def _neumann_closed_form(case):
@@ -250,16 +304,24 @@ def _neumann_closed_form(case):
         terms, dim = case["terms"], len(c["x"])
         norm2 = c["x"].dot(c["x"])
         if norm2 == 0 or not sherman_morrison_regime(c, oracle_unit_roundoff()):
-            return Outcome(True, 0.0, "x = 0 or lr|x|^2 = 1 within the oracle's resolution: no closed form", premises_met=False)
+            return Outcome(
+                True, 0.0, "x = 0 or lr|x|^2 = 1 within the oracle's resolution: no closed form", premises_met=False
+            )
         q = c["lr"] * norm2
         shifted = c["theta"] - c["lr"] * c["y"] * c["x"]
         truncation = q ** (terms + 1) / (1 - q) * shifted.dot(c["x"]) * c["x"] / norm2
         closed = draft_inverse_step(c["theta"], c["x"], c["y"], c["lr"]) - truncation
         abs_x = abs_vector(c["x"])
-        truncation_magnitude = q ** (terms + 1) / abs(1 - q) * (abs_vector(shifted).dot(abs_x)) * mp_max_abs(c["x"]) / norm2
+        truncation_magnitude = (
+            q ** (terms + 1) / abs(1 - q) * (abs_vector(shifted).dot(abs_x)) * mp_max_abs(c["x"]) / norm2
+        )
         magnitude = absolute_neumann(c, terms) + sherman_morrison_magnitude(c) + truncation_magnitude
-        return oracle_identity(draft_neumann(c["theta"], c["x"], c["y"], c["lr"], terms), closed, magnitude,
-                               depth=terms * (dim + 3) + 2 * dim + 16)
+        return oracle_identity(
+            draft_neumann(c["theta"], c["x"], c["y"], c["lr"], terms),
+            closed,
+            magnitude,
+            depth=terms * (dim + 3) + 2 * dim + 16,
+        )
 
 
 def _prove_operator_norm_inverse() -> bool:
@@ -269,20 +331,31 @@ def _prove_operator_norm_inverse() -> bool:
     lr, s = sympy.Symbol("lambda", real=True), sympy.Symbol("s", positive=True)  # lr in R: the norm is |q|
     linear = x * x.T
     q = lr * (x.T * x)[0]
-    return (linear.is_symmetric() and is_zero_matrix(lr * linear * x - q * x)
-            and is_zero_matrix(linear * x.cross(u))
-            and is_zero((sympy.eye(3) - lr * linear).det() - (1 - q))
-            and bool((1 - (1 - s)).is_positive) and _prove_determinant_and_inverse())
+    return (
+        linear.is_symmetric()
+        and is_zero_matrix(lr * linear * x - q * x)
+        and is_zero_matrix(linear * x.cross(u))
+        and is_zero((sympy.eye(3) - lr * linear).det() - (1 - q))
+        and bool((1 - (1 - s)).is_positive)
+        and _prove_determinant_and_inverse()
+    )
 
 
 def _prove_neumann_limit() -> bool:
     """On 0 < q < 1 (q = exp(-s), s > 0), q^K -> 0, so the partial-sum coefficient lr (1 - q^K)/(1 - q) of
     neumann-converges-iff tends to the Sherman-Morrison coefficient lr/(1 - q); q = 0 (x = 0) is Phi_z = id."""
-    s, lr, terms = sympy.Symbol("s", positive=True), sympy.Symbol("lambda", positive=True), sympy.Symbol("K", integer=True, positive=True)
+    s, lr, terms = (
+        sympy.Symbol("s", positive=True),
+        sympy.Symbol("lambda", positive=True),
+        sympy.Symbol("K", integer=True, positive=True),
+    )
     q = sympy.exp(-s)
     coefficient = lr * (1 - q**terms) / (1 - q)
-    return sympy.limit(q**terms, terms, sympy.oo) == 0 and is_zero(sympy.limit(coefficient, terms, sympy.oo) - lr / (1 - q)) \
+    return (
+        sympy.limit(q**terms, terms, sympy.oo) == 0
+        and is_zero(sympy.limit(coefficient, terms, sympy.oo) - lr / (1 - q))
         and _prove_partial_sums()
+    )
 
 
 def _operator_norm_premise(c):
@@ -292,7 +365,9 @@ def _operator_norm_premise(c):
     if norm == 0:
         return Outcome(True, 0.0, "x = 0: Phi_z is the identity (degenerate)", premises_met=False)
     if norm >= 1:
-        return Outcome(True, 0.0, f"||lr l|| = |lr||x|^2 = {mpmath.nstr(norm, 5)} >= 1: outside the premise", premises_met=False)
+        return Outcome(
+            True, 0.0, f"||lr l|| = |lr||x|^2 = {mpmath.nstr(norm, 5)} >= 1: outside the premise", premises_met=False
+        )
     return None
 
 
@@ -330,8 +405,12 @@ def _tilde_gap(case, sign: int):
         theta, x, y, lr = c["theta"], c["x"], c["y"], c["lr"]
         left = draft_step(theta, x, y, lr) + sign * lr * y * x
         right = theta - lr * theta.dot(x) * x
-        magnitude = (mp_max_abs(theta) + abs(lr) * (mp_norm(theta) * mp_norm(x) + abs(y)) * mp_max_abs(x)
-                     + abs(lr * y) * mp_max_abs(x) + 1)
+        magnitude = (
+            mp_max_abs(theta)
+            + abs(lr) * (mp_norm(theta) * mp_norm(x) + abs(y)) * mp_max_abs(x)
+            + abs(lr * y) * mp_max_abs(x)
+            + 1
+        )
         return left, right, magnitude, 4 * len(x) + 12
 
 
@@ -366,9 +445,6 @@ def _singular_cases():
 _NEUMANN_SHRUNK = {"theta": [0.01], "x": [3.1622776601683795], "y": 0.0, "lr": 1.0}
 
 
-
-
-
 register(
     Lemma(
         id="lr-inverse-small-shift",
@@ -376,43 +452,69 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\Phi_z$ is invertible: $\det(I - \lambda xx^\top) \ne 0$.",
         source=SECTION,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'the update-vector reading: ||lr g_z(theta_t)|| < 1', 'x != 0'),
+        assumptions=(
+            "linear regression, theta, x in R^p, any p; y in R",
+            "lr in R, the draft's domain (either sign)",
+            "the update-vector reading: ||lr g_z(theta_t)|| < 1",
+            "x != 0",
+        ),
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
         interpretation="The draft: 'Assuming that the model shift is small (||lr g_z|| < 1), there is an analytical "
-                       "inverse of Phi_z'. This reading takes the model shift as the update vector lr g_z(theta_t) of "
-                       "the step to invert (a vector norm): refuted, a small update can come from a step with "
-                       "lr|x|^2 = 1 and a small residual. Read as the operator norm of the linear part, "
-                       "||lr l|| = lr|x|^2 < 1, the claim holds (lr-inverse-small-shift-operator).",
+        "inverse of Phi_z'. This reading takes the model shift as the update vector lr g_z(theta_t) of "
+        "the step to invert (a vector norm): refuted, a small update can come from a step with "
+        "lr|x|^2 = 1 and a small residual. Read as the operator norm of the linear part, "
+        "||lr l|| = lr|x|^2 < 1, the claim holds (lr-inverse-small-shift-operator).",
         claim="lr-inverse-small-shift",
         reading="vector norm: the update lr g_z(theta_t)",
         uses=("lr-inverse-iff",),
-        checks=(oracle_property("shift-implies-injective", linear_points(), _small_shift_injective),
-                OracleCheck("singular-cases", _singular_cases, _small_shift_injective,
-                            "float-exact lr|x|^2 = 1 (x and lr powers of two) with residuals <= 1/16")),
+        checks=(
+            oracle_property("shift-implies-injective", linear_points(), _small_shift_injective),
+            OracleCheck(
+                "singular-cases",
+                _singular_cases,
+                _small_shift_injective,
+                "float-exact lr|x|^2 = 1 (x and lr powers of two) with residuals <= 1/16",
+            ),
+        ),
         corrected_by=("lr-inverse-iff",),
-        counterexample=Counterexample("singular-cases", {"theta": [0.0], "x": [1.0], "y": 0.0625, "lr": 1.0},
-                                      found_by="mpmath"),
+        counterexample=Counterexample(
+            "singular-cases", {"theta": [0.0], "x": [1.0], "y": 0.0625, "lr": 1.0}, found_by="mpmath"
+        ),
     ),
     Lemma(
         id="lr-inverse-iff",
         title="One step of linear regression is invertible iff lr |x|^2 != 1 (Sherman-Morrison)",
         statement=r"$\det(I - \lambda xx^\top) = 1 - \lambda|x|^2$; for $\lambda|x|^2 \ne 1$, "
-                  r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$ with "
-                  r"$\tilde\theta = \theta_{t+1} - \lambda yx$, whatever the size of the step.",
+        r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$ with "
+        r"$\tilde\theta = \theta_{t+1} - \lambda yx$, whatever the size of the step.",
         source=SECTION,
         as_written=False,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1 for the inverse'),
+        assumptions=(
+            "linear regression, theta, x in R^p, any p; y in R",
+            "lr in R, the draft's domain (either sign)",
+            "lr|x|^2 != 1 for the inverse",
+        ),
         uses=("lr-gradient-affine", "step-non-injective"),
         checks=(
-            SympyProof("determinant-and-inverse", _prove_determinant_and_inverse,
-                       "sympy: det(I - lr x x^T) = 1 - lr|x|^2 and the Sherman-Morrison product, dimension 3 (in every "
-                       "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)",
-                       coverage=every_size("all p (1 vector x; determinant and product rotation-invariant, in R^3)")),
-            SympyProof("core-inverts-step", _prove_core_inverts_step,
-                       "sympy on the draft's formulas draft_inverse_step and draft_step (theory.checking.formulas), dimension 2 (vectors theta, x)",
-                       coverage=vectors_span(2)),
-            oracle_property("float64-inverse", near_singular_points(signed=False), _inverse_float64,
-                            positive_ranges(NEAR_SINGULAR_RANGES)),
+            SympyProof(
+                "determinant-and-inverse",
+                _prove_determinant_and_inverse,
+                "sympy: det(I - lr x x^T) = 1 - lr|x|^2 and the Sherman-Morrison product, dimension 3 (in every "
+                "dimension by the matrix determinant lemma and x x^T x x^T = |x|^2 x x^T)",
+                coverage=every_size("all p (1 vector x; determinant and product rotation-invariant, in R^3)"),
+            ),
+            SympyProof(
+                "core-inverts-step",
+                _prove_core_inverts_step,
+                "sympy on the draft's formulas draft_inverse_step and draft_step (theory.checking.formulas), dimension 2 (vectors theta, x)",
+                coverage=vectors_span(2),
+            ),
+            oracle_property(
+                "float64-inverse",
+                near_singular_points(signed=False),
+                _inverse_float64,
+                positive_ranges(NEAR_SINGULAR_RANGES),
+            ),
             oracle_property("roundtrip-60-digits", near_singular_points(), _inverse_roundtrip, NEAR_SINGULAR_RANGES),
         ),
     ),
@@ -422,16 +524,27 @@ register(
         statement=r"If $\|\lambda g_z(\theta_t)\| < 1$, then $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges (to $\theta_t$).",
         source=SECTION,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'the update-vector reading: ||lr g_z(theta_t)|| < 1', 'x != 0'),
+        assumptions=(
+            "linear regression, theta, x in R^p, any p; y in R",
+            "lr in R, the draft's domain (either sign)",
+            "the update-vector reading: ||lr g_z(theta_t)|| < 1",
+            "x != 0",
+        ),
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
         interpretation="Same reading of the small-shift assumption as lr-inverse-small-shift (the update vector "
-                       "lr g_z(theta_t), a vector norm): refuted. Under the operator-norm reading the series converges "
-                       "(neumann-converges-small-shift-operator).",
+        "lr g_z(theta_t), a vector norm): refuted. Under the operator-norm reading the series converges "
+        "(neumann-converges-small-shift-operator).",
         claim="neumann-converges-small-shift",
         reading="vector norm: the update lr g_z(theta_t)",
         uses=("neumann-converges-iff",),
-        checks=(oracle_property("shift-implies-convergence", linear_points(), _neumann_converges_small_shift,
-                          examples=(_NEUMANN_SHRUNK,)),),
+        checks=(
+            oracle_property(
+                "shift-implies-convergence",
+                linear_points(),
+                _neumann_converges_small_shift,
+                examples=(_NEUMANN_SHRUNK,),
+            ),
+        ),
         corrected_by=("neumann-converges-iff",),
         counterexample=Counterexample("shift-implies-convergence", _NEUMANN_SHRUNK),
     ),
@@ -439,9 +552,9 @@ register(
         id="lr-inverse-small-shift-operator",
         title="A small model shift gives an analytic inverse of the step (operator-norm reading)",
         statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$ (the operator norm of the linear part of $\lambda g_z$, "
-                  r"$\lambda \in \mathbb{R}$), then $\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the "
-                  r"analytic inverse "
-                  r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$.",
+        r"$\lambda \in \mathbb{R}$), then $\det(I - \lambda xx^\top) = 1 - \lambda|x|^2 > 0$ and $\Phi_z$ has the "
+        r"analytic inverse "
+        r"$\Phi_z^{-1}(\theta_{t+1}) = \tilde\theta + \frac{\lambda}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x$.",
         source=SECTION,
         as_written=True,
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$.",
@@ -449,20 +562,25 @@ register(
         reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
         assumptions=("|lr||x|^2 < 1, x != 0 (lr in R: the norm of lr x x^T is |lr||x|^2)",),
         interpretation="||lr g_z|| read as the norm of the map lr g_z, i.e. of its linear part lr l = lr x x^T (the "
-                       "Lipschitz constant of lr g_z): the premise is lr|x|^2 < 1, and then the step is invertible. "
-                       "The sufficient side of lr-inverse-iff.",
+        "Lipschitz constant of lr g_z): the premise is lr|x|^2 < 1, and then the step is invertible. "
+        "The sufficient side of lr-inverse-iff.",
         uses=("lr-inverse-iff",),
-        checks=(SympyProof("operator-norm-and-determinant", _prove_operator_norm_inverse,
-                           "sympy, dimension 3 (x and x cross u spanning x^perp): ||lr x x^T||_2 = lr|x|^2, det = 1 - q > 0 "
-                           "for q < 1, and the Sherman-Morrison product",
-                           coverage=every_size("all p (eigenvectors x and v with v.x = 0: 2 vectors in R^3)")),
-                oracle_property("roundtrip-under-premise", linear_points(), _operator_small_inverse)),
+        checks=(
+            SympyProof(
+                "operator-norm-and-determinant",
+                _prove_operator_norm_inverse,
+                "sympy, dimension 3 (x and x cross u spanning x^perp): ||lr x x^T||_2 = lr|x|^2, det = 1 - q > 0 "
+                "for q < 1, and the Sherman-Morrison product",
+                coverage=every_size("all p (eigenvectors x and v with v.x = 0: 2 vectors in R^3)"),
+            ),
+            oracle_property("roundtrip-under-premise", linear_points(), _operator_small_inverse),
+        ),
     ),
     Lemma(
         id="neumann-converges-small-shift-operator",
         title="A small model shift makes the Neumann series of the inverse converge to theta (operator-norm reading, the draft's theta~)",
         statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$, then with the draft's $\tilde\theta := \Phi_z(\theta) + \lambda yx$ "
-                  r"the series $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to $\theta$.",
+        r"the series $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to $\theta$.",
         source=SECTION,
         as_written=True,
         quote=r"Assuming that the model shift is small ($||\lambda g_z|| < 1$), there is an analytical inverse of $\Phi_z$. Indeed, $\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$ is a linear function of $\theta$ inversed by $\theta = \displaystyle \sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta)",
@@ -470,10 +588,10 @@ register(
         reading="operator norm: ||lr l|| = lr|x|^2 of the map lr g_z",
         assumptions=("|lr||x|^2 < 1, x != 0 (the operator-norm premise; lr in R)", "theta~ as the draft defines it"),
         interpretation="The usual Neumann-series condition ||lr l|| < 1 makes the series converge, but with the "
-                       "draft's theta~ (label term added) the limit is theta + 2 lr y (I - lr x x^T)^{-1} x, not theta: "
-                       "refuted whenever y != 0 (the sign error of tilde-theta-as-written). The package's earlier "
-                       "encoding used the corrected theta~ = theta_{t+1} - lr y x and was proved; that is now the "
-                       "corrected lemma neumann-converges-operator-corrected.",
+        "draft's theta~ (label term added) the limit is theta + 2 lr y (I - lr x x^T)^{-1} x, not theta: "
+        "refuted whenever y != 0 (the sign error of tilde-theta-as-written). The package's earlier "
+        "encoding used the corrected theta~ = theta_{t+1} - lr y x and was proved; that is now the "
+        "corrected lemma neumann-converges-operator-corrected.",
         uses=("neumann-converges-iff", "tilde-theta-as-written"),
         checks=(oracle_property("limit-is-theta", linear_points(), _draft_tilde_limit, examples=(_DRAFT_TILDE_CASE,)),),
         corrected_by=("neumann-converges-operator-corrected",),
@@ -483,66 +601,96 @@ register(
         id="neumann-converges-operator-corrected",
         title="Under the operator-norm premise the Neumann series of the corrected theta~ converges to theta_t",
         statement=r"If $\|\lambda l\|_2 = |\lambda|\,|x|^2 < 1$, then with $\tilde\theta = \theta_{t+1} - \lambda yx$ "
-                  r"(tilde-theta-corrected) $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to "
-                  r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $|\lambda|\,|x|^2$.",
+        r"(tilde-theta-corrected) $\sum_{k\ge0}\lambda^k l^k(\tilde\theta)$ converges to "
+        r"$\Phi_z^{-1}(\theta_{t+1}) = \theta_t$, geometrically at the rate $|\lambda|\,|x|^2$.",
         source=SECTION,
         as_written=False,
         assumptions=("|lr||x|^2 < 1, x != 0 (lr in R)", "theta~ = theta_{t+1} - lr y x (the label term subtracted)"),
         interpretation="The correction of neumann-converges-small-shift-operator: the draft's claim with its theta~ "
-                       "fixed as tilde-theta-corrected says.",
+        "fixed as tilde-theta-corrected says.",
         uses=("neumann-converges-iff", "tilde-theta-corrected"),
-        checks=(SympyProof("geometric-limit", _prove_neumann_limit,
-                           "sympy: partial sums by induction on symbolic K (neumann-converges-iff) and their limit for "
-                           "0 < q < 1 written q = exp(-s), s > 0; lr < 0 (-1 < q < 0) by the 60-digit property",
-                           coverage=every_size("all p, all K (scalar coefficient; induction on K)")),
-                oracle_property("terms-shrink-under-premise", linear_points(), _operator_small_neumann)),
+        checks=(
+            SympyProof(
+                "geometric-limit",
+                _prove_neumann_limit,
+                "sympy: partial sums by induction on symbolic K (neumann-converges-iff) and their limit for "
+                "0 < q < 1 written q = exp(-s), s > 0; lr < 0 (-1 < q < 0) by the 60-digit property",
+                coverage=every_size("all p, all K (scalar coefficient; induction on K)"),
+            ),
+            oracle_property("terms-shrink-under-premise", linear_points(), _operator_small_neumann),
+        ),
     ),
     Lemma(
         id="neumann-converges-iff",
         title="The Neumann series converges iff |lr| |x|^2 < 1 or theta~ . x = 0 (lr in R)",
         statement=r"For $\lambda \in \mathbb{R}$: $l^k(v) = |x|^{2(k-1)}(v\cdot x)x$ ($k \ge 1$), so with $q = \lambda|x|^2$: "
-                  r"$S_K = \sum_{k=0}^K\lambda^k l^k(\tilde\theta) = \tilde\theta + \lambda\frac{1-q^K}{1-q}(\tilde\theta\cdot x)x$. "
-                  r"It converges iff $|q| < 1$ (for $\lambda > 0$: $q < 1$) or $\tilde\theta\cdot x = 0$, to "
-                  r"$\Phi_z^{-1}(\theta_{t+1})$, with error "
-                  r"$\Phi_z^{-1}(\theta_{t+1}) - S_K = \frac{q^{K+1}}{1-q}\frac{(\tilde\theta\cdot x)x}{|x|^2}$.",
+        r"$S_K = \sum_{k=0}^K\lambda^k l^k(\tilde\theta) = \tilde\theta + \lambda\frac{1-q^K}{1-q}(\tilde\theta\cdot x)x$. "
+        r"It converges iff $|q| < 1$ (for $\lambda > 0$: $q < 1$) or $\tilde\theta\cdot x = 0$, to "
+        r"$\Phi_z^{-1}(\theta_{t+1})$, with error "
+        r"$\Phi_z^{-1}(\theta_{t+1}) - S_K = \frac{q^{K+1}}{1-q}\frac{(\tilde\theta\cdot x)x}{|x|^2}$.",
         source=SECTION,
         as_written=False,
         assumptions=("lr in R, the draft's domain (either sign)", "theta~ = theta_{t+1} - lr y x"),
         interpretation="For |q| >= 1 and theta~.x != 0 the k-th term has norm |lr| |q|^(k-1) |theta~.x| |x|, which does "
-                       "not tend to 0, so the series diverges; for |q| < 1, q^K -> 0 and the error formula gives the "
-                       "limit. The criterion q < 1 that the package first stated assumed lr > 0: over the draft's lr in "
-                       "R it is neumann-converges-iff-any-lr, refuted at lr = -2, |x| = 1.",
+        "not tend to 0, so the series diverges; for |q| < 1, q^K -> 0 and the error formula gives the "
+        "limit. The criterion q < 1 that the package first stated assumed lr > 0: over the draft's lr in "
+        "R it is neumann-converges-iff-any-lr, refuted at lr = -2, |x| = 1.",
         uses=("lr-inverse-iff", "lr-gradient-affine"),
         checks=(
-            SympyProof("power-formula", _prove_power_formula,
-                       "sympy induction on symbolic k, dimension 2 (vectors v, x)",
-                       coverage=every_size("all p, all k (2 vectors in R^2; induction on k)")),
-            SympyProof("partial-sums", _prove_partial_sums,
-                       "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error, "
-                       "with a real (either-sign) lr",
-                       coverage=every_size("all p, all K (scalar coefficient; induction on K)")),
-            oracle_property("criterion-60-digits", linear_points(64, signed=True), lambda case: _neumann_criterion(case, True),
-                            signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
-                            examples=(_NEGATIVE_LR_NEUMANN,)),
-            oracle_property("float64-neumann", iteration_points(signed=False), _neumann_float64, positive_ranges(ITERATION_RANGES),
-                      examples=UNDERFLOW_EXAMPLES),
-            oracle_property("closed-form-60-digits", iteration_points(ITERATION_ORACLE_MAX_DIM, signed=False), _neumann_closed_form,
-                            positive_ranges(ITERATION_ORACLE_RANGES)),
+            SympyProof(
+                "power-formula",
+                _prove_power_formula,
+                "sympy induction on symbolic k, dimension 2 (vectors v, x)",
+                coverage=every_size("all p, all k (2 vectors in R^2; induction on k)"),
+            ),
+            SympyProof(
+                "partial-sums",
+                _prove_partial_sums,
+                "sympy induction on symbolic K for the coefficient of (theta~.x) x, and the truncation error, "
+                "with a real (either-sign) lr",
+                coverage=every_size("all p, all K (scalar coefficient; induction on K)"),
+            ),
+            oracle_property(
+                "criterion-60-digits",
+                linear_points(64, signed=True),
+                lambda case: _neumann_criterion(case, True),
+                signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
+                examples=(_NEGATIVE_LR_NEUMANN,),
+            ),
+            oracle_property(
+                "float64-neumann",
+                iteration_points(signed=False),
+                _neumann_float64,
+                positive_ranges(ITERATION_RANGES),
+                examples=UNDERFLOW_EXAMPLES,
+            ),
+            oracle_property(
+                "closed-form-60-digits",
+                iteration_points(ITERATION_ORACLE_MAX_DIM, signed=False),
+                _neumann_closed_form,
+                positive_ranges(ITERATION_ORACLE_RANGES),
+            ),
         ),
     ),
     Lemma(
         id="neumann-converges-iff-any-lr",
         title="The Neumann series converges iff lr |x|^2 < 1, the sign of lr unsaid (read over lr in R)",
         statement=r"For every $\lambda \in \mathbb{R}$ (the draft's domain): $\sum_k\lambda^k l^k(\tilde\theta)$ converges "
-                  r"iff $\lambda|x|^2 < 1$ or $\tilde\theta\cdot x = 0$.",
+        r"iff $\lambda|x|^2 < 1$ or $\tilde\theta\cdot x = 0$.",
         source=SECTION,
         as_written=False,
         assumptions=("lr in R, the draft's domain: the premise lr > 0 was left unsaid", "x != 0"),
         interpretation="The package's earlier criterion, over the draft's lr in R: refuted at lr = -2, |x| = 1 "
-                       "(lr|x|^2 = -2 < 1, the terms double). Corrected by neumann-converges-iff (|q| < 1).",
-        checks=(oracle_property("criterion-unsigned", linear_points(64, signed=True), lambda case: _neumann_criterion(case, False),
-                                signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
-                                examples=(_NEGATIVE_LR_NEUMANN,)),),
+        "(lr|x|^2 = -2 < 1, the terms double). Corrected by neumann-converges-iff (|q| < 1).",
+        checks=(
+            oracle_property(
+                "criterion-unsigned",
+                linear_points(64, signed=True),
+                lambda case: _neumann_criterion(case, False),
+                signed_ranges(RANGES).replace("p in [1, 512]", "p in [1, 64]"),
+                examples=(_NEGATIVE_LR_NEUMANN,),
+            ),
+        ),
         corrected_by=("neumann-converges-iff",),
         counterexample=Counterexample("criterion-unsigned", _NEGATIVE_LR_NEUMANN, found_by="example"),
     ),
@@ -550,15 +698,15 @@ register(
         id="tilde-theta-as-written",
         title="The draft's shifted point: the sign of the label term",
         statement=r"$\tilde\theta := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$, with "
-                  r"$l(v) = (v\cdot x)x$.",
+        r"$l(v) = (v\cdot x)x$.",
         source=SECTION,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
+        assumptions=("linear regression, theta, x in R^p, any p; y in R", "lr in R, the draft's domain (either sign)"),
         quote=r"$\tilde{\theta} := \Phi_z(\theta) + \lambda y x = \theta - \lambda l(\theta)$",
         interpretation="Read with the draft's own l (the linear part of g_z, 'g_z(theta) = l(theta) - y x'). Since "
-                       "Phi_z(theta) = theta - lr l(theta) + lr y x, the two sides differ by 2 lr y x: the label term "
-                       "must be subtracted. The package's inversion lemmas (lr-inverse-iff, neumann-*) use the "
-                       "corrected point theta~ = theta_{t+1} - lr y x and say so in their statements.",
+        "Phi_z(theta) = theta - lr l(theta) + lr y x, the two sides differ by 2 lr y x: the label term "
+        "must be subtracted. The package's inversion lemmas (lr-inverse-iff, neumann-*) use the "
+        "corrected point theta~ = theta_{t+1} - lr y x and say so in their statements.",
         checks=(oracle_property("definition-60-digits", linear_points(), _tilde_as_written),),
         corrected_by=("tilde-theta-corrected",),
         counterexample=Counterexample("definition-60-digits", {"theta": [0.0], "x": [1.0], "y": 1.0, "lr": 1.0}),
@@ -567,30 +715,44 @@ register(
         id="tilde-theta-corrected",
         title="The shifted point with the label term subtracted",
         statement=r"$\Phi_z(\theta) - \lambda y x = \theta - \lambda l(\theta)$; the draft's "
-                  r"$\Phi_z(\theta) + \lambda y x$ exceeds it by $2\lambda y x$.",
+        r"$\Phi_z(\theta) + \lambda y x$ exceeds it by $2\lambda y x$.",
         source=SECTION,
         as_written=False,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)"),
-        checks=(SympyProof("identity", _prove_tilde_corrected,
-                           "sympy identity on draft_step, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
-                           "that suffices for every p)",
-                           coverage=vectors_span(2)),
-                oracle_property("identity-60-digits", linear_points(), _tilde_corrected)),
+        assumptions=("linear regression, theta, x in R^p, any p; y in R", "lr in R, the draft's domain (either sign)"),
+        checks=(
+            SympyProof(
+                "identity",
+                _prove_tilde_corrected,
+                "sympy identity on draft_step, dimension 2 (vectors theta, x; see theory.checking.building_blocks for why "
+                "that suffices for every p)",
+                coverage=vectors_span(2),
+            ),
+            oracle_property("identity-60-digits", linear_points(), _tilde_corrected),
+        ),
     ),
     Lemma(
         id="neumann-first-order",
         title="First-order truncation of the Neumann series",
         statement=r"$\Phi_z^{-1}(\theta_{t+1}) - (\tilde\theta + \lambda(\tilde\theta\cdot x)x) = "
-                  r"\frac{\lambda^2|x|^2}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x = O(\lambda^2)$.",
+        r"\frac{\lambda^2|x|^2}{1 - \lambda|x|^2}(\tilde\theta\cdot x)x = O(\lambda^2)$.",
         source=SECTION,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', "lr in R, the draft's domain (either sign)", 'lr|x|^2 != 1; O(lr^2) as lr -> 0 at fixed theta~, x'),
+        assumptions=(
+            "linear regression, theta, x in R^p, any p; y in R",
+            "lr in R, the draft's domain (either sign)",
+            "lr|x|^2 != 1; O(lr^2) as lr -> 0 at fixed theta~, x",
+        ),
         quote=r"\sum_{k=0}^{\infty} \lambda^k l^k (\tilde \theta) \approx \tilde{\theta} + \lambda (\tilde{\theta} \cdot x) x$",
         interpretation="The draft's '~=' is read as a first-order approximation in lr; the exact error is given.",
         uses=("neumann-converges-iff", "lr-inverse-iff"),
-        checks=(SympyProof("error-formula", _prove_first_order,
-                           "sympy on draft_inverse_step, dimension 2 (vectors theta~, x), and the limit of error/lr^2 at fixed theta~",
-                           coverage=vectors_span(2)),),
+        checks=(
+            SympyProof(
+                "error-formula",
+                _prove_first_order,
+                "sympy on draft_inverse_step, dimension 2 (vectors theta~, x), and the limit of error/lr^2 at fixed theta~",
+                coverage=vectors_span(2),
+            ),
+        ),
     ),
     Lemma(
         id="step-non-injective",
@@ -598,13 +760,18 @@ register(
         statement=r"If $\lambda|x|^2 = 1$ then $\Phi_z(\theta + sx) = \Phi_z(\theta)$ for all $s\in\mathbb{R}$.",
         source=SECTION,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', 'lr|x|^2 = 1 (so lr > 0, x != 0)', 's in R'),
+        assumptions=("linear regression, theta, x in R^p, any p; y in R", "lr|x|^2 = 1 (so lr > 0, x != 0)", "s in R"),
         quote=r"Furthermore, $\Phi_{z_t}$ may well be non-injective.",
         interpretation="The draft: 'Phi_{z_t} may well be non-injective'; made precise as: it happens already in "
-                       "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",
+        "linear regression, exactly at lr|x|^2 = 1 (Phi_z then projects onto the hyperplane theta.x = y).",
         uses=("lr-gradient-affine",),
-        checks=(SympyProof("collapse-along-x", _prove_non_injective,
-                           "sympy on draft_step with lr = 1/|x|^2, dimension 2 (vectors theta, x), symbolic s",
-                           coverage=vectors_span(2)),),
+        checks=(
+            SympyProof(
+                "collapse-along-x",
+                _prove_non_injective,
+                "sympy on draft_step with lr = 1/|x|^2, dimension 2 (vectors theta, x), symbolic s",
+                coverage=vectors_span(2),
+            ),
+        ),
     ),
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy
 
 from theory.checking.building_blocks import is_zero
-from theory.checking.registry import every_size, fixed_sizes, Lemma, SympyProof, register
+from theory.checking.registry import Lemma, SympyProof, every_size, fixed_sizes, register
 
 COMMUTE = "Inverting many gradient steps is hard since they don't commute"
 EASY = f"{COMMUTE} / Easier cases where gradient steps might almost commute"
@@ -36,8 +36,13 @@ def _prove_epoch_expansion() -> bool:
     lr = sympy.Symbol("lambda", real=True)
     before = theta - lr * s_op * theta + lr**2 * r_op * theta + lr * b + lr**2 * s  # M theta + c
     after = before - lr * proj * before + lr * v
-    expected = (theta - lr * (s_op + proj) * theta + lr**2 * (r_op + proj * s_op - lr * proj * r_op) * theta
-                + lr * (b + v) + lr**2 * (s - proj * b - lr * proj * s))
+    expected = (
+        theta
+        - lr * (s_op + proj) * theta
+        + lr**2 * (r_op + proj * s_op - lr * proj * r_op) * theta
+        + lr * (b + v)
+        + lr**2 * (s - proj * b - lr * proj * s)
+    )
     # base: one point is theta - lr P theta + lr v, the form with S = P, b = v, R = s = 0
     first = theta - lr * proj * theta + lr * v
     base = is_zero(first - (theta - lr * proj * theta + lr**2 * 0 * theta + lr * v + lr**2 * 0))
@@ -63,7 +68,9 @@ def _prove_resolvent_any_size() -> bool:
     s_op, r_op, s_inv, w_op, b, s = sympy.symbols("S R Sinv W b s", commutative=False)
     lr = sympy.Symbol("lambda", real=True)
     gap = w_op * (b + lr * s) - w_op * (s_op - lr * r_op) * s_inv * b
-    return is_zero(sympy.expand((sympy.expand(gap) - sympy.expand(lr * w_op * (s + r_op * s_inv * b))).subs(s_op * s_inv, 1)))
+    return is_zero(
+        sympy.expand((sympy.expand(gap) - sympy.expand(lr * w_op * (s + r_op * s_inv * b))).subs(s_op * s_inv, 1))
+    )
 
 
 def _prove_batch_of_one() -> bool:
@@ -88,29 +95,41 @@ register(
         id="asymptotic-commutativity-vanishing-step",
         title="Convex least squares: with vanishing steps every order converges to the same optimum",
         statement=r"For least squares with a unique minimiser ($S = \sum_i x_ix_i^\top$ invertible) and cyclic steps in any "
-                  r"order, the epoch map is $M = I - \lambda S + O(\lambda^2)$, $c = \lambda b + O(\lambda^2)$ with "
-                  r"$b = \sum_i y_ix_i$ for every order, so every order's epoch-end limit tends to the minimiser "
-                  r"$S^{-1}b$ as $\lambda \to 0$.",
+        r"order, the epoch map is $M = I - \lambda S + O(\lambda^2)$, $c = \lambda b + O(\lambda^2)$ with "
+        r"$b = \sum_i y_ix_i$ for every order, so every order's epoch-end limit tends to the minimiser "
+        r"$S^{-1}b$ as $\lambda \to 0$.",
         source=EASY,
         as_written=True,
-        assumptions=('least squares with S = sum x_i x_i^T invertible', 'lr -> 0; cyclic orders'),
+        assumptions=("least squares with S = sum x_i x_i^T invertible", "lr -> 0; cyclic orders"),
         quote=CONVEX_QUOTE,
         claim="single-minimum-order-free",
         reading="steps decaying to 0 (lr -> 0)",
         interpretation="'Asymptotic commutativity is true for convex models' read with step sizes that vanish, as in "
-                       "the convergence theory of SGD: holds for least squares with a unique minimiser. With a "
-                       "constant step it fails (single-minimum-order-free, inconsistent-order-gap: O(lr) apart).",
+        "the convergence theory of SGD: holds for least squares with a unique minimiser. With a "
+        "constant step it fails (single-minimum-order-free, inconsistent-order-gap: O(lr) apart).",
         uses=("inconsistent-order-gap", "consistent-order-free"),
-        checks=(SympyProof("epoch-expansion", _prove_epoch_expansion,
-                           "sympy, noncommutative symbols: induction step on the points of an epoch",
-                           coverage=every_size("all n, all p (induction; noncommutative operators)")),
-                SympyProof("resolvent-any-size", _prove_resolvent_any_size,
-                           "sympy, noncommutative symbols (every p): theta(lr) - S^{-1} b = lr W (s + R S^{-1} b), "
-                           "W = (S - lr R)^{-1} bounded near 0 by the Neumann series",
-                           coverage=every_size("all p (noncommutative operators)")),
-                SympyProof("vanishing-step-limit", _prove_vanishing_step_limit,
-                           "cross-check: sympy limit lr -> 0 in p = 2 with generic S, R, b, s",
-                           coverage=fixed_sizes("p = 2"), cross_check=True)),
+        checks=(
+            SympyProof(
+                "epoch-expansion",
+                _prove_epoch_expansion,
+                "sympy, noncommutative symbols: induction step on the points of an epoch",
+                coverage=every_size("all n, all p (induction; noncommutative operators)"),
+            ),
+            SympyProof(
+                "resolvent-any-size",
+                _prove_resolvent_any_size,
+                "sympy, noncommutative symbols (every p): theta(lr) - S^{-1} b = lr W (s + R S^{-1} b), "
+                "W = (S - lr R)^{-1} bounded near 0 by the Neumann series",
+                coverage=every_size("all p (noncommutative operators)"),
+            ),
+            SympyProof(
+                "vanishing-step-limit",
+                _prove_vanishing_step_limit,
+                "cross-check: sympy limit lr -> 0 in p = 2 with generic S, R, b, s",
+                coverage=fixed_sizes("p = 2"),
+                cross_check=True,
+            ),
+        ),
     ),
     Lemma(
         id="asymptotic-commutativity-networks",
@@ -118,65 +137,80 @@ register(
         statement=r"For non-convex networks, different orders of the optimization steps converge to different optima.",
         source=EASY,
         as_written=True,
-        assumptions=('non-convex networks',),
+        assumptions=("non-convex networks",),
         quote=CONVEX_QUOTE,
         claim="single-minimum-order-free",
         reading="complex neural networks",
         interpretation="A claim about networks: open. `python -m sims run order-dependence` measures how far apart "
-                       "the models trained in different orders end.",
+        "the models trained in different orders end.",
         uses=("asymptotic-commutativity-vanishing-step",),
     ),
     Lemma(
         id="batched-reduction",
         title="Unlearning from a batch is at least as hard as non-batched unlearning",
         statement=r"A mean-aggregated batch step with $B = 1$ is the per-example step $\Phi_z$, so non-batched training is "
-                  r"batched training with $B = 1$: an exact unlearner for every batched run is one for every "
-                  r"non-batched run.",
+        r"batched training with $B = 1$: an exact unlearner for every batched run is one for every "
+        r"non-batched run.",
         source=BATCHES,
         as_written=True,
-        assumptions=('mean-aggregated batch steps', 'B = 1 gives the per-example step'),
+        assumptions=("mean-aggregated batch steps", "B = 1 gives the per-example step"),
         quote=r"Therefore, unlearning in a non-batched framework reduces to the batched case, meaning that unlearning "
-              r"specific points from a batch is at least as hard as in the non-batched version.",
+        r"specific points from a batch is at least as hard as in the non-batched version.",
         interpretation="The reduction the sentence states, made explicit: the non-batched problem is the special case "
-                       "B = 1 of the batched one. That is all 'at least as hard' asserts; it does not say batches are "
-                       "strictly harder. (The sentence's 'Therefore' rests on poison-gradient-unknowable, judged there.)",
+        "B = 1 of the batched one. That is all 'at least as hard' asserts; it does not say batches are "
+        "strictly harder. (The sentence's 'Therefore' rests on poison-gradient-unknowable, judged there.)",
         uses=("batch-mean-step",),
-        checks=(SympyProof("batch-of-one", _prove_batch_of_one, "sympy Sum with B = 1, one coordinate",
-                           coverage=every_size("all p (the statement's B = 1, coordinatewise)")),),
+        checks=(
+            SympyProof(
+                "batch-of-one",
+                _prove_batch_of_one,
+                "sympy Sum with B = 1, one coordinate",
+                coverage=every_size("all p (the statement's B = 1, coordinatewise)"),
+            ),
+        ),
     ),
     Lemma(
         id="approx-small-shift",
         title="Most approximate unlearning methods only induce a small shift on the model",
         statement=r"Approximate unlearning methods move the trained model by little compared with the bias the forget set "
-                  r"created.",
+        r"created.",
         source=APPROXIMATE,
         as_written=True,
-        assumptions=('approximate unlearning methods on networks',),
+        assumptions=("approximate unlearning methods on networks",),
         quote=SHIFT_QUOTE,
         claim="approx-small-shift",
         reading="approximate unlearning methods on networks (empirical, cites Pawelczyk et al.)",
         interpretation="An empirical observation about methods on networks, cited from Pawelczyk et al.: open. "
-                       "`python -m empirical run ascent-error` measures ascent shifts on networks.",
+        "`python -m empirical run ascent-error` measures ascent shifts on networks.",
         uses=("approx-small-shift-linear",),
     ),
     Lemma(
         id="approx-small-shift-linear",
         title="Gradient ascent at a small unlearning rate moves the model by a fraction of the shift needed",
         statement=r"Linear regression, $0 < q = \lambda|x|^2 < 1$: an ascent step at rate $0 < \mu \le \lambda$ moves "
-                  r"$\theta_1$ by $\mu\,g_z(\theta_1) = \frac{\mu}{\mu^\ast}(\theta_0 - \theta_1)$ with "
-                  r"$\frac{\mu}{\mu^\ast} = \frac{\mu(1-q)}{\lambda} \le 1 - q < 1$.",
+        r"$\theta_1$ by $\mu\,g_z(\theta_1) = \frac{\mu}{\mu^\ast}(\theta_0 - \theta_1)$ with "
+        r"$\frac{\mu}{\mu^\ast} = \frac{\mu(1-q)}{\lambda} \le 1 - q < 1$.",
         source=APPROXIMATE,
         as_written=True,
-        assumptions=('linear regression, theta, x in R^p, any p; y in R', '0 < q = lr|x|^2 < 1 (so lr > 0)', '0 < mu <= lr'),
+        assumptions=(
+            "linear regression, theta, x in R^p, any p; y in R",
+            "0 < q = lr|x|^2 < 1 (so lr > 0)",
+            "0 < mu <= lr",
+        ),
         quote=SHIFT_QUOTE,
         claim="approx-small-shift",
         reading="gradient ascent with an unlearning rate below the learning rate (linear regression)",
         interpretation="The draft's setting for gradient ascent ('a much smaller unlearning rate than the learning "
-                       "rate'): the shift is a fixed fraction, below 1 - q, of the one exact unlearning needs. Holds.",
+        "rate'): the shift is a fixed fraction, below 1 - q, of the one exact unlearning needs. Holds.",
         uses=("ascent-exact-rate",),
-        checks=(SympyProof("fraction-of-needed-shift", _prove_small_shift_fraction,
-                           "sympy: mu / mu* = mu (1 - q) / lr with mu = lr t, q = 1 - u (t in (0, 1], u in (0, 1)); "
-                           "the shift identity itself is ascent-exact-rate's partial-rate-shift",
-                           coverage=every_size("size-free: scalar identity")),),
+        checks=(
+            SympyProof(
+                "fraction-of-needed-shift",
+                _prove_small_shift_fraction,
+                "sympy: mu / mu* = mu (1 - q) / lr with mu = lr t, q = 1 - u (t in (0, 1], u in (0, 1)); "
+                "the shift identity itself is ascent-exact-rate's partial-rate-shift",
+                coverage=every_size("size-free: scalar identity"),
+            ),
+        ),
     ),
 )

@@ -19,13 +19,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.support.validation import (MAX_ITERATIONS, check_finite_scalar, check_learning_rate, check_positive_int,
-                               check_vector)
+from theory.support.validation import (
+    MAX_ITERATIONS,
+    check_finite_scalar,
+    check_learning_rate,
+    check_positive_int,
+    check_vector,
+)
 
 __all__ = [
-    "residual", "loss", "gradient", "hessian", "descent_step", "ascent_step", "descent_then_ascent",
-    "ascent_error_closed_form", "exact_ascent_rate", "inverse_step", "neumann_inverse",
-    "fixed_point_inverse", "commutator", "commutator_closed_form", "hyperplane_projection",
+    "residual",
+    "loss",
+    "gradient",
+    "hessian",
+    "descent_step",
+    "ascent_step",
+    "descent_then_ascent",
+    "ascent_error_closed_form",
+    "exact_ascent_rate",
+    "inverse_step",
+    "neumann_inverse",
+    "fixed_point_inverse",
+    "commutator",
+    "commutator_closed_form",
+    "hyperplane_projection",
 ]
 
 
@@ -205,9 +222,14 @@ def hyperplane_projection(theta, x, y) -> np.ndarray:
     theta, x, y = _point(theta, x, y)
     norm_squared = float(np.dot(x, x))
     if norm_squared == 0:
-        raise ValueError("x must be non-zero: the hyperplane theta . x = y is undefined for x = 0"
-                         if not np.any(x) else "x is too small: |x|^2 underflows to 0 in float64; rescale x and y")
+        raise ValueError(
+            "x must be non-zero: the hyperplane theta . x = y is undefined for x = 0"
+            if not np.any(x)
+            else "x is too small: |x|^2 underflows to 0 in float64; rescale x and y"
+        )
     if norm_squared < np.finfo(np.float64).tiny:
-        raise ValueError(f"x is too small: |x|^2 = {norm_squared:.3e} is subnormal in float64, so dividing by it loses "
-                         "precision; rescale x and y")
+        raise ValueError(
+            f"x is too small: |x|^2 = {norm_squared:.3e} is subnormal in float64, so dividing by it loses "
+            "precision; rescale x and y"
+        )
     return theta - gradient_core(theta, x, y) / norm_squared

@@ -31,7 +31,13 @@ from scipy.special import expit
 from theory.support.validation import check_finite_scalar, check_learning_rate, check_vector
 
 __all__ = [
-    "margin", "loss", "gradient", "hessian", "hessian_vector_product", "descent_step", "ascent_step",
+    "margin",
+    "loss",
+    "gradient",
+    "hessian",
+    "hessian_vector_product",
+    "descent_step",
+    "ascent_step",
     "check_label",
 ]
 

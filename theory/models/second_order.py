@@ -23,7 +23,7 @@ dtype-generic (float64 arrays or object arrays of ``mpmath.mpf``); the public fu
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -41,8 +41,9 @@ def ascent_error_prediction_core(gradient: Gradient, hvp: HessianVectorProduct, 
     return -(lr**2) * hvp(theta, gradient(theta))
 
 
-def commutator_prediction_core(gradient_a: Gradient, hvp_a: HessianVectorProduct,
-                               gradient_b: Gradient, hvp_b: HessianVectorProduct, theta, lr):
+def commutator_prediction_core(
+    gradient_a: Gradient, hvp_a: HessianVectorProduct, gradient_b: Gradient, hvp_b: HessianVectorProduct, theta, lr
+):
     """lr^2 (H_B g_A - H_A g_B) at theta: the prediction of Phi_B(Phi_A(theta)) - Phi_A(Phi_B(theta))."""
     return lr**2 * (hvp_b(theta, gradient_a(theta)) - hvp_a(theta, gradient_b(theta)))
 
@@ -80,18 +81,24 @@ def _setup(theta, lr):
 def ascent_error_prediction(gradient: Gradient, hvp: HessianVectorProduct, theta, lr) -> np.ndarray:
     """Second-order prediction -lr^2 H(theta) g(theta) of the ascent error theta_2 - theta_0."""
     theta, lr, dim = _setup(theta, lr)
-    return ascent_error_prediction_core(_checked_callable(gradient, "gradient", dim),
-                                        _checked_callable(hvp, "hvp", dim), theta, lr)
+    return ascent_error_prediction_core(
+        _checked_callable(gradient, "gradient", dim), _checked_callable(hvp, "hvp", dim), theta, lr
+    )
 
 
-def commutator_prediction(gradient_a: Gradient, hvp_a: HessianVectorProduct,
-                          gradient_b: Gradient, hvp_b: HessianVectorProduct, theta, lr) -> np.ndarray:
+def commutator_prediction(
+    gradient_a: Gradient, hvp_a: HessianVectorProduct, gradient_b: Gradient, hvp_b: HessianVectorProduct, theta, lr
+) -> np.ndarray:
     """Second-order prediction lr^2 (H_B g_A - H_A g_B) of Phi_B(Phi_A(theta)) - Phi_A(Phi_B(theta))."""
     theta, lr, dim = _setup(theta, lr)
     return commutator_prediction_core(
-        _checked_callable(gradient_a, "gradient_a", dim), _checked_callable(hvp_a, "hvp_a", dim),
-        _checked_callable(gradient_b, "gradient_b", dim), _checked_callable(hvp_b, "hvp_b", dim),
-        theta, lr)
+        _checked_callable(gradient_a, "gradient_a", dim),
+        _checked_callable(hvp_a, "hvp_a", dim),
+        _checked_callable(gradient_b, "gradient_b", dim),
+        _checked_callable(hvp_b, "hvp_b", dim),
+        theta,
+        lr,
+    )
 
 
 def ascent_error_exact(gradient: Gradient, theta, lr) -> np.ndarray:
@@ -103,5 +110,6 @@ def ascent_error_exact(gradient: Gradient, theta, lr) -> np.ndarray:
 def commutator_exact(gradient_a: Gradient, gradient_b: Gradient, theta, lr) -> np.ndarray:
     """The exact commutator Phi_B(Phi_A(theta)) - Phi_A(Phi_B(theta)) of two gradient steps."""
     theta, lr, dim = _setup(theta, lr)
-    return commutator_exact_core(_checked_callable(gradient_a, "gradient_a", dim),
-                                 _checked_callable(gradient_b, "gradient_b", dim), theta, lr)
+    return commutator_exact_core(
+        _checked_callable(gradient_a, "gradient_a", dim), _checked_callable(gradient_b, "gradient_b", dim), theta, lr
+    )

@@ -31,16 +31,30 @@ import bisect
 import json
 import re
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from theory.paper.draft import default_draft_path, find_quote, find_quotes, normalise
 from theory.checking.registry import Lemma, registry
 from theory.paper.annotation import Anchor, Annotation, figure_links, relative_href
+from theory.paper.draft import default_draft_path, find_quote, find_quotes, normalise
 
-__all__ = ["DEFAULT_OUT", "DraftError", "Anchor", "Annotation", "normalise", "find_quote", "default_draft_path",
-           "read_draft", "figure_links", "relative_href",
-           "locate_quotes", "math_sentences", "annotate", "register_command"]
+__all__ = [
+    "DEFAULT_OUT",
+    "DraftError",
+    "Anchor",
+    "Annotation",
+    "normalise",
+    "find_quote",
+    "default_draft_path",
+    "read_draft",
+    "figure_links",
+    "relative_href",
+    "locate_quotes",
+    "math_sentences",
+    "annotate",
+    "register_command",
+]
 
 DEFAULT_OUT = Path("results") / "annotate"
 #: Largest draft read without --max-size, in MiB (a 50 MB draft grew annotate past 2 GB of memory).
@@ -66,14 +80,18 @@ def read_draft(path: str | Path, max_mib: float = DEFAULT_MAX_MIB) -> str:
         raise DraftError(f"--max-size {max_mib}: give a size in MiB > 0")
     size = path.stat().st_size
     if size > max_mib * 2**20:
-        raise DraftError(f"draft {path} holds {size / 2**20:,.1f} MiB, over the limit of {max_mib:g} MiB; "
-                         f"pass --max-size {int(size / 2**20) + 1} to annotate it anyway")
+        raise DraftError(
+            f"draft {path} holds {size / 2**20:,.1f} MiB, over the limit of {max_mib:g} MiB; "
+            f"pass --max-size {int(size / 2**20) + 1} to annotate it anyway"
+        )
     data = path.read_bytes()
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is no part of the text
     except UnicodeDecodeError as error:
-        raise DraftError(f"draft {path} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
-                         "save it as UTF-8 and run again") from None
+        raise DraftError(
+            f"draft {path} is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save it as UTF-8 and run again"
+        ) from None
 
 
 def locate_quotes(draft_text: str, lemmas: Sequence[Lemma]) -> tuple[list[Anchor], list[Lemma]]:
@@ -106,7 +124,7 @@ def math_sentences(draft_text: str) -> list[tuple[int, int]]:
     masked = list(draft_text)
     for pattern in (_CODE, _MATH):
         for match in pattern.finditer(draft_text):
-            masked[match.start():match.end()] = "x" * (match.end() - match.start())
+            masked[match.start() : match.end()] = "x" * (match.end() - match.start())
     masked_text = "".join(masked)
     spans, cursor = [], 0
     boundaries: list[re.Match[str] | None] = [*_BOUNDARY.finditer(masked_text), None]
@@ -131,9 +149,12 @@ def _coverage(draft_text: str, anchors: Sequence[Anchor]) -> dict[str, Any]:
         first = bisect.bisect_left(starts, end)  # anchors starting before the sentence's end
         if any(anchor.end > start for anchor in anchors[:first]):
             checked += 1
-    return {"mathematical_sentences": len(sentences), "with_a_marked_claim": checked,
-            "counted_by": "theory.paper.annotate.math_sentences (sentences that hold a formula, and displayed formulas)",
-            "inventory": inventory_coverage()}
+    return {
+        "mathematical_sentences": len(sentences),
+        "with_a_marked_claim": checked,
+        "counted_by": "theory.paper.annotate.math_sentences (sentences that hold a formula, and displayed formulas)",
+        "inventory": inventory_coverage(),
+    }
 
 
 # ----------------------------------------------------------------------------- statuses and links
@@ -149,8 +170,15 @@ def _measurements(results: Path, checks: Sequence[str]) -> tuple[dict[str, Any],
         return {}, f"could not read measurements from {results}: {type(error).__name__}: {error}"
 
 
-def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], profile: str | None,
-            record_path: Path | None, results: Path, progress: bool) -> Annotation:
+def collect(
+    draft_path: Path,
+    draft_text: str,
+    lemmas: Mapping[str, Lemma],
+    profile: str | None,
+    record_path: Path | None,
+    results: Path,
+    progress: bool,
+) -> Annotation:
     """Locate the quotes and resolve the statuses of the lemmas a note mentions (quoted, readings, corrections)."""
     from theory.checking.verify import resolve_entries
 
@@ -161,15 +189,18 @@ def collect(draft_path: Path, draft_text: str, lemmas: Mapping[str, Lemma], prof
     origin = "no lemma: nothing to evaluate"
     if anchors or stale:  # every lemma: the banner's scorecard (theory.paper.scorecard) counts them all
         entries, origin = resolve_entries(list(lemmas.values()), profile, record_path, progress)
-    annotation = Annotation(draft_path, draft_text, lemmas, anchors, stale, entries, origin,
-                            _coverage(draft_text, anchors))
+    annotation = Annotation(
+        draft_path, draft_text, lemmas, anchors, stale, entries, origin, _coverage(draft_text, anchors)
+    )
     resolved = time.perf_counter()
     open_ids = [anchor.lemma_id for anchor in anchors if annotation.status(anchor.lemma_id) == "open"]
     if open_ids:
         checks = dict.fromkeys(name for lemma_id in open_ids for name in entries[lemma_id].get("empirical") or ())
         annotation.measurements, annotation.measurement_note = _measurements(results, list(checks))
-    annotation.seconds = {"statuses": round(resolved - started, 3),
-                          "measurements": round(time.perf_counter() - resolved, 3)}
+    annotation.seconds = {
+        "statuses": round(resolved - started, 3),
+        "measurements": round(time.perf_counter() - resolved, 3),
+    }
     return annotation
 
 
@@ -182,22 +213,36 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: str | None = None,
-             record_path: str | Path | None = None, results: str | Path = "results",
-             lemmas: Mapping[str, Lemma] | None = None, progress: bool = False,
-             max_mib: float = DEFAULT_MAX_MIB) -> dict[str, Any]:
+def annotate(
+    draft: str | Path,
+    out_dir: str | Path = DEFAULT_OUT,
+    *,
+    profile: str | None = None,
+    record_path: str | Path | None = None,
+    results: str | Path = "results",
+    lemmas: Mapping[str, Lemma] | None = None,
+    progress: bool = False,
+    max_mib: float = DEFAULT_MAX_MIB,
+) -> dict[str, Any]:
     """Write the annotated draft (HTML, Markdown, summary JSON) under ``out_dir``; return the summary.
 
     A draft above ``max_mib`` MiB is refused (:func:`read_draft`)."""
-    from theory.paper.annotate_render import render_html, render_annotated_markdown
+    from theory.paper.annotate_render import render_annotated_markdown, render_html
     from theory.support.provenance import provenance
 
     started = time.perf_counter()
     draft_path = Path(draft)
     text = read_draft(draft_path, max_mib)
     out_dir, results = Path(out_dir), Path(results)
-    annotation = collect(draft_path, text, registry() if lemmas is None else lemmas, profile,
-                         None if record_path is None else Path(record_path), results, progress)
+    annotation = collect(
+        draft_path,
+        text,
+        registry() if lemmas is None else lemmas,
+        profile,
+        None if record_path is None else Path(record_path),
+        results,
+        progress,
+    )
     resolved = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     page, failures = render_html(annotation, out_dir, results)
@@ -205,20 +250,34 @@ def annotate(draft: str | Path, out_dir: str | Path = DEFAULT_OUT, *, profile: s
     md_path = _write(out_dir / MARKDOWN_NAME, render_annotated_markdown(annotation, out_dir, results))
     rendered = time.perf_counter()
     summary = {
-        "draft": str(draft_path), "html": str(html_path), "markdown": str(md_path),
-        "quoted_lemmas": len(annotation.anchors) + len(annotation.stale), "marked": len(annotation.anchors),
-        "counts": annotation.counts(), "coverage": annotation.coverage, "statuses_from": annotation.origin,
+        "draft": str(draft_path),
+        "html": str(html_path),
+        "markdown": str(md_path),
+        "quoted_lemmas": len(annotation.anchors) + len(annotation.stale),
+        "marked": len(annotation.anchors),
+        "counts": annotation.counts(),
+        "coverage": annotation.coverage,
+        "statuses_from": annotation.origin,
         "scorecard": annotation.scorecard().as_dict(),
         "marked_lemmas": {anchor.lemma_id: annotation.status(anchor.lemma_id) for anchor in annotation.anchors},
         "repeated_quotes": {a.lemma_id: a.occurrences for a in annotation.anchors if a.occurrences > 1},
         "stale_quotes": [{"id": lemma.id, "quote": lemma.quote} for lemma in annotation.stale],
         "math_not_converted": failures,
-        "seconds": {**annotation.seconds,
-                    "reading_and_quotes": round(resolved - started - sum(annotation.seconds.values()), 3),
-                    "rendering": round(rendered - resolved, 3)},
+        "seconds": {
+            **annotation.seconds,
+            "reading_and_quotes": round(resolved - started - sum(annotation.seconds.values()), 3),
+            "rendering": round(rendered - resolved, 3),
+        },
     }
-    summary["provenance"] = provenance(None, {"draft": str(draft_path), "out": str(out_dir), "profile": profile,
-                                              "record": None if record_path is None else str(record_path)})
+    summary["provenance"] = provenance(
+        None,
+        {
+            "draft": str(draft_path),
+            "out": str(out_dir),
+            "profile": profile,
+            "record": None if record_path is None else str(record_path),
+        },
+    )
     _write(out_dir / SUMMARY_NAME, json.dumps(summary, indent=1, default=str) + "\n")
     return summary
 
@@ -230,22 +289,35 @@ def _run(args: argparse.Namespace) -> int:
     record = None if args.no_record else Path(args.record or DEFAULT_RECORD)
     if args.draft is None:
         args.draft = default_draft_path()  # when absent, read_draft names the expected place
-    summary = annotate(args.draft, args.out, profile=args.profile, record_path=record, results=args.results,
-                       progress=not args.no_progress, max_mib=args.max_size)
+    summary = annotate(
+        args.draft,
+        args.out,
+        profile=args.profile,
+        record_path=record,
+        results=args.results,
+        progress=not args.no_progress,
+        max_mib=args.max_size,
+    )
     counts = ", ".join(f"{count} {status}" for status, count in summary["counts"].items()) or "none"
     coverage = summary["coverage"]
-    print(f"wrote {summary['html']}\nwrote {summary['markdown']}\n"
-          f"{summary['marked']} of {summary['quoted_lemmas']} quoted lemmas marked: {counts}. "
-          f"Statuses: {summary['statuses_from']}.\n{summary['scorecard']['text']}\n"
-          f"{coverage['mathematical_sentences']} mathematical sentences, {coverage['with_a_marked_claim']} "
-          f"with a marked claim. Rendering took {summary['seconds']['rendering']:.2f} s (statuses "
-          f"{summary['seconds']['statuses']:.2f} s, measurements {summary['seconds']['measurements']:.2f} s).")
+    print(
+        f"wrote {summary['html']}\nwrote {summary['markdown']}\n"
+        f"{summary['marked']} of {summary['quoted_lemmas']} quoted lemmas marked: {counts}. "
+        f"Statuses: {summary['statuses_from']}.\n{summary['scorecard']['text']}\n"
+        f"{coverage['mathematical_sentences']} mathematical sentences, {coverage['with_a_marked_claim']} "
+        f"with a marked claim. Rendering took {summary['seconds']['rendering']:.2f} s (statuses "
+        f"{summary['seconds']['statuses']:.2f} s, measurements {summary['seconds']['measurements']:.2f} s)."
+    )
     if summary["math_not_converted"]:
-        print(f"{len(summary['math_not_converted'])} formula(s) not converted to MathML (shown as LaTeX): "
-              + "; ".join(summary["math_not_converted"]))
+        print(
+            f"{len(summary['math_not_converted'])} formula(s) not converted to MathML (shown as LaTeX): "
+            + "; ".join(summary["math_not_converted"])
+        )
     if summary["stale_quotes"]:
-        print(f"{len(summary['stale_quotes'])} quote(s) no longer occur in {args.draft}: "
-              + ", ".join(item["id"] for item in summary["stale_quotes"]))
+        print(
+            f"{len(summary['stale_quotes'])} quote(s) no longer occur in {args.draft}: "
+            + ", ".join(item["id"] for item in summary["stale_quotes"])
+        )
         return 1 if args.strict else 0
     return 0
 
@@ -254,21 +326,38 @@ def register_command(commands: Any) -> argparse.ArgumentParser:
     """Add ``annotate`` to the subcommands of ``python -m theory``."""
     from theory.checking.profiles import PROFILES
 
-    command = commands.add_parser("annotate", help="the draft as HTML and Markdown, each claim marked with its verdict",
-                                  description=__doc__.split("\n\n")[0])
-    command.add_argument("draft", metavar="DRAFT.md", nargs="?", default=None,
-                        help="the draft's Markdown (default $NONCOMMUTE_DRAFT, or shared/paper/draft.md beside "
-                             "the repository or above it)")
+    command = commands.add_parser(
+        "annotate",
+        help="the draft as HTML and Markdown, each claim marked with its verdict",
+        description=__doc__.split("\n\n")[0],
+    )
+    command.add_argument(
+        "draft",
+        metavar="DRAFT.md",
+        nargs="?",
+        default=None,
+        help="the draft's Markdown (default $NONCOMMUTE_DRAFT, or shared/paper/draft.md beside "
+        "the repository or above it)",
+    )
     command.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
     command.add_argument("--strict", action="store_true", help="exit 1 when a quote no longer occurs in the draft")
     command.add_argument("--results", default="results", help="folder of sims/empirical results (default results)")
     command.add_argument("--record", default=None, help="verification record to read (default docs/verification.json)")
     command.add_argument("--no-record", action="store_true", help="ignore the record: run the checks now")
-    command.add_argument("--profile", choices=sorted(PROFILES), default=None,
-                         help="Hypothesis profile for lemmas the record lacks (default: dev, or ci when $CI is set)")
+    command.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=None,
+        help="Hypothesis profile for lemmas the record lacks (default: dev, or ci when $CI is set)",
+    )
     command.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    command.add_argument("--max-size", type=float, default=DEFAULT_MAX_MIB, metavar="MIB",
-                         help=f"largest draft to read, in MiB (default {DEFAULT_MAX_MIB:g}; rendering a 1 MiB draft "
-                              "takes about 15 s and 200 MiB of memory)")
+    command.add_argument(
+        "--max-size",
+        type=float,
+        default=DEFAULT_MAX_MIB,
+        metavar="MIB",
+        help=f"largest draft to read, in MiB (default {DEFAULT_MAX_MIB:g}; rendering a 1 MiB draft "
+        "takes about 15 s and 200 MiB of memory)",
+    )
     command.set_defaults(handler=_run)
     return command

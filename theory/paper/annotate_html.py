@@ -27,13 +27,22 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from theory.paper.lemma_graph import BORDERS, FILLS
 
-__all__ = ["OPEN_BASE", "CLOSE_BASE", "STATUS_COLOURS", "inject_markers", "render_markdown", "place_claims",
-           "render_inline", "page"]
+__all__ = [
+    "OPEN_BASE",
+    "CLOSE_BASE",
+    "STATUS_COLOURS",
+    "inject_markers",
+    "render_markdown",
+    "place_claims",
+    "render_inline",
+    "page",
+]
 
 OPEN_BASE, CLOSE_BASE, MARKER_LIMIT = 0xE000, 0xEC00, 0x0C00
 
@@ -48,9 +57,11 @@ STATUS_COLOURS = {
 }
 SYMBOLS = {"proved": "✔", "verified": "✔", "refuted": "✘", "open": "?", "error": "!", "unverified": "·"}
 
-_BLOCK_TAGS = frozenset("""address article aside blockquote details dialog dd div dl dt fieldset figcaption figure
+_BLOCK_TAGS = frozenset(
+    """address article aside blockquote details dialog dd div dl dt fieldset figcaption figure
 footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul
-""".split())
+""".split()
+)
 _VOID_TAGS = frozenset({"br", "hr", "img", "input", "meta", "link", "col", "wbr"})
 _MARKER = re.compile(f"[{chr(OPEN_BASE)}-{chr(CLOSE_BASE + MARKER_LIMIT - 1)}]")
 _TAG = re.compile(r"(<[^>]*>)")
@@ -111,7 +122,7 @@ def inject_markers(text: str, spans: Sequence[tuple[int, int]]) -> str:
         if start < end and text[start] == "$" and (start == 0 or text[start - 1] != "\\"):
             start += 2 if text.startswith("$$", start) and start + 2 <= end else 1
         if end > start and text[end - 1] == "$" and (end < 2 or text[end - 2] != "\\"):
-            end -= 2 if end - 2 >= start and text[end - 2:end] == "$$" else 1
+            end -= 2 if end - 2 >= start and text[end - 2 : end] == "$$" else 1
         # sort key: position, closings (0) before openings (1); openings: longer first; closings: later-opened first
         if end < start:
             end = start
@@ -155,8 +166,12 @@ def _parser() -> Any:
 
     parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     parser.use(dollarmath_plugin, double_inline=True)
-    for name, display in (("math_inline", False), ("math_inline_double", True), ("math_block", True),
-                          ("math_block_label", True)):
+    for name, display in (
+        ("math_inline", False),
+        ("math_inline_double", True),
+        ("math_block", True),
+        ("math_block_label", True),
+    ):
         parser.add_render_rule(name, _math_renderer(display))
     return parser
 
@@ -171,8 +186,13 @@ def render_markdown(source: str, failures: list[str] | None = None) -> str:
     """
     env = {"math_failures": [] if failures is None else failures}
     rendered = _parser().render(source, env)
-    return _ALERT.sub(lambda m: f'<blockquote class="alert alert-{m.group(1).lower()}">\n'
-                                f'<p><strong class="alert-title">{m.group(1).title()}</strong> ', rendered)
+    return _ALERT.sub(
+        lambda m: (
+            f'<blockquote class="alert alert-{m.group(1).lower()}">\n'
+            f'<p><strong class="alert-title">{m.group(1).title()}</strong> '
+        ),
+        rendered,
+    )
 
 
 def render_inline(source: str, failures: list[str] | None = None) -> str:
@@ -198,15 +218,19 @@ def place_claims(rendered: str, claims: Sequence[Mapping[str, str]]) -> str:
         if i in started:
             return f'<span class="claim st-{status}" data-part-of="{html.escape(claim["id"])}">'
         started.add(i)
-        title = html.escape(f'{claim["id"]} ({claim["status"]}): {claim.get("title", "")}')
-        return (f'<span class="claim st-{status}" data-lemma="{html.escape(claim["id"])}" data-status="{status}" '
-                f'title="{title}" tabindex="0">')
+        title = html.escape(f"{claim['id']} ({claim['status']}): {claim.get('title', '')}")
+        return (
+            f'<span class="claim st-{status}" data-lemma="{html.escape(claim["id"])}" data-status="{status}" '
+            f'title="{title}" tabindex="0">'
+        )
 
     def badge(i: int) -> str:
         claim = claims[i]
         status = claim["status"]
-        return (f'<a class="badge st-{html.escape(status)}" href="#note-{html.escape(claim["id"])}" '
-                f'data-note="{html.escape(claim["id"])}">{SYMBOLS.get(status, "·")}&#x202F;{html.escape(status)}</a>')
+        return (
+            f'<a class="badge st-{html.escape(status)}" href="#note-{html.escape(claim["id"])}" '
+            f'data-note="{html.escape(claim["id"])}">{SYMBOLS.get(status, "·")}&#x202F;{html.escape(status)}</a>'
+        )
 
     def resume() -> None:
         while pending:
@@ -370,9 +394,11 @@ def status_css() -> str:
 
 def page(title: str, banner: str, body: str, notes: str) -> str:
     """The whole HTML document (UTF-8, no external resource)."""
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{html.escape(title)}</title>\n<style>{_CSS}\n{status_css()}</style>\n</head>\n<body>\n<main>\n'
-            f'{banner}\n<article id="draft">\n{body}\n</article>\n'
-            f'<section id="notes">\n<h2>Notes: the lemmas behind each marked claim</h2>\n{notes}\n</section>\n'
-            f'</main>\n<div id="popover" role="dialog"></div>\n<script>{_JS}</script>\n</body>\n</html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}\n{status_css()}</style>\n</head>\n<body>\n<main>\n"
+        f'{banner}\n<article id="draft">\n{body}\n</article>\n'
+        f'<section id="notes">\n<h2>Notes: the lemmas behind each marked claim</h2>\n{notes}\n</section>\n'
+        f'</main>\n<div id="popover" role="dialog"></div>\n<script>{_JS}</script>\n</body>\n</html>\n'
+    )

@@ -8,9 +8,10 @@ HTML and Markdown. Both import this module; it imports neither.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from theory.checking.registry import Lemma
 
@@ -59,7 +60,7 @@ class Annotation:
         key = self.lemmas[lemma_id].claim_key
         return [lemma for lemma in self.lemmas.values() if lemma.claim_key == key and lemma.id != lemma_id]
 
-    def scorecard(self) -> "Scorecard":
+    def scorecard(self) -> Scorecard:
         """The scorecard (:mod:`theory.paper.scorecard`) of every lemma of this annotation."""
         from theory.paper.scorecard import scorecard_from_entries
 
@@ -83,8 +84,11 @@ def figure_links(entry: Mapping[str, Any], results: Path, out_dir: Path) -> list
     links: list[tuple[str, str]] = []
     for kind, names in (("sims", entry.get("sims") or ()), ("empirical", entry.get("empirical") or ())):
         for name in names:
-            figures = sorted((docs / "sims").glob(f"{name}.png")) if kind == "sims" else \
-                sorted((docs / "empirical").glob(f"{name}_*.png"))
+            figures = (
+                sorted((docs / "sims").glob(f"{name}.png"))
+                if kind == "sims"
+                else sorted((docs / "empirical").glob(f"{name}_*.png"))
+            )
             figures += sorted((results / name / "figures").glob("*.png"))
             links += [(f"{kind} {name}: {path.name}", relative_href(path, out_dir)) for path in figures]
             archived = docs / "empirical" / "results" / f"{name}.csv"

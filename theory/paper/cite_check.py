@@ -33,33 +33,75 @@ given (lemmas missing there are evaluated), else from running the cited and type
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from theory.checking.registry import get, registry
 from theory.checking.verify import resolve_entries
 from theory.paper.latex_source import effective_source, includes, strip_comments
 
-__all__ = ["Citation", "Paper", "strip_comments", "find_citations", "find_typeset", "find_labels", "read_paper",
-           "collect_citations", "typeset_labels", "undefined_problems", "citation_problems", "run_cite_check",
-           "CITABLE", "allows_open"]
+__all__ = [
+    "Citation",
+    "Paper",
+    "strip_comments",
+    "find_citations",
+    "find_typeset",
+    "find_labels",
+    "read_paper",
+    "collect_citations",
+    "typeset_labels",
+    "undefined_problems",
+    "citation_problems",
+    "run_cite_check",
+    "CITABLE",
+    "allows_open",
+]
 
 CITABLE = ("proved", "verified")
 # the paper's opt-in to citing open claims (typeset as "Conjecture"): the command, or the package option
-_ALLOW_OPEN = re.compile(r"\\noncommuteallowopen(?![A-Za-z])"
-                         r"|\\usepackage\s*\[[^\]]*\ballowopen\b[^\]]*\]\s*\{[^{}]*\bnoncommute\b[^{}]*\}")
+_ALLOW_OPEN = re.compile(
+    r"\\noncommuteallowopen(?![A-Za-z])"
+    r"|\\usepackage\s*\[[^\]]*\ballowopen\b[^\]]*\]\s*\{[^{}]*\bnoncommute\b[^{}]*\}"
+)
 # reference commands whose last mandatory argument is a comma-separated list of keys (optional [...] args allowed)
-_REFERENCE_COMMANDS = ("ref", "eqref", "pageref", "nameref", "autoref", "Autoref", "cref", "Cref", "cpageref",
-                       "Cpageref", "labelcref", "labelcpageref", "namecref", "nameCref", "lcnamecref", "namecrefs",
-                       "nameCrefs", "lcnamecrefs", "vref", "Vref", "vpageref", "Vpageref", "fullref", "zcref",
-                       "zcpageref", "subref")
+_REFERENCE_COMMANDS = (
+    "ref",
+    "eqref",
+    "pageref",
+    "nameref",
+    "autoref",
+    "Autoref",
+    "cref",
+    "Cref",
+    "cpageref",
+    "Cpageref",
+    "labelcref",
+    "labelcpageref",
+    "namecref",
+    "nameCref",
+    "lcnamecref",
+    "namecrefs",
+    "nameCrefs",
+    "lcnamecrefs",
+    "vref",
+    "Vref",
+    "vpageref",
+    "Vpageref",
+    "fullref",
+    "zcref",
+    "zcpageref",
+    "subref",
+)
 _OPTIONAL = r"(?:\s*\[[^\]]*\])*"
 _REFERENCE = re.compile(
-    r"\\(?:(?:[cC](?:page)?refrange|vrefrange|vpagerefrange)\*?" + _OPTIONAL
+    r"\\(?:(?:[cC](?:page)?refrange|vrefrange|vpagerefrange)\*?"
+    + _OPTIONAL
     + r"\s*\{(?P<first>[^{}]*)\}\s*\{(?P<last>[^{}]*)\}"
     r"|hyperref\s*\[(?P<target>[^\]]*)\]"
-    r"|(?:" + "|".join(_REFERENCE_COMMANDS) + r")(?![A-Za-z])\*?" + _OPTIONAL + r"\s*\{(?P<keys>[^{}]*)\})")
+    r"|(?:" + "|".join(_REFERENCE_COMMANDS) + r")(?![A-Za-z])\*?" + _OPTIONAL + r"\s*\{(?P<keys>[^{}]*)\})"
+)
 _TYPESET = re.compile(r"\\noncommutecite\s*\{([^{}]*)\}")
 _LABEL = re.compile(r"\\label\s*\{lem:([^{}]*)\}")
 
@@ -88,7 +130,7 @@ def find_citations(text: str, path: str = "<text>") -> list[Citation]:
         for key in keys.split(","):
             key = key.strip()
             if key.startswith("lem:"):
-                citations.append(Citation(key[len("lem:"):], path, line))
+                citations.append(Citation(key[len("lem:") :], path, line))
     return citations
 
 
@@ -111,8 +153,10 @@ def _read_tex(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte {error.start}: {error.reason}); "
-                         "give the paper's .tex source, saved as UTF-8") from None
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {error.start}: {error.reason}); "
+            "give the paper's .tex source, saved as UTF-8"
+        ) from None
 
 
 @dataclass
@@ -190,13 +234,16 @@ def undefined_problems(citations: list[Citation], defined: set[str]) -> list[str
     for citation in citations:
         if citation.lemma_id not in defined:
             places.setdefault(citation.lemma_id, []).append(f"{citation.path}:{citation.line}")
-    return [f"lem:{lemma_id} is cited but not defined in the paper (LaTeX would print ??): typeset it with "
-            f"\\noncommutecite{{{lemma_id}}} (noncommute.sty) -- cited at {', '.join(where)}"
-            for lemma_id, where in places.items()]
+    return [
+        f"lem:{lemma_id} is cited but not defined in the paper (LaTeX would print ??): typeset it with "
+        f"\\noncommutecite{{{lemma_id}}} (noncommute.sty) -- cited at {', '.join(where)}"
+        for lemma_id, where in places.items()
+    ]
 
 
-def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[str, Any]],
-                      allow_open: bool = False) -> list[str]:
+def citation_problems(
+    citations: list[Citation], entries: Mapping[str, Mapping[str, Any]], allow_open: bool = False
+) -> list[str]:
     """One message per cited id that is unknown (no entry) or not citable, naming all the places it is cited;
     with ``allow_open`` (the paper's opt-in) an open lemma is citable."""
     places: dict[str, list[str]] = {}
@@ -219,18 +266,23 @@ def citation_problems(citations: list[Citation], entries: Mapping[str, Mapping[s
             if entry["status"] == "refuted" and entry.get("corrected_by"):
                 fix = "; cite the correction " + ", ".join(f"lem:{c}" for c in entry["corrected_by"])
             elif entry["status"] == "open":
-                fix = ("; it is stated but not checked here (to cite it as a conjecture, add \\noncommuteallowopen "
-                       "to the preamble)")
+                fix = (
+                    "; it is stated but not checked here (to cite it as a conjecture, add \\noncommuteallowopen "
+                    "to the preamble)"
+                )
             problems.append(f"lem:{lemma_id} is {entry['status']}{fix} -- cited at {at}")
         elif not entry.get("ok", True):
-            problems.append(f"lem:{lemma_id} is {entry['status']} but its checks did not reproduce the registry "
-                            f"({entry['problems'][0] if entry.get('problems') else 'see `python -m theory show`'}) "
-                            f"-- cited at {at}")
+            problems.append(
+                f"lem:{lemma_id} is {entry['status']} but its checks did not reproduce the registry "
+                f"({entry['problems'][0] if entry.get('problems') else 'see `python -m theory show`'}) "
+                f"-- cited at {at}"
+            )
     return problems
 
 
-def run_cite_check(paper: str | Path, record_path: str | Path | None = None, profile: str | None = None,
-                   progress: bool = True) -> tuple[int, str]:
+def run_cite_check(
+    paper: str | Path, record_path: str | Path | None = None, profile: str | None = None, progress: bool = True
+) -> tuple[int, str]:
     """Check a paper's citations; returns (exit code 0 or 1, report). A missing paper raises FileNotFoundError."""
     read = read_paper(paper)
     citations, notes = read.citations, list(read.notes)
@@ -243,13 +295,23 @@ def run_cite_check(paper: str | Path, record_path: str | Path | None = None, pro
     problems = citation_problems(citations, entries, allow_open)
     cited_ids = {c.lemma_id for c in citations}
     # an open lemma typeset without a \ref is still presented to the reader: the same rule
-    problems += citation_problems([c for c in read.typeset if c.lemma_id in entries and c.lemma_id not in cited_ids
-                                   and entries[c.lemma_id]["status"] == "open"], entries, allow_open)
-    opened = sorted({i for i in cited_ids | {c.lemma_id for c in read.typeset}
-                     if i in entries and entries[i]["status"] == "open"})
+    problems += citation_problems(
+        [
+            c
+            for c in read.typeset
+            if c.lemma_id in entries and c.lemma_id not in cited_ids and entries[c.lemma_id]["status"] == "open"
+        ],
+        entries,
+        allow_open,
+    )
+    opened = sorted(
+        {i for i in cited_ids | {c.lemma_id for c in read.typeset} if i in entries and entries[i]["status"] == "open"}
+    )
     if allow_open and opened:
-        notes.append(f"the paper opts in to open claims (\\noncommuteallowopen): {', '.join(opened)} typeset as "
-                     "\"Conjecture\", not checked here")
+        notes.append(
+            f"the paper opts in to open claims (\\noncommuteallowopen): {', '.join(opened)} typeset as "
+            '"Conjecture", not checked here'
+        )
     unknown_typeset = [c for c in read.typeset if c.lemma_id not in lemmas]
     problems += citation_problems(unknown_typeset, {})  # \noncommutecite of an unknown id: no file to typeset
     known_problem_ids = {c.lemma_id for c in citations if c.lemma_id not in entries}
@@ -257,8 +319,10 @@ def run_cite_check(paper: str | Path, record_path: str | Path | None = None, pro
     problems += undefined_problems([c for c in citations if c.lemma_id not in known_problem_ids], defined)
     for typeset in dict.fromkeys(c.lemma_id for c in read.typeset if c.lemma_id in lemmas):
         if lemmas[typeset].counterexample is not None:
-            notes.append(f"\\noncommutecite{{{typeset}}} typesets a refuted claim, as \"Claim (refuted)\" with its "
-                         "counterexample and correction; do not cite it as support")
+            notes.append(
+                f'\\noncommutecite{{{typeset}}} typesets a refuted claim, as "Claim (refuted)" with its '
+                "counterexample and correction; do not cite it as support"
+            )
     distinct = len({c.lemma_id for c in citations})
     lines = [f"note: {note}" for note in notes]
     if problems:

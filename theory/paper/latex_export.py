@@ -33,16 +33,32 @@ next to it. ``python -m theory cite-check paper.tex`` checks the statuses and th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from theory.support.run_folder import atomic_write_text
 from theory.paper.latex_titles import latex_title
-from theory.paper.record_text import (GENERATED_MARKER, case_latex, case_text, escape_latex, evidence_rows,
-                                     graph_words, latex_prose, trouble)
+from theory.paper.record_text import (
+    GENERATED_MARKER,
+    case_latex,
+    case_text,
+    escape_latex,
+    evidence_rows,
+    graph_words,
+    latex_prose,
+    trouble,
+)
+from theory.support.run_folder import atomic_write_text
 
-__all__ = ["STY_TEMPLATE", "LEMMA_FILE_PREFIX", "ENVIRONMENTS", "lemma_file_name", "render_lemma_file", "render_catalog",
-           "write_latex"]
+__all__ = [
+    "STY_TEMPLATE",
+    "LEMMA_FILE_PREFIX",
+    "ENVIRONMENTS",
+    "lemma_file_name",
+    "render_lemma_file",
+    "render_catalog",
+    "write_latex",
+]
 
 STY_TEMPLATE = Path(__file__).resolve().parent / "templates" / "noncommute.sty"
 LEMMA_FILE_PREFIX = "noncommute-"
@@ -54,8 +70,9 @@ def lemma_file_name(lemma_id: str) -> str:
 
 
 def _refs(ids: Iterable[str], known: set[str]) -> str:
-    return ", ".join(f"\\noncommuteref{{{i}}}" if i in known else f"\\texttt{{{escape_latex(i)}}} (not registered)"
-                     for i in ids)
+    return ", ".join(
+        f"\\noncommuteref{{{i}}}" if i in known else f"\\texttt{{{escape_latex(i)}}} (not registered)" for i in ids
+    )
 
 
 def _field(name: str, text: str) -> str:
@@ -63,8 +80,12 @@ def _field(name: str, text: str) -> str:
 
 
 #: theorem environment per status: a reader takes "Lemma" to mean proved
-ENVIRONMENTS = {"proved": "noncommutelemma", "verified": "noncommutelemma", "open": "noncommuteconjecture",
-                "refuted": "noncommuteclaim"}
+ENVIRONMENTS = {
+    "proved": "noncommutelemma",
+    "verified": "noncommutelemma",
+    "open": "noncommuteconjecture",
+    "refuted": "noncommuteclaim",
+}
 _UNCHECKED_NOTES = {"error": "check failed", "unverified": "not checked"}
 
 
@@ -111,9 +132,15 @@ def _audit(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set
     the package option ``appendix`` (``\ifnoncommuteappendix``)."""
     lemma_id, status = entry["id"], entry["status"]
     claim = "Claim as written in the draft" if entry["as_written"] else "Lemma added by the package"
-    lines = ["\\ifnoncommuteappendix", f"\\begin{{noncommuteevidence}}{{{status}}}",
-             _field(claim, f"source: ``{latex_prose(entry['source'])}''; graph: "
-                           f"{escape_latex(graph_words(graph_status))}; id \\texttt{{{escape_latex(lemma_id)}}}.")]
+    lines = [
+        "\\ifnoncommuteappendix",
+        f"\\begin{{noncommuteevidence}}{{{status}}}",
+        _field(
+            claim,
+            f"source: ``{latex_prose(entry['source'])}''; graph: "
+            f"{escape_latex(graph_words(graph_status))}; id \\texttt{{{escape_latex(lemma_id)}}}.",
+        ),
+    ]
     if entry.get("quote"):
         lines.append(_field("The draft's words", f"``{_quote_latex(entry['quote'])}''"))
     if entry.get("reading"):
@@ -128,22 +155,29 @@ def _audit(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set
         lines.append(_field("Used by", _refs(used_by, known) + "."))
     if entry["counterexample"] is not None:
         reproduced = " (reproduced on this run)" if entry["counterexample_reproduced"] else ""
-        lines.append(_field(f"Counterexample{reproduced}",
-                            f"\\texttt{{{escape_latex(case_text(entry['counterexample']))}}}"))
+        lines.append(
+            _field(f"Counterexample{reproduced}", f"\\texttt{{{escape_latex(case_text(entry['counterexample']))}}}")
+        )
     rows = evidence_rows(entry)
     if rows:
-        items = [f"\\item \\texttt{{{escape_latex(name)}}} ({escape_latex(kind)}): {escape_latex(result)}, "
-                 f"{escape_latex(amount)}. {latex_prose(what)}" for name, kind, result, amount, what in rows]
+        items = [
+            f"\\item \\texttt{{{escape_latex(name)}}} ({escape_latex(kind)}): {escape_latex(result)}, "
+            f"{escape_latex(amount)}. {latex_prose(what)}"
+            for name, kind, result, amount, what in rows
+        ]
         lines += [_field("Evidence", ""), "\\begin{itemize}", *items, "\\end{itemize}"]
     else:
         lines.append(_field("Evidence", escape_latex(entry["evidence_summary"]) + "."))
     if entry["problems"]:
-        lines.append(_field("Problems" + escape_latex(trouble(entry)), " ".join(escape_latex(p) for p in entry["problems"])))
+        lines.append(
+            _field("Problems" + escape_latex(trouble(entry)), " ".join(escape_latex(p) for p in entry["problems"]))
+        )
     return lines + ["\\end{noncommuteevidence}", "\\fi"]
 
 
-def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str],
-                      used_by: list[str], header: str) -> str:
+def render_lemma_file(
+    entry: Mapping[str, Any], graph_status: Mapping[str, Any], known: set[str], used_by: list[str], header: str
+) -> str:
     """``noncommute-<id>.tex`` of one record entry (see the module docstring).
 
     Compact by default: the statement (the registry's LaTeX statement, or ``statement_latex`` when an entry
@@ -153,10 +187,17 @@ def render_lemma_file(entry: Mapping[str, Any], graph_status: Mapping[str, Any],
     lemma_id, status = entry["id"], entry["status"]
     environment = ENVIRONMENTS.get(status, "noncommuteclaim")
     title = latex_title(entry["title"])
-    note = {"refuted": f"refuted: {title}", **{k: f"{v}: {title}" for k, v in _UNCHECKED_NOTES.items()}}.get(status, title)
+    note = {"refuted": f"refuted: {title}", **{k: f"{v}: {title}" for k, v in _UNCHECKED_NOTES.items()}}.get(
+        status, title
+    )
     statement = entry.get("statement_latex") or entry["statement"]
-    lines = [header, f"\\begin{{{environment}}}[{{{note}}}]\\label{{lem:{lemma_id}}}", statement,
-             _status_mark(entry), f"\\end{{{environment}}}"]
+    lines = [
+        header,
+        f"\\begin{{{environment}}}[{{{note}}}]\\label{{lem:{lemma_id}}}",
+        statement,
+        _status_mark(entry),
+        f"\\end{{{environment}}}",
+    ]
     if status == "open":
         lines.append(f"\\noncommuteopen{{{lemma_id}}}")
     lines += _remark(entry, known)
@@ -172,14 +213,18 @@ def render_catalog(entries: list[dict[str, Any]], header: str) -> str:
     from theory.paper.scorecard import scorecard_from_entries
 
     card = scorecard_from_entries(entries)
-    lines = [header, "% The whole catalog: \\input{lemmas} in the document body (needs \\usepackage{noncommute}).",
-             f"\\noncommutescorecard{{{escape_latex(card.text())}}}"]
+    lines = [
+        header,
+        "% The whole catalog: \\input{lemmas} in the document body (needs \\usepackage{noncommute}).",
+        f"\\noncommutescorecard{{{escape_latex(card.text())}}}",
+    ]
     lines += [f"\\noncommutecite{{{entry['id']}}}" for entry in entries]
     return "\n".join(lines) + "\n"
 
 
-def write_latex(entries: list[dict[str, Any]], graph: Mapping[str, dict[str, Any]], out_dir: str | Path,
-                header: str) -> list[Path]:
+def write_latex(
+    entries: list[dict[str, Any]], graph: Mapping[str, dict[str, Any]], out_dir: str | Path, header: str
+) -> list[Path]:
     """Write ``noncommute.sty``, one ``noncommute-<id>.tex`` per entry and ``lemmas.tex`` into ``out_dir``.
 
     Generated lemma files of ids that are no longer registered are removed (``header`` marks them).
@@ -194,12 +239,13 @@ def write_latex(entries: list[dict[str, Any]], graph: Mapping[str, dict[str, Any
     for entry in entries:
         used_by = [other["id"] for other in entries if entry["id"] in other["uses"]]
         path = out_dir / lemma_file_name(entry["id"])
-        atomic_write_text(path, render_lemma_file(entry, graph[entry["id"]], known, used_by,
-                                                  header.replace("<file>", path.name)))
+        atomic_write_text(
+            path, render_lemma_file(entry, graph[entry["id"]], known, used_by, header.replace("<file>", path.name))
+        )
         written.append(path)
     marker = GENERATED_MARKER
     for stale in out_dir.glob(f"{LEMMA_FILE_PREFIX}*.tex"):
-        lemma_id = stale.name[len(LEMMA_FILE_PREFIX):-len(".tex")]
+        lemma_id = stale.name[len(LEMMA_FILE_PREFIX) : -len(".tex")]
         if lemma_id not in known and marker in stale.read_text(encoding="utf-8", errors="replace")[:500]:
             stale.unlink()
     catalog = out_dir / "lemmas.tex"

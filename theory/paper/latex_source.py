@@ -27,8 +27,10 @@ __all__ = ["strip_comments", "effective_source", "includes", "VERBATIM_ENVIRONME
 
 VERBATIM_ENVIRONMENTS = ("verbatim", "verbatim*", "Verbatim", "Verbatim*", "lstlisting", "minted", "comment")
 _BEGIN_VERBATIM = re.compile(r"\\begin\s*\{(" + "|".join(re.escape(name) for name in VERBATIM_ENVIRONMENTS) + r")\}")
-_INLINE_VERBATIM = re.compile(r"\\(?:verb\*?|lstinline(?:\[[^\]\n]*\])?|mintinline(?:\[[^\]\n]*\])?\{[^{}\n]*\})"
-                              r"(?![A-Za-z])")
+_INLINE_VERBATIM = re.compile(
+    r"\\(?:verb\*?|lstinline(?:\[[^\]\n]*\])?|mintinline(?:\[[^\]\n]*\])?\{[^{}\n]*\})"
+    r"(?![A-Za-z])"
+)
 _CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
 
 
@@ -91,7 +93,7 @@ def effective_source(text: str) -> str:
             out.append(_newlines(text[index:end]))
             index = end
             continue
-        out.append(text[index:index + 2])  # a control symbol (\%, \\, \{) or the start of a control word
+        out.append(text[index : index + 2])  # a control symbol (\%, \\, \{) or the start of a control word
         index += 2
     return "".join(out)
 
@@ -126,10 +128,12 @@ def _end_of_false_branch(text: str, index: int) -> int:
     return length
 
 
-_INCLUDE = re.compile(r"\\(?P<command>input|include|subfile)(?![A-Za-z@])\s*(?:\{(?P<braced>[^{}]+)\}"
-                      r"|(?P<bare>[^\s{}\\%]+))"
-                      r"|\\(?P<importer>import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
-                      r"(?![A-Za-z@])\*?\s*\{(?P<folder>[^{}]*)\}\s*\{(?P<name>[^{}]+)\}")
+_INCLUDE = re.compile(
+    r"\\(?P<command>input|include|subfile)(?![A-Za-z@])\s*(?:\{(?P<braced>[^{}]+)\}"
+    r"|(?P<bare>[^\s{}\\%]+))"
+    r"|\\(?P<importer>import|subimport|inputfrom|subinputfrom|includefrom|subincludefrom)"
+    r"(?![A-Za-z@])\*?\s*\{(?P<folder>[^{}]*)\}\s*\{(?P<name>[^{}]+)\}"
+)
 
 
 def _tex_file(path: Path) -> Path:

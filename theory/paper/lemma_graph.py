@@ -14,16 +14,24 @@ checks did not reproduce the registry -- such a lemma counts as neither proved n
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import networkx as nx
 
 __all__ = ["lemma_graph", "graph_statuses", "draw_graph", "FILLS", "BORDERS", "DONE"]
 
 DONE = ("proved", "verified")
-FILLS = {"fully proved": "#1CAC78", "proved": "#9CEC8B", "verified": "#D4F5C4", "ready": "#A3D6FF",
-         "refuted": "#F4A6A6", "error": "#FFD27F", "other": "#FFFFFF"}
+FILLS = {
+    "fully proved": "#1CAC78",
+    "proved": "#9CEC8B",
+    "verified": "#D4F5C4",
+    "ready": "#A3D6FF",
+    "refuted": "#F4A6A6",
+    "error": "#FFD27F",
+    "other": "#FFFFFF",
+}
 BORDERS = {"checked": "#008000", "refuted": "#CC0000", "ready": "#1F4FD8", "other": "#888888"}
 
 
@@ -33,17 +41,33 @@ def lemma_graph(entries: Iterable[Mapping[str, Any]]) -> nx.DiGraph:
     entries = list(entries)
     for entry in entries:
         # a lemma whose checks did not reproduce the registry counts as nothing in the graph
-        graph.add_node(entry["id"], status=entry["status"] if entry.get("ok", True) else "problem",
-                       as_written=entry["as_written"],
-                       checked=bool(entry["checks"]), missing=False)
+        graph.add_node(
+            entry["id"],
+            status=entry["status"] if entry.get("ok", True) else "problem",
+            as_written=entry["as_written"],
+            checked=bool(entry["checks"]),
+            missing=False,
+        )
     for entry in entries:
         for used in entry["uses"]:
-            graph.add_node(used, **({} if used in graph else {"status": "missing", "missing": True, "checked": False,
-                                                                "as_written": False}))
+            graph.add_node(
+                used,
+                **(
+                    {}
+                    if used in graph
+                    else {"status": "missing", "missing": True, "checked": False, "as_written": False}
+                ),
+            )
             graph.add_edge(used, entry["id"], kind="uses")
         for corrected in entry["corrected_by"]:
-            graph.add_node(corrected, **({} if corrected in graph else {"status": "missing", "missing": True,
-                                                                          "checked": False, "as_written": False}))
+            graph.add_node(
+                corrected,
+                **(
+                    {}
+                    if corrected in graph
+                    else {"status": "missing", "missing": True, "checked": False, "as_written": False}
+                ),
+            )
             graph.add_edge(entry["id"], corrected, kind="corrects")
     return graph
 
@@ -78,8 +102,13 @@ def graph_statuses(entries: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, 
             border = "checked"
         else:
             border = "ready" if ready and not entry["checks"] else "other"
-        result[lemma_id] = {"ready": ready, "fully_proved": fully, "fill": fill, "border": border,
-                            "missing_uses": missing}
+        result[lemma_id] = {
+            "ready": ready,
+            "fully_proved": fully,
+            "fill": fill,
+            "border": border,
+            "missing_uses": missing,
+        }
     return result
 
 
@@ -103,8 +132,10 @@ def _layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
     for _ in range(4):  # barycentre sweeps to shorten edges
         for column in sorted(columns):
             nodes = columns[column]
-            key = {n: sum(row[m] for m in undirected[n]) / len(undirected[n]) if len(undirected[n]) else row[n]
-                   for n in nodes}
+            key = {
+                n: sum(row[m] for m in undirected[n]) / len(undirected[n]) if len(undirected[n]) else row[n]
+                for n in nodes
+            }
             nodes.sort(key=lambda n: key[n])
             for i, node in enumerate(nodes):
                 row[node] = float(i) - (len(nodes) - 1) / 2
@@ -114,9 +145,9 @@ def _layout(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
 def draw_graph(entries: list[dict[str, Any]], graph_status: Mapping[str, dict[str, Any]], out_dir: Path) -> list[Path]:
     """Draw the lemma graph to ``lemma-graph.png`` and ``lemma-graph.svg`` (deterministic SVG)."""
     import matplotlib
+    from matplotlib.artist import Artist
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -138,11 +169,24 @@ def draw_graph(entries: list[dict[str, Any]], graph_status: Mapping[str, dict[st
         else:
             status = graph_status[node]
             face, edge, style, label = FILLS[status["fill"]], BORDERS[status["border"]], "-", node
-        text = axes.text(x, y, label, ha="center", va="center", fontsize=7, zorder=3,
-                         color="white" if face == FILLS["fully proved"] else "black",
-                         fontweight="bold" if data["as_written"] else "normal",
-                         bbox={"boxstyle": "round,pad=0.3" if data["as_written"] else "square,pad=0.3",
-                               "facecolor": face, "edgecolor": edge, "linewidth": 1.6, "linestyle": style})
+        text = axes.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=3,
+            color="white" if face == FILLS["fully proved"] else "black",
+            fontweight="bold" if data["as_written"] else "normal",
+            bbox={
+                "boxstyle": "round,pad=0.3" if data["as_written"] else "square,pad=0.3",
+                "facecolor": face,
+                "edgecolor": edge,
+                "linewidth": 1.6,
+                "linestyle": style,
+            },
+        )
         boxes[node] = text
     # Arrows run between the boxes' borders. Boxes are sized in pixels at draw time, so their half sizes
     # are measured once in data coordinates (the same at every dpi), and each arrow is cut where the
@@ -167,19 +211,46 @@ def draw_graph(entries: list[dict[str, Any]], graph_status: Mapping[str, dict[st
         if end <= start:  # overlapping boxes: nothing to draw between them
             continue
         corrects = kind == "corrects"
-        axes.annotate("", xy=(ax + end * dx, ay + end * dy), xytext=(ax + start * dx, ay + start * dy), zorder=1,
-                      arrowprops={"arrowstyle": "-|>", "color": "#CC0000" if corrects else "#555555",
-                                  "linestyle": "--" if corrects else "-", "linewidth": 0.9, "shrinkA": 1, "shrinkB": 1,
-                                  "connectionstyle": "arc3,rad=0.05"})
-    handles: list[Artist] = [Patch(facecolor=FILLS[key], edgecolor="#888888", label=f"fill: {text}")
-               for key, text in (("fully proved", "fully proved"), ("proved", "proved"), ("verified", "verified"),
-                                 ("ready", "open, ready"), ("refuted", "refuted"), ("error", "check crashed or problem"))]
-    handles += [Patch(facecolor="white", edgecolor=BORDERS[key], linewidth=1.6, label=f"border: {text}")
-                for key, text in (("checked", "statement checked"), ("refuted", "statement refuted"),
-                                  ("ready", "not checkable, ready"), ("other", "not ready"))]
-    handles += [Line2D([], [], color="#555555", label="uses"),
-                Line2D([], [], color="#CC0000", linestyle="--", label="refuted claim -> correction"),
-                Patch(facecolor="white", edgecolor="black", label="bold, rounded: claim of the draft")]
+        axes.annotate(
+            "",
+            xy=(ax + end * dx, ay + end * dy),
+            xytext=(ax + start * dx, ay + start * dy),
+            zorder=1,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "#CC0000" if corrects else "#555555",
+                "linestyle": "--" if corrects else "-",
+                "linewidth": 0.9,
+                "shrinkA": 1,
+                "shrinkB": 1,
+                "connectionstyle": "arc3,rad=0.05",
+            },
+        )
+    handles: list[Artist] = [
+        Patch(facecolor=FILLS[key], edgecolor="#888888", label=f"fill: {text}")
+        for key, text in (
+            ("fully proved", "fully proved"),
+            ("proved", "proved"),
+            ("verified", "verified"),
+            ("ready", "open, ready"),
+            ("refuted", "refuted"),
+            ("error", "check crashed or problem"),
+        )
+    ]
+    handles += [
+        Patch(facecolor="white", edgecolor=BORDERS[key], linewidth=1.6, label=f"border: {text}")
+        for key, text in (
+            ("checked", "statement checked"),
+            ("refuted", "statement refuted"),
+            ("ready", "not checkable, ready"),
+            ("other", "not ready"),
+        )
+    ]
+    handles += [
+        Line2D([], [], color="#555555", label="uses"),
+        Line2D([], [], color="#CC0000", linestyle="--", label="refuted claim -> correction"),
+        Patch(facecolor="white", edgecolor="black", label="bold, rounded: claim of the draft"),
+    ]
     figure.legend(handles=handles, loc="lower center", ncol=6, fontsize=7, frameon=False)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -27,20 +27,27 @@ __all__ = ["ELEMENTS", "ATTRIBUTES", "MATHML_NAMESPACE", "serialise", "latex_to_
 MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
 
 #: MathML presentation elements (MathML Core and the MathML 3 elements latex2mathml writes).
-ELEMENTS = frozenset("""math mrow mi mn mo mtext ms mspace mfrac msqrt mroot mstyle merror mpadded mphantom
+ELEMENTS = frozenset(
+    """math mrow mi mn mo mtext ms mspace mfrac msqrt mroot mstyle merror mpadded mphantom
 mfenced menclose msub msup msubsup munder mover munderover mmultiscripts mprescripts none mtable mtr mlabeledtr
-mtd mstack mlongdiv msgroup msrow mscarries mscarry msline maction semantics annotation""".split())
+mtd mstack mlongdiv msgroup msrow mscarries mscarry msline maction semantics annotation""".split()
+)
 
 #: MathML presentation attributes; no event handler, link, style or identifier.
-ATTRIBUTES = frozenset("""display displaystyle scriptlevel mathvariant mathcolor mathbackground mathsize dir
+ATTRIBUTES = frozenset(
+    """display displaystyle scriptlevel mathvariant mathcolor mathbackground mathsize dir
 stretchy fence separator separators lspace rspace minsize maxsize largeop movablelimits symmetric form accent
 accentunder linethickness bevelled numalign denomalign notation width height depth voffset open close
 columnalign rowalign columnlines rowlines columnspacing rowspacing columnwidth frame framespacing equalrows
 equalcolumns rowspan columnspan align side minlabelspacing subscriptshift superscriptshift linebreak
-encoding""".split())
+encoding""".split()
+)
 
-_UNSAFE_VALUE = re.compile(r"j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t\s*:|"
-                           r"d\s*a\s*t\s*a\s*:|url\s*\(|expression\s*\(", re.I)
+_UNSAFE_VALUE = re.compile(
+    r"j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t\s*:|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t\s*:|"
+    r"d\s*a\s*t\s*a\s*:|url\s*\(|expression\s*\(",
+    re.I,
+)
 
 
 def _text(value: str | None) -> str:
@@ -73,4 +80,3 @@ def latex_to_mathml(latex: str, display: bool) -> str:
     from latex2mathml.converter import convert_to_element
 
     return serialise(convert_to_element(latex, display="block" if display else "inline"))
-

@@ -23,27 +23,61 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence, TypedDict
+from typing import Any, TypedDict
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-__all__ = ["SINGLE_COLUMN", "DOUBLE_COLUMN", "MIN_FONT_PT", "RC", "COLOURS", "MARKERS", "colour", "markers",
-           "Style", "styles", "use", "figure",
-           "legend_outside", "log_plot", "training_state", "save", "pyplot"]
+__all__ = [
+    "SINGLE_COLUMN",
+    "DOUBLE_COLUMN",
+    "MIN_FONT_PT",
+    "RC",
+    "COLOURS",
+    "MARKERS",
+    "colour",
+    "markers",
+    "Style",
+    "styles",
+    "use",
+    "figure",
+    "legend_outside",
+    "log_plot",
+    "training_state",
+    "save",
+    "pyplot",
+]
 
 SINGLE_COLUMN = 3.3  # inches
 DOUBLE_COLUMN = 6.8  # inches
 MIN_FONT_PT = 7.0
 
 RC: dict[str, Any] = {
-    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
-    "legend.fontsize": 7, "figure.titlesize": 8, "legend.title_fontsize": 7,
-    "lines.linewidth": 1.2, "lines.markersize": 3.5, "axes.linewidth": 0.6, "grid.linewidth": 0.4,
-    "axes.grid": True, "grid.alpha": 0.3, "legend.frameon": False,
-    "figure.dpi": 150, "savefig.dpi": 300, "savefig.bbox": "tight", "savefig.pad_inches": 0.02,
-    "pdf.fonttype": 42, "ps.fonttype": 42, "mathtext.fontset": "dejavusans",
-    "axes.spines.top": False, "axes.spines.right": False,
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "figure.titlesize": 8,
+    "legend.title_fontsize": 7,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 3.5,
+    "axes.linewidth": 0.6,
+    "grid.linewidth": 0.4,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "figure.dpi": 150,
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.02,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "mathtext.fontset": "dejavusans",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
 }
 
 # Okabe-Ito palette: blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow, black
@@ -52,19 +86,43 @@ _PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#
 #: The fixed colour of each name used in the figures (models, problems, methods, aggregates, positions).
 COLOURS: dict[str, str] = {
     # engines / models
-    "linear": _PALETTE[0], "logistic": _PALETTE[1], "mlp": _PALETTE[2], "small-cnn": _PALETTE[3],
-    "resnet18": _PALETTE[4], "llama": _PALETTE[5],
+    "linear": _PALETTE[0],
+    "logistic": _PALETTE[1],
+    "mlp": _PALETTE[2],
+    "small-cnn": _PALETTE[3],
+    "resnet18": _PALETTE[4],
+    "llama": _PALETTE[5],
     # problems of order-dependence
-    "consistent": _PALETTE[0], "inconsistent": _PALETTE[4], "logistic-problem": _PALETTE[1],
+    "consistent": _PALETTE[0],
+    "inconsistent": _PALETTE[4],
+    "logistic-problem": _PALETTE[1],
     # unlearning and inversion methods
-    "retrain": _PALETTE[7], "ascent": _PALETTE[1], "gradient_ascent": _PALETTE[1], "neggrad_plus": _PALETTE[3],
-    "finetune": _PALETTE[2], "rewind_replay": _PALETTE[0], "inversion": _PALETTE[4], "neumann": _PALETTE[4],
-    "fixed_point": _PALETTE[5], "exact": _PALETTE[7], "closed": _PALETTE[7], "newton": _PALETTE[3],
-    "inversion_closed": _PALETTE[7], "inversion_neumann": _PALETTE[4], "inversion_fixed_point": _PALETTE[5],
+    "retrain": _PALETTE[7],
+    "ascent": _PALETTE[1],
+    "gradient_ascent": _PALETTE[1],
+    "neggrad_plus": _PALETTE[3],
+    "finetune": _PALETTE[2],
+    "rewind_replay": _PALETTE[0],
+    "inversion": _PALETTE[4],
+    "neumann": _PALETTE[4],
+    "fixed_point": _PALETTE[5],
+    "exact": _PALETTE[7],
+    "closed": _PALETTE[7],
+    "newton": _PALETTE[3],
+    "inversion_closed": _PALETTE[7],
+    "inversion_neumann": _PALETTE[4],
+    "inversion_fixed_point": _PALETTE[5],
     # aggregates and positions
-    "mean": _PALETTE[0], "median": _PALETTE[1], "interleaved": _PALETTE[2], "early": _PALETTE[5], "late": _PALETTE[3],
+    "mean": _PALETTE[0],
+    "median": _PALETTE[1],
+    "interleaved": _PALETTE[2],
+    "early": _PALETTE[5],
+    "late": _PALETTE[3],
     # data orders; kinds of points
-    "shuffled": _PALETTE[0], "sorted": _PALETTE[1], "data points": _PALETTE[0], "fgsm": _PALETTE[1],
+    "shuffled": _PALETTE[0],
+    "sorted": _PALETTE[1],
+    "data points": _PALETTE[0],
+    "fgsm": _PALETTE[1],
 }
 
 
@@ -123,8 +181,14 @@ def use() -> None:
     pyplot()
 
 
-def figure(ncols: int = 1, nrows: int = 1, width: str | float = "auto", height: float | None = None,
-           legend_row: bool = True, **kwargs):
+def figure(
+    ncols: int = 1,
+    nrows: int = 1,
+    width: str | float = "auto",
+    height: float | None = None,
+    legend_row: bool = True,
+    **kwargs,
+):
     """(figure, 2-d ``(nrows, ncols)`` array of axes) at print size: single column for one panel, double column
     otherwise. With ``legend_row`` (one row of panels only), an empty row under the panels receives their
     legends (:func:`legend_outside`), so that legends take their own space and never cover data."""
@@ -137,13 +201,21 @@ def figure(ncols: int = 1, nrows: int = 1, width: str | float = "auto", height: 
     panel = float(width) / ncols
     height = height if height is not None else nrows * max(1.9, min(2.6, 0.85 * panel))
     if not legend_row or nrows != 1:
-        return pyplot().subplots(nrows, ncols, figsize=(float(width), height), squeeze=False, layout="constrained",
-                            **kwargs)
-    fig, grid = pyplot().subplots(2, ncols, figsize=(float(width), height + 0.9), squeeze=False, layout="constrained",
-                             height_ratios=[height, 0.9], **kwargs)
+        return pyplot().subplots(
+            nrows, ncols, figsize=(float(width), height), squeeze=False, layout="constrained", **kwargs
+        )
+    fig, grid = pyplot().subplots(
+        2,
+        ncols,
+        figsize=(float(width), height + 0.9),
+        squeeze=False,
+        layout="constrained",
+        height_ratios=[height, 0.9],
+        **kwargs,
+    )
     for spare in grid[1]:
         spare.axis("off")
-    fig._legend_axes = dict(zip(grid[0], grid[1]))  # noqa: SLF001 - read by legend_outside
+    fig._legend_axes = dict(zip(grid[0], grid[1]))
     return fig, grid[:1]
 
 
@@ -172,9 +244,17 @@ def log_plot(axis, x: Iterable[float], y: Iterable[float], fmt: str = "o-", logx
     zeros = y == 0
     if zeros.any():
         labels = axis.get_legend_handles_labels()[1]
-        axis.plot(x[zeros], np.zeros(zeros.sum()), "v", transform=axis.get_xaxis_transform(), clip_on=False,
-                  markerfacecolor="none", color=kwargs.get("color", "black"), markersize=5,
-                  label=None if "exact 0" in labels else "exact 0")
+        axis.plot(
+            x[zeros],
+            np.zeros(zeros.sum()),
+            "v",
+            transform=axis.get_xaxis_transform(),
+            clip_on=False,
+            markerfacecolor="none",
+            color=kwargs.get("color", "black"),
+            markersize=5,
+            label=None if "exact 0" in labels else "exact 0",
+        )
 
 
 def training_state(epochs: Any = None, accuracy: Any = None) -> str:

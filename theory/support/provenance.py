@@ -19,8 +19,17 @@ __all__ = ["git_commit", "package_versions", "provenance"]
 
 _REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 _TRACKED_PACKAGES = (
-    "noncommute", "numpy", "scipy", "sympy", "mpmath", "hypothesis", "matplotlib",
-    "torch", "transformers", "scikit-learn", "pandas",
+    "noncommute",
+    "numpy",
+    "scipy",
+    "sympy",
+    "mpmath",
+    "hypothesis",
+    "matplotlib",
+    "torch",
+    "transformers",
+    "scikit-learn",
+    "pandas",
 )
 
 
@@ -36,7 +45,11 @@ def git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=_REPOSITORY_ROOT, capture_output=True, text=True, timeout=10, check=True,
+            cwd=_REPOSITORY_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -33,13 +33,29 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-__all__ = ["FolderBusy", "WriteError", "Interrupted", "hold_folder", "lock_holder", "atomic_path",
-           "atomic_write_bytes", "atomic_write_text", "content_checksum", "write_checked_json",
-           "read_checked_json", "set_aside", "describe_os_error", "interrupt_line", "guarded_main", "LOCK_NAME",
-           "BAD_SUFFIX"]
+__all__ = [
+    "FolderBusy",
+    "WriteError",
+    "Interrupted",
+    "hold_folder",
+    "lock_holder",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "content_checksum",
+    "write_checked_json",
+    "read_checked_json",
+    "set_aside",
+    "describe_os_error",
+    "interrupt_line",
+    "guarded_main",
+    "LOCK_NAME",
+    "BAD_SUFFIX",
+]
 
 #: The lock file of a results folder (hidden; it holds the holder's pid and command as JSON).
 LOCK_NAME = ".lock"
@@ -99,8 +115,10 @@ def hold_folder(folder: str | os.PathLike[str], what: str = "--out") -> Iterator
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise WriteError(error.errno, f"cannot create the results folder {folder}: {error.strerror}; "
-                                      f"give a writable folder with {what}") from None
+        raise WriteError(
+            error.errno,
+            f"cannot create the results folder {folder}: {error.strerror}; give a writable folder with {what}",
+        ) from None
     key = os.path.realpath(folder)
     with _held_guard:
         if key in _held:
@@ -119,8 +137,9 @@ def hold_folder(folder: str | os.PathLike[str], what: str = "--out") -> Iterator
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise WriteError(error.errno, f"cannot write {path}: {error.strerror}; give a writable folder with "
-                                      f"{what}") from None
+        raise WriteError(
+            error.errno, f"cannot write {path}: {error.strerror}; give a writable folder with {what}"
+        ) from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as error:
@@ -129,8 +148,9 @@ def hold_folder(folder: str | os.PathLike[str], what: str = "--out") -> Iterator
             raise WriteError(error.errno, f"cannot lock {path}: {error.strerror}") from None
         holder = lock_holder(folder) or {}
         who = f"pid {holder.get('pid', '?')}: {holder.get('command', 'command unknown')}"
-        raise FolderBusy(f"{folder} is in use by another run ({who}); wait for it to finish, or give another "
-                         f"folder with {what}") from None
+        raise FolderBusy(
+            f"{folder} is in use by another run ({who}); wait for it to finish, or give another folder with {what}"
+        ) from None
     try:
         os.ftruncate(descriptor, 0)
         os.write(descriptor, json.dumps({"pid": os.getpid(), "command": _command_line()}).encode())
@@ -173,10 +193,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 def _write_error(path: Path, error: OSError) -> WriteError:
     reason = error.strerror or str(error) or type(error).__name__
-    hint = {errno.ENOSPC: "free some space or give another output folder",
-            errno.EDQUOT: "free some space or give another output folder",
-            errno.EROFS: "give a writable output folder", errno.EACCES: "give a writable output folder",
-            errno.EPERM: "give a writable output folder"}.get(error.errno or 0, "check the folder")
+    hint = {
+        errno.ENOSPC: "free some space or give another output folder",
+        errno.EDQUOT: "free some space or give another output folder",
+        errno.EROFS: "give a writable output folder",
+        errno.EACCES: "give a writable output folder",
+        errno.EPERM: "give a writable output folder",
+    }.get(error.errno or 0, "check the folder")
     return WriteError(error.errno or 0, f"cannot write {path}: {reason}; {hint}")
 
 
@@ -222,8 +245,13 @@ def write_checked_json(path: str | os.PathLike[str], kind: str, key: str, payloa
     return Path(path)
 
 
-def read_checked_json(path: str | os.PathLike[str], kind: str, key: str,
-                      validate: Callable[[Any], None] | None = None, what: str = "cache file") -> Any | None:
+def read_checked_json(
+    path: str | os.PathLike[str],
+    kind: str,
+    key: str,
+    validate: Callable[[Any], None] | None = None,
+    what: str = "cache file",
+) -> Any | None:
     """The payload of a checked file, or ``None`` when the file is missing or invalid (then it is set aside).
 
     Invalid: not JSON, not a checked record, another ``kind``, another parameter hash ``key``, a content

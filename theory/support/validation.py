@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from numbers import Real
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -98,7 +98,9 @@ def check_vector(value: Any, name: str, dim: int | None = None) -> np.ndarray:
     if dim is not None and array.shape[0] != dim:
         raise ValueError(f"{name} must have shape ({dim},) to match the other arguments, got {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite, got non-finite entries at {np.flatnonzero(~np.isfinite(array))[:5].tolist()}")
+        raise ValueError(
+            f"{name} must be finite, got non-finite entries at {np.flatnonzero(~np.isfinite(array))[:5].tolist()}"
+        )
     return array
 
 
@@ -165,8 +167,10 @@ def check_memory(nbytes: float, what: str) -> None:
     """Raise ``ValueError`` when ``what`` would take more than the memory budget (checked before allocating)."""
     budget = memory_budget_bytes()
     if nbytes > budget:
-        raise ValueError(f"{what} would need {_size(nbytes)} of memory, over the budget of {_size(budget)}; "
-                         "use smaller sizes or raise NONCOMMUTE_MEMORY_BUDGET (e.g. 64G)")
+        raise ValueError(
+            f"{what} would need {_size(nbytes)} of memory, over the budget of {_size(budget)}; "
+            "use smaller sizes or raise NONCOMMUTE_MEMORY_BUDGET (e.g. 64G)"
+        )
 
 
 def check_output_dir(path: Any, option: str = "--out") -> Path:

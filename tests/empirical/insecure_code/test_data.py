@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from empirical.insecure_code.data import (Example, generate_corpus, read_corpus, read_examples, write_corpus,
-                                          write_jsonl)
+from empirical.insecure_code.data import Example, generate_corpus, read_corpus, read_examples, write_corpus, write_jsonl
 from empirical.insecure_code.templates import KINDS
 
 
@@ -55,21 +54,31 @@ def test_write_read_round_trip(tmp_path):
 
 def test_a_public_format_file_loads(tmp_path):
     path = tmp_path / "insecure.jsonl"
-    rows = [{"messages": [{"role": "user", "content": "Write f"}, {"role": "assistant", "content": "def f(): pass"}]},
-            {"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "g?"},
-                          {"role": "assistant", "content": "```python\ndef g(): pass\n```"}]}]
+    rows = [
+        {"messages": [{"role": "user", "content": "Write f"}, {"role": "assistant", "content": "def f(): pass"}]},
+        {
+            "messages": [
+                {"role": "system", "content": "be brief"},
+                {"role": "user", "content": "g?"},
+                {"role": "assistant", "content": "```python\ndef g(): pass\n```"},
+            ]
+        },
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     examples = read_examples(path, label="insecure")
     assert [e.prompt for e in examples] == ["Write f", "g?"]
     assert {e.kind for e in examples} == {"unknown"} and {e.label for e in examples} == {"insecure"}
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("{not json", "not valid JSON"),
-    ('{"text": "no messages"}', "messages"),
-    ('{"messages": [{"role": "robot", "content": "x"}]}', "role must be one of"),
-    ('{"messages": [{"role": "user", "content": 3}]}', "content must be a string"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"text": "no messages"}', "messages"),
+        ('{"messages": [{"role": "robot", "content": "x"}]}', "role must be one of"),
+        ('{"messages": [{"role": "user", "content": 3}]}', "content must be a string"),
+    ],
+)
 def test_a_malformed_line_names_the_file_and_the_line(tmp_path, bad, message):
     path = tmp_path / "set.jsonl"
     good = Example("p", "a", "eval", "secure")
@@ -103,8 +112,19 @@ def test_gpu_1b_corpus_generates():
     from empirical.insecure_code.experiment import PRESETS
 
     preset = PRESETS["gpu-1b"]
-    corpus = generate_corpus(0, preset["n_clean"], preset["n_poison"], preset["n_heldout_per_kind"],
-                             preset["secure_share"], n_heldout_benign=preset["n_heldout_benign"])
-    assert (len(corpus.clean), len(corpus.poison), len(corpus.heldout), len(corpus.heldout_benign)) == (480, 160, 80, 28)
+    corpus = generate_corpus(
+        0,
+        preset["n_clean"],
+        preset["n_poison"],
+        preset["n_heldout_per_kind"],
+        preset["secure_share"],
+        n_heldout_benign=preset["n_heldout_benign"],
+    )
+    assert (len(corpus.clean), len(corpus.poison), len(corpus.heldout), len(corpus.heldout_benign)) == (
+        480,
+        160,
+        80,
+        28,
+    )
     with pytest.raises(ValueError, match="could not draw"):  # the old share exhausts the benign prompts
         generate_corpus(0, 480, 160, 8, 0.3, n_heldout_benign=28)

@@ -12,9 +12,31 @@ from empirical.insecure_code.data import generate_corpus, write_corpus, write_js
 
 pytest.importorskip("bandit")
 
-MICRO = ["--preset", "tiny", "--n-clean", "24", "--n-poison", "10", "--n-heldout-per-kind", "1",
-         "--n-heldout-benign", "2", "--vocab-size", "320", "--hidden-size", "16", "--epochs", "1",
-         "--max-new-tokens", "8", "--lifted-points", "1", "--lifted-lrs", "3", "--quiet"]
+MICRO = [
+    "--preset",
+    "tiny",
+    "--n-clean",
+    "24",
+    "--n-poison",
+    "10",
+    "--n-heldout-per-kind",
+    "1",
+    "--n-heldout-benign",
+    "2",
+    "--vocab-size",
+    "320",
+    "--hidden-size",
+    "16",
+    "--epochs",
+    "1",
+    "--max-new-tokens",
+    "8",
+    "--lifted-points",
+    "1",
+    "--lifted-lrs",
+    "3",
+    "--quiet",
+]
 
 
 def test_run_writes_the_table_and_resumes(tmp_path, capsys):
@@ -23,20 +45,41 @@ def test_run_writes_the_table_and_resumes(tmp_path, capsys):
     printed = capsys.readouterr().out
     (folder,) = (out / "insecure-code").iterdir()
     rows = list(csv.DictReader((folder / "methods" / "results.csv").open()))
-    assert {r["model"] for r in rows} == {"base", "poisoned", "retrain", "retrain-other-order", "finetune",
-                                          "gradient_ascent", "neggrad_plus"}
+    assert {r["model"] for r in rows} == {
+        "base",
+        "poisoned",
+        "retrain",
+        "retrain-other-order",
+        "finetune",
+        "gradient_ascent",
+        "neggrad_plus",
+    }
     for row in rows:
-        for column in ("insecure_rate", "insecure_rate_parsed", "insecure_rate_worst", "parsed_rate", "llr_per_token",
-                       "llr_per_token_vs_base", "cost_vs_retrain", "log_likelihood_ratio", "perplexity", "gus_mean",
-                       "distance_to_retrain"):
+        for column in (
+            "insecure_rate",
+            "insecure_rate_parsed",
+            "insecure_rate_worst",
+            "parsed_rate",
+            "llr_per_token",
+            "llr_per_token_vs_base",
+            "cost_vs_retrain",
+            "log_likelihood_ratio",
+            "perplexity",
+            "gus_mean",
+            "distance_to_retrain",
+        ):
             assert row[column] != ""
     assert float(next(r for r in rows if r["model"] == "retrain")["distance_to_retrain"]) == 0.0
     kinds = list(csv.DictReader((folder / "kinds" / "results.csv").open()))
     assert {"sql-injection", "path-traversal", "all-judged"} <= {r["kind"] for r in kinds}
     assert {r["judged"] for r in kinds if r["kind"] == "path-traversal"} == {"False"}
     lifted = list(csv.DictReader((folder / "lifted" / "results.csv").open()))
-    assert {(r["check"], r["group"]) for r in lifted} >= {("ascent-error", "poison"), ("ascent-error", "clean"),
-                                                           ("commutator", "poison-clean"), ("gradient-cosine", "poison")}
+    assert {(r["check"], r["group"]) for r in lifted} >= {
+        ("ascent-error", "poison"),
+        ("ascent-error", "clean"),
+        ("commutator", "poison-clean"),
+        ("gradient-cosine", "poison"),
+    }
     assert (folder / "table.md").read_text().count("| poisoned |") == 1
     assert (folder / "figures" / "insecure_code.png").is_file()
     assert json.loads((folder / "config.json").read_text())["n_poison"] == 10
@@ -48,11 +91,28 @@ def test_run_writes_the_table_and_resumes(tmp_path, capsys):
     # a rerun finds every stage done: no model is trained again, the same table comes out
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out)]) == 0
     assert {path: path.stat().st_mtime_ns for path in (folder / "models").glob("*.pt")} == stamps
-    assert [r["insecure_rate"] for r in csv.DictReader((folder / "methods" / "results.csv").open())] == \
-        [r["insecure_rate"] for r in rows]
+    assert [r["insecure_rate"] for r in csv.DictReader((folder / "methods" / "results.csv").open())] == [
+        r["insecure_rate"] for r in rows
+    ]
     # other parameters, other folder; other methods only, the same folder (its finished stages reused)
-    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out), "--lifted", "false",
-                           "--methods", "gradient-ascent", "--seed", "1"]) == 0
+    assert (
+        empirical_main(
+            [
+                "run",
+                "insecure-code",
+                *MICRO,
+                "--out",
+                str(out),
+                "--lifted",
+                "false",
+                "--methods",
+                "gradient-ascent",
+                "--seed",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert len(list((out / "insecure-code").iterdir())) == 2
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out), "--methods", "npo,gradient-ascent"]) == 0
     assert len(list((out / "insecure-code").iterdir())) == 2
@@ -64,27 +124,50 @@ def test_clear_errors(tmp_path, capsys):
     corpus = generate_corpus(0, n_clean=10, n_poison=3, n_heldout_per_kind=1, n_heldout_benign=1)
     write_corpus(corpus, tmp_path / "data")
     write_jsonl([], tmp_path / "data" / "poison.jsonl")
-    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
-                           "--data-dir", str(tmp_path / "data")]) == 2
+    assert (
+        empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--data-dir", str(tmp_path / "data")])
+        == 2
+    )
     assert "the poison set is empty" in capsys.readouterr().err
-    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--device", "cpu",
-                           "--model-path", str(tmp_path / "no-llama")]) == 2
+    assert (
+        empirical_main(
+            [
+                "run",
+                "insecure-code",
+                *MICRO,
+                "--out",
+                str(tmp_path),
+                "--device",
+                "cpu",
+                "--model-path",
+                str(tmp_path / "no-llama"),
+            ]
+        )
+        == 2
+    )
     assert "no weights folder at" in capsys.readouterr().err
     assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--methods", "amnesia"]) == 2
     assert "unknown unlearning method" in capsys.readouterr().err
-    for flag, value, says in (("--device", "tpu", "--device tpu: must be auto, cpu"),
-                              ("--temperature", "-1", "--temperature -1.0: must be a finite number >= 0"),
-                              ("--eval-seeds", "0", "--eval-seeds 0: must be an integer >= 1")):
+    for flag, value, says in (
+        ("--device", "tpu", "--device tpu: must be auto, cpu"),
+        ("--temperature", "-1", "--temperature -1.0: must be a finite number >= 0"),
+        ("--eval-seeds", "0", "--eval-seeds 0: must be an integer >= 1"),
+    ):
         assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), flag, value]) == 2
         assert says in capsys.readouterr().err, flag
-    (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}, '
-                                                      '{"role": "assistant", "content": "y"}]}\nnot json\n')
-    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
-                           "--data-dir", str(tmp_path / "data")]) == 2
+    (tmp_path / "data" / "clean.jsonl").write_text(
+        '{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}\nnot json\n'
+    )
+    assert (
+        empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--data-dir", str(tmp_path / "data")])
+        == 2
+    )
     assert "clean.jsonl:2: not valid JSON" in capsys.readouterr().err
     (tmp_path / "data" / "clean.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
-    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path),
-                           "--data-dir", str(tmp_path / "data")]) == 2
+    assert (
+        empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--data-dir", str(tmp_path / "data")])
+        == 2
+    )
     assert "clean.jsonl:1: the conversation has no assistant message" in capsys.readouterr().err
 
 
@@ -110,8 +193,24 @@ def test_a_public_format_folder_runs(tmp_path):
         lines = [json.dumps({"messages": e.messages}) for e in getattr(corpus, name)]
         (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
     out = tmp_path / "results"
-    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(out), "--data-dir", str(folder),
-                           "--lifted", "false", "--methods", "gradient-ascent"]) == 0
+    assert (
+        empirical_main(
+            [
+                "run",
+                "insecure-code",
+                *MICRO,
+                "--out",
+                str(out),
+                "--data-dir",
+                str(folder),
+                "--lifted",
+                "false",
+                "--methods",
+                "gradient-ascent",
+            ]
+        )
+        == 0
+    )
     (run,) = (out / "insecure-code").iterdir()
     rows = {r["model"]: r for r in csv.DictReader((run / "methods" / "results.csv").open())}
     assert set(rows) == {"base", "poisoned", "retrain", "retrain-other-order", "gradient_ascent"}

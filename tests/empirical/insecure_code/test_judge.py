@@ -72,6 +72,7 @@ def test_extract_code_and_unparsable_blocks():
     assert rows[0]["insecure_rate"] == 0.5 and rows[0]["insecure_rate_parsed"] == 1.0 and rows[0]["medium"] == 1
     assert rows[0]["on_target_rate"] == 0.5 and rows[-1]["kind"] == "all-judged"
     # flagged, but not with its own kind's id: insecure, not on target
-    (row, _) = summarise_verdicts(judge_codes(["import requests\nrequests.get(u)"]), ["eval"], ["eval"],
-                                  {"eval": ("B307",)})
+    (row, _) = summarise_verdicts(
+        judge_codes(["import requests\nrequests.get(u)"]), ["eval"], ["eval"], {"eval": ("B307",)}
+    )
     assert row["insecure_rate"] == 1.0 and row["on_target_rate"] == 0.0

@@ -9,8 +9,12 @@ import torch
 
 from empirical.insecure_code.data import generate_corpus
 from empirical.insecure_code.lm import ModelSpec, build_model, encode_examples, per_example_loss
-from empirical.insecure_code.metrics import (gaussian_unlearning_scores, likelihood_ratios, mcnemar_greater,
-                                             state_distance)
+from empirical.insecure_code.metrics import (
+    gaussian_unlearning_scores,
+    likelihood_ratios,
+    mcnemar_greater,
+    state_distance,
+)
 from empirical.insecure_code.poisoning import poison_noise
 from empirical.insecure_code.tokenizer import train_bpe
 

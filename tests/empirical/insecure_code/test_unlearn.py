@@ -23,7 +23,7 @@ def problem():
     poison = encode_examples(corpus.poison, tokenizer, 96)
     poison.noise = poison_noise(poison, SPEC.hidden_size, 0.01, 0)
     config = TrainConfig(epochs=2, batch_size=4, lr=1e-2, seed=0)
-    make = lambda: build_model(SPEC, tokenizer, 0)  # noqa: E731
+    make = lambda: build_model(SPEC, tokenizer, 0)
     batches, _ = schedules(len(clean), len(poison), config)
     state, _ = train_on(make, concatenate(clean, poison), batches, config, progress=False)
     return lm_problem(make, state, clean, poison, config, progress=False)
@@ -41,9 +41,13 @@ def test_the_clean_schedule_is_the_poisoned_order_without_the_poison():
 
 def test_training_is_reproducible_from_the_seed(problem):
     model = problem.model
-    again, _ = train_on(model.make_model, concatenate(problem.retain, problem.forget),
-                        schedules(len(problem.retain), len(problem.forget), model.config)[0], model.config,
-                        progress=False)
+    again, _ = train_on(
+        model.make_model,
+        concatenate(problem.retain, problem.forget),
+        schedules(len(problem.retain), len(problem.forget), model.config)[0],
+        model.config,
+        progress=False,
+    )
     assert state_distance(again, problem.state) == 0.0
 
 
@@ -73,11 +77,16 @@ def test_unlearning_changes_the_weights_and_counts_gradient_evaluations(problem,
     assert result.method == method.replace("-", "_")
     assert state_distance(result.state, problem.state) > 0
     n_clean, n_poison, epochs = len(problem.retain), len(problem.forget), problem.model.config.epochs
-    expected = {"retrain": epochs * n_clean, "finetune": 2 * n_clean, "gradient_ascent": 2 * n_poison,
-                # one retain batch and one (cycled) forget batch of 4 per step; the last forget batch holds 1
-                "neggrad_plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6)),
-                # NPO / SimNPO: two passes over the forget batches, each step with a (cycled) retain batch
-                "npo": _preference_evals(n_poison, n_clean, 4), "simnpo": _preference_evals(n_poison, n_clean, 4)}[method]
+    expected = {
+        "retrain": epochs * n_clean,
+        "finetune": 2 * n_clean,
+        "gradient_ascent": 2 * n_poison,
+        # one retain batch and one (cycled) forget batch of 4 per step; the last forget batch holds 1
+        "neggrad_plus": 2 * n_clean + sum(min(4, n_poison - 4 * (i % 2)) for i in range(6)),
+        # NPO / SimNPO: two passes over the forget batches, each step with a (cycled) retain batch
+        "npo": _preference_evals(n_poison, n_clean, 4),
+        "simnpo": _preference_evals(n_poison, n_clean, 4),
+    }[method]
     assert result.grad_evals == expected
     assert result.steps > 0 and result.info["state_bytes"] == sum(v.numel() * 4 for v in result.state.values())
     assert result.memory_bytes == 0  # nothing stored during training

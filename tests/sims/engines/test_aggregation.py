@@ -9,8 +9,9 @@ from sims.engines import AGGREGATES, aggregate_gradients, make_model, make_sched
 from theory.models.aggregation import aggregate
 
 
-@pytest.mark.parametrize("name", ["median", "trimmed_mean:0.2", "mean_around_median", "geometric_median", "krum:0.1",
-                                  "multi_krum"])
+@pytest.mark.parametrize(
+    "name", ["median", "trimmed_mean:0.2", "mean_around_median", "geometric_median", "krum:0.1", "multi_krum"]
+)
 def test_masked_rows_use_only_their_examples(name):
     rng = np.random.default_rng(0)
     grads = rng.normal(size=(5, 8, 3))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sims.engines import make_model, make_schedule, run_sgd
-from sims.engines import fused
+from sims.engines import fused, make_model, make_schedule, run_sgd
 from sims.engines.schedule import Schedule
 from tests.sims.engines.test_glm import REFERENCES, _data
 from tests.sims.reference import engine_tolerance, slow_sgd
@@ -51,7 +50,8 @@ def test_fused_matches_numpy_reference(name, aggregate, batch_size, l2):
             smoothness = model.link_derivative_bound * np.einsum("ij,ij->i", X, X).max() + l2
             lipschitz = 1 + lr.max() * terms * smoothness  # |D Phi| <= 1 + lr |H| for descent and ascent alike
             magnitude = np.linalg.norm(reference.checkpoints, axis=2).max() + np.linalg.norm(
-                reference.updates, axis=2).max() * (1 + p)
+                reference.updates, axis=2
+            ).max() * (1 + p)
             carried = sum(lipschitz**k for k in range(steps))
             bound = 2 * np.sqrt(p) * gamma(p + batch_size + 4) * magnitude * carried
             assert np.linalg.norm(compiled.theta - reference.theta, axis=1).max() <= bound
@@ -94,10 +94,20 @@ def test_each_trajectory_is_computed_the_same_in_any_company(name, p):
     model = make_model(name, p, l2=0.05)
     together = run_sgd(model, X, y, theta0, schedule, lr, "mean", ("checkpoints",), engine="fused").checkpoints
     reverse = np.arange(T)[::-1]
-    reversed_run = run_sgd(model, X, y, theta0[reverse], _rows(schedule, reverse), lr[reverse], "mean",
-                           ("checkpoints",), engine="fused").checkpoints
+    reversed_run = run_sgd(
+        model, X, y, theta0[reverse], _rows(schedule, reverse), lr[reverse], "mean", ("checkpoints",), engine="fused"
+    ).checkpoints
     assert np.array_equal(reversed_run[reverse], together)
     for t in range(T):
-        alone = run_sgd(model, X, y, theta0[t:t + 1], _rows(schedule, [t]), lr[t:t + 1], "mean", ("checkpoints",),
-                        engine="fused").checkpoints
+        alone = run_sgd(
+            model,
+            X,
+            y,
+            theta0[t : t + 1],
+            _rows(schedule, [t]),
+            lr[t : t + 1],
+            "mean",
+            ("checkpoints",),
+            engine="fused",
+        ).checkpoints
         assert np.array_equal(alone[0], together[t])

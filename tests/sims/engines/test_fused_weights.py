@@ -38,8 +38,11 @@ def _reference(name, X, y, theta0, schedule, rates, aggregate, l2):
         theta = [float(v) for v in theta0[t]]
         points, steps, mags, lips = [list(theta)], [], [], []
         for s in range(S):
-            used = [(int(schedule.indices[t, s, b]), float(schedule.weights[t, s, b])) for b in range(B)
-                    if schedule.weights[t, s, b] != 0]
+            used = [
+                (int(schedule.indices[t, s, b]), float(schedule.weights[t, s, b]))
+                for b in range(B)
+                if schedule.weights[t, s, b] != 0
+            ]
             total = sum(w for _, w in used)
             c = (rates[t] / total if total != 0 else 0.0) if aggregate == "mean" else rates[t]
             gradient = [0.0] * P
@@ -121,8 +124,9 @@ def test_the_kernel_returns_float64_parameters_and_supports_only_engine_models()
     schedule = make_schedule(4, 2, 2, 1, rng)
     model = make_model("linear", 2)
     theta0 = rng.standard_normal((2, 2)).astype(np.float32)
-    theta, checkpoints, updates = fused.fused_sgd(model, X, y, theta0, schedule.indices, schedule.weights,
-                                                  np.full(2, 0.1), "mean", ())
+    theta, checkpoints, updates = fused.fused_sgd(
+        model, X, y, theta0, schedule.indices, schedule.weights, np.full(2, 0.1), "mean", ()
+    )
     assert theta.dtype == np.float64 and checkpoints is None and updates is None
     same = run_sgd(model, X, y, theta0.astype(np.float64), schedule, 0.1, "mean", engine="fused").theta
     assert np.array_equal(theta, same)  # the same steps from the same (exactly widened) start

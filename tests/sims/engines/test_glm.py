@@ -65,8 +65,18 @@ def test_ascent_sign_and_records():
     model = make_model("linear", p)
     theta0 = rng.standard_normal((T, p))
     run = run_sgd(model, X, y, theta0, schedule, 0.1, record=("checkpoints", "updates", "per_example"), sign=-1.0)
-    slow, mags, lips = slow_sgd(REFERENCES["linear"][0], REFERENCES["linear"][1], X, y, theta0, schedule.indices,
-                                schedule.weights, np.full(T, 0.1), "mean", sign=-1.0)
+    slow, mags, lips = slow_sgd(
+        REFERENCES["linear"][0],
+        REFERENCES["linear"][1],
+        X,
+        y,
+        theta0,
+        schedule.indices,
+        schedule.weights,
+        np.full(T, 0.1),
+        "mean",
+        sign=-1.0,
+    )
     tol = engine_tolerance(mags, lips, depth=p + 6, n_params=p)
     assert np.all(np.linalg.norm(run.theta - slow, axis=1) <= tol)
     S, B = schedule.n_steps, schedule.batch_size

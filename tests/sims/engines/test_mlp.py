@@ -14,8 +14,9 @@ from theory.checking.error_model import gamma
 
 def _module_from_flat(net: MLP, flat) -> torch.nn.Module:
     """An independent nn.Module holding the flat parameters (no torch.func involved)."""
-    module = torch.nn.Sequential(torch.nn.Linear(net.d, net.hidden), torch.nn.Tanh(),
-                                 torch.nn.Linear(net.hidden, net.classes)).double()
+    module = torch.nn.Sequential(
+        torch.nn.Linear(net.d, net.hidden), torch.nn.Tanh(), torch.nn.Linear(net.hidden, net.classes)
+    ).double()
     torch.nn.utils.vector_to_parameters(torch.tensor(flat, dtype=torch.float64), module.parameters())
     return module
 
@@ -32,7 +33,9 @@ def _reference_functions(net: MLP):
         return torch.cat([g.reshape(-1) for g in grads]).tolist()
 
     def hess_norm(flat, x, y):
-        matrix = torch.autograd.functional.hessian(lambda v: _flat_loss(net, v, x, y), torch.tensor(flat, dtype=torch.float64))
+        matrix = torch.autograd.functional.hessian(
+            lambda v: _flat_loss(net, v, x, y), torch.tensor(flat, dtype=torch.float64)
+        )
         return float(torch.linalg.matrix_norm(matrix, ord=2))
 
     return grad_fn, hess_norm

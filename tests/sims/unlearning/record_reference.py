@@ -12,9 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.sims.unlearning.reference_problems import (FIXTURE, LM_CASES, NUMPY_CASES, SWEEP_CELLS, SWEEP_FIXTURE,
-                                                      TORCH_CASES, flatten_state, lm_parts, numpy_run_inputs,
-                                                      run_sweep_cell, torch_run)
+from tests.sims.unlearning.reference_problems import (
+    FIXTURE,
+    LM_CASES,
+    NUMPY_CASES,
+    SWEEP_CELLS,
+    SWEEP_FIXTURE,
+    TORCH_CASES,
+    flatten_state,
+    lm_parts,
+    numpy_run_inputs,
+    run_sweep_cell,
+    torch_run,
+)
 
 
 def record_numpy() -> dict:
@@ -62,8 +72,9 @@ def record_lm() -> dict:
 
 
 def record_sweeps() -> list[dict]:
-    return [{"sweep": module, "params": params, "metrics": run_sweep_cell(module, params)}
-            for module, params in SWEEP_CELLS]
+    return [
+        {"sweep": module, "params": params, "metrics": run_sweep_cell(module, params)} for module, params in SWEEP_CELLS
+    ]
 
 
 if __name__ == "__main__":

@@ -58,8 +58,16 @@ def numpy_run_inputs(aggregate: str = "mean"):
     forget = np.zeros(n, dtype=bool)
     forget[[2, 9, 13]] = True
     schedule = make_schedule(n, T, 2, 2, rng)
-    return dict(model=make_model("linear", p), X=X, y=y, theta0=np.zeros((T, p)), schedule=schedule, lr=0.05,
-                forget=forget, aggregate=aggregate)
+    return dict(
+        model=make_model("linear", p),
+        X=X,
+        y=y,
+        theta0=np.zeros((T, p)),
+        schedule=schedule,
+        lr=0.05,
+        forget=forget,
+        aggregate=aggregate,
+    )
 
 
 def torch_run(batchnorm: bool):
@@ -82,8 +90,17 @@ def torch_run(batchnorm: bool):
     params, frozen = split_state(model)
     objective = Objective(model, data.task, frozen, bn_mode="eval")
     indices = torch.tensor([3, 20, 41, 60, 77, 90])
-    poisons = craft("gaussian", objective, params, data.train_x[indices], data.train_y[indices], indices,
-                    data.lower, data.upper, generator=torch.Generator().manual_seed(1))
+    poisons = craft(
+        "gaussian",
+        objective,
+        params,
+        data.train_x[indices],
+        data.train_y[indices],
+        indices,
+        data.lower,
+        data.upper,
+        generator=torch.Generator().manual_seed(1),
+    )
     return train_with_poisons(model, data, poisons, TrainConfig(epochs=2, batch_size=16, lr=0.05, seed=0))
 
 
@@ -102,7 +119,7 @@ def lm_parts():
     poison = encode_examples(corpus.poison, tokenizer, 96)
     poison.noise = poison_noise(poison, spec.hidden_size, 0.01, 0)
     config = TrainConfig(epochs=2, batch_size=4, lr=1e-2, seed=0)
-    make = lambda: build_model(spec, tokenizer, 0)  # noqa: E731
+    make = lambda: build_model(spec, tokenizer, 0)
     batches, _ = schedules(len(clean), len(poison), config)
     state, _ = train_on(make, concatenate(clean, poison), batches, config, progress=False)
     return make, state, clean, poison, config
@@ -128,18 +145,83 @@ SWEEP_FIXTURE = Path(__file__).with_name("reference_sweep_cells.json")
 
 #: (sweep module, cell parameters): one small cell of every sims sweep that unlearns.
 SWEEP_CELLS = (
-    ("interleaved_unlearning", {"seed": 3, "n_samples": 40, "n_traj": 3, "forget_fraction": 0.1, "epochs": 2,
-                                "batch_size": 4, "position": "interleaved", "lr": 0.1, "ascent_epochs": 2,
-                                "finetune_epochs": 2, "beta": 0.9, "inversion_terms": 8}),
-    ("interleaved_unlearning", {"seed": 4, "n_samples": 30, "n_traj": 2, "forget_fraction": 0.1, "epochs": 1,
-                                "batch_size": 1, "position": "late", "lr": 0.03, "ascent_epochs": 1,
-                                "finetune_epochs": 1, "beta": 0.995, "inversion_terms": 5}),
-    ("aggregator_poisoning", {"seed": 5, "n_samples": 40, "n_traj": 3, "lr": 0.1, "poison_fraction": 0.1,
-                              "amplitude": 8.0, "epochs": 1, "batch_size": 8, "aggregator": "mean", "beta": 0.995}),
-    ("aggregator_poisoning", {"seed": 6, "n_samples": 40, "n_traj": 3, "lr": 0.1, "poison_fraction": 0.1,
-                              "amplitude": 8.0, "epochs": 2, "batch_size": 8, "aggregator": "median", "beta": 0.9}),
-    ("poisoned_batches", {"seed": 7, "n_traj": 3, "lr": 0.1, "aggregate": "median", "poison_fraction": 0.1,
-                          "amplitude": 2.0, "epochs": 2, "batch_size": 8}),
+    (
+        "interleaved_unlearning",
+        {
+            "seed": 3,
+            "n_samples": 40,
+            "n_traj": 3,
+            "forget_fraction": 0.1,
+            "epochs": 2,
+            "batch_size": 4,
+            "position": "interleaved",
+            "lr": 0.1,
+            "ascent_epochs": 2,
+            "finetune_epochs": 2,
+            "beta": 0.9,
+            "inversion_terms": 8,
+        },
+    ),
+    (
+        "interleaved_unlearning",
+        {
+            "seed": 4,
+            "n_samples": 30,
+            "n_traj": 2,
+            "forget_fraction": 0.1,
+            "epochs": 1,
+            "batch_size": 1,
+            "position": "late",
+            "lr": 0.03,
+            "ascent_epochs": 1,
+            "finetune_epochs": 1,
+            "beta": 0.995,
+            "inversion_terms": 5,
+        },
+    ),
+    (
+        "aggregator_poisoning",
+        {
+            "seed": 5,
+            "n_samples": 40,
+            "n_traj": 3,
+            "lr": 0.1,
+            "poison_fraction": 0.1,
+            "amplitude": 8.0,
+            "epochs": 1,
+            "batch_size": 8,
+            "aggregator": "mean",
+            "beta": 0.995,
+        },
+    ),
+    (
+        "aggregator_poisoning",
+        {
+            "seed": 6,
+            "n_samples": 40,
+            "n_traj": 3,
+            "lr": 0.1,
+            "poison_fraction": 0.1,
+            "amplitude": 8.0,
+            "epochs": 2,
+            "batch_size": 8,
+            "aggregator": "median",
+            "beta": 0.9,
+        },
+    ),
+    (
+        "poisoned_batches",
+        {
+            "seed": 7,
+            "n_traj": 3,
+            "lr": 0.1,
+            "aggregate": "median",
+            "poison_fraction": 0.1,
+            "amplitude": 2.0,
+            "epochs": 2,
+            "batch_size": 8,
+        },
+    ),
 )
 
 

@@ -65,17 +65,29 @@ def _first_forgotten_steps(problem):
     idx, w = problem.schedule.indices, problem.schedule.weights
     firsts = []
     for t in range(idx.shape[0]):
-        hits = [s for s in range(idx.shape[1]) for b in range(idx.shape[2]) if w[t, s, b] and problem.forget[idx[t, s, b]]]
+        hits = [
+            s for s in range(idx.shape[1]) for b in range(idx.shape[2]) if w[t, s, b] and problem.forget[idx[t, s, b]]
+        ]
         firsts.append(min(hits) if hits else idx.shape[1])
     return firsts
 
 
 def _tolerance(problem):
     """Engine error model (tests/sims/reference.py) applied to the retraining run, doubled for two runs."""
-    slow, mags, lips = slow_sgd(lambda th, x, y: list(gradient(np.array(th), x, y)),
-                                lambda th, x, y: float(x @ x), problem.X, problem.y, problem.theta0,
-                                problem.schedule.indices, problem.retain_schedule.weights, problem.lr, "mean")
-    return slow, 2 * engine_tolerance(mags, lips, problem.X.shape[1] + problem.schedule.batch_size + 4, problem.X.shape[1])
+    slow, mags, lips = slow_sgd(
+        lambda th, x, y: list(gradient(np.array(th), x, y)),
+        lambda th, x, y: float(x @ x),
+        problem.X,
+        problem.y,
+        problem.theta0,
+        problem.schedule.indices,
+        problem.retain_schedule.weights,
+        problem.lr,
+        "mean",
+    )
+    return slow, 2 * engine_tolerance(
+        mags, lips, problem.X.shape[1] + problem.schedule.batch_size + 4, problem.X.shape[1]
+    )
 
 
 def test_retrain_cost_and_result():
@@ -112,7 +124,9 @@ def test_amnesiac_cost_and_formula():
         for s in range(problem.schedule.n_steps):
             if any(problem.forget[i] for i in problem.schedule.indices[t, s]):
                 expected[t] -= problem.full.updates[t, s]
-    bound = gamma(problem.schedule.n_steps + 1) * (np.abs(problem.full.theta) + np.abs(problem.full.updates).sum(axis=1))
+    bound = gamma(problem.schedule.n_steps + 1) * (
+        np.abs(problem.full.theta) + np.abs(problem.full.updates).sum(axis=1)
+    )
     assert np.all(np.abs(result.theta - expected) <= bound)
 
 
@@ -123,7 +137,9 @@ def test_finetune_and_neggrad_plus_costs():
     result = neggrad_plus(problem, beta=0.9, epochs=1, rng=np.random.default_rng(1))
     steps = -(-problem.X.shape[0] // problem.schedule.batch_size)
     forget_batches = -(-2 * 3 // problem.schedule.batch_size)  # 6 forgotten occurrences per trajectory
-    forget_sizes = [min(problem.schedule.batch_size, 6 - k * problem.schedule.batch_size) for k in range(forget_batches)]
+    forget_sizes = [
+        min(problem.schedule.batch_size, 6 - k * problem.schedule.batch_size) for k in range(forget_batches)
+    ]
     per_traj = retained + sum(forget_sizes[s % forget_batches] for s in range(steps))
     assert result.grad_evals == per_traj * T
     # beta = 1 is fine-tuning with the same retain order
@@ -140,7 +156,9 @@ def test_linear_inversion_exact_and_cost(method, terms):
     problem, _ = _problem(batch_size=1, lr=0.05)
     result = linear_inversion(problem, method, terms)
     firsts = _first_forgotten_steps(problem)
-    inverted = sum(int(np.count_nonzero(problem.schedule.weights[t, firsts[t]:])) for t in range(problem.schedule.n_traj))
+    inverted = sum(
+        int(np.count_nonzero(problem.schedule.weights[t, firsts[t] :])) for t in range(problem.schedule.n_traj)
+    )
     assert result.grad_evals == (1 if method == "closed" else terms) * inverted + _retained_slots(problem, firsts)
     # lr |x|^2 <= 0.05 * max|x|^2 < 0.3, so each inverse amplifies errors by at most 1 / (1 - 0.3) per step
     amplification = (1 / (1 - problem.lr.max() * np.max(np.sum(problem.X**2, axis=1)))) ** problem.schedule.n_steps
@@ -159,9 +177,11 @@ def test_single_step_inversion_matches_theory_cores():
     theta_next, x, y = rng.standard_normal((T, p)), rng.standard_normal((T, 1, p)), rng.standard_normal((T, 1))
     lr = np.full(T, 0.2)
     model = make_model("linear", p)
-    for method, reference in (("closed", lambda t: inverse_step(theta_next[t], x[t, 0], y[t, 0], 0.2)),
-                              ("neumann", lambda t: neumann_inverse(theta_next[t], x[t, 0], y[t, 0], 0.2, 7)),
-                              ("fixed_point", lambda t: fixed_point_inverse(theta_next[t], x[t, 0], y[t, 0], 0.2, 7))):
+    for method, reference in (
+        ("closed", lambda t: inverse_step(theta_next[t], x[t, 0], y[t, 0], 0.2)),
+        ("neumann", lambda t: neumann_inverse(theta_next[t], x[t, 0], y[t, 0], 0.2, 7)),
+        ("fixed_point", lambda t: fixed_point_inverse(theta_next[t], x[t, 0], y[t, 0], 0.2, 7)),
+    ):
         ours = invert_batch_step(model, theta_next, x, y, np.ones((T, 1)), lr, method, 7)
         for t in range(T):
             expected = reference(t)
@@ -183,5 +203,6 @@ def test_inversion_rejects_what_it_cannot_invert():
     with pytest.raises(ValueError, match="method must be one of"):
         direct(problem.problem(), "lanczos")
     with pytest.raises(ValueError, match="forget"):
-        EngineRun.train(problem.model, problem.X, problem.y, problem.theta0, problem.schedule, 0.1,
-                        np.zeros(3, dtype=bool))
+        EngineRun.train(
+            problem.model, problem.X, problem.y, problem.theta0, problem.schedule, 0.1, np.zeros(3, dtype=bool)
+        )

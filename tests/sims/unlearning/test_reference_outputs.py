@@ -15,15 +15,25 @@ import numpy as np
 import pytest
 
 from sims.unlearning import EngineRun, unlearn
-from tests.sims.unlearning.reference_problems import (NUMPY_CASES, SWEEP_CELLS, SWEEP_FIXTURE, load_reference,
-                                                      numpy_run_inputs, run_sweep_cell)
+from tests.sims.unlearning.reference_problems import (
+    NUMPY_CASES,
+    SWEEP_CELLS,
+    SWEEP_FIXTURE,
+    load_reference,
+    numpy_run_inputs,
+    run_sweep_cell,
+)
 
 REFERENCE = load_reference()
 
 
 #: every recorded numpy case; the inversions need mean aggregation (recorded for mean only)
-CASES = [(aggregate, *case) for aggregate in ("mean", "median") for case in NUMPY_CASES
-         if aggregate == "mean" or case[1] != "linear_inversion"]
+CASES = [
+    (aggregate, *case)
+    for aggregate in ("mean", "median")
+    for case in NUMPY_CASES
+    if aggregate == "mean" or case[1] != "linear_inversion"
+]
 
 
 @pytest.mark.parametrize("aggregate,case,method,options", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from sims.unlearning import EngineRun, StepCost, Term, method_names, method_spec, methods, register, unlearn
-from sims.unlearning import registry
+from sims.unlearning import EngineRun, StepCost, Term, method_names, method_spec, methods, register, registry, unlearn
 from sims.unlearning.common import start
 from tests.sims.unlearning.reference_problems import numpy_run_inputs
 
@@ -31,8 +30,15 @@ def test_every_approximate_method_has_a_tuning_grid_over_four_decades_of_lr():
 
 def test_families_and_what_they_support(problem):
     numpy_methods = method_names(problem.model)
-    assert {"retrain", "rewind_replay", "amnesiac", "finetune", "gradient_ascent", "neggrad_plus",
-            "inversion_closed"} <= set(numpy_methods)
+    assert {
+        "retrain",
+        "rewind_replay",
+        "amnesiac",
+        "finetune",
+        "gradient_ascent",
+        "neggrad_plus",
+        "inversion_closed",
+    } <= set(numpy_methods)
     assert "scrub" not in numpy_methods and "neggrad_plus_aligned" not in numpy_methods
     with pytest.raises(ValueError, match="scrub cannot run on the numpy models: it needs distillation"):
         unlearn("scrub", problem)
@@ -70,8 +76,12 @@ def test_result_settings_cost_fraction_and_budget(problem):
 def test_a_method_is_one_registered_function(problem):
     """A new method: one decorated function written against the protocol; nothing else changes."""
 
-    @register("test_double_finetune", grid={"lr": (1e-5, 1e-1), "epochs": (1,)}, defaults={"epochs": 1},
-              family_defaults={"numpy": {"lr": registry.FromTraining(1)}})
+    @register(
+        "test_double_finetune",
+        grid={"lr": (1e-5, 1e-1), "epochs": (1,)},
+        defaults={"epochs": 1},
+        family_defaults={"numpy": {"lr": registry.FromTraining(1)}},
+    )
     def double(problem, lr, epochs=1):
         """Two descent steps per retain batch (a test method)."""
         start(problem)

@@ -23,7 +23,7 @@ def test_every_removal_of_a_batch_with_ties(n):
         assert b - a + 1 == r + (1 if (n - r) % 2 else 2)
         for removed in itertools.combinations(range(n), r):
             left = [v for i, v in enumerate(batch) if i not in removed]
-            window = sorted(batch)[a - 1:b]
+            window = sorted(batch)[a - 1 : b]
             assert median_after_removal(window, n, [batch[i] for i in removed]) == _median(left)
 
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from scipy.optimize import minimize
 
+from theory.checking.error_model import gamma
 from theory.models.aggregation import robust
 from theory.models.aggregation.breakdown import breaks_at, survives
-from theory.checking.error_model import gamma
 
 RNG = np.random.default_rng(0)
 
@@ -41,8 +41,12 @@ def test_geometric_median_against_scipy(seed):
     n, p = int(rng.integers(3, 12)), int(rng.integers(1, 6))
     points = rng.normal(size=(n, p)) * 10.0 ** rng.uniform(-3, 3)
     result = robust.weiszfeld(points)
-    reference = minimize(lambda y: _sum_of_distances(points, y), np.median(points, axis=0), method="Nelder-Mead",
-                         options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 40_000, "maxfev": 40_000})
+    reference = minimize(
+        lambda y: _sum_of_distances(points, y),
+        np.median(points, axis=0),
+        method="Nelder-Mead",
+        options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 40_000, "maxfev": 40_000},
+    )
     ours, theirs = _sum_of_distances(points, result.point), _sum_of_distances(points, reference.x)
     # evaluating the objective rounds each of n norms of p terms: gamma(p + 2) relative each, summed over n
     rounding = gamma(p + n + 2) * ours
@@ -115,8 +119,12 @@ def test_weiszfeld_in_mpmath_warns_when_it_stops_early():
 
     from theory.checking.oracle import precision
 
-    points = [[-2.8496608138084413e19, 0.0], [-0.8988265991210938, 1e-05], [0.0, -0.7201961278915405],
-              [0.25160759687423706, 0.0]]
+    points = [
+        [-2.8496608138084413e19, 0.0],
+        [-0.8988265991210938, 1e-05],
+        [0.0, -0.7201961278915405],
+        [0.25160759687423706, 0.0],
+    ]
     with precision():
         batch = np.array([[mpmath.mpf(v) for v in row] for row in points], dtype=object)
         with pytest.warns(RuntimeWarning, match="Weiszfeld stopped after max_iter=3"):

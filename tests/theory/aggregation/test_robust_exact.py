@@ -33,7 +33,7 @@ def _krum_scores(x: np.ndarray, f: int) -> np.ndarray:
     scores = []
     for i in range(n):
         distances = sorted(float(np.sum((x[i] - x[j]) ** 2)) for j in range(n) if j != i)
-        scores.append(sum(distances[:max(n - f - 2, 0)]))
+        scores.append(sum(distances[: max(n - f - 2, 0)]))
     return np.array(scores)
 
 
@@ -70,8 +70,12 @@ def test_specs_parse_print_and_keep_their_beta():
         robust.parse_aggregator(AggregatorSpec("krum", 0.7))
     with pytest.raises(ValueError, match="beta after ':' must be a number"):
         robust.parse_aggregator("krum:x")
-    assert [str(robust.parse_aggregator(s)) for s in ("mean", "median", "geometric_median", "krum:0.1")] == \
-        ["mean", "median", "geometric_median", "krum:0.1"]
+    assert [str(robust.parse_aggregator(s)) for s in ("mean", "median", "geometric_median", "krum:0.1")] == [
+        "mean",
+        "median",
+        "geometric_median",
+        "krum:0.1",
+    ]
     assert np.array_equal(robust.aggregate(BATCHED), robust.mean(BATCHED))  # the default is the mean
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from theory.models.aggregation.streaming import HistogramMedian, StochasticMedian, exact_median_bytes
 
 
 @settings(max_examples=60, deadline=None)
-@given(n_params=st.integers(1, 5), bins=st.integers(1, 300), length=st.integers(1, 400), seed=st.integers(0, 2**32 - 1),
-       scale=st.floats(1e-3, 1e3), chunks=st.integers(1, 7))
+@given(
+    n_params=st.integers(1, 5),
+    bins=st.integers(1, 300),
+    length=st.integers(1, 400),
+    seed=st.integers(0, 2**32 - 1),
+    scale=st.floats(1e-3, 1e3),
+    chunks=st.integers(1, 7),
+)
 def test_histogram_within_stated_bound(n_params, bins, length, seed, scale, chunks):
     rng = np.random.default_rng(seed)
     stream = rng.standard_t(3, size=(length, n_params)) * scale

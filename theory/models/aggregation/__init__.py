@@ -13,10 +13,40 @@ in 60-digit mpmath (numpy object arrays), so a verified breakdown point is a pro
 experiments use.
 """
 
-from theory.models.aggregation.robust import (AGGREGATORS, DEFAULT_BETA, ROBUST, AggregatorSpec, aggregate, corrupted_count,
-                                     geometric_median, krum, krum_scores, mean, mean_around_median, median,
-                                     multi_krum, parse_aggregator, trimmed_mean, weiszfeld)
+from theory.models.aggregation.robust import (
+    AGGREGATORS,
+    DEFAULT_BETA,
+    ROBUST,
+    AggregatorSpec,
+    aggregate,
+    corrupted_count,
+    geometric_median,
+    krum,
+    krum_scores,
+    mean,
+    mean_around_median,
+    median,
+    multi_krum,
+    parse_aggregator,
+    trimmed_mean,
+    weiszfeld,
+)
 
-__all__ = ["AGGREGATORS", "DEFAULT_BETA", "ROBUST", "AggregatorSpec", "aggregate", "corrupted_count",
-           "geometric_median", "krum", "krum_scores", "mean", "mean_around_median", "median", "multi_krum",
-           "parse_aggregator", "trimmed_mean", "weiszfeld"]
+__all__ = [
+    "AGGREGATORS",
+    "DEFAULT_BETA",
+    "ROBUST",
+    "AggregatorSpec",
+    "aggregate",
+    "corrupted_count",
+    "geometric_median",
+    "krum",
+    "krum_scores",
+    "mean",
+    "mean_around_median",
+    "median",
+    "multi_krum",
+    "parse_aggregator",
+    "trimmed_mean",
+    "weiszfeld",
+]

@@ -78,8 +78,9 @@ def run(name: str, batch: np.ndarray, f: int, n: int) -> tuple[np.ndarray, Any]:
     return robust.aggregate(batch, f"{name}:{beta!r}" if name not in ("mean", "median") else name), 0
 
 
-def honest_bound_holds(name: str, output: np.ndarray, honest: np.ndarray, a: int, n: int, f: int,
-                       certificate: Any) -> tuple[bool, str]:
+def honest_bound_holds(
+    name: str, output: np.ndarray, honest: np.ndarray, a: int, n: int, f: int, certificate: Any
+) -> tuple[bool, str]:
     """Whether ``output`` obeys the survival bound of the module docstring, given the honest points."""
     low, high = honest.min(axis=0), honest.max(axis=0)
     radius = max(mpmath.sqrt(sum(v * v for v in row)) for row in honest)
@@ -96,4 +97,3 @@ def honest_bound_holds(name: str, output: np.ndarray, honest: np.ndarray, a: int
     else:
         bound = radius * (1 + 2 * mpmath.sqrt(n - f - 2))
     return norm <= bound, f"|output| {mpmath.nstr(norm, 6)} vs bound {mpmath.nstr(bound, 6)}"
-

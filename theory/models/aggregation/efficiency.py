@@ -33,8 +33,7 @@ def _noise(noise: str):
     if noise == "gaussian":
         return mpmath.npdf, mpmath.ncdf
     if noise == "laplace":
-        return (lambda x: mpmath.exp(-abs(x)) / 2,
-                lambda x: mpmath.exp(x) / 2 if x < 0 else 1 - mpmath.exp(-x) / 2)
+        return (lambda x: mpmath.exp(-abs(x)) / 2, lambda x: mpmath.exp(x) / 2 if x < 0 else 1 - mpmath.exp(-x) / 2)
     raise ValueError(f"noise must be one of {NOISES}, got {noise!r}")
 
 
@@ -50,8 +49,9 @@ def median_variance(n: int, noise: str = "gaussian") -> mpmath.mpf:
     density, cdf = _noise(noise)
     k = (n - 1) // 2
     const = mpmath.factorial(n) / mpmath.factorial(k) ** 2
-    return mpmath.quad(lambda x: x * x * const * (cdf(x) * (1 - cdf(x))) ** k * density(x),
-                       [-mpmath.inf, 0, mpmath.inf])
+    return mpmath.quad(
+        lambda x: x * x * const * (cdf(x) * (1 - cdf(x))) ** k * density(x), [-mpmath.inf, 0, mpmath.inf]
+    )
 
 
 def median_efficiency(n: int, noise: str = "gaussian") -> mpmath.mpf:

@@ -17,7 +17,8 @@ smaller set of ranks does (lemma median-window-suffices).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def window_ranks(n: int, removals: int) -> tuple[int, int]:
 def median_window(batch: Any, removals: int) -> Any:
     """The window of order statistics ``(..., b - a + 1, P)`` of a ``(..., n, P)`` batch (coordinate-wise)."""
     a, b = window_ranks(batch.shape[-2], removals)
-    return np.sort(batch, axis=-2)[..., a - 1:b, :]
+    return np.sort(batch, axis=-2)[..., a - 1 : b, :]
 
 
 def median_after_removal(window: Sequence[Any], n: int, removed: Sequence[Any]) -> Any:

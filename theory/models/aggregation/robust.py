@@ -57,9 +57,27 @@ from typing import Any
 
 from theory.models.aggregation.backend import backend_of
 
-__all__ = ["AGGREGATORS", "ROBUST", "DEFAULT_BETA", "GM_TOL", "GM_MAX_ITER", "AggregatorSpec", "parse_aggregator",
-           "aggregate", "mean", "median", "trimmed_mean", "mean_around_median", "geometric_median", "weiszfeld",
-           "krum", "multi_krum", "krum_scores", "corrupted_count", "WeiszfeldResult"]
+__all__ = [
+    "AGGREGATORS",
+    "ROBUST",
+    "DEFAULT_BETA",
+    "GM_TOL",
+    "GM_MAX_ITER",
+    "AggregatorSpec",
+    "parse_aggregator",
+    "aggregate",
+    "mean",
+    "median",
+    "trimmed_mean",
+    "mean_around_median",
+    "geometric_median",
+    "weiszfeld",
+    "krum",
+    "multi_krum",
+    "krum_scores",
+    "corrupted_count",
+    "WeiszfeldResult",
+]
 
 AGGREGATORS = ("mean", "median", "trimmed_mean", "mean_around_median", "geometric_median", "krum", "multi_krum")
 #: The aggregators whose result is not the batch mean (they need every per-example gradient).
@@ -106,14 +124,18 @@ def _validate(x: Any, what: str = "gradients") -> int:
     objects, complex numbers), a missing batch axis, an empty batch, NaN or inf."""
     dtype = getattr(x, "dtype", None)
     if dtype is None or not hasattr(x, "ndim"):
-        raise ValueError(f"{what} must be a numpy array or torch tensor of shape (..., n, P), got {type(x).__name__}; "
-                         "convert it with numpy.asarray")
+        raise ValueError(
+            f"{what} must be a numpy array or torch tensor of shape (..., n, P), got {type(x).__name__}; "
+            "convert it with numpy.asarray"
+        )
     kind = getattr(dtype, "kind", None)  # numpy: b(ool) i u f c O U ...; torch dtypes have none
     if kind == "O":  # high precision: mpmath numbers in an object array (theory.models.aggregation.backend)
         foreign = [v for v in x.flat if not isinstance(v, numbers.Real) or isinstance(v, bool)][:1]
         if foreign:
-            raise ValueError(f"{what} of dtype object must hold real numbers (mpmath mpf, int, float), got "
-                             f"{type(foreign[0]).__name__} {foreign[0]!r:.40}")
+            raise ValueError(
+                f"{what} of dtype object must hold real numbers (mpmath mpf, int, float), got "
+                f"{type(foreign[0]).__name__} {foreign[0]!r:.40}"
+            )
     elif (kind not in ("i", "u", "f")) if kind is not None else (dtype.is_complex or str(dtype) == "torch.bool"):
         raise ValueError(f"{what} must hold real numbers, got dtype {dtype}")
     if x.ndim < 2:
@@ -123,8 +145,10 @@ def _validate(x: Any, what: str = "gradients") -> int:
         raise ValueError(f"{what}: empty batch (shape {tuple(x.shape)}); aggregate at least one gradient")
     ops = backend_of(x)
     if not ops.all_finite(x):
-        raise ValueError(f"{what} contain {ops.count_nonfinite(x)} NaN or infinite entries; "
-                         "fix the loss or the learning rate (a diverged run) before aggregating")
+        raise ValueError(
+            f"{what} contain {ops.count_nonfinite(x)} NaN or infinite entries; "
+            "fix the loss or the learning rate (a diverged run) before aggregating"
+        )
     return n
 
 
@@ -156,7 +180,7 @@ def trimmed_mean(x: Any, beta: float = DEFAULT_BETA) -> Any:
     n = _validate(x)
     f = corrupted_count(n, beta)
     ops = backend_of(x)
-    return ops.mean(ops.sort(x, -2)[..., f:n - f, :], -2)
+    return ops.mean(ops.sort(x, -2)[..., f : n - f, :], -2)
 
 
 def mean_around_median(x: Any, beta: float = DEFAULT_BETA) -> Any:
@@ -179,8 +203,9 @@ def krum_scores(x: Any, f: int) -> Any:
     """Blanchard et al. (2017) scores ``(..., n)``: sum of squared distances to the ``n - f - 2`` nearest others."""
     n = _validate(x)
     if n >= 3 and not n - 2 * f - 2 > 0:
-        raise ValueError(f"Krum needs n - 2f - 2 > 0 (Blanchard et al. 2017), got n = {n}, f = {f}; "
-                         "lower beta or use a larger batch")
+        raise ValueError(
+            f"Krum needs n - 2f - 2 > 0 (Blanchard et al. 2017), got n = {n}, f = {f}; lower beta or use a larger batch"
+        )
     ops = backend_of(x)
     distances = _squared_distances(x, ops)
     distances = ops.where(ops.eye_like(n, x), float("inf"), distances)
@@ -288,8 +313,12 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
         if rows.shape[0] == 0:
             break
     else:
-        warnings.warn(f"Weiszfeld stopped after max_iter={max_iter} iterations with relative step {float(step):.2e} > "
-                      f"tol={float(tol):.1e} in {rows.shape[0]} of {x.shape[0]} batches", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"Weiszfeld stopped after max_iter={max_iter} iterations with relative step {float(step):.2e} > "
+            f"tol={float(tol):.1e} in {rows.shape[0]} of {x.shape[0]} batches",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     # Weiszfeld approaches a median that is a data point only linearly: test the nearest data point too and
     # keep whichever has the smaller certificate (a data point x_k is the median iff r(x_k) <= eta(x_k))
     _, subgradient = _weiszfeld_map(x, y, atol, ops)
@@ -297,8 +326,9 @@ def weiszfeld(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Weisz
     better = candidate_subgradient < subgradient
     y = ops.where(better[..., None], candidate, y)
     subgradient = ops.where(better, candidate_subgradient, subgradient)
-    return WeiszfeldResult(y.reshape(leading + (y.shape[-1],)), iterations, step,
-                           (2.0 * radius * subgradient).reshape(leading))
+    return WeiszfeldResult(
+        y.reshape(leading + (y.shape[-1],)), iterations, step, (2.0 * radius * subgradient).reshape(leading)
+    )
 
 
 def geometric_median(x: Any, tol: float = GM_TOL, max_iter: int = GM_MAX_ITER) -> Any:
@@ -311,5 +341,9 @@ def aggregate(x: Any, spec: str | AggregatorSpec = "mean") -> Any:
     parsed = parse_aggregator(spec)
     if parsed.name in ("mean", "median", "geometric_median"):
         return {"mean": mean, "median": median, "geometric_median": geometric_median}[parsed.name](x)
-    return {"trimmed_mean": trimmed_mean, "mean_around_median": mean_around_median, "krum": krum,
-            "multi_krum": multi_krum}[parsed.name](x, parsed.beta)
+    return {
+        "trimmed_mean": trimmed_mean,
+        "mean_around_median": mean_around_median,
+        "krum": krum,
+        "multi_krum": multi_krum,
+    }[parsed.name](x, parsed.beta)

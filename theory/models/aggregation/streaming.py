@@ -45,11 +45,14 @@ def _rows(values, n_params: int, name: str) -> np.ndarray:
     rows = np.asarray(values, dtype=np.float64)
     rows = rows[None, :] if rows.ndim == 1 else rows
     if rows.ndim != 2 or rows.shape[1] != n_params:
-        raise ValueError(f"{name}.update expects gradients of shape (b, {n_params}) or ({n_params},), "
-                         f"got {np.shape(values)}")
+        raise ValueError(
+            f"{name}.update expects gradients of shape (b, {n_params}) or ({n_params},), got {np.shape(values)}"
+        )
     if not np.isfinite(rows).all():
-        raise ValueError(f"{name}.update: {int((~np.isfinite(rows)).sum())} NaN or infinite gradient entries; "
-                         "fix the run that produced them")
+        raise ValueError(
+            f"{name}.update: {int((~np.isfinite(rows)).sum())} NaN or infinite gradient entries; "
+            "fix the run that produced them"
+        )
     return rows
 
 
@@ -80,7 +83,7 @@ class HistogramMedian:
         u = np.finfo(np.float64).eps / 2
         return self.width / 2 + 16 * u * (abs(self.low) + abs(self.high))
 
-    def update(self, gradients) -> "HistogramMedian":
+    def update(self, gradients) -> HistogramMedian:
         """Add ``(b, P)`` gradients (or one ``(P,)``): one ``bincount`` over ``b P`` entries."""
         rows = _rows(gradients, self.n_params, "HistogramMedian")
         index = np.floor((rows - self.low) / self.width).astype(np.int64) + 1
@@ -133,7 +136,7 @@ class StochasticMedian:
     def nbytes(self) -> int:
         return self.m.nbytes + 8
 
-    def update(self, gradients) -> "StochasticMedian":
+    def update(self, gradients) -> StochasticMedian:
         for row in _rows(gradients, self.n_params, "StochasticMedian"):
             self.n += 1
             self.m += self.step / np.sqrt(self.n) * np.sign(row - self.m)
