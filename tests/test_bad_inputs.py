@@ -1018,15 +1018,18 @@ def test_bad_input_gets_a_clear_answer(name, tmp_path, monkeypatch):
     assert outcome.verdict == "clear", f"{name}: {outcome.verdict}: {outcome.detail}"
 
 
-def table(names: list[str] | None = None) -> dict[str, list[str]]:
-    """Run the corpus and return {verdict: [case names]} (the table of the closing note)."""
+def table(
+    names: list[str] | None = None, cases: dict[str, Callable[[Path], Outcome]] | None = None
+) -> dict[str, list[str]]:
+    """Run a corpus (``cases``, default this module's) and return {verdict: [case names]} (the closing note's table)."""
+    cases = CASES if cases is None else cases
     verdicts: dict[str, list[str]] = {}
-    for name in names or list(CASES):
+    for name in names or list(cases):
         with tempfile.TemporaryDirectory() as folder:
             cwd = os.getcwd()
             os.chdir(folder)
             try:
-                outcome = CASES[name](Path(folder))
+                outcome = cases[name](Path(folder))
             except BaseException as error:
                 outcome = Outcome("skipped" if "Skipped" in type(error).__name__ else "traceback", str(error)[:200])
             finally:
@@ -1036,7 +1039,16 @@ def table(names: list[str] | None = None) -> dict[str, list[str]]:
     return verdicts
 
 
-if __name__ == "__main__":
-    result = table(sys.argv[1:] or None)
+def main(cases: dict[str, Callable[[Path], Outcome]] | None = None) -> int:
+    """``python -m tests.test_bad_inputs [CASE ...]``: the table, a count per verdict, "all clear" and exit 0 when
+    every case is clear, else exit 1."""
+    result = table(sys.argv[1:] or None, cases)
     tried = sum(len(v) for v in result.values())
     print(f"tried {tried}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(result.items())))
+    if set(result) == {"clear"}:
+        print("all clear")
+    return 0 if set(result) == {"clear"} else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,7 +24,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_bad_inputs import _TINY_LINEAR, Outcome, _call_cli, _cli_error, _cli_recovers, _emp, _run_sims
+from tests.test_bad_inputs import (
+    _TINY_LINEAR,
+    Outcome,
+    _call_cli,
+    _cli_error,
+    _cli_recovers,
+    _emp,
+    _run_sims,
+    main,
+)
 
 _REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -467,28 +476,5 @@ def test_run_fault_gets_a_clear_answer(name, tmp_path, monkeypatch):
     assert outcome.verdict == "clear", f"{name}: {outcome.verdict}: {outcome.detail}"
 
 
-def table(names: list[str] | None = None) -> dict[str, list[str]]:
-    """Run the corpus and return {verdict: [case names]}."""
-    verdicts: dict[str, list[str]] = {}
-    for name in names or list(CASES):
-        with tempfile.TemporaryDirectory() as folder:
-            cwd = os.getcwd()
-            os.chdir(folder)
-            try:
-                outcome = CASES[name](Path(folder))
-            except BaseException as error:
-                outcome = Outcome("skipped" if "Skipped" in type(error).__name__ else "traceback", str(error)[:200])
-            finally:
-                os.chdir(cwd)
-        verdicts.setdefault(outcome.verdict, []).append(name)
-        print(f"{outcome.verdict:9s} {name:42s} {outcome.detail}", flush=True)
-    return verdicts
-
-
 if __name__ == "__main__":
-    result = table(sys.argv[1:] or None)
-    tried = sum(len(v) for v in result.values())
-    print(f"tried {tried}: " + ", ".join(f"{k} {len(v)}" for k, v in sorted(result.items())))
-    if set(result) == {"clear"}:
-        print("all clear")
-    sys.exit(0 if set(result) == {"clear"} else 1)
+    sys.exit(main(CASES))
