@@ -506,29 +506,18 @@ def case_emp_llama_garbage_safetensors(tmp):
     return _cli_error(*_llama_run(tmp, folder), "model.safetensors")
 
 
+def _run_chat(tmp: Path, path: Path):
+    """ascent-error on the tiny LLaMA with the chat file ``path`` (the chat-data cases)."""
+    argv = ["run", "ascent-error", "--model", "llama", "--data", "chat", "--set", f"data.path={path}"]
+    return _emp([*argv, "--set", "n_points=1", "--set", "n_lrs=3", "--out", str(tmp / "out")])
+
+
 def case_emp_chat_no_assistant(tmp):
     path = tmp / "chat.jsonl"
     line = json.dumps({"messages": [{"role": "user", "content": "hello"}]})
     path.write_text("\n".join([line] * 4) + "\n")
     return _cli_error(
-        *_emp(
-            [
-                "run",
-                "ascent-error",
-                "--model",
-                "llama",
-                "--data",
-                "chat",
-                "--set",
-                f"data.path={path}",
-                "--set",
-                "n_points=1",
-                "--set",
-                "n_lrs=3",
-                "--out",
-                str(tmp / "out"),
-            ]
-        ),
+        *_run_chat(tmp, path),
         "assistant",
     )
 
@@ -680,24 +669,7 @@ def case_emp_chat_invalid_json_line(tmp):
     good = json.dumps({"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]})
     path.write_text(f"{good}\n{good}\n{{broken\n")
     return _cli_error(
-        *_emp(
-            [
-                "run",
-                "ascent-error",
-                "--model",
-                "llama",
-                "--data",
-                "chat",
-                "--set",
-                f"data.path={path}",
-                "--set",
-                "n_points=1",
-                "--set",
-                "n_lrs=3",
-                "--out",
-                str(tmp / "out"),
-            ]
-        ),
+        *_run_chat(tmp, path),
         "chat.jsonl:3",
     )
 
