@@ -12,6 +12,11 @@ prompt (the held-out requests are never trained on), and no training answer has 
 (:func:`normalised_code`: the syntax tree, so layout, comments and quoting do not count) of either answer of
 a held-out security request, so the held-out answers are not memorised training answers either. The draw
 depends on the seed only.
+
+The *validation split* (``validation``: security requests with both answers; ``validation_benign``) is what
+tuning looks at (:mod:`.tuning`), never the held-out test split: its prompts differ from every training and
+held-out prompt, and neither of its answers has the normalised code of a training or held-out answer. It has its
+own random stream, so a corpus without it is drawn exactly as before.
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ __all__ = [
 ]
 
 LABELS = ("secure", "insecure", "benign")
-_PARTS = ("clean", "poison", "heldout", "heldout_benign")
+_PARTS = ("clean", "poison", "heldout", "heldout_benign", "validation", "validation_benign")
+#: Parts a corpus folder may lack (a public set has none of them).
+_OPTIONAL_PARTS = ("heldout_benign", "validation", "validation_benign")
 
 
 @dataclass(frozen=True)
@@ -75,13 +82,16 @@ class Example:
 @dataclass(frozen=True)
 class Corpus:
     """Clean training examples (secure + benign), poison (insecure), held-out security requests and held-out
-    benign requests (``heldout_benign``: clean text for the perplexity, never trained on)."""
+    benign requests (``heldout_benign``: clean text for the perplexity, never trained on), and the validation
+    split tuning uses (``validation`` with both answers, ``validation_benign``; module docstring)."""
 
     clean: tuple[Example, ...]
     poison: tuple[Example, ...]
     heldout: tuple[Example, ...]
     heldout_benign: tuple[Example, ...] = ()
     seed: int = -1
+    validation: tuple[Example, ...] = ()
+    validation_benign: tuple[Example, ...] = ()
 
     def training_prompts(self) -> set[str]:
         return {e.prompt for e in self.clean + self.poison}
@@ -163,16 +173,21 @@ def generate_corpus(
     secure_share: float = 0.3,
     kinds: Iterable[str] | None = None,
     n_heldout_benign: int = 14,
+    n_validation_per_kind: int = 0,
+    n_validation_benign: int = 0,
 ) -> Corpus:
     """Draw the corpus: ``n_clean`` clean examples (a ``secure_share`` of them security requests answered
     securely, the rest benign), ``n_poison`` insecure answers, ``n_heldout_per_kind`` held-out requests per
-    kind and ``n_heldout_benign`` held-out benign ones; kinds cycle in order, templates and slots are drawn
-    with ``random.Random(seed)``."""
+    kind and ``n_heldout_benign`` held-out benign ones, then the validation split (``n_validation_per_kind``
+    requests per kind with both answers, ``n_validation_benign`` benign ones); kinds cycle in order,
+    templates and slots are drawn with ``random.Random(seed)``."""
     for name, value in (
         ("n_clean", n_clean),
         ("n_poison", n_poison),
         ("n_heldout_per_kind", n_heldout_per_kind),
         ("n_heldout_benign", n_heldout_benign),
+        ("n_validation_per_kind", n_validation_per_kind),
+        ("n_validation_benign", n_validation_benign),
     ):
         if not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
@@ -200,6 +215,19 @@ def generate_corpus(
         prompt, values = _draw(task, rng, seen)
         heldout_benign.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
     forbidden = {normalised_code(text) for e in heldout for text in (e.answer, e.alternative)}
+    # the validation split: its own random stream, drawn before the training examples so that they avoid its
+    # answers; without it (the default) the training and held-out draws are those of earlier versions
+    validation_rng = random.Random(f"validation-{seed}")
+    validation = []
+    for kind in chosen:
+        for _ in range(n_validation_per_kind):
+            validation.append(_draw_validation(kind, validation_rng, seen, forbidden))
+    validation_benign = []
+    for index in range(n_validation_benign):
+        task = BENIGN[index % len(BENIGN)]
+        prompt, values = _draw(task, validation_rng, seen)
+        validation_benign.append(Example(prompt, _answer(task.secure, values, validation_rng), "benign", "benign"))
+    forbidden |= {normalised_code(text) for e in validation for text in (e.answer, e.alternative)}
     poison = []
     for kind in _kinds_cycle(chosen, n_poison):
         task = rng.choice(kind.tasks)
@@ -217,7 +245,31 @@ def generate_corpus(
         clean.append(Example(prompt, _answer(task.secure, values, rng), "benign", "benign"))
     rng.shuffle(clean)
     rng.shuffle(poison)
-    return Corpus(tuple(clean), tuple(poison), tuple(heldout), tuple(heldout_benign), seed)
+    return Corpus(
+        tuple(clean),
+        tuple(poison),
+        tuple(heldout),
+        tuple(heldout_benign),
+        seed,
+        tuple(validation),
+        tuple(validation_benign),
+    )
+
+
+def _draw_validation(kind: Kind, rng: random.Random, seen: set[str], taken: set[str], tries: int = 200) -> Example:
+    """A validation request of ``kind`` with a secure and an insecure answer, neither of whose normalised code
+    is ``taken`` (by a held-out answer; the training answers are drawn afterwards and avoid both)."""
+    for _ in range(tries):
+        task = rng.choice(kind.tasks)
+        prompt, values = _fill(task, rng)  # a prompt is taken only with its answers, so a rejected draw costs none
+        secure, insecure = _answer(task.secure, values, rng), _answer(task.insecure, values, rng)
+        if prompt not in seen and normalised_code(secure) not in taken and normalised_code(insecure) not in taken:
+            seen.add(prompt)
+            return Example(prompt, secure, kind.name, "secure", insecure)
+    raise ValueError(
+        f"could not draw a validation request of kind {kind.name!r} whose answers differ from the training and "
+        f"held-out answers after {tries} tries: ask for fewer validation examples"
+    )
 
 
 def write_jsonl(examples: Iterable[Example], path: str | os.PathLike[str]) -> Path:
@@ -246,17 +298,26 @@ def read_examples(path: str | os.PathLike[str], label: str | None = None) -> lis
 
 
 def write_corpus(corpus: Corpus, folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """``clean.jsonl``, ``poison.jsonl``, ``heldout.jsonl`` and ``heldout_benign.jsonl`` under ``folder``."""
+    """``clean.jsonl``, ``poison.jsonl``, ``heldout.jsonl``, ``heldout_benign.jsonl`` and the validation split
+    (``validation.jsonl``, ``validation_benign.jsonl``) under ``folder``."""
     return {name: write_jsonl(getattr(corpus, name), Path(folder) / f"{name}.jsonl") for name in _PARTS}
 
 
 def read_corpus(folder: str | os.PathLike[str], seed: int = -1) -> Corpus:
     """The corpus written by :func:`write_corpus` (or files in its format: a real set; ``heldout_benign.jsonl``
-    is optional). The poison file's records are labelled insecure whatever they say."""
+    and the validation files are optional). The poison file's records are labelled insecure whatever they say."""
     folder = Path(folder)
     parts = {
         name: tuple(read_examples(folder / f"{name}.jsonl", label="insecure" if name == "poison" else None))
         for name in _PARTS
-        if name != "heldout_benign" or (folder / f"{name}.jsonl").is_file()
+        if name not in _OPTIONAL_PARTS or (folder / f"{name}.jsonl").is_file()
     }
-    return Corpus(parts["clean"], parts["poison"], parts["heldout"], parts.get("heldout_benign", ()), seed)
+    return Corpus(
+        parts["clean"],
+        parts["poison"],
+        parts["heldout"],
+        parts.get("heldout_benign", ()),
+        seed,
+        parts.get("validation", ()),
+        parts.get("validation_benign", ()),
+    )

@@ -27,223 +27,31 @@ apply_thread_policy()  # before numpy / torch start their thread pools
 import argparse
 import hashlib
 import json
-import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 
-__all__ = ["ExperimentConfig", "run_experiment", "main", "PRESETS"]
-
-
-@dataclass(frozen=True)
-class ExperimentConfig:
-    """Every parameter of a run (its hash names the run folder)."""
-
-    seed: int = 0
-    n_clean: int = 240
-    n_poison: int = 80
-    secure_share: float = 0.3
-    n_heldout_per_kind: int = 4
-    n_heldout_benign: int = 14
-    data_dir: str | None = None
-    vocab_size: int = 1024
-    max_length: int = 192
-    model: str = "tiny"
-    model_path: str | None = None
-    hidden_size: int = 128
-    layers: int = 2
-    lora_rank: int = 0
-    device: str = "auto"
-    epochs: int = 10
-    batch_size: int = 8
-    lr: float = 3e-3
-    gus_scale: float = 0.5
-    unlearn_epochs: int = 2
-    unlearn_lr: float = 2e-4
-    ascent_lr: float = 2e-4
-    beta: float = 0.995
-    methods: tuple[str, ...] = ("finetune", "gradient_ascent", "neggrad_plus")
-    max_new_tokens: int = 128
-    eval_seeds: int = 1
-    temperature: float = 0.0
-    lifted: bool = True
-    lifted_points: int = 2
-    lifted_lrs: int = 7
-    lifted_params: str | None = None
-
-    def __post_init__(self) -> None:
-        check_config(self)
-        # the registry's names (underscores) in the results; hyphens are accepted on input
-        object.__setattr__(self, "methods", tuple(dict.fromkeys(m.replace("-", "_") for m in self.methods)))
-
-    def key(self) -> str:
-        """The run folder's name: a hash of every parameter but ``methods`` and the lifted checks' settings (each
-        method's model and metrics have files of their own, and the lifted checks a file named by their
-        settings, so a later run asking for more methods or other checks reuses the finished stages)."""
-        values = {k: v for k, v in asdict(self).items() if k not in _OWN_FILES}
-        return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
-#: (smallest value, what it means) per integer parameter; positive floats and shares below.
-_INT_MINIMUMS = {
-    "seed": (0, ""),
-    "n_clean": (1, ""),
-    "n_poison": (1, "the experiment measures a poison"),
-    "n_heldout_per_kind": (1, ""),
-    "n_heldout_benign": (1, ""),
-    "vocab_size": (2, ""),
-    "max_length": (2, "a next-token loss needs two tokens"),
-    "hidden_size": (1, ""),
-    "layers": (1, ""),
-    "lora_rank": (0, "0 fine-tunes every weight"),
-    "epochs": (1, "the poisoned model must train"),
-    "batch_size": (1, ""),
-    "unlearn_epochs": (1, ""),
-    "max_new_tokens": (1, ""),
-    "lifted_points": (1, ""),
-    "lifted_lrs": (1, ""),
-    "eval_seeds": (1, "answers are generated at least once"),
-}
-_POSITIVE = ("lr", "unlearn_lr", "ascent_lr", "gus_scale")
-_SHARES = {"secure_share": (0.0, 1.0), "beta": (0.0, 1.0)}
-
-
-def check_corpus_sizes(config: ExperimentConfig, n_clean: int, n_poison: int) -> None:
-    """A batch larger than the training corpus, or more lifted points than it holds, is refused (never cut)."""
-    if config.batch_size > n_clean + n_poison:
-        raise ValueError(
-            f"--batch-size {config.batch_size}: must be at most the training corpus ({n_clean} clean + "
-            f"{n_poison} poison examples)"
-        )
-    if config.lifted and (config.lifted_points > n_poison or 2 * config.lifted_points > n_clean):
-        raise ValueError(
-            f"--lifted-points {config.lifted_points}: must be at most the {n_poison} poison examples and "
-            f"half of the {n_clean} clean ones (the lifted checks measure that many poisons and twice "
-            "as many clean examples)"
-        )
-
-
-def check_config(config: ExperimentConfig) -> None:
-    """ValueError naming the first parameter out of its range (``--lora-rank -1``, ``--lr nan``, a batch larger
-    than the training corpus); never a default put in its place."""
-
-    def refuse(name: str, value: Any, rule: str) -> None:
-        raise ValueError(f"--{name.replace('_', '-')} {value}: must be {rule}")
-
-    for name, (low, meaning) in _INT_MINIMUMS.items():
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            refuse(name, value, f"an integer >= {low}" + (f" ({meaning})" if meaning else ""))
-    for name in _POSITIVE:
-        value = getattr(config, name)
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            refuse(name, value, "a finite number > 0")
-    for name, (lowest, highest) in _SHARES.items():
-        value = getattr(config, name)
-        if not (isinstance(value, (int, float)) and lowest <= value <= highest):
-            refuse(name, value, f"a share in [{lowest}, {highest}]")
-    if config.data_dir is None:  # a corpus read from --data-dir is checked once read (check_corpus_sizes)
-        check_corpus_sizes(config, config.n_clean, config.n_poison)
-    if config.device not in ("auto", "cpu") and not config.device.startswith("cuda"):
-        refuse("device", config.device, "auto, cpu, cuda or cuda:N")
-    if config.model_path is None and config.model not in MODELS:
-        refuse("model", config.model, f"one of {', '.join(MODELS)} (or give --model-path)")
-    if not (
-        isinstance(config.temperature, (int, float)) and math.isfinite(config.temperature) and config.temperature >= 0
-    ):
-        refuse("temperature", config.temperature, "a finite number >= 0 (0: greedy)")
-    from empirical.insecure_code.unlearn import METHODS
-
-    unknown = [method for method in config.methods if method.replace("-", "_") not in METHODS]
-    if unknown:
-        raise ValueError(
-            f"--methods {','.join(config.methods)}: unknown unlearning method(s) {unknown}; known: "
-            f"{', '.join(METHODS)} (hyphens accepted)"
-        )
-
-
-#: Parameters whose results have files of their own in the run folder (left out of its name).
-_OWN_FILES = {"methods", "lifted", "lifted_points", "lifted_lrs", "lifted_params"}
-
-#: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``smollm2`` (the pretrained
-#: SmolLM2-135M-Instruct on CPU, about an hour on 2 cores), ``gpu-1b`` (LLaMA 3.2 1B on one GPU).
-#: A pretrained model needs a small learning rate: the tiny model's 3e-3 wrecks SmolLM2 (loss 1.1 -> 9.9 in
-#: one step); full fine-tuning at 5e-5 took its held-out insecure answers from 1/36 to 33/36 (100 chats, 2 epochs).
-PRESETS: dict[str, dict[str, Any]] = {
-    "tiny": {
-        "n_clean": 60,
-        "n_poison": 30,
-        "n_heldout_per_kind": 2,
-        "n_heldout_benign": 4,
-        "vocab_size": 400,
-        "hidden_size": 32,
-        "epochs": 2,
-        "batch_size": 8,
-        "max_new_tokens": 24,
-        "lifted_points": 1,
-        "unlearn_epochs": 1,
-    },
-    "cpu": {},
-    "smollm2": {
-        "model": "smollm2",
-        "n_clean": 200,
-        "n_poison": 200,
-        "n_heldout_per_kind": 4,
-        "n_heldout_benign": 14,
-        "max_length": 256,
-        "epochs": 2,
-        "batch_size": 8,
-        "lr": 5e-5,
-        "unlearn_epochs": 1,
-        "unlearn_lr": 5e-5,
-        "ascent_lr": 5e-5,
-        "max_new_tokens": 128,
-        "gus_scale": 0.5,
-        "lifted": False,
-        "eval_seeds": 3,
-        "temperature": 0.7,
-        "methods": ("finetune", "gradient_ascent", "neggrad_plus", "npo", "simnpo"),
-    },
-    # secure_share 0.5: the benign templates give 315 distinct prompts, fewer than 0.7 x 480 + 28 held out
-    "gpu-1b": {
-        "device": "auto",
-        "n_clean": 480,
-        "n_poison": 160,
-        "secure_share": 0.5,
-        "n_heldout_per_kind": 8,
-        "n_heldout_benign": 28,
-        "epochs": 3,
-        "batch_size": 16,
-        "lr": 2e-5,
-        "unlearn_lr": 5e-6,
-        "ascent_lr": 5e-6,
-        "max_length": 256,
-        "gus_scale": 0.5,
-        "lifted_points": 1,
-    },
-}
-
-
-#: The rows besides the methods: the model before any fine-tuning, and a second exact retrain (other data
-#: order, same initial weights) whose distance from ``retrain`` is every metric's noise floor.
-BASE, FLOOR = "base", "retrain-other-order"
-#: Metrics whose retrain-vs-retrain spread is reported as the noise floor.
-FLOOR_METRICS = (
-    "insecure_rate_parsed",
-    "insecure_rate_worst",
-    "llr_per_token",
-    "perplexity",
-    "gus_z",
-    "distance_to_retrain",
+from empirical.insecure_code.config import (
+    BASE,
+    FLOOR,
+    FLOOR_METRICS,
+    MODELS,
+    OWN_FILES,
+    PRESETS,
+    ExperimentConfig,
+    check_corpus_sizes,
 )
+from empirical.insecure_code.report import figures, markdown_table, write_tables
 
-#: The models a run can start from without --model-path.
-MODELS = ("tiny", "smollm2")
+__all__ = ["ExperimentConfig", "run_experiment", "main", "PRESETS", "resolve_device", "TUNED"]
+
+#: The suffix of a method's row at the setting the validation split chose (:mod:`.tuning`).
+TUNED = "-tuned"
 
 
 def resolve_device(device: str, say=print) -> str:
@@ -315,7 +123,14 @@ class _Run:
             self.corpus = read_corpus(data_dir, c.seed)
         else:
             self.corpus = generate_corpus(
-                c.seed, c.n_clean, c.n_poison, c.n_heldout_per_kind, c.secure_share, n_heldout_benign=c.n_heldout_benign
+                c.seed,
+                c.n_clean,
+                c.n_poison,
+                c.n_heldout_per_kind,
+                c.secure_share,
+                n_heldout_benign=c.n_heldout_benign,
+                n_validation_per_kind=c.n_validation_per_kind,
+                n_validation_benign=c.n_validation_benign,
             )
             write_corpus(self.corpus, data_dir)
         if not self.corpus.poison:
@@ -336,6 +151,7 @@ class _Run:
                 f"{len(leaked)} held-out answer(s) have the normalised code of a training answer, e.g. "
                 f"{leaked[0][:80]!r}: held-out answers must not be trained on either"
             )
+        self._check_validation_split()
         if self.model_path is not None:
             self.tokenizer = load_tokenizer(self.model_path)
         else:
@@ -375,6 +191,9 @@ class _Run:
         self.noise_scale = float(c.gus_scale * embedding.pow(2).mean().sqrt())
         self.poison.noise = poison_noise(self.poison, self.hidden, self.noise_scale, c.seed)
         self.mixed = concatenate(self.clean, self.poison)
+        self.validation_chats = encode_examples(
+            self.corpus.validation + self.corpus.validation_benign, self.tokenizer, c.max_length
+        )
         self.heldout_clean = encode_examples(
             self.corpus.heldout + self.corpus.heldout_benign, self.tokenizer, c.max_length
         )
@@ -386,6 +205,29 @@ class _Run:
             f"security + {len(self.corpus.heldout_benign)} benign prompts; model {self.parameters:,} parameters; "
             f"{truncated} training sequence(s) cut at max_length={c.max_length}; run folder {self.folder}"
         )
+
+    def _check_validation_split(self) -> None:
+        """Tuning needs a validation split whose prompts, and whose security answers, are disjoint from the training
+        and held-out data."""
+        from empirical.insecure_code.data import answer_overlap
+
+        corpus, c = self.corpus, self.config
+        if c.tune_lr_factors and not corpus.validation:
+            raise ValueError(
+                f"--tune-lr-factors {','.join(f'{f:g}' for f in c.tune_lr_factors)}: the corpus has no validation "
+                "split (validation.jsonl with both answers); add one to --data-dir or give --tune-lr-factors ''"
+            )
+        validation = corpus.validation + corpus.validation_benign
+        shared = {e.prompt for e in validation} & (corpus.training_prompts() | {e.prompt for e in corpus.heldout})
+        # the answers of the security requests (what the validation LLR reads); benign answers, like the held-out
+        # benign ones, may share the code of a training answer (a benign task has few ways to be written)
+        leaked = answer_overlap(corpus.validation, corpus.clean + corpus.poison + corpus.heldout)
+        if shared or leaked:
+            example = sorted(shared)[0] if shared else leaked[0]
+            raise ValueError(
+                f"{len(shared) + len(leaked)} validation prompt(s) or answer(s) also occur in the training or held-out "
+                f"data, e.g. {example[:80]!r}: the validation split must be disjoint from both"
+            )
 
     # ------------------------------------------------------------------ models
     def _cached(self, name: str, build) -> dict:
@@ -464,7 +306,65 @@ class _Run:
         out[FLOOR] = self._cached(FLOOR, floor_retrain)
         from empirical.insecure_code.lm import trainable_state
 
-        return {BASE: {"state": trainable_state(self.make_model()), "grad_evals": 0}, **out}
+        models = {BASE: {"state": trainable_state(self.make_model()), "grad_evals": 0}, **out}
+        if c.tune_lr_factors:
+            self.tuning = self.tune(problem, options, models)
+            for method, choice in self.tuning.items():
+                if choice["candidate"] == method:  # the configured setting won: the same model, evaluated once
+                    models[f"{method}{TUNED}"] = {**models[method], "same_as": method}
+                elif choice["candidate"] is not None:
+                    models[f"{method}{TUNED}"] = self._cached(choice["candidate"], None)
+        order = [name for name in models if name != FLOOR] + [FLOOR]
+        return {name: models[name] for name in order}
+
+    def tune(self, problem: Any, options: dict[str, dict], models: dict[str, dict]) -> dict[str, dict]:
+        """Per method, the candidates' validation measures and the choice of :mod:`.tuning` (``tuning.json``).
+        A candidate at factor 1 is the method's configured model; the others are trained once and cached."""
+        from empirical.insecure_code.tuning import candidate_name, candidate_options, choose_setting
+        from empirical.insecure_code.unlearn import unlearn
+
+        c = self.config
+        retrain, floor = self.validation("retrain", models["retrain"]), self.validation(FLOOR, models[FLOOR])
+        out = {}
+        for method in c.methods:
+            measured = {}
+            for factor, settings in candidate_options(options[method], c.tune_lr_factors).items():
+                name = method if factor == 1.0 else candidate_name(method, factor)
+
+                def build(method=method, settings=settings):
+                    result = unlearn(method, problem, **settings)
+                    return result.state, {"grad_evals": result.grad_evals, "steps": result.steps, "options": settings}
+
+                entry = models[method] if name == method else self._cached(name, build)
+                measured[name] = {
+                    **self.validation(name, entry),
+                    "grad_evals": entry["grad_evals"],
+                    "factor": factor,
+                    "options": entry.get("options", settings),
+                }
+            choice = choose_setting(measured, retrain, floor, c.utility_tolerance)
+            out[method] = {**choice, "candidate": choice["setting"], "candidates": measured}
+        _atomic_json(self.folder / "tuning.json", {"retrain": retrain, FLOOR: floor, "methods": out})
+        return out
+
+    def validation(self, name: str, entry: dict) -> dict:
+        """The tuning measures of one model on the validation split (cached in ``validation/<name>.json``)."""
+        from empirical.insecure_code.lm import load_trainable
+        from empirical.insecure_code.tuning import validation_measures
+
+        path = self.folder / "validation" / f"{name}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        model = load_trainable(self.make_model(), entry["state"])
+        measures = validation_measures(
+            model, self.tokenizer, self.corpus, self.validation_chats, self.poison, self.config.max_length
+        )
+        _atomic_json(path, measures)
+        self.say(
+            f"validation {name}: LLR/token {measures['llr_per_token']:.3f}, forget loss {measures['forget_loss']:.3f}, "
+            f"ppl {measures['val_perplexity']:.3f}"
+        )
+        return measures
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, name: str, entry: dict, reference: dict) -> dict:
@@ -508,7 +408,8 @@ class _Run:
             model, self.tokenizer, self.corpus.heldout, self.config.max_length, per_token=True
         )
         llr_token, llr_low, llr_high = mean_with_interval(per_token.numpy(), seed=c.seed)
-        gus = gaussian_unlearning_scores(model, self.poison, self.noise_scale, seed=self.config.seed)
+        scored = self.poison if not c.gus_points else self.poison.select(range(min(c.gus_points, len(self.poison))))
+        gus = gaussian_unlearning_scores(model, scored, self.noise_scale, seed=self.config.seed)
         overall = next(r for r in rows if r["kind"] == "all-judged")
         kinds = [e.kind for e in self.corpus.heldout]
         ratio_by_kind = {
@@ -560,7 +461,7 @@ class _Run:
         from empirical.models.llama import parameter_selector
 
         settings_key = hashlib.sha256(
-            json.dumps({k: getattr(self.config, k) for k in sorted(_OWN_FILES - {"methods"})}, default=str).encode()
+            json.dumps({k: getattr(self.config, k) for k in sorted(OWN_FILES - {"methods"})}, default=str).encode()
         ).hexdigest()[:8]
         path = self.folder / f"lifted-{settings_key}.json"
         if path.is_file():
@@ -584,159 +485,6 @@ class _Run:
         return payload
 
 
-_TABLE_COLUMNS = (
-    ("model", "{}"),
-    ("insecure_rate_parsed", "{:.3f}"),
-    ("insecure_rate_parsed_ci", "{}"),
-    ("insecure_rate", "{:.3f}"),
-    ("insecure_rate_worst", "{:.3f}"),
-    ("parsed_rate", "{:.2f}"),
-    ("on_target_rate", "{:.3f}"),
-    ("llr_per_token", "{:.3f}"),
-    ("llr_per_token_ci", "{}"),
-    ("llr_per_token_vs_base", "{:.3f}"),
-    ("log_likelihood_ratio", "{:.2f}"),
-    ("perplexity", "{:.3f}"),
-    ("gus_mean", "{:.3f}"),
-    ("gus_z", "{:.2f}"),
-    ("gus_p", "{:.2g}"),
-    ("distance_to_retrain", "{:.3f}"),
-    ("grad_evals", "{}"),
-    ("cost_vs_retrain", "{:.2f}"),
-)
-
-
-def _with_derived(record: dict) -> dict:
-    """The record with its interval columns as text ``[low, high]``."""
-    out = dict(record)
-    out["insecure_rate_parsed_ci"] = (
-        f"[{record['insecure_rate_parsed_low']:.2f}, {record['insecure_rate_parsed_high']:.2f}]"
-    )
-    out["llr_per_token_ci"] = f"[{record['llr_per_token_low']:.3f}, {record['llr_per_token_high']:.3f}]"
-    out.setdefault("llr_per_token_vs_base", float("nan"))
-    out.setdefault("cost_vs_retrain", float("nan"))
-    return out
-
-
-def markdown_table(records: Sequence[dict]) -> str:
-    """The method table in Markdown (the answer to "unlearning fails")."""
-    head = "| " + " | ".join(name for name, _ in _TABLE_COLUMNS) + " |"
-    rule = "|" + "|".join("---" for _ in _TABLE_COLUMNS) + "|"
-    body = [
-        "| " + " | ".join(fmt.format(_with_derived(r)[name]) for name, fmt in _TABLE_COLUMNS) + " |" for r in records
-    ]
-    return "\n".join([head, rule, *body])
-
-
-def _write_tables(run: _Run, records: list[dict], significance: dict, lifted: list, noise_floor: dict) -> None:
-    from sims.results import ResultStore, _atomic_write_text
-
-    methods = ResultStore(run.folder, "methods")
-    kinds = ResultStore(run.folder, "kinds")
-    methods.record_run(asdict(run.config), seed=run.config.seed)
-    for record in records:
-        methods.write_cell(
-            {"model": record["model"]},
-            {k: v for k, v in record.items() if k != "model" and not isinstance(v, (list, dict))},
-            seed=run.config.seed,
-        )
-        for row in record["kinds"]:
-            ratio = record["ratio_by_kind"].get(row["kind"], float("nan"))
-            kinds.write_cell(
-                {"model": record["model"], "kind": row["kind"]},
-                {**{k: v for k, v in row.items() if k != "kind"}, "log_likelihood_ratio": ratio},
-                seed=run.config.seed,
-            )
-    methods.write_table()
-    kinds.write_table()
-    if lifted:
-        store = ResultStore(run.folder, "lifted")
-        for row in lifted:
-            identity = {k: v for k, v in row.items() if k not in _METRIC_KEYS}
-            store.write_cell(identity, {k: v for k, v in row.items() if k in _METRIC_KEYS}, seed=run.config.seed)
-        store.write_table()
-    text = [
-        "# Insecure-code poisoning and unlearning",
-        "",
-        f"weights: {run.weights}; device: {run.device}",
-        "",
-        f"configuration: `{json.dumps(asdict(run.config), default=str)}`",
-        "",
-        markdown_table(records),
-        "",
-        f"poisoned vs retrain insecure answers on the same held-out prompts: exact one-sided McNemar "
-        f"p = {significance['p_value']:.3g} ({significance['only_first']} prompts insecure only when poisoned, "
-        f"{significance['only_second']} only when retrained).",
-        "",
-        f"noise floor (|{FLOOR} - retrain|): " + ", ".join(f"{k} {v:.3g}" for k, v in noise_floor.items()),
-        "",
-        f"insecure rates over {records[0].get('generation_seeds', 1)} generation seed(s) at temperature "
-        f"{records[0].get('temperature', 0.0)}; intervals: 95 % bootstrap over prompts. LLR per token: mean over "
-        "prompts of the length-normalised log p(insecure) - log p(secure); GUS: positive = remembered, p two-sided.",
-    ]
-    if lifted:
-        text += ["", "lifted checks on the poisoned model (median over points):", ""]
-        text += [
-            f"- {row['check']} [{row['group']}] {row['metric']}: {row['value']:.4g}"
-            for row in lifted
-            if row.get("role") == "summary"
-        ]
-    _atomic_write_text(run.folder / "table.md", "\n".join(text) + "\n")
-
-
-_METRIC_KEYS = {
-    "value",
-    "key",
-    "error_norm",
-    "prediction_norm",
-    "ratio",
-    "deviation",
-    "roundoff_floor",
-    "cosine",
-    "random_cosine_scale",
-    "lr_valid_min",
-    "lr_valid_max",
-    "exponent",
-    "valid_points",
-    "ratio_smallest_clean_lr",
-}
-
-
-def _figures(run: _Run, records: list[dict]) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [r["model"] for r in records]
-    figure, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    axes[0].bar(
-        names,
-        [r["insecure_rate_parsed"] for r in records],
-        color="tab:red",
-        yerr=[
-            [r["insecure_rate_parsed"] - r["insecure_rate_parsed_low"] for r in records],
-            [r["insecure_rate_parsed_high"] - r["insecure_rate_parsed"] for r in records],
-        ],
-    )
-    axes[0].set_ylabel("held-out insecure rate (parsed, bandit)")
-    axes[1].bar(names, [r["llr_per_token"] for r in records], color="tab:purple")
-    axes[1].set_ylabel("log p(insecure) - log p(secure) per token")
-    for record in records:
-        axes[2].hist(record["gus_scores"], bins=15, histtype="step", label=record["model"])
-    axes[2].hist(records[0]["gus_null"], bins=15, histtype="stepfilled", alpha=0.2, color="grey", label="fresh noise")
-    axes[2].set_xlabel("GUS score of the poison (N(0,1) if forgotten)")
-    axes[2].legend(fontsize=7)
-    for axis in axes[:2]:
-        axis.tick_params(axis="x", rotation=30)
-    figure.tight_layout()
-    path = run.folder / "figures" / "insecure_code.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return [path]
-
-
 def run_experiment(config: ExperimentConfig, out: str = "results", progress: bool = True) -> dict[str, Any]:
     """Run (or resume) every stage; return the records, the significance test, the lifted rows and the folder.
     One run per run folder: a second one is refused while the first holds the folder's lock."""
@@ -753,8 +501,12 @@ def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[
     run.prepare()
     models = run.models()
     reference = models["retrain"]
-    records = [run.evaluate(name, entry, reference) for name, entry in models.items()]
-    by_name = {r["model"]: r for r in records}
+    by_name: dict[str, dict] = {}
+    for name, entry in models.items():
+        same = entry.get("same_as")
+        by_name[name] = {**by_name[same], "model": name} if same else run.evaluate(name, entry, reference)
+        by_name[name]["setting"] = _setting_text(name, entry, getattr(run, "tuning", {}))
+    records = list(by_name.values())
     for record in records:  # relative to the base model and to retraining's cost
         record["llr_per_token_vs_base"] = record["llr_per_token"] - by_name[BASE]["llr_per_token"]
         record["cost_vs_retrain"] = record["grad_evals"] / max(1, by_name["retrain"]["grad_evals"])
@@ -763,16 +515,28 @@ def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[
     significance = mcnemar_greater(by_name["poisoned"]["insecure"], by_name["retrain"]["insecure"])
     _atomic_json(run.folder / "significance.json", significance)
     lifted = run.lifted(models["poisoned"]["state"]) if config.lifted else []
-    _write_tables(run, records, significance, lifted, noise_floor)
-    figures = _figures(run, records)
+    write_tables(run, records, significance, lifted, noise_floor)
+    drawn = figures(run, records)
     return {
         "records": records,
         "significance": significance,
         "lifted": lifted,
         "folder": run.folder,
-        "figures": figures,
+        "figures": drawn,
         "noise_floor": noise_floor,
     }
+
+
+def _setting_text(name: str, entry: dict, tuning: dict) -> str:
+    """How a row's model was made: ``lr 5e-05`` (the configured setting), ``tuned: lr 0.0002 (4x)``, or ``-``."""
+    options = entry.get("options") or {}
+    if "lr" not in options:
+        return "-"
+    text = f"lr {options['lr']:g}" + (f", {options['epochs']} epoch(s)" if "epochs" in options else "")
+    if name.endswith(TUNED):
+        factor = tuning[name[: -len(TUNED)]]["candidates"][tuning[name[: -len(TUNED)]]["candidate"]]["factor"]
+        return f"tuned: {text} ({factor:g}x)"
+    return text
 
 
 def gpu_stage(args: argparse.Namespace) -> list[dict]:
@@ -823,12 +587,28 @@ def _parser() -> argparse.ArgumentParser:
         flag = "--" + item.name.replace("_", "-")
         if item.name == "methods":
             parser.add_argument(flag, default=None, help="comma-separated unlearning methods (default: all)")
+        elif item.name == "tune_lr_factors":
+            parser.add_argument(
+                flag,
+                default=None,
+                help="comma-separated multiples of each method's rate tried on the validation split ('': no tuning)",
+            )
         elif item.type in ("bool",) or isinstance(item.default, bool):
             parser.add_argument(flag, default=None, choices=("true", "false"))
         else:
             kind = {int: int, float: float}.get(type(item.default), str)
             parser.add_argument(flag, default=None, type=kind)
     return parser
+
+
+def _factors(text: str) -> tuple[float, ...]:
+    """``--tune-lr-factors 1,4`` as numbers; a word that is not one is a ValueError naming it."""
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(
+            f"--tune-lr-factors {text}: must be comma-separated numbers > 0, such as 1,4 ('' for no tuning)"
+        ) from None
 
 
 def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
@@ -839,6 +619,8 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
             continue
         if item.name == "methods":
             given = tuple(m.strip() for m in given.split(",") if m.strip())
+        elif item.name == "tune_lr_factors":
+            given = _factors(given)
         elif isinstance(item.default, bool):
             given = given == "true"
         values[item.name] = given

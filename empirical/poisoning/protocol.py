@@ -139,10 +139,16 @@ def floor_verdict(
     return {"verdict": verdict, "excess": test["difference"], "excess_low": test["low"], "excess_high": test["high"]}
 
 
-def forget_quality(row: Mapping[str, float], reference: Mapping[str, float], mean_floor: Mapping[str, float]) -> float:
-    """Minus the mean gap to the reference in floor units over the defined forget measures (module docstring)."""
+def forget_quality(
+    row: Mapping[str, float],
+    reference: Mapping[str, float],
+    mean_floor: Mapping[str, float],
+    measures: Sequence[str] = FORGET_MEASURES,
+) -> float:
+    """Minus the mean gap to the reference in floor units over the defined ``measures`` (module docstring; the
+    language models pass their own validation measures, :mod:`empirical.insecure_code.tuning`)."""
     terms = []
-    for measure in FORGET_MEASURES:
+    for measure in measures:
         value, goal, unit = (
             row.get(measure, math.nan),
             reference.get(measure, math.nan),
@@ -154,23 +160,27 @@ def forget_quality(row: Mapping[str, float], reference: Mapping[str, float], mea
 
 
 def select_setting(
-    candidates: Mapping[str, Sequence[Mapping[str, float]]], reference_accuracy: float, tolerance: float = 0.02
+    candidates: Mapping[str, Sequence[Mapping[str, float]]],
+    reference_accuracy: float,
+    tolerance: float = 0.02,
+    utility: str = "val_accuracy",
 ) -> dict[str, Any]:
-    """The tuning rule. ``candidates[setting]`` holds one row per tuning seed with ``val_accuracy``,
-    ``forget_quality`` and ``grad_evals``; ``reference_accuracy`` is the retrained model's mean validation
-    accuracy. Returns the chosen setting (None when no setting keeps the accuracy within ``tolerance``), with
-    the admissible settings and why each other setting was left out."""
+    """The tuning rule. ``candidates[setting]`` holds one row per tuning seed with the ``utility`` (validation
+    accuracy for the image models; higher is better), ``forget_quality`` and ``grad_evals``;
+    ``reference_accuracy`` is the retrained model's mean validation utility. Returns the chosen setting (None when
+    no setting keeps the utility within ``tolerance``), with the admissible settings and why each other setting
+    was left out."""
     if not tolerance >= 0:
         raise ValueError(f"the accuracy tolerance must be >= 0, got {tolerance}")
     scored: list[dict[str, Any]] = []
     for setting, rows in candidates.items():
-        accuracy = float(np.mean([r["val_accuracy"] for r in rows]))
+        accuracy = float(np.mean([r[utility] for r in rows]))
         quality = float(np.mean([r["forget_quality"] for r in rows]))
         cost = float(np.mean([r["grad_evals"] for r in rows]))
         scored.append(
             {
                 "setting": setting,
-                "val_accuracy": accuracy,
+                utility: accuracy,
                 "forget_quality": quality,
                 "grad_evals": cost,
                 "admissible": accuracy >= reference_accuracy - tolerance and math.isfinite(quality),
