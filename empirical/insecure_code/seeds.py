@@ -17,7 +17,8 @@ training seed; the guide asks for several seeds, 95 % intervals and paired tests
   (``retrain-other-order``); the column is :math:`\bar f`. **Floor verdict**
   (:func:`~empirical.poisoning.protocol.floor_verdict`): with :math:`u_s = |m(M_s) - m(R_s)|`, "above floor" when
   the 95 % interval of :math:`\mathrm{mean}(u - f)` lies above 0, "at floor" otherwise (indistinguishable from
-  exact retraining), "undefined" without two paired seeds.
+  exact retraining), "undefined" without two paired seeds. Costs (:data:`COST_METRICS`) get neither an attack
+  verdict nor a floor verdict (their columns say "cost"): a poison or a method that costs more is no effect.
 
 A row missing in some seeds is aggregated over the seeds that hold it; ``seeds`` counts them, and the paired
 columns count the seeds that hold both rows. Non-numeric values (lists, dicts, text) and NaN are left out.
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_METRICS",
+    "COST_METRICS",
     "check_seeds",
     "aggregate",
     "seeds_table",
@@ -61,6 +63,8 @@ DEFAULT_METRICS = (
     "distance_to_retrain",
     "grad_evals",
 )
+#: Costs, not effects: no attack effect or floor verdict is read off them (their columns say "cost").
+COST_METRICS = ("grad_evals", "cost_vs_retrain")
 #: The attacked model and the exact retrain in another data order (the noise floor); as in the experiment.
 POISONED, FLOOR = "poisoned", "retrain-other-order"
 
@@ -123,6 +127,7 @@ def aggregate(
 
     rows = []
     for metric in metrics:
+        cost = metric in COST_METRICS
         ref = table(reference, metric)
         attack = _paired(table(POISONED, metric), ref, metric)
         floor = floor_gaps(metric, ref, {FLOOR: table(FLOOR, metric)}) if FLOOR in by_model else {}
@@ -142,11 +147,11 @@ def aggregate(
                     "high": high,
                     **{f"{k}_vs_{reference}": v for k, v in test.items()},
                     **{f"attack_{k}": v for k, v in attack.items()},
-                    "attack_works": bool(attack["low"] > 0 or attack["high"] < 0),
+                    "attack_works": "cost" if cost else bool(attack["low"] > 0 or attack["high"] < 0),
                     "noise_floor": floor_mean,
                     "noise_floor_low": floor_low,
                     "noise_floor_high": floor_high,
-                    "floor_verdict": verdict["verdict"],
+                    "floor_verdict": "cost" if cost else verdict["verdict"],
                     "floor_excess": verdict["excess"],
                 }
             )
@@ -180,6 +185,7 @@ def seeds_table(rows: Sequence[Mapping[str, Any]], reference: str = "retrain") -
             f"| {m} | {r['attack_seeds']} | {_interval(r['attack_difference'], r['attack_low'], r['attack_high'])} "
             f"| {_number(r['attack_p'])} | {'yes' if r['attack_works'] else 'no'} |"
             for m, r in attack.items()
+            if m not in COST_METRICS
         ),
         "",
         f"| model | metric | seeds | mean [low, high] | difference vs {reference} [low, high] | p | noise floor "

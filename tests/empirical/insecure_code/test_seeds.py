@@ -120,6 +120,9 @@ def test_default_metrics_on_records_shaped_like_a_run():
     rows = aggregate(by_seed)
     assert len(rows) == 5 * len(seeds_module.DEFAULT_METRICS)
     assert {r["seeds"] for r in rows} == {2}
+    cost = _row(rows, "poisoned", "grad_evals")
+    assert cost["attack_works"] == cost["floor_verdict"] == "cost"
+    assert "| grad_evals |" not in seeds_table(rows).split("\n\n")[0]  # no attack line for a cost
 
 
 @pytest.mark.parametrize(
