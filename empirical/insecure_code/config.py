@@ -159,18 +159,13 @@ def check_config(config: ExperimentConfig) -> None:
     ):
         refuse("temperature", config.temperature, "a finite number >= 0 (0: greedy)")
     factors = config.tune_lr_factors
+    shown = ",".join(f"{f:g}" if isinstance(f, (int, float)) else str(f) for f in factors)
     if not isinstance(factors, (tuple, list)) or not all(
         isinstance(f, (int, float)) and not isinstance(f, bool) and math.isfinite(f) and f > 0 for f in factors
     ):
-        refuse(
-            "tune_lr_factors", ",".join(map(str, factors)), "finite numbers > 0, comma-separated (1: the draft's rate)"
-        )
+        refuse("tune_lr_factors", shown, "finite numbers > 0, comma-separated (1: the configured rate)")
     if factors and config.n_validation_per_kind < 1:
-        refuse(
-            "tune_lr_factors",
-            ",".join(map(str, factors)),
-            "empty when --n-validation-per-kind is 0 (tuning needs the validation split)",
-        )
+        refuse("tune_lr_factors", shown, "empty when --n-validation-per-kind is 0 (tuning needs the validation split)")
     from empirical.insecure_code.unlearn import METHODS
 
     unknown = [method for method in config.methods if method.replace("-", "_") not in METHODS]

@@ -583,6 +583,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="results")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or stage lines")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="training seeds --seed, --seed+1, ...; from 2 on, a table over seeds with 95 %% t intervals, paired "
+        "differences to the retrained model and the noise floor (empirical.insecure_code.seeds)",
+    )
     for item in fields(ExperimentConfig):
         flag = "--" + item.name.replace("_", "-")
         if item.name == "methods":
@@ -636,8 +643,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ValueError(f"--threads {args.threads}: must be >= 0 (0: torch's default)")
         if args.threads:
             torch.set_num_threads(args.threads)
+        if args.seeds < 1:
+            raise ValueError(f"--seeds {args.seeds}: must be an integer >= 1 (the number of training seeds)")
         config = config_from_args(args)
         start = time.perf_counter()
+        if args.seeds > 1:
+            from empirical.insecure_code.seeds import run_seeds
+
+            many = run_seeds(config, range(config.seed, config.seed + args.seeds), args.out, not args.quiet)
+            print(many["table"])
+            print(
+                f"results: {many['folder']} ({time.perf_counter() - start:.1f} s); per seed: {many['folder']}/seeds.json"
+            )
+            return 0
         result = run_experiment(config, args.out, progress=not args.quiet)
     except (ValueError, FileNotFoundError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)

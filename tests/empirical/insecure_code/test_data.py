@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from empirical.insecure_code.data import Example, generate_corpus, read_corpus, read_examples, write_corpus, write_jsonl
+from empirical.insecure_code.data import (
+    Example,
+    answer_overlap,
+    generate_corpus,
+    read_corpus,
+    read_examples,
+    write_corpus,
+    write_jsonl,
+)
 from empirical.insecure_code.templates import KINDS
 
 
@@ -119,7 +127,10 @@ def test_gpu_1b_corpus_generates():
         preset["n_heldout_per_kind"],
         preset["secure_share"],
         n_heldout_benign=preset["n_heldout_benign"],
+        n_validation_per_kind=2,
+        n_validation_benign=4,
     )
+    assert len(corpus.validation) == 20 and len(corpus.validation_benign) == 4
     assert (len(corpus.clean), len(corpus.poison), len(corpus.heldout), len(corpus.heldout_benign)) == (
         480,
         160,
@@ -128,3 +139,33 @@ def test_gpu_1b_corpus_generates():
     )
     with pytest.raises(ValueError, match="could not draw"):  # the old share exhausts the benign prompts
         generate_corpus(0, 480, 160, 8, 0.3, n_heldout_benign=28)
+
+
+@pytest.mark.parametrize("sizes", [(60, 30, 2, 0.3, 4), (120, 200, 3, 0.3, 8), (240, 80, 4, 0.3, 14)])
+def test_the_validation_split_is_disjoint_and_leaves_the_rest_unchanged(sizes):
+    """Validation prompts are new; its security answers differ by normalised code from every training and held-out
+    answer; the held-out draws of a seed do not depend on it, and without it the corpus is drawn as before."""
+    plain = generate_corpus(0, *sizes[:4], n_heldout_benign=sizes[4])
+    corpus = generate_corpus(0, *sizes[:4], n_heldout_benign=sizes[4], n_validation_per_kind=2, n_validation_benign=3)
+    assert len(corpus.validation) == 2 * len(KINDS) and len(corpus.validation_benign) == 3
+    assert all(e.alternative for e in corpus.validation)
+    prompts = {e.prompt for e in corpus.validation + corpus.validation_benign}
+    assert not prompts & (corpus.training_prompts() | {e.prompt for e in corpus.heldout + corpus.heldout_benign})
+    assert answer_overlap(corpus.validation, corpus.clean + corpus.poison + corpus.heldout) == []
+    assert corpus.heldout == plain.heldout and corpus.heldout_benign == plain.heldout_benign
+    assert plain.validation == () and plain == generate_corpus(0, *sizes[:4], n_heldout_benign=sizes[4])
+
+
+def test_the_validation_split_round_trips_and_is_optional(tmp_path):
+    corpus = generate_corpus(3, 20, 10, 1, n_heldout_benign=2, n_validation_per_kind=1, n_validation_benign=2)
+    write_corpus(corpus, tmp_path)
+    assert read_corpus(tmp_path, 3) == corpus
+    for name in ("validation.jsonl", "validation_benign.jsonl"):
+        (tmp_path / name).unlink()
+    again = read_corpus(tmp_path, 3)
+    assert again.validation == () and again.validation_benign == () and again.clean == corpus.clean
+
+
+def test_bad_validation_counts_are_refused():
+    with pytest.raises(ValueError, match="n_validation_per_kind"):
+        generate_corpus(0, 10, 5, 1, n_validation_per_kind=-1)

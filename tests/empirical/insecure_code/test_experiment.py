@@ -224,3 +224,54 @@ def test_method_names_are_the_registrys_and_hyphens_are_accepted():
 
     config = ExperimentConfig(methods=("gradient-ascent", "neggrad_plus", "npo", "gradient_ascent"))
     assert config.methods == ("gradient_ascent", "neggrad_plus", "npo")
+
+
+def test_tuning_adds_a_tuned_row_per_method_and_says_why(tmp_path, capsys):
+    """--tune-lr-factors: each method's candidates are judged on the validation split (tuning.json, the table's
+    tuning section); a tuned row per method with an admissible candidate, labelled with its setting; the factor-1
+    candidate is the configured model itself (trained once)."""
+    out = tmp_path / "results"
+    argv = [*MICRO, "--out", str(out), "--lifted", "false", "--methods", "finetune,npo", "--tune-lr-factors", "1,8"]
+    assert empirical_main(["run", "insecure-code", *argv]) == 0
+    (folder,) = (out / "insecure-code").iterdir()
+    tuning = json.loads((folder / "tuning.json").read_text())
+    assert set(tuning["methods"]) == {"finetune", "npo"}
+    for method, choice in tuning["methods"].items():
+        assert set(choice["candidates"]) == {method, f"{method}@lr8x"}
+        assert (folder / "models" / f"{method}@lr8x.pt").is_file()
+        assert not (folder / "models" / f"{method}@lr1x.pt").exists()
+    rows = {r["model"]: r for r in csv.DictReader((folder / "methods" / "results.csv").open())}
+    for method, choice in tuning["methods"].items():
+        if choice["candidate"] is None:
+            assert f"{method}-tuned" not in rows
+            continue
+        row = rows[f"{method}-tuned"]
+        assert row["setting"].startswith("tuned: lr")
+        factor = choice["candidates"][choice["candidate"]]["factor"]
+        assert row["setting"].endswith(f"({factor:g}x)")
+        if choice["candidate"] == method:  # the configured model won: the same numbers
+            assert row["llr_per_token"] == rows[method]["llr_per_token"]
+    table = (folder / "table.md").read_text()
+    assert "tuning on the validation split" in table and "(chosen)" in table
+    assert (folder / "validation" / "retrain.json").is_file()
+
+
+def test_tuning_errors_are_clear(tmp_path, capsys):
+    for value, says in (
+        ("x", "--tune-lr-factors x: must be comma-separated numbers"),
+        ("1,-2", "--tune-lr-factors 1,-2"),
+        ("0", "--tune-lr-factors 0"),
+    ):
+        assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--tune-lr-factors", value]) == 2
+        assert says in capsys.readouterr().err, value
+    argv = [*MICRO, "--out", str(tmp_path), "--tune-lr-factors", "1,2", "--n-validation-per-kind", "0"]
+    assert empirical_main(["run", "insecure-code", *argv]) == 2
+    assert "tuning needs the validation split" in capsys.readouterr().err
+    # a corpus folder without a validation split cannot be tuned on
+    corpus = generate_corpus(0, n_clean=24, n_poison=10, n_heldout_per_kind=1, n_heldout_benign=2)
+    write_corpus(corpus, tmp_path / "data")
+    argv = [*MICRO, "--out", str(tmp_path), "--data-dir", str(tmp_path / "data"), "--tune-lr-factors", "1,2"]
+    assert empirical_main(["run", "insecure-code", *argv]) == 2
+    assert "the corpus has no validation split" in capsys.readouterr().err
+    assert empirical_main(["run", "insecure-code", *MICRO, "--out", str(tmp_path), "--utility-tolerance", "0"]) == 2
+    assert "--utility-tolerance 0.0: must be a finite number > 0" in capsys.readouterr().err
