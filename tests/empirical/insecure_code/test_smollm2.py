@@ -137,3 +137,35 @@ def test_a_templated_tokenizer_is_encoded_through_its_template():
         tokenizer.decode([t for t in labels if t != -100], skip_special_tokens=False)
         == "def f(x):\n    return x + 1<|im_end|>\n"
     )
+
+
+@pytest.mark.slow  # a smoke run of --preset smollm2 at toy sizes: a few CPU minutes, every stage on the real model
+def test_the_preset_runs_end_to_end_at_smoke_size(converted, tmp_path, monkeypatch):
+    import csv
+
+    from empirical.insecure_code.experiment import main
+
+    monkeypatch.setenv("NONCOMMUTE_CACHE", str(converted.parent))  # the converted folder, reused
+    sizes = {
+        "--n-clean": "6",
+        "--n-poison": "6",
+        "--n-heldout-per-kind": "1",
+        "--n-heldout-benign": "1",
+        "--n-validation-per-kind": "1",
+        "--n-validation-benign": "1",
+        "--epochs": "1",
+        "--batch-size": "4",
+        "--max-new-tokens": "6",
+        "--eval-seeds": "1",
+        "--gus-points": "4",
+        "--methods": "npo",
+        "--tune-lr-factors": "1,4",
+    }
+    argv = ["--preset", "smollm2", *[x for pair in sizes.items() for x in pair], "--quiet", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    (folder,) = (tmp_path / "insecure-code").iterdir()
+    rows = {r["model"]: r for r in csv.DictReader((folder / "methods" / "results.csv").open())}
+    assert {"base", "poisoned", "retrain", "npo", "retrain-other-order"} <= set(rows)
+    assert set(json.loads((folder / "tuning.json").read_text())["methods"]["npo"]["candidates"]) == {"npo", "npo@lr4x"}
+    assert "Q4_1 dequantised" in (folder / "table.md").read_text()
+    assert float(rows["base"]["grad_evals"]) == 0 and float(rows["poisoned"]["grad_evals"]) == 12
