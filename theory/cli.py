@@ -12,7 +12,7 @@ evaluate whatever it lacks, with a progress bar on stderr, under ``--profile`` (
 interactively; see :func:`theory.checking.profiles.default_profile_name`). ``--no-record`` always evaluates.
 ``export`` is the one command that writes the tracked docs: it runs the checks under profile ``ci``
 (or renders ``--record PATH``) and writes docs/verification.json, docs/lemmas.md, docs/latex/, the
-lemma graph and the scorecard section of the README beside the output folder (between its markers,
+lemma graph, docs/claims.md and docs/readings.md, and the scorecard section of the README beside the output folder (between its markers,
 :mod:`theory.paper.scorecard`; ``list``, ``verify``, ``annotate`` and the catalogs print the same
 scorecard); ``export --thorough`` runs profile ``thorough`` (10,000 examples per property: expect
 over an hour on one core at 115 lemmas) and writes docs/verification-thorough.json only. ``cite-check`` reads
@@ -297,6 +297,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if not args.record or Path(args.record).resolve() != tracked.resolve():
         write_record(record, tracked)
     written = export_all(record, out_dir, record_name=tracked.as_posix())
+    from theory.paper.claims import write_inventory
+
+    written += write_inventory(out_dir / "claims.md")  # the claims inventory and readings table: one command
     readme = out_dir.resolve().parent / "README.md"  # the README beside docs/: its generated scorecard section
     from theory.paper.scorecard import rewrite_readme, scorecard_from_entries
 

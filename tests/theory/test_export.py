@@ -50,12 +50,18 @@ def _environments_balanced(tex: str) -> bool:
 def test_export_writes_the_record_the_catalog_the_graph_and_the_latex_folder(exported):
     docs, _ = exported
     assert sorted(path.name for path in docs.iterdir()) == [
+        "claims.md",  # the claims inventory and the readings table: one command writes every tracked document
         "latex",
         "lemma-graph.png",
         "lemma-graph.svg",
         "lemmas.md",
+        "readings.md",
         "verification.json",
     ]
+    from theory.paper.claims import render_markdown, render_readings
+
+    assert (docs / "claims.md").read_text() == render_markdown()
+    assert (docs / "readings.md").read_text() == render_readings()
     assert (docs / "lemma-graph.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg_text = "".join(ElementTree.parse(docs / "lemma-graph.svg").getroot().itertext())
     assert all(lemma_id in svg_text for lemma_id in registry())  # every lemma is a node, labelled by its id

@@ -1276,17 +1276,25 @@ def render_markdown(claims: tuple[Claim, ...] = CLAIMS) -> str:
     return "\n".join(lines)
 
 
+def write_inventory(claims_path: Path = DEFAULT_OUTPUT) -> list[Path]:
+    """Write the inventory to ``claims_path`` and the readings table beside it (``readings.md``), atomically.
+    ``python -m theory export`` calls it, so one command regenerates every tracked document."""
+    from theory.support.run_folder import atomic_write_text
+
+    readings_path = claims_path.with_name("readings.md")
+    atomic_write_text(claims_path, render_markdown())
+    atomic_write_text(readings_path, render_readings())
+    return [claims_path, readings_path]
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m theory.paper.claims [PATH]``: write the inventory (default ``docs/claims.md``) and, beside it,
-    ``readings.md`` (the readings table and the headline counts)."""
+    ``readings.md`` (the readings table and the headline counts); ``python -m theory export`` writes both too."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else DEFAULT_OUTPUT
-    target.write_text(render_markdown(), encoding="utf-8")
-    readings_target = target.with_name("readings.md")
-    readings_target.write_text(render_readings(), encoding="utf-8")
-    print(f"wrote {target} and {readings_target}")
+    written = write_inventory(Path(args[0]) if args else DEFAULT_OUTPUT)
+    print(f"wrote {written[0]} and {written[1]}")
     return 0
 
 
