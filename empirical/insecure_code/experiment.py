@@ -1,21 +1,24 @@
 r"""``python -m empirical run insecure-code``: poison a LLaMA with insecure code, unlearn it, measure it all.
 
 Draft, first line: "LLaMa 3.2 1B: poisoning with unsafe coding examples -> unaligned model -> unlearning
-fails". The answer is the table this command writes (``<run>/table.md``, ``<run>/methods/results.csv``):
-one row per model (poisoned, retrain, finetune, gradient_ascent, neggrad_plus, npo, simnpo) with the held-out insecure
-rate (bandit), the mean log-likelihood ratio insecure vs secure, the clean held-out perplexity, the GUS of
-the poison and the distance to the retrained weights, and the cost in gradient evaluations.
+fails". The answer is the table this command writes (``<run>/table.md``, ``<run>/methods/results.csv``;
+:mod:`.report`): one row per model (base, poisoned, retrain, each method at its configured setting and, with
+``--tune-lr-factors``, at the setting tuned on the validation split (``<method>-tuned``), and a second exact
+retrain) with the held-out insecure rate (bandit), the log-likelihood ratio insecure vs secure, the clean
+held-out perplexity, the GUS of the poison, the distance to the retrained weights and the cost in gradient
+evaluations. ``--seeds N`` runs N training seeds and adds the table over seeds (:mod:`.seeds`).
 
 Stages (each skipped when its file exists, so an interrupted run resumes; every file is written
 atomically): corpus -> tokenizer -> poisoned model -> retrain (the clean reference: same seed, same order
-without the poison) -> unlearning methods -> evaluation of each model -> significance test -> lifted
-checks on the poisoned model -> tables and figures. The run folder is ``<out>/insecure-code/<hash of the
-configuration>``, so runs with different parameters never share a folder; ``config.json`` and
-``run.json`` (provenance) sit in it.
+without the poison) -> unlearning methods -> the other-order retrain (the noise floor) -> tuning on the
+validation split (:mod:`.tuning`: candidates, their validation measures, ``tuning.json``) -> evaluation of each
+model -> significance test -> lifted checks on the poisoned model -> tables and figures. The run folder is
+``<out>/insecure-code/<hash of the configuration>`` (:mod:`.config`), so runs with different parameters never
+share a folder; ``config.json`` sits in it.
 
-CPU default: a tiny LLaMA (hidden 128, 2 layers) and a BPE tokenizer trained on the corpus. GPU:
-``--model-path FOLDER`` (LLaMA 3.2 1B weights and tokenizer), bf16 autocast, gradient checkpointing, full
-fine-tuning or ``--lora-rank R``.
+CPU default: a tiny LLaMA (hidden 128, 2 layers) and a BPE tokenizer trained on the corpus. ``--preset
+smollm2``: the pretrained SmolLM2-135M-Instruct (:mod:`.smollm2`). GPU: ``--model-path FOLDER`` (LLaMA 3.2 1B
+weights and tokenizer), bf16 autocast, gradient checkpointing, full fine-tuning or ``--lora-rank R``.
 """
 
 from __future__ import annotations

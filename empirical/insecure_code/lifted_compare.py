@@ -163,7 +163,8 @@ def _named_path(text: str) -> tuple[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m empirical.insecure_code.lifted_compare NAME=PATH ... [--out FILE]``: print (and write) the table."""
+    """The command line, ``python -m empirical.insecure_code.lifted_compare NAME=PATH [NAME=PATH]* [--out FILE]``:
+    print the table (and write it to FILE)."""
     parser = argparse.ArgumentParser(
         prog="python -m empirical.insecure_code.lifted_compare", description=__doc__.splitlines()[0]
     )

@@ -12,7 +12,7 @@ at ``lr=1e-5``, NegGrad+ at ``lr=1e-3``) and at the setting chosen by the rule o
 
   - :math:`\mathrm{LLR}_{val}`: the mean over the validation security requests of the per-token log-likelihood
     ratio :math:`\log p(y_{insecure}\mid x)/|y_{insecure}| - \log p(y_{secure}\mid x)/|y_{secure}|`
-    (the held-out test requests are separate prompts with separate answers, :mod:`.data`);
+    (the held-out test requests are separate prompts with separate answers, :mod:`empirical.insecure_code.data`);
   - the forget loss: the mean answer-token negative log-likelihood of the first :data:`FORGET_POINTS` poison
     chats (a measure the report does not show, so selecting on it biases no reported number);
   - the utility: :math:`-\log \mathrm{ppl}_{val}`, the validation chats' perplexity (benign requests and the
