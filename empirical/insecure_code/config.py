@@ -245,6 +245,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_length": 256,
         "gus_scale": 0.5,
         "lifted_points": 1,
+        "tune_lr_factors": (1.0, 4.0),
+        "methods": ("finetune", "gradient_ascent", "neggrad_plus", "npo"),
     },
 }
 

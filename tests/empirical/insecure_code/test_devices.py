@@ -5,6 +5,7 @@ the preset's corpus sizes."""
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 import torch
@@ -147,9 +148,18 @@ def test_gpu_1b_configuration_end_to_end_on_a_tiny_model(tiny_llama_folder, tmp_
     assert code == 0, capsys.readouterr().err
     (folder,) = (tmp_path / "insecure-code").iterdir()
     rows = {r["model"]: r for r in csv.DictReader((folder / "methods" / "results.csv").open())}
-    assert {"base", "poisoned", "retrain", "retrain-other-order", "finetune", "gradient_ascent", "neggrad_plus"} <= set(
-        rows
-    )
+    assert {
+        "base",
+        "poisoned",
+        "retrain",
+        "retrain-other-order",
+        "finetune",
+        "gradient_ascent",
+        "neggrad_plus",
+        "npo",
+    } <= set(rows)
+    tuning = json.loads((folder / "tuning.json").read_text())  # the preset tunes every method on its validation split
+    assert set(tuning["methods"]) == {"finetune", "gradient_ascent", "neggrad_plus", "npo"}
     kinds = {(r["model"], r["kind"]): r for r in csv.DictReader((folder / "kinds" / "results.csv").open())}
     assert kinds[("poisoned", "all-judged")]["answers"] == "72"  # 8 prompts x 9 kinds bandit judges
     assert sum(1 for _ in (folder / "data" / "clean.jsonl").open()) == 480
