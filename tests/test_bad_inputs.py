@@ -821,6 +821,33 @@ def case_emp_insecure_lr_nan(tmp):
     return _cli_error(*_insecure(["--preset", "tiny", "--lr", "nan", "--out", str(tmp)]), "--lr nan")
 
 
+def case_emp_insecure_tune_factors_not_numbers(tmp):
+    return _cli_error(
+        *_insecure(["--preset", "tiny", "--tune-lr-factors", "1,big", "--out", str(tmp)]), "--tune-lr-factors 1,big"
+    )
+
+
+def case_emp_insecure_tune_factor_zero(tmp):
+    return _cli_error(
+        *_insecure(["--preset", "tiny", "--tune-lr-factors", "1,0", "--out", str(tmp)]), "--tune-lr-factors 1,0"
+    )
+
+
+def case_emp_insecure_tuning_without_validation_split(tmp):
+    argv = ["--preset", "tiny", "--tune-lr-factors", "1,2", "--n-validation-per-kind", "0", "--out", str(tmp)]
+    return _cli_error(*_insecure(argv), "validation split")
+
+
+def case_emp_insecure_utility_tolerance_negative(tmp):
+    return _cli_error(
+        *_insecure(["--preset", "tiny", "--utility-tolerance", "-0.1", "--out", str(tmp)]), "--utility-tolerance -0.1"
+    )
+
+
+def case_emp_insecure_seeds_zero(tmp):
+    return _cli_error(*_insecure(["--preset", "tiny", "--seeds", "0", "--out", str(tmp)]), "--seeds 0")
+
+
 def case_sims_data_memory_budget(tmp):
     with _memory_budget("1K"):
         return _cli_error(
