@@ -234,14 +234,13 @@ class _Run:
 
     # ------------------------------------------------------------------ models
     def _cached(self, name: str, build) -> dict:
-        import torch
 
         from empirical.insecure_code.lm import save_state
 
         path = self.folder / "models" / f"{name}.pt"
         info = self.folder / "models" / f"{name}.json"
         if path.is_file() and info.is_file():
-            return {"state": torch.load(path, map_location="cpu", weights_only=True), **json.loads(info.read_text())}
+            return {"path": str(path), **json.loads(info.read_text())}
         start, cpu = time.perf_counter(), time.process_time()
         state, meta = build()
         meta = {**meta, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
@@ -251,7 +250,18 @@ class _Run:
             f"[{meta['seconds']:7.1f} s, cpu {meta['cpu_seconds']:.1f} s] {name}: "
             f"{meta.get('grad_evals', 0)} example gradients"
         )
-        return {"state": state, **meta}
+        return {"path": str(path), **meta}
+
+    @staticmethod
+    def load_state(entry: dict) -> dict:
+        """The trainable state of a model entry: kept in memory (the base model's) or read from its file. Entries
+        hold paths, not states: a SmolLM2 state is 538 MB, and holding the dozen of a tuned run in memory ran the
+        machine out of memory (16.6 GB resident, killed)."""
+        import torch
+
+        if "state" in entry:
+            return entry["state"]
+        return torch.load(entry["path"], map_location="cpu", weights_only=True)
 
     def models(self) -> dict[str, dict]:
         from empirical.insecure_code.poisoning import schedules, train_on
@@ -273,7 +283,7 @@ class _Run:
 
         out = {"poisoned": self._cached("poisoned", poisoned)}
         problem = lm_problem(
-            self.make_model, out["poisoned"]["state"], self.clean, self.poison, self.train_config, self.progress
+            self.make_model, self.load_state(out["poisoned"]), self.clean, self.poison, self.train_config, self.progress
         )
         options = {
             "retrain": {},
@@ -297,12 +307,12 @@ class _Run:
 
             out[method] = self._cached(method, build)
         # the noise floor: an exact retrain from the same initial weights in another data order
-        other_order = replace(self.train_config, seed=self.train_config.seed + 1)
-        floor = lm_problem(
-            self.make_model, out["poisoned"]["state"], self.clean, self.poison, other_order, self.progress
-        )
 
-        def floor_retrain():
+        def floor_retrain():  # the problem (a model and its optimiser) lives only while it trains
+            other_order = replace(self.train_config, seed=self.train_config.seed + 1)
+            floor = lm_problem(
+                self.make_model, self.load_state(out["poisoned"]), self.clean, self.poison, other_order, self.progress
+            )
             result = unlearn("retrain", floor)
             return result.state, {"grad_evals": result.grad_evals, "steps": result.steps}
 
@@ -358,7 +368,7 @@ class _Run:
         path = self.folder / "validation" / f"{name}.json"
         if path.is_file():
             return json.loads(path.read_text())
-        model = load_trainable(self.make_model(), entry["state"])
+        model = load_trainable(self.make_model(), self.load_state(entry))
         measures = validation_measures(
             model, self.tokenizer, self.corpus, self.validation_chats, self.poison, self.config.max_length
         )
@@ -385,7 +395,7 @@ class _Run:
         if path.is_file():
             return json.loads(path.read_text())
         start, cpu = time.perf_counter(), time.process_time()
-        model = load_trainable(self.make_model(), entry["state"])
+        model = load_trainable(self.make_model(), self.load_state(entry))
         c = self.config
         seeds = list(range(c.seed, c.seed + max(1, c.eval_seeds)))
         rows, verdicts, answers = insecure_rates(
@@ -440,7 +450,7 @@ class _Run:
             "gus_z": gus["gus_z"],
             "gus_p": gus["gus_p"],
             "gus_null_mean": gus["gus_null_mean"],
-            "distance_to_retrain": state_distance(entry["state"], reference["state"]),
+            "distance_to_retrain": state_distance(self.load_state(entry), reference["state"]),
             "kinds": rows,
             "ratio_by_kind": ratio_by_kind,
             "insecure": [v.insecure for v in verdicts],
@@ -503,7 +513,7 @@ def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[
     run = _Run(config, out, progress)
     run.prepare()
     models = run.models()
-    reference = models["retrain"]
+    reference = {**models["retrain"], "state": run.load_state(models["retrain"])}  # read once: every row's distance
     by_name: dict[str, dict] = {}
     for name, entry in models.items():
         same = entry.get("same_as")
@@ -517,7 +527,7 @@ def _run_experiment(config: ExperimentConfig, out: str, progress: bool) -> dict[
     _atomic_json(run.folder / "noise_floor.json", noise_floor)
     significance = mcnemar_greater(by_name["poisoned"]["insecure"], by_name["retrain"]["insecure"])
     _atomic_json(run.folder / "significance.json", significance)
-    lifted = run.lifted(models["poisoned"]["state"]) if config.lifted else []
+    lifted = run.lifted(run.load_state(models["poisoned"])) if config.lifted else []
     write_tables(run, records, significance, lifted, noise_floor)
     drawn = figures(run, records)
     return {
