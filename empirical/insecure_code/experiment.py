@@ -663,7 +663,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.seeds > 1:
             from empirical.insecure_code.seeds import run_seeds
 
-            many = run_seeds(config, range(config.seed, config.seed + args.seeds), args.out, not args.quiet)
+            seeds = range(config.seed, config.seed + args.seeds)
+            many = run_seeds(config, seeds, args.out, not args.quiet, run_one=run_experiment)
             print(many["table"])
             print(
                 f"results: {many['folder']} ({time.perf_counter() - start:.1f} s); per seed: {many['folder']}/seeds.json"

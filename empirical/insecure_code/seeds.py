@@ -31,7 +31,7 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from empirical.poisoning.protocol import floor_gaps, floor_verdict, paired_test, seed_interval
 
 if TYPE_CHECKING:
-    from empirical.insecure_code.experiment import ExperimentConfig
+    from empirical.insecure_code.config import ExperimentConfig
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -229,18 +229,20 @@ def run_seeds(
     out: str = "results",
     progress: bool = True,
     *,
+    run_one: Callable[[ExperimentConfig, str, bool], dict[str, Any]],
     metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> dict[str, Any]:
-    """Run (or resume) the experiment once per seed (``replace(config, seed=s)``; each seed has its own run folder,
-    named by the config's hash, so an interrupted multi-seed run resumes), then aggregate. Writes ``seeds.md``,
-    ``seeds.csv`` and ``seeds.json`` (parameters, seeds, run folders, commit, versions) in :func:`seeds_folder`.
-    Returns ``{"seeds", "results": {seed: run_experiment's dict}, "rows", "table", "folder"}``."""
-    from empirical.insecure_code.experiment import run_experiment
+    """Run (or resume) the experiment once per seed (``run_one(replace(config, seed=s), out, progress)``:
+    :func:`empirical.insecure_code.experiment.run_experiment`, passed in by its command line so that this module
+    does not import it back; each seed has its own run folder, named by the config's hash, so an interrupted
+    multi-seed run resumes), then aggregate. Writes ``seeds.md``, ``seeds.csv`` and ``seeds.json`` (parameters,
+    seeds, run folders, commit, versions) in :func:`seeds_folder`. Returns ``{"seeds", "results": {seed: the
+    run's dict}, "rows", "table", "folder"}``."""
     from theory.support.provenance import provenance
     from theory.support.run_folder import atomic_write_text, hold_folder
 
     seeds = check_seeds(seeds)
-    results = {s: run_experiment(replace(config, seed=s), out, progress) for s in seeds}
+    results = {s: run_one(replace(config, seed=s), out, progress) for s in seeds}
     rows = aggregate({s: r["records"] for s, r in results.items()}, metrics)
     with hold_folder(seeds_folder(config, seeds, out)) as folder:
         write_seeds_tables(rows, folder)

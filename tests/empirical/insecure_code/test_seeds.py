@@ -135,12 +135,14 @@ def test_bad_seeds_are_refused_in_one_line(seeds, message):
     assert "\n" not in str(error.value)
 
 
-def test_run_seeds_refuses_bad_seeds_before_running(monkeypatch):
+def test_run_seeds_refuses_bad_seeds_before_running():
     import empirical.insecure_code.experiment as experiment
 
-    monkeypatch.setattr(experiment, "run_experiment", lambda *a, **k: pytest.fail("ran despite bad seeds"))
+    def refuse(*args, **kwargs):
+        pytest.fail("ran despite bad seeds")
+
     with pytest.raises(ValueError, match="given twice"):
-        run_seeds(experiment.ExperimentConfig(**experiment.PRESETS["tiny"]), (2, 2), "unused", False)
+        run_seeds(experiment.ExperimentConfig(**experiment.PRESETS["tiny"]), (2, 2), "unused", False, run_one=refuse)
 
 
 def test_bad_aggregate_input_is_refused():
@@ -170,7 +172,7 @@ def test_table_and_files(tmp_path):
     assert float(read[1]["difference_vs_retrain"]) == pytest.approx(0.5)
 
 
-def test_run_seeds_runs_each_seed_and_writes_the_aggregate(tmp_path, monkeypatch):
+def test_run_seeds_runs_each_seed_and_writes_the_aggregate(tmp_path):
     import empirical.insecure_code.experiment as experiment
 
     calls = []
@@ -179,9 +181,8 @@ def test_run_seeds_runs_each_seed_and_writes_the_aggregate(tmp_path, monkeypatch
         calls.append(config.seed)
         return {"records": _by_seed(poisoned=0.25)[config.seed], "folder": f"{out}/run-{config.seed}"}
 
-    monkeypatch.setattr(experiment, "run_experiment", fake)
     config = experiment.ExperimentConfig(**experiment.PRESETS["tiny"], seed=9)
-    result = run_seeds(config, (1, 3), str(tmp_path), False, metrics=("m",))
+    result = run_seeds(config, (1, 3), str(tmp_path), False, run_one=fake, metrics=("m",))
     assert calls == [1, 3] and result["seeds"] == [1, 3]
     assert _row(result["rows"], "poisoned")["attack_difference"] == 0.25
     assert sorted(p.name for p in result["folder"].iterdir()) == [".lock", "seeds.csv", "seeds.json", "seeds.md"]
@@ -192,15 +193,17 @@ def test_run_seeds_runs_each_seed_and_writes_the_aggregate(tmp_path, monkeypatch
 @pytest.mark.slow
 def test_run_seeds_end_to_end_on_the_tiny_preset(tmp_path):
     pytest.importorskip("bandit")
-    from empirical.insecure_code.experiment import PRESETS, ExperimentConfig
+    from empirical.insecure_code.experiment import PRESETS, ExperimentConfig, run_experiment
 
     config = ExperimentConfig(**PRESETS["tiny"], lifted=False, methods=("finetune",))
-    result = run_seeds(config, (0, 1), str(tmp_path), progress=False)
+    result = run_seeds(config, (0, 1), str(tmp_path), progress=False, run_one=run_experiment)
     assert result["results"][0]["folder"] != result["results"][1]["folder"]
     models = {r["model"] for r in result["rows"]}
     assert {"base", "poisoned", "retrain", "retrain-other-order", "finetune"} <= models
     assert all(r["seeds"] == 2 for r in result["rows"] if r["metric"] != "gus_z")
     assert _row(result["rows"], "retrain", "insecure_rate_worst")["difference_vs_retrain"] == 0.0
     assert (result["folder"] / "seeds.md").read_text() == result["table"]
-    again = run_seeds(config, (0, 1), str(tmp_path), progress=False)  # resumes from both run folders
+    again = run_seeds(
+        config, (0, 1), str(tmp_path), progress=False, run_one=run_experiment
+    )  # resumes from both run folders
     assert again["table"] == result["table"]
