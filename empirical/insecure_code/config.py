@@ -180,7 +180,7 @@ def check_config(config: ExperimentConfig) -> None:
 OWN_FILES = {"methods", "lifted", "lifted_points", "lifted_lrs", "lifted_params"}
 
 #: Named configurations: ``tiny`` (the tests, seconds), ``cpu`` (the default), ``smollm2`` (the pretrained
-#: SmolLM2-135M-Instruct on CPU, about an hour on 2 cores), ``gpu-1b`` (LLaMA 3.2 1B on one GPU).
+#: SmolLM2-135M-Instruct on CPU, about 1.5 h on 2 cores), ``gpu-1b`` (LLaMA 3.2 1B on one GPU).
 #: A pretrained model needs a small learning rate: the tiny model's 3e-3 wrecks SmolLM2 (loss 1.1 -> 9.9 in
 #: one step); full fine-tuning at 5e-5 took its held-out insecure answers from 1/36 to 33/36 (100 chats, 2 epochs).
 PRESETS: dict[str, dict[str, Any]] = {
@@ -201,7 +201,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "tune_lr_factors": (1.0, 5.0, 15.0),
         "methods": ("finetune", "gradient_ascent", "neggrad_plus", "npo", "simnpo"),
     },
-    # sized for about an hour of training on 2 cores plus the evaluation (docs/insecure_code.md has the wall time)
+    # 200 poison chats with tuning: measured 52 min of training and 37 of evaluation on 2 cores (docs/insecure_code.md)
     "smollm2": {
         "model": "smollm2",
         "n_clean": 120,
