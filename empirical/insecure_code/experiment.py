@@ -325,7 +325,7 @@ class _Run:
             for method, choice in self.tuning.items():
                 if choice["candidate"] == method:  # the configured setting won: the same model, evaluated once
                     models[f"{method}{TUNED}"] = {**models[method], "same_as": method}
-                elif choice["candidate"] is not None:
+                elif choice["candidate"] is not None:  # trained and cached by tune(): read back, never rebuilt
                     models[f"{method}{TUNED}"] = self._cached(choice["candidate"], None)
         order = [name for name in models if name != FLOOR] + [FLOOR]
         return {name: models[name] for name in order}
@@ -547,8 +547,8 @@ def _setting_text(name: str, entry: dict, tuning: dict) -> str:
         return "-"
     text = f"lr {options['lr']:g}" + (f", {options['epochs']} epoch(s)" if "epochs" in options else "")
     if name.endswith(TUNED):
-        factor = tuning[name[: -len(TUNED)]]["candidates"][tuning[name[: -len(TUNED)]]["candidate"]]["factor"]
-        return f"tuned: {text} ({factor:g}x)"
+        choice = tuning[name.removesuffix(TUNED)]
+        return f"tuned: {text} ({choice['candidates'][choice['candidate']]['factor']:g}x)"
     return text
 
 
