@@ -55,6 +55,25 @@ NOT_IN_GPU_PLAN: dict[str, str] = {
     "CPU run of its own; the GPU plan keeps the single-seed poison-unlearning-single",
 }
 
+
+def _tiny_lifted_checks() -> dict[str, dict[str, Any]]:
+    """The CPU dry run's settings of the lifted checks both model families run alike (a fresh copy each)."""
+    return {
+        "ascent-error": {"n_points": 1, "n_lrs": 5},
+        "commutator": {"n_pairs": 1, "n_lrs": 5},
+        "inversion-contraction": {
+            "n_points": 1,
+            "rho_targets": [0.5, 1.5],
+            "fp_iterations": 6,
+            "newton_iterations": 2,
+            "krylov_iterations": 5,
+            "lanczos_tol": 1e-2,
+        },
+        "orthogonal-craft": {"n_points": 1, "steps": 2, "record_every": 1},
+        "hard-points": {"n_points": 4, "lanczos_tol": 1e-2},
+    }
+
+
 #: Sizes of the full GPU run and of the CPU dry run. Check settings are per model family.
 PROFILES: dict[str, dict[str, Any]] = {
     "gpu": {
@@ -139,18 +158,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                 "train_batch_size": 32,
                 "steps_per_epoch": 2,
             },
-            "ascent-error": {"n_points": 1, "n_lrs": 5},
-            "commutator": {"n_pairs": 1, "n_lrs": 5},
-            "inversion-contraction": {
-                "n_points": 1,
-                "rho_targets": [0.5, 1.5],
-                "fp_iterations": 6,
-                "newton_iterations": 2,
-                "krylov_iterations": 5,
-                "lanczos_tol": 1e-2,
-            },
-            "orthogonal-craft": {"n_points": 1, "steps": 2, "record_every": 1},
-            "hard-points": {"n_points": 4, "lanczos_tol": 1e-2},
+            **_tiny_lifted_checks(),
             "poison-unlearning-single": {
                 "attacks": ["fgsm-variant"],
                 "methods": ["gradient_ascent"],
@@ -185,18 +193,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                 "train_batch_size": 8,
                 "lr": 1e-3,
             },  # the tiny corpus holds 24 examples
-            "ascent-error": {"n_points": 1, "n_lrs": 5},
-            "commutator": {"n_pairs": 1, "n_lrs": 5},
-            "inversion-contraction": {
-                "n_points": 1,
-                "rho_targets": [0.5, 1.5],
-                "fp_iterations": 6,
-                "newton_iterations": 2,
-                "krylov_iterations": 5,
-                "lanczos_tol": 1e-2,
-            },
-            "orthogonal-craft": {"n_points": 1, "steps": 2, "record_every": 1},
-            "hard-points": {"n_points": 4, "lanczos_tol": 1e-2},
+            **_tiny_lifted_checks(),
         },
     },
 }
