@@ -313,6 +313,7 @@ def case_sims_sigint_in_a_real_run(tmp):
         "order-dependence",
         "--out",
         str(tmp / "o"),
+        "--paper",  # thousands of cells: the run cannot end between the first cell and the interrupt
         "--jobs",
         "1",
         "--no-progress",

@@ -119,11 +119,16 @@ def _start_slow_run(tmp_path: Path, jobs: int, seconds: float) -> tuple[subproce
     return process, pids
 
 
-def _wait(condition, seconds: float = 120) -> bool:
+def _wait(condition, seconds: float = 120, process: subprocess.Popen | None = None) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` pass; fail at once, with its stderr, if ``process``
+    (the run the condition waits on) ends first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return True
+        if process is not None and process.poll() is not None:
+            err = process.stderr.read() if process.stderr else ""
+            pytest.fail(f"the run ended (exit {process.returncode}) before the condition held: {err[-2000:]}")
         time.sleep(0.1)
     return False
 
@@ -144,7 +149,7 @@ def test_two_concurrent_runs_on_one_folder_the_second_is_refused(tmp_path):
     first's pid and command, and writes nothing; the first's table holds only its own parameters."""
     process, pids = _start_slow_run(tmp_path, jobs=1, seconds=0.5)
     try:
-        assert _wait(lambda: any(pids.iterdir())), "the first run did not start"
+        assert _wait(lambda: any(pids.iterdir()), 300, process), "the first run did not start"
         sweep = get_sweep("inversion")
         other = sweep.resolve({**SMALL, "n_points": "5"})
         started = time.monotonic()
@@ -166,7 +171,7 @@ def test_loky_workers_end_when_the_parent_is_killed(tmp_path):
     """SIGKILL leaves the parent no chance to clean up; the workers asked the kernel for SIGTERM at its death."""
     process, pids = _start_slow_run(tmp_path, jobs=2, seconds=120)
     try:
-        assert _wait(lambda: len(list(pids.iterdir())) >= 2), "the workers did not start"
+        assert _wait(lambda: len(list(pids.iterdir())) >= 2, 300, process), "the workers did not start"
         workers = [int(path.name) for path in pids.iterdir()]
         assert all(_alive(pid) for pid in workers)
     finally:
@@ -178,7 +183,7 @@ def test_loky_workers_end_when_the_parent_is_killed(tmp_path):
 def test_workers_end_when_the_run_is_interrupted(tmp_path):
     process, pids = _start_slow_run(tmp_path, jobs=2, seconds=120)
     try:
-        assert _wait(lambda: len(list(pids.iterdir())) >= 2), "the workers did not start"
+        assert _wait(lambda: len(list(pids.iterdir())) >= 2, 300, process), "the workers did not start"
         workers = [int(path.name) for path in pids.iterdir()]
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
