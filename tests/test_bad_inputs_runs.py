@@ -62,19 +62,16 @@ def _read_only() -> Iterator[None]:
     root on some machines, where chmod does not stop a write."""
     import theory.support.run_folder as run_folder
 
-    original_mkstemp, original_open = run_folder.tempfile.mkstemp, run_folder.os.open
-
-    def mkstemp(*args, dir=None, **kwargs):
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS), dir)
+    original_open = run_folder.os.open
 
     def open_(path, *args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
 
-    run_folder.tempfile.mkstemp, run_folder.os.open = mkstemp, open_
+    run_folder.os.open = open_
     try:
         yield
     finally:
-        run_folder.tempfile.mkstemp, run_folder.os.open = original_mkstemp, original_open
+        run_folder.os.open = original_open
 
 
 @contextlib.contextmanager

@@ -83,18 +83,34 @@ def test_a_full_disk_names_the_path_and_leaves_no_temporary_file(tmp_path, monke
 
 def test_temporary_names_are_unique_per_write(tmp_path, monkeypatch):
     names = []
-    original = run_folder.tempfile.mkstemp
+    original = os.open
 
-    def spy(*args, **kwargs):
-        handle, name = original(*args, **kwargs)
-        names.append(name)
-        return handle, name
+    def spy(name, *args, **kwargs):
+        if str(name).endswith(".tmp"):
+            names.append(name)
+        return original(name, *args, **kwargs)
 
-    monkeypatch.setattr(run_folder.tempfile, "mkstemp", spy)
+    monkeypatch.setattr(run_folder.os, "open", spy)
     atomic_write_text(tmp_path / "x", "1")
     atomic_write_text(tmp_path / "x", "2")
     assert len(set(names)) == 2 and all(Path(n).parent == tmp_path for n in names)
     assert (tmp_path / "x").read_text() == "2" and [p.name for p in tmp_path.iterdir()] == ["x"]
+
+
+def test_an_interrupt_while_the_temporary_file_is_created_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C right after the temporary file exists, before its name reached the caller (the window that left a
+    .tmp behind with ``mkstemp`` under load): nothing is left, and the interrupt goes on."""
+    original = os.open
+
+    def created_then_interrupted(name, *args, **kwargs):
+        os.close(original(name, *args, **kwargs))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_folder.os, "open", created_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_text(tmp_path / "x", "1")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

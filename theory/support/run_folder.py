@@ -7,7 +7,7 @@ Shared by the three command lines (``theory`` is the lowest layer; ``sims`` and 
   holder's process id and command, which the holder writes into the lock file. The lock is re-entrant within
   one process and released by the kernel when its holder dies, even by ``SIGKILL``.
 * :func:`atomic_path` / :func:`atomic_write_bytes` / :func:`atomic_write_text` -- write to a temporary file of
-  unique name in the target folder (``tempfile.mkstemp``), flush it, then ``os.replace`` it into place: a
+  unique name in the target folder (named first, then created with ``O_EXCL``), flush it, then ``os.replace`` it into place: a
   reader sees the old file or the complete new one, two writers never share a temporary file, and a failed
   write (``ENOSPC``, a read-only folder, Ctrl-C) leaves no temporary file and raises :class:`WriteError`, an
   ``OSError`` whose message names the path.
@@ -29,9 +29,9 @@ import hashlib
 import json
 import math
 import os
+import secrets
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -173,13 +173,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     (mode 0644) with ``os.replace``. On any failure the temporary file is removed; an ``OSError`` comes back
     as :class:`WriteError` naming ``path``."""
     path = Path(path)
+    # the name is chosen before the file exists, so an interrupt at any point (even inside the call that
+    # creates it) leaves nothing behind: the cleanup below knows what to remove (mkstemp returns the name
+    # only after creating the file)
+    temporary = str(path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-    except OSError as error:
-        raise _write_error(path, error) from None
-    try:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as error:
+            raise _write_error(path, error) from None
         yield Path(temporary)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
