@@ -159,6 +159,11 @@ def run_sweep(
         except KeyboardInterrupt:
             stop_workers()
             bar.close()
+            # an interrupt between atomic_path's creating its temporary file and the ``with`` body can leave the
+            # file behind (its cleanup runs only when the suspended generator is collected); this run holds the
+            # folder, so every temporary file in it is this run's
+            for leftover in store.root.rglob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 store.write_table()
             raise Interrupted(len(store.done_keys())) from None

@@ -338,7 +338,7 @@ def case_sims_sigint_in_a_real_run(tmp):
         and not _temporaries(tmp / "o")
     ):
         return Outcome("clear", lines[0])
-    return Outcome("unclear", f"exit {process.returncode}: {err[-200:]!r}")
+    return Outcome("unclear", f"exit {process.returncode}: {err[-200:]!r}; temporaries left: {_temporaries(tmp / 'o')}")
 
 
 # ----------------------------------------------------------------------------- bad cells and caches
