@@ -31,7 +31,7 @@ from typing import Any
 
 from sims.results import ResultStore
 from sims.sweeps.spec import Sweep
-from theory.support.run_folder import Interrupted
+from theory.support.run_folder import Interrupted, remove_temporaries
 
 __all__ = ["run_sweep", "BACKENDS"]
 
@@ -159,11 +159,7 @@ def run_sweep(
         except KeyboardInterrupt:
             stop_workers()
             bar.close()
-            # an interrupt between atomic_path's creating its temporary file and the ``with`` body can leave the
-            # file behind (its cleanup runs only when the suspended generator is collected); this run holds the
-            # folder, so every temporary file in it is this run's
-            for leftover in store.root.rglob(".*.tmp"):
-                leftover.unlink(missing_ok=True)
+            remove_temporaries(store.root)  # this run holds the folder: every temporary file there is its own
             with contextlib.suppress(OSError):
                 store.write_table()
             raise Interrupted(len(store.done_keys())) from None

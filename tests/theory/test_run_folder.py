@@ -188,3 +188,18 @@ def test_sigterm_is_an_interrupt_inside_guarded_main_only(capsys):
     assert guarded_main(terminated) == 130
     assert capsys.readouterr().err.startswith("interrupted")
     assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_remove_temporaries_takes_only_atomic_writes_temporary_files(tmp_path):
+    """The holder's cleanup after an interrupt: leftover ``.NAME.XXXX.tmp`` files go, results stay (negative
+    control: a result named like a temporary file but without the leading dot, and a plain file, are kept)."""
+    (tmp_path / "cells").mkdir()
+    (tmp_path / "cells" / ".a.json.0123.tmp").write_text("")
+    (tmp_path / ".results.csv.abcd.tmp").write_text("")
+    (tmp_path / "cells" / "a.json").write_text("{}")
+    (tmp_path / "kept.tmp").write_text("")
+    run_folder.remove_temporaries(tmp_path)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "cells/a.json",
+        "kept.tmp",
+    ]

@@ -7,8 +7,8 @@ Shared by the three command lines (``theory`` is the lowest layer; ``sims`` and 
   holder's process id and command, which the holder writes into the lock file. The lock is re-entrant within
   one process and released by the kernel when its holder dies, even by ``SIGKILL``.
 * :func:`atomic_path` / :func:`atomic_write_bytes` / :func:`atomic_write_text` -- write to a temporary file of
-  unique name in the target folder (named first, then created with ``O_EXCL``), flush it, then ``os.replace`` it into place: a
-  reader sees the old file or the complete new one, two writers never share a temporary file, and a failed
+  unique name in the target folder (named first, then created with ``O_EXCL``), flush it, then ``os.replace``
+  it into place: a reader sees the old file or the complete new one, two writers never share a temporary file, and a failed
   write (``ENOSPC``, a read-only folder, Ctrl-C) leaves no temporary file and raises :class:`WriteError`, an
   ``OSError`` whose message names the path.
 * :func:`content_checksum`, :func:`write_checked_json`, :func:`read_checked_json` -- a cache file carries its
@@ -46,6 +46,7 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "remove_temporaries",
     "content_checksum",
     "write_checked_json",
     "read_checked_json",
@@ -167,6 +168,17 @@ def hold_folder(folder: str | os.PathLike[str], what: str = "--out") -> Iterator
 
 
 # ----------------------------------------------------------------------------- atomic writes
+_TEMPORARY_SUFFIX = ".tmp"
+
+
+def remove_temporaries(folder: str | os.PathLike[str]) -> None:
+    """Remove :func:`atomic_path`'s temporary files under ``folder``: for a holder of the folder after an
+    interrupt, which can land inside a ``with atomic_path(...)``'s enter and leave the file until the suspended
+    generator is collected; only the folder's holder may call it (every temporary file there is its own)."""
+    for leftover in Path(folder).rglob(f".*{_TEMPORARY_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path of unique name beside ``path``; when the block succeeds, make it ``path``
@@ -176,7 +188,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     # the name is chosen before the file exists, so an interrupt at any point (even inside the call that
     # creates it) leaves nothing behind: the cleanup below knows what to remove (mkstemp returns the name
     # only after creating the file)
-    temporary = str(path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp")
+    temporary = str(path.parent / f".{path.name}.{secrets.token_hex(8)}{_TEMPORARY_SUFFIX}")
     try:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
